@@ -1,0 +1,17 @@
+"""mako_numba: a Redis-compatible key-value server whose hot path is compiled with Numba.
+
+Layout (one concept per module; see docs/architecture.md):
+  config    every tunable and limit          errors    Redis's error strings, verbatim
+  commands  the command table, as data       layout    field numbers of the shared arrays
+  jit       the kernel decorator and cache   siphash   the keyed hash
+  protocol  RESP / inline / seed parser      replies   reply writers
+  table     hash index over a byte arena     store     Python owner of the table's memory
+  engine    the batch executor               core      sans-IO driver of one batch
+  admin     slow-path commands               stats     INFO
+  resp      RESP encoding for the slow path  glob      Redis glob matching
+  server    the selectors event loop         warmup    compile before serving
+"""
+from .config import REDIS_VERSION, VERSION
+
+__version__ = VERSION
+__all__ = ["VERSION", "REDIS_VERSION", "__version__"]

@@ -1,0 +1,103 @@
+"""`python -m mako_numba`: start the server.
+
+Options use redis-server's names and syntax (`--port 6381 --bind 127.0.0.1
+--loglevel verbose`).  A bad option or a port in use is one line on stderr and
+exit status 1; Ctrl-C and SIGTERM stop the server cleanly with status 0.
+"""
+import argparse
+import logging
+import os
+import sys
+import time
+
+from . import config
+
+LOGLEVELS = {"debug": logging.DEBUG, "verbose": logging.DEBUG, "notice": logging.INFO,
+             "warning": logging.WARNING, "nothing": logging.CRITICAL + 10}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        sys.stderr.write(f"mako_numba: {message} (see --help)\n")
+        sys.exit(1)
+
+
+def _positive(text):
+    v = int(text)
+    if v <= 0:
+        raise ValueError(text)
+    return v
+
+
+def build_parser():
+    p = _Parser(prog="python -m mako_numba",
+                description="A Redis-compatible key-value server whose hot path is compiled with Numba.")
+    p.add_argument("--port", type=int, default=config.DEFAULT_PORT,
+                   help=f"TCP port to listen on (default {config.DEFAULT_PORT}; 0 picks a free one)")
+    p.add_argument("--bind", default=config.DEFAULT_BIND,
+                   help=f"address to listen on (default {config.DEFAULT_BIND})")
+    p.add_argument("--loglevel", default="notice", choices=sorted(LOGLEVELS),
+                   help="debug, verbose, notice (default), warning or nothing")
+    p.add_argument("--databases", type=_positive, default=config.DEFAULT_DATABASES,
+                   help=f"number of databases (default {config.DEFAULT_DATABASES})")
+    p.add_argument("--maxclients", type=_positive, default=config.DEFAULT_MAXCLIENTS,
+                   help=f"most simultaneous clients (default {config.DEFAULT_MAXCLIENTS})")
+    p.add_argument("--proto-max-bulk-len", type=_positive, default=config.PROTO_MAX_BULK_LEN,
+                   help="largest bulk string a client may send, bytes (default 512 MiB)")
+    p.add_argument("--client-query-buffer-limit", type=_positive,
+                   default=config.CLIENT_QUERY_BUFFER_LIMIT,
+                   help="largest pending request of one client, bytes (default 1 GiB)")
+    p.add_argument("--version", action="version", version=f"mako_numba {config.VERSION} "
+                   f"(Redis {config.REDIS_VERSION} compatible)")
+    return p
+
+
+class _RedisFormatter(logging.Formatter):
+    """Redis's log line: `pid:M 25 Nov 2026 18:00:00.123 * message`."""
+    MARKS = {logging.DEBUG: ".", logging.INFO: "*", logging.WARNING: "#", logging.ERROR: "#"}
+
+    def format(self, record):
+        t = time.localtime(record.created)
+        stamp = time.strftime("%d %b %Y %H:%M:%S", t) + ".%03d" % record.msecs
+        return f"{os.getpid()}:M {stamp} {self.MARKS.get(record.levelno, '#')} {record.getMessage()}"
+
+
+def main(argv=None):
+    opts = build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(_RedisFormatter())
+    log = logging.getLogger("mako_numba")
+    log.addHandler(handler)
+    log.setLevel(LOGLEVELS[opts.loglevel])
+    log.propagate = False
+
+    from .core import Core
+    from .server import Server
+    from .warmup import warm_up
+
+    log.info("mako_numba %s starting (Redis %s compatible), pid=%d",
+             config.VERSION, config.REDIS_VERSION, os.getpid())
+    seconds, cached = warm_up()
+    settings = {"bind": opts.bind, "loglevel": opts.loglevel}
+    core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
+                proto_max_bulk_len=opts.proto_max_bulk_len,
+                client_query_buffer_limit=opts.client_query_buffer_limit)
+    core.compile_seconds = seconds
+    try:
+        server = Server(core, opts.bind, opts.port)
+    except OSError as e:
+        sys.stderr.write(f"Could not create server TCP listening socket {opts.bind}:{opts.port}: "
+                         f"{e.strerror or e}\n")
+        return 1
+    server.install_signals()
+    how = "loaded from cache" if cached else "compiled"
+    log.info("Ready to accept connections tcp on %s:%d (mako_numba %s; kernels %s in %.2f s)",
+             server.host, server.port, config.VERSION, how, seconds)
+    sys.stdout.flush()
+    server.serve_forever()
+    log.info("Shutting down; bye bye...")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The command table: one row per command, as data.
+
+Rules:
+- This table is the only place a command is declared.  Its order gives the
+  command indices the parser stores in the queue; arity drives the single
+  "wrong number of arguments" check; `op` says which kernel branch runs it
+  (OP_SLOW: the Python slow path in admin.py).
+- Arity follows Redis: n > 0 means exactly n arguments (the name included),
+  -n means at least n.  tests/test_commands.py checks every row against the
+  metadata generated from a real Redis (mako_numba/data/redis_commands.json),
+  which also supplies the exact bytes of COMMAND INFO and COMMAND DOCS.
+- Commands of data types we do not implement are absent, so they get Redis's
+  unknown-command error and COMMAND does not list them.
+"""
+import json
+import os
+
+import numpy as np
+
+# kernel operations (engine.py dispatches on these)
+OP_SLOW = 0
+OP_GET = 1
+OP_SET = 2
+OP_PING = 3
+OP_ECHO = 4
+OP_QUIT = 5
+OP_DEL = 6
+OP_EXISTS = 7
+OP_DBSIZE = 8
+
+# flag bits
+CF_WRITE = 1
+CF_READONLY = 2
+CF_FAST = 4
+CF_ADMIN = 8
+
+#        name        arity  op          flags
+TABLE = [
+    ("get",          2,     OP_GET,     CF_READONLY | CF_FAST),
+    ("set",          -3,    OP_SET,     CF_WRITE),
+    ("ping",         -1,    OP_PING,    CF_FAST),
+    ("echo",         2,     OP_ECHO,    CF_FAST),
+    ("quit",         -1,    OP_QUIT,    CF_FAST),
+    ("del",          -2,    OP_DEL,     CF_WRITE),
+    ("exists",       -2,    OP_EXISTS,  CF_READONLY | CF_FAST),
+    ("dbsize",       1,     OP_DBSIZE,  CF_READONLY | CF_FAST),
+    ("flushdb",      -1,    OP_SLOW,    CF_WRITE),
+    ("flushall",     -1,    OP_SLOW,    CF_WRITE),
+    ("select",       2,     OP_SLOW,    CF_FAST),
+    ("hello",        -1,    OP_SLOW,    CF_FAST),
+    ("command",      -1,    OP_SLOW,    0),
+    ("config",       -2,    OP_SLOW,    CF_ADMIN),
+    ("client",       -2,    OP_SLOW,    0),
+    ("info",         -1,    OP_SLOW,    0),
+    ("reset",        1,     OP_SLOW,    CF_FAST),
+]
+
+NAMES = [row[0] for row in TABLE]
+INDEX = {name: i for i, name in enumerate(NAMES)}
+NCOMMANDS = len(TABLE)
+HASH_SIZE = 1024          # open-addressing table for name lookup in kernels
+
+
+def name_hash(lower_name: bytes) -> int:
+    """FNV-1a of a lower-case name, as the parser computes it."""
+    h = 0xCBF29CE484222325
+    for b in lower_name:
+        h ^= b
+        h = (h * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def kernel_tables():
+    """The table as the arrays the parser and executor receive (a tuple)."""
+    blob = b"".join(n.encode() for n in NAMES)
+    noff = np.zeros(NCOMMANDS, np.int64)
+    nlen = np.zeros(NCOMMANDS, np.int64)
+    pos = 0
+    for i, n in enumerate(NAMES):
+        noff[i], nlen[i] = pos, len(n)
+        pos += len(n)
+    arity = np.array([r[1] for r in TABLE], np.int64)
+    op = np.array([r[2] for r in TABLE], np.int64)
+    flags = np.array([r[3] for r in TABLE], np.int64)
+    htab = np.full(HASH_SIZE, -1, np.int64)
+    for i, n in enumerate(NAMES):
+        p = name_hash(n.encode()) & (HASH_SIZE - 1)
+        while htab[p] >= 0:
+            p = (p + 1) & (HASH_SIZE - 1)
+        htab[p] = i
+    names = np.frombuffer(blob, np.uint8).copy()
+    return names, noff, nlen, arity, op, flags, htab
+
+
+_META = None
+
+
+def redis_metadata():
+    """The metadata generated from a real Redis (COMMAND INFO/DOCS bytes)."""
+    global _META
+    if _META is None:
+        path = os.path.join(os.path.dirname(__file__), "data", "redis_commands.json")
+        with open(path, encoding="utf-8") as f:
+            _META = json.load(f)
+    return _META

@@ -1,0 +1,235 @@
+"""The sans-IO core: connections' bytes in, their replies out, no sockets.
+
+`Core` owns every array the kernels use (connection table, request queue,
+argument rows, scratch, statistics, key space) and the per-connection numpy
+buffers whose addresses sit in the connection table.  The event loop in
+server.py, or a test, drives it:
+
+    slot = core.open()
+    core.feed(slot, b"*1\\r\\n$4\\r\\nPING\\r\\n")    # or recv_into(core.in_space(slot))
+    core.run([slot])                                 # one batch, any number of slots
+    core.output(slot) -> b"+PONG\\r\\n";  core.sent(slot, n)
+
+Rules:
+- `run` is one kernel call plus the Python chores it asked for: the slow-path
+  commands (admin.py) in queue order, then memory the kernels lacked (bigger
+  connection buffers, argument rows, arena chunks, a larger index).  It
+  returns the slots that must be run again without waiting for new bytes.
+- Buffers grow only when a request needs it and shrink back when idle.
+"""
+import time
+
+import numpy as np
+
+from . import commands, config, errors
+from .admin import Admin
+from .engine import compact_input, run_batch
+from .jit import addr_of
+from .layout import (
+    B_NEED_ARGS, B_NFIELDS, B_NSLOW, B_NOW_MS, B_SCRATCH_ADDR, C_DB, C_FLAGS,
+    C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
+    C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_RD, C_WR, F_CLOSE_AFTER,
+    F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, S_NFIELDS,
+)
+from .store import KeySpace
+
+
+def _pow2_at_least(n):
+    p = 1
+    while p < n:
+        p <<= 1
+    return p
+
+
+class Core:
+    def __init__(self, databases=config.DEFAULT_DATABASES, maxclients=config.DEFAULT_MAXCLIENTS,
+                 queue_size=config.QUEUE_SIZE, args_size=config.ARGS_SIZE,
+                 scratch_size=config.SCRATCH_SIZE, in_buf=config.IN_BUF_SIZE,
+                 out_buf=config.OUT_BUF_SIZE, table_logcap=config.TABLE_INITIAL_LOGCAP,
+                 chunk_size=config.CHUNK_SIZE, seed=None, settings=None, **limits):
+        self.ks = KeySpace(databases, table_logcap, chunk_size, seed)
+        self.lim = config.limits_array(chunk_size=chunk_size, **limits)
+        self.in_default = in_buf
+        self.out_default = out_buf
+        self.conn = np.zeros((maxclients, C_NFIELDS), np.int64)
+        self.q = np.zeros((queue_size, Q_NFIELDS), np.int64)
+        self.args = np.zeros((args_size, 2), np.int64)
+        self.bm = np.zeros(B_NFIELDS, np.int64)
+        self.scratch = np.zeros(scratch_size, np.uint8)
+        self.bm[B_SCRATCH_ADDR] = addr_of(self.scratch)
+        self.cmdt = commands.kernel_tables()
+        self.lits = errors.lit_tables()
+        self.stats = np.zeros(S_NFIELDS + commands.NCOMMANDS, np.int64)
+        self.slowq = np.zeros(queue_size, np.int64)
+        self.ready = np.zeros(maxclients, np.int64)
+        self.inbufs = [None] * maxclients
+        self.outbufs = [None] * maxclients
+        self.clients = {}                      # slot -> admin.ClientInfo
+        self._free = list(range(maxclients - 1, -1, -1))
+        self._big = set()                      # slots whose buffers grew
+        self.next_client_id = 1
+        self.settings = settings if settings is not None else {}
+        self.admin = Admin(self)
+        self.started = time.time()
+
+    # --- connections ---------------------------------------------------------------
+    def open(self, peer=("127.0.0.1", 0), fd=-1):
+        """Give a new connection a slot (None when every slot is taken)."""
+        if not self._free:
+            return None
+        slot = self._free.pop()
+        row = self.conn[slot]
+        row[:] = 0
+        self._set_in(slot, np.zeros(self.in_default, np.uint8))
+        self._set_out(slot, np.zeros(self.out_default, np.uint8))
+        row[C_PROTO] = 2
+        row[C_ID] = self.next_client_id
+        self.next_client_id += 1
+        self.admin.connected(slot, peer, fd)
+        return slot
+
+    def close(self, slot):
+        self.admin.disconnected(slot)
+        self.inbufs[slot] = self.outbufs[slot] = None
+        self.conn[slot] = 0
+        self._big.discard(slot)
+        self._free.append(slot)
+
+    def _set_in(self, slot, arr):
+        self.inbufs[slot] = arr
+        self.conn[slot, C_IN_ADDR] = addr_of(arr)
+        self.conn[slot, C_IN_CAP] = arr.shape[0]
+
+    def _set_out(self, slot, arr):
+        self.outbufs[slot] = arr
+        self.conn[slot, C_OUT_ADDR] = addr_of(arr)
+        self.conn[slot, C_OUT_CAP] = arr.shape[0]
+
+    # --- input -------------------------------------------------------------------------
+    def in_space(self, slot):
+        """Writable memoryview of the free tail of the input buffer (for recv_into)."""
+        wr = int(self.conn[slot, C_WR])
+        return memoryview(self.inbufs[slot])[wr:]
+
+    def received(self, slot, n):
+        self.conn[slot, C_WR] += n
+
+    def feed(self, slot, data):
+        """Append bytes to a connection's input (tests, and anything not a socket)."""
+        data = bytes(data)
+        while data:
+            space = self.in_space(slot)
+            if len(space) == 0:
+                self._grow_in(slot, 2 * int(self.conn[slot, C_IN_CAP]))
+                continue
+            n = min(len(space), len(data))
+            space[:n] = data[:n]
+            self.received(slot, n)
+            data = data[n:]
+
+    def _grow_in(self, slot, need):
+        compact_input(self.conn, slot)
+        cap = int(self.conn[slot, C_IN_CAP])
+        if need <= cap:
+            return
+        new_cap = need if need > (1 << 20) else max(2 * cap, _pow2_at_least(need))
+        arr = np.zeros(new_cap, np.uint8)
+        wr = int(self.conn[slot, C_WR])
+        arr[:wr] = self.inbufs[slot][:wr]
+        self._set_in(slot, arr)
+        self._big.add(slot)
+
+    # --- output ------------------------------------------------------------------------------
+    def output(self, slot):
+        """Memoryview of the replies not sent yet."""
+        c = self.conn[slot]
+        return memoryview(self.outbufs[slot])[int(c[C_OUT_SENT]):int(c[C_OUT_WR])]
+
+    def pending_output(self, slot):
+        c = self.conn[slot]
+        return int(c[C_OUT_WR] - c[C_OUT_SENT])
+
+    def sent(self, slot, n):
+        c = self.conn[slot]
+        c[C_OUT_SENT] += n
+        if c[C_OUT_SENT] == c[C_OUT_WR]:
+            c[C_OUT_SENT] = c[C_OUT_WR] = 0
+            if c[C_OUT_CAP] > 4 * self.out_default and slot in self._big:
+                self._set_out(slot, np.zeros(self.out_default, np.uint8))
+
+    def ensure_out(self, slot, need):
+        """Room for `need` more reply bytes: move unsent bytes to the front, grow."""
+        c = self.conn[slot]
+        sent, wr, cap = int(c[C_OUT_SENT]), int(c[C_OUT_WR]), int(c[C_OUT_CAP])
+        out = self.outbufs[slot]
+        if cap - wr >= need:
+            return
+        unsent = wr - sent
+        if unsent + need > cap:
+            arr = np.zeros(max(2 * cap, _pow2_at_least(unsent + need)), np.uint8)
+            arr[:unsent] = out[sent:wr]
+            self._set_out(slot, arr)
+            self._big.add(slot)
+        else:
+            out[:unsent] = out[sent:wr].copy()
+        c[C_OUT_SENT] = 0
+        c[C_OUT_WR] = unsent
+
+    def write(self, slot, data):
+        """Append reply bytes from Python (the slow path)."""
+        n = len(data)
+        self.ensure_out(slot, n)
+        wr = int(self.conn[slot, C_OUT_WR])
+        self.outbufs[slot][wr:wr + n] = np.frombuffer(data, np.uint8)
+        self.conn[slot, C_OUT_WR] = wr + n
+
+    # --- a batch -------------------------------------------------------------------------------
+    def run(self, slots):
+        """Parse and execute everything buffered for `slots`; return slots to run again."""
+        n = len(slots)
+        ready = self.ready
+        ready[:n] = slots
+        self.bm[B_NOW_MS] = int(time.time() * 1000)
+        run_batch(self.ks.T, self.lim, self.conn, ready, n, self.q, self.args, self.bm,
+                  self.scratch, self.cmdt, self.lits, self.stats, self.slowq)
+        nslow = int(self.bm[B_NSLOW])
+        for i in range(nslow):
+            self.admin.execute(int(self.slowq[i]))
+        self.ks.after_batch()
+        if self.bm[B_NEED_ARGS]:
+            size = _pow2_at_least(int(self.bm[B_NEED_ARGS]))
+            if size > self.args.shape[0]:
+                self.args = np.zeros((size, 2), np.int64)
+        again = []
+        conn = self.conn
+        for slot in slots:
+            fl = int(conn[slot, C_FLAGS])
+            if fl & F_DEFERRED and conn[slot, C_OUT_NEED]:
+                self.ensure_out(slot, int(conn[slot, C_OUT_NEED]) - self.pending_output(slot))
+            need = int(conn[slot, C_IN_NEED])
+            if need and int(conn[slot, C_RD]) + need > int(conn[slot, C_IN_CAP]):
+                self._grow_in(slot, need)
+            elif slot in self._big and conn[slot, C_WR] == 0:
+                self._shrink_in(slot)
+            if fl & (F_PENDING | F_SLOW) and not fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
+                again.append(slot)
+        return again
+
+    def _shrink_in(self, slot):
+        if self.conn[slot, C_IN_CAP] > 4 * self.in_default:
+            self._set_in(slot, np.zeros(self.in_default, np.uint8))
+
+    def flags(self, slot):
+        return int(self.conn[slot, C_FLAGS])
+
+    def closing(self, slot):
+        """'now' (drop at once), 'after' (close once replies are sent) or None."""
+        fl = int(self.conn[slot, C_FLAGS])
+        if fl & F_CLOSE_NOW:
+            return "now"
+        if fl & F_CLOSE_AFTER:
+            return "after"
+        return None
+
+    def db_of(self, slot):
+        return int(self.conn[slot, C_DB])

@@ -1,0 +1,87 @@
+"""Redis 7's error replies, word for word, in one place.
+
+Rules:
+- Every error text the server can send is here, copied from Redis 7.0
+  (src/networking.c, src/server.c, src/t_string.c ...), without the leading
+  '-' and trailing CRLF.  Tests assert the exact bytes.
+- Kernels cannot read Python strings, so the fixed replies that kernels write
+  are also packed into one byte blob (`LIT_BLOB`) addressed by the integer ids
+  LIT_*; `lit_tables()` gives the arrays the kernels receive.
+- Errors that embed user data (unknown command, wrong arity) have a prefix and
+  a suffix here; the writer puts the user's bytes between them.
+"""
+import numpy as np
+
+# --- protocol errors (networking.c); the connection is closed after them -----
+PROTO_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
+PROTO_INVALID_BULK = "ERR Protocol error: invalid bulk length"
+PROTO_EXPECTED_DOLLAR = "ERR Protocol error: expected '$', got '%c'"
+PROTO_UNBALANCED = "ERR Protocol error: unbalanced quotes in request"
+PROTO_BIG_INLINE = "ERR Protocol error: too big inline request"
+PROTO_BIG_MBULK = "ERR Protocol error: too big mbulk count string"
+PROTO_BIG_BULK = "ERR Protocol error: too big bulk count string"
+
+# --- command errors ------------------------------------------------------------
+UNKNOWN_COMMAND = "ERR unknown command '%s', with args beginning with: %s"
+UNKNOWN_SUBCOMMAND = "ERR unknown subcommand '%s'. Try %s HELP."
+WRONG_ARITY = "ERR wrong number of arguments for '%s' command"
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+OUT_OF_RANGE_DB = "ERR DB index is out of range"
+NOPROTO = "NOPROTO unsupported protocol version"
+PROTOCOL_VERSION_INVALID = "ERR Protocol version is not an integer or out of range"
+NO_SUCH_CLIENT = "ERR No such client"
+CLIENT_NAME_SPACES = "ERR Client names cannot contain spaces, newlines or special characters."
+CLIENT_SETINFO_BAD_ATTR = "ERR Unrecognized option '%s'"
+CLIENT_SETINFO_SPACES = "ERR %s cannot contain spaces, newlines or special characters."
+CONFIG_UNKNOWN_PARAM = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+INVALID_EXPIRE = "ERR invalid expire time in '%s' command"
+NOAUTH_HELLO = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+AUTH_NOT_CONFIGURED = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+NOT_SUPPORTED = "ERR %s is not supported by this server"
+
+# --- fixed replies written by kernels ------------------------------------------
+# id -> exact bytes on the wire
+_LITS = [
+    ("LIT_OK", b"+OK\r\n"),
+    ("LIT_PONG", b"+PONG\r\n"),
+    ("LIT_NIL2", b"$-1\r\n"),
+    ("LIT_NIL3", b"_\r\n"),
+    ("LIT_ZERO", b":0\r\n"),
+    ("LIT_ONE", b":1\r\n"),
+    ("LIT_SYNTAX", ("-" + SYNTAX + "\r\n").encode()),
+    ("LIT_ARITY_PRE", b"-ERR wrong number of arguments for '"),
+    ("LIT_ARITY_SUF", b"' command\r\n"),
+    ("LIT_P_MULTIBULK", ("-" + PROTO_INVALID_MULTIBULK + "\r\n").encode()),
+    ("LIT_P_BULK", ("-" + PROTO_INVALID_BULK + "\r\n").encode()),
+    ("LIT_P_DOLLAR_PRE", b"-ERR Protocol error: expected '$', got '"),
+    ("LIT_P_DOLLAR_SUF", b"'\r\n"),
+    ("LIT_P_UNBALANCED", ("-" + PROTO_UNBALANCED + "\r\n").encode()),
+    ("LIT_P_BIG_INLINE", ("-" + PROTO_BIG_INLINE + "\r\n").encode()),
+    ("LIT_P_BIG_MBULK", ("-" + PROTO_BIG_MBULK + "\r\n").encode()),
+    ("LIT_P_BIG_BULK", ("-" + PROTO_BIG_BULK + "\r\n").encode()),
+    ("LIT_CRLF", b"\r\n"),
+]
+for _i, (_name, _) in enumerate(_LITS):
+    globals()[_name] = _i
+N_LITS = len(_LITS)
+LIT_BYTES = {name: data for name, data in _LITS}
+
+
+def lit_tables():
+    """(blob uint8, offsets int64[N_LITS + 1]) for the kernels."""
+    offs = np.zeros(N_LITS + 1, np.int64)
+    parts = []
+    pos = 0
+    for i, (_, data) in enumerate(_LITS):
+        offs[i] = pos
+        parts.append(data)
+        pos += len(data)
+    offs[N_LITS] = pos
+    return np.frombuffer(b"".join(parts), np.uint8).copy(), offs
+
+
+def reply(msg):
+    """An error text as the RESP bytes Redis sends."""
+    return b"-" + msg.encode() + b"\r\n" if isinstance(msg, str) else b"-" + msg + b"\r\n"

@@ -1,0 +1,106 @@
+"""Numba set-up shared by every kernel: the decorator, the cache and raw views.
+
+Rules:
+- Every kernel is decorated with `kernel` (nopython, cache=True).  Import this
+  module before any module that defines kernels: it points Numba's cache at a
+  user directory keyed by a hash of the package sources.  Numba keys its cache
+  on the defining file only, so a constant changed in another module would
+  otherwise leave a stale kernel behind; keying the directory on all sources
+  makes any edit a clean recompile.  It also keeps the cache out of the
+  package, which may be installed read-only.
+- Buffers owned by Python (connection buffers, arena chunks) reach kernels as
+  integer addresses in int64 tables; `u8view` / `i64view` turn an address into
+  a non-owning array.  Passing numba typed Lists instead costs ~2.5 us per call
+  in unboxing, more than a whole small batch.  The owner (Python) keeps the
+  numpy array alive for as long as its address sits in a table.
+- With NUMBA_DISABLE_JIT=1 the same functions run as plain Python (ctypes
+  views), so coverage can measure kernel lines.
+"""
+import ctypes
+import hashlib
+import os
+
+import numba
+import numpy as np
+
+from . import config
+
+
+def _source_digest():
+    here = os.path.dirname(os.path.abspath(__file__))
+    h = hashlib.sha1(numba.__version__.encode() + np.__version__.encode())
+    for name in sorted(os.listdir(here)):
+        if name.endswith(".py"):
+            with open(os.path.join(here, name), "rb") as f:
+                h.update(name.encode() + b"\0" + f.read())
+    return h.hexdigest()[:16]
+
+
+def _configure_cache():
+    base = config.cache_dir_base()
+    path = os.path.join(base, _source_digest())
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:  # no writable home: Numba then warns and compiles each run
+        return None
+    numba.config.CACHE_DIR = path
+    return path
+
+
+CACHE_DIR = _configure_cache()
+JIT_DISABLED = bool(numba.config.DISABLE_JIT)
+
+
+def kernel(fn=None, **kw):
+    """`@kernel`: nopython, cached; `@kernel(inline=True)` for tiny helpers."""
+    opts = {"cache": True, "nogil": True}
+    kw.pop("inline", None)      # LLVM inlines small kernels; Numba-level inlining
+                                # only multiplies compile time
+    opts.update(kw)
+    if fn is None:
+        return lambda f: numba.njit(**opts)(f)
+    return numba.njit(**opts)(fn)
+
+
+if JIT_DISABLED:
+    def u8view(addr, n):
+        if n <= 0:
+            return np.zeros(0, np.uint8)
+        return np.ctypeslib.as_array((ctypes.c_uint8 * int(n)).from_address(int(addr)))
+
+    def i64view(addr, n):
+        if n <= 0:
+            return np.zeros(0, np.int64)
+        return np.ctypeslib.as_array((ctypes.c_int64 * int(n)).from_address(int(addr)))
+else:
+    from numba import types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _u8ptr(typingctx, addr):
+        sig = types.CPointer(types.uint8)(types.int64)
+
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.uint8)))
+        return sig, codegen
+
+    @intrinsic
+    def _i64ptr(typingctx, addr):
+        sig = types.CPointer(types.int64)(types.int64)
+
+        def codegen(context, builder, signature, args):
+            return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
+        return sig, codegen
+
+    @numba.njit(cache=True)
+    def u8view(addr, n):
+        return numba.carray(_u8ptr(addr), (n,))
+
+    @numba.njit(cache=True)
+    def i64view(addr, n):
+        return numba.carray(_i64ptr(addr), (n,))
+
+
+def addr_of(arr):
+    """The address of a numpy array's first byte (for the pointer tables)."""
+    return arr.__array_interface__["data"][0]

@@ -1,0 +1,91 @@
+"""Column and field numbers of the arrays shared by the parser, executor and loop.
+
+Rules: these are layouts, not tunables (those live in config.py).  Every array
+here is int64; a 2-D table has one row per connection or request.
+
+conn  [maxclients, C_NFIELDS]   one row per connection slot
+q     [QUEUE_SIZE, Q_NFIELDS]   the request queue of one batch
+args  [ARGS_SIZE, 2]            (address, length) of every argument
+bm    [B_NFIELDS]               batch counters that persist across batches
+stats [S_NFIELDS + ncommands]   counters read by INFO
+"""
+
+# --- connection table ------------------------------------------------------
+C_IN_ADDR = 0       # input buffer address / capacity
+C_IN_CAP = 1
+C_RD = 2            # parse position (bytes before it are consumed)
+C_WR = 3            # end of received bytes
+C_OUT_ADDR = 4      # output buffer address / capacity
+C_OUT_CAP = 5
+C_OUT_WR = 6        # end of reply bytes
+C_OUT_SENT = 7      # bytes of [0, C_OUT_WR) already sent
+C_DB = 8            # selected database
+C_PROTO = 9         # 2 or 3
+C_FLAGS = 10        # F_* bits
+C_PS_ARGC = 11      # resumable multibulk: argument count (0 = at a request start)
+C_PS_ARGI = 12      # arguments complete so far
+C_PS_POS = 13       # where to continue scanning
+C_PS_BULK = 14      # pending bulk length, -1 when reading a header
+C_IN_NEED = 15      # bytes the unfinished request needs in the buffer
+C_OUT_NEED = 16     # bytes of output space a deferred request needs
+C_NEXEC = 17        # requests executed for this connection in this batch
+C_ID = 18           # client id (CLIENT ID)
+C_NFIELDS = 24
+
+# connection flags
+F_CLOSE_AFTER = 1   # close once the output is sent (QUIT, protocol error)
+F_SLOW = 2          # parsing stopped at a slow-path request; resume next turn
+F_PENDING = 4       # unparsed complete input remains (queue full, deferral)
+F_DEFERRED = 8      # the executor deferred a request this batch
+F_CLOSE_NOW = 16    # drop without reply (query buffer limit)
+
+# --- request queue -----------------------------------------------------------
+Q_ID = 0            # unique, increasing request id
+Q_CONN = 1          # connection slot
+Q_CMD = 2           # command index; CMD_UNKNOWN or CMD_PROTO_ERR
+Q_ARGC = 3
+Q_ARG0 = 4          # row of the first argument in `args`
+Q_START = 5         # request's first byte in the connection's input buffer
+Q_END = 6           # one past its last byte
+Q_STATUS = 7        # QS_*
+Q_ERR = 8           # protocol error: which (PE_*)
+Q_ERRARG = 9        # protocol error: the offending byte
+Q_NFIELDS = 10
+
+CMD_UNKNOWN = -1
+CMD_PROTO_ERR = -2
+
+QS_NEW = 0
+QS_DONE = 1
+QS_SLOW = 2         # Python runs it after the batch
+QS_DEFERRED = 3     # not run; the connection re-parses from its start
+
+# protocol errors (the reply is errors.LIT_P_*)
+PE_MULTIBULK = 1
+PE_BULK = 2
+PE_DOLLAR = 3
+PE_UNBALANCED = 4
+PE_BIG_INLINE = 5
+PE_BIG_MBULK = 6
+PE_BIG_BULK = 7
+
+# --- batch meta ------------------------------------------------------------------
+B_QN = 0            # requests queued this batch
+B_AN = 1            # arguments used
+B_SN = 2            # scratch bytes used
+B_NEXT_ID = 3       # next request id (persists)
+B_SCRATCH_ADDR = 4
+B_NEED_ARGS = 5     # a request needs this many argument rows
+B_NSLOW = 6         # requests left for the slow path
+B_NOW_MS = 7        # wall clock of this batch, ms
+B_BATCHES = 8       # batches run (persists)
+B_NFIELDS = 16
+
+# --- statistics ------------------------------------------------------------------
+S_COMMANDS = 0      # total commands processed
+S_HITS = 1
+S_MISSES = 2
+S_PROTO_ERRORS = 3
+S_SLOW = 4          # requests run by the Python slow path
+S_DEFERRALS = 5
+S_NFIELDS = 16      # per-command call counters follow at S_NFIELDS + cmd

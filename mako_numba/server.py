@@ -1,0 +1,226 @@
+"""The event loop: sockets in, sockets out, one batch per turn.
+
+Theory of operation (the Mako flow, in one process):
+1. `selectors` reports readable sockets; each is read once with recv_into
+   straight into its connection's numpy input buffer.  No byte is looked at.
+2. The readable slots, plus slots with unparsed input left from the previous
+   turn, go to `Core.run`: one kernel call parses them all into the request
+   queue, executes it and writes every reply; Python then runs the few
+   slow-path commands and supplies memory the kernels asked for.
+3. Each touched connection's unsent replies are sent.  What the socket does
+   not take stays in its output buffer and is sent when writable, so a slow
+   reader never blocks the others; a client that stops reading while its
+   replies pile up is not read from until it catches up.
+
+Rules: this module owns sockets, the selector and signals, and never
+interprets protocol bytes.  It never blocks: every socket is non-blocking.
+"""
+import errno
+import logging
+import selectors
+import signal
+import socket
+
+from . import config
+from .table import T_MIG
+
+log = logging.getLogger("mako_numba")
+
+_READ = selectors.EVENT_READ
+_WRITE = selectors.EVENT_WRITE
+MAXCLIENTS_REPLY = b"-ERR max number of clients reached\r\n"
+
+
+class Server:
+    def __init__(self, core, host=config.DEFAULT_BIND, port=config.DEFAULT_PORT):
+        self.core = core
+        self.sel = selectors.DefaultSelector()
+        self.listener = self._listen(host, port)
+        self.host, self.port = self.listener.getsockname()[:2]
+        core.settings["port"] = self.port
+        core.settings.setdefault("bind", host)
+        self.socks = {}
+        self.events = {}
+        self.stopping = False
+        self._pending = []          # slots with unparsed input: run without new bytes
+        self._paused = set()        # slots not run until their replies drain
+        core.net_in = core.net_out = core.rejected = 0
+
+    def _listen(self, host, port):
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(config.LISTEN_BACKLOG)
+        sock.setblocking(False)
+        self.sel.register(sock, _READ, None)
+        return sock
+
+    # --- lifecycle ---------------------------------------------------------------
+    def stop(self, *_):
+        self.stopping = True
+
+    def install_signals(self):
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def serve_forever(self):
+        try:
+            while not self.stopping:
+                self.turn()
+        finally:
+            self.close_all()
+
+    def close_all(self):
+        for slot in list(self.socks):
+            self._drop(slot)
+        try:
+            self.sel.unregister(self.listener)
+        except (KeyError, ValueError):
+            pass
+        self.listener.close()
+        self.sel.close()
+
+    # --- one turn ------------------------------------------------------------------------
+    def turn(self):
+        core = self.core
+        busy = self._pending or core.ks.tm[T_MIG]       # rehashing continues while idle
+        try:
+            events = self.sel.select(0 if busy else config.IDLE_TICK)
+        except InterruptedError:
+            events = []
+        readable = []
+        for key, mask in events:
+            slot = key.data
+            if slot is None:
+                self._accept()
+                continue
+            if mask & _WRITE:
+                self._flush(slot)
+                if slot not in self.socks:
+                    continue
+            if mask & _READ and self._read(slot):
+                readable.append(slot)
+        ready = []
+        seen = set()
+        for slot in self._pending:
+            if slot in self.socks and slot not in seen:
+                if core.pending_output(slot) > config.READ_PAUSE_OUTPUT:
+                    self._paused.add(slot)      # resumes when its replies drain
+                else:
+                    seen.add(slot)
+                    ready.append(slot)
+        for slot in readable:
+            if slot not in seen:
+                seen.add(slot)
+                ready.append(slot)
+        if not ready:
+            self._pending = []
+            if not events:
+                core.ks.idle_step()
+            return
+        self._pending = core.run(ready)
+        for slot in ready:
+            if slot in self.socks:
+                self._after(slot)
+
+    def _accept(self):
+        while True:
+            try:
+                sock, peer = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as e:  # EMFILE and friends: try again next turn
+                if e.errno in (errno.EMFILE, errno.ENFILE):
+                    log.warning("Error accepting a client connection: %s", e.strerror)
+                return
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            slot = self.core.open(peer, sock.fileno())
+            if slot is None:
+                self.core.rejected += 1
+                try:
+                    sock.send(MAXCLIENTS_REPLY)
+                except OSError:
+                    pass
+                sock.close()
+                continue
+            self.socks[slot] = sock
+            self.events[slot] = _READ
+            self.sel.register(sock, _READ, slot)
+            log.debug("Accepted %s:%s", peer[0], peer[1])
+
+    def _read(self, slot):
+        """Read what the socket has into the slot's buffer; False if nothing to run."""
+        core = self.core
+        space = core.in_space(slot)
+        if len(space) == 0:
+            return True                     # full: the core will grow it
+        try:
+            n = self.socks[slot].recv_into(space)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            self._drop(slot)
+            return False
+        if n == 0:
+            self._drop(slot)
+            return False
+        core.received(slot, n)
+        core.net_in += n
+        return True
+
+    def _after(self, slot):
+        how = self.core.closing(slot)
+        if how == "now":
+            self._drop(slot)
+            return
+        self._flush(slot)
+
+    def _flush(self, slot):
+        core = self.core
+        sock = self.socks[slot]
+        out = core.output(slot)
+        if len(out):
+            try:
+                n = sock.send(out)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except OSError:
+                self._drop(slot)
+                return
+            core.sent(slot, n)
+            core.net_out += n
+        left = core.pending_output(slot)
+        if slot in self._paused and left <= config.READ_PAUSE_OUTPUT:
+            self._paused.discard(slot)
+            self._pending.append(slot)
+        if left == 0 and core.closing(slot):
+            self._drop(slot)
+            return
+        want = _READ
+        if left:
+            want = _WRITE if left > config.READ_PAUSE_OUTPUT else _READ | _WRITE
+        if core.closing(slot):
+            want = _WRITE
+        if want != self.events[slot]:
+            self.events[slot] = want
+            self.sel.modify(sock, want, slot)
+
+    def _drop(self, slot):
+        sock = self.socks.pop(slot, None)
+        if sock is None:
+            return
+        self.events.pop(slot, None)
+        try:
+            self.sel.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+        sock.close()
+        self.core.close(slot)
+        self._paused.discard(slot)
+        self._pending = [s for s in self._pending if s != slot]

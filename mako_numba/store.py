@@ -1,0 +1,160 @@
+"""The Python owner of the key space's memory (the kernels live in table.py).
+
+Rules:
+- Kernels never allocate: this class allocates every arena chunk and index
+  with numpy, keeps the arrays alive while their addresses sit in the chunk
+  table, and hands memory back when the kernels release it.
+- `after_batch()` runs once per loop turn: it answers the NEED_* request of a
+  deferred write, keeps one spare chunk ready so the steady state never
+  defers, and starts an incremental rehash when the index fills (or empties).
+  Indexes are allocated with np.zeros, which maps zero pages lazily, so
+  starting a rehash of a huge table costs no pause; the moving happens a few
+  slots at a time inside the kernels.
+"""
+import os
+
+import numpy as np
+
+from . import config
+from .jit import addr_of
+from .table import (
+    C_ADDR, C_CAP, C_STATE, CS_FREE, CS_LARGE_READY, CS_RELEASE, CS_SPARE, NCLASSES,
+    NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_BUMP, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
+    T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
+    T_SEED0, T_SEED1, T_SPARE, migrate,
+)
+
+MAX_CHUNKS = 1 << 14
+
+
+class KeySpace:
+    def __init__(self, databases=config.DEFAULT_DATABASES, logcap=config.TABLE_INITIAL_LOGCAP,
+                 chunk_size=config.CHUNK_SIZE, seed=None):
+        if chunk_size > config.CHUNK_SIZE or chunk_size % 8:
+            raise ValueError("chunk size must be a multiple of 8 and at most 64 MiB")
+        self.databases = databases
+        self.initial_logcap = logcap
+        self.chunk_size = chunk_size
+        self.seed = seed
+        self.reset()
+
+    def reset(self):
+        """Drop every key (FLUSHALL): fresh arrays, the old ones are freed."""
+        tm = np.zeros(T_NFIELDS, np.int64)
+        raw = os.urandom(16) if self.seed is None else int(self.seed).to_bytes(16, "little")
+        tm[T_SEED0] = int.from_bytes(raw[:8], "little", signed=True)
+        tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)
+        tm[T_LOGCAP] = self.initial_logcap
+        self.tm = tm
+        self.idx = np.zeros(1 << self.initial_logcap, np.int64)
+        self.oidx = np.zeros(1, np.int64)
+        self.chunks = np.zeros((MAX_CHUNKS, 3), np.int64)
+        self.free = np.zeros(NCLASSES, np.int64)
+        self.dbk = np.zeros(self.databases, np.int64)
+        self._arrays = {}
+        self._rebuild()
+        self._add_spare()
+
+    def _rebuild(self):
+        self.T = (self.tm, self.idx, self.oidx, self.chunks, self.free, self.dbk)
+
+    # --- chunks ---------------------------------------------------------------
+    def _new_chunk(self, size, state):
+        free_ids = np.flatnonzero(self.chunks[1:, C_STATE] == CS_FREE)
+        if free_ids.size == 0:
+            raise MemoryError("arena chunk table is full")
+        cid = int(free_ids[0]) + 1
+        arr = np.empty((size + 7) // 8, np.int64)
+        self._arrays[cid] = arr
+        self.chunks[cid, C_ADDR] = addr_of(arr)
+        self.chunks[cid, C_CAP] = arr.nbytes
+        self.chunks[cid, C_STATE] = state
+        return cid
+
+    def _add_spare(self):
+        self.tm[T_SPARE] = self._new_chunk(self.chunk_size, CS_SPARE)
+
+    def _release_chunks(self):
+        for cid in np.flatnonzero(self.chunks[:, C_STATE] == CS_RELEASE):
+            self._arrays.pop(int(cid), None)
+            self.chunks[cid] = 0
+        self.tm[T_RELEASE] = 0
+
+    # --- the index --------------------------------------------------------------
+    def _target_logcap(self):
+        live = int(self.tm[T_LIVE])
+        logcap = self.initial_logcap
+        while (1 << logcap) * 0.25 < live:
+            logcap += 1
+        return logcap
+
+    def start_rehash(self, logcap):
+        """Begin moving every slot into a new index of 2**logcap slots."""
+        if self.tm[T_MIG]:
+            migrate(self.T, self.oidx.shape[0])          # finish the current one first
+        self.oidx = self.idx
+        self.idx = np.zeros(1 << logcap, np.int64)
+        tm = self.tm
+        tm[T_OLOGCAP] = tm[T_LOGCAP]
+        tm[T_LOGCAP] = logcap
+        tm[T_FILLED] = 0
+        tm[T_MIGPOS] = 0
+        tm[T_MIG] = 1
+        self._rebuild()
+
+    def _maybe_resize(self):
+        tm = self.tm
+        if tm[T_MIG]:
+            return
+        if self.oidx.shape[0] > 1:
+            self.oidx = np.zeros(1, np.int64)
+            self._rebuild()
+        cap = 1 << int(tm[T_LOGCAP])
+        if tm[T_FILLED] > cap * config.TABLE_GROW_LOAD or (
+                tm[T_LOGCAP] > self.initial_logcap and tm[T_LIVE] < cap * config.TABLE_SHRINK_LOAD):
+            self.start_rehash(self._target_logcap())
+
+    def after_batch(self):
+        """Supply what the kernels asked for; grow or shrink the index."""
+        tm = self.tm
+        need = tm[T_NEED]
+        if need:
+            tm[T_NEED] = 0
+            if need == NEED_LARGE:
+                self._new_chunk(int(tm[T_NEED_BYTES]), CS_LARGE_READY)
+            elif need == NEED_INDEX:
+                self.start_rehash(max(self._target_logcap(), int(tm[T_LOGCAP]) + 1))
+        if tm[T_SPARE] == 0:
+            self._add_spare()
+        if tm[T_RELEASE]:
+            self._release_chunks()
+        self._maybe_resize()
+
+    def idle_step(self):
+        """Move a larger share of a running rehash while the loop is idle."""
+        if self.tm[T_MIG]:
+            migrate(self.T, config.REHASH_STEPS_IDLE)
+            self._maybe_resize()
+            return True
+        return False
+
+    # --- numbers for INFO --------------------------------------------------------
+    def used_bytes(self):
+        return int(self.tm[T_MEM]) + self.idx.nbytes + self.oidx.nbytes
+
+    def arena_bytes(self):
+        return sum(a.nbytes for a in self._arrays.values())
+
+    def keys(self, db=None):
+        return int(self.tm[T_LIVE]) if db is None else int(self.dbk[db])
+
+    def stats(self):
+        tm = self.tm
+        return {
+            "logcap": int(tm[T_LOGCAP]), "live": int(tm[T_LIVE]), "filled": int(tm[T_FILLED]),
+            "rehashing": bool(tm[T_MIG]), "chunks": len(self._arrays),
+            "cur_chunk": int(tm[T_CUR]), "bump": int(tm[T_BUMP]), "mem": int(tm[T_MEM]),
+        }
+
+
+__all__ = ["KeySpace", "NEED_CHUNK"]

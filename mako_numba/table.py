@@ -1,0 +1,441 @@
+"""The key space: an open-addressing hash index over records in a byte arena.
+
+State is a tuple of arrays, `T = (tm, idx, oidx, chunks, free, dbk)`:
+- `tm`     int64 meta fields (T_* below): sizes, seeds, counters, requests.
+- `idx`    int64 slots of the index (2**logcap).  0 = empty, 1 = tombstone,
+           otherwise `tag << 37 | ref >> 3`, where tag is the top 26 bits of
+           the key's hash and ref the record's place in the arena.
+- `oidx`   the previous index while an incremental rehash runs, else 1 slot.
+- `chunks` int64 [n, 3]: address, capacity and state (CS_*) of arena chunks.
+           Python allocates every chunk (numpy, pages touched lazily) and
+           keeps it alive; kernels only read and write through the address.
+- `free`   int64 heads of the free lists, one per size class.
+- `dbk`    int64 keys per database.
+
+A record is 8-aligned: three int64 words, then the key bytes, then the value:
+  w0 = klen | vlen << 32,  w1 = db | flags << 16,  w2 = expire time (ms, 0 none).
+A ref is `cid << 26 | offset`; chunk ids start at 1 so no live slot can
+look like a tombstone.
+
+Rules and theory:
+- Lookup hashes (db, key) with SipHash-1-3 under a random per-process seed,
+  probes linearly from the top `logcap` bits of the hash, and compares keys
+  only when the 26-bit tag matches.
+- Growth is incremental, as Redis rehashes: Python allocates a larger zeroed
+  index (calloc: no pause), and every write plus every loop turn moves a few
+  old slots across.  Lookups look in the new index, then the old one; moved
+  slots become tombstones so old probe chains stay intact.
+- Blocks come in size classes (8-byte steps to 512, then four per doubling);
+  freed blocks go on per-class free lists and are reused, so overwriting the
+  same keys never grows memory.  Blocks above LARGE_BLOCK get a chunk of their
+  own, handed back to Python when freed.
+- No kernel allocates.  When a chunk or a larger index is needed, the call
+  fails cleanly with a NEED_* code, changing nothing; the engine defers that
+  request and Python supplies the memory before the next turn.
+"""
+import numpy as np
+
+from . import config
+from .jit import i64view, kernel, u8view
+from .siphash import siphash13
+
+# meta fields
+T_LOGCAP = 0        # log2 of idx size
+T_LIVE = 1          # live keys, all databases
+T_FILLED = 2        # live + tombstone slots in idx
+T_MIG = 3           # 1 while rehashing from oidx
+T_MIGPOS = 4        # next oidx slot to move
+T_OLOGCAP = 5       # log2 of oidx size
+T_SEED0 = 6
+T_SEED1 = 7
+T_CUR = 8           # chunk id bump-allocated from (0 none)
+T_BUMP = 9          # offset of the next free byte in T_CUR
+T_SPARE = 10        # chunk id of a ready, unused general chunk (0 none)
+T_NEED = 11         # NEED_* of the last failed call
+T_NEED_BYTES = 12   # bytes that call wanted (large chunks)
+T_MEM = 13          # bytes in live blocks
+T_RELEASE = 14      # large chunks waiting to be handed back
+T_WASTE = 15        # tail bytes left unused in full chunks
+T_HARD_PPM = 16     # hard load limit, parts per million
+T_NFIELDS = 32
+
+# chunk table columns and states
+C_ADDR = 0
+C_CAP = 1
+C_STATE = 2
+CS_FREE = 0
+CS_GENERAL = 1      # bump-allocated or full
+CS_SPARE = 2        # general chunk ready for use
+CS_LARGE_READY = 3  # one-block chunk supplied for a pending large block
+CS_LARGE_USED = 4
+CS_RELEASE = 5      # freed large chunk, Python hands it back
+
+# results of calls that may need memory
+OK = 0
+NEED_CHUNK = 1
+NEED_LARGE = 2
+NEED_INDEX = 3
+
+EMPTY = 0
+TOMB = 1
+REC_HDR = 24
+REF_MASK = (1 << 37) - 1
+CID_SHIFT = 26
+OFF_MASK = (1 << CID_SHIFT) - 1
+NCLASSES = 160
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+# --- size classes -------------------------------------------------------------
+@kernel(inline=True)
+def size_class(n):
+    """Class index of an n-byte block: 8-byte steps to 512, then 4 per doubling."""
+    if n <= 512:
+        return (n + 7) >> 3
+    p = 63
+    v = n - 1
+    while (v >> p) == 0:
+        p -= 1
+    k = v >> (p - 2)
+    return 65 + (p - 9) * 4 + (k - 4)
+
+
+@kernel(inline=True)
+def class_size(ci):
+    if ci <= 64:
+        return ci * 8
+    j = ci - 65
+    p = 9 + j // 4
+    k = 4 + j % 4
+    return (k + 1) << (p - 2)
+
+
+# --- refs and records -----------------------------------------------------------
+@kernel(inline=True)
+def ref_addr(chunks, ref):
+    return chunks[ref >> CID_SHIFT, C_ADDR] + (ref & OFF_MASK)
+
+
+@kernel(inline=True)
+def rec_hdr(chunks, ref):
+    return i64view(ref_addr(chunks, ref), 3)
+
+
+@kernel(inline=True)
+def rec_klen(hdr):
+    return hdr[0] & 0xFFFFFFFF
+
+
+@kernel(inline=True)
+def rec_vlen(hdr):
+    return hdr[0] >> 32
+
+
+@kernel(inline=True)
+def rec_db(hdr):
+    return hdr[1] & 0xFFFF
+
+
+@kernel(inline=True)
+def slot_ref(s):
+    return (s & REF_MASK) << 3
+
+
+@kernel(inline=True)
+def make_slot(tag, ref):
+    return (tag << 37) | (ref >> 3)
+
+
+# --- hashing ------------------------------------------------------------------------
+@kernel(inline=True)
+def key_hash(tm, db, kaddr, klen):
+    h = siphash13(tm[T_SEED0], tm[T_SEED1], kaddr, klen)
+    return h ^ (np.uint64(db + 1) * GOLDEN)
+
+
+@kernel(inline=True)
+def hash_tag(h):
+    return np.int64(h >> np.uint64(38))
+
+
+@kernel(inline=True)
+def hash_pos(h, logcap):
+    return np.int64(h >> np.uint64(64 - logcap))
+
+
+@kernel
+def _key_eq(chunks, ref, db, kaddr, klen):
+    hdr = rec_hdr(chunks, ref)
+    if rec_klen(hdr) != klen or rec_db(hdr) != db:
+        return False
+    a = u8view(ref_addr(chunks, ref) + REC_HDR, klen)
+    b = u8view(kaddr, klen)
+    for i in range(klen):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@kernel
+def _probe(ix, logcap, chunks, h, db, kaddr, klen):
+    """Slot index holding (db, key) in one index, or -1."""
+    mask = (1 << logcap) - 1
+    tag = hash_tag(h)
+    pos = hash_pos(h, logcap)
+    while True:
+        s = ix[pos]
+        if s == EMPTY:
+            return -1
+        if s != TOMB and (s >> 37) == tag and _key_eq(chunks, slot_ref(s), db, kaddr, klen):
+            return pos
+        pos = (pos + 1) & mask
+
+
+@kernel
+def find(T, h, db, kaddr, klen):
+    """(which, slot): which is 1 for idx, 2 for oidx, 0 when absent."""
+    tm, idx, oidx, chunks, free, dbk = T
+    p = _probe(idx, tm[T_LOGCAP], chunks, h, db, kaddr, klen)
+    if p >= 0:
+        return 1, p
+    if tm[T_MIG]:
+        p = _probe(oidx, tm[T_OLOGCAP], chunks, h, db, kaddr, klen)
+        if p >= 0:
+            return 2, p
+    return 0, -1
+
+
+@kernel
+def _slot_hash(tm, chunks, s):
+    """Full hash of the record a slot points at (for indexes beyond 2**26)."""
+    ref = slot_ref(s)
+    hdr = rec_hdr(chunks, ref)
+    return key_hash(tm, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
+
+
+@kernel
+def _place(tm, ix, logcap, chunks, s):
+    """Put live slot value s into index ix (key known absent); True if it took an empty slot."""
+    mask = (1 << logcap) - 1
+    if logcap <= 26:
+        pos = (s >> 37) >> (26 - logcap)
+    else:
+        pos = hash_pos(_slot_hash(tm, chunks, s), logcap)
+    while ix[pos] > TOMB:
+        pos = (pos + 1) & mask
+    was_empty = ix[pos] == EMPTY
+    ix[pos] = s
+    return was_empty
+
+
+@kernel
+def migrate(T, steps):
+    """Move up to `steps` slots of the old index into the new one."""
+    tm, idx, oidx, chunks, free, dbk = T
+    if tm[T_MIG] == 0:
+        return 0
+    n = oidx.shape[0]
+    p = tm[T_MIGPOS]
+    end = min(n, p + steps)
+    for j in range(p, end):
+        s = oidx[j]
+        if s > TOMB:
+            if _place(tm, idx, tm[T_LOGCAP], chunks, s):
+                tm[T_FILLED] += 1
+            oidx[j] = TOMB
+    tm[T_MIGPOS] = end
+    if end == n:
+        tm[T_MIG] = 0
+    return end - p
+
+
+# --- allocation -------------------------------------------------------------------
+@kernel
+def alloc(T, lim, size):
+    """A block of at least `size` bytes: its ref, or 0 with tm[T_NEED] set."""
+    tm, idx, oidx, chunks, free, dbk = T
+    if size > lim[config.L_LARGE_BLOCK]:
+        for cid in range(1, chunks.shape[0]):
+            if chunks[cid, C_STATE] == CS_LARGE_READY and chunks[cid, C_CAP] >= size:
+                chunks[cid, C_STATE] = CS_LARGE_USED
+                tm[T_MEM] += chunks[cid, C_CAP]
+                return cid << CID_SHIFT
+        tm[T_NEED] = NEED_LARGE
+        tm[T_NEED_BYTES] = size
+        return 0
+    ci = size_class(size)
+    cs = class_size(ci)
+    head = free[ci]
+    if head != 0:
+        free[ci] = i64view(ref_addr(chunks, head), 1)[0]
+        tm[T_MEM] += cs
+        return head
+    cur = tm[T_CUR]
+    if cur == 0 or tm[T_BUMP] + cs > chunks[cur, C_CAP]:
+        spare = tm[T_SPARE]
+        if spare == 0:
+            tm[T_NEED] = NEED_CHUNK
+            return 0
+        if cur != 0:
+            tm[T_WASTE] += chunks[cur, C_CAP] - tm[T_BUMP]
+        chunks[spare, C_STATE] = CS_GENERAL
+        tm[T_SPARE] = 0
+        tm[T_CUR] = spare
+        tm[T_BUMP] = 0
+        cur = spare
+    ref = (cur << CID_SHIFT) | tm[T_BUMP]
+    tm[T_BUMP] += cs
+    tm[T_MEM] += cs
+    return ref
+
+
+@kernel
+def free_block(T, lim, ref, size):
+    tm, idx, oidx, chunks, free, dbk = T
+    if size > lim[config.L_LARGE_BLOCK]:
+        cid = ref >> CID_SHIFT
+        chunks[cid, C_STATE] = CS_RELEASE
+        tm[T_MEM] -= chunks[cid, C_CAP]
+        tm[T_RELEASE] += 1
+        return
+    ci = size_class(size)
+    i64view(ref_addr(chunks, ref), 1)[0] = free[ci]
+    free[ci] = ref
+    tm[T_MEM] -= class_size(ci)
+
+
+@kernel(inline=True)
+def _fits_in_place(lim, chunks, ref, old_size, new_size):
+    large = lim[config.L_LARGE_BLOCK]
+    if old_size <= large:
+        return new_size <= large and size_class(new_size) == size_class(old_size)
+    cap = chunks[ref >> CID_SHIFT, C_CAP]
+    return new_size > large and new_size <= cap and 2 * new_size >= cap
+
+
+@kernel
+def _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
+    addr = ref_addr(chunks, ref)
+    hdr = i64view(addr, 3)
+    hdr[0] = klen | (vlen << 32)
+    hdr[1] = db
+    hdr[2] = expire
+    dst = u8view(addr + REC_HDR, klen + vlen)
+    k = u8view(kaddr, klen)
+    dst[:klen] = k
+    v = u8view(vaddr, vlen)
+    dst[klen:] = v
+
+
+# --- the operations -----------------------------------------------------------------
+@kernel
+def get(T, db, kaddr, klen):
+    """(value address, value length) of a key, or (0, -1) when absent."""
+    tm, idx, oidx, chunks, free, dbk = T
+    h = key_hash(tm, db, kaddr, klen)
+    which, pos = find(T, h, db, kaddr, klen)
+    if which == 0:
+        return 0, -1
+    s = idx[pos] if which == 1 else oidx[pos]
+    ref = slot_ref(s)
+    hdr = rec_hdr(chunks, ref)
+    return ref_addr(chunks, ref) + REC_HDR + rec_klen(hdr), rec_vlen(hdr)
+
+
+@kernel
+def set_(T, lim, db, kaddr, klen, vaddr, vlen):
+    """Store key = value.  Returns OK or a NEED_* code (then nothing changed)."""
+    tm, idx, oidx, chunks, free, dbk = T
+    h = key_hash(tm, db, kaddr, klen)
+    which, pos = find(T, h, db, kaddr, klen)
+    new_size = REC_HDR + klen + vlen
+    if which != 0:
+        ix = idx if which == 1 else oidx
+        ref = slot_ref(ix[pos])
+        hdr = rec_hdr(chunks, ref)
+        old_size = REC_HDR + klen + rec_vlen(hdr)
+        if _fits_in_place(lim, chunks, ref, old_size, new_size):
+            _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, 0)
+            return OK
+        nref = alloc(T, lim, new_size)
+        if nref == 0:
+            return tm[T_NEED]
+        _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, 0)
+        ix[pos] = make_slot(ix[pos] >> 37, nref)
+        free_block(T, lim, ref, old_size)
+        return OK
+    cap = 1 << tm[T_LOGCAP]
+    if (tm[T_FILLED] + 1) * 1_000_000 > cap * lim[config.L_HARD_LOAD_PPM]:
+        tm[T_NEED] = NEED_INDEX
+        return NEED_INDEX
+    nref = alloc(T, lim, new_size)
+    if nref == 0:
+        return tm[T_NEED]
+    _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, 0)
+    if _place(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
+        tm[T_FILLED] += 1
+    tm[T_LIVE] += 1
+    dbk[db] += 1
+    if tm[T_MIG]:
+        migrate(T, lim[config.L_REHASH_PER_WRITE])
+    return OK
+
+
+@kernel
+def _unlink_slot(T, lim, ix, logcap, is_new, pos):
+    """Free the record in slot `pos` of `ix` and mark the slot deleted."""
+    tm, idx, oidx, chunks, free, dbk = T
+    s = ix[pos]
+    ref = slot_ref(s)
+    hdr = rec_hdr(chunks, ref)
+    db = rec_db(hdr)
+    free_block(T, lim, ref, REC_HDR + rec_klen(hdr) + rec_vlen(hdr))
+    mask = (1 << logcap) - 1
+    if ix[(pos + 1) & mask] == EMPTY:
+        ix[pos] = EMPTY
+        if is_new:
+            tm[T_FILLED] -= 1
+    else:
+        ix[pos] = TOMB
+    tm[T_LIVE] -= 1
+    dbk[db] -= 1
+
+
+@kernel
+def delete(T, lim, db, kaddr, klen):
+    """Remove a key; 1 if it existed."""
+    tm, idx, oidx, chunks, free, dbk = T
+    h = key_hash(tm, db, kaddr, klen)
+    which, pos = find(T, h, db, kaddr, klen)
+    if which == 0:
+        return 0
+    if which == 1:
+        _unlink_slot(T, lim, idx, tm[T_LOGCAP], True, pos)
+    else:
+        _unlink_slot(T, lim, oidx, tm[T_OLOGCAP], False, pos)
+    return 1
+
+
+@kernel
+def exists(T, db, kaddr, klen):
+    tm = T[0]
+    which, pos = find(T, key_hash(tm, db, kaddr, klen), db, kaddr, klen)
+    return 1 if which != 0 else 0
+
+
+@kernel
+def flush_db(T, lim, db):
+    """Delete every key of one database (O(slots), as FLUSHDB SYNC is)."""
+    tm, idx, oidx, chunks, free, dbk = T
+    if dbk[db] == 0:
+        return
+    for pass_ in range(2):
+        if pass_ == 1 and not tm[T_MIG]:
+            break
+        ix = idx if pass_ == 0 else oidx
+        logcap = tm[T_LOGCAP] if pass_ == 0 else tm[T_OLOGCAP]
+        # walk backwards so clearing a slot to EMPTY never hides a later one
+        for pos in range(ix.shape[0] - 1, -1, -1):
+            s = ix[pos]
+            if s > TOMB and rec_db(rec_hdr(chunks, slot_ref(s))) == db:
+                _unlink_slot(T, lim, ix, logcap, pass_ == 0, pos)

@@ -1,0 +1,42 @@
+"""Helpers to drive a Core (sans-IO) or a server (raw socket) with bytes."""
+import socket
+import time
+
+
+def roundtrip(core, slot, data, chunks=None):
+    """Feed `data` (whole, or split at the given chunk size) and collect every reply byte."""
+    out = bytearray()
+    pieces = [data] if not chunks else [data[i:i + chunks] for i in range(0, len(data), chunks)]
+    for piece in pieces:
+        core.feed(slot, piece)
+        again = core.run([slot])
+        while again:
+            again = core.run(again)
+        view = core.output(slot)
+        out += view
+        core.sent(slot, len(view))
+    return bytes(out)
+
+
+def raw(host, port, data, expect_close=False, timeout=2.0, want=None):
+    """Send bytes on a fresh connection; read until `want` bytes, close, or a quiet spell."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        s.sendall(data)
+        buf = bytearray()
+        s.settimeout(0.3 if want is None else timeout)
+        deadline = time.time() + timeout
+        closed = False
+        while time.time() < deadline:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                if want is None or len(buf) >= want:
+                    break
+                continue
+            if not chunk:
+                closed = True
+                break
+            buf += chunk
+            if want is not None and len(buf) >= want and not expect_close:
+                break
+        return bytes(buf), closed
