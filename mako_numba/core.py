@@ -196,10 +196,7 @@ class Core:
         for i in range(nslow):
             self.admin.execute(int(self.slowq[i]))
         self.ks.after_batch()
-        if self.bm[B_NEED_ARGS]:
-            size = _pow2_at_least(int(self.bm[B_NEED_ARGS]))
-            if size > self.args.shape[0]:
-                self.args = np.zeros((size, 2), np.int64)
+        self.grow_args()
         again = []
         conn = self.conn
         for slot in slots:
@@ -214,6 +211,13 @@ class Core:
             if fl & (F_PENDING | F_SLOW) and not fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
                 again.append(slot)
         return again
+
+    def grow_args(self):
+        """More argument rows, when a request had more arguments than a batch holds."""
+        need = int(self.bm[B_NEED_ARGS])
+        if need > self.args.shape[0]:
+            self.args = np.zeros((_pow2_at_least(need), 2), np.int64)
+        self.bm[B_NEED_ARGS] = 0
 
     def _shrink_in(self, slot):
         if self.conn[slot, C_IN_CAP] > 4 * self.in_default:
