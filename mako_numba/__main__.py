@@ -7,6 +7,7 @@ exit status 1; Ctrl-C and SIGTERM stop the server cleanly with status 0.
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 
@@ -62,8 +63,27 @@ class _RedisFormatter(logging.Formatter):
         return f"{os.getpid()}:M {stamp} {self.MARKS.get(record.levelno, '#')} {record.getMessage()}"
 
 
+class _Stop(Exception):
+    """A signal arrived before the loop was running (during warm-up)."""
+
+
+def _early_stop(signum, frame):
+    raise _Stop(signum)
+
+
 def main(argv=None):
     opts = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _early_stop)
+    signal.signal(signal.SIGINT, _early_stop)
+    try:
+        return _serve(opts)
+    except _Stop as e:
+        logging.getLogger("mako_numba").info(
+            "Received %s before serving; exiting", signal.Signals(e.args[0]).name)
+        return 0
+
+
+def _serve(opts):
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(_RedisFormatter())
     log = logging.getLogger("mako_numba")
@@ -90,6 +110,7 @@ def main(argv=None):
                          f"{e.strerror or e}\n")
         return 1
     server.install_signals()
+    server.on_stop = lambda: log.info("Received signal, scheduling shutdown...")
     how = "loaded from cache" if cached else "compiled"
     log.info("Ready to accept connections tcp on %s:%d (mako_numba %s; kernels %s in %.2f s)",
              server.host, server.port, config.VERSION, how, seconds)

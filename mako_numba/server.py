@@ -61,7 +61,11 @@ class Server:
         return sock
 
     # --- lifecycle ---------------------------------------------------------------
+    on_stop = None
+
     def stop(self, *_):
+        if not self.stopping and self.on_stop is not None:
+            self.on_stop()
         self.stopping = True
 
     def install_signals(self):
