@@ -1,0 +1,80 @@
+"""`python -m bench startup`: launch to first PONG, with and without the kernel cache.
+
+- cold: MAKO_NUMBA_CACHE_DIR points at an empty temporary directory, so
+  every kernel is compiled (what the first `./dev serve` after an edit of
+  the package costs).
+- warm: the same directory again, now holding the cache the cold start
+  wrote (what every later start costs).  Repeated --runs times; the median
+  is reported.
+
+The clock starts just before the process is spawned and stops when a PING
+on a fresh connection gets +PONG.  The server's own ready line says how
+long its kernels took (compiled or loaded); the rest is interpreter, import
+and socket set-up.
+"""
+import os
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+
+from . import machine
+from .servers import HOST, KERNELS_RE, Server, launch_mako, wait_ready
+
+COLD_TIMEOUT = 900      # seconds a cold compile may take on a slow, shared machine
+
+
+def first_pong(env, timeout):
+    """Seconds from spawn to the first PONG, and the kernel seconds of the ready line."""
+    t0 = time.perf_counter()
+    popen, workdir = launch_mako(env=env)
+    server = Server("mako", popen, 0, workdir)
+    try:
+        port, rest = wait_ready(popen, workdir, timeout)
+        with socket.create_connection((HOST, port), timeout=10) as s:
+            s.sendall(b"*1\r\n$4\r\nPING\r\n")
+            reply = s.recv(16)
+        t = time.perf_counter() - t0
+        if not reply.startswith(b"+PONG"):
+            raise RuntimeError(f"PING answered {reply!r}")
+        m = KERNELS_RE.search(rest.encode())
+        kernels = (m.group(1).decode(), float(m.group(2))) if m else ("?", float("nan"))
+        return t, kernels
+    finally:
+        server.stop()
+
+
+def run(runs):
+    warn = machine.load_warning()
+    if warn:
+        print(warn, flush=True)
+    cache = tempfile.mkdtemp(prefix="bench-cache-")
+    try:
+        env = dict(os.environ, MAKO_NUMBA_CACHE_DIR=cache)
+        print(f"cold start (empty cache in {cache}) ...", flush=True)
+        cold, (how, ksec) = first_pong(env, COLD_TIMEOUT)
+        print(f"  cold: {cold:7.2f} s to first PONG (kernels {how} in {ksec:.2f} s)", flush=True)
+        warm = []
+        for i in range(runs):
+            t, (how, ksec) = first_pong(env, 120)
+            warm.append(t)
+            print(f"  warm: {t:7.2f} s to first PONG (kernels {how} in {ksec:.2f} s)", flush=True)
+            if how != "loaded from cache":
+                print("  warning: the warm start did not load its kernels from the cache")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    print()
+    print(f"startup to first PONG: cold {cold:.2f} s, warm {statistics.median(warm):.2f} s "
+          f"(median of {len(warm)})")
+    return 0
+
+
+def add_arguments(p):
+    p.add_argument("--runs", type=int, default=3, help="warm starts to time (default 3)")
+
+
+def main(opts):
+    if opts.runs < 1:
+        raise SystemExit("--runs must be at least 1")
+    return run(opts.runs)
