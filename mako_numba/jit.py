@@ -51,15 +51,33 @@ CACHE_DIR = _configure_cache()
 JIT_DISABLED = bool(numba.config.DISABLE_JIT)
 
 
+def _one_version_per_type(disp):
+    """Compile one version per argument *type*, not per constant value.
+
+    Numba types a constant argument at a call site as a literal
+    (Literal[int](6)) and compiles the callee once for each literal it sees;
+    a helper called with seven error codes was compiled seven times.  Typing
+    calls with the literal stripped halves the cold compile time; the
+    constants are then ordinary arguments, which LLVM still folds.
+    """
+    original = disp.get_call_template
+
+    def get_call_template(args, kws):
+        return original(tuple(numba.types.unliteral(a) for a in args),
+                        {k: numba.types.unliteral(v) for k, v in kws.items()})
+    disp.get_call_template = get_call_template
+    return disp
+
+
 def kernel(fn=None, **kw):
-    """`@kernel`: nopython, cached; `@kernel(inline=True)` for tiny helpers."""
+    """`@kernel`: nopython, cached, one compiled version per argument types."""
     opts = {"cache": True, "nogil": True}
     kw.pop("inline", None)      # LLVM inlines small kernels; Numba-level inlining
                                 # only multiplies compile time
     opts.update(kw)
     if fn is None:
-        return lambda f: numba.njit(**opts)(f)
-    return numba.njit(**opts)(fn)
+        return lambda f: _one_version_per_type(numba.njit(**opts)(f))
+    return _one_version_per_type(numba.njit(**opts)(fn))
 
 
 if JIT_DISABLED:
@@ -92,11 +110,11 @@ else:
             return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
         return sig, codegen
 
-    @numba.njit(cache=True)
+    @kernel
     def u8view(addr, n):
         return numba.carray(_u8ptr(addr), (n,))
 
-    @numba.njit(cache=True)
+    @kernel
     def i64view(addr, n):
         return numba.carray(_i64ptr(addr), (n,))
 
