@@ -26,6 +26,27 @@ from .table import (
 
 MAX_CHUNKS = 1 << 14
 
+try:
+    from numpy._core.multiarray import _set_madvise_hugepage
+except ImportError:  # numpy 1.x
+    from numpy.core.multiarray import _set_madvise_hugepage
+
+
+def lazy_array(n, dtype, zero):
+    """A big array whose pages are touched (and zeroed) only as they are used.
+
+    numpy asks for transparent huge pages on arrays of 4 MiB and more.  With
+    THP in `madvise` mode the first write into each 2 MiB page may then stall
+    for compaction and zeroing, and the first writes after a rehash land all
+    over a new index: the server froze for over a second growing past 8M
+    keys.  Plain 4 KiB pages, faulted one at a time, spread that cost out.
+    """
+    previous = _set_madvise_hugepage(False)
+    try:
+        return np.zeros(n, dtype) if zero else np.empty(n, dtype)
+    finally:
+        _set_madvise_hugepage(previous)
+
 
 class KeySpace:
     def __init__(self, databases=config.DEFAULT_DATABASES, logcap=config.TABLE_INITIAL_LOGCAP,
@@ -64,7 +85,7 @@ class KeySpace:
         if free_ids.size == 0:
             raise MemoryError("arena chunk table is full")
         cid = int(free_ids[0]) + 1
-        arr = np.empty((size + 7) // 8, np.int64)
+        arr = lazy_array((size + 7) // 8, np.int64, zero=False)
         self._arrays[cid] = arr
         self.chunks[cid, C_ADDR] = addr_of(arr)
         self.chunks[cid, C_CAP] = arr.nbytes
@@ -82,9 +103,10 @@ class KeySpace:
 
     # --- the index --------------------------------------------------------------
     def _target_logcap(self):
+        """Smallest index that holds the live keys at TABLE_TARGET_LOAD or less."""
         live = int(self.tm[T_LIVE])
         logcap = self.initial_logcap
-        while (1 << logcap) * 0.25 < live:
+        while (1 << logcap) * config.TABLE_TARGET_LOAD < live:
             logcap += 1
         return logcap
 
@@ -93,7 +115,7 @@ class KeySpace:
         if self.tm[T_MIG]:
             migrate(self.T, self.oidx.shape[0])          # finish the current one first
         self.oidx = self.idx
-        self.idx = np.zeros(1 << logcap, np.int64)
+        self.idx = lazy_array(1 << logcap, np.int64, zero=True)
         tm = self.tm
         tm[T_OLOGCAP] = tm[T_LOGCAP]
         tm[T_LOGCAP] = logcap
