@@ -44,7 +44,8 @@ SCRATCH_SIZE = 1024 * 1024        # decoded inline/seed arguments per batch
 
 # --- hash table and arena ------------------------------------------------------
 TABLE_INITIAL_LOGCAP = 12         # 4096 slots to start
-TABLE_GROW_LOAD = 0.5             # start an incremental rehash above this fill
+TABLE_GROW_LOAD = 0.7             # start an incremental rehash above this fill
+TABLE_TARGET_LOAD = 0.4           # a new index is sized to hold the keys at this fill
 TABLE_HARD_LOAD = 0.85            # never fill the index beyond this
 TABLE_SHRINK_LOAD = 1.0 / 16      # shrink when live keys fall below this
 REHASH_STEPS_PER_WRITE = 8        # old slots moved per insert while rehashing
@@ -83,6 +84,8 @@ L_LARGE_BLOCK = 6
 L_CHUNK_SIZE = 7
 L_HARD_LOAD_PPM = 8               # TABLE_HARD_LOAD in parts per million
 L_REHASH_PER_BATCH = 9
+L_IN_DEFAULT = 10                 # first input / output buffer sizes
+L_OUT_DEFAULT = 11
 L_NFIELDS = 16
 
 
@@ -99,4 +102,6 @@ def limits_array(**overrides):
     lim[L_CHUNK_SIZE] = overrides.get("chunk_size", CHUNK_SIZE)
     lim[L_HARD_LOAD_PPM] = int(overrides.get("table_hard_load", TABLE_HARD_LOAD) * 1_000_000)
     lim[L_REHASH_PER_BATCH] = overrides.get("rehash_steps_per_batch", REHASH_STEPS_PER_BATCH)
+    lim[L_IN_DEFAULT] = overrides.get("in_buf", IN_BUF_SIZE)
+    lim[L_OUT_DEFAULT] = overrides.get("out_buf", OUT_BUF_SIZE)
     return lim

@@ -26,10 +26,10 @@ from .admin import Admin
 from .engine import compact_input, run_batch
 from .jit import addr_of
 from .layout import (
-    B_NEED_ARGS, B_NFIELDS, B_NSLOW, B_NOW_MS, B_SCRATCH_ADDR, C_DB, C_FLAGS,
-    C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
-    C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_RD, C_WR, F_CLOSE_AFTER,
-    F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, S_NFIELDS,
+    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NFIELDS, B_NOW_MS, B_NSLOW, B_SCRATCH_ADDR,
+    C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
+    C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
+    F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
 )
 from .store import KeySpace
 
@@ -62,11 +62,14 @@ class Core:
         self.stats = np.zeros(S_NFIELDS + commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)
         self.ready = np.zeros(maxclients, np.int64)
-        self.inbufs = [None] * maxclients
+        self.res = np.zeros((maxclients, R_NFIELDS), np.int64)
+        self.rows = []
+        self.inbufs = [None] * maxclients      # numpy buffers, and memoryviews of them
         self.outbufs = [None] * maxclients
+        self.inmv = [None] * maxclients
+        self.outmv = [None] * maxclients
         self.clients = {}                      # slot -> admin.ClientInfo
         self._free = list(range(maxclients - 1, -1, -1))
-        self._big = set()                      # slots whose buffers grew
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
         self.admin = Admin(self)
@@ -90,26 +93,26 @@ class Core:
 
     def close(self, slot):
         self.admin.disconnected(slot)
-        self.inbufs[slot] = self.outbufs[slot] = None
+        self.inbufs[slot] = self.outbufs[slot] = self.inmv[slot] = self.outmv[slot] = None
         self.conn[slot] = 0
-        self._big.discard(slot)
         self._free.append(slot)
 
     def _set_in(self, slot, arr):
         self.inbufs[slot] = arr
+        self.inmv[slot] = memoryview(arr)
         self.conn[slot, C_IN_ADDR] = addr_of(arr)
         self.conn[slot, C_IN_CAP] = arr.shape[0]
 
     def _set_out(self, slot, arr):
         self.outbufs[slot] = arr
+        self.outmv[slot] = memoryview(arr)
         self.conn[slot, C_OUT_ADDR] = addr_of(arr)
         self.conn[slot, C_OUT_CAP] = arr.shape[0]
 
     # --- input -------------------------------------------------------------------------
     def in_space(self, slot):
         """Writable memoryview of the free tail of the input buffer (for recv_into)."""
-        wr = int(self.conn[slot, C_WR])
-        return memoryview(self.inbufs[slot])[wr:]
+        return self.inmv[slot][int(self.conn[slot, C_WR]):]
 
     def received(self, slot, n):
         self.conn[slot, C_WR] += n
@@ -137,13 +140,12 @@ class Core:
         wr = int(self.conn[slot, C_WR])
         arr[:wr] = self.inbufs[slot][:wr]
         self._set_in(slot, arr)
-        self._big.add(slot)
 
     # --- output ------------------------------------------------------------------------------
     def output(self, slot):
         """Memoryview of the replies not sent yet."""
         c = self.conn[slot]
-        return memoryview(self.outbufs[slot])[int(c[C_OUT_SENT]):int(c[C_OUT_WR])]
+        return self.outmv[slot][int(c[C_OUT_SENT]):int(c[C_OUT_WR])]
 
     def pending_output(self, slot):
         c = self.conn[slot]
@@ -154,7 +156,7 @@ class Core:
         c[C_OUT_SENT] += n
         if c[C_OUT_SENT] == c[C_OUT_WR]:
             c[C_OUT_SENT] = c[C_OUT_WR] = 0
-            if c[C_OUT_CAP] > 4 * self.out_default and slot in self._big:
+            if c[C_OUT_CAP] > 4 * self.out_default:
                 self._set_out(slot, np.zeros(self.out_default, np.uint8))
 
     def ensure_out(self, slot, need):
@@ -169,7 +171,6 @@ class Core:
             arr = np.zeros(max(2 * cap, _pow2_at_least(unsent + need)), np.uint8)
             arr[:unsent] = out[sent:wr]
             self._set_out(slot, arr)
-            self._big.add(slot)
         else:
             out[:unsent] = out[sent:wr].copy()
         c[C_OUT_SENT] = 0
@@ -185,32 +186,41 @@ class Core:
 
     # --- a batch -------------------------------------------------------------------------------
     def run(self, slots):
-        """Parse and execute everything buffered for `slots`; return slots to run again."""
+        """Parse and execute everything buffered for `slots`; return slots to run again.
+
+        Afterwards `self.rows[i]` is [sent, written, attention] for slots[i]:
+        the replies to send are outmv[slot][sent:written], and a non-zero
+        attention means "look at the connection table" (closing, partial
+        state); the event loop's fast path needs nothing else.
+        """
         n = len(slots)
-        ready = self.ready
-        ready[:n] = slots
+        self.ready[:n] = slots
         self.bm[B_NOW_MS] = int(time.time() * 1000)
-        run_batch(self.ks.T, self.lim, self.conn, ready, n, self.q, self.args, self.bm,
-                  self.scratch, self.cmdt, self.lits, self.stats, self.slowq)
+        run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
+                  self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
         nslow = int(self.bm[B_NSLOW])
         for i in range(nslow):
             self.admin.execute(int(self.slowq[i]))
         self.ks.after_batch()
         self.grow_args()
+        self.rows = rows = self.res[:n].tolist()
         again = []
-        conn = self.conn
-        for slot in slots:
-            fl = int(conn[slot, C_FLAGS])
-            if fl & F_DEFERRED and conn[slot, C_OUT_NEED]:
-                self.ensure_out(slot, int(conn[slot, C_OUT_NEED]) - self.pending_output(slot))
-            need = int(conn[slot, C_IN_NEED])
-            if need and int(conn[slot, C_RD]) + need > int(conn[slot, C_IN_CAP]):
-                self._grow_in(slot, need)
-            elif slot in self._big and conn[slot, C_WR] == 0:
-                self._shrink_in(slot)
-            if fl & (F_PENDING | F_SLOW) and not fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
-                again.append(slot)
+        for slot, row in zip(slots, rows):
+            att = row[R_ATT]
+            if att:
+                self._attend(slot, att)
+                if att & (F_PENDING | F_SLOW) and not att & (F_CLOSE_AFTER | F_CLOSE_NOW):
+                    again.append(slot)
         return again
+
+    def _attend(self, slot, att):
+        conn = self.conn
+        if att & F_DEFERRED and conn[slot, C_OUT_NEED]:
+            self.ensure_out(slot, int(conn[slot, C_OUT_NEED]) - self.pending_output(slot))
+        if att & A_GROW_IN:
+            self._grow_in(slot, int(conn[slot, C_IN_NEED]))
+        elif att & A_SHRINK_IN and conn[slot, C_WR] == 0:
+            self._set_in(slot, np.zeros(self.in_default, np.uint8))
 
     def grow_args(self):
         """More argument rows, when a request had more arguments than a batch holds."""
@@ -218,10 +228,6 @@ class Core:
         if need > self.args.shape[0]:
             self.args = np.zeros((_pow2_at_least(need), 2), np.int64)
         self.bm[B_NEED_ARGS] = 0
-
-    def _shrink_in(self, slot):
-        if self.conn[slot, C_IN_CAP] > 4 * self.in_default:
-            self._set_in(slot, np.zeros(self.in_default, np.uint8))
 
     def flags(self, slot):
         return int(self.conn[slot, C_FLAGS])

@@ -31,13 +31,14 @@ from .errors import (
 )
 from .jit import kernel, u8view
 from .layout import (
-    B_AN, B_BATCHES, B_NEED_ARGS, B_NSLOW, B_QN, B_SN, C_DB, C_FLAGS, C_IN_ADDR,
-    C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
-    C_PS_ARGC, C_PS_POS, C_RD, C_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER,
-    F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW, PE_BIG_BULK, PE_BIG_INLINE,
-    PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, Q_ARG0, Q_ARGC, Q_CMD,
-    Q_CONN, Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW,
-    S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES, S_NFIELDS, S_PROTO_ERRORS,
+    A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NSLOW, B_QN, B_SN,
+    C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_ADDR, C_OUT_CAP,
+    C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_PS_ARGC, C_PS_POS, C_RD, C_WR,
+    CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW,
+    PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, Q_ARG0,
+    Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE,
+    QS_SLOW, R_ATT, R_SENT, R_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES, S_NFIELDS,
+    S_PROTO_ERRORS,
 )
 from .protocol import parse_conn
 from .replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
@@ -186,7 +187,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats):
             conn[c, C_FLAGS] |= F_CLOSE_AFTER
             stats[S_PROTO_ERRORS] += 1
         return st
-    if ci == CMD_UNKNOWN or op[ci] == OP_SLOW:
+    if ci == CMD_UNKNOWN:
         return X_SLOW
     argc = q[k, Q_ARGC]
     a0 = q[k, Q_ARG0]
@@ -194,6 +195,8 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats):
     if (ar > 0 and argc != ar) or argc < -ar:
         return reply_arity(conn, c, lim, lits, cmdt, ci)
     o = op[ci]
+    if o == OP_SLOW:
+        return X_SLOW
     if o == OP_GET:
         st = x_get(T, lim, conn, c, args, a0, lits, stats)
     elif o == OP_SET:
@@ -255,8 +258,27 @@ def compact_input(conn, c):
 
 
 @kernel
-def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, stats, slowq):
-    """Parse, execute and tidy one batch; returns the number of requests queued."""
+def _result_row(conn, c, lim, res, i):
+    """Tell Python what slot c needs: bytes to send, and anything unusual."""
+    fl = conn[c, C_FLAGS]
+    att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED)
+    if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
+        att |= A_GROW_IN
+    elif conn[c, C_WR] == 0 and conn[c, C_IN_CAP] > 4 * lim[config.L_IN_DEFAULT]:
+        att |= A_SHRINK_IN
+    if conn[c, C_OUT_CAP] > 4 * lim[config.L_OUT_DEFAULT]:
+        att |= A_BIG_OUT
+    res[i, R_SENT] = conn[c, C_OUT_SENT]
+    res[i, R_WR] = conn[c, C_OUT_WR]
+    res[i, R_ATT] = att
+
+
+@kernel
+def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, stats, slowq, res):
+    """Parse, execute and tidy one batch; returns the number of requests queued.
+
+    Row i of `res` describes ready[i] afterwards (R_* columns).
+    """
     bm[B_QN] = 0
     bm[B_AN] = 0
     bm[B_SN] = 0
@@ -268,6 +290,9 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
         conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
         conn[c, C_NEXEC] = 0
         conn[c, C_OUT_NEED] = 0
+        if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
+            conn[c, C_OUT_SENT] = 0
+            conn[c, C_OUT_WR] = 0
         if fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
             continue
         parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
@@ -294,5 +319,6 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
         c = ready[i]
         if not (conn[c, C_FLAGS] & F_SLOW):
             compact_input(conn, c)
+        _result_row(conn, c, lim, res, i)
     bm[B_BATCHES] += 1
     return nq

@@ -39,6 +39,17 @@ F_PENDING = 4       # unparsed complete input remains (queue full, deferral)
 F_DEFERRED = 8      # the executor deferred a request this batch
 F_CLOSE_NOW = 16    # drop without reply (query buffer limit)
 
+# attention bits in a result row (beside the F_* flags above)
+A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
+A_SHRINK_IN = 128   # a grown input buffer is empty again
+A_BIG_OUT = 256     # the output buffer grew; shrink it once drained
+
+# --- per-slot results of a batch (one row per ready slot, in ready order) --
+R_SENT = 0          # output bytes already sent
+R_WR = 1            # output bytes written
+R_ATT = 2           # 0, or F_* | A_* bits asking Python to look closer
+R_NFIELDS = 3
+
 # --- request queue -----------------------------------------------------------
 Q_ID = 0            # unique, increasing request id
 Q_CONN = 1          # connection slot

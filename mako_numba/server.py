@@ -22,6 +22,7 @@ import signal
 import socket
 
 from . import config
+from .layout import C_OUT_SENT, C_WR
 from .table import T_MIG
 
 log = logging.getLogger("mako_numba")
@@ -128,9 +129,27 @@ class Server:
                 core.ks.idle_step()
             return
         self._pending = core.run(ready)
-        for slot in ready:
-            if slot in self.socks:
-                self._after(slot)
+        socks = self.socks
+        events = self.events
+        outmv = core.outmv
+        out_sent = core.conn[:, C_OUT_SENT]
+        for slot, (sent, wr, att) in zip(ready, core.rows):
+            if att or events.get(slot) != _READ:
+                if slot in socks:
+                    self._after(slot)
+            elif wr > sent:
+                # the common case: send this turn's replies, nothing else to do
+                try:
+                    n = socks[slot].send(outmv[slot][sent:wr])
+                except (BlockingIOError, InterruptedError):
+                    n = 0
+                except OSError:
+                    self._drop(slot)
+                    continue
+                out_sent[slot] = sent + n
+                core.net_out += n
+                if sent + n < wr:
+                    self._flush(slot)
 
     def _accept(self):
         while True:
@@ -161,11 +180,12 @@ class Server:
     def _read(self, slot):
         """Read what the socket has into the slot's buffer; False if nothing to run."""
         core = self.core
-        space = core.in_space(slot)
-        if len(space) == 0:
+        wr = int(core.conn[slot, C_WR])
+        mv = core.inmv[slot]
+        if wr == len(mv):
             return True                     # full: the core will grow it
         try:
-            n = self.socks[slot].recv_into(space)
+            n = self.socks[slot].recv_into(mv[wr:])
         except (BlockingIOError, InterruptedError):
             return False
         except OSError:
@@ -174,7 +194,7 @@ class Server:
         if n == 0:
             self._drop(slot)
             return False
-        core.received(slot, n)
+        core.conn[slot, C_WR] = wr + n
         core.net_in += n
         return True
 
