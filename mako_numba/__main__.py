@@ -30,10 +30,17 @@ def _positive(text):
     return v
 
 
+def _port(text):
+    v = int(text)
+    if not 0 <= v <= 65535:
+        raise ValueError(text)
+    return v
+
+
 def build_parser():
     p = _Parser(prog="python -m mako_numba",
                 description="A Redis-compatible key-value server whose hot path is compiled with Numba.")
-    p.add_argument("--port", type=int, default=config.DEFAULT_PORT,
+    p.add_argument("--port", type=_port, default=config.DEFAULT_PORT,
                    help=f"TCP port to listen on (default {config.DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--bind", default=config.DEFAULT_BIND,
                    help=f"address to listen on (default {config.DEFAULT_BIND})")
@@ -105,7 +112,7 @@ def _serve(opts):
     core.compile_seconds = seconds
     try:
         server = Server(core, opts.bind, opts.port)
-    except OSError as e:
+    except (OSError, OverflowError) as e:
         sys.stderr.write(f"Could not create server TCP listening socket {opts.bind}:{opts.port}: "
                          f"{e.strerror or e}\n")
         return 1

@@ -68,6 +68,11 @@ def _int_or_none(b):
     return v if -(1 << 63) <= v < (1 << 63) else None
 
 
+def _cstr(b):
+    """What C's %s prints of a byte string: everything before the first NUL."""
+    return b.split(b"\0", 1)[0]
+
+
 def _safe_name(b):
     """Client names and lib-* values: printable ASCII without spaces."""
     return all(33 <= ch <= 126 for ch in b)
@@ -82,12 +87,12 @@ class Admin:
             "command": self.command, "config": self.config, "client": self.client,
         }
         self.sub = {
-            "client": {"id": self.client_id, "setname": self.client_setname,
+            "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,
                        "getname": self.client_getname, "setinfo": self.client_setinfo,
                        "list": self.client_list, "info": self.client_info},
-            "config": {"get": self.config_get, "set": self.config_set,
+            "config": {"help": self.help, "get": self.config_get, "set": self.config_set,
                        "resetstat": self.config_resetstat},
-            "command": {"count": self.command_count, "info": self.command_info,
+            "command": {"help": self.help, "count": self.command_count, "info": self.command_info,
                         "docs": self.command_docs, "list": self.command_list},
         }
 
@@ -122,13 +127,16 @@ class Admin:
 
     @staticmethod
     def unknown(args):
-        """Redis's unknown-command error: name cut at 128, args while under 128 chars."""
+        """Redis's unknown-command error: name cut at 128, args while under 128 chars.
+
+        Redis formats with printf's %.*s, which also stops at a NUL byte.
+        """
         text = b""
         for a in args[1:]:
             if len(text) >= 128:
                 break
-            text += b"'" + a[:128 - len(text)] + b"' "
-        name = args[0][:128]
+            text += b"'" + _cstr(a)[:128 - len(text)] + b"' "
+        name = _cstr(args[0])[:128]
         return resp.error(b"ERR unknown command '" + name + b"', with args beginning with: " + text)
 
     def _subcommand(self, call, container):
@@ -136,7 +144,8 @@ class Admin:
         sub = _lower(args[1])
         fn = self.sub[container].get(sub)
         if fn is None:
-            return resp.error(errors.UNKNOWN_SUBCOMMAND % (args[1].decode("latin-1"), container.upper()))
+            return resp.error(errors.UNKNOWN_SUBCOMMAND % (_cstr(args[1])[:128].decode("latin-1"),
+                                                          container.upper()))
         full = container + "|" + sub
         meta = commands.redis_metadata()["commands"].get(full)
         arity = meta["arity"] if meta else SUB_ARITY.get(full, -2)
@@ -144,6 +153,11 @@ class Admin:
         if (arity > 0 and n != arity) or n < -arity:
             return resp.error(errors.WRONG_ARITY % full)
         return fn(call)
+
+    def help(self, call):
+        """CONFIG|CLIENT|COMMAND HELP: Redis's own help text, as it sends it."""
+        meta = commands.redis_metadata()["commands"][_lower(call.args[0])]
+        return meta["help_resp3" if call.proto == 3 else "help_resp2"].encode("latin-1")
 
     # --- connection ------------------------------------------------------------------
     def hello(self, call):
@@ -303,12 +317,18 @@ class Admin:
         args = call.args
         if len(args) % 2:
             return resp.error(errors.WRONG_ARITY % "config|set")
+        updates = {}
         for i in range(2, len(args), 2):
             name = _lower(args[i])
-            if name not in MUTABLE_PARAMS:
-                return resp.error(errors.CONFIG_UNKNOWN_PARAM % args[i].decode("latin-1"))
-        for i in range(2, len(args), 2):
-            self.core.settings[_lower(args[i])] = args[i + 1].decode("latin-1")
+            check = MUTABLE_PARAMS.get(name)
+            if check is None:
+                return resp.error(errors.CONFIG_UNKNOWN_PARAM % _cstr(args[i]).decode("latin-1"))
+            value = args[i + 1].decode("latin-1")
+            problem = check(value)
+            if problem:
+                return resp.error(errors.CONFIG_SET_FAILED % (name, problem))
+            updates[name] = _normalise(name, value)
+        self.core.settings.update(updates)
         return resp.simple("OK")
 
     def config_resetstat(self, call):
@@ -328,7 +348,7 @@ class Admin:
         items = []
         for n in names:
             m = meta.get(n)
-            items.append(m[key].encode("latin-1") if m and n in commands.INDEX else resp.null_array(proto))
+            items.append(m[key].encode("latin-1") if m and n in commands.INDEX else resp.null(proto))
         return resp.array(items)
 
     def command_count(self, call):
@@ -351,7 +371,65 @@ class Admin:
 
 
 SUB_ARITY = {"client|setinfo": 4}
-MUTABLE_PARAMS = {"loglevel", "timeout", "maxmemory", "save", "appendonly", "hz"}
+
+
+def _int_param(lo, hi):
+    def check(v):
+        n = _int_or_none(v.encode("latin-1"))
+        if n is None:
+            return "argument couldn't be parsed into an integer"
+        if not lo <= n <= hi:
+            return f"argument must be between {lo} and {hi} inclusive"
+        return None
+    return check
+
+
+def _enum_param(*choices):
+    def check(v):
+        if v.lower() not in choices:
+            return "argument(s) must be one of the following: " + ", ".join(choices)
+        return None
+    return check
+
+
+def _memory_param(v):
+    units = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
+             "g": 1000**3, "gb": 1024**3}
+    num = v.rstrip("bkmgBKMG")
+    unit = v[len(num):].lower()
+    if unit not in units or _int_or_none(num.encode("latin-1")) is None:
+        return "argument must be a memory value"
+    return None
+
+
+def _save_param(v):
+    parts = v.split()
+    if len(parts) % 2 or any(_int_or_none(p.encode("latin-1")) is None for p in parts):
+        return "Invalid save parameters"
+    return None
+
+
+def _normalise(name, value):
+    if name in ("loglevel", "appendonly"):
+        return value.lower()
+    if name == "maxmemory":
+        num = value.rstrip("bkmgBKMG")
+        unit = value[len(num):].lower()
+        mult = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
+                "g": 1000**3, "gb": 1024**3}[unit]
+        return str(int(num) * mult)
+    return value
+
+
+# CONFIG SET: parameter -> validator returning None or Redis's reason text
+MUTABLE_PARAMS = {
+    "loglevel": _enum_param("debug", "verbose", "notice", "warning"),
+    "timeout": _int_param(0, 2**31 - 1),
+    "hz": _int_param(0, 2**31 - 1),
+    "maxmemory": _memory_param,
+    "save": _save_param,
+    "appendonly": _enum_param("yes", "no"),
+}
 
 
 def config_params(core):

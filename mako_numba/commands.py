@@ -12,6 +12,7 @@ Rules:
 - Commands of data types we do not implement are absent, so they get Redis's
   unknown-command error and COMMAND does not list them.
 """
+import functools
 import json
 import os
 
@@ -92,14 +93,9 @@ def kernel_tables():
     return names, noff, nlen, arity, op, flags, htab
 
 
-_META = None
-
-
+@functools.lru_cache(maxsize=1)
 def redis_metadata():
-    """The metadata generated from a real Redis (COMMAND INFO/DOCS bytes)."""
-    global _META
-    if _META is None:
-        path = os.path.join(os.path.dirname(__file__), "data", "redis_commands.json")
-        with open(path, encoding="utf-8") as f:
-            _META = json.load(f)
-    return _META
+    """The metadata generated from a real Redis (COMMAND INFO/DOCS/HELP bytes)."""
+    path = os.path.join(os.path.dirname(__file__), "data", "redis_commands.json")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)

@@ -375,6 +375,10 @@ def build_table(host, port, names):
             rec["info_resp3"] = strip_info(info3_raw, name).decode("latin-1")
             rec["docs_resp2"] = strip_docs(docs2_raw, name).decode("latin-1")
             rec["docs_resp3"] = strip_docs(docs3_raw, name).decode("latin-1")
+            if len(decoded) > 9 and decoded[9]:
+                # a container: keep its HELP text too (an array of simple strings)
+                rec["help_resp2"] = c2.call(name.upper(), "HELP").decode("latin-1")
+                rec["help_resp3"] = c3.call(name.upper(), "HELP").decode("latin-1")
             commands[name] = rec
             # Position 10 of a container's info entry lists its subcommands;
             # store each one under the name Redis gives it ("client|list").
