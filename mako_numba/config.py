@@ -59,6 +59,9 @@ IDLE_TICK = 0.1                   # seconds the loop sleeps with nothing to do
 CRON_HZ = 10                      # housekeeping per second (Redis's hz)
 
 
+CACHE_KEEP_DAYS = 30              # kernel caches of other source versions live this long
+
+
 def cache_dir_base():
     """Where compiled kernels are cached: a user directory, never the package.
 

@@ -19,6 +19,8 @@ Rules:
 import ctypes
 import hashlib
 import os
+import shutil
+import time
 
 import numba
 import numpy as np
@@ -36,13 +38,33 @@ def _source_digest():
     return h.hexdigest()[:16]
 
 
+def _prune_old_caches(base, keep):
+    """Remove cache directories of other source versions unused for a month."""
+    cutoff = time.time() - config.CACHE_KEEP_DAYS * 86400
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return
+    for name in entries:
+        path = os.path.join(base, name)
+        if name != keep and len(name) == 16 and os.path.isdir(path):
+            try:
+                if os.path.getmtime(path) < cutoff:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                pass
+
+
 def _configure_cache():
     base = config.cache_dir_base()
-    path = os.path.join(base, _source_digest())
+    digest = _source_digest()
+    path = os.path.join(base, digest)
     try:
         os.makedirs(path, exist_ok=True)
+        os.utime(path)                  # marks this version as in use
     except OSError:  # no writable home: Numba then warns and compiles each run
         return None
+    _prune_old_caches(base, digest)
     numba.config.CACHE_DIR = path
     return path
 
