@@ -28,6 +28,31 @@ OP_QUIT = 5
 OP_DEL = 6
 OP_EXISTS = 7
 OP_DBSIZE = 8
+OP_SETNX = 9
+OP_SETEX = 10
+OP_PSETEX = 11
+OP_GETSET = 12
+OP_GETDEL = 13
+OP_MGET = 14
+OP_MSET = 15
+OP_MSETNX = 16
+OP_APPEND = 17
+OP_STRLEN = 18
+OP_INCR = 19
+OP_DECR = 20
+OP_INCRBY = 21
+OP_DECRBY = 22
+OP_GETRANGE = 23
+OP_SETRANGE = 24
+OP_EXPIRE = 25
+OP_PEXPIRE = 26
+OP_EXPIREAT = 27
+OP_PEXPIREAT = 28
+OP_TTL = 29
+OP_PTTL = 30
+OP_EXPIRETIME = 31
+OP_PEXPIRETIME = 32
+OP_PERSIST = 33
 
 # flag bits
 CF_WRITE = 1
@@ -35,25 +60,51 @@ CF_READONLY = 2
 CF_FAST = 4
 CF_ADMIN = 8
 
-#        name        arity  op          flags
+#        name           arity  op              flags
 TABLE = [
-    ("get",          2,     OP_GET,     CF_READONLY | CF_FAST),
-    ("set",          -3,    OP_SET,     CF_WRITE),
-    ("ping",         -1,    OP_PING,    CF_FAST),
-    ("echo",         2,     OP_ECHO,    CF_FAST),
-    ("quit",         -1,    OP_QUIT,    CF_FAST),
-    ("del",          -2,    OP_DEL,     CF_WRITE),
-    ("exists",       -2,    OP_EXISTS,  CF_READONLY | CF_FAST),
-    ("dbsize",       1,     OP_DBSIZE,  CF_READONLY | CF_FAST),
-    ("flushdb",      -1,    OP_SLOW,    CF_WRITE),
-    ("flushall",     -1,    OP_SLOW,    CF_WRITE),
-    ("select",       2,     OP_SLOW,    CF_FAST),
-    ("hello",        -1,    OP_SLOW,    CF_FAST),
-    ("command",      -1,    OP_SLOW,    0),
-    ("config",       -2,    OP_SLOW,    CF_ADMIN),
-    ("client",       -2,    OP_SLOW,    0),
-    ("info",         -1,    OP_SLOW,    0),
-    ("reset",        1,     OP_SLOW,    CF_FAST),
+    ("get",             2,     OP_GET,         CF_READONLY | CF_FAST),
+    ("set",             -3,    OP_SET,         CF_WRITE),
+    ("ping",            -1,    OP_PING,        CF_FAST),
+    ("echo",            2,     OP_ECHO,        CF_FAST),
+    ("quit",            -1,    OP_QUIT,        CF_FAST),
+    ("del",             -2,    OP_DEL,         CF_WRITE),
+    ("exists",          -2,    OP_EXISTS,      CF_READONLY | CF_FAST),
+    ("dbsize",          1,     OP_DBSIZE,      CF_READONLY | CF_FAST),
+    ("setnx",           3,     OP_SETNX,       CF_WRITE | CF_FAST),
+    ("setex",           4,     OP_SETEX,       CF_WRITE),
+    ("psetex",          4,     OP_PSETEX,      CF_WRITE),
+    ("getset",          3,     OP_GETSET,      CF_WRITE | CF_FAST),
+    ("getdel",          2,     OP_GETDEL,      CF_WRITE | CF_FAST),
+    ("mget",            -2,    OP_MGET,        CF_READONLY | CF_FAST),
+    ("mset",            -3,    OP_MSET,        CF_WRITE),
+    ("msetnx",          -3,    OP_MSETNX,      CF_WRITE),
+    ("append",          3,     OP_APPEND,      CF_WRITE),
+    ("strlen",          2,     OP_STRLEN,      CF_READONLY | CF_FAST),
+    ("incr",            2,     OP_INCR,        CF_WRITE | CF_FAST),
+    ("decr",            2,     OP_DECR,        CF_WRITE | CF_FAST),
+    ("incrby",          3,     OP_INCRBY,      CF_WRITE | CF_FAST),
+    ("decrby",          3,     OP_DECRBY,      CF_WRITE | CF_FAST),
+    ("getrange",        4,     OP_GETRANGE,    CF_READONLY),
+    ("substr",          4,     OP_GETRANGE,    CF_READONLY),
+    ("setrange",        4,     OP_SETRANGE,    CF_WRITE),
+    ("expire",          -3,    OP_EXPIRE,      CF_WRITE | CF_FAST),
+    ("pexpire",         -3,    OP_PEXPIRE,     CF_WRITE | CF_FAST),
+    ("expireat",        -3,    OP_EXPIREAT,    CF_WRITE | CF_FAST),
+    ("pexpireat",       -3,    OP_PEXPIREAT,   CF_WRITE | CF_FAST),
+    ("ttl",             2,     OP_TTL,         CF_READONLY | CF_FAST),
+    ("pttl",            2,     OP_PTTL,        CF_READONLY | CF_FAST),
+    ("expiretime",      2,     OP_EXPIRETIME,  CF_READONLY | CF_FAST),
+    ("pexpiretime",     2,     OP_PEXPIRETIME, CF_READONLY | CF_FAST),
+    ("persist",         2,     OP_PERSIST,     CF_WRITE | CF_FAST),
+    ("flushdb",         -1,    OP_SLOW,        CF_WRITE),
+    ("flushall",        -1,    OP_SLOW,        CF_WRITE),
+    ("select",          2,     OP_SLOW,        CF_FAST),
+    ("hello",           -1,    OP_SLOW,        CF_FAST),
+    ("command",         -1,    OP_SLOW,        0),
+    ("config",          -2,    OP_SLOW,        CF_ADMIN),
+    ("client",          -2,    OP_SLOW,        0),
+    ("info",            -1,    OP_SLOW,        0),
+    ("reset",           1,     OP_SLOW,        CF_FAST),
 ]
 
 NAMES = [row[0] for row in TABLE]

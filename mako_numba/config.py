@@ -54,6 +54,9 @@ REHASH_STEPS_IDLE = 65536         # old slots moved per idle tick
 CHUNK_SIZE = 64 * 1024 * 1024     # arena chunk (virtual; pages are touched lazily)
 LARGE_BLOCK = 1024 * 1024         # blocks above this get a chunk of their own
 
+# --- expiry ---------------------------------------------------------------------
+ACTIVE_EXPIRE_SLOTS = 65536       # index slots the background sweep visits per cron tick
+
 # --- event loop -----------------------------------------------------------------
 IDLE_TICK = 0.1                   # seconds the loop sleeps with nothing to do
 CRON_HZ = 10                      # housekeeping per second (Redis's hz)

@@ -32,6 +32,7 @@ from .layout import (
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
 )
 from .store import KeySpace
+from .table import active_expire
 
 
 def _pow2_at_least(n):
@@ -53,7 +54,7 @@ class Core:
         self.out_default = out_buf
         self.conn = np.zeros((maxclients, C_NFIELDS), np.int64)
         self.q = np.zeros((queue_size, Q_NFIELDS), np.int64)
-        self.args = np.zeros((args_size, 2), np.int64)
+        self.args = np.zeros((args_size, 3), np.int64)   # address, length, spare
         self.bm = np.zeros(B_NFIELDS, np.int64)
         self.scratch = np.zeros(scratch_size, np.uint8)
         self.bm[B_SCRATCH_ADDR] = addr_of(self.scratch)
@@ -222,11 +223,15 @@ class Core:
         elif att & A_SHRINK_IN and conn[slot, C_WR] == 0:
             self._set_in(slot, np.zeros(self.in_default, np.uint8))
 
+    def cron(self):
+        """Housekeeping between batches: sweep for expired keys (Redis's active expiry)."""
+        return active_expire(self.ks.T, self.lim, int(time.time() * 1000), config.ACTIVE_EXPIRE_SLOTS)
+
     def grow_args(self):
         """More argument rows, when a request had more arguments than a batch holds."""
         need = int(self.bm[B_NEED_ARGS])
         if need > self.args.shape[0]:
-            self.args = np.zeros((_pow2_at_least(need), 2), np.int64)
+            self.args = np.zeros((_pow2_at_least(need), 3), np.int64)
         self.bm[B_NEED_ARGS] = 0
 
     def flags(self, slot):

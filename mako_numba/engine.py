@@ -22,161 +22,36 @@ Rules and theory:
 """
 from . import config
 from .commands import (
-    OP_DBSIZE, OP_DEL, OP_ECHO, OP_EXISTS, OP_GET, OP_PING, OP_QUIT, OP_SET, OP_SLOW,
+    OP_APPEND, OP_DBSIZE, OP_DECR, OP_DECRBY, OP_DEL, OP_ECHO, OP_EXISTS, OP_EXPIRE, OP_EXPIREAT,
+    OP_EXPIRETIME, OP_GET, OP_GETDEL, OP_GETRANGE, OP_GETSET, OP_INCR, OP_INCRBY, OP_MGET,
+    OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
+    OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
+    OP_TTL,
 )
-from .errors import (
-    LIT_ARITY_PRE, LIT_ARITY_SUF, LIT_OK, LIT_P_BIG_BULK, LIT_P_BIG_INLINE,
-    LIT_P_BIG_MBULK, LIT_P_BULK, LIT_P_DOLLAR_PRE, LIT_P_DOLLAR_SUF, LIT_P_MULTIBULK,
-    LIT_P_UNBALANCED, LIT_PONG, LIT_SYNTAX,
-)
+from .errors import LIT_OK, LIT_PONG
 from .jit import kernel, u8view
+from .keys import x_del_exists, x_expire, x_persist, x_ttl
 from .layout import (
-    A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NSLOW, B_QN, B_SN,
-    C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_ADDR, C_OUT_CAP,
-    C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_PS_ARGC, C_PS_POS, C_RD, C_WR,
-    CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW,
-    PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, Q_ARG0,
-    Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE,
-    QS_SLOW, R_ATT, R_SENT, R_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES, S_NFIELDS,
-    S_PROTO_ERRORS,
+    A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NSLOW, B_QN,
+    B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
+    C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR, CMD_PROTO_ERR, CMD_UNKNOWN,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
+    Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
+    S_COMMANDS, S_DEFERRALS, S_NFIELDS, S_PROTO_ERRORS,
 )
 from .protocol import parse_conn
-from .replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
-from .table import OK, T_MIG, delete, exists, get, migrate, set_
-
-X_DONE = 0
-X_DEFER = 1
-X_SLOW = 2
-
-
-@kernel(inline=True)
-def reserve(conn, c, lim, need):
-    """Room for `need` reply bytes?  If not, record what is missing."""
-    wr = conn[c, C_OUT_WR]
-    pending = wr - conn[c, C_OUT_SENT]
-    if conn[c, C_NEXEC] > 0 and pending > lim[config.L_OUT_SOFT]:
-        return False
-    if conn[c, C_OUT_CAP] - wr < need:
-        conn[c, C_OUT_NEED] = pending + need
-        return False
-    return True
-
-
-@kernel(inline=True)
-def out_of(conn, c):
-    return u8view(conn[c, C_OUT_ADDR], conn[c, C_OUT_CAP])
+from .respond import (
+    X_DEFER, X_DONE, X_SLOW, reply_arity, reply_bulk, reply_int, reply_lit, reply_proto_error,
+)
+from .strings import (
+    SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel,
+    x_getrange, x_incrby, x_mget, x_mset, x_set, x_setrange, x_strlen,
+)
+from .table import T_MIG, migrate
 
 
 @kernel
-def reply_lit(conn, c, lim, lits, which):
-    if not reserve(conn, c, lim, lit_len(lits, which)):
-        return X_DEFER
-    conn[c, C_OUT_WR] = w_lit(out_of(conn, c), conn[c, C_OUT_WR], lits, which)
-    return X_DONE
-
-
-@kernel
-def reply_int(conn, c, lim, v):
-    if not reserve(conn, c, lim, int_size(v)):
-        return X_DEFER
-    conn[c, C_OUT_WR] = w_int(out_of(conn, c), conn[c, C_OUT_WR], v)
-    return X_DONE
-
-
-@kernel
-def reply_bulk(conn, c, lim, addr, n):
-    if not reserve(conn, c, lim, bulk_size(n)):
-        return X_DEFER
-    conn[c, C_OUT_WR] = w_bulk(out_of(conn, c), conn[c, C_OUT_WR], addr, n)
-    return X_DONE
-
-
-@kernel
-def reply_arity(conn, c, lim, lits, cmdt, ci):
-    """-ERR wrong number of arguments for '<name>' command"""
-    names, noff, nlen, arity, op, flags, htab = cmdt
-    n = nlen[ci]
-    if not reserve(conn, c, lim, lit_len(lits, LIT_ARITY_PRE) + n + lit_len(lits, LIT_ARITY_SUF)):
-        return X_DEFER
-    out = out_of(conn, c)
-    pos = w_lit(out, conn[c, C_OUT_WR], lits, LIT_ARITY_PRE)
-    out[pos:pos + n] = names[noff[ci]:noff[ci] + n]
-    conn[c, C_OUT_WR] = w_lit(out, pos + n, lits, LIT_ARITY_SUF)
-    return X_DONE
-
-
-@kernel
-def reply_proto_error(conn, c, lim, lits, err, errarg):
-    if err == PE_DOLLAR:
-        if not reserve(conn, c, lim, lit_len(lits, LIT_P_DOLLAR_PRE) + 1 + lit_len(lits, LIT_P_DOLLAR_SUF)):
-            return X_DEFER
-        out = out_of(conn, c)
-        pos = w_lit(out, conn[c, C_OUT_WR], lits, LIT_P_DOLLAR_PRE)
-        # addReplyErrorFormat turns CR and LF into spaces
-        out[pos] = 32 if errarg == 13 or errarg == 10 else errarg
-        conn[c, C_OUT_WR] = w_lit(out, pos + 1, lits, LIT_P_DOLLAR_SUF)
-        return X_DONE
-    which = LIT_P_MULTIBULK
-    if err == PE_BULK:
-        which = LIT_P_BULK
-    elif err == PE_BIG_INLINE:
-        which = LIT_P_BIG_INLINE
-    elif err == PE_BIG_MBULK:
-        which = LIT_P_BIG_MBULK
-    elif err == PE_BIG_BULK:
-        which = LIT_P_BIG_BULK
-    elif err != PE_MULTIBULK:
-        which = LIT_P_UNBALANCED
-    return reply_lit(conn, c, lim, lits, which)
-
-
-# --- commands ------------------------------------------------------------------------
-@kernel
-def x_get(T, lim, conn, c, args, a0, lits, stats):
-    """GET key"""
-    vaddr, vlen = get(T, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1])
-    if vlen < 0:
-        if not reserve(conn, c, lim, 5):
-            return X_DEFER
-        conn[c, C_OUT_WR] = w_nil(out_of(conn, c), conn[c, C_OUT_WR], lits, conn[c, C_PROTO])
-        stats[S_MISSES] += 1
-        return X_DONE
-    st = reply_bulk(conn, c, lim, vaddr, vlen)
-    if st == X_DONE:
-        stats[S_HITS] += 1
-    return st
-
-
-@kernel
-def x_set(T, lim, conn, c, args, a0, argc, lits):
-    """SET key value (options arrive with the string commands)"""
-    if argc != 3:
-        return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-    if not reserve(conn, c, lim, 5):
-        return X_DEFER
-    st = set_(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], args[a0 + 2, 0], args[a0 + 2, 1])
-    if st != OK:
-        return X_DEFER
-    return reply_lit(conn, c, lim, lits, LIT_OK)
-
-
-@kernel
-def x_del_exists(T, lim, conn, c, args, a0, argc, is_del):
-    """DEL key [key ...] / EXISTS key [key ...]: one loop, two verbs."""
-    if not reserve(conn, c, lim, 24):
-        return X_DEFER
-    db = conn[c, C_DB]
-    n = 0
-    for i in range(a0 + 1, a0 + argc):
-        if is_del:
-            n += delete(T, lim, db, args[i, 0], args[i, 1])
-        else:
-            n += exists(T, db, args[i, 0], args[i, 1])
-    return reply_int(conn, c, lim, n)
-
-
-@kernel
-def execute(T, lim, conn, q, k, args, cmdt, lits, stats):
+def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW."""
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
@@ -197,10 +72,11 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats):
     o = op[ci]
     if o == OP_SLOW:
         return X_SLOW
+    X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
-        st = x_get(T, lim, conn, c, args, a0, lits, stats)
+        st = x_get(X, c, a0, argc, ci, now)
     elif o == OP_SET:
-        st = x_set(T, lim, conn, c, args, a0, argc, lits)
+        st = x_set(X, c, a0, argc, ci, now)
     elif o == OP_PING:
         if argc > 2:
             return reply_arity(conn, c, lim, lits, cmdt, ci)
@@ -214,12 +90,44 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats):
         st = reply_lit(conn, c, lim, lits, LIT_OK)
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_CLOSE_AFTER
-    elif o == OP_DEL:
-        st = x_del_exists(T, lim, conn, c, args, a0, argc, True)
-    elif o == OP_EXISTS:
-        st = x_del_exists(T, lim, conn, c, args, a0, argc, False)
+    elif o == OP_DEL or o == OP_EXISTS:
+        st = x_del_exists(X, c, a0, argc, ci, now, o == OP_DEL)
     elif o == OP_DBSIZE:
-        st = reply_int(conn, c, lim, T[5][conn[c, C_DB]])
+        st = reply_int(conn, c, lim, T[5][conn[c, C_DB], 0])
+    elif o == OP_SETNX:
+        st = set_generic(X, c, a0, argc, ci, now, SET_NX, 0, 2, True)
+    elif o == OP_SETEX:
+        st = set_generic(X, c, a0, argc, ci, now, SET_EX, 2, 3, False)
+    elif o == OP_PSETEX:
+        st = set_generic(X, c, a0, argc, ci, now, SET_PX, 2, 3, False)
+    elif o == OP_GETSET:
+        st = set_generic(X, c, a0, argc, ci, now, SET_GET, 0, 2, False)
+    elif o == OP_GETDEL:
+        st = x_getdel(X, c, a0, argc, ci, now)
+    elif o == OP_MGET:
+        st = x_mget(X, c, a0, argc, ci, now)
+    elif o == OP_MSET or o == OP_MSETNX:
+        st = x_mset(X, c, a0, argc, ci, now, o == OP_MSETNX)
+    elif o == OP_APPEND:
+        st = x_append(X, c, a0, argc, ci, now)
+    elif o == OP_STRLEN:
+        st = x_strlen(X, c, a0, argc, ci, now)
+    elif o == OP_INCR or o == OP_DECR:
+        st = incr_generic(X, c, a0, argc, ci, now, 1 if o == OP_INCR else -1)
+    elif o == OP_INCRBY or o == OP_DECRBY:
+        st = x_incrby(X, c, a0, argc, ci, now, 1 if o == OP_INCRBY else -1)
+    elif o == OP_GETRANGE:
+        st = x_getrange(X, c, a0, argc, ci, now)
+    elif o == OP_SETRANGE:
+        st = x_setrange(X, c, a0, argc, ci, now)
+    elif o == OP_EXPIRE or o == OP_PEXPIRE or o == OP_EXPIREAT or o == OP_PEXPIREAT:
+        st = x_expire(X, c, a0, argc, ci, now, o == OP_EXPIRE or o == OP_EXPIREAT,
+                      o == OP_EXPIRE or o == OP_PEXPIRE)
+    elif o == OP_TTL or o == OP_PTTL or o == OP_EXPIRETIME or o == OP_PEXPIRETIME:
+        st = x_ttl(X, c, a0, argc, ci, now, o == OP_PTTL or o == OP_PEXPIRETIME,
+                   o == OP_EXPIRETIME or o == OP_PEXPIRETIME)
+    elif o == OP_PERSIST:
+        st = x_persist(X, c, a0, argc, ci, now)
     else:
         return X_SLOW
     if st == X_DONE:
@@ -284,6 +192,7 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
     bm[B_SN] = 0
     bm[B_NSLOW] = 0
     bm[B_NEED_ARGS] = 0
+    now = bm[B_NOW_MS]
     for i in range(nready):
         c = ready[i]
         fl = conn[c, C_FLAGS]
@@ -302,7 +211,7 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
         if conn[c, C_FLAGS] & F_DEFERRED:
             q[k, Q_STATUS] = QS_DEFERRED
             continue
-        st = execute(T, lim, conn, q, k, args, cmdt, lits, stats)
+        st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now)
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
         elif st == X_SLOW:

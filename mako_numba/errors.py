@@ -37,6 +37,13 @@ CLIENT_SETINFO_SPACES = "ERR %s cannot contain spaces, newlines or special chara
 CONFIG_SET_FAILED = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
 CONFIG_UNKNOWN_PARAM = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
 INVALID_EXPIRE = "ERR invalid expire time in '%s' command"
+INCR_OVERFLOW = "ERR increment or decrement would overflow"
+DECR_OVERFLOW = "ERR decrement would overflow"
+OFFSET_RANGE = "ERR offset is out of range"
+STRING_TOO_BIG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+EXPIRE_NX_COMBO = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_LT = "ERR GT and LT options at the same time are not compatible"
+UNSUPPORTED_OPTION = "ERR Unsupported option %s"
 NOAUTH_HELLO = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 AUTH_NOT_CONFIGURED = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
@@ -63,6 +70,18 @@ _LITS = [
     ("LIT_P_BIG_MBULK", ("-" + PROTO_BIG_MBULK + "\r\n").encode()),
     ("LIT_P_BIG_BULK", ("-" + PROTO_BIG_BULK + "\r\n").encode()),
     ("LIT_CRLF", b"\r\n"),
+    ("LIT_NOT_INT", ("-" + NOT_INTEGER + "\r\n").encode()),
+    ("LIT_INCR_OVERFLOW", ("-" + INCR_OVERFLOW + "\r\n").encode()),
+    ("LIT_DECR_OVERFLOW", ("-" + DECR_OVERFLOW + "\r\n").encode()),
+    ("LIT_OFFSET_RANGE", ("-" + OFFSET_RANGE + "\r\n").encode()),
+    ("LIT_STRING_TOO_BIG", ("-" + STRING_TOO_BIG + "\r\n").encode()),
+    ("LIT_EXPIRE_PRE", b"-ERR invalid expire time in '"),
+    ("LIT_EXP_NX_COMBO", ("-" + EXPIRE_NX_COMBO + "\r\n").encode()),
+    ("LIT_EXP_GT_LT", ("-" + EXPIRE_GT_LT + "\r\n").encode()),
+    ("LIT_UNSUPPORTED_PRE", b"-ERR Unsupported option "),
+    ("LIT_EMPTY_BULK", b"$0\r\n\r\n"),
+    ("LIT_MINUS1", b":-1\r\n"),
+    ("LIT_MINUS2", b":-2\r\n"),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

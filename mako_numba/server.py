@@ -20,6 +20,7 @@ import logging
 import selectors
 import signal
 import socket
+import time
 
 from . import config
 from .layout import C_OUT_SENT, C_WR
@@ -45,6 +46,7 @@ class Server:
         self.stopping = False
         self._pending = []          # slots with unparsed input: run without new bytes
         self._paused = set()        # slots not run until their replies drain
+        self._next_cron = 0.0
         core.net_in = core.net_out = core.rejected = 0
 
     def _listen(self, host, port):
@@ -93,6 +95,10 @@ class Server:
     # --- one turn ------------------------------------------------------------------------
     def turn(self):
         core = self.core
+        now = time.monotonic()
+        if now >= self._next_cron:
+            self._next_cron = now + 1.0 / config.CRON_HZ
+            core.cron()
         busy = self._pending or core.ks.tm[T_MIG]       # rehashing continues while idle
         try:
             events = self.sel.select(0 if busy else config.IDLE_TICK)

@@ -12,6 +12,7 @@ import sys
 import time
 
 from . import commands, config
+from .table import T_EXPIRED
 from .layout import B_BATCHES, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES, S_NFIELDS, S_PROTO_ERRORS, S_SLOW
 
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication",
@@ -98,7 +99,7 @@ def sections(core):
         ("total_net_input_bytes", getattr(core, "net_in", 0)),
         ("total_net_output_bytes", getattr(core, "net_out", 0)),
         ("rejected_connections", getattr(core, "rejected", 0)),
-        ("expired_keys", 0),
+        ("expired_keys", int(core.ks.tm[T_EXPIRED])),
         ("evicted_keys", 0),
         ("keyspace_hits", int(st[S_HITS])),
         ("keyspace_misses", int(st[S_MISSES])),
@@ -117,7 +118,7 @@ def sections(core):
     out["errorstats"] = []
     ks = core.ks
     out["keyspace"] = [
-        (f"db{db}", f"keys={ks.keys(db)},expires=0,avg_ttl=0")
+        (f"db{db}", f"keys={ks.keys(db)},expires={ks.volatile(db)},avg_ttl=0")
         for db in range(ks.databases) if ks.keys(db)
     ]
     tstats = ks.stats()

@@ -71,7 +71,7 @@ class KeySpace:
         self.oidx = np.zeros(1, np.int64)
         self.chunks = np.zeros((MAX_CHUNKS, 3), np.int64)
         self.free = np.zeros(NCLASSES, np.int64)
-        self.dbk = np.zeros(self.databases, np.int64)
+        self.dbk = np.zeros((self.databases, 2), np.int64)
         self._arrays = {}
         self._rebuild()
         self._add_spare()
@@ -168,7 +168,10 @@ class KeySpace:
         return sum(a.nbytes for a in self._arrays.values())
 
     def keys(self, db=None):
-        return int(self.tm[T_LIVE]) if db is None else int(self.dbk[db])
+        return int(self.tm[T_LIVE]) if db is None else int(self.dbk[db, 0])
+
+    def volatile(self, db):
+        return int(self.dbk[db, 1])
 
     def stats(self):
         tm = self.tm

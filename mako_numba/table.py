@@ -10,7 +10,7 @@ State is a tuple of arrays, `T = (tm, idx, oidx, chunks, free, dbk)`:
            Python allocates every chunk (numpy, pages touched lazily) and
            keeps it alive; kernels only read and write through the address.
 - `free`   int64 heads of the free lists, one per size class.
-- `dbk`    int64 keys per database.
+- `dbk`    int64 [databases, 2]: keys, and keys with an expire time, per database.
 
 A record is 8-aligned: three int64 words, then the key bytes, then the value:
   w0 = klen | vlen << 32,  w1 = db | flags << 16,  w2 = expire time (ms, 0 none).
@@ -57,6 +57,9 @@ T_MEM = 13          # bytes in live blocks
 T_RELEASE = 14      # large chunks waiting to be handed back
 T_WASTE = 15        # tail bytes left unused in full chunks
 T_HARD_PPM = 16     # hard load limit, parts per million
+T_EXPIRED = 17      # keys removed because their time was up
+T_AE_POS = 18       # active expiry: next index slot to look at
+T_VOLATILE = 19     # keys with an expire time, all databases
 T_NFIELDS = 32
 
 # chunk table columns and states
@@ -304,6 +307,22 @@ def free_block(T, lim, ref, size):
     tm[T_MEM] -= class_size(ci)
 
 
+@kernel
+def unalloc(T, lim, ref, size):
+    """Give back a block just allocated and never used (a request that defers).
+
+    Unlike free_block, a large block's chunk stays ready for the retry
+    instead of going back to Python.
+    """
+    tm, idx, oidx, chunks, free, dbk = T
+    if size > lim[config.L_LARGE_BLOCK]:
+        cid = ref >> CID_SHIFT
+        chunks[cid, C_STATE] = CS_LARGE_READY
+        tm[T_MEM] -= chunks[cid, C_CAP]
+        return
+    free_block(T, lim, ref, size)
+
+
 @kernel(inline=True)
 def _fits_in_place(lim, chunks, ref, old_size, new_size):
     large = lim[config.L_LARGE_BLOCK]
@@ -323,8 +342,10 @@ def _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
     dst = u8view(addr + REC_HDR, klen + vlen)
     k = u8view(kaddr, klen)
     dst[:klen] = k
-    v = u8view(vaddr, vlen)
-    dst[klen:] = v
+    if vaddr == 0:
+        dst[klen:] = 0
+    else:
+        dst[klen:] = u8view(vaddr, vlen)
 
 
 # --- the operations -----------------------------------------------------------------
@@ -344,41 +365,9 @@ def get(T, db, kaddr, klen):
 
 @kernel
 def set_(T, lim, db, kaddr, klen, vaddr, vlen):
-    """Store key = value.  Returns OK or a NEED_* code (then nothing changed)."""
-    tm, idx, oidx, chunks, free, dbk = T
-    h = key_hash(tm, db, kaddr, klen)
-    which, pos = find(T, h, db, kaddr, klen)
-    new_size = REC_HDR + klen + vlen
-    if which != 0:
-        ix = idx if which == 1 else oidx
-        ref = slot_ref(ix[pos])
-        hdr = rec_hdr(chunks, ref)
-        old_size = REC_HDR + klen + rec_vlen(hdr)
-        if _fits_in_place(lim, chunks, ref, old_size, new_size):
-            _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, 0)
-            return OK
-        nref = alloc(T, lim, new_size)
-        if nref == 0:
-            return tm[T_NEED]
-        _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, 0)
-        ix[pos] = make_slot(ix[pos] >> 37, nref)
-        free_block(T, lim, ref, old_size)
-        return OK
-    cap = 1 << tm[T_LOGCAP]
-    if (tm[T_FILLED] + 1) * 1_000_000 > cap * lim[config.L_HARD_LOAD_PPM]:
-        tm[T_NEED] = NEED_INDEX
-        return NEED_INDEX
-    nref = alloc(T, lim, new_size)
-    if nref == 0:
-        return tm[T_NEED]
-    _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, 0)
-    if _place(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
-        tm[T_FILLED] += 1
-    tm[T_LIVE] += 1
-    dbk[db] += 1
-    if tm[T_MIG]:
-        migrate(T, lim[config.L_REHASH_PER_WRITE])
-    return OK
+    """Store key = value with no expire time.  Returns OK or a NEED_* code (then nothing changed)."""
+    h, which, pos = lookup(T, lim, db, kaddr, klen, 0)
+    return store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, 0)
 
 
 @kernel
@@ -389,6 +378,7 @@ def _unlink_slot(T, lim, ix, logcap, is_new, pos):
     ref = slot_ref(s)
     hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
+    volatile = hdr[2] != 0
     free_block(T, lim, ref, REC_HDR + rec_klen(hdr) + rec_vlen(hdr))
     mask = (1 << logcap) - 1
     if ix[(pos + 1) & mask] == EMPTY:
@@ -398,7 +388,10 @@ def _unlink_slot(T, lim, ix, logcap, is_new, pos):
     else:
         ix[pos] = TOMB
     tm[T_LIVE] -= 1
-    dbk[db] -= 1
+    dbk[db, 0] -= 1
+    if volatile:
+        dbk[db, 1] -= 1
+        tm[T_VOLATILE] -= 1
 
 
 @kernel
@@ -427,7 +420,7 @@ def exists(T, db, kaddr, klen):
 def flush_db(T, lim, db):
     """Delete every key of one database (O(slots), as FLUSHDB SYNC is)."""
     tm, idx, oidx, chunks, free, dbk = T
-    if dbk[db] == 0:
+    if dbk[db, 0] == 0:
         return
     for pass_ in range(2):
         if pass_ == 1 and not tm[T_MIG]:
@@ -439,3 +432,194 @@ def flush_db(T, lim, db):
             s = ix[pos]
             if s > TOMB and rec_db(rec_hdr(chunks, slot_ref(s))) == db:
                 _unlink_slot(T, lim, ix, logcap, pass_ == 0, pos)
+
+
+# --- expiry-aware operations (the engine's commands use these) ---------------------
+@kernel
+def lookup(T, lim, db, kaddr, klen, now):
+    """(hash, which, slot) of a live key; an expired key is deleted on the way.
+
+    which is 1 (idx), 2 (oidx) or 0 (absent).  The result stays valid until
+    the next operation that may move slots (an insert's rehash step).
+    """
+    tm, idx, oidx, chunks, free, dbk = T
+    h = key_hash(tm, db, kaddr, klen)
+    which, pos = find(T, h, db, kaddr, klen)
+    if which != 0:
+        ix = idx if which == 1 else oidx
+        exp = rec_hdr(chunks, slot_ref(ix[pos]))[2]
+        if exp != 0 and exp <= now:
+            _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
+            tm[T_EXPIRED] += 1
+            return h, 0, -1
+    return h, which, pos
+
+
+@kernel
+def slot_record(T, which, pos):
+    """The ref of the record in a slot found by lookup."""
+    tm, idx, oidx, chunks, free, dbk = T
+    return slot_ref(idx[pos] if which == 1 else oidx[pos])
+
+
+@kernel
+def value_of(T, which, pos):
+    """(address, length) of the value in a slot found by lookup."""
+    chunks = T[3]
+    ref = slot_record(T, which, pos)
+    hdr = rec_hdr(chunks, ref)
+    return ref_addr(chunks, ref) + REC_HDR + rec_klen(hdr), rec_vlen(hdr)
+
+
+@kernel
+def expire_of(T, which, pos):
+    return rec_hdr(T[3], slot_record(T, which, pos))[2]
+
+
+@kernel
+def set_expire_at(T, which, pos, when):
+    """Set (when > 0) or clear (0) the expire time of a live key."""
+    tm, idx, oidx, chunks, free, dbk = T
+    hdr = rec_hdr(chunks, slot_record(T, which, pos))
+    db = rec_db(hdr)
+    was = 1 if hdr[2] != 0 else 0
+    now = 1 if when != 0 else 0
+    hdr[2] = when
+    dbk[db, 1] += now - was
+    tm[T_VOLATILE] += now - was
+
+
+@kernel
+def store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
+    """Write key = value (vaddr 0: zeros) at a lookup result; OK or NEED_*.
+
+    `expire` is the new expire time (0: none); nothing changes on NEED_*.
+    An existing record is rewritten in place when the new size keeps its
+    size class.
+    """
+    tm, idx, oidx, chunks, free, dbk = T
+    new_size = REC_HDR + klen + vlen
+    if which != 0:
+        ref = slot_record(T, which, pos)
+        old_size = REC_HDR + klen + rec_vlen(rec_hdr(chunks, ref))
+        if _fits_in_place(lim, chunks, ref, old_size, new_size):
+            _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, rec_hdr(chunks, ref)[2])
+            set_expire_at(T, which, pos, expire)
+            return OK
+    elif not index_room(T, lim, 1):
+        tm[T_NEED] = NEED_INDEX
+        return NEED_INDEX
+    nref = alloc(T, lim, new_size)
+    if nref == 0:
+        return tm[T_NEED]
+    install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire)
+    return OK
+
+
+@kernel
+def index_room(T, lim, n):
+    """Can n more keys be inserted without passing the hard load limit?"""
+    tm = T[0]
+    cap = 1 << tm[T_LOGCAP]
+    pending = tm[T_LIVE] if tm[T_MIG] else 0      # slots a running rehash still moves in
+    return (tm[T_FILLED] + n + pending) * 1_000_000 <= cap * lim[config.L_HARD_LOAD_PPM]
+
+
+@kernel
+def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
+    """Write a record into the allocated block nref and link it at a lookup result.
+
+    Replaces (and frees) the old record when the key exists; inserts otherwise.
+    The caller has checked index room.
+    """
+    tm, idx, oidx, chunks, free, dbk = T
+    _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, expire)
+    vol = 1 if expire != 0 else 0
+    if which != 0:
+        ix = idx if which == 1 else oidx
+        ref = slot_ref(ix[pos])
+        hdr = rec_hdr(chunks, ref)
+        was = 1 if hdr[2] != 0 else 0
+        old_size = REC_HDR + rec_klen(hdr) + rec_vlen(hdr)
+        ix[pos] = make_slot(ix[pos] >> 37, nref)
+        free_block(T, lim, ref, old_size)
+        dbk[db, 1] += vol - was
+        tm[T_VOLATILE] += vol - was
+        return
+    if _place(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
+        tm[T_FILLED] += 1
+    tm[T_LIVE] += 1
+    dbk[db, 0] += 1
+    dbk[db, 1] += vol
+    tm[T_VOLATILE] += vol
+    if tm[T_MIG]:
+        migrate(T, lim[config.L_REHASH_PER_WRITE])
+
+
+@kernel
+def unlink_found(T, lim, which, pos):
+    """Delete the key at a lookup result."""
+    tm = T[0]
+    if which == 1:
+        _unlink_slot(T, lim, T[1], tm[T_LOGCAP], True, pos)
+    else:
+        _unlink_slot(T, lim, T[2], tm[T_OLOGCAP], False, pos)
+
+
+@kernel
+def resize_value(T, lim, which, pos, new_vlen):
+    """Give a live key's value a new length, keeping its first bytes.
+
+    Bytes past the old length are zeroed.  Returns (OK, value address) or
+    (NEED_*, 0) with nothing changed.  The expire time is kept.
+    """
+    tm, idx, oidx, chunks, free, dbk = T
+    ix = idx if which == 1 else oidx
+    ref = slot_ref(ix[pos])
+    hdr = rec_hdr(chunks, ref)
+    klen = rec_klen(hdr)
+    vlen = rec_vlen(hdr)
+    old_size = REC_HDR + klen + vlen
+    new_size = REC_HDR + klen + new_vlen
+    keep = min(vlen, new_vlen)
+    if _fits_in_place(lim, chunks, ref, old_size, new_size):
+        nref = ref
+    else:
+        nref = alloc(T, lim, new_size)
+        if nref == 0:
+            return tm[T_NEED], 0
+        src = u8view(ref_addr(chunks, ref), REC_HDR + klen + keep)
+        dst = u8view(ref_addr(chunks, nref), REC_HDR + klen + keep)
+        dst[:] = src
+        ix[pos] = make_slot(ix[pos] >> 37, nref)
+        free_block(T, lim, ref, old_size)
+    addr = ref_addr(chunks, nref)
+    nhdr = i64view(addr, 3)
+    nhdr[0] = klen | (new_vlen << 32)
+    vaddr = addr + REC_HDR + klen
+    if new_vlen > keep:
+        u8view(vaddr + keep, new_vlen - keep)[:] = 0
+    return OK, vaddr
+
+
+@kernel
+def active_expire(T, lim, now, budget):
+    """Look at up to `budget` index slots from a rolling cursor; delete expired keys."""
+    tm, idx, oidx, chunks, free, dbk = T
+    if tm[T_VOLATILE] == 0:
+        return 0
+    n = idx.shape[0]
+    mask = n - 1
+    pos = tm[T_AE_POS] & mask
+    removed = 0
+    for _ in range(min(budget, n)):
+        s = idx[pos]
+        if s > TOMB:
+            exp = rec_hdr(chunks, slot_ref(s))[2]
+            if exp != 0 and exp <= now:
+                _unlink_slot(T, lim, idx, tm[T_LOGCAP], True, pos)
+                removed += 1
+        pos = (pos + 1) & mask
+    tm[T_AE_POS] = pos
+    tm[T_EXPIRED] += removed
+    return removed

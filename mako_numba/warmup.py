@@ -30,8 +30,10 @@ def warm_up():
     core.ks.start_rehash(core.ks.initial_logcap + 1)
     core.ks.idle_step()
     table.flush_db(core.ks.T, core.lim, 0)
+    core.cron()
     seconds = time.perf_counter() - t0
-    dispatchers = [engine.run_batch, engine.compact_input, table.migrate, table.flush_db]
+    dispatchers = [engine.run_batch, engine.compact_input, table.migrate, table.flush_db,
+                   table.active_expire]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)
     return seconds, hits > 0 and misses == 0

@@ -31,7 +31,8 @@ def test_commands(core):
     assert roundtrip(core, s, resp(b"PING", b"x y")) == b"$3\r\nx y\r\n"
     assert roundtrip(core, s, resp(b"PING", b"a", b"b")) == b"-ERR wrong number of arguments for 'ping' command\r\n"
     assert roundtrip(core, s, resp(b"ECHO", b"")) == b"$0\r\n\r\n"
-    assert roundtrip(core, s, resp(b"SET", b"k", b"v", b"XX")) == b"-ERR syntax error\r\n"
+    assert roundtrip(core, s, resp(b"SET", b"k", b"v", b"XX")) == b"$-1\r\n"        # k was deleted
+    assert roundtrip(core, s, resp(b"SET", b"k", b"v", b"FOO")) == b"-ERR syntax error\r\n"
     assert roundtrip(core, s, resp(b"SET", b"k")) == b"-ERR wrong number of arguments for 'set' command\r\n"
     assert roundtrip(core, s, b"FLUSHALL\r\nDBSIZE\r\n") == b"+OK\r\n:0\r\n"
     assert roundtrip(core, s, resp(b"QUIT")) == b"+OK\r\n"

@@ -55,7 +55,10 @@ import sys
 
 DEFAULT_NAMES = (
     "get set ping echo quit del exists dbsize flushdb flushall hello "
-    "command config client info select auth reset"
+    "command config client info select auth reset "
+    "setnx setex psetex getset getdel mget mset msetnx append strlen incr decr incrby decrby "
+    "getrange substr setrange expire pexpire expireat pexpireat ttl pttl expiretime "
+    "pexpiretime persist"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(

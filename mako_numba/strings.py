@@ -1,0 +1,413 @@
+"""String commands (Redis's t_string.c), as thin kernels over the table.
+
+Every handler takes the execution context `X = (T, lim, conn, args, lits,
+cmdt, stats)` and the request's scalars `(c, a0, argc, ci, now)`, and returns
+X_DONE or X_DEFER (respond.py).  Like t_string.c, variants share one generic
+function: SET, SETNX, SETEX, PSETEX and GETSET are `set_generic` with flag
+bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.
+
+Check, then act: arguments are validated and the whole reply reserved before
+the key space changes; a write that lacks memory (NEED_* from the table)
+undoes any reply bytes it wrote and defers.
+"""
+import numpy as np
+
+from .errors import (
+    LIT_ARITY_SUF, LIT_DECR_OVERFLOW, LIT_EMPTY_BULK, LIT_EXPIRE_PRE, LIT_INCR_OVERFLOW,
+    LIT_NOT_INT, LIT_OFFSET_RANGE, LIT_OK, LIT_ONE, LIT_STRING_TOO_BIG, LIT_SYNTAX, LIT_ZERO,
+)
+from . import config
+from .jit import kernel, u8view
+from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
+from .protocol import string2ll
+from .replies import bulk_size, int_size, w_bulk, w_nil, w_num
+from .respond import (
+    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_arity, reply_bulk, reply_bulk_or_nil,
+    reply_int, reply_lit, reply_named, reply_nil, reserve, word,
+)
+from .table import (
+    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup,
+    resize_value, store, unalloc, unlink_found, value_of,
+)
+
+# SET flags (object.h OBJ_SET_* / OBJ_*)
+SET_NX = 1
+SET_XX = 2
+SET_GET = 4
+SET_KEEPTTL = 8
+SET_EX = 16
+SET_PX = 32
+SET_EXAT = 64
+SET_PXAT = 128
+_ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT
+
+W_NX = word("nx")
+W_XX = word("xx")
+W_GET = word("get")
+W_KEEPTTL = word("keepttl")
+W_EX = word("ex")
+W_PX = word("px")
+W_EXAT = word("exat")
+W_PXAT = word("pxat")
+INT64_MAX = 9223372036854775807
+INT64_MIN = -9223372036854775808
+
+
+@kernel
+def parse_set_options(args, a0, argc):
+    """SET's options from argument 3 on: (flags, index of the time argument), or (-1, 0)."""
+    flags = 0
+    ei = 0
+    j = 3
+    while j < argc:
+        w = arg_word(args, a0 + j)
+        more = j + 1 < argc
+        if w == W_NX and not flags & SET_XX:
+            flags |= SET_NX
+        elif w == W_XX and not flags & SET_NX:
+            flags |= SET_XX
+        elif w == W_GET:
+            flags |= SET_GET
+        elif w == W_KEEPTTL and not flags & _ANY_EXPIRE:
+            flags |= SET_KEEPTTL
+        elif w == W_EX and more and not flags & (SET_KEEPTTL | SET_EXAT | SET_PX | SET_PXAT):
+            flags |= SET_EX
+            j += 1
+            ei = j
+        elif w == W_PX and more and not flags & (SET_KEEPTTL | SET_EX | SET_EXAT | SET_PXAT):
+            flags |= SET_PX
+            j += 1
+            ei = j
+        elif w == W_EXAT and more and not flags & (SET_KEEPTTL | SET_EX | SET_PX | SET_PXAT):
+            flags |= SET_EXAT
+            j += 1
+            ei = j
+        elif w == W_PXAT and more and not flags & (SET_KEEPTTL | SET_EX | SET_EXAT | SET_PX):
+            flags |= SET_PXAT
+            j += 1
+            ei = j
+        else:
+            return -1, 0
+        j += 1
+    return flags, ei
+
+
+@kernel
+def expire_time(args, i, flags, now):
+    """getExpireMillisecondsOrReply: (0, ms) ok, (1, 0) not an integer, (2, 0) invalid."""
+    ok, v = arg_int(args, i)
+    if not ok:
+        return 1, 0
+    seconds = flags & (SET_EX | SET_EXAT)
+    if v <= 0 or (seconds and v > INT64_MAX // 1000):
+        return 2, 0
+    if seconds:
+        v *= 1000
+    if flags & (SET_EX | SET_PX):
+        v += now                      # wraps on overflow, caught below as Redis does
+    if v <= 0:
+        return 2, 0
+    return 0, v
+
+
+@kernel
+def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
+    """SET and friends.  `counted`: reply :1/:0 (SETNX) instead of OK/nil."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    when = 0
+    if ei:
+        st, when = expire_time(args, a0 + ei, flags, now)
+        if st == 1:
+            return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        if st == 2:
+            return reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
+    db = conn[c, C_DB]
+    k = a0 + 1
+    v = a0 + vi
+    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    found = which != 0
+    old_addr = 0
+    old_len = -1
+    if found:
+        old_addr, old_len = value_of(T, which, pos)
+    need = 5
+    if flags & SET_GET:
+        need = bulk_size(old_len) if found else 5
+    if not reserve(conn, c, lim, need + 5):
+        return X_DEFER
+    saved = conn[c, C_OUT_WR]
+    out = out_of(conn, c)
+    if flags & SET_GET:
+        if found:
+            conn[c, C_OUT_WR] = w_bulk(out, saved, old_addr, old_len)
+        else:
+            conn[c, C_OUT_WR] = w_nil(out, saved, lits, conn[c, C_PROTO])
+    if (flags & SET_NX and found) or (flags & SET_XX and not found):
+        if flags & SET_GET:
+            return X_DONE
+        if counted:
+            return reply_lit(conn, c, lim, lits, LIT_ZERO)
+        return reply_nil(conn, c, lim, lits)
+    if when == 0 and flags & SET_KEEPTTL and found:
+        when = expire_of(T, which, pos)
+    st = store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], args[v, 1], when)
+    if st != OK:
+        conn[c, C_OUT_WR] = saved
+        return X_DEFER
+    if flags & SET_GET:
+        return X_DONE
+    return reply_lit(conn, c, lim, lits, LIT_ONE if counted else LIT_OK)
+
+
+@kernel
+def x_set(X, c, a0, argc, ci, now):
+    """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]"""
+    flags, ei = parse_set_options(X[3], a0, argc)
+    if flags < 0:
+        return reply_lit(X[2], c, X[1], X[4], LIT_SYNTAX)
+    return set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False)
+
+
+@kernel
+def x_get(X, c, a0, argc, ci, now):
+    """GET key"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    k = a0 + 1
+    h, which, pos = lookup(T, lim, conn[c, C_DB], args[k, 0], args[k, 1], now)
+    if which == 0:
+        st = reply_bulk_or_nil(conn, c, lim, lits, 0, -1)
+        if st == X_DONE:
+            stats[S_MISSES] += 1
+        return st
+    vaddr, vlen = value_of(T, which, pos)
+    st = reply_bulk(conn, c, lim, vaddr, vlen)
+    if st == X_DONE:
+        stats[S_HITS] += 1
+    return st
+
+
+@kernel
+def x_getdel(X, c, a0, argc, ci, now):
+    """GETDEL key"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    k = a0 + 1
+    h, which, pos = lookup(T, lim, conn[c, C_DB], args[k, 0], args[k, 1], now)
+    if which == 0:
+        return reply_bulk_or_nil(conn, c, lim, lits, 0, -1)
+    vaddr, vlen = value_of(T, which, pos)
+    st = reply_bulk(conn, c, lim, vaddr, vlen)
+    if st == X_DONE:
+        unlink_found(T, lim, which, pos)
+    return st
+
+
+@kernel
+def x_mget(X, c, a0, argc, ci, now):
+    """MGET key [key ...]"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    db = conn[c, C_DB]
+    need = int_size(argc - 1)
+    for i in range(a0 + 1, a0 + argc):
+        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        if which == 0:
+            need += 5
+        else:
+            need += bulk_size(value_of(T, which, pos)[1])
+    if not reserve(conn, c, lim, need):
+        return X_DEFER
+    out = out_of(conn, c)
+    p = conn[c, C_OUT_WR]
+    out[p] = 42
+    p = w_num(out, p + 1, argc - 1)
+    out[p] = 13
+    out[p + 1] = 10
+    p += 2
+    for i in range(a0 + 1, a0 + argc):
+        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        if which == 0:
+            p = w_nil(out, p, lits, conn[c, C_PROTO])
+        else:
+            vaddr, vlen = value_of(T, which, pos)
+            p = w_bulk(out, p, vaddr, vlen)
+    conn[c, C_OUT_WR] = p
+    return X_DONE
+
+
+@kernel
+def x_mset(X, c, a0, argc, ci, now, nx):
+    """MSET key value [key value ...] / MSETNX: all pairs or none.
+
+    Atomic also when memory runs short: every block is allocated first
+    (kept in the argument rows' spare column); if one allocation fails, the
+    others are freed and the request defers with nothing changed.
+    """
+    T, lim, conn, args, lits, cmdt, stats = X
+    if argc % 2 == 0:
+        return reply_arity(conn, c, lim, lits, cmdt, ci)
+    db = conn[c, C_DB]
+    if nx:
+        for i in range(a0 + 1, a0 + argc, 2):
+            if lookup(T, lim, db, args[i, 0], args[i, 1], now)[1] != 0:
+                return reply_lit(conn, c, lim, lits, LIT_ZERO)
+    if not reserve(conn, c, lim, 5):
+        return X_DEFER
+    if not index_room(T, lim, (argc - 1) // 2):
+        T[0][T_NEED] = NEED_INDEX
+        return X_DEFER
+    for i in range(a0 + 1, a0 + argc, 2):
+        nref = alloc(T, lim, REC_HDR + args[i, 1] + args[i + 1, 1])
+        if nref == 0:
+            for j in range(a0 + 1, i, 2):
+                unalloc(T, lim, args[j, 2], REC_HDR + args[j, 1] + args[j + 1, 1])
+            return X_DEFER
+        args[i, 2] = nref
+    for i in range(a0 + 1, a0 + argc, 2):
+        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        install(T, lim, db, h, which, pos, args[i, 2], args[i, 0], args[i, 1],
+                args[i + 1, 0], args[i + 1, 1], 0)
+    return reply_lit(conn, c, lim, lits, LIT_ONE if nx else LIT_OK)
+
+
+@kernel
+def x_append(X, c, a0, argc, ci, now):
+    """APPEND key value"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    db = conn[c, C_DB]
+    k = a0 + 1
+    v = a0 + 2
+    n = args[v, 1]
+    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    if which == 0:
+        if not reserve(conn, c, lim, int_size(n)):
+            return X_DEFER
+        if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], n, 0) != OK:
+            return X_DEFER
+        return reply_int(conn, c, lim, n)
+    old = value_of(T, which, pos)[1]
+    if old + n > lim[config.L_MAX_BULK]:
+        return reply_lit(conn, c, lim, lits, LIT_STRING_TOO_BIG)
+    if not reserve(conn, c, lim, int_size(old + n)):
+        return X_DEFER
+    st, vaddr = resize_value(T, lim, which, pos, old + n)
+    if st != OK:
+        return X_DEFER
+    if n > 0:
+        u8view(vaddr + old, n)[:] = u8view(args[v, 0], n)
+    return reply_int(conn, c, lim, old + n)
+
+
+@kernel
+def x_strlen(X, c, a0, argc, ci, now):
+    """STRLEN key"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    return reply_int(conn, c, lim, 0 if which == 0 else value_of(T, which, pos)[1])
+
+
+@kernel
+def incr_generic(X, c, a0, argc, ci, now, incr):
+    """INCR, DECR, INCRBY, DECRBY: add `incr` to the integer stored at key."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    db = conn[c, C_DB]
+    k = a0 + 1
+    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    value = 0
+    keep = 0
+    if which != 0:
+        vaddr, vlen = value_of(T, which, pos)
+        ok, value = string2ll(u8view(vaddr, vlen), 0, vlen)
+        if not ok:
+            return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        keep = expire_of(T, which, pos)
+    if (incr < 0 and value < 0 and incr < INT64_MIN - value) or \
+            (incr > 0 and value > 0 and incr > INT64_MAX - value):
+        return reply_lit(conn, c, lim, lits, LIT_INCR_OVERFLOW)
+    value += incr
+    if not reserve(conn, c, lim, int_size(value)):
+        return X_DEFER
+    digits = np.empty(24, np.uint8)
+    n = w_num(digits, 0, value)
+    if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], digits.ctypes.data, n, keep) != OK:
+        return X_DEFER
+    return reply_int(conn, c, lim, value)
+
+
+@kernel
+def x_incrby(X, c, a0, argc, ci, now, sign):
+    """INCRBY / DECRBY key increment (sign +1 / -1)"""
+    conn, args, lits, lim = X[2], X[3], X[4], X[1]
+    ok, v = arg_int(args, a0 + 2)
+    if not ok:
+        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    if sign < 0:
+        if v == INT64_MIN:
+            return reply_lit(conn, c, lim, lits, LIT_DECR_OVERFLOW)
+        v = -v
+    return incr_generic(X, c, a0, argc, ci, now, v)
+
+
+@kernel
+def x_getrange(X, c, a0, argc, ci, now):
+    """GETRANGE key start end (and SUBSTR)"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    ok1, start = arg_int(args, a0 + 2)
+    if not ok1:
+        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    ok2, end = arg_int(args, a0 + 3)
+    if not ok2:
+        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    if which == 0:
+        return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
+    vaddr, n = value_of(T, which, pos)
+    if start < 0 and end < 0 and start > end:
+        return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
+    if start < 0:
+        start = n + start
+    if end < 0:
+        end = n + end
+    if start < 0:
+        start = 0
+    if end < 0:
+        end = 0
+    if end >= n:
+        end = n - 1
+    if start > end or n == 0:
+        return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
+    return reply_bulk(conn, c, lim, vaddr + start, end - start + 1)
+
+
+@kernel
+def x_setrange(X, c, a0, argc, ci, now):
+    """SETRANGE key offset value"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    ok, offset = arg_int(args, a0 + 2)
+    if not ok:
+        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    if offset < 0:
+        return reply_lit(conn, c, lim, lits, LIT_OFFSET_RANGE)
+    db = conn[c, C_DB]
+    k = a0 + 1
+    v = a0 + 3
+    n = args[v, 1]
+    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    old = 0 if which == 0 else value_of(T, which, pos)[1]
+    if n == 0:
+        return reply_int(conn, c, lim, old)
+    total = offset + n
+    if total > lim[config.L_MAX_BULK] or total < offset:
+        return reply_lit(conn, c, lim, lits, LIT_STRING_TOO_BIG)
+    new_len = max(old, total)
+    if not reserve(conn, c, lim, int_size(new_len)):
+        return X_DEFER
+    if which == 0:
+        if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], 0, new_len, 0) != OK:
+            return X_DEFER
+        h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+        vaddr = value_of(T, which, pos)[0]
+    else:
+        st, vaddr = resize_value(T, lim, which, pos, new_len)
+        if st != OK:
+            return X_DEFER
+    u8view(vaddr + offset, n)[:] = u8view(args[v, 0], n)
+    return reply_int(conn, c, lim, new_len)
