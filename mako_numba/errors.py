@@ -44,10 +44,18 @@ STRING_TOO_BIG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 EXPIRE_NX_COMBO = "ERR NX and XX, GT or LT options at the same time are not compatible"
 EXPIRE_GT_LT = "ERR GT and LT options at the same time are not compatible"
 UNSUPPORTED_OPTION = "ERR Unsupported option %s"
+NO_SUCH_KEY = "ERR no such key"
 NOAUTH_HELLO = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 AUTH_NOT_CONFIGURED = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 NOT_SUPPORTED = "ERR %s is not supported by this server"
+CLIENT_UNKNOWN_TYPE = "ERR Unknown client type '%s'"
+INVALID_CLIENT_ID = "ERR Invalid client ID"
+CLIENT_ID_POSITIVE = "ERR client-id should be greater than 0"
+NO_SUCH_USER = "ERR No such user '%s'"
+OBJECT_FREQ_NOT_LFU = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+DEBUG_SUBCOMMAND = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 
 # --- fixed replies written by kernels ------------------------------------------
 # id -> exact bytes on the wire

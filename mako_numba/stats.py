@@ -1,27 +1,60 @@
 """INFO: the server's counters rendered in Redis's format.
 
 Counters live in the int64 `stats` array (kernels update it in place; see
-layout.S_*), in the key space's meta array and on the Core.  This module only
-reads them.  Sections and field names follow Redis 7.0; `redis_version` is
-the Redis release whose behaviour we match, and `mako_numba_version` is ours.
+layout.S_*), in the key space's meta array, on the Core and in the slow
+path's `Admin.cmdstats`.  This module only reads them.
+
+Sections, their order and field names follow Redis 7.0.15 (`INFO`, `INFO
+default`, `INFO all`, `INFO everything`, several names at once, unknown
+names print nothing).  `redis_version` is the Redis release whose behaviour
+we match; `mako_numba_version` (Server) and the `# Mako` section (only with
+`all`, `everything` or `mako`) are ours.
+
+Fields whose values cannot match Redis's have the same name and format with
+our closest value: memory fields come from our own accounting (arena, index
+and buffers; no allocator statistics, no Lua), replication/persistence fields
+describe a master that never saves, and fields for features we lack (pubsub,
+tracking, defrag, forks, io threads) are 0.  Commandstats: calls of every
+command; `usec` is measured for slow-path commands only (the kernels do not
+time commands, so theirs stay 0), and `rejected_calls`/`failed_calls` are
+counted for slow-path commands only.  Errorstats is present but empty: error
+replies are not counted per error type yet.  Latencystats is empty: no
+per-command latency histograms.
 """
 import os
 import platform
 import resource
+import secrets
 import sys
 import time
 
 from . import commands, config
 from .table import T_EXPIRED
-from .layout import B_BATCHES, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES, S_NFIELDS, S_PROTO_ERRORS, S_SLOW
+from .layout import (
+    B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
+    S_NFIELDS, S_PROTO_ERRORS, S_SLOW,
+)
 
+# Redis 7.0's genRedisInfoString order
+ORDER = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+         "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace", "mako"]
 DEFAULT_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "replication",
-                    "cpu", "keyspace"]
-ALL_SECTIONS = DEFAULT_SECTIONS + ["commandstats", "errorstats", "mako"]
+                    "cpu", "modules", "errorstats", "cluster", "keyspace"]
 TITLES = {"server": "Server", "clients": "Clients", "memory": "Memory",
           "persistence": "Persistence", "stats": "Stats", "replication": "Replication",
-          "cpu": "CPU", "keyspace": "Keyspace", "commandstats": "Commandstats",
-          "errorstats": "Errorstats", "mako": "Mako"}
+          "cpu": "CPU", "modules": "Modules", "commandstats": "Commandstats",
+          "errorstats": "Errorstats", "latencystats": "Latencystats", "cluster": "Cluster",
+          "keyspace": "Keyspace", "mako": "Mako"}
+ALIASES = {"module_list": "modules"}
+
+RUN_ID = secrets.token_hex(20)          # per process, like Redis's run_id
+REPL_ID = secrets.token_hex(20)
+_STARTED = time.time()
+
+
+def lru_clock():
+    """Redis's LRU clock: seconds, 24 bits (LRU_CLOCK_RESOLUTION 1000 ms)."""
+    return int(time.time()) & ((1 << 24) - 1)
 
 
 def _rss_bytes():
@@ -32,97 +65,299 @@ def _rss_bytes():
         return 0
 
 
+def _system_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
 def _human(n):
-    for unit in ("B", "K", "M", "G", "T"):
-        if n < 1024 or unit == "T":
-            return f"{n}{unit}" if unit == "B" else f"{n:.2f}{unit}"
-        n /= 1024
-    return str(n)
+    """Redis's bytesToHuman."""
+    n = int(n)
+    if n < 1024:
+        return f"{n}B"
+    for i, unit in enumerate("KMGTP", 1):
+        if n < 1024 ** (i + 1) or unit == "P":
+            return f"{n / 1024 ** i:.2f}{unit}"
+    return f"{n}B"
+
+
+def fixed_memory(core):
+    """Bytes of the arrays a Core allocates at start (Redis's used_memory_startup)."""
+    return core.conn.nbytes + core.q.nbytes + core.args.nbytes + core.scratch.nbytes
+
+
+def client_memory(core):
+    buffers = sum(a.nbytes for a in core.inbufs if a is not None)
+    return buffers + sum(a.nbytes for a in core.outbufs if a is not None)
 
 
 def used_memory(core):
-    buffers = sum(a.nbytes for a in core.inbufs if a is not None)
-    buffers += sum(a.nbytes for a in core.outbufs if a is not None)
-    fixed = core.conn.nbytes + core.q.nbytes + core.args.nbytes + core.scratch.nbytes
-    return core.ks.used_bytes() + buffers + fixed
+    return core.ks.used_bytes() + client_memory(core) + fixed_memory(core)
+
+
+def _ratio(a, b):
+    return f"{a / b:.2f}" if b else "0.00"
+
+
+def _cmdstat(calls, usec, rejected, failed):
+    per = usec / calls if calls else 0.0
+    return (f"calls={calls},usec={usec},usec_per_call={per:.2f},"
+            f"rejected_calls={rejected},failed_calls={failed}")
+
+
+def commandstats(core):
+    """(name, value) pairs: kernel counters per command, slow-path rows per subcommand."""
+    st = core.stats
+    extra = getattr(getattr(core, "admin", None), "cmdstats", {})
+    out = []
+    for i, name in enumerate(commands.NAMES):
+        calls = int(st[S_NFIELDS + i])
+        _, usec, rejected, failed = extra.get(name, (0, 0, 0, 0))
+        if calls or rejected or failed:
+            out.append((f"cmdstat_{name}", _cmdstat(calls, usec, rejected, failed)))
+        for full in sorted(k for k in extra if k.startswith(name + "|")):
+            row = extra[full]
+            if row[0] or row[2] or row[3]:
+                out.append((f"cmdstat_{full}", _cmdstat(*row)))
+    return out
 
 
 def sections(core):
     now = time.time()
     st = core.stats
     settings = core.settings
+    ks = core.ks
+    dataset = ks.used_bytes()
     used = used_memory(core)
+    startup = fixed_memory(core)
+    peak = max(getattr(core, "used_memory_peak", 0), used)
+    core.used_memory_peak = peak
     rss = _rss_bytes()
+    sysmem = _system_memory()
+    maxmem = int(settings.get("maxmemory", "0"))
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    uptime = int(now - core.started)
+    ru_c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ru_t = resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF))
+    started = getattr(core, "started", _STARTED)
+    uptime = int(now - started)
+    hz = settings.get("hz", config.CRON_HZ)
+    nclients = len(core.clients)
+    conn = core.conn
+    slots = list(core.clients)
+    max_in = max((int(conn[s, C_IN_CAP]) for s in slots), default=0)
+    max_out = max((int(conn[s, C_OUT_WR] - conn[s, C_OUT_SENT]) for s in slots), default=0)
     out = {}
     out["server"] = [
         ("redis_version", config.REDIS_VERSION),
         ("mako_numba_version", config.VERSION),
+        ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0),
+        ("redis_build_id", "0"),
         ("redis_mode", "standalone"),
         ("os", f"{platform.system()} {platform.release()} {platform.machine()}"),
         ("arch_bits", "64" if sys.maxsize > 2**32 else "32"),
+        ("monotonic_clock", "POSIX clock_gettime"),
         ("multiplexing_api", "epoll"),
-        ("python_version", platform.python_version()),
+        ("atomicvar_api", "none"),
+        ("gcc_version", "0.0.0"),
         ("process_id", os.getpid()),
+        ("process_supervised", "no"),
+        ("run_id", RUN_ID),
         ("tcp_port", settings.get("port", config.DEFAULT_PORT)),
+        ("server_time_usec", int(now * 1_000_000)),
         ("uptime_in_seconds", uptime),
         ("uptime_in_days", uptime // 86400),
-        ("hz", settings.get("hz", config.CRON_HZ)),
+        ("hz", hz),
+        ("configured_hz", hz),
+        ("lru_clock", lru_clock()),
         ("executable", sys.executable),
+        ("config_file", settings.get("config_file", "")),
+        ("io_threads_active", 0),
     ]
     out["clients"] = [
-        ("connected_clients", len(core.clients)),
-        ("maxclients", core.conn.shape[0]),
+        ("connected_clients", nclients),
+        ("cluster_connections", 0),
+        ("maxclients", conn.shape[0]),
+        ("client_recent_max_input_buffer", max_in),
+        ("client_recent_max_output_buffer", max_out),
         ("blocked_clients", 0),
+        ("tracking_clients", 0),
+        ("clients_in_timeout_table", 0),
     ]
+    overhead = used - dataset
+    net = max(used - startup, 1)
     out["memory"] = [
         ("used_memory", used),
         ("used_memory_human", _human(used)),
         ("used_memory_rss", rss),
         ("used_memory_rss_human", _human(rss)),
-        ("used_memory_dataset", core.ks.used_bytes()),
-        ("maxmemory", settings.get("maxmemory", "0")),
+        ("used_memory_peak", peak),
+        ("used_memory_peak_human", _human(peak)),
+        ("used_memory_peak_perc", f"{used * 100 / peak:.2f}%" if peak else "0.00%"),
+        ("used_memory_overhead", overhead),
+        ("used_memory_startup", startup),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", f"{dataset * 100 / net:.2f}%"),
+        ("allocator_allocated", used),
+        ("allocator_active", used),
+        ("allocator_resident", rss),
+        ("total_system_memory", sysmem),
+        ("total_system_memory_human", _human(sysmem)),
+        ("used_memory_lua", 0),
+        ("used_memory_vm_eval", 0),
+        ("used_memory_lua_human", "0B"),
+        ("used_memory_scripts_eval", 0),
+        ("number_of_cached_scripts", 0),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", 0),
+        ("used_memory_vm_total_human", "0B"),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"),
+        ("maxmemory", maxmem),
+        ("maxmemory_human", _human(maxmem)),
         ("maxmemory_policy", "noeviction"),
-        ("mem_fragmentation_ratio", f"{rss / used:.2f}" if used else "0.00"),
+        ("allocator_frag_ratio", "1.00"),
+        ("allocator_frag_bytes", 0),
+        ("allocator_rss_ratio", _ratio(rss, used)),
+        ("allocator_rss_bytes", rss - used),
+        ("rss_overhead_ratio", "1.00"),
+        ("rss_overhead_bytes", 0),
+        ("mem_fragmentation_ratio", _ratio(rss, used)),
+        ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0),
+        ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0),
+        ("mem_clients_slaves", 0),
+        ("mem_clients_normal", client_memory(core)),
+        ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0),
         ("mem_allocator", "numpy"),
+        ("active_defrag_running", 0),
+        ("lazyfree_pending_objects", 0),
+        ("lazyfreed_objects", 0),
     ]
     out["persistence"] = [
         ("loading", 0),
+        ("async_loading", 0),
+        ("current_cow_peak", 0),
+        ("current_cow_size", 0),
+        ("current_cow_size_age", 0),
+        ("current_fork_perc", "0.00"),
+        ("current_save_keys_processed", 0),
+        ("current_save_keys_total", 0),
         ("rdb_changes_since_last_save", 0),
         ("rdb_bgsave_in_progress", 0),
+        ("rdb_last_save_time", int(started)),
+        ("rdb_last_bgsave_status", "ok"),
+        ("rdb_last_bgsave_time_sec", -1),
+        ("rdb_current_bgsave_time_sec", -1),
+        ("rdb_saves", 0),
+        ("rdb_last_cow_size", 0),
+        ("rdb_last_load_keys_expired", 0),
+        ("rdb_last_load_keys_loaded", 0),
         ("aof_enabled", 0),
+        ("aof_rewrite_in_progress", 0),
+        ("aof_rewrite_scheduled", 0),
+        ("aof_last_rewrite_time_sec", -1),
+        ("aof_current_rewrite_time_sec", -1),
+        ("aof_last_bgrewrite_status", "ok"),
+        ("aof_rewrites", 0),
+        ("aof_rewrites_consecutive_failures", 0),
+        ("aof_last_write_status", "ok"),
+        ("aof_last_cow_size", 0),
+        ("module_fork_in_progress", 0),
+        ("module_fork_last_cow_size", 0),
     ]
     out["stats"] = [
         ("total_connections_received", core.next_client_id - 1),
         ("total_commands_processed", int(st[S_COMMANDS])),
+        ("instantaneous_ops_per_sec", 0),
         ("total_net_input_bytes", getattr(core, "net_in", 0)),
         ("total_net_output_bytes", getattr(core, "net_out", 0)),
+        ("total_net_repl_input_bytes", 0),
+        ("total_net_repl_output_bytes", 0),
+        ("instantaneous_input_kbps", "0.00"),
+        ("instantaneous_output_kbps", "0.00"),
+        ("instantaneous_input_repl_kbps", "0.00"),
+        ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", getattr(core, "rejected", 0)),
-        ("expired_keys", int(core.ks.tm[T_EXPIRED])),
+        ("sync_full", 0),
+        ("sync_partial_ok", 0),
+        ("sync_partial_err", 0),
+        ("expired_keys", int(ks.tm[T_EXPIRED])),
+        ("expired_stale_perc", "0.00"),
+        ("expired_time_cap_reached_count", 0),
+        ("expire_cycle_cpu_milliseconds", 0),
         ("evicted_keys", 0),
+        ("evicted_clients", 0),
+        ("total_eviction_exceeded_time", 0),
+        ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", int(st[S_HITS])),
         ("keyspace_misses", int(st[S_MISSES])),
+        ("pubsub_channels", 0),
+        ("pubsub_patterns", 0),
+        ("pubsubshard_channels", 0),
+        ("latest_fork_usec", 0),
+        ("total_forks", 0),
+        ("migrate_cached_sockets", 0),
+        ("slave_expires_tracked_keys", 0),
+        ("active_defrag_hits", 0),
+        ("active_defrag_misses", 0),
+        ("active_defrag_key_hits", 0),
+        ("active_defrag_key_misses", 0),
+        ("total_active_defrag_time", 0),
+        ("current_active_defrag_time", 0),
+        ("tracking_total_keys", 0),
+        ("tracking_total_items", 0),
+        ("tracking_total_prefixes", 0),
+        ("unexpected_error_replies", 0),
         ("total_error_replies", int(st[S_PROTO_ERRORS])),
+        ("dump_payload_sanitizations", 0),
+        ("total_reads_processed", 0),
+        ("total_writes_processed", 0),
+        ("io_threaded_reads_processed", 0),
+        ("io_threaded_writes_processed", 0),
+        ("reply_buffer_shrinks", 0),
+        ("reply_buffer_expands", 0),
     ]
-    out["replication"] = [("role", "master"), ("connected_slaves", 0)]
+    out["replication"] = [
+        ("role", "master"),
+        ("connected_slaves", 0),
+        ("master_failover_state", "no-failover"),
+        ("master_replid", REPL_ID),
+        ("master_replid2", "0" * 40),
+        ("master_repl_offset", 0),
+        ("second_repl_offset", -1),
+        ("repl_backlog_active", 0),
+        ("repl_backlog_size", 1048576),
+        ("repl_backlog_first_byte_offset", 0),
+        ("repl_backlog_histlen", 0),
+    ]
     out["cpu"] = [
         ("used_cpu_sys", f"{ru.ru_stime:.6f}"),
         ("used_cpu_user", f"{ru.ru_utime:.6f}"),
+        ("used_cpu_sys_children", f"{ru_c.ru_stime:.6f}"),
+        ("used_cpu_user_children", f"{ru_c.ru_utime:.6f}"),
+        ("used_cpu_sys_main_thread", f"{ru_t.ru_stime:.6f}"),
+        ("used_cpu_user_main_thread", f"{ru_t.ru_utime:.6f}"),
     ]
-    out["commandstats"] = [
-        (f"cmdstat_{name}", f"calls={int(st[S_NFIELDS + i])},usec=0,usec_per_call=0.00,"
-                            f"rejected_calls=0,failed_calls=0")
-        for i, name in enumerate(commands.NAMES) if st[S_NFIELDS + i]
-    ]
+    out["modules"] = []
+    out["commandstats"] = commandstats(core)
     out["errorstats"] = []
-    ks = core.ks
+    out["latencystats"] = []
+    out["cluster"] = [("cluster_enabled", 0)]
     out["keyspace"] = [
         (f"db{db}", f"keys={ks.keys(db)},expires={ks.volatile(db)},avg_ttl=0")
         for db in range(ks.databases) if ks.keys(db)
     ]
     tstats = ks.stats()
     out["mako"] = [
+        ("python_version", platform.python_version()),
         ("batches", int(core.bm[B_BATCHES])),
         ("slow_path_requests", int(st[S_SLOW])),
         ("deferred_requests", int(st[S_DEFERRALS])),
@@ -134,15 +369,32 @@ def sections(core):
     return out
 
 
+def wanted_sections(args):
+    """Redis 7.0's genInfoSectionDict: section names, in print order, for INFO's arguments.
+
+    `all` and `everything` both include our `mako` section (Redis's
+    `everything` adds module sections, which we have none of).
+    """
+    if not args:
+        return list(DEFAULT_SECTIONS)
+    chosen = set()
+    for a in args:
+        a = a.lower()
+        if a == "default":
+            chosen.update(DEFAULT_SECTIONS)
+        elif a in ("all", "everything"):
+            chosen.update(ORDER)
+        else:
+            chosen.add(ALIASES.get(a, a))
+    return [n for n in ORDER if n in chosen]
+
+
 def info_text(core, wanted):
-    """INFO's text for the requested section names (default, all, everything)."""
+    """INFO's text for the requested section names (none = default); "" when none is known."""
+    names = wanted_sections(wanted)
+    if not names:
+        return ""
     data = sections(core)
-    if not wanted or wanted == ["default"]:
-        names = DEFAULT_SECTIONS
-    elif "all" in wanted or "everything" in wanted:
-        names = ALL_SECTIONS
-    else:
-        names = [n for n in ALL_SECTIONS if n in wanted]
     parts = []
     for name in names:
         lines = ["# " + TITLES[name]]
