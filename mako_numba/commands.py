@@ -53,6 +53,17 @@ OP_PTTL = 30
 OP_EXPIRETIME = 31
 OP_PEXPIRETIME = 32
 OP_PERSIST = 33
+OP_TYPE = 34
+OP_TOUCH = 35
+OP_RENAME = 36
+OP_RENAMENX = 37
+OP_COPY = 38
+OP_MOVE = 39
+OP_KEYS = 40
+OP_SCAN = 41
+OP_RANDOMKEY = 42
+OP_TIME = 43
+OP_SWAPDB = 44
 
 # flag bits
 CF_WRITE = 1
@@ -96,6 +107,21 @@ TABLE = [
     ("expiretime",      2,     OP_EXPIRETIME,  CF_READONLY | CF_FAST),
     ("pexpiretime",     2,     OP_PEXPIRETIME, CF_READONLY | CF_FAST),
     ("persist",         2,     OP_PERSIST,     CF_WRITE | CF_FAST),
+    ("unlink",          -2,    OP_DEL,         CF_WRITE | CF_FAST),
+    ("type",            2,     OP_TYPE,        CF_READONLY | CF_FAST),
+    ("touch",           -2,    OP_TOUCH,       CF_READONLY | CF_FAST),
+    ("rename",          3,     OP_RENAME,      CF_WRITE),
+    ("renamenx",        3,     OP_RENAMENX,    CF_WRITE | CF_FAST),
+    ("copy",            -3,    OP_COPY,        CF_WRITE),
+    ("move",            3,     OP_MOVE,        CF_WRITE | CF_FAST),
+    ("keys",            2,     OP_KEYS,        CF_READONLY),
+    ("scan",            -2,    OP_SCAN,        CF_READONLY),
+    ("randomkey",       1,     OP_RANDOMKEY,   CF_READONLY),
+    ("time",            1,     OP_TIME,        CF_FAST),
+    ("swapdb",          3,     OP_SWAPDB,      CF_WRITE | CF_FAST),
+    ("object",          -2,    OP_SLOW,        0),
+    ("memory",          -2,    OP_SLOW,        0),
+    ("debug",           -2,    OP_SLOW,        CF_ADMIN),
     ("flushdb",         -1,    OP_SLOW,        CF_WRITE),
     ("flushall",        -1,    OP_SLOW,        CF_WRITE),
     ("select",          2,     OP_SLOW,        CF_FAST),

@@ -18,6 +18,7 @@ Rules:
 - Buffers grow only when a request needs it and shrink back when idle.
 """
 import time
+from ctypes import string_at
 
 import numpy as np
 
@@ -26,13 +27,15 @@ from .admin import Admin
 from .engine import compact_input, run_batch
 from .jit import addr_of
 from .layout import (
-    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NFIELDS, B_NOW_MS, B_NSLOW, B_SCRATCH_ADDR,
+    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NFIELDS, B_NOW_MS, B_NOW_US, B_NSLOW, B_SCRATCH_ADDR,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
 )
 from .store import KeySpace
-from .table import active_expire
+from .table import (
+    REC_HDR, active_expire, class_size, expire_of, lookup, size_class, value_of,
+)
 
 
 def _pow2_at_least(n):
@@ -196,7 +199,9 @@ class Core:
         """
         n = len(slots)
         self.ready[:n] = slots
-        self.bm[B_NOW_MS] = int(time.time() * 1000)
+        now_us = time.time_ns() // 1000
+        self.bm[B_NOW_MS] = now_us // 1000
+        self.bm[B_NOW_US] = now_us
         run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
                   self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
         nslow = int(self.bm[B_NSLOW])
@@ -222,6 +227,22 @@ class Core:
             self._grow_in(slot, int(conn[slot, C_IN_NEED]))
         elif att & A_SHRINK_IN and conn[slot, C_WR] == 0:
             self._set_in(slot, np.zeros(self.in_default, np.uint8))
+
+    def key_info(self, db, key):
+        """(value bytes, expire ms or 0, allocated bytes) of a live key, or None.
+
+        For slow-path commands that inspect one key (OBJECT, MEMORY USAGE,
+        DEBUG OBJECT); an expired key is deleted on the way, as on any access.
+        """
+        buf = np.frombuffer(bytes(key) + b"\0", np.uint8)
+        h, which, pos = lookup(self.ks.T, self.lim, int(self.ks.dbk[db, 2]), addr_of(buf), len(key),
+                               int(time.time() * 1000))
+        if which == 0:
+            return None
+        vaddr, vlen = value_of(self.ks.T, which, pos)
+        value = string_at(int(vaddr), int(vlen))
+        size = class_size(size_class(REC_HDR + len(key) + int(vlen)))
+        return value, int(expire_of(self.ks.T, which, pos)), int(size)
 
     def cron(self):
         """Housekeeping between batches: sweep for expired keys (Redis's active expiry)."""

@@ -26,13 +26,17 @@ from .commands import (
     OP_EXPIRETIME, OP_GET, OP_GETDEL, OP_GETRANGE, OP_GETSET, OP_INCR, OP_INCRBY, OP_MGET,
     OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
-    OP_TTL,
+    OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
+    OP_TOUCH, OP_TTL, OP_TYPE,
 )
 from .errors import LIT_OK, LIT_PONG
 from .jit import kernel, u8view
-from .keys import x_del_exists, x_expire, x_persist, x_ttl
+from .keys import (
+    x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
+    x_ttl, x_type,
+)
 from .layout import (
-    A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NSLOW, B_QN,
+    A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
     B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
     C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR, CMD_PROTO_ERR, CMD_UNKNOWN,
     F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
@@ -40,6 +44,7 @@ from .layout import (
     S_COMMANDS, S_DEFERRALS, S_NFIELDS, S_PROTO_ERRORS,
 )
 from .protocol import parse_conn
+from .scan import x_keys, x_randomkey, x_scan
 from .respond import (
     X_DEFER, X_DONE, X_SLOW, reply_arity, reply_bulk, reply_int, reply_lit, reply_proto_error,
 )
@@ -47,11 +52,11 @@ from .strings import (
     SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel,
     x_getrange, x_incrby, x_mget, x_mset, x_set, x_setrange, x_strlen,
 )
-from .table import T_MIG, migrate
+from .table import T_MIG, db_of, migrate
 
 
 @kernel
-def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now):
+def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW."""
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
@@ -93,7 +98,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now):
     elif o == OP_DEL or o == OP_EXISTS:
         st = x_del_exists(X, c, a0, argc, ci, now, o == OP_DEL)
     elif o == OP_DBSIZE:
-        st = reply_int(conn, c, lim, T[5][conn[c, C_DB], 0])
+        st = reply_int(conn, c, lim, T[5][db_of(T, conn[c, C_DB]), 0])
     elif o == OP_SETNX:
         st = set_generic(X, c, a0, argc, ci, now, SET_NX, 0, 2, True)
     elif o == OP_SETEX:
@@ -128,6 +133,26 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now):
                    o == OP_EXPIRETIME or o == OP_PEXPIRETIME)
     elif o == OP_PERSIST:
         st = x_persist(X, c, a0, argc, ci, now)
+    elif o == OP_TYPE:
+        st = x_type(X, c, a0, argc, ci, now)
+    elif o == OP_TOUCH:
+        st = x_touch(X, c, a0, argc, ci, now)
+    elif o == OP_RENAME or o == OP_RENAMENX:
+        st = x_rename(X, c, a0, argc, ci, now, o == OP_RENAMENX)
+    elif o == OP_COPY:
+        st = x_copy(X, c, a0, argc, ci, now)
+    elif o == OP_MOVE:
+        st = x_move(X, c, a0, argc, ci, now)
+    elif o == OP_KEYS:
+        st = x_keys(X, c, a0, argc, ci, now)
+    elif o == OP_SCAN:
+        st = x_scan(X, c, a0, argc, ci, now)
+    elif o == OP_RANDOMKEY:
+        st = x_randomkey(X, c, a0, argc, ci, now)
+    elif o == OP_SWAPDB:
+        st = x_swapdb(X, c, a0, argc, ci, now)
+    elif o == OP_TIME:
+        st = x_time(X, c, now_us)
     else:
         return X_SLOW
     if st == X_DONE:
@@ -211,7 +236,7 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
         if conn[c, C_FLAGS] & F_DEFERRED:
             q[k, Q_STATUS] = QS_DEFERRED
             continue
-        st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now)
+        st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, bm[B_NOW_US])
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
         elif st == X_SLOW:

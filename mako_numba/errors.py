@@ -45,6 +45,10 @@ EXPIRE_NX_COMBO = "ERR NX and XX, GT or LT options at the same time are not comp
 EXPIRE_GT_LT = "ERR GT and LT options at the same time are not compatible"
 UNSUPPORTED_OPTION = "ERR Unsupported option %s"
 NO_SUCH_KEY = "ERR no such key"
+SAME_OBJECT = "ERR source and destination objects are the same"
+INVALID_CURSOR = "ERR invalid cursor"
+SWAPDB_FIRST = "ERR invalid first DB index"
+SWAPDB_SECOND = "ERR invalid second DB index"
 NOAUTH_HELLO = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 AUTH_NOT_CONFIGURED = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
@@ -90,6 +94,14 @@ _LITS = [
     ("LIT_EMPTY_BULK", b"$0\r\n\r\n"),
     ("LIT_MINUS1", b":-1\r\n"),
     ("LIT_MINUS2", b":-2\r\n"),
+    ("LIT_TYPE_STRING", b"+string\r\n"),
+    ("LIT_TYPE_NONE", b"+none\r\n"),
+    ("LIT_NO_SUCH_KEY", ("-" + NO_SUCH_KEY + "\r\n").encode()),
+    ("LIT_SAME_OBJECT", ("-" + SAME_OBJECT + "\r\n").encode()),
+    ("LIT_DB_RANGE", ("-" + OUT_OF_RANGE_DB + "\r\n").encode()),
+    ("LIT_INVALID_CURSOR", ("-" + INVALID_CURSOR + "\r\n").encode()),
+    ("LIT_SWAPDB_FIRST", ("-" + SWAPDB_FIRST + "\r\n").encode()),
+    ("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

@@ -9,15 +9,18 @@ sweeps the index in the background (table.active_expire), so keys nobody
 reads are reclaimed too.
 """
 from .errors import (
-    LIT_ARITY_SUF, LIT_EXP_GT_LT, LIT_EXP_NX_COMBO, LIT_EXPIRE_PRE, LIT_MINUS1, LIT_MINUS2,
-    LIT_NOT_INT, LIT_ONE, LIT_UNSUPPORTED_PRE, LIT_ZERO,
+    LIT_ARITY_SUF, LIT_DB_RANGE, LIT_EXP_GT_LT, LIT_EXP_NX_COMBO, LIT_EXPIRE_PRE, LIT_MINUS1,
+    LIT_MINUS2, LIT_NO_SUCH_KEY, LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_SAME_OBJECT, LIT_SWAPDB_FIRST,
+    LIT_SWAPDB_SECOND, LIT_SYNTAX, LIT_TYPE_NONE, LIT_TYPE_STRING, LIT_UNSUPPORTED_PRE, LIT_ZERO,
 )
-from .jit import kernel
-from .layout import C_DB
+from .jit import kernel, u8view
+from .layout import C_DB, C_OUT_WR
+from .replies import w_bulk_int
 from .respond import (
-    X_DEFER, arg_int, arg_word, reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
+    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_error_arg, reply_int, reply_lit,
+    reply_named, reserve, word,
 )
-from .table import expire_of, lookup, set_expire_at, unlink_found
+from .table import OK, db_of, expire_of, lookup, set_expire_at, store, unlink_found, value_of
 
 EXP_NX = 1
 EXP_XX = 2
@@ -27,6 +30,8 @@ W_NX = word("nx")
 W_XX = word("xx")
 W_GT = word("gt")
 W_LT = word("lt")
+W_REPLACE = word("replace")
+W_DB = word("db")
 INT64_MAX = 9223372036854775807
 INT64_MIN = -9223372036854775808
 
@@ -37,7 +42,7 @@ def x_del_exists(X, c, a0, argc, ci, now, is_del):
     T, lim, conn, args, lits, cmdt, stats = X
     if not reserve(conn, c, lim, 24):
         return X_DEFER
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     n = 0
     for i in range(a0 + 1, a0 + argc):
         h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
@@ -82,7 +87,7 @@ def x_expire(X, c, a0, argc, ci, now, seconds, relative):
     when += base
     if not reserve(conn, c, lim, 4):
         return X_DEFER
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_ZERO)
     if flags:
@@ -107,7 +112,7 @@ def x_expire(X, c, a0, argc, ci, now, seconds, relative):
 def x_ttl(X, c, a0, argc, ci, now, ms, absolute):
     """TTL / PTTL / EXPIRETIME / PEXPIRETIME key"""
     T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_MINUS2)
     exp = expire_of(T, which, pos)
@@ -125,9 +130,185 @@ def x_persist(X, c, a0, argc, ci, now):
     T, lim, conn, args, lits, cmdt, stats = X
     if not reserve(conn, c, lim, 4):
         return X_DEFER
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0 or expire_of(T, which, pos) == 0:
         return reply_lit(conn, c, lim, lits, LIT_ZERO)
     set_expire_at(T, which, pos, 0)
     return reply_lit(conn, c, lim, lits, LIT_ONE)
 
+
+
+@kernel
+def x_type(X, c, a0, argc, ci, now):
+    """TYPE key (strings are the only type so far)"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    return reply_lit(conn, c, lim, lits, LIT_TYPE_NONE if which == 0 else LIT_TYPE_STRING)
+
+
+@kernel
+def x_touch(X, c, a0, argc, ci, now):
+    """TOUCH key [key ...]: how many exist (access times are not tracked yet)."""
+    return x_del_exists(X, c, a0, argc, ci, now, False)
+
+
+@kernel
+def arg_db(args, i, ndb):
+    """getIntFromObjectOrReply + selectDb: (0, db), (1, 0) not an int, (2, 0) out of range."""
+    ok, v = arg_int(args, i)
+    if not ok or v < -2147483648 or v > 2147483647:
+        return 1, 0
+    if v < 0 or v >= ndb:
+        return 2, 0
+    return 0, v
+
+
+@kernel
+def _args_equal(args, i, j):
+    n = args[i, 1]
+    if args[j, 1] != n:
+        return False
+    a = u8view(args[i, 0], n)
+    b = u8view(args[j, 0], n)
+    for k in range(n):
+        if a[k] != b[k]:
+            return False
+    return True
+
+
+@kernel
+def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
+    """The shared body of RENAME, COPY and MOVE: 1 copied, 0 refused, -1 no source.
+
+    Returns (status, X_*) where X_DEFER means nothing changed.
+    """
+    T, lim, conn, args, lits, cmdt, stats = X
+    h, which, pos = lookup(T, lim, src_db, args[si, 0], args[si, 1], now)
+    if which == 0:
+        return -1, X_DONE
+    dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)
+    if dwhich != 0 and not replace:
+        return 0, X_DONE
+    vaddr, vlen = value_of(T, which, pos)
+    when = expire_of(T, which, pos)
+    if store(T, lim, dst_db, dh, dwhich, dpos, args[di, 0], args[di, 1], vaddr, vlen, when) != OK:
+        return 0, X_DEFER
+    if move:
+        h, which, pos = lookup(T, lim, src_db, args[si, 0], args[si, 1], now)
+        unlink_found(T, lim, which, pos)
+    return 1, X_DONE
+
+
+@kernel
+def x_rename(X, c, a0, argc, ci, now, nx):
+    """RENAME / RENAMENX key newkey"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    if not reserve(conn, c, lim, 20):
+        return X_DEFER
+    db = db_of(T, conn[c, C_DB])
+    if _args_equal(args, a0 + 1, a0 + 2):
+        h, which, pos = lookup(T, lim, db, args[a0 + 1, 0], args[a0 + 1, 1], now)
+        if which == 0:
+            return reply_lit(conn, c, lim, lits, LIT_NO_SUCH_KEY)
+        return reply_lit(conn, c, lim, lits, LIT_ZERO if nx else LIT_OK)
+    st, x = copy_key(X, c, a0, now, db, a0 + 1, db, a0 + 2, not nx, True)
+    if x == X_DEFER:
+        return X_DEFER
+    if st < 0:
+        return reply_lit(conn, c, lim, lits, LIT_NO_SUCH_KEY)
+    if nx:
+        return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
+    return reply_lit(conn, c, lim, lits, LIT_OK)
+
+
+@kernel
+def x_copy(X, c, a0, argc, ci, now):
+    """COPY source destination [DB destination-db] [REPLACE]"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    ndb = T[5].shape[0]
+    src = conn[c, C_DB]
+    dst = src
+    replace = False
+    j = 3
+    while j < argc:
+        w = arg_word(args, a0 + j)
+        if w == W_REPLACE:
+            replace = True
+        elif w == W_DB and j + 1 < argc:
+            st, dst = arg_db(args, a0 + j + 1, ndb)
+            if st == 1:
+                return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+            if st == 2:
+                return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
+            j += 1
+        else:
+            return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
+        j += 1
+    if src == dst and _args_equal(args, a0 + 1, a0 + 2):
+        return reply_lit(conn, c, lim, lits, LIT_SAME_OBJECT)
+    if not reserve(conn, c, lim, 4):
+        return X_DEFER
+    st, x = copy_key(X, c, a0, now, db_of(T, src), a0 + 1, db_of(T, dst), a0 + 2, replace, False)
+    if x == X_DEFER:
+        return X_DEFER
+    return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
+
+
+@kernel
+def x_move(X, c, a0, argc, ci, now):
+    """MOVE key db"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    st, dst = arg_db(args, a0 + 2, T[5].shape[0])
+    if st == 1:
+        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    if st == 2:
+        return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
+    src = conn[c, C_DB]
+    if src == dst:
+        return reply_lit(conn, c, lim, lits, LIT_SAME_OBJECT)
+    if not reserve(conn, c, lim, 4):
+        return X_DEFER
+    st, x = copy_key(X, c, a0, now, db_of(T, src), a0 + 1, db_of(T, dst), a0 + 1, False, True)
+    if x == X_DEFER:
+        return X_DEFER
+    return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
+
+
+@kernel
+def x_swapdb(X, c, a0, argc, ci, now):
+    """SWAPDB index1 index2: O(1), by swapping two entries of the database map."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    ok1, d1 = arg_int(args, a0 + 1)
+    if not ok1 or d1 < -2147483648 or d1 > 2147483647:
+        return reply_lit(conn, c, lim, lits, LIT_SWAPDB_FIRST)
+    ok2, d2 = arg_int(args, a0 + 2)
+    if not ok2 or d2 < -2147483648 or d2 > 2147483647:
+        return reply_lit(conn, c, lim, lits, LIT_SWAPDB_SECOND)
+    dbk = T[5]
+    if d1 < 0 or d2 < 0 or d1 >= dbk.shape[0] or d2 >= dbk.shape[0]:
+        return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
+    if not reserve(conn, c, lim, 5):
+        return X_DEFER
+    p = dbk[d1, 2]
+    dbk[d1, 2] = dbk[d2, 2]
+    dbk[d2, 2] = p
+    return reply_lit(conn, c, lim, lits, LIT_OK)
+
+
+@kernel
+def x_time(X, c, now_us):
+    """TIME: [seconds, microseconds] as bulk strings."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    sec = now_us // 1_000_000
+    usec = now_us % 1_000_000
+    if not reserve(conn, c, lim, 64):
+        return X_DEFER
+    out = out_of(conn, c)
+    p = conn[c, C_OUT_WR]
+    out[p] = 42
+    out[p + 1] = 50
+    out[p + 2] = 13
+    out[p + 3] = 10
+    p = w_bulk_int(out, p + 4, sec)
+    conn[c, C_OUT_WR] = w_bulk_int(out, p, usec)
+    return X_DONE

@@ -90,6 +90,7 @@ B_NEED_ARGS = 5     # a request needs this many argument rows
 B_NSLOW = 6         # requests left for the slow path
 B_NOW_MS = 7        # wall clock of this batch, ms
 B_BATCHES = 8       # batches run (persists)
+B_NOW_US = 9        # wall clock of this batch, us (TIME)
 B_NFIELDS = 16
 
 # --- statistics ------------------------------------------------------------------

@@ -112,3 +112,10 @@ def w_bulk(out, pos, addr, n):
 @kernel
 def w_nil(out, pos, lits, proto):
     return w_lit(out, pos, lits, LIT_NIL3 if proto == 3 else LIT_NIL2)
+
+
+@kernel
+def w_bulk_int(out, pos, v):
+    """An integer as a bulk string: $<digits>\r\n<v>\r\n."""
+    pos = w_bulk_hdr(out, pos, int_size(v) - 3)
+    return w_crlf(out, w_num(out, pos, v))

@@ -71,7 +71,8 @@ class KeySpace:
         self.oidx = np.zeros(1, np.int64)
         self.chunks = np.zeros((MAX_CHUNKS, 3), np.int64)
         self.free = np.zeros(NCLASSES, np.int64)
-        self.dbk = np.zeros((self.databases, 2), np.int64)
+        self.dbk = np.zeros((self.databases, 3), np.int64)
+        self.dbk[:, 2] = np.arange(self.databases)       # no SWAPDB yet: identity
         self._arrays = {}
         self._rebuild()
         self._add_spare()
@@ -168,10 +169,10 @@ class KeySpace:
         return sum(a.nbytes for a in self._arrays.values())
 
     def keys(self, db=None):
-        return int(self.tm[T_LIVE]) if db is None else int(self.dbk[db, 0])
+        return int(self.tm[T_LIVE]) if db is None else int(self.dbk[self.dbk[db, 2], 0])
 
     def volatile(self, db):
-        return int(self.dbk[db, 1])
+        return int(self.dbk[self.dbk[db, 2], 1])
 
     def stats(self):
         tm = self.tm

@@ -26,6 +26,7 @@ from .respond import (
     reply_int, reply_lit, reply_named, reply_nil, reserve, word,
 )
 from .table import (
+    db_of,
     NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup,
     resize_value, store, unalloc, unlink_found, value_of,
 )
@@ -104,9 +105,9 @@ def expire_time(args, i, flags, now):
     if seconds:
         v *= 1000
     if flags & (SET_EX | SET_PX):
-        v += now                      # wraps on overflow, caught below as Redis does
-    if v <= 0:
-        return 2, 0
+        if v > INT64_MAX - now:       # Redis sees this as a wrap to <= 0
+            return 2, 0
+        v += now
     return 0, v
 
 
@@ -121,7 +122,7 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
             return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
         if st == 2:
             return reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + vi
     h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
@@ -173,7 +174,7 @@ def x_get(X, c, a0, argc, ci, now):
     """GET key"""
     T, lim, conn, args, lits, cmdt, stats = X
     k = a0 + 1
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[k, 0], args[k, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
     if which == 0:
         st = reply_bulk_or_nil(conn, c, lim, lits, 0, -1)
         if st == X_DONE:
@@ -191,7 +192,7 @@ def x_getdel(X, c, a0, argc, ci, now):
     """GETDEL key"""
     T, lim, conn, args, lits, cmdt, stats = X
     k = a0 + 1
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[k, 0], args[k, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
     if which == 0:
         return reply_bulk_or_nil(conn, c, lim, lits, 0, -1)
     vaddr, vlen = value_of(T, which, pos)
@@ -205,7 +206,7 @@ def x_getdel(X, c, a0, argc, ci, now):
 def x_mget(X, c, a0, argc, ci, now):
     """MGET key [key ...]"""
     T, lim, conn, args, lits, cmdt, stats = X
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     need = int_size(argc - 1)
     for i in range(a0 + 1, a0 + argc):
         h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
@@ -244,7 +245,7 @@ def x_mset(X, c, a0, argc, ci, now, nx):
     T, lim, conn, args, lits, cmdt, stats = X
     if argc % 2 == 0:
         return reply_arity(conn, c, lim, lits, cmdt, ci)
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     if nx:
         for i in range(a0 + 1, a0 + argc, 2):
             if lookup(T, lim, db, args[i, 0], args[i, 1], now)[1] != 0:
@@ -272,7 +273,7 @@ def x_mset(X, c, a0, argc, ci, now, nx):
 def x_append(X, c, a0, argc, ci, now):
     """APPEND key value"""
     T, lim, conn, args, lits, cmdt, stats = X
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + 2
     n = args[v, 1]
@@ -300,7 +301,7 @@ def x_append(X, c, a0, argc, ci, now):
 def x_strlen(X, c, a0, argc, ci, now):
     """STRLEN key"""
     T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     return reply_int(conn, c, lim, 0 if which == 0 else value_of(T, which, pos)[1])
 
 
@@ -308,7 +309,7 @@ def x_strlen(X, c, a0, argc, ci, now):
 def incr_generic(X, c, a0, argc, ci, now, incr):
     """INCR, DECR, INCRBY, DECRBY: add `incr` to the integer stored at key."""
     T, lim, conn, args, lits, cmdt, stats = X
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
     value = 0
@@ -356,7 +357,7 @@ def x_getrange(X, c, a0, argc, ci, now):
     ok2, end = arg_int(args, a0 + 3)
     if not ok2:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    h, which, pos = lookup(T, lim, conn[c, C_DB], args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
     vaddr, n = value_of(T, which, pos)
@@ -386,7 +387,7 @@ def x_setrange(X, c, a0, argc, ci, now):
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
     if offset < 0:
         return reply_lit(conn, c, lim, lits, LIT_OFFSET_RANGE)
-    db = conn[c, C_DB]
+    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + 3
     n = args[v, 1]
@@ -394,9 +395,11 @@ def x_setrange(X, c, a0, argc, ci, now):
     old = 0 if which == 0 else value_of(T, which, pos)[1]
     if n == 0:
         return reply_int(conn, c, lim, old)
-    total = offset + n
-    if total > lim[config.L_MAX_BULK] or total < offset:
+    # compare without computing offset + n first: signed overflow is not
+    # something LLVM lets a check rely on
+    if offset > lim[config.L_MAX_BULK] - n:
         return reply_lit(conn, c, lim, lits, LIT_STRING_TOO_BIG)
+    total = offset + n
     new_len = max(old, total)
     if not reserve(conn, c, lim, int_size(new_len)):
         return X_DEFER

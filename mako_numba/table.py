@@ -10,7 +10,9 @@ State is a tuple of arrays, `T = (tm, idx, oidx, chunks, free, dbk)`:
            Python allocates every chunk (numpy, pages touched lazily) and
            keeps it alive; kernels only read and write through the address.
 - `free`   int64 heads of the free lists, one per size class.
-- `dbk`    int64 [databases, 2]: keys, and keys with an expire time, per database.
+- `dbk`    int64 [databases, 3]: per physical database its keys and its keys
+           with an expire time; column 2 maps a database number as clients
+           see it to the physical one (SWAPDB swaps two entries, O(1)).
 
 A record is 8-aligned: three int64 words, then the key bytes, then the value:
   w0 = klen | vlen << 32,  w1 = db | flags << 16,  w2 = expire time (ms, 0 none).
@@ -417,9 +419,16 @@ def exists(T, db, kaddr, klen):
 
 
 @kernel
-def flush_db(T, lim, db):
+def db_of(T, logical):
+    """The physical database behind a database number (SWAPDB remaps them)."""
+    return T[5][logical, 2]
+
+
+@kernel
+def flush_db(T, lim, logical):
     """Delete every key of one database (O(slots), as FLUSHDB SYNC is)."""
     tm, idx, oidx, chunks, free, dbk = T
+    db = dbk[logical, 2]
     if dbk[db, 0] == 0:
         return
     for pass_ in range(2):

@@ -58,7 +58,8 @@ DEFAULT_NAMES = (
     "command config client info select auth reset "
     "setnx setex psetex getset getdel mget mset msetnx append strlen incr decr incrby decrby "
     "getrange substr setrange expire pexpire expireat pexpireat ttl pttl expiretime "
-    "pexpiretime persist"
+    "pexpiretime persist unlink type touch rename renamenx copy move keys scan randomkey "
+    "time swapdb object memory debug"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(
