@@ -245,7 +245,12 @@ class Core:
         return value, int(expire_of(self.ks.T, which, pos)), int(size)
 
     def cron(self):
-        """Housekeeping between batches: sweep for expired keys (Redis's active expiry)."""
+        """Housekeeping between batches: sweep for expired keys (Redis's active expiry).
+
+        DEBUG SET-ACTIVE-EXPIRE 0 switches the sweep off, as in Redis.
+        """
+        if self.settings.get("active-expire", "1") == "0":
+            return 0
         return active_expire(self.ks.T, self.lim, int(time.time() * 1000), config.ACTIVE_EXPIRE_SLOTS)
 
     def grow_args(self):

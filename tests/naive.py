@@ -199,3 +199,76 @@ class RefTable:
 
     def dbsize(self, db):
         return sum(1 for (d, _) in self.d if d == db)
+
+
+def stringmatchlen(p, s, nocase=False):
+    """Redis util.c stringmatchlen, transcribed line by line (recursive on '*')."""
+    def low(b):
+        return b + 32 if 65 <= b <= 90 else b
+
+    def impl(p, s):
+        pi, si = 0, 0
+        plen, slen = len(p), len(s)
+        at = lambda i: p[i] if i < plen else 0      # the C string's NUL
+        while plen - pi and slen - si:
+            ch = p[pi]
+            if ch == 42:                            # '*'
+                while plen - pi and at(pi + 1) == 42:
+                    pi += 1
+                if plen - pi == 1:
+                    return True
+                while slen - si:
+                    if impl(p[pi + 1:], s[si:]):
+                        return True
+                    si += 1
+                return False
+            elif ch == 63:                          # '?'
+                si += 1
+            elif ch == 91:                          # '['
+                pi += 1
+                negate = at(pi) == 94
+                if negate:
+                    pi += 1
+                match = False
+                while True:
+                    if at(pi) == 92 and plen - pi >= 2:
+                        pi += 1
+                        if p[pi] == s[si]:
+                            match = True
+                    elif at(pi) == 93:
+                        break
+                    elif plen - pi == 0:
+                        pi -= 1
+                        break
+                    elif plen - pi >= 3 and p[pi + 1] == 45:
+                        start, end, c = p[pi], p[pi + 2], s[si]
+                        if start > end:
+                            start, end = end, start
+                        if nocase:
+                            start, end, c = low(start), low(end), low(c)
+                        pi += 2
+                        if start <= c <= end:
+                            match = True
+                    else:
+                        if (low(p[pi]) == low(s[si])) if nocase else p[pi] == s[si]:
+                            match = True
+                    pi += 1
+                if negate:
+                    match = not match
+                if not match:
+                    return False
+                si += 1
+            else:
+                if ch == 92 and plen - pi >= 2:     # '\\'
+                    pi += 1
+                if (low(p[pi]) != low(s[si])) if nocase else p[pi] != s[si]:
+                    return False
+                si += 1
+            pi += 1
+            if slen - si == 0:
+                while at(pi) == 42:
+                    pi += 1
+                break
+        return plen - pi == 0 and slen - si == 0
+
+    return impl(bytes(p), bytes(s))
