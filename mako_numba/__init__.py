@@ -6,9 +6,11 @@ Layout (one concept per module; see docs/architecture.md):
   jit       the kernel decorator and cache   siphash   the keyed hash
   protocol  RESP / inline / seed parser      replies   reply writers
   table     hash index over a byte arena     store     Python owner of the table's memory
-  engine    the batch executor               core      sans-IO driver of one batch
+  engine    the batch executor: dispatch     core      sans-IO driver of one batch
+  respond   check-then-reply helpers         strings   string commands (t_string.c)
+  keys      key and expiry commands          scan      KEYS, SCAN, RANDOMKEY, glob
   admin     slow-path commands               stats     INFO
-  resp      RESP encoding for the slow path  glob      Redis glob matching
+  resp      RESP encoding for the slow path  glob      Redis glob matching (Python)
   server    the selectors event loop         warmup    compile before serving
 """
 from .config import REDIS_VERSION, VERSION
