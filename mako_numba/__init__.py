@@ -9,7 +9,9 @@ Layout (one concept per module; see docs/architecture.md):
   engine    the batch executor: dispatch     core      sans-IO driver of one batch
   respond   check-then-reply helpers         strings   string commands (t_string.c)
   keys      key and expiry commands          scan      KEYS, SCAN, RANDOMKEY, glob
-  admin     slow-path commands               stats     INFO
+  admin     slow-path dispatch and commands  stats     INFO
+  clientcmds, configcmds, inspectcmds        the slow path's CLIENT, CONFIG, OBJECT/MEMORY/DEBUG
+  slowpath  what the slow-path modules share
   resp      RESP encoding for the slow path  glob      Redis glob matching (Python)
   server    the selectors event loop         warmup    compile before serving
 """

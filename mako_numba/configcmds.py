@@ -1,0 +1,131 @@
+"""CONFIG GET/SET/RESETSTAT: the parameters the server has, as Redis names them.
+
+A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
+does and answers with its error texts; only the parameters in
+MUTABLE_PARAMS can be set.
+"""
+
+from . import config, errors, resp
+from .glob import match
+from .inspectcmds import DEBUG_DEFAULT
+from .slowpath import _cstr, _int_or_none, _lower
+
+
+class ConfigCommands:
+    # --- CONFIG ----------------------------------------------------------------------------
+    def config(self, call):
+        return self._subcommand(call, "config")
+
+    def config_get(self, call):
+        found = {}
+        params = config_params(self.core)
+        for pat in call.args[2:]:
+            for name, value in params.items():
+                if name not in found and match(pat.lower(), name.encode(), nocase=True):
+                    found[name] = value
+        return resp.map_([(resp.bulk(k), resp.bulk(v)) for k, v in found.items()], call.proto)
+
+    def config_set(self, call):
+        args = call.args
+        if len(args) % 2:
+            return resp.error(errors.WRONG_ARITY % "config|set")
+        updates = {}
+        for i in range(2, len(args), 2):
+            name = _lower(args[i])
+            check = MUTABLE_PARAMS.get(name)
+            if check is None:
+                return resp.error(errors.CONFIG_UNKNOWN_PARAM % _cstr(args[i]).decode("latin-1"))
+            value = args[i + 1].decode("latin-1")
+            problem = check(value)
+            if problem:
+                return resp.error(errors.CONFIG_SET_FAILED % (name, problem))
+            updates[name] = _normalise(name, value)
+        self.core.settings.update(updates)
+        return resp.simple("OK")
+
+    def config_resetstat(self, call):
+        self.core.stats[:] = 0
+        self.cmdstats.clear()
+        return resp.simple("OK")
+
+
+def _int_param(lo, hi):
+    def check(v):
+        n = _int_or_none(v.encode("latin-1"))
+        if n is None:
+            return "argument couldn't be parsed into an integer"
+        if not lo <= n <= hi:
+            return f"argument must be between {lo} and {hi} inclusive"
+        return None
+    return check
+
+
+def _enum_param(*choices):
+    def check(v):
+        if v.lower() not in choices:
+            return "argument(s) must be one of the following: " + ", ".join(choices)
+        return None
+    return check
+
+
+def _memory_param(v):
+    units = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
+             "g": 1000**3, "gb": 1024**3}
+    num = v.rstrip("bkmgBKMG")
+    unit = v[len(num):].lower()
+    if unit not in units or _int_or_none(num.encode("latin-1")) is None:
+        return "argument must be a memory value"
+    return None
+
+
+def _save_param(v):
+    parts = v.split()
+    if len(parts) % 2 or any(_int_or_none(p.encode("latin-1")) is None for p in parts):
+        return "Invalid save parameters"
+    return None
+
+
+def _normalise(name, value):
+    if name in ("loglevel", "appendonly"):
+        return value.lower()
+    if name == "maxmemory":
+        num = value.rstrip("bkmgBKMG")
+        unit = value[len(num):].lower()
+        mult = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
+                "g": 1000**3, "gb": 1024**3}[unit]
+        return str(int(num) * mult)
+    return value
+
+
+# CONFIG SET: parameter -> validator returning None or Redis's reason text
+MUTABLE_PARAMS = {
+    "loglevel": _enum_param("debug", "verbose", "notice", "warning"),
+    "timeout": _int_param(0, 2**31 - 1),
+    "hz": _int_param(0, 2**31 - 1),
+    "maxmemory": _memory_param,
+    "save": _save_param,
+    "appendonly": _enum_param("yes", "no"),
+}
+
+
+def config_params(core):
+    """Every parameter CONFIG GET knows, as strings, like Redis prints them."""
+    s = core.settings
+    lim = core.lim
+    return {
+        "bind": s.get("bind", config.DEFAULT_BIND),
+        "port": str(s.get("port", config.DEFAULT_PORT)),
+        "databases": str(core.ks.databases),
+        "maxclients": str(core.conn.shape[0]),
+        "save": s.get("save", ""),
+        "appendonly": s.get("appendonly", "no"),
+        "loglevel": s.get("loglevel", "notice"),
+        "timeout": s.get("timeout", "0"),
+        "maxmemory": s.get("maxmemory", "0"),
+        "hz": s.get("hz", str(config.CRON_HZ)),
+        "proto-max-bulk-len": str(int(lim[config.L_MAX_BULK])),
+        "client-query-buffer-limit": str(int(lim[config.L_QUERY_LIMIT])),
+        "tcp-backlog": str(config.LISTEN_BACKLOG),
+        "maxmemory-policy": "noeviction",
+        "enable-debug-command": s.get("enable-debug-command", DEBUG_DEFAULT),
+    }

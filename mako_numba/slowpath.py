@@ -1,0 +1,58 @@
+"""What every slow-path module shares: the call, the client record, argument helpers.
+
+The helpers read arguments the way Redis's C code does (string2ll
+strictness, printf's stop at NUL), so replies built from them match Redis's
+bytes.
+"""
+import time
+from dataclasses import dataclass, field
+
+
+
+@dataclass
+class ClientInfo:
+    peer: tuple
+    fd: int
+    created: float = field(default_factory=time.time)
+    name: bytes = b""
+    lib_name: bytes = b""
+    lib_ver: bytes = b""
+    last_cmd: str = "NULL"
+    last_active: float = field(default_factory=time.time)
+    no_evict: bool = False
+    laddr: str = ""             # local address, looked up once (CLIENT LIST)
+
+
+@dataclass
+class Call:
+    slot: int
+    proto: int
+    args: list
+
+
+def _lower(b):
+    return b.decode("latin-1").lower()
+
+
+def _int_or_none(b):
+    """Redis's string2ll acceptance: strict decimal, no spaces or '+'."""
+    s = b.decode("latin-1")
+    if not s or len(s) > 20 or s != s.strip() or s.startswith("+"):
+        return None
+    if s != "0" and (s.startswith("0") or s.startswith("-0")):
+        return None
+    try:
+        v = int(s)
+    except ValueError:
+        return None
+    return v if -(1 << 63) <= v < (1 << 63) else None
+
+
+def _cstr(b):
+    """What C's %s prints of a byte string: everything before the first NUL."""
+    return b.split(b"\0", 1)[0]
+
+
+def _safe_name(b):
+    """Client names and lib-* values: printable ASCII without spaces."""
+    return all(33 <= ch <= 126 for ch in b)
