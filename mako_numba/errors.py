@@ -45,6 +45,7 @@ EXPIRE_NX_COMBO = "ERR NX and XX, GT or LT options at the same time are not comp
 EXPIRE_GT_LT = "ERR GT and LT options at the same time are not compatible"
 UNSUPPORTED_OPTION = "ERR Unsupported option %s"
 NO_SUCH_KEY = "ERR no such key"
+INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
 SAME_OBJECT = "ERR source and destination objects are the same"
 INVALID_CURSOR = "ERR invalid cursor"
 SWAPDB_FIRST = "ERR invalid first DB index"
@@ -102,6 +103,7 @@ _LITS = [
     ("LIT_INVALID_CURSOR", ("-" + INVALID_CURSOR + "\r\n").encode()),
     ("LIT_SWAPDB_FIRST", ("-" + SWAPDB_FIRST + "\r\n").encode()),
     ("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode()),
+    ("LIT_INT_RANGE", ("-" + INT_RANGE + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

@@ -9,15 +9,15 @@ sweeps the index in the background (table.active_expire), so keys nobody
 reads are reclaimed too.
 """
 from .errors import (
-    LIT_ARITY_SUF, LIT_DB_RANGE, LIT_EXP_GT_LT, LIT_EXP_NX_COMBO, LIT_EXPIRE_PRE, LIT_MINUS1,
+    LIT_ARITY_SUF, LIT_DB_RANGE, LIT_INT_RANGE, LIT_EXP_GT_LT, LIT_EXP_NX_COMBO, LIT_EXPIRE_PRE, LIT_MINUS1,
     LIT_MINUS2, LIT_NO_SUCH_KEY, LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_SAME_OBJECT, LIT_SWAPDB_FIRST,
     LIT_SWAPDB_SECOND, LIT_SYNTAX, LIT_TYPE_NONE, LIT_TYPE_STRING, LIT_UNSUPPORTED_PRE, LIT_ZERO,
 )
 from .jit import kernel, u8view
 from .layout import C_DB, C_OUT_WR
-from .replies import w_bulk_int
+from .replies import w_arr_hdr, w_bulk_int
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_error_arg, reply_int, reply_lit,
+    X_DEFER, X_DONE, arg_int, arg_int32, arg_word, out_of, reply_error_arg, reply_int, reply_lit,
     reply_named, reserve, word,
 )
 from .table import OK, db_of, expire_of, lookup, set_expire_at, store, unlink_found, value_of
@@ -154,10 +154,13 @@ def x_touch(X, c, a0, argc, ci, now):
 
 @kernel
 def arg_db(args, i, ndb):
-    """getIntFromObjectOrReply + selectDb: (0, db), (1, 0) not an int, (2, 0) out of range."""
+    """getIntFromObjectOrReply + selectDb: (0, db), (1, 0) not an integer,
+    (2, 0) no such database, (3, 0) beyond a C int."""
     ok, v = arg_int(args, i)
-    if not ok or v < -2147483648 or v > 2147483647:
+    if not ok:
         return 1, 0
+    if v < -2147483648 or v > 2147483647:
+        return 3, 0
     if v < 0 or v >= ndb:
         return 2, 0
     return 0, v
@@ -238,6 +241,8 @@ def x_copy(X, c, a0, argc, ci, now):
             st, dst = arg_db(args, a0 + j + 1, ndb)
             if st == 1:
                 return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+            if st == 3:
+                return reply_lit(conn, c, lim, lits, LIT_INT_RANGE)
             if st == 2:
                 return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
             j += 1
@@ -261,6 +266,8 @@ def x_move(X, c, a0, argc, ci, now):
     st, dst = arg_db(args, a0 + 2, T[5].shape[0])
     if st == 1:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    if st == 3:
+        return reply_lit(conn, c, lim, lits, LIT_INT_RANGE)
     if st == 2:
         return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
     src = conn[c, C_DB]
@@ -278,11 +285,11 @@ def x_move(X, c, a0, argc, ci, now):
 def x_swapdb(X, c, a0, argc, ci, now):
     """SWAPDB index1 index2: O(1), by swapping two entries of the database map."""
     T, lim, conn, args, lits, cmdt, stats = X
-    ok1, d1 = arg_int(args, a0 + 1)
-    if not ok1 or d1 < -2147483648 or d1 > 2147483647:
+    ok1, d1 = arg_int32(args, a0 + 1)
+    if not ok1:
         return reply_lit(conn, c, lim, lits, LIT_SWAPDB_FIRST)
-    ok2, d2 = arg_int(args, a0 + 2)
-    if not ok2 or d2 < -2147483648 or d2 > 2147483647:
+    ok2, d2 = arg_int32(args, a0 + 2)
+    if not ok2:
         return reply_lit(conn, c, lim, lits, LIT_SWAPDB_SECOND)
     dbk = T[5]
     if d1 < 0 or d2 < 0 or d1 >= dbk.shape[0] or d2 >= dbk.shape[0]:
@@ -305,10 +312,6 @@ def x_time(X, c, now_us):
         return X_DEFER
     out = out_of(conn, c)
     p = conn[c, C_OUT_WR]
-    out[p] = 42
-    out[p + 1] = 50
-    out[p + 2] = 13
-    out[p + 3] = 10
-    p = w_bulk_int(out, p + 4, sec)
+    p = w_bulk_int(out, w_arr_hdr(out, p, 2), sec)
     conn[c, C_OUT_WR] = w_bulk_int(out, p, usec)
     return X_DONE

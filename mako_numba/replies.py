@@ -96,6 +96,13 @@ def w_bulk_hdr(out, pos, n):
 
 
 @kernel
+def w_arr_hdr(out, pos, n):
+    """*<n>\r\n: the header of an array reply."""
+    out[pos] = 42
+    return w_crlf(out, w_num(out, pos + 1, n))
+
+
+@kernel
 def w_bytes(out, pos, addr, n):
     if n > 0:
         out[pos:pos + n] = u8view(addr, n)

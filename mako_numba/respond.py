@@ -26,7 +26,7 @@ from .layout import (
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
 )
 from .protocol import string2ll
-from .replies import bulk_size, int_size, lit_len, w_bulk, w_bulk_hdr, w_int, w_lit, w_nil, w_num
+from .replies import bulk_size, int_size, lit_len, w_bulk, w_bulk_int, w_int, w_lit, w_nil
 
 X_DONE = 0
 X_DEFER = 1
@@ -64,6 +64,13 @@ def arg_int(args, i):
     if n == 0:
         return False, 0
     return string2ll(u8view(args[i, 0], n), 0, n)
+
+
+@kernel
+def arg_int32(args, i):
+    """(ok, value) of argument i as a C int (getIntFromObjectOrReply)."""
+    ok, v = arg_int(args, i)
+    return ok and -2147483648 <= v <= 2147483647, v
 
 
 @kernel
@@ -126,16 +133,10 @@ def reply_bulk_or_nil(conn, c, lim, lits, addr, n):
 
 @kernel
 def reply_bulk_int(conn, c, lim, v):
-    """An integer as a bulk string (INCRBYFLOAT-style replies, GETRANGE on numbers)."""
-    n = int_size(v) - 3
-    if not reserve(conn, c, lim, bulk_size(n)):
+    """An integer as a bulk string."""
+    if not reserve(conn, c, lim, bulk_size(int_size(v) - 3)):
         return X_DEFER
-    out = out_of(conn, c)
-    pos = w_bulk_hdr(out, conn[c, C_OUT_WR], n)
-    pos = w_num(out, pos, v)
-    out[pos] = 13
-    out[pos + 1] = 10
-    conn[c, C_OUT_WR] = pos + 2
+    conn[c, C_OUT_WR] = w_bulk_int(out_of(conn, c), conn[c, C_OUT_WR], v)
     return X_DONE
 
 

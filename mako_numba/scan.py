@@ -20,12 +20,12 @@ import numpy as np
 from .errors import LIT_INVALID_CURSOR, LIT_NOT_INT, LIT_SYNTAX
 from .jit import kernel, u8view
 from .layout import C_DB, C_OUT_WR
-from .replies import bulk_size, int_size, w_bulk, w_bulk_int, w_num
+from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_bulk_int
 from .respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
 )
 from .table import (
-    REC_HDR, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, db_of, key_hash, rec_db, rec_hdr, rec_klen,
+    REC_HDR, T_EXPIRED, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, _unlink_slot, db_of, key_hash, rec_db, rec_hdr, rec_klen,
     ref_addr, slot_ref,
 )
 
@@ -35,6 +35,8 @@ W_TYPE = word("type")
 W_STRING = word("string")
 LINE_BITS = 62                      # cursors are points on [0, 2**62)
 LINE_END = 1 << 62
+SMALL_LOGCAP = 16                   # a database of few keys in an index this small or
+                                    # smaller is scanned in one call
 
 
 @kernel
@@ -160,11 +162,7 @@ def x_keys(X, c, a0, argc, ci, now):
         return X_DEFER
     out = out_of(conn, c)
     p = conn[c, C_OUT_WR]
-    out[p] = 42
-    p = w_num(out, p + 1, n)
-    out[p] = 13
-    out[p + 1] = 10
-    p += 2
+    p = w_arr_hdr(out, p, n)
     for t in range(2):
         if t == 1 and not T[0][T_MIG]:
             break
@@ -252,6 +250,18 @@ def _scan_range(T, ix, logcap, lo, hi, db, now, pat, plen, use_pat, keys, nkeys)
 
 
 @kernel
+def _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, n):
+    """Keys in [lo, hi) on the hash line, from both indexes while rehashing."""
+    tm = T[0]
+    if lo >= LINE_END or not typed:
+        return n
+    n = _scan_range(T, T[1], tm[T_LOGCAP], lo, hi, db, now, pat, plen, use_pat, keys, n)
+    if tm[T_MIG]:
+        n = _scan_range(T, T[2], tm[T_OLOGCAP], lo, hi, db, now, pat, plen, use_pat, keys, n)
+    return n
+
+
+@kernel
 def x_scan(X, c, a0, argc, ci, now):
     """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
     T, lim, conn, args, lits, cmdt, stats = X
@@ -284,23 +294,30 @@ def x_scan(X, c, a0, argc, ci, now):
     if cur < np.uint64(LINE_END):
         lo = (np.int64(cur) >> 36) << 36
     logcap = tm[T_LOGCAP]
-    width = min(count, 1 << logcap) << (LINE_BITS - logcap)
-    hi = LINE_END if lo >= LINE_END - width else lo + width
     plen = 0 if pi < 0 else args[pi, 1]
     pat = u8view(args[pi, 0] if pi >= 0 else 0, plen)
     use_pat = pi >= 0 and not (plen == 1 and pat[0] == 42)
     db = db_of(T, conn[c, C_DB])
     keys = np.empty(min(4 * count + 64, 1 << 20), np.int64)
-    n = 0
-    for attempt in range(2):
+    if T[5][db, 0] == 0 or (T[5][db, 0] <= count and logcap <= SMALL_LOGCAP):
+        # a small database is scanned to its end in one call, as Redis's
+        # small tables are (it then answers cursor 0)
+        hi = LINE_END
+        n = _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, 0)
+    else:
+        # like Redis: go on until COUNT keys are found or 10 x COUNT slots seen
+        width = min(count, 1 << logcap) << (LINE_BITS - logcap)
+        hi = lo
         n = 0
-        if lo < LINE_END and typed:
-            n = _scan_range(T, T[1], logcap, lo, hi, db, now, pat, plen, use_pat, keys, 0)
-            if tm[T_MIG]:
-                n = _scan_range(T, T[2], tm[T_OLOGCAP], lo, hi, db, now, pat, plen, use_pat, keys, n)
-        if n <= keys.shape[0]:
-            break
-        keys = np.empty(n, np.int64)     # more keys than the hint allowed for: again
+        seen = 0
+        while hi < LINE_END and n < count and seen < 10 * count:
+            nhi = LINE_END if hi >= LINE_END - width else hi + width
+            n = _collect(T, hi, nhi, db, now, pat, plen, use_pat, typed, keys, n)
+            hi = nhi
+            seen += count
+    if n > keys.shape[0]:
+        keys = np.empty(n, np.int64)     # more keys than room was made for: again
+        n = _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, 0)
     nxt = 0 if hi >= LINE_END else hi
     need = 4 + bulk_size(19) + int_size(n)
     for i in range(n):
@@ -309,16 +326,8 @@ def x_scan(X, c, a0, argc, ci, now):
         return X_DEFER
     out = out_of(conn, c)
     p = conn[c, C_OUT_WR]
-    out[p] = 42
-    out[p + 1] = 50
-    out[p + 2] = 13
-    out[p + 3] = 10
-    p = w_bulk_int(out, p + 4, nxt)
-    out[p] = 42
-    p = w_num(out, p + 1, n)
-    out[p] = 13
-    out[p + 1] = 10
-    p += 2
+    p = w_bulk_int(out, w_arr_hdr(out, p, 2), nxt)
+    p = w_arr_hdr(out, p, n)
     for i in range(n):
         kaddr, klen = _key_of(T, keys[i])
         p = w_bulk(out, p, kaddr, klen)
@@ -339,8 +348,16 @@ def x_randomkey(X, c, a0, argc, ci, now):
             size = ix.shape[0]
             start = np.random.randint(0, size)
             for k in range(size):
-                s = ix[(start + k) & (size - 1)]
-                if s > TOMB and _wanted(T, s, db, now, np.empty(0, np.uint8), 0, False):
-                    kaddr, klen = _key_of(T, s)
-                    return reply_bulk_or_nil(conn, c, lim, lits, kaddr, klen)
+                pos = (start + k) & (size - 1)
+                s = ix[pos]
+                if s <= TOMB or rec_db(rec_hdr(T[3], slot_ref(s))) != db:
+                    continue
+                exp = rec_hdr(T[3], slot_ref(s))[2]
+                if exp != 0 and exp <= now:
+                    # as Redis's dbRandomKey: an expired key met is deleted
+                    _unlink_slot(T, lim, ix, T[0][T_LOGCAP] if t == 0 else T[0][T_OLOGCAP], t == 0, pos)
+                    T[0][T_EXPIRED] += 1
+                    continue
+                kaddr, klen = _key_of(T, s)
+                return reply_bulk_or_nil(conn, c, lim, lits, kaddr, klen)
     return reply_bulk_or_nil(conn, c, lim, lits, 0, -1)

@@ -20,7 +20,7 @@ from . import config
 from .jit import kernel, u8view
 from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
 from .protocol import string2ll
-from .replies import bulk_size, int_size, w_bulk, w_nil, w_num
+from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_arity, reply_bulk, reply_bulk_or_nil,
     reply_int, reply_lit, reply_named, reply_nil, reserve, word,
@@ -218,11 +218,7 @@ def x_mget(X, c, a0, argc, ci, now):
         return X_DEFER
     out = out_of(conn, c)
     p = conn[c, C_OUT_WR]
-    out[p] = 42
-    p = w_num(out, p + 1, argc - 1)
-    out[p] = 13
-    out[p + 1] = 10
-    p += 2
+    p = w_arr_hdr(out, p, argc - 1)
     for i in range(a0 + 1, a0 + argc):
         h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
         if which == 0:
