@@ -203,6 +203,29 @@ def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
 
 
 @kernel
+def reply_db_error(conn, c, lim, lits, st):
+    """The error for an arg_db status: not an integer, beyond a C int, no such database."""
+    which = LIT_DB_RANGE
+    if st == 1:
+        which = LIT_NOT_INT
+    elif st == 3:
+        which = LIT_INT_RANGE
+    return reply_lit(conn, c, lim, lits, which)
+
+
+@kernel
+def copy_and_reply(X, c, a0, now, src, si, dst, di, replace, move):
+    """COPY's and MOVE's common end: copy between databases, reply :1 or :0."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    if not reserve(conn, c, lim, 4):
+        return X_DEFER
+    st, x = copy_key(X, c, a0, now, db_of(T, src), si, db_of(T, dst), di, replace, move)
+    if x == X_DEFER:
+        return X_DEFER
+    return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
+
+
+@kernel
 def x_rename(X, c, a0, argc, ci, now, nx):
     """RENAME / RENAMENX key newkey"""
     T, lim, conn, args, lits, cmdt, stats = X
@@ -239,24 +262,15 @@ def x_copy(X, c, a0, argc, ci, now):
             replace = True
         elif w == W_DB and j + 1 < argc:
             st, dst = arg_db(args, a0 + j + 1, ndb)
-            if st == 1:
-                return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-            if st == 3:
-                return reply_lit(conn, c, lim, lits, LIT_INT_RANGE)
-            if st == 2:
-                return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
+            if st:
+                return reply_db_error(conn, c, lim, lits, st)
             j += 1
         else:
             return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
         j += 1
     if src == dst and _args_equal(args, a0 + 1, a0 + 2):
         return reply_lit(conn, c, lim, lits, LIT_SAME_OBJECT)
-    if not reserve(conn, c, lim, 4):
-        return X_DEFER
-    st, x = copy_key(X, c, a0, now, db_of(T, src), a0 + 1, db_of(T, dst), a0 + 2, replace, False)
-    if x == X_DEFER:
-        return X_DEFER
-    return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
+    return copy_and_reply(X, c, a0, now, src, a0 + 1, dst, a0 + 2, replace, False)
 
 
 @kernel
@@ -264,21 +278,12 @@ def x_move(X, c, a0, argc, ci, now):
     """MOVE key db"""
     T, lim, conn, args, lits, cmdt, stats = X
     st, dst = arg_db(args, a0 + 2, T[5].shape[0])
-    if st == 1:
-        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    if st == 3:
-        return reply_lit(conn, c, lim, lits, LIT_INT_RANGE)
-    if st == 2:
-        return reply_lit(conn, c, lim, lits, LIT_DB_RANGE)
+    if st:
+        return reply_db_error(conn, c, lim, lits, st)
     src = conn[c, C_DB]
     if src == dst:
         return reply_lit(conn, c, lim, lits, LIT_SAME_OBJECT)
-    if not reserve(conn, c, lim, 4):
-        return X_DEFER
-    st, x = copy_key(X, c, a0, now, db_of(T, src), a0 + 1, db_of(T, dst), a0 + 1, False, True)
-    if x == X_DEFER:
-        return X_DEFER
-    return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
+    return copy_and_reply(X, c, a0, now, src, a0 + 1, dst, a0 + 1, False, True)
 
 
 @kernel
