@@ -64,6 +64,7 @@ OP_SCAN = 41
 OP_RANDOMKEY = 42
 OP_TIME = 43
 OP_SWAPDB = 44
+OP_GETEX = 45
 
 # flag bits
 CF_WRITE = 1
@@ -86,6 +87,7 @@ TABLE = [
     ("psetex",          4,     OP_PSETEX,      CF_WRITE),
     ("getset",          3,     OP_GETSET,      CF_WRITE | CF_FAST),
     ("getdel",          2,     OP_GETDEL,      CF_WRITE | CF_FAST),
+    ("getex",           -2,    OP_GETEX,       CF_WRITE | CF_FAST),
     ("mget",            -2,    OP_MGET,        CF_READONLY | CF_FAST),
     ("mset",            -3,    OP_MSET,        CF_WRITE),
     ("msetnx",          -3,    OP_MSETNX,      CF_WRITE),

@@ -23,7 +23,7 @@ Rules and theory:
 from . import config
 from .commands import (
     OP_APPEND, OP_DBSIZE, OP_DECR, OP_DECRBY, OP_DEL, OP_ECHO, OP_EXISTS, OP_EXPIRE, OP_EXPIREAT,
-    OP_EXPIRETIME, OP_GET, OP_GETDEL, OP_GETRANGE, OP_GETSET, OP_INCR, OP_INCRBY, OP_MGET,
+    OP_EXPIRETIME, OP_GET, OP_GETDEL, OP_GETEX, OP_GETRANGE, OP_GETSET, OP_INCR, OP_INCRBY, OP_MGET,
     OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
@@ -49,7 +49,7 @@ from .respond import (
     X_DEFER, X_DONE, X_SLOW, reply_arity, reply_bulk, reply_int, reply_lit, reply_proto_error,
 )
 from .strings import (
-    SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel,
+    SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel, x_getex,
     x_getrange, x_incrby, x_mget, x_mset, x_set, x_setrange, x_strlen,
 )
 from .table import T_MIG, db_of, migrate
@@ -109,6 +109,8 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         st = set_generic(X, c, a0, argc, ci, now, SET_GET, 0, 2, False)
     elif o == OP_GETDEL:
         st = x_getdel(X, c, a0, argc, ci, now)
+    elif o == OP_GETEX:
+        st = x_getex(X, c, a0, argc, ci, now)
     elif o == OP_MGET:
         st = x_mget(X, c, a0, argc, ci, now)
     elif o == OP_MSET or o == OP_MSETNX:

@@ -28,7 +28,7 @@ from .respond import (
 from .table import (
     db_of,
     NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup,
-    resize_value, store, unalloc, unlink_found, value_of,
+    resize_value, set_expire_at, store, unalloc, unlink_found, value_of,
 )
 
 # SET flags (object.h OBJ_SET_* / OBJ_*)
@@ -40,6 +40,7 @@ SET_EX = 16
 SET_PX = 32
 SET_EXAT = 64
 SET_PXAT = 128
+SET_PERSIST = 256                   # GETEX only
 _ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT
 
 W_NX = word("nx")
@@ -50,40 +51,44 @@ W_EX = word("ex")
 W_PX = word("px")
 W_EXAT = word("exat")
 W_PXAT = word("pxat")
+W_PERSIST = word("persist")
 INT64_MAX = 9223372036854775807
 INT64_MIN = -9223372036854775808
 
 
 @kernel
-def parse_set_options(args, a0, argc):
-    """SET's options from argument 3 on: (flags, index of the time argument), or (-1, 0)."""
+def parse_set_options(args, a0, argc, getex):
+    """parseExtendedStringArgumentsOrReply for SET (from argument 3) or GETEX
+    (from argument 2): (flags, index of the time argument), or (-1, 0)."""
     flags = 0
     ei = 0
-    j = 3
+    j = 2 if getex else 3
     while j < argc:
         w = arg_word(args, a0 + j)
         more = j + 1 < argc
-        if w == W_NX and not flags & SET_XX:
+        if w == W_NX and not getex and not flags & SET_XX:
             flags |= SET_NX
-        elif w == W_XX and not flags & SET_NX:
+        elif w == W_XX and not getex and not flags & SET_NX:
             flags |= SET_XX
-        elif w == W_GET:
+        elif w == W_GET and not getex:
             flags |= SET_GET
-        elif w == W_KEEPTTL and not flags & _ANY_EXPIRE:
+        elif w == W_KEEPTTL and not getex and not flags & _ANY_EXPIRE:
             flags |= SET_KEEPTTL
-        elif w == W_EX and more and not flags & (SET_KEEPTTL | SET_EXAT | SET_PX | SET_PXAT):
+        elif w == W_PERSIST and getex and not flags & (_ANY_EXPIRE | SET_KEEPTTL):
+            flags |= SET_PERSIST
+        elif w == W_EX and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EXAT | SET_PX | SET_PXAT):
             flags |= SET_EX
             j += 1
             ei = j
-        elif w == W_PX and more and not flags & (SET_KEEPTTL | SET_EX | SET_EXAT | SET_PXAT):
+        elif w == W_PX and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PXAT):
             flags |= SET_PX
             j += 1
             ei = j
-        elif w == W_EXAT and more and not flags & (SET_KEEPTTL | SET_EX | SET_PX | SET_PXAT):
+        elif w == W_EXAT and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_PXAT):
             flags |= SET_EXAT
             j += 1
             ei = j
-        elif w == W_PXAT and more and not flags & (SET_KEEPTTL | SET_EX | SET_EXAT | SET_PX):
+        elif w == W_PXAT and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PX):
             flags |= SET_PXAT
             j += 1
             ei = j
@@ -163,10 +168,41 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
 @kernel
 def x_set(X, c, a0, argc, ci, now):
     """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]"""
-    flags, ei = parse_set_options(X[3], a0, argc)
+    flags, ei = parse_set_options(X[3], a0, argc, False)
     if flags < 0:
         return reply_lit(X[2], c, X[1], X[4], LIT_SYNTAX)
     return set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False)
+
+
+@kernel
+def x_getex(X, c, a0, argc, ci, now):
+    """GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    flags, ei = parse_set_options(args, a0, argc, True)
+    if flags < 0:
+        return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
+    k = a0 + 1
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
+    if which == 0:
+        return reply_nil(conn, c, lim, lits)
+    when = 0
+    if ei:
+        st, when = expire_time(args, a0 + ei, flags, now)
+        if st == 1:
+            return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        if st == 2:
+            return reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
+    vaddr, vlen = value_of(T, which, pos)
+    st = reply_bulk(conn, c, lim, vaddr, vlen)
+    if st != X_DONE:
+        return st
+    if flags & (SET_EXAT | SET_PXAT) and when <= now:
+        unlink_found(T, lim, which, pos)
+    elif ei:
+        set_expire_at(T, which, pos, when)
+    elif flags & SET_PERSIST:
+        set_expire_at(T, which, pos, 0)
+    return X_DONE
 
 
 @kernel

@@ -271,6 +271,17 @@ CASES = [
     ("getdel", cmds("SET k v", "GETDEL k", "GETDEL k", "EXISTS k")),
     ("getdel_with_ttl", cmds("SET k v EX 100", "GETDEL k", "TTL k")),
     ("getdel_arity", cmds("GETDEL", "GETDEL a b")),
+    # ---------------- GETEX ----------------
+    ("getex_plain", cmds("SET k v EX 100", "GETEX k", Near("TTL k", 99, 100), "GETEX nokey")),
+    ("getex_ex_px", cmds("SET k v", "GETEX k EX 50", Near("TTL k", 49, 50),
+                         "GETEX k PX 20000", Near("PTTL k", 19900, 20000))),
+    ("getex_exat_pxat", cmds("SET k v", "GETEX k EXAT " + FUTURE, "EXPIRETIME k",
+                             "GETEX k PXAT " + FUTURE_MS, "PEXPIRETIME k")),
+    ("getex_persist", cmds("SET k v EX 100", "GETEX k PERSIST", "TTL k")),
+    ("getex_past_deletes", cmds("SET k v", "GETEX k EXAT " + PAST, "EXISTS k", "SET j v", "GETEX j PXAT 1", "GET j")),
+    ("getex_errors", cmds("SET k v", "GETEX k EX 0", "GETEX k EX -1", "GETEX k EX abc", "GETEX k PX",
+                          "GETEX k EX 10 PX 10", "GETEX k PERSIST EX 10", "GETEX k NX", "GETEX k KEEPTTL",
+                          "GETEX k GET", "GETEX nokey EX abc", "GETEX k EX " + I64MAX, "GETEX", "TTL k")),
     # ---------------- MGET / MSET / MSETNX ----------------
     ("mget_mixed", cmds("SET a 1", "SET c 3", "MGET a b c a d")),
     ("mget_all_missing", cmds("MGET x y")),

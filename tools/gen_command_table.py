@@ -56,7 +56,7 @@ import sys
 DEFAULT_NAMES = (
     "get set ping echo quit del exists dbsize flushdb flushall hello "
     "command config client info select auth reset "
-    "setnx setex psetex getset getdel mget mset msetnx append strlen incr decr incrby decrby "
+    "setnx setex psetex getset getdel getex mget mset msetnx append strlen incr decr incrby decrby "
     "getrange substr setrange expire pexpire expireat pexpireat ttl pttl expiretime "
     "pexpiretime persist unlink type touch rename renamenx copy move keys scan randomkey "
     "time swapdb object memory debug"
