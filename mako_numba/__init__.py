@@ -5,7 +5,8 @@ Layout (one concept per module; see docs/architecture.md):
   commands  the command table, as data       layout    field numbers of the shared arrays
   jit       the kernel decorator and cache   siphash   the keyed hash
   protocol  RESP / inline / seed parser      replies   reply writers
-  table     hash index over a byte arena     store     Python owner of the table's memory
+  table     the hash index and key operations  store   Python owner of the table's memory
+  arena     size-classed blocks in chunks
   engine    the batch executor: dispatch     core      sans-IO driver of one batch
   respond   check-then-reply helpers         strings   string commands (t_string.c)
   keys      key and expiry commands          scan      KEYS, SCAN, RANDOMKEY, glob

@@ -101,3 +101,26 @@ S_PROTO_ERRORS = 3
 S_SLOW = 4          # requests run by the Python slow path
 S_DEFERRALS = 5
 S_NFIELDS = 16      # per-command call counters follow at S_NFIELDS + cmd
+
+# --- key-space meta (the int64 array `tm`, first of the table's tuple) --------------
+T_LOGCAP = 0        # log2 of idx size
+T_LIVE = 1          # live keys, all databases
+T_FILLED = 2        # live + tombstone slots in idx
+T_MIG = 3           # 1 while rehashing from oidx
+T_MIGPOS = 4        # next oidx slot to move
+T_OLOGCAP = 5       # log2 of oidx size
+T_SEED0 = 6
+T_SEED1 = 7
+T_CUR = 8           # chunk id bump-allocated from (0 none)
+T_BUMP = 9          # offset of the next free byte in T_CUR
+T_SPARE = 10        # chunk id of a ready, unused general chunk (0 none)
+T_NEED = 11         # NEED_* of the last failed call
+T_NEED_BYTES = 12   # bytes that call wanted (large chunks)
+T_MEM = 13          # bytes in live blocks
+T_RELEASE = 14      # large chunks waiting to be handed back
+T_WASTE = 15        # tail bytes left unused in full chunks
+T_HARD_PPM = 16     # hard load limit, parts per million
+T_EXPIRED = 17      # keys removed because their time was up
+T_AE_POS = 18       # active expiry: next index slot to look at
+T_VOLATILE = 19     # keys with an expire time, all databases
+T_NFIELDS = 32

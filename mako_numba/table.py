@@ -1,7 +1,7 @@
 """The key space: an open-addressing hash index over records in a byte arena.
 
 State is a tuple of arrays, `T = (tm, idx, oidx, chunks, free, dbk)`:
-- `tm`     int64 meta fields (T_* below): sizes, seeds, counters, requests.
+- `tm`     int64 meta fields (layout.T_*): sizes, seeds, counters, requests.
 - `idx`    int64 slots of the index (2**logcap).  0 = empty, 1 = tombstone,
            otherwise `tag << 37 | ref >> 3`, where tag is the top 26 bits of
            the key's hash and ref the record's place in the arena.
@@ -14,10 +14,10 @@ State is a tuple of arrays, `T = (tm, idx, oidx, chunks, free, dbk)`:
            with an expire time; column 2 maps a database number as clients
            see it to the physical one (SWAPDB swaps two entries, O(1)).
 
-A record is 8-aligned: three int64 words, then the key bytes, then the value:
-  w0 = klen | vlen << 32,  w1 = db | flags << 16,  w2 = expire time (ms, 0 none).
-A ref is `cid << 26 | offset`; chunk ids start at 1 so no live slot can
-look like a tombstone.
+Records and their blocks are arena.py's; a ref is `cid << 26 | offset` with
+chunk ids from 1, so no live slot can look like a tombstone.  This module
+re-exports the arena's and the meta layout's names, so the table's users
+import from one place.
 
 Rules and theory:
 - Lookup hashes (db, key) with SipHash-1-3 under a random per-process seed,
@@ -27,10 +27,6 @@ Rules and theory:
   index (calloc: no pause), and every write plus every loop turn moves a few
   old slots across.  Lookups look in the new index, then the old one; moved
   slots become tombstones so old probe chains stay intact.
-- Blocks come in size classes (8-byte steps to 512, then four per doubling);
-  freed blocks go on per-class free lists and are reused, so overwriting the
-  same keys never grows memory.  Blocks above LARGE_BLOCK get a chunk of their
-  own, handed back to Python when freed.
 - No kernel allocates.  When a chunk or a larger index is needed, the call
   fails cleanly with a NEED_* code, changing nothing; the engine defers that
   request and Python supplies the memory before the next turn.
@@ -40,105 +36,22 @@ import numpy as np
 from . import config
 from .jit import i64view, kernel, u8view
 from .siphash import siphash13
-
-# meta fields
-T_LOGCAP = 0        # log2 of idx size
-T_LIVE = 1          # live keys, all databases
-T_FILLED = 2        # live + tombstone slots in idx
-T_MIG = 3           # 1 while rehashing from oidx
-T_MIGPOS = 4        # next oidx slot to move
-T_OLOGCAP = 5       # log2 of oidx size
-T_SEED0 = 6
-T_SEED1 = 7
-T_CUR = 8           # chunk id bump-allocated from (0 none)
-T_BUMP = 9          # offset of the next free byte in T_CUR
-T_SPARE = 10        # chunk id of a ready, unused general chunk (0 none)
-T_NEED = 11         # NEED_* of the last failed call
-T_NEED_BYTES = 12   # bytes that call wanted (large chunks)
-T_MEM = 13          # bytes in live blocks
-T_RELEASE = 14      # large chunks waiting to be handed back
-T_WASTE = 15        # tail bytes left unused in full chunks
-T_HARD_PPM = 16     # hard load limit, parts per million
-T_EXPIRED = 17      # keys removed because their time was up
-T_AE_POS = 18       # active expiry: next index slot to look at
-T_VOLATILE = 19     # keys with an expire time, all databases
-T_NFIELDS = 32
-
-# chunk table columns and states
-C_ADDR = 0
-C_CAP = 1
-C_STATE = 2
-CS_FREE = 0
-CS_GENERAL = 1      # bump-allocated or full
-CS_SPARE = 2        # general chunk ready for use
-CS_LARGE_READY = 3  # one-block chunk supplied for a pending large block
-CS_LARGE_USED = 4
-CS_RELEASE = 5      # freed large chunk, Python hands it back
-
-# results of calls that may need memory
-OK = 0
-NEED_CHUNK = 1
-NEED_LARGE = 2
-NEED_INDEX = 3
+from .arena import (  # noqa: F401  (re-exported: the table's users see one module)
+    C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
+    CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
+    size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, alloc, free_block,
+    unalloc, _fits_in_place, _write_record,
+)
+from .layout import (  # noqa: F401
+    T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
+    T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
+    T_VOLATILE, T_NFIELDS,
+)
 
 EMPTY = 0
 TOMB = 1
-REC_HDR = 24
 REF_MASK = (1 << 37) - 1
-CID_SHIFT = 26
-OFF_MASK = (1 << CID_SHIFT) - 1
-NCLASSES = 160
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-# --- size classes -------------------------------------------------------------
-@kernel(inline=True)
-def size_class(n):
-    """Class index of an n-byte block: 8-byte steps to 512, then 4 per doubling."""
-    if n <= 512:
-        return (n + 7) >> 3
-    p = 63
-    v = n - 1
-    while (v >> p) == 0:
-        p -= 1
-    k = v >> (p - 2)
-    return 65 + (p - 9) * 4 + (k - 4)
-
-
-@kernel(inline=True)
-def class_size(ci):
-    if ci <= 64:
-        return ci * 8
-    j = ci - 65
-    p = 9 + j // 4
-    k = 4 + j % 4
-    return (k + 1) << (p - 2)
-
-
-# --- refs and records -----------------------------------------------------------
-@kernel(inline=True)
-def ref_addr(chunks, ref):
-    return chunks[ref >> CID_SHIFT, C_ADDR] + (ref & OFF_MASK)
-
-
-@kernel(inline=True)
-def rec_hdr(chunks, ref):
-    return i64view(ref_addr(chunks, ref), 3)
-
-
-@kernel(inline=True)
-def rec_klen(hdr):
-    return hdr[0] & 0xFFFFFFFF
-
-
-@kernel(inline=True)
-def rec_vlen(hdr):
-    return hdr[0] >> 32
-
-
-@kernel(inline=True)
-def rec_db(hdr):
-    return hdr[1] & 0xFFFF
 
 
 @kernel(inline=True)
@@ -252,102 +165,6 @@ def migrate(T, steps):
     if end == n:
         tm[T_MIG] = 0
     return end - p
-
-
-# --- allocation -------------------------------------------------------------------
-@kernel
-def alloc(T, lim, size):
-    """A block of at least `size` bytes: its ref, or 0 with tm[T_NEED] set."""
-    tm, idx, oidx, chunks, free, dbk = T
-    if size > lim[config.L_LARGE_BLOCK]:
-        for cid in range(1, chunks.shape[0]):
-            if chunks[cid, C_STATE] == CS_LARGE_READY and chunks[cid, C_CAP] >= size:
-                chunks[cid, C_STATE] = CS_LARGE_USED
-                tm[T_MEM] += chunks[cid, C_CAP]
-                return cid << CID_SHIFT
-        tm[T_NEED] = NEED_LARGE
-        tm[T_NEED_BYTES] = size
-        return 0
-    ci = size_class(size)
-    cs = class_size(ci)
-    head = free[ci]
-    if head != 0:
-        free[ci] = i64view(ref_addr(chunks, head), 1)[0]
-        tm[T_MEM] += cs
-        return head
-    cur = tm[T_CUR]
-    if cur == 0 or tm[T_BUMP] + cs > chunks[cur, C_CAP]:
-        spare = tm[T_SPARE]
-        if spare == 0:
-            tm[T_NEED] = NEED_CHUNK
-            return 0
-        if cur != 0:
-            tm[T_WASTE] += chunks[cur, C_CAP] - tm[T_BUMP]
-        chunks[spare, C_STATE] = CS_GENERAL
-        tm[T_SPARE] = 0
-        tm[T_CUR] = spare
-        tm[T_BUMP] = 0
-        cur = spare
-    ref = (cur << CID_SHIFT) | tm[T_BUMP]
-    tm[T_BUMP] += cs
-    tm[T_MEM] += cs
-    return ref
-
-
-@kernel
-def free_block(T, lim, ref, size):
-    tm, idx, oidx, chunks, free, dbk = T
-    if size > lim[config.L_LARGE_BLOCK]:
-        cid = ref >> CID_SHIFT
-        chunks[cid, C_STATE] = CS_RELEASE
-        tm[T_MEM] -= chunks[cid, C_CAP]
-        tm[T_RELEASE] += 1
-        return
-    ci = size_class(size)
-    i64view(ref_addr(chunks, ref), 1)[0] = free[ci]
-    free[ci] = ref
-    tm[T_MEM] -= class_size(ci)
-
-
-@kernel
-def unalloc(T, lim, ref, size):
-    """Give back a block just allocated and never used (a request that defers).
-
-    Unlike free_block, a large block's chunk stays ready for the retry
-    instead of going back to Python.
-    """
-    tm, idx, oidx, chunks, free, dbk = T
-    if size > lim[config.L_LARGE_BLOCK]:
-        cid = ref >> CID_SHIFT
-        chunks[cid, C_STATE] = CS_LARGE_READY
-        tm[T_MEM] -= chunks[cid, C_CAP]
-        return
-    free_block(T, lim, ref, size)
-
-
-@kernel(inline=True)
-def _fits_in_place(lim, chunks, ref, old_size, new_size):
-    large = lim[config.L_LARGE_BLOCK]
-    if old_size <= large:
-        return new_size <= large and size_class(new_size) == size_class(old_size)
-    cap = chunks[ref >> CID_SHIFT, C_CAP]
-    return new_size > large and new_size <= cap and 2 * new_size >= cap
-
-
-@kernel
-def _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
-    addr = ref_addr(chunks, ref)
-    hdr = i64view(addr, 3)
-    hdr[0] = klen | (vlen << 32)
-    hdr[1] = db
-    hdr[2] = expire
-    dst = u8view(addr + REC_HDR, klen + vlen)
-    k = u8view(kaddr, klen)
-    dst[:klen] = k
-    if vaddr == 0:
-        dst[klen:] = 0
-    else:
-        dst[klen:] = u8view(vaddr, vlen)
 
 
 # --- the operations -----------------------------------------------------------------
