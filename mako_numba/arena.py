@@ -14,7 +14,6 @@ Rules:
 - `alloc` never waits: without room it returns 0 and records what it needed
   (tm[T_NEED], NEED_*), and the engine defers the request.
 """
-import numpy as np
 
 from . import config
 from .jit import i64view, kernel, u8view
