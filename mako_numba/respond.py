@@ -26,7 +26,7 @@ from .layout import (
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
 )
 from .protocol import string2ll
-from .replies import bulk_size, int_size, lit_len, w_bulk, w_bulk_int, w_int, w_lit, w_nil
+from .replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
 
 X_DONE = 0
 X_DEFER = 1
@@ -129,15 +129,6 @@ def reply_bulk_or_nil(conn, c, lim, lits, addr, n):
     if n < 0:
         return reply_nil(conn, c, lim, lits)
     return reply_bulk(conn, c, lim, addr, n)
-
-
-@kernel
-def reply_bulk_int(conn, c, lim, v):
-    """An integer as a bulk string."""
-    if not reserve(conn, c, lim, bulk_size(int_size(v) - 3)):
-        return X_DEFER
-    conn[c, C_OUT_WR] = w_bulk_int(out_of(conn, c), conn[c, C_OUT_WR], v)
-    return X_DONE
 
 
 @kernel

@@ -141,37 +141,35 @@ def _key_of(T, s):
 
 @kernel
 def x_keys(X, c, a0, argc, ci, now):
-    """KEYS pattern"""
+    """KEYS pattern: SCAN's collector over the whole hash line, in one call."""
     T, lim, conn, args, lits, cmdt, stats = X
     db = db_of(T, conn[c, C_DB])
     plen = args[a0 + 1, 1]
     pat = u8view(args[a0 + 1, 0], plen)
     use_pat = not (plen == 1 and pat[0] == 42)
-    n = 0
-    size = 0
-    for t in range(2):
-        if t == 1 and not T[0][T_MIG]:
-            break
-        ix = T[1] if t == 0 else T[2]
-        for j in range(ix.shape[0]):
-            s = ix[j]
-            if s > TOMB and _wanted(T, s, db, now, pat, plen, use_pat):
-                n += 1
-                size += bulk_size(_key_of(T, s)[1])
-    if not reserve(conn, c, lim, int_size(n) + size):
+    keys = np.empty(T[5][db, 0] + 1, np.int64)      # the database's keys bound the result
+    n = _collect(T, 0, LINE_END, db, now, pat, plen, use_pat, True, keys, 0)
+    return _reply_keys(conn, c, lim, T, keys, n, -1)
+
+
+@kernel
+def _reply_keys(conn, c, lim, T, keys, n, cursor):
+    """The keys of collected slots as an array; with cursor >= 0, SCAN's [cursor, keys]."""
+    need = int_size(n)
+    if cursor >= 0:
+        need += 4 + bulk_size(19)
+    for i in range(n):
+        need += bulk_size(_key_of(T, keys[i])[1])
+    if not reserve(conn, c, lim, need):
         return X_DEFER
     out = out_of(conn, c)
     p = conn[c, C_OUT_WR]
+    if cursor >= 0:
+        p = w_bulk_int(out, w_arr_hdr(out, p, 2), cursor)
     p = w_arr_hdr(out, p, n)
-    for t in range(2):
-        if t == 1 and not T[0][T_MIG]:
-            break
-        ix = T[1] if t == 0 else T[2]
-        for j in range(ix.shape[0]):
-            s = ix[j]
-            if s > TOMB and _wanted(T, s, db, now, pat, plen, use_pat):
-                kaddr, klen = _key_of(T, s)
-                p = w_bulk(out, p, kaddr, klen)
+    for i in range(n):
+        kaddr, klen = _key_of(T, keys[i])
+        p = w_bulk(out, p, kaddr, klen)
     conn[c, C_OUT_WR] = p
     return X_DONE
 
@@ -318,21 +316,7 @@ def x_scan(X, c, a0, argc, ci, now):
     if n > keys.shape[0]:
         keys = np.empty(n, np.int64)     # more keys than room was made for: again
         n = _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, 0)
-    nxt = 0 if hi >= LINE_END else hi
-    need = 4 + bulk_size(19) + int_size(n)
-    for i in range(n):
-        need += bulk_size(_key_of(T, keys[i])[1])
-    if not reserve(conn, c, lim, need):
-        return X_DEFER
-    out = out_of(conn, c)
-    p = conn[c, C_OUT_WR]
-    p = w_bulk_int(out, w_arr_hdr(out, p, 2), nxt)
-    p = w_arr_hdr(out, p, n)
-    for i in range(n):
-        kaddr, klen = _key_of(T, keys[i])
-        p = w_bulk(out, p, kaddr, klen)
-    conn[c, C_OUT_WR] = p
-    return X_DONE
+    return _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
 
 
 @kernel

@@ -22,7 +22,7 @@ from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_arity, reply_bulk, reply_bulk_or_nil,
+    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_arity, reply_bulk,
     reply_int, reply_lit, reply_named, reply_nil, reserve, word,
 )
 from .table import (
@@ -206,35 +206,35 @@ def x_getex(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_get(X, c, a0, argc, ci, now):
-    """GET key"""
+def get_generic(X, c, a0, now):
+    """Reply with key's value or nil, counting hits and misses: (X_*, which, slot)."""
     T, lim, conn, args, lits, cmdt, stats = X
     k = a0 + 1
     h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
     if which == 0:
-        st = reply_bulk_or_nil(conn, c, lim, lits, 0, -1)
+        st = reply_nil(conn, c, lim, lits)
         if st == X_DONE:
             stats[S_MISSES] += 1
-        return st
+        return st, which, pos
     vaddr, vlen = value_of(T, which, pos)
     st = reply_bulk(conn, c, lim, vaddr, vlen)
     if st == X_DONE:
         stats[S_HITS] += 1
-    return st
+    return st, which, pos
+
+
+@kernel
+def x_get(X, c, a0, argc, ci, now):
+    """GET key"""
+    return get_generic(X, c, a0, now)[0]
 
 
 @kernel
 def x_getdel(X, c, a0, argc, ci, now):
     """GETDEL key"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    k = a0 + 1
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
-    if which == 0:
-        return reply_bulk_or_nil(conn, c, lim, lits, 0, -1)
-    vaddr, vlen = value_of(T, which, pos)
-    st = reply_bulk(conn, c, lim, vaddr, vlen)
-    if st == X_DONE:
-        unlink_found(T, lim, which, pos)
+    st, which, pos = get_generic(X, c, a0, now)
+    if st == X_DONE and which != 0:
+        unlink_found(X[0], X[1], which, pos)
     return st
 
 
