@@ -13,6 +13,8 @@ is in slowpath.py.
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
   reply bytes; it never touches sockets.  Errors come from errors.py.
+- Transactions (EXEC, DISCARD, WATCH, UNWATCH) are txcmds.py's; EXEC runs
+  the queued commands through `run`, like any other slow-path request.
 - Container commands (CLIENT, CONFIG, COMMAND) dispatch on a table of
   subcommands; arity of a subcommand comes from the generated Redis metadata,
   so `CONFIG GET` alone gets `wrong number of arguments for 'config|get'`.
@@ -28,13 +30,14 @@ import time
 
 from . import commands, config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
-    S_COMMANDS, S_NFIELDS, S_SLOW,
+    C_DB, C_FLAGS, C_ID, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MULTI, F_TX_DIRTY, Q_ARG0, Q_ARGC,
+    Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW,
 )
 from .stats import info_text
 from .clientcmds import ClientCommands
 from .configcmds import ConfigCommands
 from .inspectcmds import InspectCommands
+from .txcmds import TransactionCommands
 from .slowpath import Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -43,7 +46,7 @@ except ImportError:  # pragma: no cover
     string_at = None
 
 
-class Admin(ClientCommands, InspectCommands, ConfigCommands):
+class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -51,6 +54,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
             "flushall": self.flushall, "info": self.info, "reset": self.reset,
             "command": self.command, "config": self.config, "client": self.client,
             "object": self.object_, "memory": self.memory, "debug": self.debug,
+            "exec": self.exec_, "discard": self.discard, "watch": self.watch,
+            "unwatch": self.unwatch,
         }
         self.sub = {
             "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,
@@ -79,8 +84,10 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
 
     def disconnected(self, slot):
         self.core.clients.pop(slot, None)
+        self.core.watches.unwatch(slot)
 
     def execute(self, k):
+        """Run slow-path request k of the batch's queue and write its reply."""
         core = self.core
         q = core.q
         slot = int(q[k, Q_CONN])
@@ -88,8 +95,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
             return                  # killed earlier in this batch: Redis freed it already
         a0, argc = int(q[k, Q_ARG0]), int(q[k, Q_ARGC])
         args = [string_at(int(core.args[i, 0]), int(core.args[i, 1])) for i in range(a0, a0 + argc)]
-        call = Call(slot, int(core.conn[slot, C_PROTO]), args)
-        ci = int(q[k, Q_CMD])
+        self.run(slot, int(q[k, Q_CMD]), args, int(q[k, Q_START]))
+
+    def run(self, slot, ci, args, start=0):
+        """Run one command (ci: its table index, or CMD_UNKNOWN) for a slot; write the reply."""
+        core = self.core
+        call = Call(slot, int(core.conn[slot, C_PROTO]), args, start)
         core.stats[S_SLOW] += 1
         info = core.clients.get(slot)
         if info is not None:
@@ -97,9 +108,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
         if ci == CMD_UNKNOWN:
             if info is not None:
                 info.last_cmd = "NULL"      # Redis: lastcmd is the failed lookup, NULL
+            if int(core.conn[slot, C_FLAGS]) & F_MULTI:
+                core.conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
             core.write(slot, self.unknown(args))
             return
         name = commands.NAMES[ci]
+        outer = self._stat_name, self._rejected         # EXEC runs commands inside itself
         self._stat_name = name
         self._rejected = False
         if info is not None:
@@ -120,6 +134,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
                 core.stats[S_COMMANDS] += 1
                 if stat_name == name:
                     core.stats[S_NFIELDS + ci] += 1
+        self._stat_name, self._rejected = outer
         core.write(slot, reply)
 
     @staticmethod
@@ -218,6 +233,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
 
     def reset(self, call):
         core = self.core
+        self._end_transaction(call.slot)
         core.conn[call.slot, C_DB] = 0
         core.conn[call.slot, C_PROTO] = 2
         info = core.clients[call.slot]
@@ -234,6 +250,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
     def flushall(self, call):
         if not self._flush_mode_ok(call):
             return resp.error(errors.SYNTAX)
+        self.core.watches.flushing()
         self.core.ks.reset()
         return resp.simple("OK")
 
@@ -242,6 +259,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands):
             return resp.error(errors.SYNTAX)
         ks = self.core.ks
         db = int(self.core.conn[call.slot, C_DB])
+        self.core.watches.flushing(db)
         if ks.keys(db) == ks.keys():
             ks.reset()
         else:

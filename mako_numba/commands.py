@@ -65,12 +65,14 @@ OP_RANDOMKEY = 42
 OP_TIME = 43
 OP_SWAPDB = 44
 OP_GETEX = 45
+OP_MULTI = 46
 
 # flag bits
 CF_WRITE = 1
 CF_READONLY = 2
 CF_FAST = 4
 CF_ADMIN = 8
+CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, watch, quit, reset)
 
 #        name           arity  op              flags
 TABLE = [
@@ -78,7 +80,7 @@ TABLE = [
     ("set",             -3,    OP_SET,         CF_WRITE),
     ("ping",            -1,    OP_PING,        CF_FAST),
     ("echo",            2,     OP_ECHO,        CF_FAST),
-    ("quit",            -1,    OP_QUIT,        CF_FAST),
+    ("quit",            -1,    OP_QUIT,        CF_FAST | CF_NO_QUEUE),
     ("del",             -2,    OP_DEL,         CF_WRITE),
     ("exists",          -2,    OP_EXISTS,      CF_READONLY | CF_FAST),
     ("dbsize",          1,     OP_DBSIZE,      CF_READONLY | CF_FAST),
@@ -132,7 +134,12 @@ TABLE = [
     ("config",          -2,    OP_SLOW,        CF_ADMIN),
     ("client",          -2,    OP_SLOW,        0),
     ("info",            -1,    OP_SLOW,        0),
-    ("reset",           1,     OP_SLOW,        CF_FAST),
+    ("reset",           1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),
+    ("multi",           1,     OP_MULTI,       CF_FAST | CF_NO_QUEUE),
+    ("exec",            1,     OP_SLOW,        CF_NO_QUEUE),
+    ("discard",         1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),
+    ("watch",           -2,    OP_SLOW,        CF_FAST | CF_NO_QUEUE),
+    ("unwatch",         1,     OP_SLOW,        CF_FAST),
 ]
 
 NAMES = [row[0] for row in TABLE]

@@ -24,15 +24,17 @@ import numpy as np
 
 from . import commands, config, errors
 from .admin import Admin
-from .engine import compact_input, run_batch
+from .engine import compact_input, run_batch, run_queued
 from .jit import addr_of
 from .layout import (
-    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NFIELDS, B_NOW_MS, B_NOW_US, B_NSLOW, B_SCRATCH_ADDR,
+    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_MS, B_NOW_US, B_NSLOW,
+    B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
 )
 from .store import KeySpace
+from .watch import Watches
 from .table import (
     REC_HDR, active_expire, class_size, expire_of, lookup, size_class, value_of,
 )
@@ -77,6 +79,8 @@ class Core:
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
         self.admin = Admin(self)
+        self.watches = Watches(self)
+        self._tx = None                         # EXEC's own queue, argument rows, scratch
         self.started = time.time()
 
     # --- connections ---------------------------------------------------------------
@@ -137,6 +141,7 @@ class Core:
     def _grow_in(self, slot, need):
         compact_input(self.conn, slot)
         cap = int(self.conn[slot, C_IN_CAP])
+        need += int(self.conn[slot, C_RD])      # a transaction's queued requests stay in front
         if need <= cap:
             return
         new_cap = need if need > (1 << 20) else max(2 * cap, _pow2_at_least(need))
@@ -205,6 +210,8 @@ class Core:
         run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
                   self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
         nslow = int(self.bm[B_NSLOW])
+        if nslow:
+            self.watches.settle()       # the kernel's writes come before any WATCH or EXEC
         for i in range(nslow):
             self.admin.execute(int(self.slowq[i]))
         self.ks.after_batch()
@@ -218,6 +225,44 @@ class Core:
                 if att & (F_PENDING | F_SLOW) and not att & (F_CLOSE_AFTER | F_CLOSE_NOW):
                     again.append(slot)
         return again
+
+    def run_queued(self, slot, pos, end):
+        """EXEC: run the queued requests in slot's input bytes [pos, end), replies appended.
+
+        Steps through engine.run_queued, running slow-path commands and
+        supplying memory between its calls; nothing else runs meanwhile.
+        """
+        if self._tx is None:
+            bm = np.zeros(B_NFIELDS, np.int64)
+            scratch = np.zeros(config.SCRATCH_SIZE, np.uint8)
+            bm[B_SCRATCH_ADDR] = addr_of(scratch)
+            self._tx = [np.zeros((1024, Q_NFIELDS), np.int64), np.zeros((1024, 3), np.int64),
+                        bm, scratch]
+        tq, targs, tbm, tscratch = self._tx
+        tbm[B_NOW_MS] = self.bm[B_NOW_MS]
+        tbm[B_NOW_US] = self.bm[B_NOW_US]
+        tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
+        while pos < end:
+            st, k, nxt = run_queued(self.ks.T, self.lim, self.conn, slot, pos, end, tq, targs, tbm,
+                                    tscratch, self.cmdt, self.lits, self.stats)
+            if st == 1:
+                a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
+                args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]
+                self.admin.run(slot, int(tq[k, Q_CMD]), args, int(tq[k, Q_START]))
+                if self.conn[slot, C_FLAGS] & F_CLOSE_NOW:
+                    break
+            elif st == 2:
+                if self.conn[slot, C_OUT_NEED]:
+                    self.ensure_out(slot, int(self.conn[slot, C_OUT_NEED]) - self.pending_output(slot))
+                    self.conn[slot, C_OUT_NEED] = 0
+                self.ks.after_batch()
+                need = int(tbm[B_NEED_ARGS])
+                if need > targs.shape[0]:
+                    targs = np.zeros((_pow2_at_least(need), 3), np.int64)
+                    self._tx[1] = targs
+                tbm[B_NEED_ARGS] = 0
+            pos = nxt
+        self.bm[B_NEXT_ID] = tbm[B_NEXT_ID]
 
     def _attend(self, slot, att):
         conn = self.conn

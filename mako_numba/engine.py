@@ -17,6 +17,10 @@ Rules and theory:
   are queued contiguously, a slow-path request (X_SLOW, run by admin.py after
   the kernel) is always the connection's last in the batch, and a deferral
   skips everything after it.
+- Inside MULTI a valid request is only answered +QUEUED (`queue_request`);
+  its bytes stay in the input buffer from C_TX_START on (compact_input keeps
+  them), and EXEC re-parses and runs them in one go (`run_queued`), called
+  from the slow path after the batch, so nothing interleaves.
 - Every branch is a thin wrapper over the table's generic operations; the
   arity check and the error writers are shared by all commands.
 """
@@ -27,9 +31,9 @@ from .commands import (
     OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
-    OP_TOUCH, OP_TTL, OP_TYPE,
+    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, CF_NO_QUEUE,
 )
-from .errors import LIT_OK, LIT_PONG
+from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
 from .jit import kernel, u8view
 from .keys import (
     x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
@@ -39,7 +43,8 @@ from .layout import (
     A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
     B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
     C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR, CMD_PROTO_ERR, CMD_UNKNOWN,
-    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_PENDING, F_SLOW, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, F_TX_DIRTY, C_TX_N,
+    C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_NFIELDS, S_PROTO_ERRORS,
 )
@@ -155,12 +160,112 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         st = x_swapdb(X, c, a0, argc, ci, now)
     elif o == OP_TIME:
         st = x_time(X, c, now_us)
+    elif o == OP_MULTI:
+        if conn[c, C_FLAGS] & F_MULTI:
+            return reply_lit(conn, c, lim, lits, LIT_MULTI_NESTED)
+        st = reply_lit(conn, c, lim, lits, LIT_OK)
+        if st == X_DONE:
+            conn[c, C_FLAGS] = (conn[c, C_FLAGS] | F_MULTI) & ~F_TX_DIRTY
+            conn[c, C_TX_N] = 0
     else:
         return X_SLOW
     if st == X_DONE:
         stats[S_COMMANDS] += 1
         stats[S_NFIELDS + ci] += 1
     return st
+
+
+X_RUN = -1     # queue_request: not queued, run it now
+
+
+@kernel
+def queue_request(conn, c, lim, q, k, cmdt, lits):
+    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN."""
+    names, noff, nlen, arity, op, flags, htab = cmdt
+    ci = q[k, Q_CMD]
+    if ci == CMD_PROTO_ERR:
+        return X_RUN
+    if ci == CMD_UNKNOWN:
+        return X_SLOW               # the slow path answers and flags the transaction
+    argc = q[k, Q_ARGC]
+    ar = arity[ci]
+    if (ar > 0 and argc != ar) or argc < -ar:
+        st = reply_arity(conn, c, lim, lits, cmdt, ci)
+        if st == X_DONE:
+            conn[c, C_FLAGS] |= F_TX_DIRTY
+        return st
+    if flags[ci] & CF_NO_QUEUE:
+        return X_RUN
+    st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
+    if st == X_DONE:
+        if conn[c, C_TX_N] == 0:
+            conn[c, C_TX_START] = q[k, Q_START]
+        conn[c, C_TX_N] += 1
+    return st
+
+
+@kernel
+def run_queued(T, lim, conn, c, pos, end, q, args, bm, scratch, cmdt, lits, stats):
+    """EXEC: run the requests in connection c's input bytes [pos, end).
+
+    Uses its own queue, argument rows and scratch (the batch's still hold
+    slow-path requests).  Returns (status, k, next): status 0 when all ran;
+    1 when q row k is a slow-path command for Python, to resume at `next`
+    after it; 2 when a request needs memory, to resume at `next` once
+    Python supplied it.  Requests answered with an error while queuing
+    (MULTI, WATCH) are skipped.  The connection's parse state is restored.
+    """
+    names, noff, nlen, arity, op, flags, htab = cmdt
+    rd0 = conn[c, C_RD]
+    wr0 = conn[c, C_WR]
+    ps0 = conn[c, C_PS_ARGC]
+    ps1 = conn[c, C_PS_ARGI]
+    ps2 = conn[c, C_PS_POS]
+    ps3 = conn[c, C_PS_BULK]
+    need0 = conn[c, C_IN_NEED]
+    fl0 = conn[c, C_FLAGS]
+    conn[c, C_RD] = pos
+    conn[c, C_WR] = end
+    conn[c, C_PS_ARGC] = 0
+    conn[c, C_FLAGS] = fl0 & ~(F_MULTI | F_SLOW | F_PENDING | F_DEFERRED)
+    status = 0
+    rk = -1
+    nxt = end
+    while status == 0 and conn[c, C_RD] < end:
+        bm[B_QN] = 0
+        bm[B_AN] = 0
+        bm[B_SN] = 0
+        start = conn[c, C_RD]
+        parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
+        nq = bm[B_QN]
+        if nq == 0:
+            status = 2          # more argument rows (B_NEED_ARGS)
+            nxt = start
+            break
+        for k in range(nq):
+            ci = q[k, Q_CMD]
+            if ci >= 0 and flags[ci] & CF_NO_QUEUE:
+                continue
+            conn[c, C_NEXEC] = 0        # no per-turn output bound: EXEC's reply is one piece
+            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, bm[B_NOW_MS], bm[B_NOW_US])
+            if st == X_DEFER:
+                status = 2
+                nxt = q[k, Q_START]
+                break
+            if st == X_SLOW:
+                status = 1
+                rk = k
+                nxt = q[k, Q_END]
+                break
+    conn[c, C_RD] = rd0
+    conn[c, C_WR] = wr0
+    conn[c, C_PS_ARGC] = ps0
+    conn[c, C_PS_ARGI] = ps1
+    conn[c, C_PS_POS] = ps2
+    conn[c, C_PS_BULK] = ps3
+    conn[c, C_IN_NEED] = need0
+    conn[c, C_FLAGS] = fl0 | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
+    return status, rk, nxt
 
 
 @kernel
@@ -174,22 +279,27 @@ def _defer(conn, c, q, k, stats):
 
 @kernel
 def compact_input(conn, c):
-    """Move an unfinished request to the front of its buffer."""
+    """Move an unfinished request (and a transaction's queued ones) to the front."""
     rd = conn[c, C_RD]
     wr = conn[c, C_WR]
-    if rd == 0:
+    keep = rd
+    if conn[c, C_FLAGS] & F_MULTI and conn[c, C_TX_N] > 0:
+        keep = min(rd, conn[c, C_TX_START])
+    if keep == 0:
         return
-    if rd >= wr:
+    if keep >= wr:
         conn[c, C_RD] = 0
         conn[c, C_WR] = 0
         return
     buf = u8view(conn[c, C_IN_ADDR], wr)
-    for i in range(wr - rd):
-        buf[i] = buf[rd + i]
-    conn[c, C_RD] = 0
-    conn[c, C_WR] = wr - rd
+    for i in range(wr - keep):
+        buf[i] = buf[keep + i]
+    conn[c, C_RD] = rd - keep
+    conn[c, C_WR] = wr - keep
+    if conn[c, C_FLAGS] & F_MULTI and conn[c, C_TX_N] > 0:
+        conn[c, C_TX_START] -= keep
     if conn[c, C_PS_ARGC] > 0:
-        conn[c, C_PS_POS] -= rd
+        conn[c, C_PS_POS] -= keep
 
 
 @kernel
@@ -198,6 +308,9 @@ def _result_row(conn, c, lim, res, i):
     fl = conn[c, C_FLAGS]
     att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED)
     if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
+        att |= A_GROW_IN
+    elif conn[c, C_WR] == conn[c, C_IN_CAP] and conn[c, C_RD] == conn[c, C_WR]:
+        conn[c, C_IN_NEED] = 1        # full of a transaction's queued requests
         att |= A_GROW_IN
     elif conn[c, C_WR] == 0 and conn[c, C_IN_CAP] > 4 * lim[config.L_IN_DEFAULT]:
         att |= A_SHRINK_IN
@@ -238,7 +351,11 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
         if conn[c, C_FLAGS] & F_DEFERRED:
             q[k, Q_STATUS] = QS_DEFERRED
             continue
-        st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, bm[B_NOW_US])
+        st = X_RUN
+        if conn[c, C_FLAGS] & F_MULTI:
+            st = queue_request(conn, c, lim, q, k, cmdt, lits)
+        if st == X_RUN:
+            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, bm[B_NOW_US])
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
         elif st == X_SLOW:

@@ -61,6 +61,11 @@ NO_SUCH_USER = "ERR No such user '%s'"
 OBJECT_FREQ_NOT_LFU = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 DEBUG_SUBCOMMAND = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 
 # --- fixed replies written by kernels ------------------------------------------
 # id -> exact bytes on the wire
@@ -104,6 +109,8 @@ _LITS = [
     ("LIT_SWAPDB_FIRST", ("-" + SWAPDB_FIRST + "\r\n").encode()),
     ("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode()),
     ("LIT_INT_RANGE", ("-" + INT_RANGE + "\r\n").encode()),
+    ("LIT_QUEUED", b"+QUEUED\r\n"),
+    ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

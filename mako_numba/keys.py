@@ -20,7 +20,9 @@ from .respond import (
     X_DEFER, X_DONE, arg_int, arg_int32, arg_word, out_of, reply_error_arg, reply_int, reply_lit,
     reply_named, reserve, word,
 )
-from .table import OK, db_of, expire_of, lookup, set_expire_at, store, unlink_found, value_of
+from .table import (
+    OK, db_of, expire_of, lookup, set_expire_at, store, unlink_found, value_of, watch_swapdb,
+)
 
 EXP_NX = 1
 EXP_XX = 2
@@ -302,6 +304,8 @@ def x_swapdb(X, c, a0, argc, ci, now):
     if not reserve(conn, c, lim, 5):
         return X_DEFER
     p = dbk[d1, 2]
+    if d1 != d2:
+        watch_swapdb(T[0], p, dbk[d2, 2], d1, d2)
     dbk[d1, 2] = dbk[d2, 2]
     dbk[d2, 2] = p
     return reply_lit(conn, c, lim, lits, LIT_OK)

@@ -30,6 +30,8 @@ C_IN_NEED = 15      # bytes the unfinished request needs in the buffer
 C_OUT_NEED = 16     # bytes of output space a deferred request needs
 C_NEXEC = 17        # requests executed for this connection in this batch
 C_ID = 18           # client id (CLIENT ID)
+C_TX_START = 19     # MULTI: input offset of the first queued request (kept unparsed-over)
+C_TX_N = 20         # MULTI: requests queued so far
 C_NFIELDS = 24
 
 # connection flags
@@ -38,6 +40,8 @@ F_SLOW = 2          # parsing stopped at a slow-path request; resume next turn
 F_PENDING = 4       # unparsed complete input remains (queue full, deferral)
 F_DEFERRED = 8      # the executor deferred a request this batch
 F_CLOSE_NOW = 16    # drop without reply (query buffer limit)
+F_MULTI = 512       # inside MULTI: requests are queued, their bytes kept in the input buffer
+F_TX_DIRTY = 1024   # a request was rejected while queuing: EXEC answers EXECABORT
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -123,4 +127,19 @@ T_HARD_PPM = 16     # hard load limit, parts per million
 T_EXPIRED = 17      # keys removed because their time was up
 T_AE_POS = 18       # active expiry: next index slot to look at
 T_VOLATILE = 19     # keys with an expire time, all databases
+T_WATCH_ADDR = 20   # WATCH: address of the watch table (int64, W_* layout), 0 none
+T_WATCH_MASK = 21   #   its entry count - 1 (a power of two)
+T_WATCHING = 22     #   watched keys in it (0: writes skip the check)
+T_TOUCHED = 23      #   entries marked since Python last settled them
+
+# --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
+W_HASH = 0          # SipHash of the key (without the database)
+W_PDB = 1           # physical database
+W_STATE = 2         # WS_*
+W_OTHER = 3         # SWAPDB: the other database number (as clients see it)
+W_SIZE = 4
+WS_EMPTY = 0
+WS_CLEAN = 1
+WS_TOUCHED = 2      # written, deleted or expired since WATCH
+WS_SWAPPED = 3      # its database took part in SWAPDB (dirty if the key exists in either)
 T_NFIELDS = 32

@@ -28,6 +28,7 @@ class Call:
     slot: int
     proto: int
     args: list
+    start: int = 0      # the request's first byte in the connection's input buffer
 
 
 def _lower(b):

@@ -21,7 +21,8 @@ from .table import (
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_LARGE_READY, CS_RELEASE, CS_SPARE, NCLASSES,
     NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_BUMP, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
     T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
-    T_SEED0, T_SEED1, T_SPARE, migrate,
+    T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
+    migrate,
 )
 
 MAX_CHUNKS = 1 << 14
@@ -67,6 +68,7 @@ class KeySpace:
         tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)
         tm[T_LOGCAP] = self.initial_logcap
         self.tm = tm
+        self.set_watch_table(getattr(self, "watch_table", None), getattr(self, "watching", 0))
         self.idx = np.zeros(1 << self.initial_logcap, np.int64)
         self.oidx = np.zeros(1, np.int64)
         self.chunks = np.zeros((MAX_CHUNKS, 3), np.int64)
@@ -76,6 +78,16 @@ class KeySpace:
         self._arrays = {}
         self._rebuild()
         self._add_spare()
+
+    def set_watch_table(self, table, watching):
+        """Hand the kernels a new watch table (watch.py builds it); None: nobody watches."""
+        self.watch_table = table
+        self.watching = watching
+        tm = self.tm
+        tm[T_WATCH_ADDR] = addr_of(table) if table is not None else 0
+        tm[T_WATCH_MASK] = table.shape[0] // W_SIZE - 1 if table is not None else 0
+        tm[T_WATCHING] = watching if table is not None else 0
+        tm[T_TOUCHED] = 0
 
     def _rebuild(self):
         self.T = (self.tm, self.idx, self.oidx, self.chunks, self.free, self.dbk)

@@ -27,6 +27,10 @@ Rules and theory:
   index (calloc: no pause), and every write plus every loop turn moves a few
   old slots across.  Lookups look in the new index, then the old one; moved
   slots become tombstones so old probe chains stay intact.
+- WATCH: every change to a key (write, TTL change, delete, expiry) marks
+  its entry in the watch table, when some client watches anything (one
+  load and branch otherwise).  The table is built by Python (watch.py) and
+  holds exact (SipHash, database) pairs, so there are no false alarms.
 - No kernel allocates.  When a chunk or a larger index is needed, the call
   fails cleanly with a NEED_* code, changing nothing; the engine defers that
   request and Python supplies the memory before the next turn.
@@ -45,7 +49,8 @@ from .arena import (  # noqa: F401  (re-exported: the table's users see one modu
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS,
+    T_VOLATILE, T_NFIELDS, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
 )
 
 EMPTY = 0
@@ -79,6 +84,65 @@ def hash_tag(h):
 @kernel(inline=True)
 def hash_pos(h, logcap):
     return np.int64(h >> np.uint64(64 - logcap))
+
+
+# --- WATCH: mark watched keys as they change -------------------------------------
+@kernel
+def _watch_mark(tm, s, db):
+    n = tm[T_WATCH_MASK] + 1
+    wt = i64view(tm[T_WATCH_ADDR], n * W_SIZE)
+    pos = s & (n - 1)
+    while True:
+        e = pos * W_SIZE
+        st = wt[e + W_STATE]
+        if st == WS_EMPTY:
+            return
+        if wt[e + W_HASH] == s and wt[e + W_PDB] == db:
+            if st == WS_CLEAN:
+                tm[T_TOUCHED] += 1
+            wt[e + W_STATE] = WS_TOUCHED
+            return
+        pos = (pos + 1) & (n - 1)
+
+
+@kernel(inline=True)
+def touch_hash(tm, db, h):
+    """Key (db, hash h) changed."""
+    if tm[T_WATCHING] != 0:
+        _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db)
+
+
+@kernel
+def key_sip(tm, kaddr, klen):
+    """The database-free part of a key's hash (the watch table's key)."""
+    return np.int64(siphash13(tm[T_SEED0], tm[T_SEED1], kaddr, klen))
+
+
+@kernel(inline=True)
+def touch_record(tm, chunks, ref):
+    """The key of record ref changed."""
+    if tm[T_WATCHING] != 0:
+        hdr = rec_hdr(chunks, ref)
+        _watch_mark(tm, key_sip(tm, ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)), rec_db(hdr))
+
+
+@kernel
+def watch_swapdb(tm, p1, p2, d1, d2):
+    """SWAPDB d1 d2 (physical p1, p2): watched keys follow their database number."""
+    if tm[T_WATCHING] == 0:
+        return
+    n = tm[T_WATCH_MASK] + 1
+    wt = i64view(tm[T_WATCH_ADDR], n * W_SIZE)
+    for i in range(n):
+        e = i * W_SIZE
+        pdb = wt[e + W_PDB]
+        if wt[e + W_STATE] == WS_EMPTY or (pdb != p1 and pdb != p2):
+            continue
+        wt[e + W_PDB] = p2 if pdb == p1 else p1
+        wt[e + W_OTHER] = d2 if pdb == p1 else d1
+        if wt[e + W_STATE] == WS_CLEAN:
+            wt[e + W_STATE] = WS_SWAPPED
+            tm[T_TOUCHED] += 1
 
 
 @kernel
@@ -198,6 +262,7 @@ def _unlink_slot(T, lim, ix, logcap, is_new, pos):
     hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
     volatile = hdr[2] != 0
+    touch_record(tm, chunks, ref)
     free_block(T, lim, ref, REC_HDR + rec_klen(hdr) + rec_vlen(hdr))
     mask = (1 << logcap) - 1
     if ix[(pos + 1) & mask] == EMPTY:
@@ -306,7 +371,9 @@ def expire_of(T, which, pos):
 def set_expire_at(T, which, pos, when):
     """Set (when > 0) or clear (0) the expire time of a live key."""
     tm, idx, oidx, chunks, free, dbk = T
-    hdr = rec_hdr(chunks, slot_record(T, which, pos))
+    ref = slot_record(T, which, pos)
+    touch_record(tm, chunks, ref)
+    hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
     was = 1 if hdr[2] != 0 else 0
     now = 1 if when != 0 else 0
@@ -359,6 +426,7 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
     The caller has checked index room.
     """
     tm, idx, oidx, chunks, free, dbk = T
+    touch_hash(tm, db, h)
     _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, expire)
     vol = 1 if expire != 0 else 0
     if which != 0:
@@ -409,11 +477,13 @@ def resize_value(T, lim, which, pos, new_vlen):
     new_size = REC_HDR + klen + new_vlen
     keep = min(vlen, new_vlen)
     if _fits_in_place(lim, chunks, ref, old_size, new_size):
+        touch_record(tm, chunks, ref)
         nref = ref
     else:
         nref = alloc(T, lim, new_size)
         if nref == 0:
             return tm[T_NEED], 0
+        touch_record(tm, chunks, ref)
         src = u8view(ref_addr(chunks, ref), REC_HDR + klen + keep)
         dst = u8view(ref_addr(chunks, nref), REC_HDR + klen + keep)
         dst[:] = src

@@ -59,7 +59,8 @@ DEFAULT_NAMES = (
     "setnx setex psetex getset getdel getex mget mset msetnx append strlen incr decr incrby decrby "
     "getrange substr setrange expire pexpire expireat pexpireat ttl pttl expiretime "
     "pexpiretime persist unlink type touch rename renamenx copy move keys scan randomkey "
-    "time swapdb object memory debug"
+    "time swapdb object memory debug multi exec discard watch unwatch "
+    "incrbyfloat lcs setbit getbit bitcount"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(

@@ -1,0 +1,61 @@
+"""Transactions: EXEC, DISCARD, WATCH and UNWATCH (MULTI and queuing are kernel work).
+
+How a transaction runs (see engine.py for the kernel half):
+- MULTI sets F_MULTI; from then on the executor answers each valid request
+  +QUEUED without running it and leaves its bytes in the input buffer from
+  C_TX_START on.  A request rejected while queuing (unknown command, wrong
+  arity) sets F_TX_DIRTY, as Redis's flagTransaction does.
+- EXEC runs here, on the slow path, after the batch's kernel work: it
+  settles WATCH marks, answers EXECABORT or a null array when it must, and
+  otherwise writes the array header and lets Core.run_queued re-parse and
+  run the queued requests (kernel commands in the kernel, administrative
+  ones here), supplying memory between its steps; no other client's request
+  runs in between, so the transaction is atomic.
+"""
+from . import errors, resp
+from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DIRTY
+
+
+class TransactionCommands:
+    def _end_transaction(self, slot):
+        """Redis's discardTransaction plus unwatchAllKeys."""
+        conn = self.core.conn
+        conn[slot, C_FLAGS] &= ~(F_MULTI | F_TX_DIRTY)
+        conn[slot, C_TX_N] = 0
+        self.core.watches.unwatch(slot)
+
+    def exec_(self, call):
+        core = self.core
+        slot = call.slot
+        flags = int(core.conn[slot, C_FLAGS])
+        if not flags & F_MULTI:
+            return resp.error(errors.EXEC_WITHOUT_MULTI)
+        cas_dirty = core.watches.exec_dirty(slot)
+        n = int(core.conn[slot, C_TX_N])
+        start = int(core.conn[slot, C_TX_START])
+        self._end_transaction(slot)
+        if flags & F_TX_DIRTY:
+            return resp.error(errors.EXECABORT)
+        if cas_dirty:
+            return resp.null_array(call.proto)
+        core.write(slot, b"*%d\r\n" % n)
+        if n:
+            core.run_queued(slot, start, call.start)
+        return b""
+
+    def discard(self, call):
+        if not int(self.core.conn[call.slot, C_FLAGS]) & F_MULTI:
+            return resp.error(errors.DISCARD_WITHOUT_MULTI)
+        self._end_transaction(call.slot)
+        return resp.simple("OK")
+
+    def watch(self, call):
+        core = self.core
+        if int(core.conn[call.slot, C_FLAGS]) & F_MULTI:
+            return resp.error(errors.WATCH_IN_MULTI)
+        core.watches.watch(call.slot, int(core.conn[call.slot, C_DB]), call.args[1:])
+        return resp.simple("OK")
+
+    def unwatch(self, call):
+        self.core.watches.unwatch(call.slot)
+        return resp.simple("OK")
