@@ -38,6 +38,7 @@ from .clientcmds import ClientCommands
 from .configcmds import ConfigCommands
 from .inspectcmds import InspectCommands
 from .txcmds import TransactionCommands
+from .stringcmds import StringCommands
 from .slowpath import Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -46,7 +47,8 @@ except ImportError:  # pragma: no cover
     string_at = None
 
 
-class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands):
+class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
+            StringCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -55,7 +57,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "command": self.command, "config": self.config, "client": self.client,
             "object": self.object_, "memory": self.memory, "debug": self.debug,
             "exec": self.exec_, "discard": self.discard, "watch": self.watch,
-            "unwatch": self.unwatch,
+            "unwatch": self.unwatch, "incrbyfloat": self.incrbyfloat, "lcs": self.lcs,
         }
         self.sub = {
             "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,

@@ -66,6 +66,9 @@ OP_TIME = 43
 OP_SWAPDB = 44
 OP_GETEX = 45
 OP_MULTI = 46
+OP_SETBIT = 47
+OP_GETBIT = 48
+OP_BITCOUNT = 49
 
 # flag bits
 CF_WRITE = 1
@@ -135,6 +138,11 @@ TABLE = [
     ("client",          -2,    OP_SLOW,        0),
     ("info",            -1,    OP_SLOW,        0),
     ("reset",           1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),
+    ("setbit",          4,     OP_SETBIT,      CF_WRITE),
+    ("getbit",          3,     OP_GETBIT,      CF_READONLY | CF_FAST),
+    ("bitcount",        -2,    OP_BITCOUNT,    CF_READONLY),
+    ("incrbyfloat",     3,     OP_SLOW,        CF_WRITE | CF_FAST),
+    ("lcs",             -3,    OP_SLOW,        CF_READONLY),
     ("multi",           1,     OP_MULTI,       CF_FAST | CF_NO_QUEUE),
     ("exec",            1,     OP_SLOW,        CF_NO_QUEUE),
     ("discard",         1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),

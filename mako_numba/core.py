@@ -36,7 +36,7 @@ from .layout import (
 from .store import KeySpace
 from .watch import Watches
 from .table import (
-    REC_HDR, active_expire, class_size, expire_of, lookup, size_class, value_of,
+    OK, REC_HDR, active_expire, class_size, expire_of, lookup, set_keep_ttl, size_class, value_of,
 )
 
 
@@ -288,6 +288,14 @@ class Core:
         value = string_at(int(vaddr), int(vlen))
         size = class_size(size_class(REC_HDR + len(key) + int(vlen)))
         return value, int(expire_of(self.ks.T, which, pos)), int(size)
+
+    def store_value(self, db, key, value):
+        """key = value in database db, keeping its expire time (slow-path writes)."""
+        kbuf = np.frombuffer(bytes(key) + b"\0", np.uint8)
+        vbuf = np.frombuffer(bytes(value) + b"\0", np.uint8)
+        while set_keep_ttl(self.ks.T, self.lim, int(self.ks.dbk[db, 2]), addr_of(kbuf), len(key),
+                           addr_of(vbuf), len(value), int(time.time() * 1000)) != OK:
+            self.ks.after_batch()           # the arena or the index lacked room: supply it
 
     def cron(self):
         """Housekeeping between batches: sweep for expired keys (Redis's active expiry).

@@ -31,8 +31,9 @@ from .commands import (
     OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
-    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, CF_NO_QUEUE,
+    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_NO_QUEUE,
 )
+from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
 from .jit import kernel, u8view
 from .keys import (
@@ -160,6 +161,12 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         st = x_swapdb(X, c, a0, argc, ci, now)
     elif o == OP_TIME:
         st = x_time(X, c, now_us)
+    elif o == OP_SETBIT:
+        st = x_setbit(X, c, a0, argc, ci, now)
+    elif o == OP_GETBIT:
+        st = x_getbit(X, c, a0, argc, ci, now)
+    elif o == OP_BITCOUNT:
+        st = x_bitcount(X, c, a0, argc, ci, now)
     elif o == OP_MULTI:
         if conn[c, C_FLAGS] & F_MULTI:
             return reply_lit(conn, c, lim, lits, LIT_MULTI_NESTED)

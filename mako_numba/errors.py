@@ -61,6 +61,13 @@ NO_SUCH_USER = "ERR No such user '%s'"
 OBJECT_FREQ_NOT_LFU = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 DEBUG_SUBCOMMAND = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+FLOAT_NAN_INF = "ERR increment would produce NaN or Infinity"
+LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
+LCS_TOO_LONG = "ERR String too long for LCS"
+LCS_MEMORY = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 MULTI_NESTED = "ERR MULTI calls can not be nested"
 EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
 DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
@@ -110,6 +117,8 @@ _LITS = [
     ("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode()),
     ("LIT_INT_RANGE", ("-" + INT_RANGE + "\r\n").encode()),
     ("LIT_QUEUED", b"+QUEUED\r\n"),
+    ("LIT_BIT_OFFSET", ("-" + BIT_OFFSET + "\r\n").encode()),
+    ("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode()),
     ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):

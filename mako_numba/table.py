@@ -519,3 +519,11 @@ def active_expire(T, lim, now, budget):
     tm[T_AE_POS] = pos
     tm[T_EXPIRED] += removed
     return removed
+
+
+@kernel
+def set_keep_ttl(T, lim, db, kaddr, klen, vaddr, vlen, now):
+    """key = value, keeping the key's expire time (for the slow path); OK or NEED_*."""
+    h, which, pos = lookup(T, lim, db, kaddr, klen, now)
+    exp = expire_of(T, which, pos) if which != 0 else 0
+    return store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, exp)
