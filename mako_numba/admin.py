@@ -30,7 +30,8 @@ import time
 
 from . import commands, config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MULTI, F_TX_DIRTY, Q_ARG0, Q_ARGC,
+    C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MULTI,
+    F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
     Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW,
 )
 from .stats import info_text
@@ -77,6 +78,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         }
         # "name" or "container|sub" -> [calls, usec, rejected_calls, failed_calls]
         self.cmdstats = {}
+        self.errorstats = {}        # slow-path error replies by code; the kernels' are S_ERRORS
         self._stat_name = None      # what the running handler counts as (set by _subcommand)
         self._rejected = False
 
@@ -99,21 +101,46 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         args = [string_at(int(core.args[i, 0]), int(core.args[i, 1])) for i in range(a0, a0 + argc)]
         self.run(slot, int(q[k, Q_CMD]), args, int(q[k, Q_START]))
 
-    def run(self, slot, ci, args, start=0):
-        """Run one command (ci: its table index, or CMD_UNKNOWN) for a slot; write the reply."""
+    def run(self, slot, ci, args, start=0, inner=False):
+        """Run one command (ci: its table index, or CMD_UNKNOWN) for a slot; write the reply.
+
+        `inner`: a command of a transaction, run by EXEC (which itself keeps
+        to CLIENT REPLY OFF|SKIP and counts as the one request).
+        """
         core = self.core
-        call = Call(slot, int(core.conn[slot, C_PROTO]), args, start)
+        conn = core.conn
+        call = Call(slot, int(conn[slot, C_PROTO]), args, start)
         core.stats[S_SLOW] += 1
         info = core.clients.get(slot)
         if info is not None:
             info.last_active = time.time()
+        quiet_before = int(conn[slot, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP)
+        pending = core.pending_output(slot)
         if ci == CMD_UNKNOWN:
             if info is not None:
                 info.last_cmd = "NULL"      # Redis: lastcmd is the failed lookup, NULL
-            if int(core.conn[slot, C_FLAGS]) & F_MULTI:
-                core.conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
-            core.write(slot, self.unknown(args))
+            if int(conn[slot, C_FLAGS]) & F_MULTI:
+                conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
+            reply = self.unknown(args)
+        else:
+            reply = self._call(call, ci, info)
+        if reply[:1] == b"-":
+            self.count_error(reply)
+        if inner:
+            core.write(slot, reply)
             return
+        if quiet_before:        # what the handler wrote itself (EXEC's array) is dropped too
+            conn[slot, C_OUT_WR] = conn[slot, C_OUT_SENT] + pending
+        if not int(conn[slot, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP):
+            core.write(slot, reply)
+        fl = int(conn[slot, C_FLAGS]) & ~F_REPLY_SKIP
+        if fl & F_REPLY_SKIP_NEXT:
+            fl = (fl | F_REPLY_SKIP) & ~F_REPLY_SKIP_NEXT
+        conn[slot, C_FLAGS] = fl
+
+    def _call(self, call, ci, info):
+        """Run a known command's handler; keep its statistics; return its reply."""
+        core = self.core
         name = commands.NAMES[ci]
         outer = self._stat_name, self._rejected         # EXEC runs commands inside itself
         self._stat_name = name
@@ -137,7 +164,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 if stat_name == name:
                     core.stats[S_NFIELDS + ci] += 1
         self._stat_name, self._rejected = outer
-        core.write(slot, reply)
+        return reply
+
+    def count_error(self, reply):
+        """INFO errorstats: error replies by their first word (ERR, EXECABORT, NOPROTO ...)."""
+        code = reply[1:].split(b" ", 1)[0].split(b"\r", 1)[0].decode("latin-1")
+        self.errorstats[code] = self.errorstats.get(code, 0) + 1
 
     @staticmethod
     def unknown(args):

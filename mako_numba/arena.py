@@ -92,6 +92,12 @@ def rec_db(hdr):
     return hdr[1] & 0xFFFF
 
 
+@kernel(inline=True)
+def rec_lru(hdr):
+    """The LRU clock (seconds, 24 bits) when the key was last accessed; header word 1 above the db."""
+    return (hdr[1] >> 16) & 0xFFFFFF
+
+
 # --- allocation -------------------------------------------------------------------
 @kernel
 def alloc(T, lim, size):

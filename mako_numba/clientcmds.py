@@ -9,8 +9,8 @@ import time
 
 from . import config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_IN_CAP, C_OUT_CAP, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER,
-    F_CLOSE_NOW,
+    C_DB, C_FLAGS, C_ID, C_IN_CAP, C_OUT_CAP, C_OUT_SENT, C_OUT_WR, C_PROTO, C_TX_N, C_WR,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
 from .slowpath import _cstr, _int_or_none, _lower, _safe_name
 
@@ -89,6 +89,10 @@ class ClientCommands:
         now = time.time()
         fl = int(row[C_FLAGS])
         flags = ""
+        if fl & F_MULTI:
+            flags += "x"
+        if slot in core.watches.dirty:
+            flags += "d"
         if fl & F_CLOSE_AFTER:
             flags += "c"
         if fl & F_CLOSE_NOW:
@@ -104,7 +108,8 @@ class ClientCommands:
             f"id={int(row[C_ID])} addr={_format_addr(info.peer[0], info.peer[1])} "
             f"laddr={self._laddr(info)} fd={info.fd} name={info.name.decode('latin-1')} "
             f"age={int(now - info.created)} idle={int(now - info.last_active)} "
-            f"flags={flags or 'N'} db={int(row[C_DB])} sub=0 psub=0 ssub=0 multi=-1 "
+            f"flags={flags or 'N'} db={int(row[C_DB])} sub=0 psub=0 ssub=0 "
+            f"multi={int(row[C_TX_N]) if fl & F_MULTI else -1} "
             f"qbuf={qbuf} qbuf-free={int(row[C_IN_CAP]) - qbuf} argv-mem={argv_mem} multi-mem=0 "
             f"rbs={int(row[C_OUT_CAP])} rbp={int(row[C_OUT_CAP])} obl={pending} oll=0 omem=0 "
             f"tot-mem={tot} events={events} cmd={info.last_cmd} user=default redir=-1 "
@@ -221,18 +226,25 @@ class ClientCommands:
         return resp.simple("OK")
 
     def client_reply(self, call):
-        """CLIENT REPLY ON as Redis.  OFF and SKIP are not supported yet.
+        """CLIENT REPLY ON|OFF|SKIP.  OFF and SKIP answer nothing, as in Redis.
 
-        Kernels write replies straight into the connection's output buffer
-        and the loop sends them right after the batch, so suppressing a later
-        command's reply would need the kernels' cooperation.  Rather than
-        pretend, OFF and SKIP get an error (Redis sends no reply to them).
+        The flags are the connection's (F_REPLY_*); the executor drops the
+        reply of each request while OFF is set or SKIP covers it, and turns
+        SKIP_NEXT into SKIP once the request that set it is done.
         """
+        conn = self.core.conn
+        slot = call.slot
         v = _lower(call.args[2])
         if v == "on":
+            conn[slot, C_FLAGS] &= ~(F_REPLY_OFF | F_REPLY_SKIP)
             return resp.simple("OK")
-        if v in ("off", "skip"):
-            return resp.error(errors.NOT_SUPPORTED % ("CLIENT REPLY " + v.upper()))
+        if v == "off":
+            conn[slot, C_FLAGS] |= F_REPLY_OFF
+            return b""
+        if v == "skip":
+            if not int(conn[slot, C_FLAGS]) & F_REPLY_OFF:
+                conn[slot, C_FLAGS] |= F_REPLY_SKIP_NEXT
+            return b""
         return resp.error(errors.SYNTAX)
 
 

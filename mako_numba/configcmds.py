@@ -46,6 +46,7 @@ class ConfigCommands:
     def config_resetstat(self, call):
         self.core.stats[:] = 0
         self.cmdstats.clear()
+        self.errorstats.clear()
         return resp.simple("OK")
 
 

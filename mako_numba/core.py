@@ -36,8 +36,12 @@ from .layout import (
 from .store import KeySpace
 from .watch import Watches
 from .table import (
-    OK, REC_HDR, active_expire, class_size, expire_of, lookup, set_keep_ttl, size_class, value_of,
+    OK, REC_HDR, T_LRU, active_expire, class_size, expire_of, lookup, lru_of, peek, set_keep_ttl,
+    size_class, value_of,
 )
+
+
+LRU_CLOCK_MAX = (1 << 24) - 1     # Redis's LRU clock: seconds, 24 bits
 
 
 def _pow2_at_least(n):
@@ -65,7 +69,7 @@ class Core:
         self.bm[B_SCRATCH_ADDR] = addr_of(self.scratch)
         self.cmdt = commands.kernel_tables()
         self.lits = errors.lit_tables()
-        self.stats = np.zeros(S_NFIELDS + commands.NCOMMANDS, np.int64)
+        self.stats = np.zeros(S_NFIELDS + 3 * commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)
         self.ready = np.zeros(maxclients, np.int64)
         self.res = np.zeros((maxclients, R_NFIELDS), np.int64)
@@ -207,6 +211,7 @@ class Core:
         now_us = time.time_ns() // 1000
         self.bm[B_NOW_MS] = now_us // 1000
         self.bm[B_NOW_US] = now_us
+        self.ks.tm[T_LRU] = (now_us // 1_000_000) & LRU_CLOCK_MAX
         run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
                   self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
         nslow = int(self.bm[B_NSLOW])
@@ -248,7 +253,7 @@ class Core:
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
                 args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]
-                self.admin.run(slot, int(tq[k, Q_CMD]), args, int(tq[k, Q_START]))
+                self.admin.run(slot, int(tq[k, Q_CMD]), args, int(tq[k, Q_START]), inner=True)
                 if self.conn[slot, C_FLAGS] & F_CLOSE_NOW:
                     break
             elif st == 2:
@@ -273,21 +278,26 @@ class Core:
         elif att & A_SHRINK_IN and conn[slot, C_WR] == 0:
             self._set_in(slot, np.zeros(self.in_default, np.uint8))
 
-    def key_info(self, db, key):
-        """(value bytes, expire ms or 0, allocated bytes) of a live key, or None.
+    def key_info(self, db, key, touch=False):
+        """(value bytes, expire ms or 0, allocated bytes, LRU clock) of a live key, or None.
 
         For slow-path commands that inspect one key (OBJECT, MEMORY USAGE,
-        DEBUG OBJECT); an expired key is deleted on the way, as on any access.
+        DEBUG OBJECT, WATCH); an expired key is deleted on the way, as on any
+        access; the access time is updated only with `touch` (LCS reads as
+        Redis's lookupKeyRead; the inspecting commands use LOOKUP_NOTOUCH).
         """
         buf = np.frombuffer(bytes(key) + b"\0", np.uint8)
-        h, which, pos = lookup(self.ks.T, self.lim, int(self.ks.dbk[db, 2]), addr_of(buf), len(key),
-                               int(time.time() * 1000))
+        T = self.ks.T
+        find = lookup if touch else peek
+        h, which, pos = find(T, self.lim, int(self.ks.dbk[db, 2]), addr_of(buf), len(key),
+                             int(time.time() * 1000))
         if which == 0:
             return None
-        vaddr, vlen = value_of(self.ks.T, which, pos)
+        vaddr, vlen = value_of(T, which, pos)
         value = string_at(int(vaddr), int(vlen))
         size = class_size(size_class(REC_HDR + len(key) + int(vlen)))
-        return value, int(expire_of(self.ks.T, which, pos)), int(size)
+        lru = int(lru_of(T, which, pos))
+        return value, int(expire_of(T, which, pos)), int(size), lru
 
     def store_value(self, db, key, value):
         """key = value in database db, keeping its expire time (slow-path writes)."""
@@ -298,10 +308,11 @@ class Core:
             self.ks.after_batch()           # the arena or the index lacked room: supply it
 
     def cron(self):
-        """Housekeeping between batches: sweep for expired keys (Redis's active expiry).
+        """Housekeeping between batches: the LRU clock, and a sweep for expired keys (Redis's active expiry).
 
         DEBUG SET-ACTIVE-EXPIRE 0 switches the sweep off, as in Redis.
         """
+        self.ks.tm[T_LRU] = int(time.time()) & LRU_CLOCK_MAX
         if self.settings.get("active-expire", "1") == "0":
             return 0
         return active_expire(self.ks.T, self.lim, int(time.time() * 1000), config.ACTIVE_EXPIRE_SLOTS)

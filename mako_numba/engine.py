@@ -47,7 +47,8 @@ from .layout import (
     F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, F_TX_DIRTY, C_TX_N,
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
-    S_COMMANDS, S_DEFERRALS, S_NFIELDS, S_PROTO_ERRORS,
+    S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
+    F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
 from .protocol import parse_conn
 from .scan import x_keys, x_randomkey, x_scan
@@ -62,8 +63,34 @@ from .table import T_MIG, db_of, migrate
 
 
 @kernel
+def count_error(stats, ncmd, ci, rejected):
+    """An error reply: the total, and the command's failed or rejected calls."""
+    stats[S_ERRORS] += 1
+    if ci >= 0:
+        stats[S_NFIELDS + (2 if rejected else 1) * ncmd + ci] += 1
+
+
+@kernel(inline=True)
+def bad_arity(arity, ci, argc):
+    ar = arity[ci]
+    return (ar > 0 and argc != ar) or argc < -ar
+
+
+@kernel
 def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
-    """Run queued request k; X_DONE, X_DEFER or X_SLOW."""
+    """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any."""
+    c = q[k, Q_CONN]
+    wr0 = conn[c, C_OUT_WR]
+    st = _dispatch(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+    if st == X_DONE and conn[c, C_OUT_WR] > wr0 and u8view(conn[c, C_OUT_ADDR] + wr0, 1)[0] == 45:
+        ci = q[k, Q_CMD]
+        arity = cmdt[3]
+        count_error(stats, arity.shape[0], ci, ci >= 0 and bad_arity(arity, ci, q[k, Q_ARGC]))
+    return st
+
+
+@kernel
+def _dispatch(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
     ci = q[k, Q_CMD]
@@ -77,8 +104,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         return X_SLOW
     argc = q[k, Q_ARGC]
     a0 = q[k, Q_ARG0]
-    ar = arity[ci]
-    if (ar > 0 and argc != ar) or argc < -ar:
+    if bad_arity(arity, ci, argc):
         return reply_arity(conn, c, lim, lits, cmdt, ci)
     o = op[ci]
     if o == OP_SLOW:
@@ -90,8 +116,8 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         st = x_set(X, c, a0, argc, ci, now)
     elif o == OP_PING:
         if argc > 2:
-            return reply_arity(conn, c, lim, lits, cmdt, ci)
-        if argc == 1:
+            st = reply_arity(conn, c, lim, lits, cmdt, ci)
+        elif argc == 1:
             st = reply_lit(conn, c, lim, lits, LIT_PONG)
         else:
             st = reply_bulk(conn, c, lim, args[a0 + 1, 0], args[a0 + 1, 1])
@@ -102,7 +128,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_CLOSE_AFTER
     elif o == OP_DEL or o == OP_EXISTS:
-        st = x_del_exists(X, c, a0, argc, ci, now, o == OP_DEL)
+        st = x_del_exists(X, c, a0, argc, ci, now, 1 if o == OP_DEL else 0)
     elif o == OP_DBSIZE:
         st = reply_int(conn, c, lim, T[5][db_of(T, conn[c, C_DB]), 0])
     elif o == OP_SETNX:
@@ -169,9 +195,10 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         st = x_bitcount(X, c, a0, argc, ci, now)
     elif o == OP_MULTI:
         if conn[c, C_FLAGS] & F_MULTI:
-            return reply_lit(conn, c, lim, lits, LIT_MULTI_NESTED)
-        st = reply_lit(conn, c, lim, lits, LIT_OK)
-        if st == X_DONE:
+            st = reply_lit(conn, c, lim, lits, LIT_MULTI_NESTED)
+        else:
+            st = reply_lit(conn, c, lim, lits, LIT_OK)
+        if st == X_DONE and not conn[c, C_FLAGS] & F_MULTI:
             conn[c, C_FLAGS] = (conn[c, C_FLAGS] | F_MULTI) & ~F_TX_DIRTY
             conn[c, C_TX_N] = 0
     else:
@@ -186,7 +213,7 @@ X_RUN = -1     # queue_request: not queued, run it now
 
 
 @kernel
-def queue_request(conn, c, lim, q, k, cmdt, lits):
+def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
     """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN."""
     names, noff, nlen, arity, op, flags, htab = cmdt
     ci = q[k, Q_CMD]
@@ -194,12 +221,11 @@ def queue_request(conn, c, lim, q, k, cmdt, lits):
         return X_RUN
     if ci == CMD_UNKNOWN:
         return X_SLOW               # the slow path answers and flags the transaction
-    argc = q[k, Q_ARGC]
-    ar = arity[ci]
-    if (ar > 0 and argc != ar) or argc < -ar:
+    if bad_arity(arity, ci, q[k, Q_ARGC]):
         st = reply_arity(conn, c, lim, lits, cmdt, ci)
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_TX_DIRTY
+            count_error(stats, arity.shape[0], ci, True)
         return st
     if flags[ci] & CF_NO_QUEUE:
         return X_RUN
@@ -273,6 +299,17 @@ def run_queued(T, lim, conn, c, pos, end, q, args, bm, scratch, cmdt, lits, stat
     conn[c, C_IN_NEED] = need0
     conn[c, C_FLAGS] = fl0 | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
     return status, rk, nxt
+
+
+@kernel(inline=True)
+def _reply_mode(conn, c, fl, wr0):
+    """After a request: drop its reply under CLIENT REPLY OFF|SKIP; a SKIP lasts one request."""
+    if fl & (F_REPLY_OFF | F_REPLY_SKIP):
+        conn[c, C_OUT_WR] = wr0
+    f = conn[c, C_FLAGS] & ~F_REPLY_SKIP
+    if f & F_REPLY_SKIP_NEXT:
+        f = (f | F_REPLY_SKIP) & ~F_REPLY_SKIP_NEXT
+    conn[c, C_FLAGS] = f
 
 
 @kernel
@@ -359,10 +396,14 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
             q[k, Q_STATUS] = QS_DEFERRED
             continue
         st = X_RUN
-        if conn[c, C_FLAGS] & F_MULTI:
-            st = queue_request(conn, c, lim, q, k, cmdt, lits)
+        fl = conn[c, C_FLAGS]
+        wr0 = conn[c, C_OUT_WR]
+        if fl & F_MULTI:
+            st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
             st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, bm[B_NOW_US])
+        if st == X_DONE:
+            _reply_mode(conn, c, fl, wr0)
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
         elif st == X_SLOW:

@@ -10,9 +10,7 @@ import re
 import time
 
 from . import errors, resp
-from .layout import (
-    C_DB,
-)
+from .layout import C_DB, S_HITS, S_MISSES
 from .stats import lru_clock
 from .clientcmds import _is_local
 from .slowpath import _cstr, _int_or_none, _lower
@@ -36,8 +34,12 @@ DEBUG_HELP = [                      # Redis's lines for the DEBUG subcommands we
 
 class InspectCommands:
     # --- OBJECT, MEMORY, DEBUG ----------------------------------------------------------
-    def _key(self, call, key):
-        return self.core.key_info(int(self.core.conn[call.slot, C_DB]), key)
+    def _key(self, call, key, read=False):
+        """The key's info; `read` counts a keyspace hit or miss (OBJECT does, DEBUG/MEMORY do not)."""
+        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key)
+        if read:
+            self.core.stats[S_HITS if found is not None else S_MISSES] += 1
+        return found
 
     def object_(self, call):
         return self._subcommand(call, "object")
@@ -48,28 +50,28 @@ class InspectCommands:
         We keep no per-key encoding, so a value built by APPEND or SETRANGE
         (always "raw" in Redis) reports what SET of the same bytes would.
         """
-        found = self._key(call, call.args[2])
+        found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
         return resp.bulk(string_encoding(found[0]))
 
     def object_refcount(self, call):
         """1, or 2147483647 (OBJ_SHARED_REFCOUNT) for Redis's shared integers 0..9999."""
-        found = self._key(call, call.args[2])
+        found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
         return resp.integer(SHARED_REFCOUNT if _is_shared_int(found[0]) else 1)
 
     def object_idletime(self, call):
-        """Always 0: keys carry no access (or write) time in our table, so idleness is unknown."""
-        found = self._key(call, call.args[2])
+        """Seconds since the key was last accessed (its LRU clock; OBJECT itself does not touch it)."""
+        found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
-        return resp.integer(0)
+        return resp.integer(idle_seconds(found[3]))
 
     def object_freq(self, call):
         """maxmemory-policy is always noeviction, so Redis's not-LFU error (after the key check)."""
-        found = self._key(call, call.args[2])
+        found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
         return resp.error(errors.OBJECT_FREQ_NOT_LFU)
@@ -140,7 +142,7 @@ class InspectCommands:
                                                       _cstr(args[0]).decode("latin-1").upper()))
 
     def debug_object(self, call):
-        """Redis's line; `Value at` is a Python id and idleness is unknown (0), see OBJECT IDLETIME."""
+        """Redis's line; `Value at` is a Python id."""
         found = self._key(call, call.args[2])
         if found is None:
             return resp.error(errors.NO_SUCH_KEY)
@@ -150,7 +152,13 @@ class InspectCommands:
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
             f"serializedlength:{rdb_string_length(value, enc == 'int')} "
-            f"lru:{lru_clock()} lru_seconds_idle:0")
+            f"lru:{found[3]} lru_seconds_idle:{idle_seconds(found[3])}")
+
+
+def idle_seconds(lru):
+    """Redis's estimateObjectIdleTime, in seconds (the 24-bit clock wraps)."""
+    now = lru_clock()
+    return now - lru if now >= lru else now + ((1 << 24) - 1 - lru)
 
 
 def _strtod(b):

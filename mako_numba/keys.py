@@ -17,11 +17,12 @@ from .jit import kernel, u8view
 from .layout import C_DB, C_OUT_WR
 from .replies import w_arr_hdr, w_bulk_int
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_int32, arg_word, out_of, reply_error_arg, reply_int, reply_lit,
+    X_DEFER, X_DONE, arg_int, arg_int32, arg_word, count_lookup, out_of, reply_error_arg, reply_int, reply_lit,
     reply_named, reserve, word,
 )
 from .table import (
-    OK, db_of, expire_of, lookup, set_expire_at, store, unlink_found, value_of, watch_swapdb,
+    OK, db_of, expire_of, lookup, peek, set_expire_at, store, unlink_found, value_of,
+    watch_swapdb,
 )
 
 EXP_NX = 1
@@ -40,17 +41,26 @@ INT64_MIN = -9223372036854775808
 
 @kernel
 def x_del_exists(X, c, a0, argc, ci, now, is_del):
-    """DEL key [key ...] / EXISTS key [key ...] (repeats count): one loop, two verbs."""
+    """DEL / EXISTS / TOUCH key [key ...] (repeats count): one loop, three verbs.
+
+    is_del: 1 DEL, 0 EXISTS (a read that leaves the access time alone), 2
+    TOUCH (a read that sets it).  Reads count keyspace hits and misses.
+    """
     T, lim, conn, args, lits, cmdt, stats = X
     if not reserve(conn, c, lim, 24):
         return X_DEFER
     db = db_of(T, conn[c, C_DB])
     n = 0
     for i in range(a0 + 1, a0 + argc):
-        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        if is_del == 0:
+            h, which, pos = peek(T, lim, db, args[i, 0], args[i, 1], now)
+        else:
+            h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        if is_del != 1:
+            count_lookup(stats, which)
         if which != 0:
             n += 1
-            if is_del:
+            if is_del == 1:
                 unlink_found(T, lim, which, pos)
     return reply_int(conn, c, lim, n)
 
@@ -114,7 +124,10 @@ def x_expire(X, c, a0, argc, ci, now, seconds, relative):
 def x_ttl(X, c, a0, argc, ci, now, ms, absolute):
     """TTL / PTTL / EXPIRETIME / PEXPIRETIME key"""
     T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    if not reserve(conn, c, lim, 24):
+        return X_DEFER
+    h, which, pos = peek(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    count_lookup(stats, which)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_MINUS2)
     exp = expire_of(T, which, pos)
@@ -144,14 +157,17 @@ def x_persist(X, c, a0, argc, ci, now):
 def x_type(X, c, a0, argc, ci, now):
     """TYPE key (strings are the only type so far)"""
     T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    if not reserve(conn, c, lim, 10):
+        return X_DEFER
+    h, which, pos = peek(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    count_lookup(stats, which)
     return reply_lit(conn, c, lim, lits, LIT_TYPE_NONE if which == 0 else LIT_TYPE_STRING)
 
 
 @kernel
 def x_touch(X, c, a0, argc, ci, now):
-    """TOUCH key [key ...]: how many exist (access times are not tracked yet)."""
-    return x_del_exists(X, c, a0, argc, ci, now, False)
+    """TOUCH key [key ...]: how many exist; their access times are set."""
+    return x_del_exists(X, c, a0, argc, ci, now, 2)
 
 
 @kernel
@@ -224,6 +240,8 @@ def copy_and_reply(X, c, a0, now, src, si, dst, di, replace, move):
     st, x = copy_key(X, c, a0, now, db_of(T, src), si, db_of(T, dst), di, replace, move)
     if x == X_DEFER:
         return X_DEFER
+    if not move:
+        count_lookup(stats, 0 if st == -1 else 1)       # COPY reads its source
     return reply_lit(conn, c, lim, lits, LIT_ONE if st == 1 else LIT_ZERO)
 
 

@@ -42,6 +42,9 @@ F_DEFERRED = 8      # the executor deferred a request this batch
 F_CLOSE_NOW = 16    # drop without reply (query buffer limit)
 F_MULTI = 512       # inside MULTI: requests are queued, their bytes kept in the input buffer
 F_TX_DIRTY = 1024   # a request was rejected while queuing: EXEC answers EXECABORT
+F_REPLY_OFF = 2048  # CLIENT REPLY OFF: replies are dropped
+F_REPLY_SKIP = 4096         # the current request's reply is dropped (CLIENT REPLY SKIP)
+F_REPLY_SKIP_NEXT = 8192    # ... and that starts with the next request
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -104,7 +107,9 @@ S_MISSES = 2
 S_PROTO_ERRORS = 3
 S_SLOW = 4          # requests run by the Python slow path
 S_DEFERRALS = 5
-S_NFIELDS = 16      # per-command call counters follow at S_NFIELDS + cmd
+S_ERRORS = 6        # error replies written by kernels (all of them "-ERR ...")
+S_NFIELDS = 16      # per-command counters follow: calls at S_NFIELDS + cmd, then
+                    # failed calls (+ ncommands) and rejected calls (+ 2 * ncommands)
 
 # --- key-space meta (the int64 array `tm`, first of the table's tuple) --------------
 T_LOGCAP = 0        # log2 of idx size
@@ -131,6 +136,7 @@ T_WATCH_ADDR = 20   # WATCH: address of the watch table (int64, W_* layout), 0 n
 T_WATCH_MASK = 21   #   its entry count - 1 (a power of two)
 T_WATCHING = 22     #   watched keys in it (0: writes skip the check)
 T_TOUCHED = 23      #   entries marked since Python last settled them
+T_LRU = 24          # Redis's LRU clock (seconds, 24 bits), set by Python every batch
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
 W_HASH = 0          # SipHash of the key (without the database)

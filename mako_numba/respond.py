@@ -23,7 +23,7 @@ from .errors import (
 from .jit import kernel, u8view
 from .layout import (
     C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
-    PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
+    PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
 )
 from .protocol import string2ll
 from .replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
@@ -71,6 +71,12 @@ def arg_int32(args, i):
     """(ok, value) of argument i as a C int (getIntFromObjectOrReply)."""
     ok, v = arg_int(args, i)
     return ok and -2147483648 <= v <= 2147483647, v
+
+
+@kernel(inline=True)
+def count_lookup(stats, which):
+    """keyspace_hits / keyspace_misses of one read lookup (Redis counts them in lookupKeyRead*)."""
+    stats[S_HITS if which != 0 else S_MISSES] += 1
 
 
 @kernel

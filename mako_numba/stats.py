@@ -14,12 +14,12 @@ Fields whose values cannot match Redis's have the same name and format with
 our closest value: memory fields come from our own accounting (arena, index
 and buffers; no allocator statistics, no Lua), replication/persistence fields
 describe a master that never saves, and fields for features we lack (pubsub,
-tracking, defrag, forks, io threads) are 0.  Commandstats: calls of every
-command; `usec` is measured for slow-path commands only (the kernels do not
-time commands, so theirs stay 0), and `rejected_calls`/`failed_calls` are
-counted for slow-path commands only.  Errorstats is present but empty: error
-replies are not counted per error type yet.  Latencystats is empty: no
-per-command latency histograms.
+tracking, defrag, forks, io threads) are 0.  Commandstats: calls,
+`rejected_calls` (arity and queuing errors) and `failed_calls` (error replies)
+of every command; `usec` is measured for slow-path commands only (the kernels
+do not time single commands, so theirs stay 0).  Errorstats counts error
+replies by their first word, as Redis does (every kernel error is an `ERR`).
+Latencystats is empty: no per-command latency histograms yet.
 """
 import os
 import platform
@@ -32,7 +32,7 @@ from . import commands, config
 from .table import T_EXPIRED
 from .layout import (
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
-    S_NFIELDS, S_PROTO_ERRORS, S_SLOW,
+    S_ERRORS, S_NFIELDS, S_SLOW,
 )
 
 # Redis 7.0's genRedisInfoString order
@@ -112,9 +112,12 @@ def commandstats(core):
     st = core.stats
     extra = getattr(getattr(core, "admin", None), "cmdstats", {})
     out = []
+    n = commands.NCOMMANDS
     for i, name in enumerate(commands.NAMES):
         calls = int(st[S_NFIELDS + i])
         _, usec, rejected, failed = extra.get(name, (0, 0, 0, 0))
+        failed += int(st[S_NFIELDS + n + i])
+        rejected += int(st[S_NFIELDS + 2 * n + i])
         if calls or rejected or failed:
             out.append((f"cmdstat_{name}", _cmdstat(calls, usec, rejected, failed)))
         for full in sorted(k for k in extra if k.startswith(name + "|")):
@@ -122,6 +125,20 @@ def commandstats(core):
             if row[0] or row[2] or row[3]:
                 out.append((f"cmdstat_{full}", _cmdstat(*row)))
     return out
+
+
+def errorstats(core):
+    """(errorstat_CODE, count=N) pairs: the kernels' errors are all ERR."""
+    counts = dict(getattr(getattr(core, "admin", None), "errorstats", {}))
+    kernel = int(core.stats[S_ERRORS])
+    if kernel:
+        counts["ERR"] = counts.get("ERR", 0) + kernel
+    return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(counts.items())]
+
+
+def total_errors(core):
+    slow = getattr(getattr(core, "admin", None), "errorstats", {})
+    return int(core.stats[S_ERRORS]) + sum(slow.values())
 
 
 def sections(core):
@@ -316,7 +333,7 @@ def sections(core):
         ("tracking_total_items", 0),
         ("tracking_total_prefixes", 0),
         ("unexpected_error_replies", 0),
-        ("total_error_replies", int(st[S_PROTO_ERRORS])),
+        ("total_error_replies", total_errors(core)),
         ("dump_payload_sanitizations", 0),
         ("total_reads_processed", 0),
         ("total_writes_processed", 0),
@@ -348,7 +365,7 @@ def sections(core):
     ]
     out["modules"] = []
     out["commandstats"] = commandstats(core)
-    out["errorstats"] = []
+    out["errorstats"] = errorstats(core)
     out["latencystats"] = []
     out["cluster"] = [("cluster_enabled", 0)]
     out["keyspace"] = [

@@ -85,7 +85,7 @@ class StringCommands:
         db = int(core.conn[call.slot, C_DB])
         values = []
         for key in call.args[1:3]:
-            found = core.key_info(db, key)
+            found = core.key_info(db, key, touch=True)
             core.stats[S_HITS if found is not None else S_MISSES] += 1
             values.append(found[0] if found is not None else b"")
         a, b = values

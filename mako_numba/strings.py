@@ -22,7 +22,7 @@ from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_arity, reply_bulk,
+    X_DEFER, X_DONE, arg_int, arg_word, count_lookup, out_of, reply_arity, reply_bulk,
     reply_int, reply_lit, reply_named, reply_nil, reserve, word,
 )
 from .table import (
@@ -150,6 +150,7 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
             conn[c, C_OUT_WR] = w_nil(out, saved, lits, conn[c, C_PROTO])
     if (flags & SET_NX and found) or (flags & SET_XX and not found):
         if flags & SET_GET:
+            count_lookup(stats, which)
             return X_DONE
         if counted:
             return reply_lit(conn, c, lim, lits, LIT_ZERO)
@@ -161,6 +162,7 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
         conn[c, C_OUT_WR] = saved
         return X_DEFER
     if flags & SET_GET:
+        count_lookup(stats, 1 if found else 0)
         return X_DONE
     return reply_lit(conn, c, lim, lits, LIT_ONE if counted else LIT_OK)
 
@@ -184,23 +186,32 @@ def x_getex(X, c, a0, argc, ci, now):
     k = a0 + 1
     h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
     if which == 0:
-        return reply_nil(conn, c, lim, lits)
+        st = reply_nil(conn, c, lim, lits)
+        if st == X_DONE:
+            stats[S_MISSES] += 1
+        return st
     when = 0
+    st = X_DONE
     if ei:
-        st, when = expire_time(args, a0 + ei, flags, now)
-        if st == 1:
-            return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-        if st == 2:
-            return reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
+        est, when = expire_time(args, a0 + ei, flags, now)
+        if est == 1:
+            st = reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        elif est == 2:
+            st = reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
+        if est != 0:
+            if st == X_DONE:
+                stats[S_HITS] += 1
+            return st
     vaddr, vlen = value_of(T, which, pos)
     st = reply_bulk(conn, c, lim, vaddr, vlen)
     if st != X_DONE:
         return st
+    stats[S_HITS] += 1
     if flags & (SET_EXAT | SET_PXAT) and when <= now:
         unlink_found(T, lim, which, pos)
     elif ei:
         set_expire_at(T, which, pos, when)
-    elif flags & SET_PERSIST:
+    elif flags & SET_PERSIST and expire_of(T, which, pos) != 0:
         set_expire_at(T, which, pos, 0)
     return X_DONE
 
@@ -257,6 +268,7 @@ def x_mget(X, c, a0, argc, ci, now):
     p = w_arr_hdr(out, p, argc - 1)
     for i in range(a0 + 1, a0 + argc):
         h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        count_lookup(stats, which)
         if which == 0:
             p = w_nil(out, p, lits, conn[c, C_PROTO])
         else:
@@ -333,7 +345,10 @@ def x_append(X, c, a0, argc, ci, now):
 def x_strlen(X, c, a0, argc, ci, now):
     """STRLEN key"""
     T, lim, conn, args, lits, cmdt, stats = X
+    if not reserve(conn, c, lim, 24):
+        return X_DEFER
     h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    count_lookup(stats, which)
     return reply_int(conn, c, lim, 0 if which == 0 else value_of(T, which, pos)[1])
 
 
@@ -391,8 +406,14 @@ def x_getrange(X, c, a0, argc, ci, now):
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
     h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0:
-        return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
+        st = reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
+        if st == X_DONE:
+            stats[S_MISSES] += 1
+        return st
     vaddr, n = value_of(T, which, pos)
+    if not reserve(conn, c, lim, bulk_size(n)):        # the replies below cannot defer now
+        return X_DEFER
+    stats[S_HITS] += 1
     if start < 0 and end < 0 and start > end:
         return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
     if start < 0:

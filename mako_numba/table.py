@@ -43,13 +43,13 @@ from .siphash import siphash13
 from .arena import (  # noqa: F401  (re-exported: the table's users see one module)
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
     CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
-    size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, alloc, free_block,
+    size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
     unalloc, _fits_in_place, _write_record,
 )
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    T_VOLATILE, T_NFIELDS, T_LRU, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
 )
 
@@ -327,23 +327,38 @@ def flush_db(T, lim, logical):
 
 # --- expiry-aware operations (the engine's commands use these) ---------------------
 @kernel
-def lookup(T, lim, db, kaddr, klen, now):
-    """(hash, which, slot) of a live key; an expired key is deleted on the way.
-
-    which is 1 (idx), 2 (oidx) or 0 (absent).  The result stays valid until
-    the next operation that may move slots (an insert's rehash step).
-    """
+def _lookup(T, lim, db, kaddr, klen, now, touch):
     tm, idx, oidx, chunks, free, dbk = T
     h = key_hash(tm, db, kaddr, klen)
     which, pos = find(T, h, db, kaddr, klen)
     if which != 0:
         ix = idx if which == 1 else oidx
-        exp = rec_hdr(chunks, slot_ref(ix[pos]))[2]
+        hdr = rec_hdr(chunks, slot_ref(ix[pos]))
+        exp = hdr[2]
         if exp != 0 and exp <= now:
             _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
             tm[T_EXPIRED] += 1
             return h, 0, -1
+        if touch:
+            hdr[1] = (hdr[1] & 0xFFFF) | (tm[T_LRU] << 16)
     return h, which, pos
+
+
+@kernel
+def lookup(T, lim, db, kaddr, klen, now):
+    """(hash, which, slot) of a live key; an expired key is deleted on the way.
+
+    which is 1 (idx), 2 (oidx) or 0 (absent).  The result stays valid until
+    the next operation that may move slots (an insert's rehash step).  The
+    key's access time (LRU clock) is updated, as Redis's lookupKey does.
+    """
+    return _lookup(T, lim, db, kaddr, klen, now, True)
+
+
+@kernel
+def peek(T, lim, db, kaddr, klen, now):
+    """lookup without updating the access time (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT)."""
+    return _lookup(T, lim, db, kaddr, klen, now, False)
 
 
 @kernel
@@ -365,6 +380,12 @@ def value_of(T, which, pos):
 @kernel
 def expire_of(T, which, pos):
     return rec_hdr(T[3], slot_record(T, which, pos))[2]
+
+
+@kernel
+def lru_of(T, which, pos):
+    """The access time (LRU clock) of a key found by lookup."""
+    return rec_lru(rec_hdr(T[3], slot_record(T, which, pos)))
 
 
 @kernel
@@ -396,7 +417,8 @@ def store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
         ref = slot_record(T, which, pos)
         old_size = REC_HDR + klen + rec_vlen(rec_hdr(chunks, ref))
         if _fits_in_place(lim, chunks, ref, old_size, new_size):
-            _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, rec_hdr(chunks, ref)[2])
+            _write_record(chunks, ref, db | (tm[T_LRU] << 16), kaddr, klen, vaddr, vlen,
+                          rec_hdr(chunks, ref)[2])
             set_expire_at(T, which, pos, expire)
             return OK
     elif not index_room(T, lim, 1):
@@ -427,7 +449,7 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
     """
     tm, idx, oidx, chunks, free, dbk = T
     touch_hash(tm, db, h)
-    _write_record(chunks, nref, db, kaddr, klen, vaddr, vlen, expire)
+    _write_record(chunks, nref, db | (tm[T_LRU] << 16), kaddr, klen, vaddr, vlen, expire)
     vol = 1 if expire != 0 else 0
     if which != 0:
         ix = idx if which == 1 else oidx

@@ -7,13 +7,14 @@ cost is reported, never hidden.
 """
 import time
 
-from . import engine, store, table
+from . import engine, lcs, store, table
 from .core import Core
 
 WARM_INPUT = (
     b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
     b"PING\r\nECHO \"a\\x41\" 'b'\r\nset:s:v\nget:s:\nEXISTS k s\r\nDEL k\r\nDBSIZE\r\n"
-    b"GET\r\nINFO\r\n*1\r\n$4\r\nQUIT\r\n"
+    b"GET\r\nINFO\r\nWATCH k\r\nMULTI\r\nINCR n\r\nSELECT 0\r\nEXEC\r\nOBJECT IDLETIME s\r\n"
+    b"INCRBYFLOAT f 1.5\r\nLCS s f\r\nSETBIT b 1 1\r\nCLIENT REPLY SKIP\r\nGET b\r\n*1\r\n$4\r\nQUIT\r\n"
 )
 
 
@@ -23,7 +24,9 @@ def warm_up():
     core = Core(maxclients=4, queue_size=64, args_size=256, scratch_size=4096, seed=1)
     slot = core.open()
     core.feed(slot, WARM_INPUT)
-    core.run([slot])
+    again = core.run([slot])
+    while again:
+        again = core.run(again)
     bad = core.open()
     core.feed(bad, b"*1\r\n$x\r\n")
     core.run([bad])
@@ -32,8 +35,9 @@ def warm_up():
     table.flush_db(core.ks.T, core.lim, 0)
     core.cron()
     seconds = time.perf_counter() - t0
-    dispatchers = [engine.run_batch, engine.compact_input, table.migrate, table.flush_db,
-                   table.active_expire]
+    dispatchers = [engine.run_batch, engine.compact_input, engine.run_queued, table.migrate,
+                   table.flush_db, table.active_expire, table.peek, table.key_sip, table.set_keep_ttl,
+                   lcs.lcs_table, lcs.lcs_walk]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)
     return seconds, hits > 0 and misses == 0
