@@ -11,7 +11,7 @@ from . import config
 from .errors import LIT_BIT_OFFSET, LIT_BIT_VALUE, LIT_NOT_INT, LIT_ONE, LIT_SYNTAX, LIT_ZERO
 from .jit import kernel, u8view
 from .layout import C_DB, S_HITS, S_MISSES
-from .respond import X_DEFER, arg_int, arg_word, reply_int, reply_lit, reserve, word
+from .respond import X_DEFER, arg_int, arg_word, clamp_range, reply_int, reply_lit, reserve, word
 from .table import OK, db_of, lookup, resize_value, store, touch_hash, value_of
 
 W_BIT = word("bit")
@@ -121,17 +121,7 @@ def x_bitcount(X, c, a0, argc, ci, now):
                 isbit = True
             elif w != W_BYTE:
                 return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-        total = n * 8 if isbit else n
-        if start < 0:
-            start = total + start
-        if end < 0:
-            end = total + end
-        if start < 0:
-            start = 0
-        if end < 0:
-            end = 0
-        if end >= total:
-            end = total - 1
+        start, end = clamp_range(start, end, n * 8 if isbit else n)
         if isbit and start <= end:
             first_mask = ~((1 << (8 - (start & 7))) - 1) & 0xFF
             last_mask = (1 << (7 - (end & 7))) - 1

@@ -74,6 +74,22 @@ def arg_int32(args, i):
 
 
 @kernel(inline=True)
+def clamp_range(start, end, total):
+    """GETRANGE's and BITCOUNT's index rules: negatives count from the end, then clip to [0, total)."""
+    if start < 0:
+        start = total + start
+    if end < 0:
+        end = total + end
+    if start < 0:
+        start = 0
+    if end < 0:
+        end = 0
+    if end >= total:
+        end = total - 1
+    return start, end
+
+
+@kernel(inline=True)
 def count_lookup(stats, which):
     """keyspace_hits / keyspace_misses of one read lookup (Redis counts them in lookupKeyRead*)."""
     stats[S_HITS if which != 0 else S_MISSES] += 1

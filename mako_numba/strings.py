@@ -22,7 +22,7 @@ from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, count_lookup, out_of, reply_arity, reply_bulk,
+    X_DEFER, X_DONE, arg_int, arg_word, clamp_range, count_lookup, out_of, reply_arity, reply_bulk,
     reply_int, reply_lit, reply_named, reply_nil, reserve, word,
 )
 from .table import (
@@ -416,16 +416,7 @@ def x_getrange(X, c, a0, argc, ci, now):
     stats[S_HITS] += 1
     if start < 0 and end < 0 and start > end:
         return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
-    if start < 0:
-        start = n + start
-    if end < 0:
-        end = n + end
-    if start < 0:
-        start = 0
-    if end < 0:
-        end = 0
-    if end >= n:
-        end = n - 1
+    start, end = clamp_range(start, end, n)
     if start > end or n == 0:
         return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
     return reply_bulk(conn, c, lim, vaddr + start, end - start + 1)
