@@ -306,10 +306,12 @@ def _reply_mode(conn, c, fl, wr0):
     """After a request: drop its reply under CLIENT REPLY OFF|SKIP; a SKIP lasts one request."""
     if fl & (F_REPLY_OFF | F_REPLY_SKIP):
         conn[c, C_OUT_WR] = wr0
-    f = conn[c, C_FLAGS] & ~F_REPLY_SKIP
-    if f & F_REPLY_SKIP_NEXT:
-        f = (f | F_REPLY_SKIP) & ~F_REPLY_SKIP_NEXT
-    conn[c, C_FLAGS] = f
+    f = conn[c, C_FLAGS]
+    if f & (F_REPLY_SKIP | F_REPLY_SKIP_NEXT):         # rare: leave the flags alone otherwise
+        f &= ~F_REPLY_SKIP
+        if f & F_REPLY_SKIP_NEXT:
+            f = (f | F_REPLY_SKIP) & ~F_REPLY_SKIP_NEXT
+        conn[c, C_FLAGS] = f
 
 
 @kernel
@@ -402,7 +404,7 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
             st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
             st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, bm[B_NOW_US])
-        if st == X_DONE:
+        if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
             _reply_mode(conn, c, fl, wr0)
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
