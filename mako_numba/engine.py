@@ -79,33 +79,26 @@ def bad_arity(arity, ci, argc):
 @kernel
 def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any."""
-    c = q[k, Q_CONN]
-    wr0 = conn[c, C_OUT_WR]
-    st = _dispatch(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
-    if st == X_DONE and conn[c, C_OUT_WR] > wr0 and u8view(conn[c, C_OUT_ADDR] + wr0, 1)[0] == 45:
-        ci = q[k, Q_CMD]
-        arity = cmdt[3]
-        count_error(stats, arity.shape[0], ci, ci >= 0 and bad_arity(arity, ci, q[k, Q_ARGC]))
-    return st
-
-
-@kernel
-def _dispatch(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
     ci = q[k, Q_CMD]
+    wr0 = conn[c, C_OUT_WR]
     if ci == CMD_PROTO_ERR:
         st = reply_proto_error(conn, c, lim, lits, q[k, Q_ERR], q[k, Q_ERRARG])
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_CLOSE_AFTER
             stats[S_PROTO_ERRORS] += 1
+            count_error(stats, arity.shape[0], ci, False)
         return st
     if ci == CMD_UNKNOWN:
         return X_SLOW
     argc = q[k, Q_ARGC]
     a0 = q[k, Q_ARG0]
     if bad_arity(arity, ci, argc):
-        return reply_arity(conn, c, lim, lits, cmdt, ci)
+        st = reply_arity(conn, c, lim, lits, cmdt, ci)
+        if st == X_DONE:
+            count_error(stats, arity.shape[0], ci, True)
+        return st
     o = op[ci]
     if o == OP_SLOW:
         return X_SLOW
@@ -206,6 +199,8 @@ def _dispatch(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     if st == X_DONE:
         stats[S_COMMANDS] += 1
         stats[S_NFIELDS + ci] += 1
+        if conn[c, C_OUT_WR] > wr0 and u8view(conn[c, C_OUT_ADDR] + wr0, 1)[0] == 45:   # '-'
+            count_error(stats, arity.shape[0], ci, False)
     return st
 
 

@@ -326,7 +326,7 @@ def flush_db(T, lim, logical):
 
 
 # --- expiry-aware operations (the engine's commands use these) ---------------------
-@kernel
+@kernel(inline=True)
 def _lookup(T, lim, db, kaddr, klen, now, touch):
     tm, idx, oidx, chunks, free, dbk = T
     h = key_hash(tm, db, kaddr, klen)
