@@ -86,20 +86,20 @@ class Watches:
         self._rebuild()
 
     def unwatch(self, slot):
-        self.dirty.discard(slot)
+        """Forget the slot's watches and its dirty mark (the slot may serve a new client next)."""
         mine = self.by_slot.pop(slot, None)
-        if not mine:
-            return
-        self.settle()
-        for wk in mine:
-            slots = self.by_key.get(wk)
-            slots.discard(slot)
-            if not slots:
-                del self.by_key[wk]
-        live = {key for _, key in self.by_key}
-        for key in [k for k in self.sip if k not in live]:
-            del self.sip[key]
-        self._rebuild()
+        if mine:
+            self.settle()           # marks due to other watchers; may mark this slot too...
+            for wk in mine:
+                slots = self.by_key.get(wk)
+                slots.discard(slot)
+                if not slots:
+                    del self.by_key[wk]
+            live = {key for _, key in self.by_key}
+            for key in [k for k in self.sip if k not in live]:
+                del self.sip[key]
+            self._rebuild()
+        self.dirty.discard(slot)    # ...so the mark goes last
 
     def exec_dirty(self, slot):
         """Must this client's EXEC fail?  (Looks up each watched key: expiry counts.)"""

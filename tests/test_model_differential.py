@@ -1,13 +1,17 @@
 """Random command streams against Redis 7.0.15 and mako_numba at once (hypothesis).
 
 A RuleBasedStateMachine keeps one raw connection to each server (RESP2),
-starts every run from FLUSHALL on both, and issues random string and expiry
-commands over five keys, with small values (integers, negative numbers,
+starts every run from FLUSHALL on both, and issues random string, bit,
+expiry and transaction commands (MULTI/EXEC/DISCARD, WATCH/UNWATCH, with a
+second connection that writes to watched keys) over five keys, with small values (integers, negative numbers,
 int64 edges, non-numbers, empty), options (NX XX GT LT GET KEEPTTL EX PX EXAT
 PXAT, valid and not) and sometimes a short PX (1..50 ms).  Every reply must
 be byte for byte Redis's, except clock-dependent ones: TTL/PTTL/EXPIRETIME/
 PEXPIRETIME must be equal when negative (-1, -2), else both non-negative and
 within a small tolerance.
+
+MAKO_MODEL_EXAMPLES (default 60) sets how many streams a run tries;
+MAKO_MODEL_HISTORY (default 15) how many earlier commands a failure shows.
 
 Keeping the comparison exact under real time:
 - Redis evaluates a key's expiry when a command touches it, so a command that
@@ -15,16 +19,20 @@ Keeping the comparison exact under real time:
   would differ for no fault of mako.  After a short expiry is set on a key,
   the machine does not touch that key in a window around its deadline (it
   waits the few ms until the deadline has surely passed on both servers).
+- Inside MULTI, commands run at EXEC: timing-dependent ones (TTL family,
+  short expiries) are not queued, and EXEC first waits past the short
+  deadlines of every key the transaction touches.
 - GT and LT compare two deadlines; two relative deadlines set a millisecond
   apart on each server could compare differently.  So GT/LT are only sent
   with absolute times (EXPIREAT/PEXPIREAT), chosen far from every relative
   deadline the machine can set.
 """
+import os
 import subprocess
 import time
 
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from conftest import start_mako
 from test_strings_differential import Conn, as_int
@@ -95,6 +103,11 @@ class StringsMachine(RuleBasedStateMachine):
         self.proc = box["proc"]
         self.ref = Conn(self.ref_port)
         self.mk = Conn(self.proc.port)
+        self.ref2 = Conn(self.ref_port)     # the "other client" of WATCH
+        self.mk2 = Conn(self.proc.port)
+        self.in_multi = False
+        self.tx_touched = set()
+        self.watched = set()        # WATCH checks expiry at EXEC: keep its keys clear of deadlines
         self.base = int(time.time())
         self.windows = {}          # key -> (earliest, latest) wall time of a short deadline
         self.history = []
@@ -102,8 +115,8 @@ class StringsMachine(RuleBasedStateMachine):
         assert self.mk.call(b"FLUSHALL") == b"+OK\r\n"
 
     def teardown(self):
-        self.ref.close()
-        self.mk.close()
+        for c in (self.ref, self.mk, self.ref2, self.mk2):
+            c.close()
 
     # ---- plumbing ----------------------------------------------------------------
 
@@ -125,19 +138,24 @@ class StringsMachine(RuleBasedStateMachine):
             for k in touched:
                 self.windows.pop(k, None)
 
-    def both(self, args, touched, kind="exact", short=None):
+    def both(self, args, touched, kind="exact", short=None, other=False):
         """Send one command to Redis then mako; compare; return Redis's reply."""
+        if self.in_multi and not other:
+            if short is not None or kind != "exact":
+                return None         # its outcome would depend on when EXEC runs
+            self.tx_touched.update(touched)
         self._keep_clear(touched)
         t0 = time.time()
-        want = self.ref.call(*args)
-        got = self.mk.call(*args)
+        ref, mk = (self.ref2, self.mk2) if other else (self.ref, self.mk)
+        want = ref.call(*args)
+        got = mk.call(*args)
         t1 = time.time()
         self.history.append(b" ".join(args))
         if short is not None:
             for k in touched:
                 self.windows[k] = (t0 + short / 1000, t1 + short / 1000)
         assert want is not None, "Redis did not answer %r" % args
-        ctx = "\nafter: " + "\n       ".join(h.decode("latin-1") for h in self.history[-15:])
+        ctx = "\nafter: " + "\n       ".join(h.decode("latin-1") for h in self.history[-int(os.environ.get("MAKO_MODEL_HISTORY", "15")):])
         if got is None:
             try:
                 self.proc.popen.wait(2)
@@ -262,6 +280,8 @@ class StringsMachine(RuleBasedStateMachine):
 
     @rule(key=keys, cmd=st.sampled_from([b"TTL", b"PTTL", b"EXPIRETIME", b"PEXPIRETIME"]))
     def ttl(self, key, cmd):
+        if self.in_multi:
+            return
         self.both([cmd, key], [key], kind="ms" if cmd.startswith(b"P") else "s")
 
     @rule(key=keys)
@@ -271,6 +291,97 @@ class StringsMachine(RuleBasedStateMachine):
     @rule(ks=st.lists(keys, min_size=1, max_size=3), cmd=st.sampled_from([b"EXISTS", b"DEL"]))
     def exists_del(self, ks, cmd):
         self.both([cmd, *ks], ks)
+
+    # ---- bits, floats, LCS -----------------------------------------------------------
+
+    @rule(key=keys, offset=st.one_of(st.integers(0, 40).map(lambda i: b"%d" % i),
+                                     st.sampled_from([b"-1", b"x", b"4294967296"])),
+          bit=st.sampled_from([b"0", b"1", b"1", b"2", b"x"]))
+    def setbit(self, key, offset, bit):
+        self.both([b"SETBIT", key, offset, bit], [key])
+
+    @rule(key=keys, offset=st.one_of(st.integers(0, 40).map(lambda i: b"%d" % i), st.just(b"-1")))
+    def getbit(self, key, offset):
+        self.both([b"GETBIT", key, offset], [key])
+
+    @rule(key=keys, rng=st.one_of(st.just([]), st.tuples(indexes, indexes).map(list)),
+          mode=st.sampled_from([[], [], [b"BIT"], [b"BYTE"], [b"bit"], [b"NOPE"]]))
+    def bitcount(self, key, rng, mode):
+        self.both([b"BITCOUNT", key, *rng, *(mode if rng else [])], [key])
+
+    @rule(key=keys, by=st.one_of(st.sampled_from([b"0.1", b"-0.1", b"1.5", b"1e3", b"-2.5e-3", b"3",
+                                                   b"1e400", b"abc", b"", b"0x10", b"inf", b"5."]),
+                                  st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: repr(f).encode())))
+    def incrbyfloat(self, key, by):
+        self.both([b"INCRBYFLOAT", key, by], [key])
+
+    @rule(a=keys, b=keys, opts=st.sampled_from([[], [b"LEN"], [b"IDX"], [b"IDX", b"WITHMATCHLEN"],
+                                                [b"IDX", b"MINMATCHLEN", b"2"], [b"LEN", b"IDX"]]))
+    def lcs(self, a, b, opts):
+        self.both([b"LCS", a, b, *opts], [a, b])
+
+    # ---- transactions --------------------------------------------------------------
+
+    @rule()
+    def multi(self):
+        was = self.in_multi
+        want = self.both([b"MULTI"], [])
+        if not was and want == b"+OK\r\n":
+            self.in_multi = True
+            self.tx_touched = set()
+
+    @precondition(lambda self: self.in_multi)
+    @rule(data=st.data())
+    def exec_or_discard(self, data):
+        cmd = data.draw(st.sampled_from([b"EXEC", b"EXEC", b"DISCARD"]))
+        touched = sorted(self.tx_touched | self.watched)
+        self.in_multi = False
+        self.both([cmd], touched)
+        self.tx_touched = set()
+        self.watched = set()
+
+    @precondition(lambda self: not self.in_multi)
+    @rule(key=keys, other=keys, touch=st.sampled_from([None, b"SET", b"GET", b"DEL", b"EXPIRE"]),
+          queued=st.lists(st.tuples(st.sampled_from([b"INCR", b"GET", b"APPEND", b"SETBIT"]), keys),
+                          min_size=0, max_size=4))
+    def watched_transaction(self, key, other, touch, queued):
+        """WATCH, maybe a change by the other client, MULTI, a few commands, EXEC."""
+        self.both([b"WATCH", key], [key])
+        if not self.in_multi:
+            self.watched.add(key)
+        if touch == b"SET":
+            self.both([b"SET", other, b"7"], [other], other=True)
+        elif touch == b"EXPIRE":
+            self.both([b"EXPIRE", other, b"100"], [other], other=True)
+        elif touch is not None:
+            self.both([touch, other], [other], other=True)
+        self.multi()
+        extra = {b"APPEND": [b"x"], b"SETBIT": [b"3", b"1"]}
+        for cmd, k in queued:
+            self.both([cmd, k, *extra.get(cmd, [])], [k])
+        touched = sorted(self.tx_touched | self.watched)
+        self.in_multi = False
+        self.both([b"EXEC"], touched)
+        self.tx_touched = set()
+        self.watched = set()
+
+    @rule(ks=st.lists(keys, min_size=1, max_size=3))
+    def watch(self, ks):
+        self.both([b"WATCH", *ks], ks)
+        if not self.in_multi:
+            self.watched.update(ks)
+
+    @rule()
+    def unwatch(self):
+        self.both([b"UNWATCH"], [])
+        if not self.in_multi:
+            self.watched = set()
+
+    @rule(key=keys, value=values, cmd=st.sampled_from([b"SET", b"APPEND", b"GET", b"DEL"]))
+    def other_client(self, key, value, cmd):
+        """Another connection reads or writes a key (a watched one, sometimes)."""
+        args = [cmd, key] if cmd in (b"GET", b"DEL") else [cmd, key, value]
+        self.both(args, [key], other=True)
 
     @rule(ms=st.integers(20, 60))
     def pause(self, ms):
@@ -282,7 +393,7 @@ def test_random_streams_match_redis(redis_ref, mako, tmp_path_factory):
     StringsMachine.box = box = {"proc": mako, "restart": lambda: start_mako(tmp_path_factory), "extra": []}
     try:
         run_state_machine_as_test(StringsMachine, settings=settings(
-            max_examples=25, stateful_step_count=40, deadline=None,
+            max_examples=int(os.environ.get("MAKO_MODEL_EXAMPLES", "60")), stateful_step_count=40, deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
     finally:
         for proc in box["extra"]:

@@ -303,3 +303,15 @@ def test_redis_py_transaction_helpers(mk):
         with pytest.raises(redis.ResponseError, match="unknown command 'NOSUCH'"):
             p.execute()             # redis-py reports the queuing error behind EXECABORT
     assert r.get("a") == b"10"      # and nothing ran
+
+
+def test_core_closed_dirty_watcher_leaves_no_mark_on_its_slot(core):
+    """A client dirtied and then closed must not hand its dirty mark to the next client of the slot."""
+    a, b = core.open(), core.open()
+    assert roundtrip(core, a, enc(b"WATCH", b"k")) == b"+OK\r\n"
+    assert roundtrip(core, b, enc(b"SET", b"k", b"1")) == b"+OK\r\n"     # marks k, not settled yet
+    core.close(a)
+    c = core.open()
+    assert c == a                       # the slot is reused
+    out = roundtrip(core, c, enc(b"MULTI") + enc(b"PING") + enc(b"EXEC"))
+    assert out == b"+OK\r\n+QUEUED\r\n*1\r\n+PONG\r\n"
