@@ -92,6 +92,12 @@ def rec_db(hdr):
     return hdr[1] & 0xFFFF
 
 
+# encoding flags in header word 1 (bits 40+): what Redis's object encoding would be
+ENC_RAW = 1 << 40       # built in place (APPEND, SETRANGE, SETBIT): "raw" whatever it holds
+ENC_NOINT = 1 << 41     # made by INCRBYFLOAT (createStringObject): embstr or raw, never int
+ENC_MASK = ENC_RAW | ENC_NOINT
+
+
 @kernel(inline=True)
 def rec_lru(hdr):
     """The LRU clock (seconds, 24 bits) when the key was last accessed; header word 1 above the db."""

@@ -12,7 +12,9 @@ from .errors import LIT_BIT_OFFSET, LIT_BIT_VALUE, LIT_NOT_INT, LIT_ONE, LIT_SYN
 from .jit import kernel, u8view
 from .layout import C_DB, S_HITS, S_MISSES
 from .respond import X_DEFER, arg_int, arg_word, clamp_range, reply_int, reply_lit, reserve, word
-from .table import OK, db_of, lookup, resize_value, store, touch_hash, value_of
+from .table import (
+    ENC_RAW, OK, db_of, lookup, resize_value, set_enc_flags, store, touch_hash, value_of,
+)
 
 W_BIT = word("bit")
 W_BYTE = word("byte")
@@ -55,6 +57,8 @@ def x_setbit(X, c, a0, argc, ci, now):
             st, vaddr = resize_value(T, lim, which, pos, byte + 1)
             if st != OK:
                 return X_DEFER
+            h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    set_enc_flags(T, which, pos, ENC_RAW)       # Redis unshares the value: raw from now on
     b = u8view(vaddr + byte, 1)
     mask = 1 << (7 - (off & 7))
     was = 1 if b[0] & mask else 0

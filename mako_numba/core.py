@@ -36,7 +36,7 @@ from .layout import (
 from .store import KeySpace
 from .watch import Watches
 from .table import (
-    OK, REC_HDR, T_LRU, active_expire, class_size, expire_of, lookup, lru_of, peek, set_keep_ttl,
+    OK, REC_HDR, T_LRU, active_expire, class_size, enc_flags, expire_of, lookup, lru_of, peek, set_keep_ttl,
     size_class, value_of,
 )
 
@@ -279,7 +279,7 @@ class Core:
             self._set_in(slot, np.zeros(self.in_default, np.uint8))
 
     def key_info(self, db, key, touch=False):
-        """(value bytes, expire ms or 0, allocated bytes, LRU clock) of a live key, or None.
+        """(value, expire ms or 0, allocated bytes, LRU clock, ENC_* flags) of a live key, or None.
 
         For slow-path commands that inspect one key (OBJECT, MEMORY USAGE,
         DEBUG OBJECT, WATCH); an expired key is deleted on the way, as on any
@@ -297,7 +297,7 @@ class Core:
         value = string_at(int(vaddr), int(vlen))
         size = class_size(size_class(REC_HDR + len(key) + int(vlen)))
         lru = int(lru_of(T, which, pos))
-        return value, int(expire_of(T, which, pos)), int(size), lru
+        return value, int(expire_of(T, which, pos)), int(size), lru, int(enc_flags(T, which, pos))
 
     def store_value(self, db, key, value):
         """key = value in database db, keeping its expire time (slow-path writes)."""

@@ -10,6 +10,7 @@ import re
 import time
 
 from . import errors, resp
+from .arena import ENC_NOINT, ENC_RAW
 from .layout import C_DB, S_HITS, S_MISSES
 from .stats import lru_clock
 from .clientcmds import _is_local
@@ -45,15 +46,11 @@ class InspectCommands:
         return self._subcommand(call, "object")
 
     def object_encoding(self, call):
-        """int, embstr or raw, decided from the value as SET would encode it.
-
-        We keep no per-key encoding, so a value built by APPEND or SETRANGE
-        (always "raw" in Redis) reports what SET of the same bytes would.
-        """
+        """int, embstr or raw: from the value and the record's ENC_* flags (string_encoding)."""
         found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
-        return resp.bulk(string_encoding(found[0]))
+        return resp.bulk(string_encoding(found[0], found[4]))
 
     def object_refcount(self, call):
         """1, or 2147483647 (OBJ_SHARED_REFCOUNT) for Redis's shared integers 0..9999."""
@@ -147,7 +144,7 @@ class InspectCommands:
         if found is None:
             return resp.error(errors.NO_SUCH_KEY)
         value = found[0]
-        enc = string_encoding(value)
+        enc = string_encoding(value, found[4])
         refcount = SHARED_REFCOUNT if _is_shared_int(value) else 1
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
@@ -178,9 +175,16 @@ def _is_shared_int(value):
     return n is not None and 0 <= n < SHARED_INTEGERS
 
 
-def string_encoding(value):
-    """The encoding Redis's tryObjectEncoding gives a string value SET stores."""
-    if len(value) <= 20 and _int_or_none(value) is not None:
+def string_encoding(value, flags=0):
+    """Redis's encoding of a string value.
+
+    What tryObjectEncoding gives a value SET stores, unless the value was
+    built in place (APPEND to an existing key, SETRANGE, SETBIT: always raw)
+    or by INCRBYFLOAT (createStringObject: embstr or raw, never int).
+    """
+    if flags & ENC_RAW:
+        return "raw"
+    if not flags & ENC_NOINT and len(value) <= 20 and _int_or_none(value) is not None:
         return "int"
     return "embstr" if len(value) <= EMBSTR_LIMIT else "raw"
 

@@ -21,8 +21,8 @@ from .respond import (
     reply_named, reserve, word,
 )
 from .table import (
-    OK, db_of, expire_of, lookup, peek, set_expire_at, store, unlink_found, value_of,
-    watch_swapdb,
+    OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags, set_expire_at, store,
+    unlink_found, value_of, watch_swapdb,
 )
 
 EXP_NX = 1
@@ -212,8 +212,12 @@ def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
         return 0, X_DONE
     vaddr, vlen = value_of(T, which, pos)
     when = expire_of(T, which, pos)
+    enc = enc_flags(T, which, pos)
     if store(T, lim, dst_db, dh, dwhich, dpos, args[di, 0], args[di, 1], vaddr, vlen, when) != OK:
         return 0, X_DEFER
+    if enc:                     # the same object (RENAME, MOVE) or dupStringObject (COPY): same encoding
+        dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)
+        set_enc_flags(T, dwhich, dpos, enc)
     if move:
         h, which, pos = lookup(T, lim, src_db, args[si, 0], args[si, 1], now)
         unlink_found(T, lim, which, pos)

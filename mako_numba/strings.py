@@ -28,7 +28,7 @@ from .respond import (
 from .table import (
     db_of,
     NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup,
-    resize_value, set_expire_at, store, unalloc, unlink_found, value_of,
+    resize_value, set_expire_at, store, unalloc, unlink_found, value_of, ENC_RAW, set_enc_flags,
 )
 
 # SET flags (object.h OBJ_SET_* / OBJ_*)
@@ -452,6 +452,7 @@ def x_setrange(X, c, a0, argc, ci, now):
             return X_DEFER
         h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
         vaddr = value_of(T, which, pos)[0]
+        set_enc_flags(T, which, pos, ENC_RAW)       # Redis builds it with sdsnewlen: raw
     else:
         st, vaddr = resize_value(T, lim, which, pos, new_len)
         if st != OK:

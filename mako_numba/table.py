@@ -44,7 +44,7 @@ from .arena import (  # noqa: F401  (re-exported: the table's users see one modu
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
     CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
     size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
-    unalloc, _fits_in_place, _write_record,
+    unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW,
 )
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
@@ -56,6 +56,7 @@ from .layout import (  # noqa: F401
 EMPTY = 0
 TOMB = 1
 REF_MASK = (1 << 37) - 1
+LRU_BITS = 0xFFFFFF << 16           # the access clock's place in header word 1
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -340,7 +341,7 @@ def _lookup(T, lim, db, kaddr, klen, now, touch):
             tm[T_EXPIRED] += 1
             return h, 0, -1
         if touch:
-            hdr[1] = (hdr[1] & 0xFFFF) | (tm[T_LRU] << 16)
+            hdr[1] = (hdr[1] & ~LRU_BITS) | (tm[T_LRU] << 16)
     return h, which, pos
 
 
@@ -380,6 +381,18 @@ def value_of(T, which, pos):
 @kernel
 def expire_of(T, which, pos):
     return rec_hdr(T[3], slot_record(T, which, pos))[2]
+
+
+@kernel
+def enc_flags(T, which, pos):
+    """ENC_* flags of a key found by lookup."""
+    return rec_hdr(T[3], slot_record(T, which, pos))[1] & ENC_MASK
+
+
+@kernel
+def set_enc_flags(T, which, pos, flags):
+    """Add ENC_* flags to a key found by lookup."""
+    rec_hdr(T[3], slot_record(T, which, pos))[1] |= flags
 
 
 @kernel
@@ -514,6 +527,7 @@ def resize_value(T, lim, which, pos, new_vlen):
     addr = ref_addr(chunks, nref)
     nhdr = i64view(addr, 3)
     nhdr[0] = klen | (new_vlen << 32)
+    nhdr[1] |= ENC_RAW                  # Redis unshares the value: a raw string from now on
     vaddr = addr + REC_HDR + klen
     if new_vlen > keep:
         u8view(vaddr + keep, new_vlen - keep)[:] = 0
@@ -545,7 +559,11 @@ def active_expire(T, lim, now, budget):
 
 @kernel
 def set_keep_ttl(T, lim, db, kaddr, klen, vaddr, vlen, now):
-    """key = value, keeping the key's expire time (for the slow path); OK or NEED_*."""
+    """INCRBYFLOAT's write: key = value, keeping the expire time, never int-encoded; OK or NEED_*."""
     h, which, pos = lookup(T, lim, db, kaddr, klen, now)
     exp = expire_of(T, which, pos) if which != 0 else 0
-    return store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, exp)
+    st = store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, exp)
+    if st == OK:
+        h, which, pos = lookup(T, lim, db, kaddr, klen, now)
+        set_enc_flags(T, which, pos, ENC_NOINT)     # INCRBYFLOAT's result: never int-encoded
+    return st

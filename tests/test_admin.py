@@ -8,10 +8,7 @@ for format, or compared by field name.
 
 Known, intended differences (see admin.py / stats.py docstrings):
 - MEMORY USAGE counts our own allocation (size-class block + index slot);
-- OBJECT IDLETIME and DEBUG OBJECT's lru_seconds_idle are 0 (no access times);
-- OBJECT ENCODING of values built by APPEND/SETRANGE (Redis: raw);
-- CLIENT REPLY OFF/SKIP are refused; DEBUG has only OBJECT, SLEEP,
-  SET-ACTIVE-EXPIRE and HELP;
+- DEBUG has only OBJECT, SLEEP, SET-ACTIVE-EXPIRE and HELP;
 - INFO values (and the extra mako_numba_version field and # Mako section).
 """
 import random
@@ -174,6 +171,21 @@ def test_object_encoding_refcount(rdb, mako, proto):
              ("OBJECT", "encoding", "k1", "x"), ("OBJECT", "ENCODING"), ("OBJECT", "FOO", "k1"),
              ("OBJECT", "HELP"), ("OBJECT", "HELP", "x"), ("OBJECT",)]
     same(rdb, mako, *cmds, proto=proto)
+
+
+def test_object_encoding_of_built_values(rdb, mako):
+    """Values built in place are raw; INCRBYFLOAT's are never int; COPY/RENAME/MOVE keep it."""
+    enc = ("OBJECT", "ENCODING")
+    same(rdb, mako, ("APPEND", "a", "12"), (*enc, "a"), ("APPEND", "a", "3"), (*enc, "a"),
+         ("SETRANGE", "r", "0", "5"), (*enc, "r"), ("SET", "s", "77"), ("SETRANGE", "s", "0", "8"),
+         (*enc, "s"), ("SETRANGE", "s", "0", ""), ("SETBIT", "b", "1", "1"), (*enc, "b"),
+         ("SET", "i", "12"), ("SETBIT", "i", "60", "0"), (*enc, "i"), ("SET", "j", "12"),
+         ("GETBIT", "j", "1"), (*enc, "j"), ("INCRBYFLOAT", "f", "12"), (*enc, "f"),
+         ("INCRBYFLOAT", "g", "1" * 50), (*enc, "g"), ("INCR", "f2"), (*enc, "f2"),
+         ("COPY", "a", "ca"), (*enc, "ca"), ("COPY", "f", "cf"), (*enc, "cf"), ("RENAME", "a", "ra"),
+         ("GET", "ra"), (*enc, "ra"), ("MOVE", "ra", "1"), ("SELECT", "1"), (*enc, "ra"), ("SELECT", "0"),
+         ("SET", "a", "5"), (*enc, "a"), ("COPY", "s", "a", "REPLACE"), (*enc, "a"),
+         ("APPEND", "s", "x"), ("SET", "s", "9"), (*enc, "s"), ("GETSET", "b", "3"), (*enc, "b"))
 
 
 def test_object_idletime_is_an_integer(mako):
