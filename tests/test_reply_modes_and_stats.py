@@ -17,7 +17,7 @@ import time
 import pytest
 
 from test_differential import exchange_both, flushall, mako_box, mk  # noqa: F401 (fixtures)
-from test_strings_differential import Conn, Near, Sleep, cmds, compare, run_case
+from test_strings_differential import Conn, Near, Sleep, check_case, cmds, compare, run_case
 
 REPLY_CASES = [
     ("off_on", b"SET a 1\r\nCLIENT REPLY OFF\r\nSET b 2\r\nGET a\r\nNOSUCH\r\nSET\r\nCLIENT REPLY ON\r\nGET b\r\n"),
@@ -101,11 +101,7 @@ IDLE_CASES = [
 
 @pytest.mark.parametrize("body", [c[1] for c in IDLE_CASES], ids=[c[0] for c in IDLE_CASES])
 def test_idle_time(redis_ref, mk, body):
-    flushall(redis_ref.port)
-    flushall(mk.port)
-    results, t0 = run_case(redis_ref.port, mk.port, body, False)
-    bad = compare(results, t0)
-    assert not bad, "\n".join(bad)
+    check_case(redis_ref, mk, body)
 
 
 def test_debug_object_reports_idle_time(mk):

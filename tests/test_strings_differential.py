@@ -581,10 +581,8 @@ def compare(results, t0):
     return bad
 
 
-@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
-@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=IDS)
-def test_same_replies(redis_ref, mk, body, resp3):
-    """`mk`: the module's mako server, restarted if an earlier case killed it."""
+def check_case(redis_ref, mk, body, resp3=False):
+    """Run a case on both servers after FLUSHALL on each; assert mako answered as Redis did."""
     flushall(redis_ref.port)
     flushall(mk.port)
     results, t0 = run_case(redis_ref.port, mk.port, body, resp3)
@@ -597,3 +595,10 @@ def test_same_replies(redis_ref, mk, body, resp3):
     assert all(want is not None for _, want, _ in results), "Redis did not answer every command"
     bad = compare(results, t0)
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("body", [c[1] for c in CASES], ids=IDS)
+def test_same_replies(redis_ref, mk, body, resp3):
+    """`mk`: the module's mako server, restarted if an earlier case killed it."""
+    check_case(redis_ref, mk, body, resp3)

@@ -21,7 +21,7 @@ import pytest
 
 from drive import roundtrip
 from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
-from test_strings_differential import C, Conn, Sleep, cmds, compare, run_case
+from test_strings_differential import C, Conn, Sleep, check_case, cmds
 
 SINGLE = [
     ("basic", cmds("MULTI", "SET a 1", "INCR a", "GET a", "EXEC", "GET a")),
@@ -62,13 +62,7 @@ SINGLE_IDS = [c[0] for c in SINGLE]
 @pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
 @pytest.mark.parametrize("body", [c[1] for c in SINGLE], ids=SINGLE_IDS)
 def test_single_connection(redis_ref, mk, body, resp3):
-    flushall(redis_ref.port)
-    flushall(mk.port)
-    results, t0 = run_case(redis_ref.port, mk.port, body, resp3)
-    assert mk.popen.poll() is None, "mako_numba died:\n" + mk.log()[-3000:]
-    assert all(want is not None for _, want, _ in results), "Redis did not answer every command"
-    bad = compare(results, t0)
-    assert not bad, "\n".join(bad)
+    check_case(redis_ref, mk, body, resp3)
 
 
 def W(*steps):
