@@ -35,7 +35,7 @@ from .commands import (
 )
 from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
-from .jit import kernel, u8view
+from .jit import kernel, u8view, unowned, unowned_u8
 from .keys import (
     x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
     x_ttl, x_type,
@@ -368,6 +368,20 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
 
     Row i of `res` describes ready[i] afterwards (R_* columns).
     """
+    T = (unowned(T[0]), unowned(T[1]), unowned(T[2]), unowned(T[3]), unowned(T[4]), unowned(T[5]))
+    lim = unowned(lim)
+    conn = unowned(conn)
+    ready = unowned(ready)
+    q = unowned(q)
+    args = unowned(args)
+    bm = unowned(bm)
+    scratch = unowned_u8(scratch)
+    cmdt = (unowned_u8(cmdt[0]), unowned(cmdt[1]), unowned(cmdt[2]), unowned(cmdt[3]),
+            unowned(cmdt[4]), unowned(cmdt[5]), unowned(cmdt[6]))
+    lits = (unowned_u8(lits[0]), unowned(lits[1]))
+    stats = unowned(stats)
+    slowq = unowned(slowq)
+    res = unowned(res)
     bm[B_QN] = 0
     bm[B_AN] = 0
     bm[B_SN] = 0

@@ -103,6 +103,11 @@ def kernel(fn=None, **kw):
 
 
 if JIT_DISABLED:
+    def unowned(a):
+        return a
+
+    unowned_u8 = unowned
+
     def u8view(addr, n):
         if n <= 0:
             return np.zeros(0, np.uint8)
@@ -139,6 +144,22 @@ else:
     @kernel
     def i64view(addr, n):
         return numba.carray(_i64ptr(addr), (n,))
+
+    @kernel(inline=True)
+    def unowned(a):
+        """The same memory as a C-contiguous int64 array, without its owner.
+
+        Numba counts references to every array that passes between jitted
+        functions (an atomic add on its owner, in a call that LLVM cannot
+        remove); an array made from a raw address has no owner, so those
+        calls return at once.  Entry kernels re-wrap their arguments with
+        this (`unowned_u8` for bytes); Python keeps the real arrays alive.
+        """
+        return numba.carray(_i64ptr(a.ctypes.data), a.shape)
+
+    @kernel(inline=True)
+    def unowned_u8(a):
+        return numba.carray(_u8ptr(a.ctypes.data), a.shape)
 
 
 def addr_of(arr):
