@@ -4,7 +4,7 @@ Covered: UNLINK, TYPE, TOUCH, RENAME, RENAMENX, COPY (DB, REPLACE), MOVE,
 KEYS (Redis glob), SCAN (cursor, MATCH, COUNT, TYPE), RANDOMKEY, SWAPDB,
 TIME, with their arity, syntax and range errors.
 
-Harness: the one of tests/test_strings_differential.py (pipelines on fresh
+Harness: the one of tests/test_strings_differential.py (`check_case`: pipelines on fresh
 connections to a real redis-server and to mako_numba after FLUSHALL on both,
 over RESP2 and after `HELLO 3`, replies compared byte for byte).  This file
 adds reply kinds for what is not byte-comparable by nature:
@@ -24,13 +24,12 @@ are never written down here: each case asks the reference Redis.
 """
 import random
 import re
-import subprocess
 import time
 
 import pytest
 
 from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
-from test_strings_differential import C, Conn, Near, Sleep, _segments, as_int, cmds
+from test_strings_differential import C, Conn, Near, Sleep, _segments, as_int, check_case, cmds, describe
 
 TIMEOUT = 10.0
 
@@ -101,14 +100,6 @@ class TimeShape:
         self.cmd = C(cmd)
 
 
-def _cmd(it):
-    return it.cmd if isinstance(it, (Near, Unordered, Accepts, TimeShape)) else it
-
-
-def describe(item):
-    return b" ".join(_cmd(item)).decode("latin-1")
-
-
 def _unordered_key(v):
     """KEYS: sorted list.  SCAN: (cursor, sorted keys).  Anything else: as is."""
     if isinstance(v, list) and len(v) == 2 and isinstance(v[0], bytes) and isinstance(v[1], list):
@@ -161,30 +152,6 @@ def compare(results, t0):
             if mask_ids(want) != mask_ids(got):
                 bad.append("%s: Redis %r, mako %r" % (describe(item), want, got))
     return bad
-
-
-def run_case(port_ref, port_mako, body, resp3):
-    """Run one case on both servers (split at Sleep markers); [(item, redis, mako)], t0."""
-    ref = Conn(port_ref)
-    mkc = Conn(port_mako)
-    results = []
-    try:
-        if resp3:
-            body = [C("HELLO 3")] + list(body)
-        t0 = time.time()
-        for items, sleep_ms in _segments(body):
-            if items:
-                cmd_list = [_cmd(it) for it in items]
-                r_ref = ref.pipeline(cmd_list)
-                r_mk = mkc.pipeline(cmd_list)
-                results += [(it, r_ref[i] if i < len(r_ref) else None, r_mk[i] if i < len(r_mk) else None)
-                            for i, it in enumerate(items)]
-            if sleep_ms:
-                time.sleep(sleep_ms / 1000)
-        return results, t0
-    finally:
-        ref.close()
-        mkc.close()
 
 
 # --------------------------------------------------------------------------------------
@@ -341,25 +308,10 @@ IDS = [c[0] for c in CASES]
 assert len(set(IDS)) == len(IDS)
 
 
-def _check_alive(mk, results):
-    if any(got is None for _, _, got in results):
-        try:
-            mk.popen.wait(2)
-        except subprocess.TimeoutExpired:
-            pass
-    assert mk.popen.poll() is None, "mako_numba died on this case:\n" + mk.log()[-3000:]
-
-
 @pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
 @pytest.mark.parametrize("body", [c[1] for c in CASES], ids=IDS)
 def test_same_replies(redis_ref, mk, body, resp3):
-    flushall(redis_ref.port)
-    flushall(mk.port)
-    results, t0 = run_case(redis_ref.port, mk.port, body, resp3)
-    _check_alive(mk, results)
-    assert all(want is not None for _, want, _ in results), "Redis did not answer every command"
-    bad = compare(results, t0)
-    assert not bad, "\n".join(bad)
+    check_case(redis_ref, mk, body, resp3, compare=compare)
 
 
 # --------------------------------------------------------------------------------------
@@ -377,14 +329,9 @@ def _random_keys_and_patterns(seed):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_keys_random_patterns(redis_ref, mk, seed):
     keys, pats = _random_keys_and_patterns(seed)
-    flushall(redis_ref.port)
-    flushall(mk.port)
     body = [["MSET"] + [x for k in keys for x in (k, "v")]] + [U(["KEYS", p]) for p in pats]
     body = [[a.encode() if isinstance(a, str) else a for a in b] if isinstance(b, list) else b for b in body]
-    results, t0 = run_case(redis_ref.port, mk.port, body, False)
-    _check_alive(mk, results)
-    bad = compare(results, t0)
-    assert not bad, "\n".join(bad)
+    check_case(redis_ref, mk, body, compare=compare)
 
 
 # --------------------------------------------------------------------------------------
