@@ -44,6 +44,15 @@ from .table import (
 LRU_CLOCK_MAX = (1 << 24) - 1     # Redis's LRU clock: seconds, 24 bits
 
 
+def _grown_args(bm, args):
+    """`args`, or a bigger zeroed one if a request asked for more rows (bm[B_NEED_ARGS])."""
+    need = int(bm[B_NEED_ARGS])
+    bm[B_NEED_ARGS] = 0
+    if need > args.shape[0]:
+        return np.zeros((_pow2_at_least(need), 3), np.int64)
+    return args
+
+
 def _pow2_at_least(n):
     p = 1
     while p < n:
@@ -257,26 +266,27 @@ class Core:
                 if self.conn[slot, C_FLAGS] & F_CLOSE_NOW:
                     break
             elif st == 2:
-                if self.conn[slot, C_OUT_NEED]:
-                    self.ensure_out(slot, int(self.conn[slot, C_OUT_NEED]) - self.pending_output(slot))
-                    self.conn[slot, C_OUT_NEED] = 0
+                self._supply_out(slot)
+                self.conn[slot, C_OUT_NEED] = 0
                 self.ks.after_batch()
-                need = int(tbm[B_NEED_ARGS])
-                if need > targs.shape[0]:
-                    targs = np.zeros((_pow2_at_least(need), 3), np.int64)
-                    self._tx[1] = targs
-                tbm[B_NEED_ARGS] = 0
+                targs = self._tx[1] = _grown_args(tbm, targs)
             pos = nxt
         self.bm[B_NEXT_ID] = tbm[B_NEXT_ID]
 
     def _attend(self, slot, att):
         conn = self.conn
-        if att & F_DEFERRED and conn[slot, C_OUT_NEED]:
-            self.ensure_out(slot, int(conn[slot, C_OUT_NEED]) - self.pending_output(slot))
+        if att & F_DEFERRED:
+            self._supply_out(slot)
         if att & A_GROW_IN:
             self._grow_in(slot, int(conn[slot, C_IN_NEED]))
         elif att & A_SHRINK_IN and conn[slot, C_WR] == 0:
             self._set_in(slot, np.zeros(self.in_default, np.uint8))
+
+    def _supply_out(self, slot):
+        """Output room a deferred request asked for (C_OUT_NEED), if any."""
+        need = int(self.conn[slot, C_OUT_NEED])
+        if need:
+            self.ensure_out(slot, need - self.pending_output(slot))
 
     def key_info(self, db, key, touch=False):
         """(value, expire ms or 0, allocated bytes, LRU clock, ENC_* flags) of a live key, or None.
@@ -319,10 +329,7 @@ class Core:
 
     def grow_args(self):
         """More argument rows, when a request had more arguments than a batch holds."""
-        need = int(self.bm[B_NEED_ARGS])
-        if need > self.args.shape[0]:
-            self.args = np.zeros((_pow2_at_least(need), 3), np.int64)
-        self.bm[B_NEED_ARGS] = 0
+        self.args = _grown_args(self.bm, self.args)
 
     def flags(self, slot):
         return int(self.conn[slot, C_FLAGS])

@@ -17,8 +17,8 @@ from .jit import kernel, u8view
 from .layout import C_DB, C_OUT_WR
 from .replies import w_arr_hdr, w_bulk_int
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_int32, arg_word, count_lookup, out_of, reply_error_arg, reply_int, reply_lit,
-    reply_named, reserve, word,
+    INT64_MAX, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_int32, arg_word, count_lookup, out_of,
+    reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
 )
 from .table import (
     OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags, set_expire_at, store,
@@ -29,14 +29,10 @@ EXP_NX = 1
 EXP_XX = 2
 EXP_GT = 4
 EXP_LT = 8
-W_NX = word("nx")
-W_XX = word("xx")
 W_GT = word("gt")
 W_LT = word("lt")
 W_REPLACE = word("replace")
 W_DB = word("db")
-INT64_MAX = 9223372036854775807
-INT64_MIN = -9223372036854775808
 
 
 @kernel

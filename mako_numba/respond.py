@@ -41,6 +41,13 @@ def word(text):
     return v
 
 
+# option words and int64 bounds more than one command module uses
+W_NX = word("nx")
+W_XX = word("xx")
+INT64_MAX = 9223372036854775807
+INT64_MIN = -9223372036854775808
+
+
 @kernel
 def arg_word(args, i):
     """Argument i lower-cased and packed into an int (-1 if longer than 7 bytes)."""

@@ -22,8 +22,8 @@ from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, clamp_range, count_lookup, out_of, reply_arity, reply_bulk,
-    reply_int, reply_lit, reply_named, reply_nil, reserve, word,
+    INT64_MAX, INT64_MIN, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_word, clamp_range, count_lookup,
+    out_of, reply_arity, reply_bulk, reply_int, reply_lit, reply_named, reply_nil, reserve, word,
 )
 from .table import (
     db_of,
@@ -43,8 +43,6 @@ SET_PXAT = 128
 SET_PERSIST = 256                   # GETEX only
 _ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT
 
-W_NX = word("nx")
-W_XX = word("xx")
 W_GET = word("get")
 W_KEEPTTL = word("keepttl")
 W_EX = word("ex")
@@ -52,8 +50,6 @@ W_PX = word("px")
 W_EXAT = word("exat")
 W_PXAT = word("pxat")
 W_PERSIST = word("persist")
-INT64_MAX = 9223372036854775807
-INT64_MIN = -9223372036854775808
 
 
 @kernel
