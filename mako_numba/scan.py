@@ -319,12 +319,32 @@ def x_scan(X, c, a0, argc, ci, now):
     return _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
 
 
+RANDOM_PROBES = 1024     # random slots RANDOMKEY tries before it walks from one
+
+
 @kernel
 def x_randomkey(X, c, a0, argc, ci, now):
     """RANDOMKEY: a live key of the selected database, or nil."""
     T, lim, conn, args, lits, cmdt, stats = X
     db = db_of(T, conn[c, C_DB])
+    if T[5][db, 0] > 0 and not T[0][T_MIG]:
+        # uniform, as Redis's fair random key: probe random slots (a bounded number of times)
+        ix = T[1]
+        size = ix.shape[0]
+        for _ in range(RANDOM_PROBES):
+            pos = np.random.randint(0, size)
+            s = ix[pos]
+            if s <= TOMB or rec_db(rec_hdr(T[3], slot_ref(s))) != db:
+                continue
+            exp = rec_hdr(T[3], slot_ref(s))[2]
+            if exp != 0 and exp <= now:
+                _unlink_slot(T, lim, ix, T[0][T_LOGCAP], True, pos)
+                T[0][T_EXPIRED] += 1
+                continue
+            kaddr, klen = _key_of(T, s)
+            return reply_bulk_or_nil(conn, c, lim, lits, kaddr, klen)
     if T[5][db, 0] > 0:
+        # a sparse database (or a rehash running): the first key from a random slot on
         for t in range(2):
             if t == 1 and not T[0][T_MIG]:
                 break
