@@ -1,14 +1,24 @@
-"""`python -m bench throughput|startup|growth [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|growth [options]` (see bench/README.md)."""
 import argparse
+import functools
 import signal
 import sys
 
-from . import growth, startup, throughput
+from . import growth, startup, suite
 
+
+def _help(mod):
+    return mod.__doc__.split("\n\n")[0]
+
+
+# name: (what it does, add_arguments, main)
 SUBCOMMANDS = {
-    "throughput": (throughput, "redis-benchmark GET/SET against mako_numba and redis-server"),
-    "startup": (startup, "time from launch to first PONG, cold and warm kernel cache"),
-    "growth": (growth, "worst PING stall while loading many keys"),
+    "all": ("the whole suite: load cases, scale and memory, start-up; CSV, chart, summary",
+            suite.add_arguments, suite.main),
+    "throughput": ("only the load cases of the suite (all --parts load)",
+                   functools.partial(suite.add_arguments, parts=("load",)), suite.main),
+    "startup": (_help(startup), startup.add_arguments, startup.main),
+    "growth": (_help(growth), growth.add_arguments, growth.main),
 }
 
 
@@ -22,13 +32,12 @@ def main(argv=None):
                                 description="mako_numba side by side with redis-server")
     sub = p.add_subparsers(dest="cmd", metavar="SUBCOMMAND")
     sub.required = True
-    for name, (mod, help_) in SUBCOMMANDS.items():
-        sp = sub.add_parser(name, help=help_, description=mod.__doc__.split("\n\n")[0])
-        mod.add_arguments(sp)
+    for name, (help_, add_arguments, _) in SUBCOMMANDS.items():
+        add_arguments(sub.add_parser(name, help=help_, description=help_))
     opts = p.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        return SUBCOMMANDS[opts.cmd][0].main(opts)
+        return SUBCOMMANDS[opts.cmd][2](opts)
     except KeyboardInterrupt:
         print("\ninterrupted; servers stopped", file=sys.stderr)
         return 130

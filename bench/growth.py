@@ -5,7 +5,7 @@ tens of millions).  mako_numba rehashes incrementally, so no single request
 should wait for a whole table copy; this measures whether that holds.
 
 Method:
-- A loader connection SETs `key:%010d` = 8 bytes, N times, 1000 commands
+- A loader connection SETs `key:%012d` = 8 bytes, N times, 10,000 commands
   per send with two sends in flight (servers.load_keys).
 - Meanwhile a second process (not a thread: no shared GIL with the loader)
   sends PING one at a time on its own connection, in a tight loop, and
@@ -23,6 +23,7 @@ of every pause is the scheduler; compare with Redis on the same machine.
 import bisect
 import multiprocessing as mp
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -64,7 +65,61 @@ def _pinger(host, port, stop, ready, path, max_seconds):
     np.save(path, np.stack([np.frombuffer(sent), np.frombuffer(rtt)]))
 
 
-def _worst_at(progress, t):
+class Prober:
+    """PINGs `server` one at a time from a separate process while the `with` block runs.
+
+    Afterwards `stats(t0, t1)` describes the round trips of the PINGs sent
+    in [t0, t1) (perf_counter times).  The prober stops by itself after
+    max_seconds even if the block hangs.
+    """
+
+    def __init__(self, server, max_seconds):
+        self.server = server
+        self.max_seconds = max_seconds
+        self.sent = self.rtt = None
+
+    def __enter__(self):
+        self.tmp = tempfile.mkdtemp(prefix="bench-probe-")
+        self.path = os.path.join(self.tmp, "pings.npy")
+        ctx = mp.get_context("fork")
+        self.stop, ready = ctx.Event(), ctx.Event()
+        self.proc = ctx.Process(target=_pinger, daemon=True,
+                                args=(self.server.host, self.server.port, self.stop, ready,
+                                      self.path, self.max_seconds))
+        self.proc.start()
+        if not ready.wait(30):
+            self.__exit__()
+            raise RuntimeError("the PING prober could not connect")
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.proc.join(30)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join()
+        try:
+            if self.proc.exitcode == 0:
+                self.sent, self.rtt = np.load(self.path)
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.sent is None and (not exc or exc[0] is None):
+            raise RuntimeError(f"the PING prober failed (exit {self.proc.exitcode})")
+
+    def stats(self, t0, t1=float("inf")):
+        """pings, p50/p99/p99.9/worst (us) and the send time of the worst, in [t0, t1)."""
+        inside = (self.sent >= t0) & (self.sent < t1)
+        d = self.rtt[inside] * 1e6
+        if not d.size:
+            return {"pings": 0}
+        worst = int(np.argmax(d))
+        p50, p99, p999 = np.percentile(d, [50, 99, 99.9])
+        return {"pings": int(d.size), "p50": float(p50), "p99": float(p99), "p999": float(p999),
+                "worst": float(d[worst]), "worst_t": float(self.sent[inside][worst]),
+                "over_1ms": int((d > 1000).sum()), "over_10ms": int((d > 10_000).sum())}
+
+
+def _keys_at(progress, t):
     """Keys loaded when time t was reached (from the loader's progress marks)."""
     times = [p[0] for p in progress]
     i = bisect.bisect_right(times, t)
@@ -73,18 +128,8 @@ def _worst_at(progress, t):
 
 def measure(server, n):
     rss0 = server.rss_bytes()
-    tmp = tempfile.mkdtemp(prefix="bench-growth-")
-    path = os.path.join(tmp, "pings.npy")
-    ctx = mp.get_context("fork")
-    stop, ready = ctx.Event(), ctx.Event()
-    max_seconds = 120 + n / 10_000          # a bound far above any sane load time
-    proc = ctx.Process(target=_pinger, args=(server.host, server.port, stop, ready, path,
-                                             max_seconds), daemon=True)
-    proc.start()
     progress = []
-    try:
-        if not ready.wait(30):
-            raise RuntimeError("the pinger could not connect")
+    with Prober(server, 120 + n / 10_000) as probe:
         cpu0 = server.cpu_seconds()
         t_start = time.perf_counter()
         progress.append((t_start, 0))
@@ -92,38 +137,21 @@ def measure(server, n):
         t_end = time.perf_counter()
         cpu = server.cpu_seconds() - cpu0
         time.sleep(SETTLE)
-    finally:
-        stop.set()
-        proc.join(30)
-        if proc.is_alive():
-            proc.terminate()
-            proc.join()
-    if proc.exitcode != 0:
-        raise RuntimeError(f"the pinger failed (exit {proc.exitcode})")
-    sent, rtt = np.load(path)
-    os.remove(path)
-    os.rmdir(tmp)
-    during = (sent >= t_start) & (sent < t_end)
-    after = sent >= t_end
     dbsize = command(server, "DBSIZE")
     if dbsize != b":%d\r\n" % n:
         raise RuntimeError(f"{server.name}: DBSIZE gave {dbsize!r} after loading {n} keys")
     mem = info_fields(server, "memory")
     res = {
         "server": server.name, "n": n, "load_sec": secs, "cpu_sec": cpu,
-        "pings": int(during.sum()), "pings_after": int(after.sum()),
         "used_memory": int(mem.get("used_memory", 0)),
         "rss": server.rss_bytes(), "rss0": rss0,
     }
-    d = rtt[during] * 1e6
-    if d.size:
-        worst_i = int(np.argmax(np.where(during, rtt, -1)))
-        res.update(p50=float(np.percentile(d, 50)), p99=float(np.percentile(d, 99)),
-                   p999=float(np.percentile(d, 99.9)), worst=float(d.max()),
-                   worst_keys=_worst_at(progress, sent[worst_i]),
-                   over_1ms=int((d > 1000).sum()), over_10ms=int((d > 10_000).sum()))
-    a = rtt[after] * 1e6
-    res["worst_after"] = float(a.max()) if a.size else float("nan")
+    res.update(probe.stats(t_start, t_end))
+    if "worst_t" in res:
+        res["worst_keys"] = _keys_at(progress, res["worst_t"])
+    after = probe.stats(t_end)
+    res["pings_after"] = after["pings"]
+    res["worst_after"] = after.get("worst", float("nan"))
     if server.name == "mako":
         res["mako"] = info_fields(server, "mako")
     return res

@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 
+from . import wire
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOST = "127.0.0.1"
 READY_RE = re.compile(rb"Ready to accept connections tcp on [\d.]+:(\d+)(.*)")
@@ -46,12 +48,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid):
-    """User + system CPU seconds a process has used so far (from /proc)."""
+def cpu_times(pid):
+    """(user, system) CPU seconds a process (all its threads) has used so far, from /proc."""
     with open(f"/proc/{pid}/stat", "rb") as f:
         data = f.read()
     fields = data[data.rindex(b")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime, stime (fields 14, 15)
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK   # utime, stime (fields 14, 15)
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far."""
+    return sum(cpu_times(pid))
 
 
 def rss_bytes(pid):
@@ -76,6 +83,9 @@ class Server:
 
     def cpu_seconds(self):
         return cpu_seconds(self.pid)
+
+    def cpu_times(self):
+        return cpu_times(self.pid)
 
     def rss_bytes(self):
         return rss_bytes(self.pid)
@@ -236,36 +246,26 @@ def info_fields(server, section):
     return fields
 
 
-def load_keys(server, n, fmt=b"key:%010d", value=b"12345678", batch=1000, progress=None):
-    """SET n keys (fmt % i) over one pipelined connection, `batch` commands per send.
+def load_keys(server, hi, value_size=8, lo=0, batch=10_000, progress=None):
+    """SET key:lo .. key:hi-1 (wire's keys, value_size bytes each) over one connection.
 
-    Keeps two batches in flight so the server never waits for the client.
-    `progress(i)` is called after each batch's replies arrive.
-    Returns the wall seconds it took.
+    `batch` commands per send, built by numpy (wire.sets), two sends in flight
+    so the server never waits for the client.  `progress(keys_done)` is called
+    after each batch's replies arrive.  Returns the wall seconds it took.
     """
     ok = b"+OK\r\n"
-    vhead = b"$%d\r\n%s\r\n" % (len(value), value)
-
-    def make(lo, hi):
-        parts = []
-        for i in range(lo, hi):
-            k = fmt % i
-            parts.append(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n%s" % (len(k), k, vhead))
-        return b"".join(parts), hi - lo
-
     t0 = time.perf_counter()
     with socket.create_connection((server.host, server.port), timeout=60) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         inflight = []           # replies expected per batch sent, oldest first
         pending = b""
-        lo = 0
-        done = 0
-        while done < n:
-            while lo < n and len(inflight) < 2:
-                data, count = make(lo, min(n, lo + batch))
-                s.sendall(data)
-                inflight.append(count)
-                lo += count
+        nxt = done = lo
+        while done < hi:
+            while nxt < hi and len(inflight) < 2:
+                end = min(hi, nxt + batch)
+                s.sendall(wire.sets(nxt, end, value_size))
+                inflight.append(end - nxt)
+                nxt = end
             want = inflight[0] * len(ok)
             while len(pending) < want:
                 chunk = s.recv(1 << 20)

@@ -45,28 +45,40 @@ def first_pong(env, timeout):
         server.stop()
 
 
-def run(runs):
-    warn = machine.load_warning()
-    if warn:
-        print(warn, flush=True)
+def measure(runs, cold=True):
+    """{'cold': seconds or None, 'warm': [seconds, ...]} to first PONG, printing each.
+
+    Without `cold`, the warm starts use the bench's own kernel cache (which
+    the servers started before have filled) instead of a fresh one.
+    """
     cache = tempfile.mkdtemp(prefix="bench-cache-")
+    out = {"cold": None, "warm": []}
     try:
-        env = dict(os.environ, MAKO_NUMBA_CACHE_DIR=cache)
-        print(f"cold start (empty cache in {cache}) ...", flush=True)
-        cold, (how, ksec) = first_pong(env, COLD_TIMEOUT)
-        print(f"  cold: {cold:7.2f} s to first PONG (kernels {how} in {ksec:.2f} s)", flush=True)
-        warm = []
-        for i in range(runs):
+        env = dict(os.environ, MAKO_NUMBA_CACHE_DIR=cache) if cold else None
+        if cold:
+            print(f"cold start (empty cache in {cache}) ...", flush=True)
+            t, (how, ksec) = first_pong(env, COLD_TIMEOUT)
+            out["cold"] = t
+            print(f"  cold: {t:7.2f} s to first PONG (kernels {how} in {ksec:.2f} s)", flush=True)
+        for _ in range(runs):
             t, (how, ksec) = first_pong(env, 120)
-            warm.append(t)
+            out["warm"].append(t)
             print(f"  warm: {t:7.2f} s to first PONG (kernels {how} in {ksec:.2f} s)", flush=True)
             if how != "loaded from cache":
                 print("  warning: the warm start did not load its kernels from the cache")
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+    return out
+
+
+def run(runs):
+    warn = machine.load_warning()
+    if warn:
+        print(warn, flush=True)
+    res = measure(runs)
     print()
-    print(f"startup to first PONG: cold {cold:.2f} s, warm {statistics.median(warm):.2f} s "
-          f"(median of {len(warm)})")
+    print(f"startup to first PONG: cold {res['cold']:.2f} s, warm {statistics.median(res['warm']):.2f} s "
+          f"(median of {len(res['warm'])})")
     return 0
 
 

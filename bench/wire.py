@@ -1,0 +1,113 @@
+"""Request bytes built in bulk with numpy, and replies counted by a small Numba routine.
+
+Rules:
+- Keys are redis-benchmark's: `key:` and 12 zero-padded digits (what `-r N`
+  makes of `key:__rand_int__`), so keys we load are the keys it draws.
+- Every request of one kind has the same length (fixed-width keys, one value
+  size per batch), so a batch of millions is a few numpy operations: tile a
+  template, then write the key digits into their columns.  No Python loop
+  runs per request.
+- `count_replies` parses whole RESP2 replies of the kinds GET and SET give
+  (`+OK`, `$n` bulk, `$-1`, `-ERR`, `:n`) and stops at the first incomplete
+  one; the caller keeps the unparsed tail.  It is compiled once and cached
+  next to this file.
+"""
+import numpy as np
+from numba import njit
+
+KEY_PREFIX = b"key:"
+KEY_DIGITS = 12
+KEY_LEN = len(KEY_PREFIX) + KEY_DIGITS
+GET, SET = 0, 1
+_POW10 = 10 ** np.arange(KEY_DIGITS - 1, -1, -1, dtype=np.int64)
+
+
+def value_bytes(size):
+    """The value our SETs write: `size` bytes of a fixed pattern."""
+    return (b"0123456789abcdefghijklmnopqrstuvwxyz" * (size // 36 + 1))[:size]
+
+
+def templates(value_size):
+    """(GET template, SET template, offset of the key digits in both) as uint8 arrays."""
+    key = KEY_PREFIX + b"0" * KEY_DIGITS
+    get = b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (KEY_LEN, key)
+    value = value_bytes(value_size)
+    set_ = b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (KEY_LEN, key, len(value), value)
+    digits_at = get.index(key) + len(KEY_PREFIX)
+    assert set_.index(key) + len(KEY_PREFIX) == digits_at
+    return (np.frombuffer(get, np.uint8), np.frombuffer(set_, np.uint8), digits_at)
+
+
+def build(ops, keys, value_size):
+    """The requests (ops[i] GET or SET of key keys[i]) as one uint8 array, and their offsets.
+
+    offsets has len(ops) + 1 entries: request i is buf[offsets[i]:offsets[i + 1]].
+    """
+    ops = np.asarray(ops, dtype=np.int8)
+    keys = np.asarray(keys, dtype=np.int64)
+    tget, tset, digits_at = templates(value_size)
+    lengths = np.where(ops == SET, len(tset), len(tget))
+    offsets = np.zeros(len(ops) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    buf = np.empty(int(offsets[-1]), dtype=np.uint8)
+    for kind, tmpl in ((GET, tget), (SET, tset)):
+        starts = offsets[:-1][ops == kind]
+        if starts.size:
+            buf[starts[:, None] + np.arange(len(tmpl))] = tmpl
+    digits = (keys[:, None] // _POW10) % 10 + ord("0")
+    buf[offsets[:-1, None] + digits_at + np.arange(KEY_DIGITS)] = digits
+    return buf, offsets
+
+
+def sets(lo, hi, value_size):
+    """SET key:lo .. key:hi-1 (each to value_bytes(value_size)) as one bytes object."""
+    n = hi - lo
+    buf, _ = build(np.full(n, SET, np.int8), np.arange(lo, hi, dtype=np.int64), value_size)
+    return buf.tobytes()
+
+
+@njit(cache=True, nogil=True)
+def count_replies(buf, start, end):
+    """Whole replies in buf[start:end]: (replies, error replies, end of the last whole one).
+
+    A byte that starts no known reply kind gives replies = -1 (a protocol
+    error on the client's side of the bench; the caller stops).
+    """
+    i = start
+    n = 0
+    errors = 0
+    while i < end:
+        c = buf[i]
+        j = i + 1
+        while j < end and buf[j] != 13:
+            j += 1
+        if j + 1 >= end:
+            break                       # header line not complete yet
+        nxt = j + 2
+        if c == 36:                     # '$' bulk string
+            neg = False
+            k = i + 1
+            if buf[k] == 45:
+                neg = True
+                k += 1
+            length = 0
+            while k < j:
+                length = length * 10 + (buf[k] - 48)
+                k += 1
+            if not neg:
+                nxt += length + 2
+                if nxt > end:
+                    break
+        elif c == 45:                   # '-' error
+            errors += 1
+        elif c != 43 and c != 58:       # not '+' or ':'
+            return -1, errors, i
+        n += 1
+        i = nxt
+    return n, errors, i
+
+
+def warm_up():
+    """Compile (or load) count_replies now, before worker processes fork."""
+    probe = np.frombuffer(b"+OK\r\n$3\r\nabc\r\n$-1\r\n", np.uint8)
+    assert count_replies(probe, 0, len(probe)) == (3, 0, len(probe))
