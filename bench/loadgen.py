@@ -122,17 +122,18 @@ def _drive(socks, buf, offsets, pipeline, start_at, seconds):
                     ep.modify(fd, select.EPOLLIN)
             if not ev & (select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP):
                 continue
-            k = socks[c].recv_into(rview[c][have[c]:])
+            h = have[c]
+            k = socks[c].recv_into(rview[c][h:] if h else rview[c])
             if k == 0:
                 raise RuntimeError("the server closed a connection")
-            have[c] += k
-            cnt, err, used = wire.count_replies(rbuf[c], 0, have[c])
+            have[c] = h = h + k
+            cnt, err, used = wire.count_replies(rbuf[c], 0, h)
             if cnt < 0:
                 raise RuntimeError(f"unexpected reply bytes {rbuf[c][used:used + 40].tobytes()!r}")
             if used:
-                rest = have[c] - used
+                rest = h - used
                 if rest:
-                    rbuf[c][:rest] = rbuf[c][used:have[c]]
+                    rbuf[c][:rest] = rbuf[c][used:h]
                 have[c] = rest
             ops += cnt
             errors += err

@@ -1,6 +1,6 @@
 """What each profile of `./dev bench all` measures: the cases, the runs, the sizes.
 
-- smoke: the machinery on tiny settings (the test suite runs it; ~30 s).
+- smoke: the machinery on tiny settings (tests/test_bench.py runs it; ~20 s).
 - quick: a representative subset, for a look while working (a few minutes).
 - long:  the full matrix and more runs, for the record (~25 minutes).
 
@@ -9,6 +9,7 @@ or `mix`: 90% GET / 10% SET over Zipf-skewed keys), clients, pipeline
 depth, value size and the key space it draws from (every key preloaded
 with the case's value size, so GETs hit).
 """
+import os
 from dataclasses import dataclass
 from itertools import product
 
@@ -17,6 +18,9 @@ LOADGEN = "loadgen"
 KEYSPACE = 1_000_000
 ZIPF_S = 0.99
 GET_SHARE = 0.9
+# Our generator's worker processes: one per two cores, at most 4 (the server
+# under test needs a core of its own; on 2 cores, one worker).
+LOADGEN_WORKERS = max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class Profile:
     scale_probe_sec: float     # length of each GET/SET probe at a checkpoint
     warm_starts: int
     cold_start: bool
-    loadgen_workers: int = 1
+    loadgen_workers: int = LOADGEN_WORKERS
     memory_values: tuple = (8, 100)
 
 
@@ -77,7 +81,7 @@ def _sorted(cases):
 SMOKE = Profile(
     "smoke", _sorted(rb(("get", "set"), (50,), (16,), (8,), keyspace=20_000)
                      + mix((50,), (16,), (8,), keyspace=20_000)),
-    runs=1, run_sec=0.3, scale_checkpoints=(2_000, 20_000), memory_checkpoints=(20_000,),
+    runs=1, run_sec=1.0, scale_checkpoints=(2_000, 20_000), memory_checkpoints=(20_000,),
     scale_probe_sec=0.2, warm_starts=1, cold_start=False)
 
 QUICK = Profile(

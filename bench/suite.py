@@ -41,7 +41,7 @@ def run(profile, parts, out_dir):
     os.makedirs(path, exist_ok=True)
     print(f"profile {profile.name}: {len(profile.cases)} load cases x {profile.runs} run(s) per "
           f"server; parts {', '.join(parts)}; results in {path}", flush=True)
-    load_notes = [w for w in [machine.load_warning()] if w]
+    load_notes = [f"before the runs: {w}" for w in [machine.load_warning()] if w]
     for w in load_notes:
         print(w, flush=True)
     rows, scale_rows, boot, problems = [], [], None, []
@@ -61,7 +61,7 @@ def run(profile, parts, out_dir):
         problems.append("stopped early:\n" + traceback.format_exc())
     after = machine.load_warning()
     if after:
-        load_notes.append(after)
+        load_notes.append(f"after the runs: {after}")
     agg = report.aggregate(rows)        # also fills the rows' ratio columns
     report.write_csv(os.path.join(path, "runs.csv"), rows, runs.COLUMNS)
     report.write_csv(os.path.join(path, "scale.csv"), scale_rows, scale.COLUMNS)

@@ -25,9 +25,11 @@ LOAD_TARGETS = [
      [("ops_per_sec", ">=", 1.3)]),
     ("p99 latency, 50 clients, P=1", [(w, 50, 1, 8) for w in BOTH], [("p99", "<=", 1.0)]),
 ]
-NAMES = {"ops_per_sec": "throughput", "cpu_per_op": "server CPU per request", "p99": "p99 latency"}
-FIELDS = {"ops_per_sec": ("ops_per_sec", "{:,.0f}"), "cpu_per_op": ("server_cpu_us_per_op", "{:.2f} us"),
-          "p99": ("p99_us", "{:,.0f} us")}
+NAMES = {"ops_per_sec": "throughput (ops/s)", "cpu_per_op": "server CPU per request (us)",
+         "p99": "p99 latency (us)"}
+FIELDS = {"ops_per_sec": ("ops_per_sec", "{:,.0f}"), "cpu_per_op": ("server_cpu_us_per_op", "{:.2f}"),
+          "p99": ("p99_us", "{:,.0f}")}
+CEILING_WARN = 0.8   # a run above this share of our generator's ceiling may be the generator's pace
 FLAT = 1.5     # the bench's own bar for "flat": cost at the largest count / at the smallest
 
 
@@ -63,10 +65,11 @@ def target_rows(agg, scale_rows, startup):
                 rows.append([title, f"{workload.upper()} {NAMES[name]}", mako, redis,
                              sp.fmt("{:.2f}"), f"{op} {bound}", verdict(sp, op, bound)])
     rows += memory_targets(scale_rows)
+    rows += scale_rows_summary(scale_rows)
     for kind, bound in (("warm", 1.0), ("cold", 15.0)):
         vals = startup.get(kind) if startup else None
         sp = spread(vals if isinstance(vals, list) else [vals] if vals else [])
-        rows.append(["start to first PONG (mako, seconds)", kind, sp.fmt("{:.2f} s"), "",
+        rows.append(["start to first PONG (mako)", f"{kind} kernel cache (s)", sp.fmt("{:.2f}"), "",
                      "", f"<= {bound:g} s", verdict(sp, "<=", bound)])
     return rows
 
@@ -82,10 +85,10 @@ def memory_targets(scale_rows):
         if "mako" in by and "redis" in by:
             m, r = by["mako"][col], by["redis"][col]
             sp = spread([m / r]) if r else spread([])
-            out.append([f"bytes per key, {at:,} keys of 8 bytes", f"by {what} growth",
+            out.append([f"bytes per key, {at:,} keys of 8 bytes", f"{what} growth / keys",
                         f"{m:.1f}", f"{r:.1f}", sp.fmt("{:.2f}"), "<= 1.0", verdict(sp, "<=", 1.0)])
         else:
-            out.append(["bytes per key, 1,000,000 keys of 8 bytes", f"by {what} growth", "-", "-",
+            out.append(["bytes per key, 1,000,000 keys of 8 bytes", f"{what} growth / keys", "-", "-",
                         "-", "<= 1.0", "not measured"])
     return out
 
@@ -119,14 +122,42 @@ def scale_table(scale_rows):
                    "GET ops/s mako / redis", "SET ops/s mako / redis",
                    "worst PING while growing to here, ms, mako / redis", "load SET/s mako / redis"], rows)
     for server in ("mako", "redis"):
-        probed = [r for r in scale_rows if r["server"] == server and "get_cpu_us_per_op" in r]
-        if len(probed) >= 2:
-            lo, hi = probed[0], probed[-1]
-            growth = [hi[k] / lo[k] for k in ("get_cpu_us_per_op", "set_cpu_us_per_op")]
-            flat = "flat" if max(growth) <= FLAT else "NOT flat"
-            lines.append(f"\n{server}: CPU per request at {hi['keys']:,} keys / at {lo['keys']:,}: "
-                         f"GET {growth[0]:.2f}x, SET {growth[1]:.2f}x -> {flat} (bar: <= {FLAT}x)")
+        f = flatness(scale_rows, server)
+        if f:
+            lo, hi, growth = f
+            lines.append(f"\n{server}: CPU per request at {hi:,} keys / at {lo:,}: GET {growth[0]:.2f}x, "
+                         f"SET {growth[1]:.2f}x -> {'flat' if max(growth) <= FLAT else 'NOT flat'} "
+                         f"(bar: <= {FLAT}x)")
     return lines
+
+
+def flatness(scale_rows, server):
+    """(fewest keys, most keys, [GET, SET] CPU per request at most / at fewest) or None."""
+    probed = [r for r in scale_rows if r["server"] == server and "get_cpu_us_per_op" in r]
+    if len(probed) < 2:
+        return None
+    lo, hi = probed[0], probed[-1]
+    return lo["keys"], hi["keys"], [hi[k] / lo[k] for k in ("get_cpu_us_per_op", "set_cpu_us_per_op")]
+
+
+def scale_rows_summary(scale_rows):
+    """Rows for the targets table on scale; the issue sets no number, so these are our bars."""
+    out = []
+    f = flatness(scale_rows, "mako")
+    if f:
+        lo, hi, growth = f
+        sp = spread([max(growth)])
+        other = flatness(scale_rows, "redis")
+        out.append([f"time per request, {lo:,} -> {hi:,} keys", "mako CPU/req growth, worse of GET, SET",
+                    f"{max(growth):.2f}x", f"{max(other[2]):.2f}x" if other else "-", "",
+                    f"<= {FLAT}x (our bar)", verdict(sp, "<=", FLAT)])
+    eight = _pairs([r for r in scale_rows if r["value_size"] == 8])
+    if eight:
+        m = max(p[0]["worst_pause_ms"] for p in eight.values())
+        r = max(p[1]["worst_pause_ms"] for p in eight.values())
+        out.append([f"worst pause while growing to {max(k for _, k in eight):,} keys", "worst PING (ms)",
+                    f"{m:.1f}", f"{r:.1f}", _ratio(m, r), "no target", "-"])
+    return out
 
 
 def _pairs(scale_rows):
@@ -140,25 +171,31 @@ def _ratio(a, b):
     return f"{a / b:.2f}" if b else "-"
 
 
-def generator_lines(rows):
+def generator_lines(rows, agg):
+    """What the load generators could do: ours per case against its measured ceiling."""
     out = []
-    lg = [r for r in rows if r["generator"] == LOADGEN]
-    if lg:
-        ach = spread(r["ops_per_sec"] for r in lg)
-        ceil = spread(r["client_ceiling_ops_per_sec"] for r in lg)
-        out.append(f"- load generator (bench/loadgen.py, {lg[0]['threads']} worker(s)): drove "
-                   f"{ach.lo:,.0f}-{ach.hi:,.0f} req/s; its measured ceiling (requests per CPU-second "
-                   f"x workers) was {ceil.lo:,.0f}-{ceil.hi:,.0f} req/s, median {ceil.median:,.0f}; "
-                   f"busiest worker {max(r['client_cpu_share'] for r in lg):.0%} of a core.")
-        for r in lg:
-            if r["client_ceiling_ops_per_sec"] and r["ops_per_sec"] > 0.8 * r["client_ceiling_ops_per_sec"]:
-                out.append(f"  - warning: {r['_case'].label} on {r['server']} ran at over 80% of the "
-                           f"generator's ceiling: the generator may have set the pace")
-                break
+    head = ["case", "server", "achieved ops/s", "generator ceiling ops/s",
+            "achieved / ceiling (= share of the time it was busy)"]
+    lines = []
+    for case, a in agg.items():
+        if case.generator != LOADGEN:
+            continue
+        for server in ("mako", "redis"):
+            s = a[server]
+            share = s["ops_per_sec"].median / s["client_ceiling_ops_per_sec"].median
+            lines.append([case.label, server, s["ops_per_sec"].fmt(), s["client_ceiling_ops_per_sec"].fmt(),
+                          f"{share:.0%}"])
+            if share > CEILING_WARN:
+                out.append(f"- warning: {case.label} on {server} ran at {share:.0%} of our generator's "
+                           f"ceiling: the generator may have set the pace")
+    if lines:
+        out = ["Our generator (bench/loadgen.py): its ceiling is the requests it sends per CPU-second "
+               "of its own, times its worker processes, measured in every run.", ""] + table(head, lines) + (
+               [""] + out if out else [])
     busy = sorted({r["_case"].label for r in rows
                    if r["generator"] == REDIS_BENCHMARK and r["client_cpu_share"] >= 0.9})
     if busy:
-        out.append(f"- redis-benchmark used 90% or more of its core in: {', '.join(busy)} "
+        out.append(f"\nredis-benchmark used 90% or more of its one core in: {', '.join(busy)} "
                    f"(there the client, not the server, may have set the pace)")
     return out
 
@@ -191,7 +228,7 @@ def compose(profile, agg, rows, scale_rows, startup, notes):
         cold = f"{startup['cold']:.2f} s" if startup.get("cold") else "not measured"
         md += ["", "## Start-up (launch to first PONG)", "",
                f"cold kernel cache: {cold}; warm: {warm.fmt('{:.2f} s')} over {warm.n} start(s)"]
-    gen = generator_lines(rows)
+    gen = generator_lines(rows, agg)
     if gen:
         md += ["", "## Load generators", ""] + gen
     if notes:

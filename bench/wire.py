@@ -4,13 +4,14 @@ Rules:
 - Keys are redis-benchmark's: `key:` and 12 zero-padded digits (what `-r N`
   makes of `key:__rand_int__`), so keys we load are the keys it draws.
 - Every request of one kind has the same length (fixed-width keys, one value
-  size per batch), so a batch of millions is a few numpy operations: tile a
-  template, then write the key digits into their columns.  No Python loop
-  runs per request.
+  size per batch), so a batch is a template per kind, the key digits of all
+  requests computed at once by numpy, and one Numba loop that copies both
+  into place.  No Python code runs per request.
 - `count_replies` parses whole RESP2 replies of the kinds GET and SET give
   (`+OK`, `$n` bulk, `$-1`, `-ERR`, `:n`) and stops at the first incomplete
-  one; the caller keeps the unparsed tail.  It is compiled once and cached
-  next to this file.
+  one; the caller keeps the unparsed tail.
+- The Numba routines are compiled once and cached next to this file
+  (`warm_up` compiles them before worker processes fork).
 """
 import numpy as np
 from numba import njit
@@ -43,20 +44,28 @@ def build(ops, keys, value_size):
 
     offsets has len(ops) + 1 entries: request i is buf[offsets[i]:offsets[i + 1]].
     """
-    ops = np.asarray(ops, dtype=np.int8)
+    ops = np.ascontiguousarray(ops, dtype=np.int8)
     keys = np.asarray(keys, dtype=np.int64)
     tget, tset, digits_at = templates(value_size)
     lengths = np.where(ops == SET, len(tset), len(tget))
     offsets = np.zeros(len(ops) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     buf = np.empty(int(offsets[-1]), dtype=np.uint8)
-    for kind, tmpl in ((GET, tget), (SET, tset)):
-        starts = offsets[:-1][ops == kind]
-        if starts.size:
-            buf[starts[:, None] + np.arange(len(tmpl))] = tmpl
-    digits = (keys[:, None] // _POW10) % 10 + ord("0")
-    buf[offsets[:-1, None] + digits_at + np.arange(KEY_DIGITS)] = digits
+    digits = ((keys[:, None] // _POW10) % 10 + ord("0")).astype(np.uint8)
+    _fill(buf, offsets, ops, tget, tset, digits, digits_at)
     return buf, offsets
+
+
+@njit(cache=True, nogil=True)
+def _fill(buf, offsets, ops, tget, tset, digits, digits_at):
+    """Copy each request's template into place, then its key digits."""
+    for i in range(len(ops)):
+        o = offsets[i]
+        if ops[i] == SET:
+            buf[o:o + len(tset)] = tset
+        else:
+            buf[o:o + len(tget)] = tget
+        buf[o + digits_at:o + digits_at + digits.shape[1]] = digits[i]
 
 
 def sets(lo, hi, value_size):
@@ -108,6 +117,7 @@ def count_replies(buf, start, end):
 
 
 def warm_up():
-    """Compile (or load) count_replies now, before worker processes fork."""
+    """Compile (or load) the Numba routines now, before worker processes fork."""
+    build([GET, SET], [1, 2], 8)
     probe = np.frombuffer(b"+OK\r\n$3\r\nabc\r\n$-1\r\n", np.uint8)
     assert count_replies(probe, 0, len(probe)) == (3, 0, len(probe))
