@@ -3,12 +3,14 @@
 Panels (matplotlib, Agg backend, no display needed):
 - throughput, server CPU per request and p99 latency, mako/redis per load
   case: the median as a bar, the min-max of the run-by-run ratios as a
-  whisker, 1.0 (parity) as a line;
+  whisker, 1.0 (parity) as a line, the summary's target as a red mark;
 - server CPU per request against key count (log scale), GET and SET, both
   servers; the worst PING while growing to each count; bytes per key.
 An empty panel says so rather than failing.
 """
 import matplotlib
+
+from . import summary
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -27,6 +29,12 @@ def _ratio_panel(ax, agg, name, title):
     y = range(len(cases))
     ax.barh(y, med, xerr=[lo, hi], color="tab:blue", alpha=0.7, capsize=2)
     ax.axvline(1.0, color="black", linewidth=0.8)
+    marks = [(summary.target_of(c, name), i) for i, c in enumerate(cases)]
+    marks = [(b, i) for b, i in marks if b is not None]
+    if marks:
+        ax.plot([b for b, _ in marks], [i for _, i in marks], "r|", markersize=14, mew=2,
+                label="target")
+        ax.legend(fontsize=7, loc="lower right")
     ax.set_yticks(list(y), [c.label for c in cases], fontsize=7)
     ax.invert_yaxis()
     ax.set_title(title, fontsize=9)

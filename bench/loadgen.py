@@ -71,6 +71,13 @@ def _cpu():
     return ru.ru_utime + ru.ru_stime
 
 
+def _send(sock, data):
+    try:
+        return sock.send(data)
+    except BlockingIOError:
+        return 0
+
+
 def _drive(socks, buf, offsets, pipeline, start_at, seconds):
     """The event loop of one worker; returns its counts and round trips (ns)."""
     n = len(socks)
@@ -96,7 +103,7 @@ def _drive(socks, buf, offsets, pipeline, start_at, seconds):
         out = data[offsets[p]:offsets[p + pipeline]]
         pos[c] = (p + pipeline) % STREAM
         sent_at[c] = clock()
-        k = socks[c].send(out)
+        k = _send(socks[c], out)
         if k < len(out):
             pending[c] = out[k:]
             ep.modify(socks[c].fileno(), select.EPOLLIN | select.EPOLLOUT)
@@ -116,7 +123,7 @@ def _drive(socks, buf, offsets, pipeline, start_at, seconds):
         for fd, ev in ep.poll(left):
             c = fd2c[fd]
             if ev & select.EPOLLOUT and pending[c] is not None:
-                k = socks[c].send(pending[c])
+                k = _send(socks[c], pending[c])
                 pending[c] = pending[c][k:] if k < len(pending[c]) else None
                 if pending[c] is None:
                     ep.modify(fd, select.EPOLLIN)
@@ -189,8 +196,9 @@ def run(host, port, *, clients=50, pipeline=16, value_size=8, seconds=2.0, worke
             procs.append(p)
             pipes.append(mine)
         for pipe in pipes:
-            if not pipe.poll(JOIN_GRACE) or pipe.recv() != "ready":
-                raise RuntimeError("a load generator worker could not connect")
+            said = pipe.recv() if pipe.poll(JOIN_GRACE) else "no answer"
+            if said != "ready":
+                raise RuntimeError(f"a load generator worker could not start: {said}")
         start_at = time.monotonic() + 0.05
         for pipe in pipes:
             pipe.send(start_at)

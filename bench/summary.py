@@ -45,6 +45,18 @@ def verdict(sp, op, bound):
             else "not met by the median; spread crosses")
 
 
+def target_of(case, name):
+    """The bound a target sets on this case's ratio `name`, or None."""
+    key = (case.workload, case.clients, case.pipeline, case.value_size)
+    if case.generator != REDIS_BENCHMARK:
+        return None
+    for _, cases, checks in LOAD_TARGETS:
+        for check, _, bound in checks:
+            if check == name and key in cases:
+                return bound
+    return None
+
+
 def _find(agg, workload, clients, pipeline, value_size):
     for case, a in agg.items():
         if (case.generator, case.workload, case.clients, case.pipeline, case.value_size) == (
@@ -227,7 +239,7 @@ def compose(profile, agg, rows, scale_rows, startup, notes):
         warm = spread(startup["warm"])
         cold = f"{startup['cold']:.2f} s" if startup.get("cold") else "not measured"
         md += ["", "## Start-up (launch to first PONG)", "",
-               f"cold kernel cache: {cold}; warm: {warm.fmt('{:.2f} s')} over {warm.n} start(s)"]
+               f"cold kernel cache: {cold}; warm: {warm.fmt('{:.2f}')} s over {warm.n} start(s)"]
     gen = generator_lines(rows, agg)
     if gen:
         md += ["", "## Load generators", ""] + gen
