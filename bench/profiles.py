@@ -1,8 +1,9 @@
 """What each profile of `./dev bench all` measures: the cases, the runs, the sizes.
 
 - smoke: the machinery on tiny settings (tests/test_bench.py runs it; ~20 s).
-- quick: a representative subset, for a look while working (a few minutes).
-- long:  the full matrix and more runs, for the record (~25 minutes).
+- quick: a representative subset, for a look while working (~4 minutes here,
+         100 s of it the cold start).
+- long:  the full matrix and more runs, for the record (~20 minutes here).
 
 A Case is one load: which generator sends it, the workload (`get`, `set`
 or `mix`: 90% GET / 10% SET over Zipf-skewed keys), clients, pipeline
