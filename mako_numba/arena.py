@@ -43,7 +43,7 @@ NCLASSES = 160
 
 
 # --- size classes -------------------------------------------------------------
-@kernel(inline=True)
+@kernel(entry=True, inline=True)
 def size_class(n):
     """Class index of an n-byte block: 8-byte steps to 512, then 4 per doubling."""
     if n <= 512:
@@ -56,7 +56,7 @@ def size_class(n):
     return 65 + (p - 9) * 4 + (k - 4)
 
 
-@kernel(inline=True)
+@kernel(entry=True, inline=True)
 def class_size(ci):
     if ci <= 64:
         return ci * 8
@@ -184,7 +184,7 @@ def _fits_in_place(lim, chunks, ref, old_size, new_size):
     return new_size > large and new_size <= cap and 2 * new_size >= cap
 
 
-@kernel
+@kernel(inline=True)
 def _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
     addr = ref_addr(chunks, ref)
     hdr = i64view(addr, 3)

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import commands, config, errors
 from .admin import Admin
-from .engine import compact_input, run_batch, run_queued
+from .engine import compact_input, run_batch
 from .jit import addr_of
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_MS, B_NOW_US, B_NSLOW,
@@ -243,7 +243,7 @@ class Core:
     def run_queued(self, slot, pos, end):
         """EXEC: run the queued requests in slot's input bytes [pos, end), replies appended.
 
-        Steps through engine.run_queued, running slow-path commands and
+        Steps through run_batch's replay mode, running slow-path commands and
         supplying memory between its calls; nothing else runs meanwhile.
         """
         if self._tx is None:
@@ -251,14 +251,17 @@ class Core:
             scratch = np.zeros(config.SCRATCH_SIZE, np.uint8)
             bm[B_SCRATCH_ADDR] = addr_of(scratch)
             self._tx = [np.zeros((1024, Q_NFIELDS), np.int64), np.zeros((1024, 3), np.int64),
-                        bm, scratch]
-        tq, targs, tbm, tscratch = self._tx
+                        bm, scratch, np.zeros(3, np.int64), np.zeros((1, 10), np.int64)]
+        tq, targs, tbm, tscratch = self._tx[:4]
         tbm[B_NOW_MS] = self.bm[B_NOW_MS]
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
         while pos < end:
-            st, k, nxt = run_queued(self.ks.T, self.lim, self.conn, slot, pos, end, tq, targs, tbm,
-                                    tscratch, self.cmdt, self.lits, self.stats)
+            where = self._tx[4]
+            where[:3] = (slot, pos, end)
+            st = run_batch(self.ks.T, self.lim, self.conn, where, -1, tq, targs, tbm, tscratch,
+                           self.cmdt, self.lits, self.stats, self.slowq, self._tx[5])
+            k, nxt = (int(x) for x in self._tx[5][0, :2])
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
                 args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]

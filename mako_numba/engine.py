@@ -19,7 +19,7 @@ Rules and theory:
   skips everything after it.
 - Inside MULTI a valid request is only answered +QUEUED (`queue_request`);
   its bytes stay in the input buffer from C_TX_START on (compact_input keeps
-  them), and EXEC re-parses and runs them in one go (`run_queued`), called
+  them), and EXEC re-parses and runs them in one go (run_batch with nready -1), called
   from the slow path after the batch, so nothing interleaves.
 - Every branch is a thin wrapper over the table's generic operations; the
   arity check and the error writers are shared by all commands.
@@ -62,7 +62,7 @@ from .strings import (
 from .table import T_MIG, db_of, migrate
 
 
-@kernel
+@kernel(inline=True)
 def count_error(stats, ncmd, ci, rejected):
     """An error reply: the total, and the command's failed or rejected calls."""
     stats[S_ERRORS] += 1
@@ -76,7 +76,7 @@ def bad_arity(arity, ci, argc):
     return (ar > 0 and argc != ar) or argc < -ar
 
 
-@kernel
+@kernel(inline=True)
 def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any."""
     names, noff, nlen, arity, op, flags, htab = cmdt
@@ -233,67 +233,54 @@ def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
 
 
 @kernel
-def run_queued(T, lim, conn, c, pos, end, q, args, bm, scratch, cmdt, lits, stats):
-    """EXEC: run the requests in connection c's input bytes [pos, end).
-
-    Uses its own queue, argument rows and scratch (the batch's still hold
-    slow-path requests).  Returns (status, k, next): status 0 when all ran;
-    1 when q row k is a slow-path command for Python, to resume at `next`
-    after it; 2 when a request needs memory, to resume at `next` once
-    Python supplied it.  Requests answered with an error while queuing
-    (MULTI, WATCH) are skipped.  The connection's parse state is restored.
-    """
-    names, noff, nlen, arity, op, flags, htab = cmdt
-    rd0 = conn[c, C_RD]
-    wr0 = conn[c, C_WR]
-    ps0 = conn[c, C_PS_ARGC]
-    ps1 = conn[c, C_PS_ARGI]
-    ps2 = conn[c, C_PS_POS]
-    ps3 = conn[c, C_PS_BULK]
-    need0 = conn[c, C_IN_NEED]
-    fl0 = conn[c, C_FLAGS]
+def _replay_open(conn, c, pos, end, keep):
+    """EXEC: point connection c's parser at its queued bytes [pos, end); its state goes to keep."""
+    keep[0] = conn[c, C_RD]
+    keep[1] = conn[c, C_WR]
+    keep[2] = conn[c, C_PS_ARGC]
+    keep[3] = conn[c, C_PS_ARGI]
+    keep[4] = conn[c, C_PS_POS]
+    keep[5] = conn[c, C_PS_BULK]
+    keep[6] = conn[c, C_IN_NEED]
+    keep[7] = conn[c, C_FLAGS]
     conn[c, C_RD] = pos
     conn[c, C_WR] = end
     conn[c, C_PS_ARGC] = 0
-    conn[c, C_FLAGS] = fl0 & ~(F_MULTI | F_SLOW | F_PENDING | F_DEFERRED)
+    conn[c, C_FLAGS] = keep[7] & ~(F_MULTI | F_SLOW | F_PENDING | F_DEFERRED)
+
+
+@kernel
+def _replay_close(conn, c, q, nq, k, res):
+    """EXEC: after one parse-and-run step; restores c's parser and says what Python must do.
+
+    Returns 0 when every parsed request ran (continue at res[0, 1]); 1 when
+    q row res[0, 0] is a slow-path command for Python, to resume after it;
+    2 when a request needs memory (argument rows, output room), to resume
+    at res[0, 1] once Python supplied it.
+    """
+    keep = res[0]
     status = 0
-    rk = -1
-    nxt = end
-    while status == 0 and conn[c, C_RD] < end:
-        bm[B_QN] = 0
-        bm[B_AN] = 0
-        bm[B_SN] = 0
-        start = conn[c, C_RD]
-        parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
-        nq = bm[B_QN]
-        if nq == 0:
-            status = 2          # more argument rows (B_NEED_ARGS)
-            nxt = start
-            break
-        for k in range(nq):
-            ci = q[k, Q_CMD]
-            if ci >= 0 and flags[ci] & CF_NO_QUEUE:
-                continue
-            conn[c, C_NEXEC] = 0        # no per-turn output bound: EXEC's reply is one piece
-            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, bm[B_NOW_MS], bm[B_NOW_US])
-            if st == X_DEFER:
-                status = 2
-                nxt = q[k, Q_START]
-                break
-            if st == X_SLOW:
-                status = 1
-                rk = k
-                nxt = q[k, Q_END]
-                break
-    conn[c, C_RD] = rd0
-    conn[c, C_WR] = wr0
-    conn[c, C_PS_ARGC] = ps0
-    conn[c, C_PS_ARGI] = ps1
-    conn[c, C_PS_POS] = ps2
-    conn[c, C_PS_BULK] = ps3
-    conn[c, C_IN_NEED] = need0
-    conn[c, C_FLAGS] = fl0 | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
-    return status, rk, nxt
+    nxt = conn[c, C_RD]
+    if nq == 0:
+        status = 2                  # more argument rows (B_NEED_ARGS)
+        nxt = conn[c, C_RD]
+    elif k >= 0 and q[k, Q_STATUS] == QS_SLOW:
+        status = 1
+        nxt = q[k, Q_END]
+    elif k >= 0:
+        status = 2
+        nxt = q[k, Q_START]
+    conn[c, C_RD] = keep[2]
+    conn[c, C_WR] = keep[3]
+    conn[c, C_PS_ARGC] = keep[4]
+    conn[c, C_PS_ARGI] = keep[5]
+    conn[c, C_PS_POS] = keep[6]
+    conn[c, C_PS_BULK] = keep[7]
+    conn[c, C_IN_NEED] = keep[8]
+    conn[c, C_FLAGS] = keep[9] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
+    res[0, 0] = k if status == 1 else -1
+    res[0, 1] = nxt
+    return status
 
 
 @kernel(inline=True)
@@ -318,7 +305,7 @@ def _defer(conn, c, q, k, stats):
     stats[S_DEFERRALS] += 1
 
 
-@kernel
+@kernel(entry=True)
 def compact_input(conn, c):
     """Move an unfinished request (and a transaction's queued ones) to the front."""
     rd = conn[c, C_RD]
@@ -362,11 +349,66 @@ def _result_row(conn, c, lim, res, i):
     res[i, R_ATT] = att
 
 
-@kernel
+@kernel(inline=True)
+def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
+    """Execute queue rows 0..nq-1, the only place `execute` is inlined.
+
+    A batch (replay False) marks each row done, slow (queued for Python in
+    slowq) or deferred, and returns -1.  EXEC's replay (True) skips the
+    commands a transaction does not queue, has no per-turn output bound,
+    and stops at the first slow or deferred row, returning its index
+    (-1 when all ran).
+    """
+    flags = cmdt[5]
+    now = bm[B_NOW_MS]
+    now_us = bm[B_NOW_US]
+    for k in range(nq):
+        c = q[k, Q_CONN]
+        if replay:
+            ci = q[k, Q_CMD]
+            if ci >= 0 and flags[ci] & CF_NO_QUEUE:
+                continue
+            conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
+            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            if st == X_DEFER or st == X_SLOW:
+                q[k, Q_STATUS] = QS_SLOW if st == X_SLOW else QS_DEFERRED
+                return k
+            continue
+        if conn[c, C_FLAGS] & F_DEFERRED:
+            q[k, Q_STATUS] = QS_DEFERRED
+            continue
+        st = X_RUN
+        fl = conn[c, C_FLAGS]
+        wr0 = conn[c, C_OUT_WR]
+        if fl & F_MULTI:
+            st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
+        if st == X_RUN:
+            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+        if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
+            _reply_mode(conn, c, fl, wr0)
+        if st == X_DEFER:
+            _defer(conn, c, q, k, stats)
+        elif st == X_SLOW:
+            q[k, Q_STATUS] = QS_SLOW
+            slowq[bm[B_NSLOW]] = k
+            bm[B_NSLOW] += 1
+        else:
+            q[k, Q_STATUS] = QS_DONE
+            conn[c, C_NEXEC] += 1
+    return -1
+
+
+@kernel(entry=True)
 def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, stats, slowq, res):
     """Parse, execute and tidy one batch; returns the number of requests queued.
 
     Row i of `res` describes ready[i] afterwards (R_* columns).
+
+    With nready -1 it is one step of EXEC's replay instead (in the same
+    kernel, so the executor is compiled and inlined once): the requests
+    queued in connection ready[0]'s bytes [ready[1], ready[2]) are parsed
+    into q, args and scratch private to EXEC, and run until one needs
+    Python; returns _replay_close's status.  `res` is then a (1, 10) array.
     """
     T = (unowned(T[0]), unowned(T[1]), unowned(T[2]), unowned(T[3]), unowned(T[4]), unowned(T[5]))
     lim = unowned(lim)
@@ -385,45 +427,29 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
     bm[B_QN] = 0
     bm[B_AN] = 0
     bm[B_SN] = 0
-    bm[B_NSLOW] = 0
-    bm[B_NEED_ARGS] = 0
-    now = bm[B_NOW_MS]
-    for i in range(nready):
-        c = ready[i]
-        fl = conn[c, C_FLAGS]
-        conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
-        conn[c, C_NEXEC] = 0
-        conn[c, C_OUT_NEED] = 0
-        if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
-            conn[c, C_OUT_SENT] = 0
-            conn[c, C_OUT_WR] = 0
-        if fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
-            continue
+    if nready < 0:
+        c = ready[0]
+        _replay_open(conn, c, ready[1], ready[2], res[0, 2:])
         parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
+    else:
+        bm[B_NSLOW] = 0
+        bm[B_NEED_ARGS] = 0
+        for i in range(nready):
+            c = ready[i]
+            fl = conn[c, C_FLAGS]
+            conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
+            conn[c, C_NEXEC] = 0
+            conn[c, C_OUT_NEED] = 0
+            if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
+                conn[c, C_OUT_SENT] = 0
+                conn[c, C_OUT_WR] = 0
+            if fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
+                continue
+            parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
     nq = bm[B_QN]
-    for k in range(nq):
-        c = q[k, Q_CONN]
-        if conn[c, C_FLAGS] & F_DEFERRED:
-            q[k, Q_STATUS] = QS_DEFERRED
-            continue
-        st = X_RUN
-        fl = conn[c, C_FLAGS]
-        wr0 = conn[c, C_OUT_WR]
-        if fl & F_MULTI:
-            st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
-        if st == X_RUN:
-            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, bm[B_NOW_US])
-        if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
-            _reply_mode(conn, c, fl, wr0)
-        if st == X_DEFER:
-            _defer(conn, c, q, k, stats)
-        elif st == X_SLOW:
-            q[k, Q_STATUS] = QS_SLOW
-            slowq[bm[B_NSLOW]] = k
-            bm[B_NSLOW] += 1
-        else:
-            q[k, Q_STATUS] = QS_DONE
-            conn[c, C_NEXEC] += 1
+    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, nready < 0)
+    if nready < 0:
+        return _replay_close(conn, ready[0], q, nq, k, res)
     tm = T[0]
     if tm[T_MIG]:
         migrate(T, lim[config.L_REHASH_PER_BATCH])

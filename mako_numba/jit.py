@@ -25,7 +25,7 @@ import time
 import numba
 import numpy as np
 
-from . import config
+from . import config, linking
 
 
 def _source_digest():
@@ -91,15 +91,31 @@ def _one_version_per_type(disp):
     return disp
 
 
-def kernel(fn=None, **kw):
-    """`@kernel`: nopython, cached, one compiled version per argument types."""
-    opts = {"cache": True, "nogil": True}
-    kw.pop("inline", None)      # LLVM inlines small kernels; Numba-level inlining
-                                # only multiplies compile time
-    opts.update(kw)
+if not JIT_DISABLED:
+    linking.install()
+
+
+def kernel(fn=None, entry=False, inline=False, **kw):
+    """`@kernel`: nopython, one compiled version per argument types.
+
+    Internal by default (see linking.py): no wrappers, no cache of its own,
+    compiled into the entry kernels that call it.  `entry=True` for what
+    Python calls in the server (cached, wrapped).  `inline=True` for hot
+    helpers LLVM must inline.
+    """
     if fn is None:
-        return lambda f: _one_version_per_type(numba.njit(**opts)(f))
-    return _one_version_per_type(numba.njit(**opts)(fn))
+        return lambda f: kernel(f, entry=entry, inline=inline, **kw)
+    if JIT_DISABLED:
+        return numba.njit(**kw)(fn)
+    if inline:
+        linking.always_inline(fn)
+
+    def as_entry():
+        return _one_version_per_type(numba.njit(cache=True, nogil=True, **kw)(fn))
+    if entry:
+        return as_entry()
+    disp = numba.njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **kw)(fn)
+    return linking.internal(_one_version_per_type(disp), as_entry)
 
 
 if JIT_DISABLED:
@@ -137,11 +153,11 @@ else:
             return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
         return sig, codegen
 
-    @kernel
+    @kernel(inline=True)
     def u8view(addr, n):
         return numba.carray(_u8ptr(addr), (n,))
 
-    @kernel
+    @kernel(inline=True)
     def i64view(addr, n):
         return numba.carray(_i64ptr(addr), (n,))
 

@@ -9,7 +9,7 @@ import numpy as np
 from .jit import kernel
 
 
-@kernel
+@kernel(entry=True)
 def lcs_table(a, b, dp):
     """dp[i, j] = LCS length of a[:i] and b[:j]; dp is (len(a)+1) x (len(b)+1), zeroed."""
     for i in range(1, a.shape[0] + 1):
@@ -23,7 +23,7 @@ def lcs_table(a, b, dp):
                 dp[i, j] = x if x > y else y
 
 
-@kernel
+@kernel(entry=True)
 def lcs_walk(a, b, dp, minmatchlen, want_ranges, result, ranges):
     """Fill result (the LCS) and ranges rows (a_start, a_end, b_start, b_end, len).
 

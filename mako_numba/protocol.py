@@ -56,7 +56,7 @@ def _lower(b):
     return b + 32 if 65 <= b <= 90 else b
 
 
-@kernel
+@kernel(inline=True)
 def find_byte(buf, start, end, ch):
     """Index of ch in buf[start:end], or -1; a NUL first also gives -1 (strchr)."""
     for i in range(start, end):
@@ -68,7 +68,7 @@ def find_byte(buf, start, end, ch):
     return -1
 
 
-@kernel
+@kernel(inline=True)
 def string2ll(buf, start, end):
     """Redis's string2ll: (ok, value) for a strict decimal in buf[start:end]."""
     n = end - start
@@ -107,7 +107,7 @@ def string2ll(buf, start, end):
     return True, np.int64(v)
 
 
-@kernel
+@kernel(inline=True)
 def lookup_command(cmdt, addr, n):
     """Index of the command named by the n bytes at addr (any case), or CMD_UNKNOWN."""
     names, noff, nlen, arity, op, flags, htab = cmdt
@@ -144,7 +144,7 @@ def _push_arg(args, bm, addr, n):
     return True
 
 
-@kernel
+@kernel(inline=True)
 def _queue(q, bm, c, cmd, argc, arg0, start, end, err, errarg):
     k = bm[B_QN]
     q[k, Q_ID] = bm[B_NEXT_ID]
@@ -196,7 +196,7 @@ def _rewalk(buf, base, start, argc, args, bm):
         pos += n + 2
 
 
-@kernel
+@kernel(inline=True)
 def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
     rd = conn[c, C_RD]
     wr = conn[c, C_WR]
@@ -468,7 +468,7 @@ def _parse_inline(conn, c, buf, base, q, bm, args, scratch, lim):
 
 
 # --- one connection -----------------------------------------------------------------------------
-@kernel
+@kernel(inline=True)
 def parse_conn(conn, c, q, bm, args, scratch, lim, cmdt):
     """Queue the complete requests buffered for connection c.
 

@@ -39,7 +39,7 @@ def bulk_size(n):
     return int_size(n) + n + 2
 
 
-@kernel
+@kernel(inline=True)
 def w_lit(out, pos, lits, which):
     blob, offs = lits
     a = offs[which]
@@ -102,21 +102,21 @@ def w_arr_hdr(out, pos, n):
     return w_crlf(out, w_num(out, pos + 1, n))
 
 
-@kernel
+@kernel(inline=True)
 def w_bytes(out, pos, addr, n):
     if n > 0:
         out[pos:pos + n] = u8view(addr, n)
     return pos + n
 
 
-@kernel
+@kernel(inline=True)
 def w_bulk(out, pos, addr, n):
     pos = w_bulk_hdr(out, pos, n)
     pos = w_bytes(out, pos, addr, n)
     return w_crlf(out, pos)
 
 
-@kernel
+@kernel(inline=True)
 def w_nil(out, pos, lits, proto):
     return w_lit(out, pos, lits, LIT_NIL3 if proto == 3 else LIT_NIL2)
 

@@ -102,7 +102,7 @@ def count_lookup(stats, which):
     stats[S_HITS if which != 0 else S_MISSES] += 1
 
 
-@kernel
+@kernel(inline=True)
 def reserve(conn, c, lim, need):
     """Room for `need` reply bytes?  If not, record what is missing."""
     wr = conn[c, C_OUT_WR]
@@ -115,12 +115,12 @@ def reserve(conn, c, lim, need):
     return True
 
 
-@kernel
+@kernel(inline=True)
 def out_of(conn, c):
     return u8view(conn[c, C_OUT_ADDR], conn[c, C_OUT_CAP])
 
 
-@kernel
+@kernel(inline=True)
 def reply_lit(conn, c, lim, lits, which):
     if not reserve(conn, c, lim, lit_len(lits, which)):
         return X_DEFER
@@ -136,7 +136,7 @@ def reply_int(conn, c, lim, v):
     return X_DONE
 
 
-@kernel
+@kernel(inline=True)
 def reply_bulk(conn, c, lim, addr, n):
     if not reserve(conn, c, lim, bulk_size(n)):
         return X_DEFER
@@ -144,7 +144,7 @@ def reply_bulk(conn, c, lim, addr, n):
     return X_DONE
 
 
-@kernel
+@kernel(inline=True)
 def reply_nil(conn, c, lim, lits):
     if not reserve(conn, c, lim, 5):
         return X_DEFER

@@ -43,7 +43,7 @@ def _round(v0, v1, v2, v3):
     return v0, v1, v2, v3
 
 
-@kernel
+@kernel(inline=True)
 def siphash_cd(k0, k1, addr, n, crounds, drounds):
     """SipHash-c-d of the n bytes at addr with key (k0, k1), as uint64."""
     buf = u8view(addr, n)

@@ -27,7 +27,7 @@ from .respond import (
 )
 from .table import (
     db_of,
-    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup,
+    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _lookup, _store,
     resize_value, set_expire_at, store, unalloc, unlink_found, value_of, ENC_RAW, set_enc_flags,
 )
 
@@ -52,7 +52,7 @@ W_PXAT = word("pxat")
 W_PERSIST = word("persist")
 
 
-@kernel
+@kernel(inline=True)
 def parse_set_options(args, a0, argc, getex):
     """parseExtendedStringArgumentsOrReply for SET (from argument 3) or GETEX
     (from argument 2): (flags, index of the time argument), or (-1, 0)."""
@@ -94,7 +94,7 @@ def parse_set_options(args, a0, argc, getex):
     return flags, ei
 
 
-@kernel
+@kernel(inline=True)
 def expire_time(args, i, flags, now):
     """getExpireMillisecondsOrReply: (0, ms) ok, (1, 0) not an integer, (2, 0) invalid."""
     ok, v = arg_int(args, i)
@@ -112,8 +112,8 @@ def expire_time(args, i, flags, now):
     return 0, v
 
 
-@kernel
-def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
+@kernel(inline=True)
+def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
     """SET and friends.  `counted`: reply :1/:0 (SETNX) instead of OK/nil."""
     T, lim, conn, args, lits, cmdt, stats = X
     when = 0
@@ -126,7 +126,7 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
     db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + vi
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    h, which, pos = _lookup(T, lim, db, args[k, 0], args[k, 1], now, True)
     found = which != 0
     old_addr = 0
     old_len = -1
@@ -153,7 +153,7 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
         return reply_nil(conn, c, lim, lits)
     if when == 0 and flags & SET_KEEPTTL and found:
         when = expire_of(T, which, pos)
-    st = store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], args[v, 1], when)
+    st = _store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], args[v, 1], when)
     if st != OK:
         conn[c, C_OUT_WR] = saved
         return X_DEFER
@@ -164,12 +164,18 @@ def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
 
 
 @kernel
+def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
+    """_set_generic as a call, for SET's variants (SET itself inlines it)."""
+    return _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted)
+
+
+@kernel(inline=True)
 def x_set(X, c, a0, argc, ci, now):
     """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]"""
     flags, ei = parse_set_options(X[3], a0, argc, False)
     if flags < 0:
         return reply_lit(X[2], c, X[1], X[4], LIT_SYNTAX)
-    return set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False)
+    return _set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False)
 
 
 @kernel
@@ -212,12 +218,12 @@ def x_getex(X, c, a0, argc, ci, now):
     return X_DONE
 
 
-@kernel
+@kernel(inline=True)
 def get_generic(X, c, a0, now):
     """Reply with key's value or nil, counting hits and misses: (X_*, which, slot)."""
     T, lim, conn, args, lits, cmdt, stats = X
     k = a0 + 1
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
+    h, which, pos = _lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, True)
     if which == 0:
         st = reply_nil(conn, c, lim, lits)
         if st == X_DONE:
@@ -230,7 +236,7 @@ def get_generic(X, c, a0, now):
     return st, which, pos
 
 
-@kernel
+@kernel(inline=True)
 def x_get(X, c, a0, argc, ci, now):
     """GET key"""
     return get_generic(X, c, a0, now)[0]

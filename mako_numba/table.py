@@ -113,7 +113,7 @@ def touch_hash(tm, db, h):
         _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db)
 
 
-@kernel
+@kernel(entry=True)
 def key_sip(tm, kaddr, klen):
     """The database-free part of a key's hash (the watch table's key)."""
     return np.int64(siphash13(tm[T_SEED0], tm[T_SEED1], kaddr, klen))
@@ -159,7 +159,7 @@ def _key_eq(chunks, ref, db, kaddr, klen):
     return True
 
 
-@kernel
+@kernel(inline=True)
 def _probe(ix, logcap, chunks, h, db, kaddr, klen):
     """Slot index holding (db, key) in one index, or -1."""
     mask = (1 << logcap) - 1
@@ -174,7 +174,7 @@ def _probe(ix, logcap, chunks, h, db, kaddr, klen):
         pos = (pos + 1) & mask
 
 
-@kernel
+@kernel(inline=True)
 def find(T, h, db, kaddr, klen):
     """(which, slot): which is 1 for idx, 2 for oidx, 0 when absent."""
     tm, idx, oidx, chunks, free, dbk = T
@@ -211,7 +211,7 @@ def _place(tm, ix, logcap, chunks, s):
     return was_empty
 
 
-@kernel
+@kernel(entry=True)
 def migrate(T, steps):
     """Move up to `steps` slots of the old index into the new one."""
     tm, idx, oidx, chunks, free, dbk = T
@@ -301,13 +301,13 @@ def exists(T, db, kaddr, klen):
     return 1 if which != 0 else 0
 
 
-@kernel
+@kernel(inline=True)
 def db_of(T, logical):
     """The physical database behind a database number (SWAPDB remaps them)."""
     return T[5][logical, 2]
 
 
-@kernel
+@kernel(entry=True)
 def flush_db(T, lim, logical):
     """Delete every key of one database (O(slots), as FLUSHDB SYNC is)."""
     tm, idx, oidx, chunks, free, dbk = T
@@ -345,7 +345,7 @@ def _lookup(T, lim, db, kaddr, klen, now, touch):
     return h, which, pos
 
 
-@kernel
+@kernel(entry=True)
 def lookup(T, lim, db, kaddr, klen, now):
     """(hash, which, slot) of a live key; an expired key is deleted on the way.
 
@@ -356,20 +356,20 @@ def lookup(T, lim, db, kaddr, klen, now):
     return _lookup(T, lim, db, kaddr, klen, now, True)
 
 
-@kernel
+@kernel(entry=True)
 def peek(T, lim, db, kaddr, klen, now):
     """lookup without updating the access time (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT)."""
     return _lookup(T, lim, db, kaddr, klen, now, False)
 
 
-@kernel
+@kernel(inline=True)
 def slot_record(T, which, pos):
     """The ref of the record in a slot found by lookup."""
     tm, idx, oidx, chunks, free, dbk = T
     return slot_ref(idx[pos] if which == 1 else oidx[pos])
 
 
-@kernel
+@kernel(entry=True, inline=True)
 def value_of(T, which, pos):
     """(address, length) of the value in a slot found by lookup."""
     chunks = T[3]
@@ -378,12 +378,12 @@ def value_of(T, which, pos):
     return ref_addr(chunks, ref) + REC_HDR + rec_klen(hdr), rec_vlen(hdr)
 
 
-@kernel
+@kernel(entry=True)
 def expire_of(T, which, pos):
     return rec_hdr(T[3], slot_record(T, which, pos))[2]
 
 
-@kernel
+@kernel(entry=True)
 def enc_flags(T, which, pos):
     """ENC_* flags of a key found by lookup."""
     return rec_hdr(T[3], slot_record(T, which, pos))[1] & ENC_MASK
@@ -395,13 +395,13 @@ def set_enc_flags(T, which, pos, flags):
     rec_hdr(T[3], slot_record(T, which, pos))[1] |= flags
 
 
-@kernel
+@kernel(entry=True)
 def lru_of(T, which, pos):
     """The access time (LRU clock) of a key found by lookup."""
     return rec_lru(rec_hdr(T[3], slot_record(T, which, pos)))
 
 
-@kernel
+@kernel(inline=True)
 def set_expire_at(T, which, pos, when):
     """Set (when > 0) or clear (0) the expire time of a live key."""
     tm, idx, oidx, chunks, free, dbk = T
@@ -416,8 +416,8 @@ def set_expire_at(T, which, pos, when):
     tm[T_VOLATILE] += now - was
 
 
-@kernel
-def store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
+@kernel(inline=True)
+def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
     """Write key = value (vaddr 0: zeros) at a lookup result; OK or NEED_*.
 
     `expire` is the new expire time (0: none); nothing changes on NEED_*.
@@ -445,6 +445,12 @@ def store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
 
 
 @kernel
+def store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
+    """_store, as a call (the hot SET path inlines _store itself)."""
+    return _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire)
+
+
+@kernel(inline=True)
 def index_room(T, lim, n):
     """Can n more keys be inserted without passing the hard load limit?"""
     tm = T[0]
@@ -534,7 +540,7 @@ def resize_value(T, lim, which, pos, new_vlen):
     return OK, vaddr
 
 
-@kernel
+@kernel(entry=True)
 def active_expire(T, lim, now, budget):
     """Look at up to `budget` index slots from a rolling cursor; delete expired keys."""
     tm, idx, oidx, chunks, free, dbk = T
@@ -557,7 +563,7 @@ def active_expire(T, lim, now, budget):
     return removed
 
 
-@kernel
+@kernel(entry=True)
 def set_keep_ttl(T, lim, db, kaddr, klen, vaddr, vlen, now):
     """INCRBYFLOAT's write: key = value, keeping the expire time, never int-encoded; OK or NEED_*."""
     h, which, pos = lookup(T, lim, db, kaddr, klen, now)
