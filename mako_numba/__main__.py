@@ -6,6 +6,7 @@ exit status 1; Ctrl-C and SIGTERM stop the server cleanly with status 0.
 """
 import argparse
 import logging
+import gc
 import os
 import signal
 import sys
@@ -118,6 +119,11 @@ def _serve(opts):
         return 1
     server.install_signals()
     server.on_stop = lambda: log.info("Received signal, scheduling shutdown...")
+    # The ~100,000 objects of the compiler and the kernels live as long as the
+    # process: keep them out of garbage collection, so a full collection
+    # (46 ms with them) never pauses every client.
+    gc.collect()
+    gc.freeze()
     how = "loaded from cache" if cached else "compiled"
     log.info("Ready to accept connections tcp on %s:%d (mako_numba %s; kernels %s in %.2f s)",
              server.host, server.port, config.VERSION, how, seconds)

@@ -27,7 +27,8 @@ from .admin import Admin
 from .engine import compact_input, run_batch
 from .jit import addr_of
 from .layout import (
-    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_MS, B_NOW_US, B_NSLOW,
+    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
+    M_ARGS, M_KEYSPACE, M_SLOW,
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
@@ -39,9 +40,6 @@ from .table import (
     OK, REC_HDR, T_LRU, active_expire, class_size, enc_flags, expire_of, lookup, lru_of, peek, set_keep_ttl,
     size_class, value_of,
 )
-
-
-LRU_CLOCK_MAX = (1 << 24) - 1     # Redis's LRU clock: seconds, 24 bits
 
 
 def _grown_args(bm, args):
@@ -217,20 +215,20 @@ class Core:
         """
         n = len(slots)
         self.ready[:n] = slots
-        now_us = time.time_ns() // 1000
-        self.bm[B_NOW_MS] = now_us // 1000
-        self.bm[B_NOW_US] = now_us
-        self.ks.tm[T_LRU] = (now_us // 1_000_000) & LRU_CLOCK_MAX
-        run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
-                  self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
-        nslow = int(self.bm[B_NSLOW])
-        if nslow:
-            self.watches.settle()       # the kernel's writes come before any WATCH or EXEC
-        for i in range(nslow):
-            self.admin.execute(int(self.slowq[i]))
-        self.ks.after_batch()
-        self.grow_args()
+        self.bm[B_NOW_US] = time.time_ns() // 1000
+        mask = run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
+                         self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
         self.rows = rows = self.res[:n].tolist()
+        if not mask:
+            return []                   # the common turn: replies to send, nothing else
+        if mask & M_SLOW:
+            self.watches.settle()       # the kernel's writes come before any WATCH or EXEC
+            for i in range(int(self.bm[B_NSLOW])):
+                self.admin.execute(int(self.slowq[i]))
+        if mask & (M_SLOW | M_KEYSPACE):
+            self.ks.after_batch()
+        if mask & M_ARGS:
+            self.grow_args()
         again = []
         for slot, row in zip(slots, rows):
             att = row[R_ATT]
@@ -253,7 +251,6 @@ class Core:
             self._tx = [np.zeros((1024, Q_NFIELDS), np.int64), np.zeros((1024, 3), np.int64),
                         bm, scratch, np.zeros(3, np.int64), np.zeros((1, 10), np.int64)]
         tq, targs, tbm, tscratch = self._tx[:4]
-        tbm[B_NOW_MS] = self.bm[B_NOW_MS]
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
         while pos < end:

@@ -48,7 +48,7 @@ from .layout import (
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
-    F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
+    F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
 )
 from .protocol import parse_conn
 from .scan import x_keys, x_randomkey, x_scan
@@ -59,7 +59,7 @@ from .strings import (
     SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel, x_getex,
     x_getrange, x_incrby, x_mget, x_mset, x_set, x_setrange, x_strlen,
 )
-from .table import T_MIG, db_of, migrate
+from .table import T_LRU, T_MIG, db_of, keyspace_wants, migrate
 
 
 @kernel(inline=True)
@@ -400,9 +400,10 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
 
 @kernel(entry=True)
 def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, stats, slowq, res):
-    """Parse, execute and tidy one batch; returns the number of requests queued.
+    """Parse, execute and tidy one batch; returns the M_* work left for Python (0: none).
 
-    Row i of `res` describes ready[i] afterwards (R_* columns).
+    bm[B_NOW_US] is the batch's clock.  Row i of `res` describes ready[i]
+    afterwards (R_* columns).
 
     With nready -1 it is one step of EXEC's replay instead (in the same
     kernel, so the executor is compiled and inlined once): the requests
@@ -424,6 +425,8 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
     stats = unowned(stats)
     slowq = unowned(slowq)
     res = unowned(res)
+    bm[B_NOW_MS] = bm[B_NOW_US] // 1000
+    T[0][T_LRU] = (bm[B_NOW_US] // 1_000_000) & LRU_CLOCK_MAX
     bm[B_QN] = 0
     bm[B_AN] = 0
     bm[B_SN] = 0
@@ -453,10 +456,19 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
     tm = T[0]
     if tm[T_MIG]:
         migrate(T, lim[config.L_REHASH_PER_BATCH])
+    mask = 0
     for i in range(nready):
         c = ready[i]
         if not (conn[c, C_FLAGS] & F_SLOW):
             compact_input(conn, c)
         _result_row(conn, c, lim, res, i)
+        if res[i, R_ATT]:
+            mask = M_ATTEND
     bm[B_BATCHES] += 1
-    return nq
+    if bm[B_NSLOW]:
+        mask |= M_SLOW
+    if bm[B_NEED_ARGS]:
+        mask |= M_ARGS
+    if keyspace_wants(T):
+        mask |= M_KEYSPACE
+    return mask

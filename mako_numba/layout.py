@@ -57,6 +57,12 @@ R_WR = 1            # output bytes written
 R_ATT = 2           # 0, or F_* | A_* bits asking Python to look closer
 R_NFIELDS = 3
 
+# run_batch's result: what Python must do after the batch (0: nothing but sending)
+M_SLOW = 1          # slow-path requests wait in slowq (B_NSLOW)
+M_ARGS = 2          # a request needs more argument rows (B_NEED_ARGS)
+M_KEYSPACE = 4      # the key space wants memory, a chunk released or a resize
+M_ATTEND = 8        # some result row has attention bits (R_ATT)
+
 # --- request queue -----------------------------------------------------------
 Q_ID = 0            # unique, increasing request id
 Q_CONN = 1          # connection slot
@@ -136,7 +142,9 @@ T_WATCH_ADDR = 20   # WATCH: address of the watch table (int64, W_* layout), 0 n
 T_WATCH_MASK = 21   #   its entry count - 1 (a power of two)
 T_WATCHING = 22     #   watched keys in it (0: writes skip the check)
 T_TOUCHED = 23      #   entries marked since Python last settled them
-T_LRU = 24          # Redis's LRU clock (seconds, 24 bits), set by Python every batch
+LRU_CLOCK_MAX = (1 << 24) - 1     # Redis's LRU clock: seconds, 24 bits
+T_LRU = 24          # Redis's LRU clock (seconds, 24 bits), set every batch and by cron
+T_INITLOG = 25      # log2 of the index size the key space starts with (never shrinks below)
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
 W_HASH = 0          # SipHash of the key (without the database)

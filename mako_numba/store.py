@@ -21,7 +21,7 @@ from .table import (
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_LARGE_READY, CS_RELEASE, CS_SPARE, NCLASSES,
     NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_BUMP, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
     T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
-    T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
+    T_INITLOG, T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
     migrate,
 )
 
@@ -67,6 +67,7 @@ class KeySpace:
         tm[T_SEED0] = int.from_bytes(raw[:8], "little", signed=True)
         tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)
         tm[T_LOGCAP] = self.initial_logcap
+        tm[T_INITLOG] = self.initial_logcap
         self.tm = tm
         self.set_watch_table(getattr(self, "watch_table", None), getattr(self, "watching", 0))
         self.idx = np.zeros(1 << self.initial_logcap, np.int64)
@@ -138,6 +139,7 @@ class KeySpace:
         self._rebuild()
 
     def _maybe_resize(self):
+        """The rule table.keyspace_wants repeats in the kernel; keep the two alike."""
         tm = self.tm
         if tm[T_MIG]:
             return
@@ -145,12 +147,15 @@ class KeySpace:
             self.oidx = np.zeros(1, np.int64)
             self._rebuild()
         cap = 1 << int(tm[T_LOGCAP])
-        if tm[T_FILLED] > cap * config.TABLE_GROW_LOAD or (
-                tm[T_LOGCAP] > self.initial_logcap and tm[T_LIVE] < cap * config.TABLE_SHRINK_LOAD):
+        if tm[T_FILLED] * 1_000_000 > cap * config.TABLE_GROW_PPM or (
+                tm[T_LOGCAP] > self.initial_logcap and tm[T_LIVE] * 1_000_000 < cap * config.TABLE_SHRINK_PPM):
             self.start_rehash(self._target_logcap())
 
     def after_batch(self):
-        """Supply what the kernels asked for; grow or shrink the index."""
+        """Supply what the kernels asked for; grow or shrink the index.
+
+        run_batch reports (M_KEYSPACE) when this has anything to do.
+        """
         tm = self.tm
         need = tm[T_NEED]
         if need:

@@ -49,7 +49,7 @@ from .arena import (  # noqa: F401  (re-exported: the table's users see one modu
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS, T_LRU, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    T_VOLATILE, T_NFIELDS, T_LRU, T_INITLOG, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
 )
 
@@ -209,6 +209,21 @@ def _place(tm, ix, logcap, chunks, s):
     was_empty = ix[pos] == EMPTY
     ix[pos] = s
     return was_empty
+
+
+@kernel(inline=True)
+def keyspace_wants(T):
+    """Has store.KeySpace.after_batch anything to do (memory asked for, a resize due)?"""
+    tm, idx, oidx, chunks, free, dbk = T
+    if tm[T_NEED] or tm[T_SPARE] == 0 or tm[T_RELEASE]:
+        return True
+    if tm[T_MIG]:
+        return False
+    if oidx.shape[0] > 1:
+        return True
+    cap = 1 << tm[T_LOGCAP]
+    return tm[T_FILLED] * 1_000_000 > cap * config.TABLE_GROW_PPM or (
+        tm[T_LOGCAP] > tm[T_INITLOG] and tm[T_LIVE] * 1_000_000 < cap * config.TABLE_SHRINK_PPM)
 
 
 @kernel(entry=True)
