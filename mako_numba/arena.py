@@ -16,7 +16,7 @@ Rules:
 """
 
 from . import config
-from .jit import i64view, kernel, u8view
+from .jit import copy_bytes, i64view, kernel, u8view
 from .layout import T_BUMP, T_CUR, T_MEM, T_NEED, T_NEED_BYTES, T_RELEASE, T_SPARE, T_WASTE
 
 # chunk table columns and states
@@ -191,10 +191,8 @@ def _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
     hdr[0] = klen | (vlen << 32)
     hdr[1] = db
     hdr[2] = expire
-    dst = u8view(addr + REC_HDR, klen + vlen)
-    k = u8view(kaddr, klen)
-    dst[:klen] = k
+    copy_bytes(addr + REC_HDR, kaddr, klen)
     if vaddr == 0:
-        dst[klen:] = 0
+        u8view(addr + REC_HDR + klen, vlen)[:] = 0
     else:
-        dst[klen:] = u8view(vaddr, vlen)
+        copy_bytes(addr + REC_HDR + klen, vaddr, vlen)

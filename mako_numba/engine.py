@@ -35,7 +35,7 @@ from .commands import (
 )
 from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
-from .jit import kernel, u8view, unowned, unowned_u8
+from .jit import kernel, move_bytes, u8view, unowned, unowned_u8
 from .keys import (
     x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
     x_ttl, x_type,
@@ -319,9 +319,7 @@ def compact_input(conn, c):
         conn[c, C_RD] = 0
         conn[c, C_WR] = 0
         return
-    buf = u8view(conn[c, C_IN_ADDR], wr)
-    for i in range(wr - keep):
-        buf[i] = buf[keep + i]
+    move_bytes(conn[c, C_IN_ADDR], conn[c, C_IN_ADDR] + keep, wr - keep)
     conn[c, C_RD] = rd - keep
     conn[c, C_WR] = wr - keep
     if conn[c, C_FLAGS] & F_MULTI and conn[c, C_TX_N] > 0:

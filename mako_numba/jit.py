@@ -122,6 +122,12 @@ if JIT_DISABLED:
     def unowned(a):
         return a
 
+    def copy_bytes(dst, src, n):
+        if n > 0:
+            ctypes.memmove(int(dst), int(src), int(n))
+
+    move_bytes = copy_bytes
+
     unowned_u8 = unowned
 
     def u8view(addr, n):
@@ -152,6 +158,40 @@ else:
         def codegen(context, builder, signature, args):
             return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
         return sig, codegen
+
+    def _mem_intrinsic(raw):
+        @intrinsic
+        def mem(typingctx, dst, src, n):
+            sig = types.void(types.int64, types.int64, types.int64)
+
+            def codegen(context, builder, signature, args):
+                i8p = context.get_value_type(types.CPointer(types.uint8))
+                d, s, count = args
+                raw(builder, builder.inttoptr(d, i8p), builder.inttoptr(s, i8p), count, 1)
+                return context.get_dummy_value()
+            return sig, codegen
+        return mem
+
+    from numba.core import cgutils
+    _memcpy = _mem_intrinsic(cgutils.raw_memcpy)
+    _memmove = _mem_intrinsic(cgutils.raw_memmove)
+
+    @kernel(inline=True)
+    def copy_bytes(dst, src, n):
+        """memcpy of n bytes between raw addresses (ranges must not overlap).
+
+        A slice assignment between two raw views compiles to a checked
+        element loop (Numba cannot know the views do not overlap); this is
+        LLVM's memcpy, which is what a 1 KB value needs.
+        """
+        if n > 0:
+            _memcpy(dst, src, n)
+
+    @kernel(inline=True)
+    def move_bytes(dst, src, n):
+        """memmove of n bytes between raw addresses (ranges may overlap)."""
+        if n > 0:
+            _memmove(dst, src, n)
 
     @kernel(inline=True)
     def u8view(addr, n):

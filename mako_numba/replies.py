@@ -11,7 +11,7 @@ Rules:
   the connection's protocol.
 """
 from .errors import LIT_NIL2, LIT_NIL3
-from .jit import kernel, u8view
+from .jit import copy_bytes, kernel
 
 
 @kernel(inline=True)
@@ -104,8 +104,7 @@ def w_arr_hdr(out, pos, n):
 
 @kernel(inline=True)
 def w_bytes(out, pos, addr, n):
-    if n > 0:
-        out[pos:pos + n] = u8view(addr, n)
+    copy_bytes(out.ctypes.data + pos, addr, n)
     return pos + n
 
 

@@ -17,7 +17,7 @@ from .errors import (
     LIT_NOT_INT, LIT_OFFSET_RANGE, LIT_OK, LIT_ONE, LIT_STRING_TOO_BIG, LIT_SYNTAX, LIT_ZERO,
 )
 from . import config
-from .jit import kernel, u8view
+from .jit import copy_bytes, kernel, u8view
 from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
@@ -339,7 +339,7 @@ def x_append(X, c, a0, argc, ci, now):
     if st != OK:
         return X_DEFER
     if n > 0:
-        u8view(vaddr + old, n)[:] = u8view(args[v, 0], n)
+        copy_bytes(vaddr + old, args[v, 0], n)
     return reply_int(conn, c, lim, old + n)
 
 
@@ -459,5 +459,5 @@ def x_setrange(X, c, a0, argc, ci, now):
         st, vaddr = resize_value(T, lim, which, pos, new_len)
         if st != OK:
             return X_DEFER
-    u8view(vaddr + offset, n)[:] = u8view(args[v, 0], n)
+    copy_bytes(vaddr + offset, args[v, 0], n)
     return reply_int(conn, c, lim, new_len)

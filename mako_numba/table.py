@@ -38,7 +38,7 @@ Rules and theory:
 import numpy as np
 
 from . import config
-from .jit import i64view, kernel, u8view
+from .jit import copy_bytes, i64view, kernel, u8view
 from .siphash import siphash13
 from .arena import (  # noqa: F401  (re-exported: the table's users see one module)
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
@@ -540,9 +540,7 @@ def resize_value(T, lim, which, pos, new_vlen):
         if nref == 0:
             return tm[T_NEED], 0
         touch_record(tm, chunks, ref)
-        src = u8view(ref_addr(chunks, ref), REC_HDR + klen + keep)
-        dst = u8view(ref_addr(chunks, nref), REC_HDR + klen + keep)
-        dst[:] = src
+        copy_bytes(ref_addr(chunks, nref), ref_addr(chunks, ref), REC_HDR + klen + keep)
         ix[pos] = make_slot(ix[pos] >> 37, nref)
         free_block(T, lim, ref, old_size)
     addr = ref_addr(chunks, nref)
