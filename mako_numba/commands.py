@@ -76,6 +76,7 @@ CF_READONLY = 2
 CF_FAST = 4
 CF_ADMIN = 8
 CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, watch, quit, reset)
+CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefetches it
 
 #        name           arity  op              flags
 TABLE = [
@@ -177,6 +178,10 @@ def kernel_tables():
     arity = np.array([r[1] for r in TABLE], np.int64)
     op = np.array([r[2] for r in TABLE], np.int64)
     flags = np.array([r[3] for r in TABLE], np.int64)
+    meta = redis_metadata()["commands"]
+    for i, n in enumerate(NAMES):
+        if meta.get(n, {}).get("first_key") == 1:
+            flags[i] |= CF_KEY1
     htab = np.full(HASH_SIZE, -1, np.int64)
     for i, n in enumerate(NAMES):
         p = name_hash(n.encode()) & (HASH_SIZE - 1)

@@ -24,6 +24,8 @@ Rules and theory:
 - Every branch is a thin wrapper over the table's generic operations; the
   arity check and the error writers are shared by all commands.
 """
+import numpy as np
+
 from . import config
 from .commands import (
     OP_APPEND, OP_DBSIZE, OP_DECR, OP_DECRBY, OP_DEL, OP_ECHO, OP_EXISTS, OP_EXPIRE, OP_EXPIREAT,
@@ -31,7 +33,7 @@ from .commands import (
     OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
-    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_NO_QUEUE,
+    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_KEY1, CF_NO_QUEUE,
 )
 from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
@@ -46,7 +48,7 @@ from .layout import (
     C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR, CMD_PROTO_ERR, CMD_UNKNOWN,
     F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, F_TX_DIRTY, C_TX_N,
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
-    Q_ERR, Q_ERRARG, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
+    Q_ERR, Q_ERRARG, Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
 )
@@ -59,7 +61,7 @@ from .strings import (
     SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel, x_getex,
     x_getrange, x_incrby, x_mget, x_mset, x_set, x_setrange, x_strlen,
 )
-from .table import T_LRU, T_MIG, db_of, keyspace_wants, migrate
+from .table import T_LRU, T_MIG, db_of, keyspace_wants, migrate, prefetch_record, prefetch_slot
 
 
 @kernel(inline=True)
@@ -104,9 +106,9 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         return X_SLOW
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
-        st = x_get(X, c, a0, argc, ci, now)
+        st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
     elif o == OP_SET:
-        st = x_set(X, c, a0, argc, ci, now)
+        st = x_set(X, c, a0, argc, ci, now, q[k, Q_HASH])
     elif o == OP_PING:
         if argc > 2:
             st = reply_arity(conn, c, lim, lits, cmdt, ci)
@@ -348,6 +350,28 @@ def _result_row(conn, c, lim, res, i):
 
 
 @kernel(inline=True)
+def prefetch_keys(T, conn, q, nq, args, flags):
+    """Start loading every key's index slot, then every record, before executing.
+
+    Over a large key space each GET or SET waits on two cache misses (its
+    index slot, then its record); executed one by one, a batch pays them in
+    turn.  Touching all slots first, then all records, lets them overlap.
+    Only a hint: execution looks every key up as usual.
+    """
+    for k in range(nq):
+        ci = q[k, Q_CMD]
+        if ci >= 0 and flags[ci] & CF_KEY1 and q[k, Q_ARGC] >= 2:
+            a = q[k, Q_ARG0] + 1
+            db = db_of(T, conn[q[k, Q_CONN], C_DB])
+            q[k, Q_HASH] = np.int64(prefetch_slot(T, db, args[a, 0], args[a, 1]))
+        else:
+            q[k, Q_HASH] = 0
+    for k in range(nq):
+        if q[k, Q_HASH] != 0:
+            prefetch_record(T, np.uint64(q[k, Q_HASH]))
+
+
+@kernel(inline=True)
 def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
     """Execute queue rows 0..nq-1, the only place `execute` is inlined.
 
@@ -360,6 +384,8 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
     flags = cmdt[5]
     now = bm[B_NOW_MS]
     now_us = bm[B_NOW_US]
+    if not replay and nq > 1:
+        prefetch_keys(T, conn, q, nq, args, flags)
     for k in range(nq):
         c = q[k, Q_CONN]
         if replay:
@@ -382,6 +408,8 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
             st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
             st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+        if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
+            q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
             _reply_mode(conn, c, fl, wr0)
         if st == X_DEFER:

@@ -128,6 +128,9 @@ if JIT_DISABLED:
 
     move_bytes = copy_bytes
 
+    def prefetch(addr):
+        pass
+
     unowned_u8 = unowned
 
     def u8view(addr, n):
@@ -192,6 +195,21 @@ else:
         """memmove of n bytes between raw addresses (ranges may overlap)."""
         if n > 0:
             _memmove(dst, src, n)
+
+    @intrinsic
+    def prefetch(typingctx, addr):
+        """Ask the CPU to start loading the cache line at addr (no fault, no effect on results)."""
+        sig = types.void(types.int64)
+
+        def codegen(context, builder, signature, args):
+            from llvmlite import ir
+            i32 = ir.IntType(32)
+            ptr = builder.inttoptr(args[0], ir.IntType(8).as_pointer())
+            fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+            builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+            return context.get_dummy_value()
+        return sig, codegen
 
     @kernel(inline=True)
     def u8view(addr, n):

@@ -74,7 +74,8 @@ Q_END = 6           # one past its last byte
 Q_STATUS = 7        # QS_*
 Q_ERR = 8           # protocol error: which (PE_*)
 Q_ERRARG = 9        # protocol error: the offending byte
-Q_NFIELDS = 10
+Q_HASH = 10         # the key's hash (argument 1), set by the batch's prefetch pass
+Q_NFIELDS = 11
 
 CMD_UNKNOWN = -1
 CMD_PROTO_ERR = -2

@@ -40,7 +40,7 @@ from .layout import (
     C_IN_CAP, C_IN_NEED, C_PS_ARGC, C_PS_ARGI, C_PS_BULK, C_PS_POS, C_RD, C_WR,
     CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_CLOSE_NOW, F_PENDING, F_SLOW,
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
-    PE_UNBALANCED, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_END, Q_ERR, Q_ERRARG, Q_ID,
+    PE_UNBALANCED, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_END, Q_ERR, Q_ERRARG, Q_HASH, Q_ID,
     Q_START, Q_STATUS, QS_NEW,
 )
 
@@ -158,6 +158,7 @@ def _queue(q, bm, c, cmd, argc, arg0, start, end, err, errarg):
     q[k, Q_STATUS] = QS_NEW
     q[k, Q_ERR] = err
     q[k, Q_ERRARG] = errarg
+    q[k, Q_HASH] = 0
     bm[B_QN] = k + 1
 
 

@@ -27,7 +27,7 @@ from .respond import (
 )
 from .table import (
     db_of,
-    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _lookup, _store,
+    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _lookup_hashed, _store,
     resize_value, set_expire_at, store, unalloc, unlink_found, value_of, ENC_RAW, set_enc_flags,
 )
 
@@ -113,7 +113,7 @@ def expire_time(args, i, flags, now):
 
 
 @kernel(inline=True)
-def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
+def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
     """SET and friends.  `counted`: reply :1/:0 (SETNX) instead of OK/nil."""
     T, lim, conn, args, lits, cmdt, stats = X
     when = 0
@@ -126,7 +126,7 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
     db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + vi
-    h, which, pos = _lookup(T, lim, db, args[k, 0], args[k, 1], now, True)
+    h, which, pos = _lookup_hashed(T, lim, db, args[k, 0], args[k, 1], now, True, np.uint64(hq))
     found = which != 0
     old_addr = 0
     old_len = -1
@@ -166,16 +166,16 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
 @kernel
 def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
     """_set_generic as a call, for SET's variants (SET itself inlines it)."""
-    return _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted)
+    return _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, 0)
 
 
 @kernel(inline=True)
-def x_set(X, c, a0, argc, ci, now):
-    """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]"""
+def x_set(X, c, a0, argc, ci, now, hq):
+    """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]; hq: the key's hash or 0"""
     flags, ei = parse_set_options(X[3], a0, argc, False)
     if flags < 0:
         return reply_lit(X[2], c, X[1], X[4], LIT_SYNTAX)
-    return _set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False)
+    return _set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False, hq)
 
 
 @kernel
@@ -219,11 +219,12 @@ def x_getex(X, c, a0, argc, ci, now):
 
 
 @kernel(inline=True)
-def get_generic(X, c, a0, now):
+def get_generic(X, c, a0, now, hq):
     """Reply with key's value or nil, counting hits and misses: (X_*, which, slot)."""
     T, lim, conn, args, lits, cmdt, stats = X
     k = a0 + 1
-    h, which, pos = _lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, True)
+    h, which, pos = _lookup_hashed(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, True,
+                                   np.uint64(hq))
     if which == 0:
         st = reply_nil(conn, c, lim, lits)
         if st == X_DONE:
@@ -237,15 +238,15 @@ def get_generic(X, c, a0, now):
 
 
 @kernel(inline=True)
-def x_get(X, c, a0, argc, ci, now):
-    """GET key"""
-    return get_generic(X, c, a0, now)[0]
+def x_get(X, c, a0, argc, ci, now, hq):
+    """GET key; hq: the key's hash or 0"""
+    return get_generic(X, c, a0, now, hq)[0]
 
 
 @kernel
 def x_getdel(X, c, a0, argc, ci, now):
     """GETDEL key"""
-    st, which, pos = get_generic(X, c, a0, now)
+    st, which, pos = get_generic(X, c, a0, now, 0)
     if st == X_DONE and which != 0:
         unlink_found(X[0], X[1], which, pos)
     return st

@@ -38,7 +38,7 @@ Rules and theory:
 import numpy as np
 
 from . import config
-from .jit import copy_bytes, i64view, kernel, u8view
+from .jit import copy_bytes, i64view, kernel, prefetch, u8view
 from .siphash import siphash13
 from .arena import (  # noqa: F401  (re-exported: the table's users see one module)
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
@@ -172,6 +172,24 @@ def _probe(ix, logcap, chunks, h, db, kaddr, klen):
         if s != TOMB and (s >> 37) == tag and _key_eq(chunks, slot_ref(s), db, kaddr, klen):
             return pos
         pos = (pos + 1) & mask
+
+
+@kernel(inline=True)
+def prefetch_slot(T, db, kaddr, klen):
+    """Start loading the index slot where (db, key) lives; returns the key's hash."""
+    tm, idx = T[0], T[1]
+    h = key_hash(tm, db, kaddr, klen)
+    prefetch(idx.ctypes.data + 8 * hash_pos(h, tm[T_LOGCAP]))
+    return h
+
+
+@kernel(inline=True)
+def prefetch_record(T, h):
+    """Start loading the record that the key's home slot points at, if its tag matches."""
+    tm, idx, chunks = T[0], T[1], T[3]
+    s = idx[hash_pos(h, tm[T_LOGCAP])]
+    if s > TOMB and (s >> 37) == hash_tag(h):
+        prefetch(ref_addr(chunks, slot_ref(s)))
 
 
 @kernel(inline=True)
@@ -344,8 +362,15 @@ def flush_db(T, lim, logical):
 # --- expiry-aware operations (the engine's commands use these) ---------------------
 @kernel(inline=True)
 def _lookup(T, lim, db, kaddr, klen, now, touch):
+    return _lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen))
+
+
+@kernel(inline=True)
+def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
+    """_lookup with the key's hash known (0: compute it)."""
     tm, idx, oidx, chunks, free, dbk = T
-    h = key_hash(tm, db, kaddr, klen)
+    if h == 0:
+        h = key_hash(tm, db, kaddr, klen)
     which, pos = find(T, h, db, kaddr, klen)
     if which != 0:
         ix = idx if which == 1 else oidx

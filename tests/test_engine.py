@@ -75,6 +75,23 @@ def test_many_connections_in_one_batch(core):
         assert bytes(core.output(s)) == b"+OK\r\n$4\r\nval%d\r\n" % i
 
 
+def test_swapdb_mid_batch_redirects_later_requests(core):
+    """Keys are hashed (and prefetched) for the whole batch before it runs; a
+    SWAPDB earlier in the same batch must still send later GETs and SETs to
+    the swapped databases, on its own connection and on others."""
+    a, b = core.open(), core.open()
+    roundtrip(core, a, resp(b"SET", b"k", b"zero") + resp(b"SELECT", b"1") + resp(b"SET", b"k", b"one")
+              + resp(b"SELECT", b"0"))
+    core.feed(a, resp(b"GET", b"k") + resp(b"SWAPDB", b"0", b"1") + resp(b"GET", b"k")
+              + resp(b"SET", b"k", b"new") + resp(b"GET", b"k"))
+    core.feed(b, resp(b"GET", b"k") + resp(b"GET", b"k"))
+    assert core.run([a, b]) == []
+    assert bytes(core.output(a)) == b"$4\r\nzero\r\n+OK\r\n$3\r\none\r\n+OK\r\n$3\r\nnew\r\n"
+    assert bytes(core.output(b)) == b"$3\r\nnew\r\n$3\r\nnew\r\n"
+    core.sent(a, core.pending_output(a))
+    assert roundtrip(core, a, resp(b"SELECT", b"1") + resp(b"GET", b"k")) == b"+OK\r\n$4\r\nzero\r\n"
+
+
 def test_protocol_error_after_good_requests(core):
     s = core.open()
     out = roundtrip(core, s, b"PING\r\n*1\r\n$x\r\nPING\r\n")
