@@ -1,7 +1,8 @@
 """Numba set-up shared by every kernel: the decorator, the cache and raw views.
 
 Rules:
-- Every kernel is decorated with `kernel` (nopython, cache=True).  Import this
+- Every kernel is decorated with `kernel` (nopython; internal, entry or
+  inlined as linking.py explains).  Import this
   module before any module that defines kernels: it points Numba's cache at a
   user directory keyed by a hash of the package sources.  Numba keys its cache
   on the defining file only, so a constant changed in another module would
@@ -13,8 +14,11 @@ Rules:
   a non-owning array.  Passing numba typed Lists instead costs ~2.5 us per call
   in unboxing, more than a whole small batch.  The owner (Python) keeps the
   numpy array alive for as long as its address sits in a table.
-- With NUMBA_DISABLE_JIT=1 the same functions run as plain Python (ctypes
-  views), so coverage can measure kernel lines.
+- Bytes move with `copy_bytes` / `move_bytes` (LLVM memcpy / memmove over
+  addresses); `prefetch` is a cache hint.
+- NUMBA_DISABLE_JIT=1 still imports (kernels become plain Python over ctypes
+  views) but is not a supported way to run: some kernels rely on
+  fixed-width integer arithmetic.
 """
 import ctypes
 import hashlib
