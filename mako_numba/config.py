@@ -81,6 +81,14 @@ def cache_dir_base():
     return os.path.join(xdg, "mako_numba")
 
 
+# The batch's prefetch distances, in queue rows (engine.exec_rows): while row k
+# runs, row k+SLOT's index slot and row k+RECORD's record are being loaded.
+# Tuned with bench/ over a million keys at pipeline 16 and 64 (runtime
+# values: MAKO_PREFETCH_SLOT_AHEAD / MAKO_PREFETCH_RECORD_AHEAD override them).
+PREFETCH_SLOT_AHEAD = int(os.environ.get("MAKO_PREFETCH_SLOT_AHEAD", 12))
+PREFETCH_RECORD_AHEAD = int(os.environ.get("MAKO_PREFETCH_RECORD_AHEAD", 6))
+
+
 # Indices into the int64 `limits` array handed to kernels.
 L_MAX_BULK = 0
 L_INLINE_MAX = 1
@@ -94,6 +102,8 @@ L_HARD_LOAD_PPM = 8               # TABLE_HARD_LOAD in parts per million
 L_REHASH_PER_BATCH = 9
 L_IN_DEFAULT = 10                 # first input / output buffer sizes
 L_OUT_DEFAULT = 11
+L_PREFETCH_SLOT = 12              # rows ahead whose key's index slot the batch loads
+L_PREFETCH_RECORD = 13            # rows ahead whose record it loads (fewer: needs the slot)
 L_NFIELDS = 16
 
 
@@ -111,5 +121,7 @@ def limits_array(**overrides):
     lim[L_HARD_LOAD_PPM] = int(overrides.get("table_hard_load", TABLE_HARD_LOAD) * 1_000_000)
     lim[L_REHASH_PER_BATCH] = overrides.get("rehash_steps_per_batch", REHASH_STEPS_PER_BATCH)
     lim[L_IN_DEFAULT] = overrides.get("in_buf", IN_BUF_SIZE)
+    lim[L_PREFETCH_SLOT] = overrides.get("prefetch_slot_ahead", PREFETCH_SLOT_AHEAD)
+    lim[L_PREFETCH_RECORD] = overrides.get("prefetch_record_ahead", PREFETCH_RECORD_AHEAD)
     lim[L_OUT_DEFAULT] = overrides.get("out_buf", OUT_BUF_SIZE)
     return lim

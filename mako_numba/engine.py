@@ -350,25 +350,13 @@ def _result_row(conn, c, lim, res, i):
 
 
 @kernel(inline=True)
-def prefetch_keys(T, conn, q, nq, args, flags):
-    """Start loading every key's index slot, then every record, before executing.
-
-    Over a large key space each GET or SET waits on two cache misses (its
-    index slot, then its record); executed one by one, a batch pays them in
-    turn.  Touching all slots first, then all records, lets them overlap.
-    Only a hint: execution looks every key up as usual.
-    """
-    for k in range(nq):
-        ci = q[k, Q_CMD]
-        if ci >= 0 and flags[ci] & CF_KEY1 and q[k, Q_ARGC] >= 2:
-            a = q[k, Q_ARG0] + 1
-            db = db_of(T, conn[q[k, Q_CONN], C_DB])
-            q[k, Q_HASH] = np.int64(prefetch_slot(T, db, args[a, 0], args[a, 1]))
-        else:
-            q[k, Q_HASH] = 0
-    for k in range(nq):
-        if q[k, Q_HASH] != 0:
-            prefetch_record(T, np.uint64(q[k, Q_HASH]))
+def _prefetch_slot(T, conn, q, args, flags, k):
+    """Hash row k's key (argument 1) into Q_HASH and start loading its index slot."""
+    ci = q[k, Q_CMD]
+    if ci >= 0 and flags[ci] & CF_KEY1 and q[k, Q_ARGC] >= 2:
+        a = q[k, Q_ARG0] + 1
+        db = db_of(T, conn[q[k, Q_CONN], C_DB])
+        q[k, Q_HASH] = np.int64(prefetch_slot(T, db, args[a, 0], args[a, 1]))
 
 
 @kernel(inline=True)
@@ -384,9 +372,22 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
     flags = cmdt[5]
     now = bm[B_NOW_MS]
     now_us = bm[B_NOW_US]
-    if not replay and nq > 1:
-        prefetch_keys(T, conn, q, nq, args, flags)
+    # Over a large key space each GET or SET waits on two cache misses: its
+    # index slot, then its record.  While row k runs, the slot of row
+    # k + d_slot and the record of row k + d_rec are already on their way
+    # (config.PREFETCH_*), so the misses overlap.  Only hints: rows are
+    # looked up as usual (GET and SET reuse the hash, Q_HASH).
+    d_slot = 0 if replay else lim[config.L_PREFETCH_SLOT]
+    d_rec = lim[config.L_PREFETCH_RECORD]
+    for j in range(min(nq, d_slot)):
+        _prefetch_slot(T, conn, q, args, flags, j)
     for k in range(nq):
+        if d_slot:
+            if k + d_slot < nq:
+                _prefetch_slot(T, conn, q, args, flags, k + d_slot)
+            j = k + d_rec
+            if j < nq and q[j, Q_HASH] != 0:
+                prefetch_record(T, np.uint64(q[j, Q_HASH]))
         c = q[k, Q_CONN]
         if replay:
             ci = q[k, Q_CMD]
