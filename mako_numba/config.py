@@ -32,6 +32,9 @@ MAX_MULTIBULK_LEN = 2**31 - 1              # Redis 7: ll > INT_MAX is invalid
 # --- per-connection buffers ---------------------------------------------------
 IN_BUF_SIZE = 16 * 1024           # PROTO_IOBUF_LEN: first input buffer
 OUT_BUF_SIZE = 16 * 1024          # PROTO_REPLY_CHUNK_BYTES: first output buffer
+IN_BUF_READ_GROWTH = 4            # a read that fills the input buffer doubles it, up to this
+                                  # many times the first size (kept while the client is busy;
+                                  # more would be shrunk back as soon as it is empty)
 OUT_BATCH_SOFT_LIMIT = 8 * 1024 * 1024   # stop executing a client's requests once
                                   # this much reply is pending; the rest waits
 READ_PAUSE_OUTPUT = 8 * 1024 * 1024      # stop reading a client whose unsent

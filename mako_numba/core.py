@@ -149,6 +149,16 @@ class Core:
             self.received(slot, n)
             data = data[n:]
 
+    def widen_input(self, slot):
+        """A read filled the input buffer: double it (up to IN_BUF_READ_GROWTH x the first size).
+
+        A pipeline of 16 SETs of 1 KiB does not fit in 16 KiB: each would take
+        two reads and two batches.
+        """
+        cap = int(self.conn[slot, C_IN_CAP])
+        if cap < config.IN_BUF_READ_GROWTH * self.in_default:
+            self._grow_in(slot, 2 * cap)
+
     def _grow_in(self, slot, need):
         compact_input(self.conn, slot)
         cap = int(self.conn[slot, C_IN_CAP])

@@ -138,6 +138,8 @@ class Server:
                     continue
                 cv[i] = wr + n
                 got += n
+                if wr + n == len(mv):
+                    core.widen_input(slot)
             readable.append(slot)
         core.net_in += got
         ready = readable

@@ -92,6 +92,32 @@ def test_swapdb_mid_batch_redirects_later_requests(core):
     assert roundtrip(core, a, resp(b"SELECT", b"1") + resp(b"GET", b"k")) == b"+OK\r\n$4\r\nzero\r\n"
 
 
+def test_full_reads_widen_the_input_buffer_up_to_its_limit():
+    """A read that fills the input buffer doubles it (16 -> 32 -> 64 KiB, then no more), bytes kept."""
+    from mako_numba import config
+    from mako_numba.layout import C_IN_CAP
+    core = Core()
+    s = core.open()
+    data = resp(b"SET", b"k", b"v" * 100_000) + resp(b"STRLEN", b"k")
+    caps = []
+    pos = 0
+    while pos < len(data):
+        space = core.in_space(s)
+        if len(space) == 0:             # 64 KiB and full: the incomplete request asks for more
+            assert core.run([s]) == []
+            continue
+        n = min(len(space), len(data) - pos)
+        space[:n] = data[pos:pos + n]
+        core.received(s, n)
+        pos += n
+        if n == len(space):
+            core.widen_input(s)
+        caps.append(int(core.conn[s, C_IN_CAP]))
+    assert caps[:3] == [32768, 65536, 65536]       # then the request itself grows it
+    assert caps[2] == config.IN_BUF_READ_GROWTH * config.IN_BUF_SIZE
+    assert roundtrip(core, s, b"") == b"+OK\r\n:100000\r\n"
+
+
 def test_protocol_error_after_good_requests(core):
     s = core.open()
     out = roundtrip(core, s, b"PING\r\n*1\r\n$x\r\nPING\r\n")
