@@ -1,0 +1,122 @@
+"""Kernel time per request, without sockets, and a perf map for the kernels.
+
+    .venv/bin/python tools/kernel_profile.py [get|set|ping] [--pipeline 16] [--keys 100000]
+        [--clients 50] [--rounds 2000] [--perf-map]
+
+Drives a sans-IO Core as the server would: `--clients` connections, each fed
+`--pipeline` requests per turn, one `Core.run` per turn, over `--keys`
+preloaded keys (`key:%012d`, 8-byte values) drawn at random.  Prints the
+time inside `Core.run` per request (kernel plus its Python wrapper) and the
+whole loop's time per request (with this script's own feeding).
+
+`--perf-map` writes /tmp/perf-PID.map naming the machine code of the
+run_batch entry (and every function LLVM did not inline into it), so
+`perf record -p PID` / `perf report` can show symbols; it works with a
+warm or cold kernel cache.  Typical use:
+
+    .venv/bin/python tools/kernel_profile.py get --keys 1000000 --rounds 20000 --perf-map &
+    perf record -p $! -o /tmp/k.data -- sleep 10; perf report -i /tmp/k.data --sort symbol
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from numba.core import codegen
+
+_OBJECTS = {}
+_set_compiled_object = codegen.CodeLibrary._set_compiled_object
+
+
+def _remember_object(self, value):
+    _OBJECTS[id(self)] = value          # Numba keeps no copy after loading it
+    return _set_compiled_object(self, value)
+
+
+codegen.CodeLibrary._set_compiled_object = _remember_object
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from mako_numba import engine, warmup  # noqa: E402
+from mako_numba.core import Core  # noqa: E402
+
+
+def write_perf_map():
+    """Symbols of run_batch's machine code, for perf (JIT code has none of its own)."""
+    lines = []
+    for cres in engine.run_batch.overloads.values():
+        lib = cres.library
+        obj = _OBJECTS.get(id(lib)) or lib._get_compiled_object()
+        with tempfile.NamedTemporaryFile(suffix=".o") as f:
+            f.write(obj)
+            f.flush()
+            out = subprocess.run(["nm", "-S", "--defined-only", f.name],
+                                 capture_output=True, text=True, check=True).stdout
+        syms = [(int(a, 16), int(n, 16), name) for a, n, kind, name in
+                (ln.split() for ln in out.splitlines() if len(ln.split()) == 4) if kind in "tTwW"]
+        # the C wrapper's name is unique to this library: it anchors the offsets
+        anchor = next(s for s in syms if s[2].startswith("cfunc."))
+        base = lib._codegen._engine.get_function_address(anchor[2]) - anchor[0]
+        lines += ["%x %x %s\n" % (base + off, size, name) for off, size, name in syms]
+    path = "/tmp/perf-%d.map" % os.getpid()
+    with open(path, "w") as f:
+        f.writelines(lines)
+    print("wrote %s (%d symbols)" % (path, len(lines)))
+
+
+def resp(*args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("kind", nargs="?", default="get", choices=["get", "set", "ping"])
+    ap.add_argument("--pipeline", type=int, default=16)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--keys", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=2000)
+    ap.add_argument("--perf-map", action="store_true")
+    opts = ap.parse_args()
+    seconds, cached = warmup.warm_up()
+    print("kernels %s in %.1f s" % ("loaded" if cached else "compiled", seconds))
+    if opts.perf_map:
+        write_perf_map()
+    core = Core(seed=1)
+    slots = [core.open() for _ in range(opts.clients)]
+    for i in range(0, opts.keys, 1000):
+        core.feed(slots[0], b"".join(resp(b"SET", b"key:%012d" % j, b"xxxxxxxx")
+                                     for j in range(i, min(i + 1000, opts.keys))))
+        while core.run([slots[0]]):
+            pass
+        core.sent(slots[0], core.pending_output(slots[0]))
+    keys = np.random.default_rng(1).integers(0, opts.keys, 200_000)
+
+    def request(i):
+        key = b"key:%012d" % keys[i % len(keys)]
+        if opts.kind == "get":
+            return resp(b"GET", key)
+        if opts.kind == "set":
+            return resp(b"SET", key, b"xxxxxxxx")
+        return resp(b"PING")
+    batches = [b"".join(request(s * opts.pipeline + j) for j in range(opts.pipeline))
+               for s in range(opts.clients)]
+    in_run = 0.0
+    t0 = time.perf_counter()
+    for _ in range(opts.rounds):
+        for slot, data in zip(slots, batches):
+            core.feed(slot, data)
+        t1 = time.perf_counter()
+        core.run(slots)
+        in_run += time.perf_counter() - t1
+        for slot in slots:
+            core.sent(slot, core.pending_output(slot))
+    n = opts.rounds * opts.clients * opts.pipeline
+    print("%s, %d clients x P=%d, %d keys: Core.run %.0f ns/request, whole loop %.0f ns/request"
+          % (opts.kind.upper(), opts.clients, opts.pipeline, opts.keys, in_run / n * 1e9,
+             (time.perf_counter() - t0) / n * 1e9))
+
+
+if __name__ == "__main__":
+    main()
