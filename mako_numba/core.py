@@ -25,7 +25,7 @@ import numpy as np
 from . import commands, config, errors
 from .admin import Admin
 from .engine import compact_input, run_batch
-from .jit import addr_of
+from .jit import addr_of, handles
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
     M_ARGS, M_KEYSPACE, M_SLOW,
@@ -80,6 +80,7 @@ class Core:
         self.slowq = np.zeros(queue_size, np.int64)
         self.ready = np.zeros(maxclients, np.int64)
         self.res = np.zeros((maxclients, R_NFIELDS), np.int64)
+        self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
         self.rows = []
         self.inbufs = [None] * maxclients      # numpy buffers, and memoryviews of them
         self.outbufs = [None] * maxclients
@@ -93,6 +94,11 @@ class Core:
         self.watches = Watches(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch
         self.started = time.time()
+
+    def _handles(self, ready, q, bm, scratch, res):
+        """run_batch's fixed arrays (layout.H_*); the batch's or EXEC's own ready/q/bm/scratch/res."""
+        return handles([self.lim, self.conn, ready, q, bm, scratch, *self.cmdt, *self.lits,
+                        self.stats, self.slowq, res])
 
     # --- connections ---------------------------------------------------------------
     def open(self, peer=("127.0.0.1", 0), fd=-1):
@@ -226,8 +232,7 @@ class Core:
         n = len(slots)
         self.ready[:n] = slots
         self.bm[B_NOW_US] = time.time_ns() // 1000
-        mask = run_batch(self.ks.T, self.lim, self.conn, self.ready, n, self.q, self.args, self.bm,
-                         self.scratch, self.cmdt, self.lits, self.stats, self.slowq, self.res)
+        mask = run_batch(self.h, self.ks.T, self.args, n)
         self.rows = rows = self.res[:n].tolist()
         if not mask:
             return []                   # the common turn: replies to send, nothing else
@@ -258,16 +263,17 @@ class Core:
             bm = np.zeros(B_NFIELDS, np.int64)
             scratch = np.zeros(config.SCRATCH_SIZE, np.uint8)
             bm[B_SCRATCH_ADDR] = addr_of(scratch)
-            self._tx = [np.zeros((1024, Q_NFIELDS), np.int64), np.zeros((1024, 3), np.int64),
-                        bm, scratch, np.zeros(3, np.int64), np.zeros((1, 10), np.int64)]
+            tq, where, tres = np.zeros((1024, Q_NFIELDS), np.int64), np.zeros(3, np.int64), \
+                np.zeros((1, 10), np.int64)
+            self._tx = [tq, np.zeros((1024, 3), np.int64), bm, scratch, where, tres,
+                        self._handles(where, tq, bm, scratch, tres)]
         tq, targs, tbm, tscratch = self._tx[:4]
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
         while pos < end:
             where = self._tx[4]
             where[:3] = (slot, pos, end)
-            st = run_batch(self.ks.T, self.lim, self.conn, where, -1, tq, targs, tbm, tscratch,
-                           self.cmdt, self.lits, self.stats, self.slowq, self._tx[5])
+            st = run_batch(self._tx[6], self.ks.T, targs, -1)
             k, nxt = (int(x) for x in self._tx[5][0, :2])
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])

@@ -37,7 +37,7 @@ from .commands import (
 )
 from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
-from .jit import kernel, move_bytes, u8view, unowned, unowned_u8
+from .jit import i64view, i64view2, kernel, move_bytes, u8view, unowned
 from .keys import (
     x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
     x_ttl, x_type,
@@ -51,6 +51,7 @@ from .layout import (
     Q_ERR, Q_ERRARG, Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
+    H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from .protocol import parse_conn
 from .scan import x_keys, x_randomkey, x_scan
@@ -426,11 +427,14 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
 
 
 @kernel(entry=True)
-def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, stats, slowq, res):
+def run_batch(h, T, args, nready):
     """Parse, execute and tidy one batch; returns the M_* work left for Python (0: none).
 
-    bm[B_NOW_US] is the batch's clock.  Row i of `res` describes ready[i]
-    afterwards (R_* columns).
+    `h` holds the arrays that never move (jit.handles: lim, conn, ready, q,
+    bm, scratch, the command tables, the literals, stats, slowq, res);
+    T (the key space) and args may be replaced between calls and come as
+    arrays.  bm[B_NOW_US] is the batch's clock.  Row i of `res` describes
+    ready[i] afterwards (R_* columns).
 
     With nready -1 it is one step of EXEC's replay instead (in the same
     kernel, so the executor is compiled and inlined once): the requests
@@ -439,19 +443,21 @@ def run_batch(T, lim, conn, ready, nready, q, args, bm, scratch, cmdt, lits, sta
     Python; returns _replay_close's status.  `res` is then a (1, 10) array.
     """
     T = (unowned(T[0]), unowned(T[1]), unowned(T[2]), unowned(T[3]), unowned(T[4]), unowned(T[5]))
-    lim = unowned(lim)
-    conn = unowned(conn)
-    ready = unowned(ready)
-    q = unowned(q)
     args = unowned(args)
-    bm = unowned(bm)
-    scratch = unowned_u8(scratch)
-    cmdt = (unowned_u8(cmdt[0]), unowned(cmdt[1]), unowned(cmdt[2]), unowned(cmdt[3]),
-            unowned(cmdt[4]), unowned(cmdt[5]), unowned(cmdt[6]))
-    lits = (unowned_u8(lits[0]), unowned(lits[1]))
-    stats = unowned(stats)
-    slowq = unowned(slowq)
-    res = unowned(res)
+    lim = i64view(h[H_LIM], h[H_LIM + 1])
+    conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
+    ready = i64view(h[H_READY], h[H_READY + 1])
+    q = i64view2(h[H_Q], h[H_Q + 1], h[H_Q + 2])
+    bm = i64view(h[H_BM], h[H_BM + 1])
+    scratch = u8view(h[H_SCRATCH], h[H_SCRATCH + 1])
+    c = H_CMDT
+    cmdt = (u8view(h[c], h[c + 1]), i64view(h[c + 3], h[c + 4]), i64view(h[c + 6], h[c + 7]),
+            i64view(h[c + 9], h[c + 10]), i64view(h[c + 12], h[c + 13]),
+            i64view(h[c + 15], h[c + 16]), i64view(h[c + 18], h[c + 19]))
+    lits = (u8view(h[H_LITS], h[H_LITS + 1]), i64view(h[H_LITS + 3], h[H_LITS + 4]))
+    stats = i64view(h[H_STATS], h[H_STATS + 1])
+    slowq = i64view(h[H_SLOWQ], h[H_SLOWQ + 1])
+    res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
     bm[B_NOW_MS] = bm[B_NOW_US] // 1000
     T[0][T_LRU] = (bm[B_NOW_US] // 1_000_000) & LRU_CLOCK_MAX
     bm[B_QN] = 0

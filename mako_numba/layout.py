@@ -57,6 +57,20 @@ R_WR = 1            # output bytes written
 R_ATT = 2           # 0, or F_* | A_* bits asking Python to look closer
 R_NFIELDS = 3
 
+# run_batch's fixed arrays, as jit.handles() lays them out: (address, rows, columns) each
+H_LIM = 0
+H_CONN = 3
+H_READY = 6
+H_Q = 9
+H_BM = 12
+H_SCRATCH = 15
+H_CMDT = 18         # the seven arrays of commands.kernel_tables(), 3 fields each
+H_LITS = 39         # the two of errors.lit_tables()
+H_STATS = 45
+H_SLOWQ = 48
+H_RES = 51
+H_NFIELDS = 54
+
 # run_batch's result: what Python must do after the batch (0: nothing but sending)
 M_SLOW = 1          # slow-path requests wait in slowq (B_NSLOW)
 M_ARGS = 2          # a request needs more argument rows (B_NEED_ARGS)
