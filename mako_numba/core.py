@@ -263,18 +263,18 @@ class Core:
             bm = np.zeros(B_NFIELDS, np.int64)
             scratch = np.zeros(config.SCRATCH_SIZE, np.uint8)
             bm[B_SCRATCH_ADDR] = addr_of(scratch)
-            tq, where, tres = np.zeros((1024, Q_NFIELDS), np.int64), np.zeros(3, np.int64), \
-                np.zeros((1, 10), np.int64)
-            self._tx = [tq, np.zeros((1024, 3), np.int64), bm, scratch, where, tres,
-                        self._handles(where, tq, bm, scratch, tres)]
-        tq, targs, tbm, tscratch = self._tx[:4]
+            tq = np.zeros((1024, Q_NFIELDS), np.int64)
+            where = np.zeros(3, np.int64)               # slot, start, end
+            tres = np.zeros((1, 10), np.int64)          # row, next, the parser's saved state
+            self._tx = [tq, np.zeros((1024, 3), np.int64), bm, where, tres,
+                        self._handles(where, tq, bm, scratch, tres), scratch]   # kept alive
+        tq, targs, tbm, where, tres, th, _ = self._tx
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
         while pos < end:
-            where = self._tx[4]
-            where[:3] = (slot, pos, end)
-            st = run_batch(self._tx[6], self.ks.T, targs, -1)
-            k, nxt = (int(x) for x in self._tx[5][0, :2])
+            where[:] = (slot, pos, end)
+            st = run_batch(th, self.ks.T, targs, -1)
+            k, nxt = int(tres[0, 0]), int(tres[0, 1])
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
                 args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]

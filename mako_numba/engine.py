@@ -237,7 +237,7 @@ def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
 
 @kernel
 def _replay_open(conn, c, pos, end, keep):
-    """EXEC: point connection c's parser at its queued bytes [pos, end); its state goes to keep."""
+    """EXEC: point connection c's parser at its queued bytes [pos, end); its state goes to keep (8)."""
     keep[0] = conn[c, C_RD]
     keep[1] = conn[c, C_WR]
     keep[2] = conn[c, C_PS_ARGC]
@@ -261,26 +261,25 @@ def _replay_close(conn, c, q, nq, k, res):
     2 when a request needs memory (argument rows, output room), to resume
     at res[0, 1] once Python supplied it.
     """
-    keep = res[0]
+    keep = res[0, 2:]               # what _replay_open saved
     status = 0
     nxt = conn[c, C_RD]
     if nq == 0:
-        status = 2                  # more argument rows (B_NEED_ARGS)
-        nxt = conn[c, C_RD]
+        status = 2                  # more argument rows (B_NEED_ARGS); nothing was parsed
     elif k >= 0 and q[k, Q_STATUS] == QS_SLOW:
         status = 1
         nxt = q[k, Q_END]
     elif k >= 0:
         status = 2
         nxt = q[k, Q_START]
-    conn[c, C_RD] = keep[2]
-    conn[c, C_WR] = keep[3]
-    conn[c, C_PS_ARGC] = keep[4]
-    conn[c, C_PS_ARGI] = keep[5]
-    conn[c, C_PS_POS] = keep[6]
-    conn[c, C_PS_BULK] = keep[7]
-    conn[c, C_IN_NEED] = keep[8]
-    conn[c, C_FLAGS] = keep[9] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
+    conn[c, C_RD] = keep[0]
+    conn[c, C_WR] = keep[1]
+    conn[c, C_PS_ARGC] = keep[2]
+    conn[c, C_PS_ARGI] = keep[3]
+    conn[c, C_PS_POS] = keep[4]
+    conn[c, C_PS_BULK] = keep[5]
+    conn[c, C_IN_NEED] = keep[6]
+    conn[c, C_FLAGS] = keep[7] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
     res[0, 0] = k if status == 1 else -1
     res[0, 1] = nxt
     return status
@@ -450,10 +449,10 @@ def run_batch(h, T, args, nready):
     q = i64view2(h[H_Q], h[H_Q + 1], h[H_Q + 2])
     bm = i64view(h[H_BM], h[H_BM + 1])
     scratch = u8view(h[H_SCRATCH], h[H_SCRATCH + 1])
-    c = H_CMDT
-    cmdt = (u8view(h[c], h[c + 1]), i64view(h[c + 3], h[c + 4]), i64view(h[c + 6], h[c + 7]),
-            i64view(h[c + 9], h[c + 10]), i64view(h[c + 12], h[c + 13]),
-            i64view(h[c + 15], h[c + 16]), i64view(h[c + 18], h[c + 19]))
+    t = H_CMDT
+    cmdt = (u8view(h[t], h[t + 1]), i64view(h[t + 3], h[t + 4]), i64view(h[t + 6], h[t + 7]),
+            i64view(h[t + 9], h[t + 10]), i64view(h[t + 12], h[t + 13]),
+            i64view(h[t + 15], h[t + 16]), i64view(h[t + 18], h[t + 19]))
     lits = (u8view(h[H_LITS], h[H_LITS + 1]), i64view(h[H_LITS + 3], h[H_LITS + 4]))
     stats = i64view(h[H_STATS], h[H_STATS + 1])
     slowq = i64view(h[H_SLOWQ], h[H_SLOWQ + 1])

@@ -95,8 +95,7 @@ def _get_executable_hook(original):
         # no machine code: a placeholder with a null address, as Numba makes
         # for any function without a Python wrapper (never called from Python)
         return _make_function(fndesc.lookup_module(), fndesc.qualname.split(".")[-1],
-                                      "internal kernel %r" % (fndesc.qualname,), 0, env,
-                                      (library,))
+                              "internal kernel %r" % (fndesc.qualname,), 0, env, (library,))
     return get_executable
 
 

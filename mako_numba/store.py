@@ -22,7 +22,7 @@ from .table import (
     NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_BUMP, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
     T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
     T_INITLOG, T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
-    migrate,
+    migrate, resize_due,
 )
 
 MAX_CHUNKS = 1 << 14
@@ -139,16 +139,13 @@ class KeySpace:
         self._rebuild()
 
     def _maybe_resize(self):
-        """The rule table.keyspace_wants repeats in the kernel; keep the two alike."""
         tm = self.tm
         if tm[T_MIG]:
             return
         if self.oidx.shape[0] > 1:
             self.oidx = np.zeros(1, np.int64)
             self._rebuild()
-        cap = 1 << int(tm[T_LOGCAP])
-        if tm[T_FILLED] * 1_000_000 > cap * config.TABLE_GROW_PPM or (
-                tm[T_LOGCAP] > self.initial_logcap and tm[T_LIVE] * 1_000_000 < cap * config.TABLE_SHRINK_PPM):
+        if resize_due(self.T):
             self.start_rehash(self._target_logcap())
 
     def after_batch(self):

@@ -229,6 +229,15 @@ def _place(tm, ix, logcap, chunks, s):
     return was_empty
 
 
+@kernel(entry=True, inline=True)
+def resize_due(T):
+    """Should the index grow (fill above TABLE_GROW_LOAD) or shrink (live keys below TABLE_SHRINK_LOAD)?"""
+    tm = T[0]
+    cap = 1 << tm[T_LOGCAP]
+    return tm[T_FILLED] * 1_000_000 > cap * config.TABLE_GROW_PPM or (
+        tm[T_LOGCAP] > tm[T_INITLOG] and tm[T_LIVE] * 1_000_000 < cap * config.TABLE_SHRINK_PPM)
+
+
 @kernel(inline=True)
 def keyspace_wants(T):
     """Has store.KeySpace.after_batch anything to do (memory asked for, a resize due)?"""
@@ -237,11 +246,7 @@ def keyspace_wants(T):
         return True
     if tm[T_MIG]:
         return False
-    if oidx.shape[0] > 1:
-        return True
-    cap = 1 << tm[T_LOGCAP]
-    return tm[T_FILLED] * 1_000_000 > cap * config.TABLE_GROW_PPM or (
-        tm[T_LOGCAP] > tm[T_INITLOG] and tm[T_LIVE] * 1_000_000 < cap * config.TABLE_SHRINK_PPM)
+    return oidx.shape[0] > 1 or resize_due(T)
 
 
 @kernel(entry=True)

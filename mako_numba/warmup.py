@@ -35,7 +35,7 @@ def warm_up():
     table.flush_db(core.ks.T, core.lim, 0)
     core.cron()
     seconds = time.perf_counter() - t0
-    dispatchers = [engine.run_batch, engine.compact_input, table.migrate,
+    dispatchers = [engine.run_batch, engine.compact_input, table.migrate, table.resize_due,
                    table.flush_db, table.active_expire, table.peek, table.key_sip, table.set_keep_ttl,
                    lcs.lcs_table, lcs.lcs_walk]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
