@@ -160,6 +160,7 @@ T_TOUCHED = 23      #   entries marked since Python last settled them
 LRU_CLOCK_MAX = (1 << 24) - 1     # Redis's LRU clock: seconds, 24 bits
 T_LRU = 24          # Redis's LRU clock (seconds, 24 bits), set every batch and by cron
 T_INITLOG = 25      # log2 of the index size the key space starts with (never shrinks below)
+T_DIRTY = 26        # key changes ever made (Redis's server.dirty; expiry is not a change)
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
 W_HASH = 0          # SipHash of the key (without the database)

@@ -25,7 +25,7 @@ from .respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
 )
 from .table import (
-    REC_HDR, T_EXPIRED, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, _unlink_slot, db_of, key_hash, rec_db, rec_hdr, rec_klen,
+    REC_HDR, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, db_of, expire_slot, key_hash, rec_db, rec_hdr, rec_klen,
     ref_addr, slot_ref,
 )
 
@@ -338,8 +338,7 @@ def x_randomkey(X, c, a0, argc, ci, now):
                 continue
             exp = rec_hdr(T[3], slot_ref(s))[2]
             if exp != 0 and exp <= now:
-                _unlink_slot(T, lim, ix, T[0][T_LOGCAP], True, pos)
-                T[0][T_EXPIRED] += 1
+                expire_slot(T, lim, ix, T[0][T_LOGCAP], True, pos)
                 continue
             kaddr, klen = _key_of(T, s)
             return reply_bulk_or_nil(conn, c, lim, lits, kaddr, klen)
@@ -359,8 +358,7 @@ def x_randomkey(X, c, a0, argc, ci, now):
                 exp = rec_hdr(T[3], slot_ref(s))[2]
                 if exp != 0 and exp <= now:
                     # as Redis's dbRandomKey: an expired key met is deleted
-                    _unlink_slot(T, lim, ix, T[0][T_LOGCAP] if t == 0 else T[0][T_OLOGCAP], t == 0, pos)
-                    T[0][T_EXPIRED] += 1
+                    expire_slot(T, lim, ix, T[0][T_LOGCAP] if t == 0 else T[0][T_OLOGCAP], t == 0, pos)
                     continue
                 kaddr, klen = _key_of(T, s)
                 return reply_bulk_or_nil(conn, c, lim, lits, kaddr, klen)

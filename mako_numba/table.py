@@ -49,7 +49,7 @@ from .arena import (  # noqa: F401  (re-exported: the table's users see one modu
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS, T_LRU, T_INITLOG, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    T_VOLATILE, T_NFIELDS, T_LRU, T_INITLOG, T_DIRTY, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
 )
 
@@ -109,6 +109,7 @@ def _watch_mark(tm, s, db):
 @kernel(inline=True)
 def touch_hash(tm, db, h):
     """Key (db, hash h) changed."""
+    tm[T_DIRTY] += 1
     if tm[T_WATCHING] != 0:
         _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db)
 
@@ -122,6 +123,7 @@ def key_sip(tm, kaddr, klen):
 @kernel(inline=True)
 def touch_record(tm, chunks, ref):
     """The key of record ref changed."""
+    tm[T_DIRTY] += 1
     if tm[T_WATCHING] != 0:
         hdr = rec_hdr(chunks, ref)
         _watch_mark(tm, key_sip(tm, ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)), rec_db(hdr))
@@ -345,6 +347,15 @@ def db_of(T, logical):
     return T[5][logical, 2]
 
 
+@kernel
+def expire_slot(T, lim, ix, logcap, is_new, pos):
+    """Delete a key whose time is up: counted as expired, not as a change (Redis's dirty)."""
+    _unlink_slot(T, lim, ix, logcap, is_new, pos)
+    tm = T[0]
+    tm[T_EXPIRED] += 1
+    tm[T_DIRTY] -= 1
+
+
 @kernel(entry=True)
 def flush_db(T, lim, logical):
     """Delete every key of one database (O(slots), as FLUSHDB SYNC is)."""
@@ -382,8 +393,7 @@ def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
         hdr = rec_hdr(chunks, slot_ref(ix[pos]))
         exp = hdr[2]
         if exp != 0 and exp <= now:
-            _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
-            tm[T_EXPIRED] += 1
+            expire_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
             return h, 0, -1
         if touch:
             hdr[1] = (hdr[1] & ~LRU_BITS) | (tm[T_LRU] << 16)
@@ -598,11 +608,10 @@ def active_expire(T, lim, now, budget):
         if s > TOMB:
             exp = rec_hdr(chunks, slot_ref(s))[2]
             if exp != 0 and exp <= now:
-                _unlink_slot(T, lim, idx, tm[T_LOGCAP], True, pos)
+                expire_slot(T, lim, idx, tm[T_LOGCAP], True, pos)
                 removed += 1
         pos = (pos + 1) & mask
     tm[T_AE_POS] = pos
-    tm[T_EXPIRED] += removed
     return removed
 
 
