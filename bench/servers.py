@@ -122,9 +122,11 @@ def launch_mako(extra=(), env=None):
     workdir = tempfile.mkdtemp(prefix="bench-mako-")
     out = open(os.path.join(workdir, "server.log"), "wb")
     try:
-        popen = subprocess.Popen([sys.executable, "-m", "mako_numba", "--port", "0", *extra],
+        # no snapshots, like the redis-server it is compared with (--save "")
+        popen = subprocess.Popen([sys.executable, "-m", "mako_numba", "--port", "0", "--save", "",
+                                  *extra],
                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 cwd=ROOT, env=env, preexec_fn=die_with_parent)
+                                 cwd=workdir, env=env, preexec_fn=die_with_parent)
     finally:
         out.close()
     return popen, workdir

@@ -15,6 +15,9 @@ Layout (one concept per module; see docs/architecture.md):
   slowpath  what the slow-path modules share
   resp      RESP encoding for the slow path  glob      Redis glob matching (Python)
   server    the selectors event loop         warmup    compile before serving
+  rdb, rdbscan, lzf, crc64                   Redis's RDB file format (sans-IO codec, kernels)
+  snapshot  key-space walk and fill (kernels) persist  SAVE/BGSAVE/load, save points
+  persistcmds                                SAVE, BGSAVE, LASTSAVE, SHUTDOWN
 """
 from .config import REDIS_VERSION, VERSION
 

@@ -13,6 +13,7 @@ import sys
 import time
 
 from . import config
+from .persist import REDIS_DEFAULT_SAVE
 
 LOGLEVELS = {"debug": logging.DEBUG, "verbose": logging.DEBUG, "notice": logging.INFO,
              "warning": logging.WARNING, "nothing": logging.CRITICAL + 10}
@@ -56,6 +57,15 @@ def build_parser():
     p.add_argument("--client-query-buffer-limit", type=_positive,
                    default=config.CLIENT_QUERY_BUFFER_LIMIT,
                    help="largest pending request of one client, bytes (default 1 GiB)")
+    p.add_argument("--save", action="append", nargs="*", metavar="SECONDS CHANGES",
+                   help='snapshot after SECONDS if at least CHANGES writes happened; pairs, '
+                        'repeatable; --save "" disables snapshots (default "%s")' % REDIS_DEFAULT_SAVE)
+    p.add_argument("--dir", default=".", help="directory of the RDB file (default: the current one)")
+    p.add_argument("--dbfilename", default="dump.rdb", help="name of the RDB file (default dump.rdb)")
+    p.add_argument("--rdbcompression", default="yes", choices=("yes", "no"),
+                   help="LZF-compress long strings in snapshots (default yes)")
+    p.add_argument("--rdbchecksum", default="yes", choices=("yes", "no"),
+                   help="end snapshots with a CRC-64 checksum (default yes)")
     p.add_argument("--version", action="version", version=f"mako_numba {config.VERSION} "
                    f"(Redis {config.REDIS_VERSION} compatible)")
     return p
@@ -81,6 +91,10 @@ def _early_stop(signum, frame):
 
 def main(argv=None):
     opts = build_parser().parse_args(argv)
+    problem = _check_persistence(opts)
+    if problem:
+        sys.stderr.write(f"mako_numba: {problem}\n")
+        return 1
     signal.signal(signal.SIGTERM, _early_stop)
     signal.signal(signal.SIGINT, _early_stop)
     try:
@@ -89,6 +103,23 @@ def main(argv=None):
         logging.getLogger("mako_numba").info(
             "Received %s before serving; exiting", signal.Signals(e.args[0]).name)
         return 0
+
+
+def _check_persistence(opts):
+    """Normalise --save, --dir and --dbfilename as Redis reads them; a problem's text or None."""
+    if opts.save is None:
+        opts.save = REDIS_DEFAULT_SAVE
+    else:
+        words = " ".join(w for group in opts.save for w in group).split()
+        if len(words) % 2 or not all(w.isdigit() for w in words):
+            return "Invalid save parameters"
+        opts.save = " ".join(words)
+    if not os.path.isdir(opts.dir):
+        return "Can't chdir to '%s': No such file or directory" % opts.dir
+    opts.dir = os.path.abspath(opts.dir)
+    if "/" in opts.dbfilename:
+        return "dbfilename can't be a path, just a filename"
+    return None
 
 
 def _serve(opts):
@@ -100,17 +131,25 @@ def _serve(opts):
     log.propagate = False
 
     from .core import Core
+    from .persist import RdbError
     from .server import Server
     from .warmup import warm_up
 
     log.info("mako_numba %s starting (Redis %s compatible), pid=%d",
              config.VERSION, config.REDIS_VERSION, os.getpid())
     seconds, cached = warm_up()
-    settings = {"bind": opts.bind, "loglevel": opts.loglevel}
+    settings = {"bind": opts.bind, "loglevel": opts.loglevel, "save": opts.save, "dir": opts.dir,
+                "dbfilename": opts.dbfilename, "rdbcompression": opts.rdbcompression,
+                "rdbchecksum": opts.rdbchecksum}
     core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
                 proto_max_bulk_len=opts.proto_max_bulk_len,
                 client_query_buffer_limit=opts.client_query_buffer_limit)
     core.compile_seconds = seconds
+    try:
+        core.snapshots.load()
+    except (RdbError, OSError) as e:
+        log.critical("Fatal error loading the DB (%s): %s. Exiting.", core.snapshots.path, e)
+        return 1
     try:
         server = Server(core, opts.bind, opts.port)
     except (OSError, OverflowError) as e:
@@ -119,6 +158,14 @@ def _serve(opts):
         return 1
     server.install_signals()
     server.on_stop = lambda: log.info("Received signal, scheduling shutdown...")
+
+    def on_shutdown():
+        if core.admin.prepare_shutdown():
+            return True
+        log.warning("Signal received but errors trying to shut down the server, "
+                    "check the logs for more information")
+        return False
+    server.on_shutdown = on_shutdown
     # The ~100,000 objects of the compiler and the kernels live as long as the
     # process: keep them out of garbage collection, so a full collection
     # (46 ms with them) never pauses every client.
@@ -129,7 +176,7 @@ def _serve(opts):
              server.host, server.port, config.VERSION, how, seconds)
     sys.stdout.flush()
     server.serve_forever()
-    log.info("Shutting down; bye bye...")
+    log.info("mako_numba is now ready to exit, bye bye...")
     return 0
 
 

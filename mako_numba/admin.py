@@ -40,6 +40,7 @@ from .configcmds import ConfigCommands
 from .inspectcmds import InspectCommands
 from .txcmds import TransactionCommands
 from .stringcmds import StringCommands
+from .persistcmds import PersistCommands
 from .slowpath import Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -49,7 +50,7 @@ except ImportError:  # pragma: no cover
 
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
-            StringCommands):
+            StringCommands, PersistCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -59,6 +60,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "object": self.object_, "memory": self.memory, "debug": self.debug,
             "exec": self.exec_, "discard": self.discard, "watch": self.watch,
             "unwatch": self.unwatch, "incrbyfloat": self.incrbyfloat, "lcs": self.lcs,
+            "save": self.save, "bgsave": self.bgsave, "lastsave": self.lastsave,
+            "shutdown": self.shutdown,
         }
         self.sub = {
             "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,
@@ -286,6 +289,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             return resp.error(errors.SYNTAX)
         self.core.watches.flushing()
         self.core.ks.reset()
+        self.after_flushall()
         return resp.simple("OK")
 
     def flushdb(self, call):

@@ -77,6 +77,7 @@ CF_FAST = 4
 CF_ADMIN = 8
 CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, watch, quit, reset)
 CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefetches it
+CF_NO_MULTI = 64    # refused inside MULTI, and the transaction aborts (Redis's no-multi)
 
 #        name           arity  op              flags
 TABLE = [
@@ -149,6 +150,10 @@ TABLE = [
     ("discard",         1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),
     ("watch",           -2,    OP_SLOW,        CF_FAST | CF_NO_QUEUE),
     ("unwatch",         1,     OP_SLOW,        CF_FAST),
+    ("save",            1,     OP_SLOW,        CF_ADMIN | CF_NO_MULTI),
+    ("bgsave",          -1,    OP_SLOW,        CF_ADMIN),
+    ("lastsave",        1,     OP_SLOW,        CF_FAST),
+    ("shutdown",        -1,    OP_SLOW,        CF_ADMIN | CF_NO_MULTI),
 ]
 
 NAMES = [row[0] for row in TABLE]

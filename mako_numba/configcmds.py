@@ -4,7 +4,6 @@ A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
 does and answers with its error texts; only the parameters in
 MUTABLE_PARAMS can be set.
 """
-
 from . import config, errors, resp
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
@@ -86,8 +85,19 @@ def _save_param(v):
     return None
 
 
+def _bool_param(v):
+    if v.lower() not in ("yes", "no"):
+        return "argument must be 'yes' or 'no'"
+    return None
+
+
+def _protected(v):
+    """Redis 7.0's protected configs (dir, dbfilename): not settable at run time by default."""
+    return "can't set protected config"
+
+
 def _normalise(name, value):
-    if name in ("loglevel", "appendonly"):
+    if name in ("loglevel", "appendonly", "rdbcompression", "rdbchecksum"):
         return value.lower()
     if name == "maxmemory":
         num = value.rstrip("bkmgBKMG")
@@ -105,7 +115,11 @@ MUTABLE_PARAMS = {
     "hz": _int_param(0, 2**31 - 1),
     "maxmemory": _memory_param,
     "save": _save_param,
-    "appendonly": _enum_param("yes", "no"),
+    "appendonly": _bool_param,
+    "dir": _protected,
+    "dbfilename": _protected,
+    "rdbcompression": _bool_param,
+    "rdbchecksum": _bool_param,
 }
 
 
@@ -120,6 +134,10 @@ def config_params(core):
         "maxclients": str(core.conn.shape[0]),
         "save": s.get("save", ""),
         "appendonly": s.get("appendonly", "no"),
+        "dir": s["dir"],
+        "dbfilename": s["dbfilename"],
+        "rdbcompression": s["rdbcompression"],
+        "rdbchecksum": s["rdbchecksum"],
         "loglevel": s.get("loglevel", "notice"),
         "timeout": s.get("timeout", "0"),
         "maxmemory": s.get("maxmemory", "0"),

@@ -34,6 +34,7 @@ from .layout import (
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
 )
+from .persist import Snapshots
 from .store import KeySpace
 from .watch import Watches
 from .table import (
@@ -94,6 +95,8 @@ class Core:
         self.watches = Watches(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch
         self.started = time.time()
+        self.snapshots = Snapshots(self)        # the RDB file: SAVE, BGSAVE, save points
+        self.shutdown_requested = False         # SHUTDOWN succeeded: the loop stops after this turn
 
     def _handles(self, ready, q, bm, scratch, res):
         """run_batch's fixed arrays (layout.H_*); the batch's or EXEC's own ready/q/bm/scratch/res."""
@@ -334,11 +337,12 @@ class Core:
             self.ks.after_batch()           # the arena or the index lacked room: supply it
 
     def cron(self):
-        """Housekeeping between batches: the LRU clock, and a sweep for expired keys (Redis's active expiry).
+        """Housekeeping between batches: the LRU clock, snapshots due, and a sweep for expired keys (Redis's active expiry).
 
         DEBUG SET-ACTIVE-EXPIRE 0 switches the sweep off, as in Redis.
         """
         self.ks.tm[T_LRU] = int(time.time()) & LRU_CLOCK_MAX
+        self.snapshots.cron()
         if self.settings.get("active-expire", "1") == "0":
             return 0
         return active_expire(self.ks.T, self.lim, int(time.time() * 1000), config.ACTIVE_EXPIRE_SLOTS)

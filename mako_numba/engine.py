@@ -33,10 +33,11 @@ from .commands import (
     OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
-    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_KEY1, CF_NO_QUEUE,
+    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_KEY1, CF_NO_MULTI,
+    CF_NO_QUEUE,
 )
 from .bits import x_bitcount, x_getbit, x_setbit
-from .errors import LIT_MULTI_NESTED, LIT_OK, LIT_PONG, LIT_QUEUED
+from .errors import LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_OK, LIT_PONG, LIT_QUEUED
 from .jit import i64view, i64view2, kernel, move_bytes, u8view, unowned
 from .keys import (
     x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
@@ -227,6 +228,12 @@ def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
         return st
     if flags[ci] & CF_NO_QUEUE:
         return X_RUN
+    if flags[ci] & CF_NO_MULTI:
+        st = reply_lit(conn, c, lim, lits, LIT_NO_MULTI)
+        if st == X_DONE:
+            conn[c, C_FLAGS] |= F_TX_DIRTY
+            count_error(stats, arity.shape[0], ci, True)
+        return st
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
     if st == X_DONE:
         if conn[c, C_TX_N] == 0:

@@ -73,6 +73,14 @@ EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
 DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
 WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+NO_MULTI = "ERR Command not allowed inside a transaction"
+
+# --- persistence (rdb.c, server.c) -------------------------------------------------
+BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
+SAVE_FAILED = "ERR"                 # shared.err: SAVE or BGSAVE could not write or fork
+SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs."
+SHUTDOWN_NOT_IN_PROGRESS = "ERR No shutdown in progress."
+SHUTDOWN_DENY_BLOCKING = "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"
 
 # --- fixed replies written by kernels ------------------------------------------
 # id -> exact bytes on the wire
@@ -117,6 +125,7 @@ _LITS = [
     ("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode()),
     ("LIT_INT_RANGE", ("-" + INT_RANGE + "\r\n").encode()),
     ("LIT_QUEUED", b"+QUEUED\r\n"),
+    ("LIT_NO_MULTI", ("-" + NO_MULTI + "\r\n").encode()),
     ("LIT_BIT_OFFSET", ("-" + BIT_OFFSET + "\r\n").encode()),
     ("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode()),
     ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),

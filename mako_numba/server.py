@@ -106,10 +106,17 @@ class Server:
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
 
+    on_shutdown = None      # after a signal: returns False to keep serving (the final save failed)
+
     def serve_forever(self):
+        core = self.core
         try:
-            while not self.stopping:
-                self.turn()
+            while True:
+                while not self.stopping and not core.shutdown_requested:
+                    self.turn()
+                if core.shutdown_requested or self.on_shutdown is None or self.on_shutdown():
+                    break
+                self.stopping = False
         finally:
             self.close_all()
 

@@ -40,7 +40,11 @@ class TransactionCommands:
             return resp.null_array(call.proto)
         core.write(slot, b"*%d\r\n" % n)
         if n:
-            core.run_queued(slot, start, call.start)
+            self.in_exec = True
+            try:
+                core.run_queued(slot, start, call.start)
+            finally:
+                self.in_exec = False
         return b""
 
     def discard(self, call):

@@ -1,8 +1,9 @@
 """Shared fixtures: a sans-IO core, a real mako_numba server process, a real Redis.
 
 - `core`: a fresh Core (no sockets) for feeding bytes and reading replies.
-- `mako`: a mako_numba server started as `python -m mako_numba --port 0` in a
-  subprocess (the real thing, as users start it), shared by a test module.
+- `mako`: a mako_numba server started as `python -m mako_numba --port 0
+  --save ""` in a subprocess (the real thing, as users start it, with the
+  reference Redis's settings), shared by a test module.
 - `redis_ref`: a real redis-server on a free port, for differential tests.  It
   skips when redis-server is not installed, unless MAKO_TEST_REQUIRE_REDIS=1
   (set by CI), where a missing reference Redis is a failure.
@@ -60,11 +61,14 @@ class Proc:
 
 
 def start_mako(tmp_path_factory, *extra, ready_timeout=300):
-    """Start `python -m mako_numba` on a free port; wait for its ready line."""
+    """Start `python -m mako_numba` on a free port; wait for its ready line.
+
+    It runs in a directory of its own, where its RDB file (if any) goes.
+    """
     log_path = tmp_path_factory.mktemp("mako") / "server.log"
     out = open(log_path, "w")
     popen = subprocess.Popen([sys.executable, "-m", "mako_numba", "--port", "0", *extra],
-                             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+                             stdout=out, stderr=subprocess.STDOUT, cwd=log_path.parent)
     deadline = time.time() + ready_timeout
     while time.time() < deadline:
         text = open(log_path, encoding="utf-8", errors="replace").read()
@@ -106,7 +110,8 @@ def core():
 
 @pytest.fixture(scope="module")
 def mako(tmp_path_factory):
-    proc = start_mako(tmp_path_factory)
+    # snapshots off, as the reference Redis runs (--save ""): the tests compare CONFIG too
+    proc = start_mako(tmp_path_factory, "--save", "")
     yield proc
     proc.stop()
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -19,7 +20,7 @@ SERVER = [sys.executable, "-m", "mako_numba"]
 
 
 def run(*args, timeout=300):
-    return subprocess.run([*SERVER, *args], capture_output=True, timeout=timeout, cwd=ROOT)
+    return subprocess.run([*SERVER, *args], capture_output=True, timeout=timeout, cwd=tempfile.mkdtemp())
 
 
 def assert_one_line_error(res):

@@ -1,0 +1,339 @@
+"""Snapshots: the key space written as an RDB file, loaded from one, and saved on schedule.
+
+`Snapshots` owns everything about the RDB file: where it lives (`dir`,
+`dbfilename`), the save points (`save "3600 1 300 100 60 10000"`), SAVE,
+BGSAVE in a forked child, and loading at start-up.  rdb.py encodes and
+decodes the format; snapshot.py's kernels walk and fill the key space.
+
+Rules:
+- A file is written as Redis writes it: to `temp-<pid>.rdb` in the same
+  directory, flushed and fsynced, then renamed over the target and the
+  directory fsynced.  A crash at any moment leaves the previous snapshot
+  whole.
+- BGSAVE forks.  The child writes from its copy-on-write view of the arrays
+  and leaves with os._exit, never returning into the event loop; the parent
+  keeps serving and notices the end in `cron` (waitpid, WNOHANG).
+- Changes are counted by the kernels (tm[T_DIRTY], Redis's server.dirty);
+  `rdb_changes_since_last_save` is that count minus its value when the last
+  successful save began.
+- Loading is all or nothing: any RdbError (unsupported type, corruption,
+  bad checksum, a duplicated key) raises, and the server does not start.
+  Keys already expired are skipped, as a Redis master skips them.
+- Save points, BGSAVE retries after a failure (after 5 s, as Redis's
+  CONFIG_BGSAVE_RETRY_DELAY) and a scheduled BGSAVE run from `cron`.
+"""
+import logging
+import os
+import signal
+import time
+from ctypes import string_at
+
+import numpy as np
+
+from . import config
+from .rdb import RdbError, RdbReader, RdbWriter
+from .snapshot import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, REC_HDR, dump_rows, load_rows
+from .table import T_DIRTY
+
+log = logging.getLogger("mako_numba")
+
+REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000"
+BGSAVE_RETRY_DELAY = 5          # seconds after a failed BGSAVE before save points try again
+WRITE_BUFFER = 1 << 20
+READ_CHUNK = 4 << 20
+DUMP_ROWS = 4096
+LOAD_BATCH = 4096
+
+
+def save_points(text):
+    """`save` as [(seconds, changes)], [] when it is "" (no snapshots)."""
+    parts = text.split()
+    return [(int(parts[i]), int(parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
+
+
+def write_rdb(core, f, compress=True, checksum=True):
+    """Write the whole key space to the binary file f; returns the number of keys."""
+    ks = core.ks
+    T = ks.T
+    w = RdbWriter(compress=compress, checksum=checksum)
+    f.write(w.header({"used-mem": ks.used_bytes()}))
+    rows = np.zeros((DUMP_ROWS, 4), np.int64)
+    keys = 0
+    for logical in range(ks.databases):
+        pdb = int(ks.dbk[logical, 2])
+        nkeys = int(ks.dbk[pdb, 0])
+        if nkeys == 0:
+            continue
+        f.write(w.select_db(logical, nkeys, int(ks.dbk[pdb, 1])))
+        for which, ix in ((1, T[1]), (2, T[2])):
+            pos, size = 0, ix.shape[0]
+            while pos < size:
+                n, pos = dump_rows(T, which, pos, pdb, rows)
+                for addr, klen, vlen, exp in rows[:n].tolist():
+                    f.write(w.string(string_at(addr + REC_HDR, klen),
+                                     string_at(addr + REC_HDR + klen, vlen), exp if exp else -1))
+                keys += n
+    f.write(w.footer())
+    return keys
+
+
+def save_file(core, path, compress=True, checksum=True):
+    """Write the snapshot to path through a temporary file; returns the number of keys."""
+    directory = os.path.dirname(path) or "."
+    tmp = os.path.join(directory, "temp-%d.rdb" % os.getpid())
+    try:
+        with open(tmp, "wb", buffering=WRITE_BUFFER) as f:
+            keys = write_rdb(core, f, compress, checksum)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    dfd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return keys
+
+
+def load_file(core, path):
+    """Load an RDB file into an empty key space; returns (keys loaded, keys expired).
+
+    Raises RdbError for a file we refuse and OSError when it cannot be read.
+    """
+    ks = core.ks
+    reader = RdbReader()
+    now = int(time.time() * 1000)
+    loaded = expired = 0
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(READ_CHUNK)
+            if not chunk:
+                break
+            records = reader.feed(chunk)
+            for start in range(0, len(records), LOAD_BATCH):
+                n, e = _insert(core, records[start:start + LOAD_BATCH], now)
+                loaded += n
+                expired += e
+    reader.close()
+    if ks.keys() != loaded:
+        raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys()))
+    return loaded, expired
+
+
+def _insert(core, records, now):
+    ks = core.ks
+    pieces = []
+    rows = np.zeros((len(records), L_NCOLS), np.int64)
+    off = n = expired = 0
+    for db, key, value, expire_ms in records:
+        if db >= ks.databases:
+            raise RdbError("the file has database %d, but the server has %d databases "
+                           "(--databases)" % (db, ks.databases))
+        if 0 <= expire_ms < now:
+            expired += 1
+            continue
+        pieces += (key, value)
+        rows[n] = (ks.dbk[db, 2], off, len(key), off + len(key), len(value),
+                   expire_ms if expire_ms > 0 else 0)
+        off += len(key) + len(value)
+        n += 1
+    buf = np.frombuffer(b"".join(pieces) + b"\0", np.uint8)
+    i = 0
+    while i < n:
+        i, status = load_rows(ks.T, core.lim, buf, rows, i, n, now)
+        if status == LOAD_DUPLICATE:
+            key = string_at(buf.ctypes.data + int(rows[i, 1]), int(rows[i, 2]))
+            raise RdbError("duplicated key '%s' in database %d"
+                           % (key.decode("latin-1")[:128], _logical(ks, int(rows[i, 0]))))
+        if status == LOAD_NEED:
+            ks.after_batch()
+    return n, expired
+
+
+def _logical(ks, pdb):
+    return int(np.nonzero(ks.dbk[:, 2] == pdb)[0][0])
+
+
+class Snapshots:
+    """The RDB file of one server, its save schedule and its BGSAVE child."""
+
+    def __init__(self, core, directory=".", dbfilename="dump.rdb"):
+        self.core = core
+        s = core.settings
+        s.setdefault("save", "")                # the server's command line gives Redis's default
+        s.setdefault("dir", os.path.abspath(directory))
+        s.setdefault("dbfilename", dbfilename)
+        s.setdefault("rdbcompression", "yes")
+        s.setdefault("rdbchecksum", "yes")
+        self.dirty_at_save = 0          # tm[T_DIRTY] when the last good save began
+        self.lastsave = int(time.time())
+        self.last_try = 0               # when the last BGSAVE was tried
+        self.last_status_ok = True
+        self.last_bgsave_ok = True
+        self.last_bgsave_secs = -1
+        self.saves = 0
+        self.child = None               # (pid, started, dirty when it forked)
+        self.scheduled = False
+        self.loaded = self.load_expired = 0
+
+    @property
+    def path(self):
+        s = self.core.settings
+        return os.path.join(s["dir"], s["dbfilename"])
+
+    def dirty(self):
+        return int(self.core.ks.tm[T_DIRTY])
+
+    def changes(self):
+        return self.dirty() - self.dirty_at_save
+
+    def _options(self):
+        s = self.core.settings
+        return s["rdbcompression"] == "yes", s["rdbchecksum"] == "yes"
+
+    # --- saving ---------------------------------------------------------------------
+    def save(self):
+        """SAVE: write the snapshot now, in the foreground; True on success."""
+        dirty = self.dirty()
+        try:
+            save_file(self.core, self.path, *self._options())
+        except OSError as e:
+            log.warning("Failed opening the temp RDB file temp-%d.rdb (in server root dir %s) "
+                        "for saving: %s", os.getpid(), self.core.settings["dir"], e.strerror or e)
+            self.last_status_ok = False
+            return False
+        log.info("DB saved on disk")
+        self._saved(dirty)
+        return True
+
+    def _saved(self, dirty):
+        self.dirty_at_save = dirty
+        self.lastsave = int(time.time())
+        self.last_status_ok = True
+        self.saves += 1
+
+    def bgsave(self):
+        """Fork a child that writes the snapshot; True if it started."""
+        self.last_try = time.time()
+        dirty = self.dirty()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            log.warning("Can't save in background: fork: %s", e.strerror)
+            self.last_bgsave_ok = False
+            return False
+        if pid == 0:                    # the child: write, and leave without returning
+            code = 1
+            try:
+                save_file(self.core, self.path, *self._options())
+                log.info("DB saved on disk")
+                code = 0
+            except BaseException as e:  # noqa: B036  (any failure is the child's exit status)
+                log.warning("Write error saving DB on disk: %s", e)
+            finally:
+                os._exit(code)
+        log.info("Background saving started by pid %d", pid)
+        self.child = (pid, time.time(), dirty)
+        return True
+
+    def in_progress(self):
+        return self.child is not None
+
+    def current_secs(self):
+        return int(time.time() - self.child[1]) if self.child else -1
+
+    def reap(self, block=False):
+        """Notice a finished BGSAVE child (waits for it when block)."""
+        if self.child is None:
+            return
+        pid, started, dirty = self.child
+        try:
+            got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            got, status = pid, 1
+        if got == 0:
+            return
+        self.child = None
+        self.last_bgsave_secs = int(time.time() - started)
+        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+            log.info("Background saving terminated with success")
+            self.last_bgsave_ok = True
+            self._saved(dirty)
+        elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGUSR1:
+            pass                        # stopped on purpose (kill_child): not a failure, as in Redis
+        else:
+            log.warning("Background saving %s", "error" if os.WIFEXITED(status)
+                        else "terminated by signal %d" % os.WTERMSIG(status))
+            self.last_bgsave_ok = False
+            self.last_status_ok = False
+
+    def kill_child(self):
+        """Stop a running BGSAVE (FLUSHALL, shutdown) and remove its temporary file."""
+        if self.child is None:
+            return
+        pid = self.child[0]
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except ProcessLookupError:
+            pass
+        self.reap(block=True)
+        try:
+            os.unlink(os.path.join(self.core.settings["dir"], "temp-%d.rdb" % pid))
+        except OSError:
+            pass
+
+    def cron(self):
+        """Reap a finished child; start a scheduled BGSAVE or one a save point asks for."""
+        self.reap()
+        if self.child is not None:
+            return
+        if self.scheduled:
+            self.scheduled = False
+            self.bgsave()
+            return
+        changes = self.changes()
+        if changes <= 0:
+            return
+        now = time.time()
+        for seconds, need in save_points(self.core.settings["save"]):
+            if changes >= need and now - self.lastsave > seconds and (
+                    self.last_bgsave_ok or now - self.last_try > BGSAVE_RETRY_DELAY):
+                log.info("%d changes in %d seconds. Saving...", need, seconds)
+                self.bgsave()
+                return
+
+    # --- loading ------------------------------------------------------------------------
+    def load(self):
+        """Load the RDB file at start-up if there is one; True if one was loaded."""
+        path = self.path
+        if not os.path.exists(path):
+            return False
+        t0 = time.perf_counter()
+        self.loaded, self.load_expired = load_file(self.core, path)
+        self.dirty_at_save = self.dirty()
+        log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", self.loaded, self.load_expired)
+        log.info("DB loaded from disk: %.3f seconds", time.perf_counter() - t0)
+        return True
+
+    # --- INFO persistence -------------------------------------------------------------------
+    def info_fields(self):
+        return {
+            "rdb_changes_since_last_save": self.changes(),
+            "rdb_bgsave_in_progress": int(self.child is not None),
+            "rdb_last_save_time": self.lastsave,
+            "rdb_last_bgsave_status": "ok" if self.last_bgsave_ok else "err",
+            "rdb_last_bgsave_time_sec": self.last_bgsave_secs,
+            "rdb_current_bgsave_time_sec": self.current_secs(),
+            "rdb_saves": self.saves,
+            "rdb_last_load_keys_expired": self.load_expired,
+            "rdb_last_load_keys_loaded": self.loaded,
+        }
+
+
+__all__ = ["Snapshots", "RdbError", "save_points", "save_file", "load_file", "config"]
