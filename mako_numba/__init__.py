@@ -18,6 +18,7 @@ Layout (one concept per module; see docs/architecture.md):
   rdb, rdbscan, lzf, crc64                   Redis's RDB file format (sans-IO codec, kernels)
   snapshot  key-space walk and fill (kernels) persist  SAVE/BGSAVE/load, save points
   persistcmds                                SAVE, BGSAVE, LASTSAVE, SHUTDOWN
+  aoflog, propagate (kernels), aof           the append-only file: what is logged, the files
 """
 from .config import REDIS_VERSION, VERSION
 

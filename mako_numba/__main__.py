@@ -66,6 +66,15 @@ def build_parser():
                    help="LZF-compress long strings in snapshots (default yes)")
     p.add_argument("--rdbchecksum", default="yes", choices=("yes", "no"),
                    help="end snapshots with a CRC-64 checksum (default yes)")
+    p.add_argument("--appendonly", default="no", choices=("yes", "no"),
+                   help="log every write to the append-only file (default no)")
+    p.add_argument("--appendfsync", default="everysec", choices=("always", "everysec", "no"),
+                   help="fsync the append-only file after every batch, every second, or never "
+                        "(default everysec)")
+    p.add_argument("--appendfilename", default="appendonly.aof",
+                   help="base name of the append-only files (default appendonly.aof)")
+    p.add_argument("--appenddirname", default="appendonlydir",
+                   help="directory of the append-only files, inside --dir (default appendonlydir)")
     p.add_argument("--version", action="version", version=f"mako_numba {config.VERSION} "
                    f"(Redis {config.REDIS_VERSION} compatible)")
     return p
@@ -119,6 +128,10 @@ def _check_persistence(opts):
     opts.dir = os.path.abspath(opts.dir)
     if "/" in opts.dbfilename:
         return "dbfilename can't be a path, just a filename"
+    if "/" in opts.appendfilename:
+        return "appendfilename can't be a path, just a filename"
+    if "/" in opts.appenddirname:
+        return "appenddirname can't be a path, just a dirname"
     return None
 
 
@@ -131,6 +144,7 @@ def _serve(opts):
     log.propagate = False
 
     from .core import Core
+    from .aof import AofError
     from .persist import RdbError
     from .server import Server
     from .warmup import warm_up
@@ -140,13 +154,21 @@ def _serve(opts):
     seconds, cached = warm_up()
     settings = {"bind": opts.bind, "loglevel": opts.loglevel, "save": opts.save, "dir": opts.dir,
                 "dbfilename": opts.dbfilename, "rdbcompression": opts.rdbcompression,
-                "rdbchecksum": opts.rdbchecksum}
+                "rdbchecksum": opts.rdbchecksum, "appendonly": opts.appendonly,
+                "appendfsync": opts.appendfsync, "appendfilename": opts.appendfilename,
+                "appenddirname": opts.appenddirname}
     core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
                 proto_max_bulk_len=opts.proto_max_bulk_len,
                 client_query_buffer_limit=opts.client_query_buffer_limit)
     core.compile_seconds = seconds
     try:
-        core.snapshots.load()
+        if opts.appendonly == "yes":
+            core.aof.load()                 # the AOF, not the RDB file, as Redis
+        else:
+            core.snapshots.load()
+    except AofError as e:
+        log.critical("%s. Exiting.", e)
+        return 1
     except (RdbError, OSError) as e:
         log.critical("Fatal error loading the DB (%s): %s. Exiting.", core.snapshots.path, e)
         return 1

@@ -32,7 +32,7 @@ from . import commands, config, errors, resp
 from .layout import (
     C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MULTI,
     F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
-    Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW,
+    Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY,
 )
 from .stats import info_text
 from .clientcmds import ClientCommands
@@ -126,7 +126,10 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
             reply = self.unknown(args)
         else:
+            dirty = int(core.ks.tm[T_DIRTY])
             reply = self._call(call, ci, info)
+            if core.ks.tm[T_AOF_ADDR] and reply[:1] != b"-":
+                self._propagate(slot, ci, args, reply, dirty)
         if reply[:1] == b"-":
             self.count_error(reply)
         if inner:
@@ -140,6 +143,16 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         if fl & F_REPLY_SKIP_NEXT:
             fl = (fl | F_REPLY_SKIP) & ~F_REPLY_SKIP_NEXT
         conn[slot, C_FLAGS] = fl
+
+    def _propagate(self, slot, ci, args, reply, dirty):
+        """Log a slow-path command that changed the data set, as Redis propagates it."""
+        core = self.core
+        name = commands.NAMES[ci]
+        if name == "exec" or (int(core.ks.tm[T_DIRTY]) == dirty and name not in ("flushall", "flushdb")):
+            return                          # EXEC's commands were logged one by one
+        if name == "incrbyfloat":           # the result, so a replay gives the same digits
+            args = [b"SET", args[1], reply.split(b"\r\n")[1], b"KEEPTTL"]
+        core.aof.log_command(int(core.conn[slot, C_DB]), args)
 
     def _call(self, call, ci, info):
         """Run a known command's handler; keep its statistics; return its reply."""

@@ -39,7 +39,13 @@ class ConfigCommands:
             if problem:
                 return resp.error(errors.CONFIG_SET_FAILED % (name, problem))
             updates[name] = _normalise(name, value)
+        aof = self.core.aof
+        was = aof.fd >= 0
         self.core.settings.update(updates)
+        if updates.get("appendonly") == "yes" and not was:
+            aof.start()                     # a base written now (blocking), then the log
+        elif updates.get("appendonly") == "no" and was:
+            aof.stop()
         return resp.simple("OK")
 
     def config_resetstat(self, call):
@@ -97,7 +103,7 @@ def _protected(v):
 
 
 def _normalise(name, value):
-    if name in ("loglevel", "appendonly", "rdbcompression", "rdbchecksum"):
+    if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum"):
         return value.lower()
     if name == "maxmemory":
         num = value.rstrip("bkmgBKMG")
@@ -116,6 +122,7 @@ MUTABLE_PARAMS = {
     "maxmemory": _memory_param,
     "save": _save_param,
     "appendonly": _bool_param,
+    "appendfsync": _enum_param("always", "everysec", "no"),
     "dir": _protected,
     "dbfilename": _protected,
     "rdbcompression": _bool_param,
@@ -134,6 +141,9 @@ def config_params(core):
         "maxclients": str(core.conn.shape[0]),
         "save": s.get("save", ""),
         "appendonly": s.get("appendonly", "no"),
+        "appendfsync": s["appendfsync"],
+        "appendfilename": s["appendfilename"],
+        "appenddirname": s["appenddirname"],
         "dir": s["dir"],
         "dbfilename": s["dbfilename"],
         "rdbcompression": s["rdbcompression"],

@@ -51,9 +51,12 @@ from .layout import (
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_ERR, Q_ERRARG, Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
-    F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
+    F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
+    T_AOF_NEED, T_AOF_WR, T_DIRTY,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
+from .aoflog import log_room, logging_on
+from .propagate import log_request
 from .protocol import parse_conn
 from .scan import x_keys, x_randomkey, x_scan
 from .respond import (
@@ -377,6 +380,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
     (-1 when all ran).
     """
     flags = cmdt[5]
+    tm = T[0]
     now = bm[B_NOW_MS]
     now_us = bm[B_NOW_US]
     # Over a large key space each GET or SET waits on two cache misses: its
@@ -401,7 +405,14 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
             if ci >= 0 and flags[ci] & CF_NO_QUEUE:
                 continue
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
-            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            logging = logging_on(tm) and ci >= 0
+            if logging and not log_room(tm, q, k):
+                st = X_DEFER
+            else:
+                d0 = tm[T_DIRTY]
+                st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+                if logging and st == X_DONE and tm[T_DIRTY] != d0:
+                    log_request(T, conn, q, k, args, cmdt[4])
             if st == X_DEFER or st == X_SLOW:
                 q[k, Q_STATUS] = QS_SLOW if st == X_SLOW else QS_DEFERRED
                 return k
@@ -415,7 +426,14 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
         if fl & F_MULTI:
             st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
-            st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            logging = logging_on(tm) and q[k, Q_CMD] >= 0
+            if logging and not log_room(tm, q, k):
+                st = X_DEFER            # Python writes the log out (or grows it) first
+            else:
+                d0 = tm[T_DIRTY]
+                st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+                if logging and st == X_DONE and tm[T_DIRTY] != d0:
+                    log_request(T, conn, q, k, args, cmdt[4])
         if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
             q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
@@ -510,4 +528,6 @@ def run_batch(h, T, args, nready):
         mask |= M_ARGS
     if keyspace_wants(T):
         mask |= M_KEYSPACE
+    if tm[T_AOF_WR] or tm[T_AOF_NEED]:
+        mask |= M_AOF
     return mask

@@ -22,7 +22,7 @@ from .respond import (
 )
 from .table import (
     OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags, set_expire_at, store,
-    unlink_found, value_of, watch_swapdb,
+    unlink_found, value_of, watch_swapdb, T_DIRTY,
 )
 
 EXP_NX = 1
@@ -326,6 +326,7 @@ def x_swapdb(X, c, a0, argc, ci, now):
         watch_swapdb(T[0], p, dbk[d2, 2], d1, d2)
     dbk[d1, 2] = dbk[d2, 2]
     dbk[d2, 2] = p
+    T[0][T_DIRTY] += 1              # a change, even of a database with itself (Redis)
     return reply_lit(conn, c, lim, lits, LIT_OK)
 
 

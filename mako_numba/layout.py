@@ -76,6 +76,7 @@ M_SLOW = 1          # slow-path requests wait in slowq (B_NSLOW)
 M_ARGS = 2          # a request needs more argument rows (B_NEED_ARGS)
 M_KEYSPACE = 4      # the key space wants memory, a chunk released or a resize
 M_ATTEND = 8        # some result row has attention bits (R_ATT)
+M_AOF = 16          # the append-only log has bytes to write (tm[T_AOF_WR])
 
 # --- request queue -----------------------------------------------------------
 Q_ID = 0            # unique, increasing request id
@@ -161,6 +162,13 @@ LRU_CLOCK_MAX = (1 << 24) - 1     # Redis's LRU clock: seconds, 24 bits
 T_LRU = 24          # Redis's LRU clock (seconds, 24 bits), set every batch and by cron
 T_INITLOG = 25      # log2 of the index size the key space starts with (never shrinks below)
 T_DIRTY = 26        # key changes ever made (Redis's server.dirty; expiry is not a change)
+T_AOF_ADDR = 27     # the append-only log's buffer (uint8, Python-owned), 0: logging off
+T_AOF_CAP = 28      #   its size
+T_AOF_WR = 29       #   bytes logged, not yet written to the file
+T_AOF_DB = 30       #   database of the last SELECT logged (-1: none yet)
+T_AOF_TX = 31       #   EXEC: 1 while its MULTI is not logged yet, 2 once it is, 0 outside EXEC
+T_AOF_NEED = 32     #   room a deferred request wanted in the buffer
+T_AOF_SKIPPED = 33  #   DELs of expired keys not logged for want of room (their PXAT is logged)
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
 W_HASH = 0          # SipHash of the key (without the database)
@@ -172,4 +180,4 @@ WS_EMPTY = 0
 WS_CLEAN = 1
 WS_TOUCHED = 2      # written, deleted or expired since WATCH
 WS_SWAPPED = 3      # its database took part in SWAPDB (dirty if the key exists in either)
-T_NFIELDS = 32
+T_NFIELDS = 40

@@ -65,6 +65,9 @@ class PersistCommands:
         core = self.core
         snap = core.snapshots
         log.warning("User requested shutdown...")
+        if core.aof.fd >= 0:
+            log.info("Calling fsync() on the AOF file.")
+            core.aof.stop()
         if snap.in_progress():
             log.warning("There is a child saving an .rdb. Killing it!")
             snap.kill_child()
@@ -84,6 +87,6 @@ class PersistCommands:
         core = self.core
         snap = core.snapshots
         snap.kill_child()
-        if save_points(core.settings.get("save", "")):
+        if save_points(core.settings.get("save", "")) and not core.aof.loading:
             snap.save()
         core.ks.tm[T_DIRTY] += 1

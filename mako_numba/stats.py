@@ -259,6 +259,7 @@ def sections(core):
         ("lazyfreed_objects", 0),
     ]
     snap = core.snapshots.info_fields()
+    aof = core.aof.info_fields()
     out["persistence"] = [
         ("loading", 0),
         ("async_loading", 0),
@@ -278,7 +279,7 @@ def sections(core):
         ("rdb_last_cow_size", 0),
         ("rdb_last_load_keys_expired", snap["rdb_last_load_keys_expired"]),
         ("rdb_last_load_keys_loaded", snap["rdb_last_load_keys_loaded"]),
-        ("aof_enabled", 0),
+        ("aof_enabled", aof["aof_enabled"]),
         ("aof_rewrite_in_progress", 0),
         ("aof_rewrite_scheduled", 0),
         ("aof_last_rewrite_time_sec", -1),
@@ -286,11 +287,11 @@ def sections(core):
         ("aof_last_bgrewrite_status", "ok"),
         ("aof_rewrites", 0),
         ("aof_rewrites_consecutive_failures", 0),
-        ("aof_last_write_status", "ok"),
+        ("aof_last_write_status", aof["aof_last_write_status"]),
         ("aof_last_cow_size", 0),
         ("module_fork_in_progress", 0),
         ("module_fork_last_cow_size", 0),
-    ]
+    ] + [(k, v) for k, v in aof.items() if k not in ("aof_enabled", "aof_last_write_status")]
     out["stats"] = [
         ("total_connections_received", core.next_client_id - 1),
         ("total_commands_processed", int(st[S_COMMANDS])),

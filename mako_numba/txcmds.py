@@ -41,10 +41,12 @@ class TransactionCommands:
         core.write(slot, b"*%d\r\n" % n)
         if n:
             self.in_exec = True
+            core.aof.exec_begin()           # its writes are logged inside MULTI ... EXEC
             try:
                 core.run_queued(slot, start, call.start)
             finally:
                 self.in_exec = False
+                core.aof.exec_end()
         return b""
 
     def discard(self, call):

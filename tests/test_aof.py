@@ -1,0 +1,214 @@
+"""The append-only file over real processes, beside a real Redis 7.
+
+The same commands sent to mako_numba and to redis-server (both appendonly
+yes) must leave the same incremental log, byte for byte, once absolute times
+computed from "now" are blanked; each server must load the other's files;
+a kill -9 loses nothing that was acknowledged under appendfsync always.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+
+from conftest import need_tool, start_mako
+from test_rdb_format import start_redis as start_redis_in
+
+SERVER = [sys.executable, "-m", "mako_numba"]
+SOON = int(time.time()) + 86_400
+
+
+def incr_file(d):
+    return (d / "appendonlydir" / "appendonly.aof.1.incr.aof").read_bytes()
+
+
+def blank_times(data):
+    """Absolute millisecond times (13 digits) computed by the server from its clock."""
+    return re.sub(rb"\$13\r\n1\d{12}\r\n", b"$13\r\n<ms>\r\n", data)
+
+
+SEQUENCE = [
+    ("SET", "a", "1"), ("SET", "a", "1", "NX"), ("SET", "b", "2", "EX", "100"),
+    ("SETEX", "c", "100", "v"), ("PSETEX", "d", "100000", "v"), ("INCR", "a"), ("APPEND", "a", "x"),
+    ("MSET", "e", "1", "f", "2"), ("DEL", "e", "zz"), ("DEL", "zz"), ("EXPIRE", "f", "100"),
+    ("PEXPIRE", "f", "100000"), ("EXPIREAT", "f", str(SOON)), ("PERSIST", "f"), ("PERSIST", "f"),
+    ("GETEX", "b", "PERSIST"), ("GETEX", "f", "EX", "50"), ("GETEX", "f"), ("GETDEL", "f"),
+    ("GETSET", "a", "z"), ("SET", "p", "v", "PXAT", str(SOON * 1000)), ("SET", "k", "v", "KEEPTTL"),
+    ("SELECT", "3"), ("SET", "x", "y"), ("SWAPDB", "3", "4"), ("SELECT", "4"), ("DEL", "x"),
+    ("INCRBYFLOAT", "n", "1.5"), ("SETRANGE", "s", "2", "ab"), ("SETBIT", "bits", "3", "1"),
+    ("SETBIT", "bits", "3", "1"), ("SET", "r", "1"), ("RENAME", "r", "r2"), ("COPY", "r2", "r3"),
+    ("MOVE", "r3", "5"), ("EXPIRE", "r2", "-1"), ("MSETNX", "m1", "1", "m2", "2"),
+    ("SET", "g", "v", "PX", "1"), ("SLEEP",), ("GET", "g"), ("INCRBY", "i", "5"), ("DECR", "i"),
+    ("FLUSHDB",), ("SELECT", "0"), ("FLUSHALL",),
+]
+
+
+def run_sequence(port):
+    r = redis.Redis(port=port, single_connection_client=True)
+    for cmd in SEQUENCE:
+        if cmd == ("SLEEP",):
+            time.sleep(0.05)
+            continue
+        r.execute_command(*cmd)
+    tx = r.pipeline(transaction=True)
+    tx.set("t", 1)
+    tx.incr("t")
+    tx.get("t")
+    tx.execute()
+    tx = r.pipeline(transaction=True)          # reads only: no MULTI/EXEC in the log
+    tx.get("t")
+    tx.execute()
+    r.close()
+
+
+def test_the_log_is_redis_s_byte_for_byte(tmp_path_factory):
+    dm, dr = tmp_path_factory.mktemp("mlog"), tmp_path_factory.mktemp("rlog")
+    mako = start_mako(tmp_path_factory, "--dir", str(dm), "--save", "", "--appendonly", "yes",
+                      "--appendfsync", "always")
+    ref = start_redis_in(dr, "dump.rdb", "--appendonly", "yes", "--appendfsync", "always")
+    try:
+        run_sequence(mako.port)
+        run_sequence(ref.port)
+        ours, theirs = blank_times(incr_file(dm)), blank_times(incr_file(dr))
+        assert ours.split(b"\r\n") == theirs.split(b"\r\n")
+    finally:
+        mako.stop()
+        ref.stop()
+    manifest = dm / "appendonlydir" / "appendonly.aof.manifest"
+    assert manifest.read_text() == (dr / "appendonlydir" / "appendonly.aof.manifest").read_text()
+    check = subprocess.run([need_tool("redis-check-aof"), str(manifest)], capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def fill(r, n=500):
+    pipe = r.pipeline(transaction=False)
+    for i in range(n):
+        pipe.set("key:%d" % i, "v%d" % i * (i % 7))
+        if i % 5 == 0:
+            pipe.expire("key:%d" % i, 3600)
+    pipe.incr("counter")
+    pipe.execute()
+
+
+def data_of(port):
+    got = {}
+    for db in range(16):
+        r = redis.Redis(port=port, db=db)
+        for key in r.scan_iter(count=1000):
+            ttl = r.pttl(key)
+            got[(db, key)] = (r.get(key), ttl > 0)
+        r.close()
+    return got
+
+
+def test_restart_and_both_ways_with_redis(tmp_path_factory):
+    d = tmp_path_factory.mktemp("both")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    r = redis.Redis(port=mako.port)
+    fill(r)
+    r.select(2)
+    r.set("in2", "x")
+    want = data_of(mako.port)
+    mako.popen.send_signal(signal.SIGTERM)
+    assert mako.popen.wait(30) == 0
+    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        assert data_of(again.port) == want
+        assert "DB loaded from append only file" in again.log()
+        redis.Redis(port=again.port).set("later", "1")       # appended to the same incr file
+        want[(0, b"later")] = (b"1", False)
+    finally:
+        again.stop()
+    ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes")      # Redis reads our files
+    try:
+        assert data_of(ref.port) == want
+        redis.Redis(port=ref.port).set("from-redis", "2")
+        want[(0, b"from-redis")] = (b"2", False)
+    finally:
+        ref.stop()
+    back = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        assert data_of(back.port) == want                      # and we read Redis's
+    finally:
+        back.stop()
+
+
+def test_kill_9_loses_no_acknowledged_write_under_always(tmp_path_factory):
+    d = tmp_path_factory.mktemp("kill")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes",
+                      "--appendfsync", "always")
+    r = redis.Redis(port=mako.port)
+    acked = 0
+    for i in range(2000):
+        r.set("k%d" % i, i)
+        acked = i + 1
+    os.kill(mako.popen.pid, signal.SIGKILL)
+    mako.popen.wait(30)
+    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        r = redis.Redis(port=again.port)
+        assert r.dbsize() == acked
+        assert all(r.get("k%d" % i) == b"%d" % i for i in range(0, acked, 97))
+    finally:
+        again.stop()
+
+
+def test_a_cut_off_last_command_is_dropped_and_the_file_trimmed(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cut")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes",
+                      "--appendfsync", "always")
+    r = redis.Redis(port=mako.port)
+    r.set("a", "1")
+    r.set("b", "2")
+    mako.stop()
+    path = d / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    good = path.read_bytes()
+    path.write_bytes(good + b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1")          # a crash mid-write
+    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        r = redis.Redis(port=again.port)
+        assert r.mget("a", "b", "c") == [b"1", b"2", None]
+        assert "loaded anyway because aof-load-truncated is enabled" in again.log()
+    finally:
+        again.stop()
+    assert path.read_bytes() == good
+
+
+def test_a_corrupt_log_stops_the_start_and_names_the_offset(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    redis.Redis(port=mako.port).set("a", "1")
+    mako.stop()
+    path = d / "appendonlydir" / "appendonly.aof.1.incr.aof"
+    data = path.read_bytes() + b"*2\r\n$3\r\nGET\r\nxx\r\n*1\r\n$4\r\nPING\r\n"
+    path.write_bytes(data)
+    res = subprocess.run([*SERVER, "--port", "0", "--dir", str(d), "--appendonly", "yes"],
+                         capture_output=True, text=True, timeout=300, cwd=d)
+    assert res.returncode == 1
+    assert "Bad file format reading the append only file" in res.stdout and "offset" in res.stdout
+    assert path.read_bytes() == data
+
+
+def test_config_set_appendonly_starts_the_log(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cfg")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "")
+    try:
+        r = redis.Redis(port=mako.port)
+        r.set("before", "1")
+        assert r.info("persistence")["aof_enabled"] == 0
+        r.config_set("appendonly", "yes")
+        r.set("after", "2")
+        info = r.info("persistence")
+        assert info["aof_enabled"] == 1 and info["aof_last_write_status"] == "ok"
+        assert r.config_get("appendfsync") == {"appendfsync": "everysec"}
+    finally:
+        mako.stop()
+    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        assert redis.Redis(port=again.port).mget("before", "after") == [b"1", b"2"]
+    finally:
+        again.stop()
