@@ -4,7 +4,7 @@ import functools
 import signal
 import sys
 
-from . import growth, startup, suite
+from . import durability, growth, startup, suite
 
 
 def _help(mod):
@@ -19,6 +19,7 @@ SUBCOMMANDS = {
                    functools.partial(suite.add_arguments, parts=("load",)), suite.main),
     "startup": (_help(startup), startup.add_arguments, startup.main),
     "growth": (_help(growth), growth.add_arguments, growth.main),
+    "durability": (_help(durability), durability.add_arguments, durability.main),
 }
 
 

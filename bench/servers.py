@@ -168,14 +168,14 @@ def redis_server_path():
     return path
 
 
-def start_redis(timeout=20):
-    """A ready redis-server on a free port, without persistence."""
+def start_redis(timeout=20, extra=()):
+    """A ready redis-server on a free port, without persistence unless `extra` asks for it."""
     exe = redis_server_path()
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
     port = free_port()
     popen = subprocess.Popen([exe, "--port", str(port), "--bind", HOST, "--save", "",
                               "--appendonly", "no", "--dir", workdir, "--daemonize", "no",
-                              "--logfile", os.path.join(workdir, "server.log")],
+                              "--logfile", os.path.join(workdir, "server.log"), *extra],
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
     server = Server("redis", popen, port, workdir)

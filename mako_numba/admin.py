@@ -61,7 +61,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "exec": self.exec_, "discard": self.discard, "watch": self.watch,
             "unwatch": self.unwatch, "incrbyfloat": self.incrbyfloat, "lcs": self.lcs,
             "save": self.save, "bgsave": self.bgsave, "lastsave": self.lastsave,
-            "shutdown": self.shutdown,
+            "shutdown": self.shutdown, "bgrewriteaof": self.bgrewriteaof,
         }
         self.sub = {
             "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,

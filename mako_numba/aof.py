@@ -23,6 +23,7 @@ Rules:
   else malformed stops the start with the file and the byte offset, and
   nothing is written.
 - A new manifest is written to a temporary file and renamed over the old.
+- Rewrites (BGREWRITEAOF) are aofrewrite.py's.
 """
 import logging
 import os
@@ -35,6 +36,7 @@ from .layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
     F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR,
 )
+from .aofrewrite import AofRewrite
 from .persist import load_file, save_file
 from .rdb import RdbError
 
@@ -53,7 +55,7 @@ def _resp(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
 
-class Aof:
+class Aof(AofRewrite):
     """The AOF of one server: its files, the kernels' log buffer, the fsync policy."""
 
     def __init__(self, core):
@@ -63,6 +65,8 @@ class Aof:
         s.setdefault("appendfsync", "everysec")
         s.setdefault("appendfilename", "appendonly.aof")
         s.setdefault("appenddirname", "appendonlydir")
+        s.setdefault("auto-aof-rewrite-percentage", "100")
+        s.setdefault("auto-aof-rewrite-min-size", str(64 << 20))
         self.buf = None
         self.fd = -1
         self.base = None            # (name, seq)
@@ -73,6 +77,12 @@ class Aof:
         self.loading = False
         self.current_size = 0
         self.base_size = 0
+        self.rewrite_base_size = 0      # the size after the last rewrite (auto rewrite's reference)
+        self.child = None               # (pid, started, index of the first incr file to keep)
+        self.scheduled = False
+        self.last_rewrite_ok = True
+        self.last_rewrite_secs = -1
+        self.rewrites = 0
 
     # --- names -------------------------------------------------------------------
     @property
@@ -153,6 +163,7 @@ class Aof:
             self.loading = False
         self.current_size = self.base_size + sum(
             os.path.getsize(os.path.join(self.dir, n)) for n, _ in self.incrs)
+        self.rewrite_base_size = self.current_size
         log.info("DB loaded from append only file: %.3f seconds", time.perf_counter() - t0)
         if not self.incrs:
             self._new_incr()
@@ -225,7 +236,16 @@ class Aof:
         tm[T_AOF_NEED] = 0
 
     def cron(self):
-        """appendfsync everysec: fsync what was written, at most once a second."""
+        """Reap a rewrite child, start a scheduled or due rewrite; everysec's fsync."""
+        self.reap()
+        if self.child is None and not self.core.snapshots.in_progress():
+            if self.scheduled:
+                self.scheduled = False
+                self.bgrewrite()
+            elif self.fd >= 0 and self._growth_due():
+                log.info("Starting automatic rewriting of AOF on %d%% growth",
+                         self.current_size * 100 // max(self.rewrite_base_size, 1) - 100)
+                self.bgrewrite()
         if self.fd < 0:
             return
         if self.core.ks.tm[T_AOF_WR]:
@@ -335,7 +355,16 @@ class Aof:
     # --- INFO ----------------------------------------------------------------------------------
     def info_fields(self):
         on = self.fd >= 0
-        fields = {"aof_enabled": int(on), "aof_last_write_status": "ok" if self.last_write_ok else "err"}
+        fields = {
+            "aof_enabled": int(on),
+            "aof_rewrite_in_progress": int(self.child is not None),
+            "aof_rewrite_scheduled": int(self.scheduled),
+            "aof_last_rewrite_time_sec": self.last_rewrite_secs,
+            "aof_current_rewrite_time_sec": int(time.time() - self.child[1]) if self.child else -1,
+            "aof_last_bgrewrite_status": "ok" if self.last_rewrite_ok else "err",
+            "aof_rewrites": self.rewrites,
+            "aof_last_write_status": "ok" if self.last_write_ok else "err",
+        }
         if on:
             fields.update({
                 "aof_current_size": self.current_size, "aof_base_size": self.base_size,

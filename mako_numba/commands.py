@@ -154,6 +154,7 @@ TABLE = [
     ("bgsave",          -1,    OP_SLOW,        CF_ADMIN),
     ("lastsave",        1,     OP_SLOW,        CF_FAST),
     ("shutdown",        -1,    OP_SLOW,        CF_ADMIN | CF_NO_MULTI),
+    ("bgrewriteaof",    1,     OP_SLOW,        CF_ADMIN),
 ]
 
 NAMES = [row[0] for row in TABLE]

@@ -105,7 +105,7 @@ def _protected(v):
 def _normalise(name, value):
     if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum"):
         return value.lower()
-    if name == "maxmemory":
+    if name in ("maxmemory", "auto-aof-rewrite-min-size"):
         num = value.rstrip("bkmgBKMG")
         unit = value[len(num):].lower()
         mult = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
@@ -122,7 +122,11 @@ MUTABLE_PARAMS = {
     "maxmemory": _memory_param,
     "save": _save_param,
     "appendonly": _bool_param,
-    "appendfsync": _enum_param("always", "everysec", "no"),
+    "appendfsync": _enum_param("everysec", "always", "no"),
+    "appendfilename": lambda v: "can't set immutable config",
+    "appenddirname": lambda v: "can't set immutable config",
+    "auto-aof-rewrite-percentage": _int_param(0, 2**31 - 1),
+    "auto-aof-rewrite-min-size": _memory_param,
     "dir": _protected,
     "dbfilename": _protected,
     "rdbcompression": _bool_param,
@@ -144,6 +148,8 @@ def config_params(core):
         "appendfsync": s["appendfsync"],
         "appendfilename": s["appendfilename"],
         "appenddirname": s["appenddirname"],
+        "auto-aof-rewrite-percentage": s["auto-aof-rewrite-percentage"],
+        "auto-aof-rewrite-min-size": s["auto-aof-rewrite-min-size"],
         "dir": s["dir"],
         "dbfilename": s["dbfilename"],
         "rdbcompression": s["rdbcompression"],

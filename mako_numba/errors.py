@@ -79,6 +79,11 @@ NO_MULTI = "ERR Command not allowed inside a transaction"
 BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
 SAVE_FAILED = "ERR"                 # shared.err: SAVE or BGSAVE could not write or fork
 SHUTDOWN_FAILED = "ERR Errors trying to SHUTDOWN. Check logs."
+BGSAVE_OTHER_CHILD = ("ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                      "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+AOF_REWRITE_IN_PROGRESS = "ERR Background append only file rewriting already in progress"
+AOF_REWRITE_FAILED = ("ERR Can't execute an AOF background rewriting. Please check the server "
+                      "logs for more information.")
 SHUTDOWN_NOT_IN_PROGRESS = "ERR No shutdown in progress."
 SHUTDOWN_DENY_BLOCKING = "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"
 

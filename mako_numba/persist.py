@@ -291,7 +291,7 @@ class Snapshots:
     def cron(self):
         """Reap a finished child; start a scheduled BGSAVE or one a save point asks for."""
         self.reap()
-        if self.child is not None:
+        if self.child is not None or self.core.aof.rewriting():
             return
         if self.scheduled:
             self.scheduled = False

@@ -26,18 +26,34 @@ class PersistCommands:
         return resp.simple("OK") if snap.save() else resp.error(errors.SAVE_FAILED)
 
     def bgsave(self, call):
-        # SCHEDULE only matters while another child (an AOF rewrite) runs: none can yet
-        if len(call.args) > 1 and not (len(call.args) == 2 and _lower(call.args[1]) == "schedule"):
-            return resp.error(errors.SYNTAX)
+        schedule = False
+        if len(call.args) > 1:
+            if len(call.args) == 2 and _lower(call.args[1]) == "schedule":
+                schedule = True
+            else:
+                return resp.error(errors.SYNTAX)
         snap = self.core.snapshots
         if snap.in_progress():
             return resp.error(errors.BGSAVE_IN_PROGRESS)
-        if self.in_exec:                # Redis never forks inside EXEC: it schedules
+        if self.core.aof.rewriting() or self.in_exec:   # Redis never forks inside EXEC
+            if not (schedule or self.in_exec):
+                return resp.error(errors.BGSAVE_OTHER_CHILD)
             snap.scheduled = True
             return resp.simple("Background saving scheduled")
         if snap.bgsave():
             return resp.simple("Background saving started")
         return resp.error(errors.SAVE_FAILED)
+
+    def bgrewriteaof(self, call):
+        aof = self.core.aof
+        if aof.rewriting():
+            return resp.error(errors.AOF_REWRITE_IN_PROGRESS)
+        if self.core.snapshots.in_progress() or self.in_exec:
+            aof.scheduled = True
+            return resp.simple("Background append only file rewriting scheduled")
+        if aof.bgrewrite():
+            return resp.simple("Background append only file rewriting started")
+        return resp.error(errors.AOF_REWRITE_FAILED)
 
     def lastsave(self, call):
         return resp.integer(self.core.snapshots.lastsave)
@@ -65,6 +81,9 @@ class PersistCommands:
         core = self.core
         snap = core.snapshots
         log.warning("User requested shutdown...")
+        if core.aof.rewriting():
+            log.warning("There is a child rewriting the AOF. Killing it!")
+            core.aof.kill_child()
         if core.aof.fd >= 0:
             log.info("Calling fsync() on the AOF file.")
             core.aof.stop()

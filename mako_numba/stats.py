@@ -280,18 +280,18 @@ def sections(core):
         ("rdb_last_load_keys_expired", snap["rdb_last_load_keys_expired"]),
         ("rdb_last_load_keys_loaded", snap["rdb_last_load_keys_loaded"]),
         ("aof_enabled", aof["aof_enabled"]),
-        ("aof_rewrite_in_progress", 0),
-        ("aof_rewrite_scheduled", 0),
-        ("aof_last_rewrite_time_sec", -1),
-        ("aof_current_rewrite_time_sec", -1),
-        ("aof_last_bgrewrite_status", "ok"),
-        ("aof_rewrites", 0),
+        ("aof_rewrite_in_progress", aof["aof_rewrite_in_progress"]),
+        ("aof_rewrite_scheduled", aof["aof_rewrite_scheduled"]),
+        ("aof_last_rewrite_time_sec", aof["aof_last_rewrite_time_sec"]),
+        ("aof_current_rewrite_time_sec", aof["aof_current_rewrite_time_sec"]),
+        ("aof_last_bgrewrite_status", aof["aof_last_bgrewrite_status"]),
+        ("aof_rewrites", aof["aof_rewrites"]),
         ("aof_rewrites_consecutive_failures", 0),
         ("aof_last_write_status", aof["aof_last_write_status"]),
         ("aof_last_cow_size", 0),
         ("module_fork_in_progress", 0),
         ("module_fork_last_cow_size", 0),
-    ] + [(k, v) for k, v in aof.items() if k not in ("aof_enabled", "aof_last_write_status")]
+    ] + [(k, v) for k, v in aof.items() if k not in _AOF_ALWAYS]
     out["stats"] = [
         ("total_connections_received", core.next_client_id - 1),
         ("total_commands_processed", int(st[S_COMMANDS])),
@@ -406,6 +406,11 @@ def wanted_sections(args):
         else:
             chosen.add(ALIASES.get(a, a))
     return [n for n in ORDER if n in chosen]
+
+
+_AOF_ALWAYS = ("aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled",
+               "aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec",
+               "aof_last_bgrewrite_status", "aof_rewrites", "aof_last_write_status")
 
 
 def info_text(core, wanted):

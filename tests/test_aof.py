@@ -15,6 +15,7 @@ import time
 import redis
 
 from conftest import need_tool, start_mako
+from drive import raw as quiet_raw
 from test_rdb_format import start_redis as start_redis_in
 
 SERVER = [sys.executable, "-m", "mako_numba"]
@@ -212,3 +213,64 @@ def test_config_set_appendonly_starts_the_log(tmp_path_factory):
         assert redis.Redis(port=again.port).mget("before", "after") == [b"1", b"2"]
     finally:
         again.stop()
+
+
+def wait_info(r, field, value, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if str(r.info("persistence")[field]) == str(value):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{field} never became {value}")
+
+
+def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factory):
+    d = tmp_path_factory.mktemp("rewrite")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    r = redis.Redis(port=mako.port)
+    fill(r, 3000)
+    for i in range(200):
+        r.set("over", i)                                # history the rewrite folds away
+    assert quiet_raw("127.0.0.1", mako.port, b"BGREWRITEAOF\r\n")[0] == \
+        b"+Background append only file rewriting started\r\n"
+    r.set("during", "1")                                # lands in the new incr file
+    wait_info(r, "aof_rewrite_in_progress", 0)
+    info = r.info("persistence")
+    assert info["aof_rewrites"] == 1 and info["aof_last_bgrewrite_status"] == "ok"
+    r.set("after", "2")
+    want = data_of(mako.port)
+    mako.stop()
+    files = sorted(os.listdir(d / "appendonlydir"))
+    assert files == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
+                     "appendonly.aof.manifest"]
+    manifest = d / "appendonlydir" / "appendonly.aof.manifest"
+    assert manifest.read_text() == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                                    "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    check = subprocess.run([need_tool("redis-check-aof"), str(manifest)], capture_output=True,
+                           text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        assert data_of(again.port) == want
+    finally:
+        again.stop()
+    ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes")
+    try:
+        assert data_of(ref.port) == want
+    finally:
+        ref.stop()
+
+
+def test_the_log_grown_past_its_limit_is_rewritten(tmp_path_factory):
+    d = tmp_path_factory.mktemp("auto")
+    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
+    try:
+        r = redis.Redis(port=mako.port)
+        r.config_set("auto-aof-rewrite-min-size", "4kb")
+        assert r.config_get("auto-aof-rewrite-min-size") == {"auto-aof-rewrite-min-size": "4096"}
+        for i in range(300):
+            r.set("k", "v" * 50)
+        wait_info(r, "aof_rewrites", 1)
+        assert "Starting automatic rewriting of AOF on" in mako.log()
+    finally:
+        mako.stop()
