@@ -18,6 +18,16 @@ def roundtrip(core, slot, data, chunks=None):
     return bytes(out)
 
 
+def wait_info(r, field, value, section="persistence", timeout=30):
+    """Poll INFO until field equals value (a background save or rewrite ends)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if str(r.info(section)[field]) == str(value):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{field} never became {value}: {r.info(section)}")
+
+
 def raw(host, port, data, expect_close=False, timeout=2.0, want=None):
     """Send bytes on a fresh connection; read until `want` bytes, close, or a quiet spell."""
     with socket.create_connection((host, port), timeout=timeout) as s:

@@ -15,7 +15,7 @@ import time
 import redis
 
 from conftest import need_tool, start_mako
-from drive import raw as quiet_raw
+from drive import raw as quiet_raw, wait_info
 from test_rdb_format import start_redis as start_redis_in
 
 SERVER = [sys.executable, "-m", "mako_numba"]
@@ -213,15 +213,6 @@ def test_config_set_appendonly_starts_the_log(tmp_path_factory):
         assert redis.Redis(port=again.port).mget("before", "after") == [b"1", b"2"]
     finally:
         again.stop()
-
-
-def wait_info(r, field, value, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if str(r.info("persistence")[field]) == str(value):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{field} never became {value}")
 
 
 def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factory):

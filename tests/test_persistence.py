@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from conftest import need_tool, start_mako
-from drive import raw as quiet_raw
+from drive import raw as quiet_raw, wait_info
 from test_rdb_format import start_redis as start_redis_in
 
 SERVER = [sys.executable, "-m", "mako_numba"]
@@ -62,15 +62,6 @@ def contents(port):
             got[(db, key)] = [r.get(key), r.pexpiretime(key)]
         r.close()
     return got
-
-
-def wait_info(r, field, value, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if str(r.info("persistence")[field]) == str(value):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{field} never became {value}: {r.info('persistence')}")
 
 
 # --- SAVE and the file it writes -------------------------------------------------------
