@@ -1,10 +1,10 @@
-"""`python -m bench all|throughput|startup|growth [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|growth|persistence [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import growth, startup, suite
+from . import growth, persistence, startup, suite
 
 
 def _help(mod):
@@ -19,6 +19,7 @@ SUBCOMMANDS = {
                    functools.partial(suite.add_arguments, parts=("load",)), suite.main),
     "startup": (_help(startup), startup.add_arguments, startup.main),
     "growth": (_help(growth), growth.add_arguments, growth.main),
+    "persistence": (_help(persistence), persistence.add_arguments, persistence.main),
 }
 
 

@@ -168,16 +168,26 @@ def redis_server_path():
     return path
 
 
-def start_redis(timeout=20):
-    """A ready redis-server on a free port, without persistence."""
+def launch_redis(extra=()):
+    """Start redis-server on a free port; return (Popen, port, workdir).  Not yet ready.
+
+    `extra` options come last, so they override ours (`--dir` elsewhere).
+    """
     exe = redis_server_path()
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
     port = free_port()
     popen = subprocess.Popen([exe, "--port", str(port), "--bind", HOST, "--save", "",
                               "--appendonly", "no", "--dir", workdir, "--daemonize", "no",
-                              "--logfile", os.path.join(workdir, "server.log")],
+                              "--logfile", os.path.join(workdir, "server.log"), *extra],
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    return popen, port, workdir
+
+
+def start_redis(timeout=20, extra=()):
+    """A ready redis-server on a free port, without persistence."""
+    exe = redis_server_path()
+    popen, port, workdir = launch_redis(extra)
     server = Server("redis", popen, port, workdir)
     try:
         deadline = time.monotonic() + timeout
