@@ -81,18 +81,20 @@ def _writer(host, port, n, stop, ready, done, max_seconds):
     rng = np.random.default_rng(7)
     batches = [wire.build(np.full(WRITE_BATCH, wire.SET, np.int8),
                           rng.integers(0, n, WRITE_BATCH), 8)[0].tobytes() for _ in range(32)]
-    want = len(b"+OK\r\n") * WRITE_BATCH
+    ok = b"+OK\r\n" * WRITE_BATCH
     with socket.create_connection((host, port), timeout=60) as s:
         deadline = time.monotonic() + max_seconds
         i = 0
         while not stop.is_set() and time.monotonic() < deadline:
             s.sendall(batches[i % len(batches)])
-            got = 0
-            while got < want:
+            got = b""
+            while len(got) < len(ok):
                 chunk = s.recv(1 << 16)
                 if not chunk:
                     raise SystemExit(1)
-                got += len(chunk)
+                got += chunk
+            if got != ok:
+                raise SystemExit(f"a SET was answered {got[:80]!r}")
             i += 1
             done.value = i * WRITE_BATCH
             if i == 2:
@@ -123,6 +125,9 @@ class Writer:
         self.proc.join(30)
         if self.proc.is_alive():
             self.proc.kill()
+            self.proc.join()
+        elif self.proc.exitcode != 0 and exc[0] is None:
+            raise RuntimeError(f"the writer failed (exit {self.proc.exitcode})")
 
 
 def _stamp(text):
