@@ -76,17 +76,25 @@ FIGURES = [
 
 
 def _writer(host, port, n, stop, ready, done, max_seconds):
-    """Child process: overwrite random keys of n, WRITE_BATCH SETs per send, until `stop`."""
+    """Child process: overwrite random keys of n, WRITE_BATCH SETs per send, until `stop`.
+
+    Every batch draws new keys over the whole key space (built while the
+    server answers the previous one).
+    """
     die_with_parent()
     rng = np.random.default_rng(7)
-    batches = [wire.build(np.full(WRITE_BATCH, wire.SET, np.int8),
-                          rng.integers(0, n, WRITE_BATCH), 8)[0].tobytes() for _ in range(32)]
+    ops = np.full(WRITE_BATCH, wire.SET, np.int8)
+
+    def batch():
+        return wire.build(ops, rng.integers(0, n, WRITE_BATCH), 8)[0].tobytes()
     ok = b"+OK\r\n" * WRITE_BATCH
     with socket.create_connection((host, port), timeout=60) as s:
         deadline = time.monotonic() + max_seconds
         i = 0
+        nxt = batch()
         while not stop.is_set() and time.monotonic() < deadline:
-            s.sendall(batches[i % len(batches)])
+            s.sendall(nxt)
+            nxt = batch()
             got = b""
             while len(got) < len(ok):
                 chunk = s.recv(1 << 16)
