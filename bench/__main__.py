@@ -1,10 +1,10 @@
-"""`python -m bench all|throughput|startup|growth [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|growth|persistence|durability [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import durability, growth, startup, suite
+from . import durability, growth, persistence, startup, suite
 
 
 def _help(mod):
@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "startup": (_help(startup), startup.add_arguments, startup.main),
     "growth": (_help(growth), growth.add_arguments, growth.main),
     "durability": (_help(durability), durability.add_arguments, durability.main),
+    "persistence": (_help(persistence), persistence.add_arguments, persistence.main),
 }
 
 

@@ -168,8 +168,11 @@ def redis_server_path():
     return path
 
 
-def start_redis(timeout=20, extra=()):
-    """A ready redis-server on a free port, without persistence unless `extra` asks for it."""
+def launch_redis(extra=()):
+    """Start redis-server on a free port; return (Popen, port, workdir).  Not yet ready.
+
+    `extra` options come last, so they override ours (`--dir` elsewhere).
+    """
     exe = redis_server_path()
     workdir = tempfile.mkdtemp(prefix="bench-redis-")
     port = free_port()
@@ -178,6 +181,13 @@ def start_redis(timeout=20, extra=()):
                               "--logfile", os.path.join(workdir, "server.log"), *extra],
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+    return popen, port, workdir
+
+
+def start_redis(timeout=20, extra=()):
+    """A ready redis-server on a free port, without persistence unless `extra` asks for it."""
+    exe = redis_server_path()
+    popen, port, workdir = launch_redis(extra)
     server = Server("redis", popen, port, workdir)
     try:
         deadline = time.monotonic() + timeout

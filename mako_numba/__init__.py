@@ -17,8 +17,9 @@ Layout (one concept per module; see docs/architecture.md):
   server    the selectors event loop         warmup    compile before serving
   rdb, rdbscan, lzf, crc64                   Redis's RDB file format (sans-IO codec, kernels)
   snapshot  key-space walk and fill (kernels) persist  SAVE/BGSAVE/load, save points
-  persistcmds                                SAVE, BGSAVE, LASTSAVE, SHUTDOWN
-  aoflog, propagate (kernels), aof           the append-only file: what is logged, the files
+  persistcmds                                SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF, SHUTDOWN
+  forkchild a forked child: timed, its copy-on-write reported
+  aoflog, propagate (kernels), aof, aofrewrite  the append-only file: what is logged, files, rewrites
 """
 from .config import REDIS_VERSION, VERSION
 

@@ -79,6 +79,8 @@ class Aof(AofRewrite):
         self.base_size = 0
         self.rewrite_base_size = 0      # the size after the last rewrite (auto rewrite's reference)
         self.child = None               # (pid, started, index of the first incr file to keep)
+        self.forked = None              # its forkchild.Child: the report pipe
+        self.last_cow = 0               # aof_last_cow_size
         self.scheduled = False
         self.last_rewrite_ok = True
         self.last_rewrite_secs = -1
@@ -364,6 +366,7 @@ class Aof(AofRewrite):
             "aof_last_bgrewrite_status": "ok" if self.last_rewrite_ok else "err",
             "aof_rewrites": self.rewrites,
             "aof_last_write_status": "ok" if self.last_write_ok else "err",
+            "aof_last_cow_size": self.last_cow,
         }
         if on:
             fields.update({

@@ -10,14 +10,15 @@ Rules:
   manifest becomes the new base plus the incr files opened since, and the
   old files are removed; when it fails nothing changes.  A crash at any
   moment leaves a manifest whose files hold every logged write.
-- The child is stopped with SIGUSR1 on purpose (shutdown): not counted as a
+- The child is forkchild's: timed, reporting its copy-on-write
+  (aof_last_cow_size), stopped on purpose by shutdown without counting as a
   failure, as in Redis.
 """
 import logging
 import os
-import signal
 import time
 
+from . import forkchild
 from .persist import save_file
 
 log = logging.getLogger("mako_numba")
@@ -50,22 +51,18 @@ class AofRewrite:
                 self._open_incr()
             keep = len(self.incrs) - 1 if self.fd >= 0 else len(self.incrs)
             started = time.time()
-            pid = os.fork()
+            forked = forkchild.fork(self.core, "AOF rewrite", self.core.ks.keys())
         except OSError as e:
             log.warning("Can't rewrite append only file in background: %s", e.strerror or e)
             self.last_rewrite_ok = False
             return False
-        if pid == 0:                        # the child: write the base, leave without returning
-            code = 1
-            try:
-                save_file(self.core, self._temp(os.getpid()))
-                code = 0
-            except BaseException as e:      # noqa: B036  (any failure is the child's exit status)
-                log.warning("Write error writing append only file on disk: %s", e)
-            finally:
-                os._exit(code)
-        log.info("Background append only file rewriting started by pid %d", pid)
-        self.child = (pid, started, keep)
+        if forked.pid == 0:                 # the child: write the base, leave without returning
+            def work():
+                forked.done(save_file(self.core, self._temp(os.getpid()), progress=forked.progress))
+            forkchild.run_in_child(work, "Write error writing append only file on disk: %s")
+        log.info("Background append only file rewriting started by pid %d", forked.pid)
+        self.child = (forked.pid, started, keep)
+        self.forked = forked
         return True
 
     def reap(self, block=False):
@@ -73,21 +70,24 @@ class AofRewrite:
         if self.child is None:
             return
         pid, started, keep = self.child
-        try:
-            got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            got, status = pid, 1
-        if got == 0:
+        result, _ = forkchild.outcome(pid, block)
+        if result is None:
+            self.forked.receive()
             return
         self.child = None
+        forked, self.forked = self.forked, None
+        forked.receive()
+        forked.close()
         self.last_rewrite_secs = int(time.time() - started)
         tmp = self._temp(pid)
-        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-            if not (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGUSR1):
+        if result != forkchild.OK:
+            if result == forkchild.FAILED:
                 log.warning("Background AOF rewrite terminated with error")
                 self.last_rewrite_ok = False
             _unlink(tmp)
             return
+        if forked.final_cow is not None:
+            self.last_cow = forked.final_cow
         seq = self.base[1] + 1 if self.base else 1
         name = self._name(seq, "base.rdb")
         os.replace(tmp, os.path.join(self.dir, name))
@@ -112,10 +112,7 @@ class AofRewrite:
         """Stop a running rewrite (shutdown) and remove its temporary file."""
         if self.child is None:
             return
-        try:
-            os.kill(self.child[0], signal.SIGUSR1)
-        except ProcessLookupError:
-            pass
+        forkchild.stop(self.child[0])
         self.reap(block=True)
 
 

@@ -21,16 +21,21 @@ Rules:
   Keys already expired are skipped, as a Redis master skips them.
 - Save points, BGSAVE retries after a failure (after 5 s, as Redis's
   CONFIG_BGSAVE_RETRY_DELAY) and a scheduled BGSAVE run from `cron`.
+- The fork is timed and the child reports its copy-on-write memory over a
+  pipe (forkchild.py): `latest_fork_usec`, `total_forks`, `rdb_last_cow_size`
+  and the `current_*` fields of INFO persistence, as Redis reports them.
+- A child that dies by a signal (kill -9, or SIGUSR1 from `kill_child`)
+  leaves its `temp-<pid>.rdb`; the parent removes it when it reaps the child,
+  as Redis's backgroundSaveDoneHandler does.
 """
 import logging
 import os
-import signal
 import time
 from ctypes import string_at
 
 import numpy as np
 
-from . import config
+from . import config, forkchild
 from .rdb import RdbError, RdbReader, RdbWriter
 from .snapshot import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, REC_HDR, dump_rows, load_rows
 from .table import T_DIRTY
@@ -51,8 +56,11 @@ def save_points(text):
     return [(int(parts[i]), int(parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
 
 
-def write_rdb(core, f, compress=True, checksum=True):
-    """Write the whole key space to the binary file f; returns the number of keys."""
+def write_rdb(core, f, compress=True, checksum=True, progress=None):
+    """Write the whole key space to the binary file f; returns the number of keys.
+
+    progress(keys written so far), if given, is called after every batch of keys.
+    """
     ks = core.ks
     T = ks.T
     w = RdbWriter(compress=compress, checksum=checksum)
@@ -73,17 +81,19 @@ def write_rdb(core, f, compress=True, checksum=True):
                     f.write(w.string(string_at(addr + REC_HDR, klen),
                                      string_at(addr + REC_HDR + klen, vlen), exp if exp else -1))
                 keys += n
+                if progress is not None:
+                    progress(keys)
     f.write(w.footer())
     return keys
 
 
-def save_file(core, path, compress=True, checksum=True):
+def save_file(core, path, compress=True, checksum=True, progress=None):
     """Write the snapshot to path through a temporary file; returns the number of keys."""
     directory = os.path.dirname(path) or "."
     tmp = os.path.join(directory, "temp-%d.rdb" % os.getpid())
     try:
         with open(tmp, "wb", buffering=WRITE_BUFFER) as f:
-            keys = write_rdb(core, f, compress, checksum)
+            keys = write_rdb(core, f, compress, checksum, progress)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -179,6 +189,8 @@ class Snapshots:
         self.last_bgsave_secs = -1
         self.saves = 0
         self.child = None               # (pid, started, dirty when it forked)
+        self.forked = None              # its forkchild.Child: the report pipe
+        self.last_cow = 0               # rdb_last_cow_size
         self.scheduled = False
         self.loaded = self.load_expired = 0
 
@@ -223,23 +235,21 @@ class Snapshots:
         self.last_try = time.time()
         dirty = self.dirty()
         try:
-            pid = os.fork()
+            forked = forkchild.fork(self.core, "RDB", self.core.ks.keys())
         except OSError as e:
             log.warning("Can't save in background: fork: %s", e.strerror)
             self.last_bgsave_ok = False
             return False
+        pid = forked.pid
         if pid == 0:                    # the child: write, and leave without returning
-            code = 1
-            try:
-                save_file(self.core, self.path, *self._options())
+            def work():
+                keys = save_file(self.core, self.path, *self._options(), progress=forked.progress)
                 log.info("DB saved on disk")
-                code = 0
-            except BaseException as e:  # noqa: B036  (any failure is the child's exit status)
-                log.warning("Write error saving DB on disk: %s", e)
-            finally:
-                os._exit(code)
+                forked.done(keys)
+            forkchild.run_in_child(work, "Write error saving DB on disk: %s")
         log.info("Background saving started by pid %d", pid)
         self.child = (pid, time.time(), dirty)
+        self.forked = forked
         return True
 
     def in_progress(self):
@@ -253,40 +263,38 @@ class Snapshots:
         if self.child is None:
             return
         pid, started, dirty = self.child
-        try:
-            got, status = os.waitpid(pid, 0 if block else os.WNOHANG)
-        except ChildProcessError:
-            got, status = pid, 1
-        if got == 0:
+        result, status = forkchild.outcome(pid, block)
+        if result is None:
+            self.forked.receive()
             return
         self.child = None
+        forked, self.forked = self.forked, None
+        forked.receive()
+        forked.close()
         self.last_bgsave_secs = int(time.time() - started)
-        if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        if os.WIFSIGNALED(status):      # the child's temporary file is left: remove it
+            try:
+                os.unlink(os.path.join(self.core.settings["dir"], "temp-%d.rdb" % pid))
+            except OSError:
+                pass
+        if result == forkchild.OK:
             log.info("Background saving terminated with success")
             self.last_bgsave_ok = True
+            if forked.final_cow is not None:
+                self.last_cow = forked.final_cow
             self._saved(dirty)
-        elif os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGUSR1:
-            pass                        # stopped on purpose (kill_child): not a failure, as in Redis
-        else:
+        elif result == forkchild.FAILED:
             log.warning("Background saving %s", "error" if os.WIFEXITED(status)
                         else "terminated by signal %d" % os.WTERMSIG(status))
             self.last_bgsave_ok = False
             self.last_status_ok = False
 
     def kill_child(self):
-        """Stop a running BGSAVE (FLUSHALL, shutdown) and remove its temporary file."""
+        """Stop a running BGSAVE (FLUSHALL, shutdown); reap removes its temporary file."""
         if self.child is None:
             return
-        pid = self.child[0]
-        try:
-            os.kill(pid, signal.SIGUSR1)
-        except ProcessLookupError:
-            pass
+        forkchild.stop(self.child[0])
         self.reap(block=True)
-        try:
-            os.unlink(os.path.join(self.core.settings["dir"], "temp-%d.rdb" % pid))
-        except OSError:
-            pass
 
     def cron(self):
         """Reap a finished child; start a scheduled BGSAVE or one a save point asks for."""
@@ -323,7 +331,9 @@ class Snapshots:
 
     # --- INFO persistence -------------------------------------------------------------------
     def info_fields(self):
+        current = self.forked.info_fields() if self.forked is not None else forkchild.IDLE_FIELDS
         return {
+            **current,
             "rdb_changes_since_last_save": self.changes(),
             "rdb_bgsave_in_progress": int(self.child is not None),
             "rdb_last_save_time": self.lastsave,
@@ -331,6 +341,7 @@ class Snapshots:
             "rdb_last_bgsave_time_sec": self.last_bgsave_secs,
             "rdb_current_bgsave_time_sec": self.current_secs(),
             "rdb_saves": self.saves,
+            "rdb_last_cow_size": self.last_cow,
             "rdb_last_load_keys_expired": self.load_expired,
             "rdb_last_load_keys_loaded": self.loaded,
         }

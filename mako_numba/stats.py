@@ -13,8 +13,10 @@ we match; `mako_numba_version` (Server) and the `# Mako` section (only with
 Fields whose values cannot match Redis's have the same name and format with
 our closest value: memory fields come from our own accounting (arena, index
 and buffers; no allocator statistics, no Lua), replication/persistence fields
-describe a master that never saves, and fields for features we lack (pubsub,
-tracking, defrag, forks, io threads) are 0.  Commandstats: calls,
+describe a master, and fields for features we lack (pubsub, tracking,
+defrag, io threads) are 0.  Forks are BGSAVE's: `latest_fork_usec`,
+`total_forks`, `rdb_last_cow_size` and the `current_*` copy-on-write fields
+come from forkchild.py's reports, measured as Redis measures them.  Commandstats: calls,
 `rejected_calls` (arity and queuing errors) and `failed_calls` (error replies)
 of every command; `usec` is measured for slow-path commands only (the kernels
 do not time single commands, so theirs stay 0).  Errorstats counts error
@@ -263,12 +265,12 @@ def sections(core):
     out["persistence"] = [
         ("loading", 0),
         ("async_loading", 0),
-        ("current_cow_peak", 0),
-        ("current_cow_size", 0),
-        ("current_cow_size_age", 0),
-        ("current_fork_perc", "0.00"),
-        ("current_save_keys_processed", 0),
-        ("current_save_keys_total", 0),
+        ("current_cow_peak", snap["current_cow_peak"]),
+        ("current_cow_size", snap["current_cow_size"]),
+        ("current_cow_size_age", snap["current_cow_size_age"]),
+        ("current_fork_perc", snap["current_fork_perc"]),
+        ("current_save_keys_processed", snap["current_save_keys_processed"]),
+        ("current_save_keys_total", snap["current_save_keys_total"]),
         ("rdb_changes_since_last_save", snap["rdb_changes_since_last_save"]),
         ("rdb_bgsave_in_progress", snap["rdb_bgsave_in_progress"]),
         ("rdb_last_save_time", snap["rdb_last_save_time"]),
@@ -276,7 +278,7 @@ def sections(core):
         ("rdb_last_bgsave_time_sec", snap["rdb_last_bgsave_time_sec"]),
         ("rdb_current_bgsave_time_sec", snap["rdb_current_bgsave_time_sec"]),
         ("rdb_saves", snap["rdb_saves"]),
-        ("rdb_last_cow_size", 0),
+        ("rdb_last_cow_size", snap["rdb_last_cow_size"]),
         ("rdb_last_load_keys_expired", snap["rdb_last_load_keys_expired"]),
         ("rdb_last_load_keys_loaded", snap["rdb_last_load_keys_loaded"]),
         ("aof_enabled", aof["aof_enabled"]),
@@ -288,7 +290,7 @@ def sections(core):
         ("aof_rewrites", aof["aof_rewrites"]),
         ("aof_rewrites_consecutive_failures", 0),
         ("aof_last_write_status", aof["aof_last_write_status"]),
-        ("aof_last_cow_size", 0),
+        ("aof_last_cow_size", aof["aof_last_cow_size"]),
         ("module_fork_in_progress", 0),
         ("module_fork_last_cow_size", 0),
     ] + [(k, v) for k, v in aof.items() if k not in _AOF_ALWAYS]
@@ -321,8 +323,8 @@ def sections(core):
         ("pubsub_channels", 0),
         ("pubsub_patterns", 0),
         ("pubsubshard_channels", 0),
-        ("latest_fork_usec", 0),
-        ("total_forks", 0),
+        ("latest_fork_usec", getattr(core, "latest_fork_usec", 0)),
+        ("total_forks", getattr(core, "total_forks", 0)),
         ("migrate_cached_sockets", 0),
         ("slave_expires_tracked_keys", 0),
         ("active_defrag_hits", 0),
@@ -410,7 +412,8 @@ def wanted_sections(args):
 
 _AOF_ALWAYS = ("aof_enabled", "aof_rewrite_in_progress", "aof_rewrite_scheduled",
                "aof_last_rewrite_time_sec", "aof_current_rewrite_time_sec",
-               "aof_last_bgrewrite_status", "aof_rewrites", "aof_last_write_status")
+               "aof_last_bgrewrite_status", "aof_rewrites", "aof_last_write_status",
+               "aof_last_cow_size")
 
 
 def info_text(core, wanted):

@@ -109,13 +109,16 @@ def data_of(port):
 def test_restart_and_both_ways_with_redis(tmp_path_factory):
     d = tmp_path_factory.mktemp("both")
     mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    r = redis.Redis(port=mako.port)
-    fill(r)
-    r.select(2)
-    r.set("in2", "x")
-    want = data_of(mako.port)
-    mako.popen.send_signal(signal.SIGTERM)
-    assert mako.popen.wait(30) == 0
+    try:
+        r = redis.Redis(port=mako.port)
+        fill(r)
+        r.select(2)
+        r.set("in2", "x")
+        want = data_of(mako.port)
+        mako.popen.send_signal(signal.SIGTERM)
+        assert mako.popen.wait(30) == 0
+    finally:
+        mako.stop()
     again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
     try:
         assert data_of(again.port) == want
@@ -218,19 +221,22 @@ def test_config_set_appendonly_starts_the_log(tmp_path_factory):
 def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factory):
     d = tmp_path_factory.mktemp("rewrite")
     mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    r = redis.Redis(port=mako.port)
-    fill(r, 3000)
-    for i in range(200):
-        r.set("over", i)                                # history the rewrite folds away
-    assert quiet_raw("127.0.0.1", mako.port, b"BGREWRITEAOF\r\n")[0] == \
-        b"+Background append only file rewriting started\r\n"
-    r.set("during", "1")                                # lands in the new incr file
-    wait_info(r, "aof_rewrite_in_progress", 0)
-    info = r.info("persistence")
-    assert info["aof_rewrites"] == 1 and info["aof_last_bgrewrite_status"] == "ok"
-    r.set("after", "2")
-    want = data_of(mako.port)
-    mako.stop()
+    try:
+        r = redis.Redis(port=mako.port)
+        fill(r, 3000)
+        for i in range(200):
+            r.set("over", i)                            # history the rewrite folds away
+        assert quiet_raw("127.0.0.1", mako.port, b"BGREWRITEAOF\r\n")[0] == \
+            b"+Background append only file rewriting started\r\n"
+        r.set("during", "1")                            # lands in the new incr file
+        wait_info(r, "aof_rewrite_in_progress", 0)
+        info = r.info("persistence")
+        assert info["aof_rewrites"] == 1 and info["aof_last_bgrewrite_status"] == "ok"
+        assert r.info("stats")["total_forks"] == 1 and info["aof_last_cow_size"] >= 0
+        r.set("after", "2")
+        want = data_of(mako.port)
+    finally:
+        mako.stop()
     files = sorted(os.listdir(d / "appendonlydir"))
     assert files == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
                      "appendonly.aof.manifest"]
