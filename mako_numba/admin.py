@@ -83,6 +83,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         self.cmdstats = {}
         self.errorstats = {}        # slow-path error replies by code; the kernels' are S_ERRORS
         self._stat_name = None      # what the running handler counts as (set by _subcommand)
+        self.last_unknown = None    # name of the last unknown command run
         self._rejected = False
 
     # --- plumbing ------------------------------------------------------------------
@@ -120,6 +121,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         quiet_before = int(conn[slot, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP)
         pending = core.pending_output(slot)
         if ci == CMD_UNKNOWN:
+            self.last_unknown = args[0]     # the AOF loader refuses a file holding one
             if info is not None:
                 info.last_cmd = "NULL"      # Redis: lastcmd is the failed lookup, NULL
             if int(conn[slot, C_FLAGS]) & F_MULTI:

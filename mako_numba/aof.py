@@ -20,8 +20,9 @@ Rules:
 - Loading replays the incr files through a client slot of the Core whose
   replies are off, with logging off.  A last command cut short (a crash mid-
   write) is cut off the file, as Redis's `aof-load-truncated yes`; anything
-  else malformed stops the start with the file and the byte offset, and
-  nothing is written.
+  else malformed stops the start with the file and the byte offset, and a
+  command we do not have (another data type's) stops it naming the command,
+  as Redis's loader does; nothing is written then.
 - A new manifest is written to a temporary file and renamed over the old.
 - Rewrites (BGREWRITEAOF) are aofrewrite.py's.
 """
@@ -320,6 +321,7 @@ class Aof(AofRewrite):
         slot = core.open(peer=("aof", 0))
         conn = core.conn
         conn[slot, C_FLAGS] |= F_REPLY_OFF
+        core.admin.last_unknown = None
         fed = 0
         try:
             with open(path, "rb") as f:
@@ -333,6 +335,9 @@ class Aof(AofRewrite):
                     while again:
                         again = core.run(again)
                     conn[slot, C_OUT_SENT] = conn[slot, C_OUT_WR] = 0
+                    if core.admin.last_unknown is not None:     # another data type's command
+                        raise AofError("Unknown command '%s' reading the append only file %s"
+                                       % (core.admin.last_unknown.decode("latin-1")[:128], path))
                     if conn[slot, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW):
                         at = fed - int(conn[slot, C_WR]) + int(conn[slot, C_RD])
                         raise AofError("Bad file format reading the append only file %s at offset "

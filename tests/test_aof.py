@@ -197,6 +197,21 @@ def test_a_corrupt_log_stops_the_start_and_names_the_offset(tmp_path_factory):
     assert path.read_bytes() == data
 
 
+def test_a_log_with_another_data_type_is_refused(tmp_path_factory):
+    d = tmp_path_factory.mktemp("types")
+    ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes")
+    try:
+        r = redis.Redis(port=ref.port)
+        r.set("a", "1")
+        r.rpush("mylist", "x")
+    finally:
+        ref.stop()
+    res = subprocess.run([*SERVER, "--port", "0", "--dir", str(d), "--appendonly", "yes"],
+                         capture_output=True, text=True, timeout=300, cwd=d)
+    assert res.returncode == 1
+    assert "unknown command 'rpush' reading the append only file" in res.stdout.lower()
+
+
 def test_config_set_appendonly_starts_the_log(tmp_path_factory):
     d = tmp_path_factory.mktemp("cfg")
     mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "")
