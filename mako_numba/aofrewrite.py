@@ -70,14 +70,11 @@ class AofRewrite:
         if self.child is None:
             return
         pid, started, keep = self.child
-        result, _ = forkchild.outcome(pid, block)
-        if result is None:
-            self.forked.receive()
+        ended = self.forked.reap(block)
+        if ended is None:
             return
-        self.child = None
-        forked, self.forked = self.forked, None
-        forked.receive()
-        forked.close()
+        (result, _), forked = ended, self.forked
+        self.child = self.forked = None
         self.last_rewrite_secs = int(time.time() - started)
         tmp = self._temp(pid)
         if result != forkchild.OK:

@@ -137,6 +137,18 @@ class Child:
                     self.final_cow = self.cow_peak
             self._pending = self._pending[whole:]
 
+    def reap(self, block=False):
+        """The parent: None while the child runs (its reports read); else (outcome, status).
+
+        Once it ended, its last reports are read and the pipe closed.
+        """
+        result, status = outcome(self.pid, block)
+        self.receive()
+        if result is not None:
+            self.close()
+            return result, status
+        return None
+
     def info_fields(self):
         """The `current_*` fields of INFO persistence while this child runs."""
         age = (_now_us() - self.cow_updated) // 1_000_000 if self.cow else 0

@@ -263,14 +263,11 @@ class Snapshots:
         if self.child is None:
             return
         pid, started, dirty = self.child
-        result, status = forkchild.outcome(pid, block)
-        if result is None:
-            self.forked.receive()
+        ended = self.forked.reap(block)
+        if ended is None:
             return
-        self.child = None
-        forked, self.forked = self.forked, None
-        forked.receive()
-        forked.close()
+        (result, status), forked = ended, self.forked
+        self.child = self.forked = None
         self.last_bgsave_secs = int(time.time() - started)
         if os.WIFSIGNALED(status):      # the child's temporary file is left: remove it
             try:
