@@ -17,6 +17,7 @@ Layout (one concept per module; see docs/architecture.md):
   server    the selectors event loop         warmup    compile before serving
   rdb, rdbscan, lzf, crc64                   Redis's RDB file format (sans-IO codec, kernels)
   snapshot  key-space walk and fill (kernels) persist  SAVE/BGSAVE/load, save points
+  rdbdump   RDB records encoded by a kernel
   persistcmds                                SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF, SHUTDOWN
   forkchild a forked child: timed, its copy-on-write reported
   aoflog, propagate (kernels), aof, aofrewrite  the append-only file: what is logged, files, rewrites

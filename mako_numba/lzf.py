@@ -181,8 +181,8 @@ class Compressor:
     """LZF compression with a hash table kept between calls (see the module rules)."""
 
     def __init__(self):
-        self._htab = np.zeros(HSIZE, np.int64)
-        self._base = 1
+        self.htab = np.zeros(HSIZE, np.int64)
+        self.base = 1
         self._out = np.zeros(64, np.uint8)
 
     def compress(self, data, out_limit):
@@ -191,8 +191,8 @@ class Compressor:
         n = src.shape[0]
         if out_limit + 1 > self._out.shape[0]:
             self._out = np.zeros(max(out_limit + 1, 2 * self._out.shape[0]), np.uint8)
-        k = lzf_compress(src, n, self._out, out_limit, self._htab, self._base)
-        self._base += n + 1
+        k = lzf_compress(src, n, self._out, out_limit, self.htab, self.base)
+        self.base += n + 1
         return self._out[:k].tobytes() if k >= 0 else None
 
 

@@ -2,8 +2,9 @@
 
 `Snapshots` owns everything about the RDB file: where it lives (`dir`,
 `dbfilename`), the save points (`save "3600 1 300 100 60 10000"`), SAVE,
-BGSAVE in a forked child, and loading at start-up.  rdb.py encodes and
-decodes the format; snapshot.py's kernels walk and fill the key space.
+BGSAVE in a forked child, and loading at start-up.  rdb.py has the format
+(header, footer, decoding); snapshot.py's kernels walk and fill the key
+space, and rdbdump.py's kernel encodes the records.
 
 Rules:
 - A file is written as Redis writes it: to `temp-<pid>.rdb` in the same
@@ -37,7 +38,8 @@ import numpy as np
 
 from . import config, forkchild
 from .rdb import RdbError, RdbReader, RdbWriter
-from .snapshot import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, REC_HDR, dump_rows, load_rows
+from .rdbdump import encode_records, worst_case
+from .snapshot import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, dump_rows, load_rows
 from .table import T_DIRTY
 
 log = logging.getLogger("mako_numba")
@@ -66,6 +68,10 @@ def write_rdb(core, f, compress=True, checksum=True, progress=None):
     w = RdbWriter(compress=compress, checksum=checksum)
     f.write(w.header({"used-mem": ks.used_bytes()}))
     rows = np.zeros((DUMP_ROWS, 4), np.int64)
+    out = np.zeros(1 << 20, np.uint8)
+    tmp = np.zeros(64, np.uint8)
+    lzf = w.lzf_state()
+    delay = int(core.settings.get("rdb-key-save-delay", "0"))
     keys = 0
     for logical in range(ks.databases):
         pdb = int(ks.dbk[logical, 2])
@@ -77,14 +83,33 @@ def write_rdb(core, f, compress=True, checksum=True, progress=None):
             pos, size = 0, ix.shape[0]
             while pos < size:
                 n, pos = dump_rows(T, which, pos, pdb, rows)
-                for addr, klen, vlen, exp in rows[:n].tolist():
-                    f.write(w.string(string_at(addr + REC_HDR, klen),
-                                     string_at(addr + REC_HDR + klen, vlen), exp if exp else -1))
+                if n == 0:
+                    continue
+                need = worst_case(rows, n)
+                if need > out.shape[0]:
+                    out = np.zeros(1 << (need - 1).bit_length(), np.uint8)
+                longest = int(rows[:n, 2].max()) + 1
+                if longest > tmp.shape[0]:
+                    tmp = np.zeros(1 << (longest - 1).bit_length(), np.uint8)
+                m, lzf.base = encode_records(rows, n, out, tmp, lzf.htab, lzf.base, w.compress)
+                f.write(w.records(out[:m]))
                 keys += n
+                if delay:
+                    key_save_delay(delay, n)
                 if progress is not None:
                     progress(keys)
     f.write(w.footer())
     return keys
+
+
+def key_save_delay(usec, n):
+    """Redis's rdb-key-save-delay (a testing knob) for n keys: usec > 0 sleeps usec per key;
+    usec < 0 sleeps 1 us after every -usec keys (each sleep a system call, as Redis's usleep)."""
+    if usec > 0:
+        time.sleep(usec * n / 1e6)
+    else:
+        for _ in range(n // -usec):
+            time.sleep(1e-6)
 
 
 def save_file(core, path, compress=True, checksum=True, progress=None):

@@ -174,6 +174,15 @@ class RdbWriter:
         return self._emit(b"".join((head, _TYPE_STRING, self.encode_string(key),
                                     self.encode_string(value))))
 
+    def records(self, data):
+        """Records encoded elsewhere (rdbdump.encode_records, with this writer's LZF state)."""
+        self._check_started()
+        return self._emit(bytes(data))
+
+    def lzf_state(self):
+        """The Compressor whose hash table and base encode_records must share (.htab, .base)."""
+        return self._lzf
+
     def footer(self):
         """EOF and the CRC-64 of the whole file (little-endian; zeros if checksums are off)."""
         self._check_started()

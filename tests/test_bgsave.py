@@ -125,13 +125,11 @@ def server(request, tmp_path_factory):
 
 
 def slow_down(proc, r):
-    """Redis saves 200k keys in ~0.1 s; its hidden rdb-key-save-delay gives us time to act.
+    """Both save 200k keys in ~0.1 s; the testing knob rdb-key-save-delay gives us time to act.
 
-    -100 sleeps 1 us after one key in a hundred, on average.  mako_numba's
-    child needs about a second without help.
+    -100 sleeps 1 us after one key in a hundred.
     """
-    if proc.kind == "redis":
-        r.config_set("rdb-key-save-delay", -100)
+    r.config_set("rdb-key-save-delay", -100)
 
 
 # --- fork time and copy-on-write -------------------------------------------------------------
@@ -177,8 +175,7 @@ def test_current_fields_while_a_child_saves(server):
     """A child reports as soon as it starts, then at most once a second; the parent shows it."""
     r = redis.Redis(port=server.port)
     set_all(server.port, base_pairs())
-    if server.kind == "redis":
-        r.config_set("rdb-key-save-delay", -10)         # ~2 s: Redis reads reports once a second
+    r.config_set("rdb-key-save-delay", -10)             # ~2 s: Redis reads reports once a second
     r.bgsave()
     child = the_child(server.pid)
     deadline = time.time() + 60
@@ -230,8 +227,7 @@ def test_a_killed_child_fails_the_bgsave_and_leaves_no_temp_file(server):
     assert dump.read_bytes() == before
     assert not temp.exists()
     assert "Background saving terminated by signal 9" in server.log()
-    if server.kind == "redis":
-        r.config_set("rdb-key-save-delay", 0)
+    r.config_set("rdb-key-save-delay", 0)
     r.bgsave()
     wait_saved(r)
     pe = r.info("persistence")

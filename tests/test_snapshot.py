@@ -120,3 +120,35 @@ def _tmpfile(data, _n=[0]):
     f.write(data)
     f.close()
     return f.name
+
+
+def python_encoded(data):
+    """The file RdbWriter writes record by record (the plain-Python path) for parsed contents."""
+    w = RdbWriter()
+    parts = [w.header(data.aux)]
+    by_db = {}
+    for db, k, v, e in data.records:
+        by_db.setdefault(db, []).append((k, v, e))
+    for db, recs in by_db.items():
+        parts.append(w.select_db(db, len(recs), sum(1 for r in recs if r[2] >= 0)))
+        parts += [w.string(k, v, e) for k, v, e in recs]
+    parts.append(w.footer())
+    return b"".join(parts)
+
+
+LONG = st.one_of(st.binary(min_size=15, max_size=300),
+                 st.builds(lambda a, n: a * n, st.binary(min_size=1, max_size=5), st.integers(5, 200)))
+EDGE = st.sampled_from([b"0", b"-0", b"007", b"-1", b"127", b"128", b"-128", b"-129", b"32767",
+                        b"32768", b"-32768", b"-32769", b"2147483647", b"2147483648",
+                        b"-2147483648", b"-2147483649", b"12345678901", b"1.0", b" 1", b"+1", b""])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, 3), st.one_of(KEYS, EDGE.filter(bool)),
+                          st.one_of(VALUES, LONG, EDGE), st.integers(0, 5)), max_size=80))
+def test_the_kernel_encodes_as_the_python_writer(ops):
+    core, ref = build(ops)
+    f = io.BytesIO()
+    write_rdb(core, f)
+    data = parse(f.getvalue())
+    assert f.getvalue() == python_encoded(data)
