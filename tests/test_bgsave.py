@@ -339,6 +339,8 @@ def test_kill_9_at_random_moments_leaves_a_whole_file(tmp_path):
             if it == CRASH_RUNS:
                 break
             set_all(port, base_pairs(have))                 # the rest of the base, in order
+            # a save of these keys takes ~0.05 s: slow it so kills land during one
+            redis.Redis(port=port).config_set("rdb-key-save-delay", -20)
             writers = [Writer(port, it, c) for c in range(WRITERS)]
             for w in writers:
                 w.start()

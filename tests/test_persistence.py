@@ -307,7 +307,8 @@ def test_config_of_the_rdb_file_matches_redis(tmp_path_factory, redis_ref):
         assert r.config_get("dbfilename") == {"dbfilename": "dump.rdb"}
         for cmd in (b"CONFIG SET dbfilename a/b.rdb\r\n", b"CONFIG SET dir /tmp\r\n",
                     b"CONFIG SET rdbcompression maybe\r\n", b"CONFIG SET save 1\r\n",
-                    b"CONFIG SET appendonly maybe\r\n"):
+                    b"CONFIG SET appendonly maybe\r\n", b"CONFIG GET rdb-key-save-delay\r\n",
+                    b"CONFIG GET rdb-key*\r\n"):
             assert raw(mako.port, cmd) == raw(redis_ref.port, cmd), cmd
         r.config_set("rdbcompression", "no")
         r.set("x", "y" * 100)
