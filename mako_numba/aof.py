@@ -32,6 +32,7 @@ import time
 
 import numpy as np
 
+from . import resp
 from .jit import addr_of
 from .layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
@@ -53,7 +54,8 @@ class AofError(Exception):
 
 
 def _resp(args):
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    """A command as RESP: an array of bulk strings."""
+    return resp.array([resp.bulk(a) for a in args])
 
 
 class Aof(AofRewrite):
@@ -238,6 +240,12 @@ class Aof(AofRewrite):
             tm[T_AOF_CAP] = self.buf.shape[0]
         tm[T_AOF_NEED] = 0
 
+    def flush_due(self):
+        """flush, if the kernels logged anything or asked for a bigger buffer."""
+        tm = self.core.ks.tm
+        if tm[T_AOF_WR] or tm[T_AOF_NEED]:
+            self.flush()
+
     def cron(self):
         """Reap a rewrite child, start a scheduled or due rewrite; everysec's fsync."""
         self.reap()
@@ -251,8 +259,7 @@ class Aof(AofRewrite):
                 self.bgrewrite()
         if self.fd < 0:
             return
-        if self.core.ks.tm[T_AOF_WR]:
-            self.flush()
+        self.flush_due()
         if self.unsynced and self.core.settings["appendfsync"] == "everysec" and \
                 time.monotonic() - self.last_fsync >= 1.0:
             os.fdatasync(self.fd)

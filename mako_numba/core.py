@@ -28,7 +28,7 @@ from .engine import compact_input, run_batch
 from .jit import addr_of, handles
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
-    M_ARGS, M_KEYSPACE, M_SLOW, T_AOF_NEED, T_AOF_WR,
+    M_ARGS, M_KEYSPACE, M_SLOW,
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
@@ -249,9 +249,7 @@ class Core:
             self.ks.after_batch()
         if mask & M_ARGS:
             self.grow_args()
-        tm = self.ks.tm
-        if tm[T_AOF_WR] or tm[T_AOF_NEED]:
-            self.aof.flush()            # before any reply of the batch is sent
+        self.aof.flush_due()            # before any reply of the batch is sent
         again = []
         for slot, row in zip(slots, rows):
             att = row[R_ATT]
@@ -290,8 +288,7 @@ class Core:
                 if self.conn[slot, C_FLAGS] & F_CLOSE_NOW:
                     break
             elif st == 2:
-                if self.ks.tm[T_AOF_WR] or self.ks.tm[T_AOF_NEED]:
-                    self.aof.flush()
+                self.aof.flush_due()
                 self._supply_out(slot)
                 self.conn[slot, C_OUT_NEED] = 0
                 self.ks.after_batch()

@@ -211,6 +211,25 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     return st
 
 
+@kernel(inline=True)
+def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
+    """execute, and the append-only log's part when it is on.
+
+    First the room check (no room: X_DEFER, and Python writes the log out or
+    grows it before the next turn), then, if the request changed the data set
+    (tm[T_DIRTY] moved), its effective form is logged.
+    """
+    tm = T[0]
+    logging = logging_on(tm) and q[k, Q_CMD] >= 0
+    if logging and not log_room(tm, q, k):
+        return X_DEFER
+    d0 = tm[T_DIRTY]
+    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+    if logging and st == X_DONE and tm[T_DIRTY] != d0:
+        log_request(T, conn, q, k, args, cmdt[4])
+    return st
+
+
 X_RUN = -1     # queue_request: not queued, run it now
 
 
@@ -371,7 +390,7 @@ def _prefetch_slot(T, conn, q, args, flags, k):
 
 @kernel(inline=True)
 def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
-    """Execute queue rows 0..nq-1, the only place `execute` is inlined.
+    """Execute queue rows 0..nq-1, the only place `execute` (in execute_logged) is inlined.
 
     A batch (replay False) marks each row done, slow (queued for Python in
     slowq) or deferred, and returns -1.  EXEC's replay (True) skips the
@@ -380,7 +399,6 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
     (-1 when all ran).
     """
     flags = cmdt[5]
-    tm = T[0]
     now = bm[B_NOW_MS]
     now_us = bm[B_NOW_US]
     # Over a large key space each GET or SET waits on two cache misses: its
@@ -405,14 +423,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
             if ci >= 0 and flags[ci] & CF_NO_QUEUE:
                 continue
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
-            logging = logging_on(tm) and ci >= 0
-            if logging and not log_room(tm, q, k):
-                st = X_DEFER
-            else:
-                d0 = tm[T_DIRTY]
-                st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
-                if logging and st == X_DONE and tm[T_DIRTY] != d0:
-                    log_request(T, conn, q, k, args, cmdt[4])
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
             if st == X_DEFER or st == X_SLOW:
                 q[k, Q_STATUS] = QS_SLOW if st == X_SLOW else QS_DEFERRED
                 return k
@@ -426,14 +437,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
         if fl & F_MULTI:
             st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
-            logging = logging_on(tm) and q[k, Q_CMD] >= 0
-            if logging and not log_room(tm, q, k):
-                st = X_DEFER            # Python writes the log out (or grows it) first
-            else:
-                d0 = tm[T_DIRTY]
-                st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
-                if logging and st == X_DONE and tm[T_DIRTY] != d0:
-                    log_request(T, conn, q, k, args, cmdt[4])
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
         if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
             q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
