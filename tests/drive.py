@@ -18,6 +18,18 @@ def roundtrip(core, slot, data, chunks=None):
     return bytes(out)
 
 
+def contents(port):
+    """{(db, key): [value, pexpiretime]} of every database of the server on port."""
+    import redis
+    got = {}
+    for db in range(16):
+        r = redis.Redis(port=port, db=db)
+        for key in r.scan_iter(count=1000):
+            got[(db, key)] = [r.get(key), r.pexpiretime(key)]
+        r.close()
+    return got
+
+
 def wait_info(r, field, value, section="persistence", timeout=30):
     """Poll INFO until field equals value (a background save or rewrite ends)."""
     deadline = time.time() + timeout

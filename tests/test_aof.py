@@ -5,6 +5,7 @@ yes) must leave the same incremental log, byte for byte, once absolute times
 computed from "now" are blanked; each server must load the other's files;
 a kill -9 loses nothing that was acknowledged under appendfsync always.
 """
+import contextlib
 import os
 import re
 import signal
@@ -15,11 +16,21 @@ import time
 import redis
 
 from conftest import need_tool, start_mako
-from drive import raw as quiet_raw, wait_info
+from drive import contents, raw as quiet_raw, wait_info
 from test_rdb_format import start_redis as start_redis_in
 
 SERVER = [sys.executable, "-m", "mako_numba"]
 SOON = int(time.time()) + 86_400
+
+
+@contextlib.contextmanager
+def aof_server(tmp_path_factory, d, *extra):
+    """mako_numba logging to d/appendonlydir (no snapshots); stopped on leaving the block."""
+    proc = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes", *extra)
+    try:
+        yield proc
+    finally:
+        proc.stop()
 
 
 def incr_file(d):
@@ -67,16 +78,14 @@ def run_sequence(port):
 
 def test_the_log_is_redis_s_byte_for_byte(tmp_path_factory):
     dm, dr = tmp_path_factory.mktemp("mlog"), tmp_path_factory.mktemp("rlog")
-    mako = start_mako(tmp_path_factory, "--dir", str(dm), "--save", "", "--appendonly", "yes",
-                      "--appendfsync", "always")
     ref = start_redis_in(dr, "dump.rdb", "--appendonly", "yes", "--appendfsync", "always")
     try:
-        run_sequence(mako.port)
-        run_sequence(ref.port)
-        ours, theirs = blank_times(incr_file(dm)), blank_times(incr_file(dr))
-        assert ours.split(b"\r\n") == theirs.split(b"\r\n")
+        with aof_server(tmp_path_factory, dm, "--appendfsync", "always") as mako:
+            run_sequence(mako.port)
+            run_sequence(ref.port)
+            ours, theirs = blank_times(incr_file(dm)), blank_times(incr_file(dr))
+            assert ours.split(b"\r\n") == theirs.split(b"\r\n")
     finally:
-        mako.stop()
         ref.stop()
     manifest = dm / "appendonlydir" / "appendonly.aof.manifest"
     assert manifest.read_text() == (dr / "appendonlydir" / "appendonly.aof.manifest").read_text()
@@ -95,98 +104,68 @@ def fill(r, n=500):
     pipe.execute()
 
 
-def data_of(port):
-    got = {}
-    for db in range(16):
-        r = redis.Redis(port=port, db=db)
-        for key in r.scan_iter(count=1000):
-            ttl = r.pttl(key)
-            got[(db, key)] = (r.get(key), ttl > 0)
-        r.close()
-    return got
-
-
 def test_restart_and_both_ways_with_redis(tmp_path_factory):
     d = tmp_path_factory.mktemp("both")
-    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
+    with aof_server(tmp_path_factory, d) as mako:
         r = redis.Redis(port=mako.port)
         fill(r)
         r.select(2)
         r.set("in2", "x")
-        want = data_of(mako.port)
+        want = contents(mako.port)
         mako.popen.send_signal(signal.SIGTERM)
         assert mako.popen.wait(30) == 0
-    finally:
-        mako.stop()
-    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
-        assert data_of(again.port) == want
+    with aof_server(tmp_path_factory, d) as again:
+        assert contents(again.port) == want
         assert "DB loaded from append only file" in again.log()
         redis.Redis(port=again.port).set("later", "1")       # appended to the same incr file
-        want[(0, b"later")] = (b"1", False)
-    finally:
-        again.stop()
+        want[(0, b"later")] = [b"1", -1]
     ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes")      # Redis reads our files
     try:
-        assert data_of(ref.port) == want
+        assert contents(ref.port) == want
         redis.Redis(port=ref.port).set("from-redis", "2")
-        want[(0, b"from-redis")] = (b"2", False)
+        want[(0, b"from-redis")] = [b"2", -1]
     finally:
         ref.stop()
-    back = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
-        assert data_of(back.port) == want                      # and we read Redis's
-    finally:
-        back.stop()
+    with aof_server(tmp_path_factory, d) as back:
+        assert contents(back.port) == want                     # and we read Redis's
 
 
 def test_kill_9_loses_no_acknowledged_write_under_always(tmp_path_factory):
     d = tmp_path_factory.mktemp("kill")
-    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes",
-                      "--appendfsync", "always")
-    r = redis.Redis(port=mako.port)
-    acked = 0
-    for i in range(2000):
-        r.set("k%d" % i, i)
-        acked = i + 1
-    os.kill(mako.popen.pid, signal.SIGKILL)
-    mako.popen.wait(30)
-    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
+    with aof_server(tmp_path_factory, d, "--appendfsync", "always") as mako:
+        r = redis.Redis(port=mako.port)
+        acked = 0
+        for i in range(2000):
+            r.set("k%d" % i, i)
+            acked = i + 1
+        os.kill(mako.popen.pid, signal.SIGKILL)
+        mako.popen.wait(30)
+    with aof_server(tmp_path_factory, d) as again:
         r = redis.Redis(port=again.port)
         assert r.dbsize() == acked
         assert all(r.get("k%d" % i) == b"%d" % i for i in range(0, acked, 97))
-    finally:
-        again.stop()
 
 
 def test_a_cut_off_last_command_is_dropped_and_the_file_trimmed(tmp_path_factory):
     d = tmp_path_factory.mktemp("cut")
-    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes",
-                      "--appendfsync", "always")
-    r = redis.Redis(port=mako.port)
-    r.set("a", "1")
-    r.set("b", "2")
-    mako.stop()
+    with aof_server(tmp_path_factory, d, "--appendfsync", "always") as mako:
+        r = redis.Redis(port=mako.port)
+        r.set("a", "1")
+        r.set("b", "2")
     path = d / "appendonlydir" / "appendonly.aof.1.incr.aof"
     good = path.read_bytes()
     path.write_bytes(good + b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1")          # a crash mid-write
-    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
+    with aof_server(tmp_path_factory, d) as again:
         r = redis.Redis(port=again.port)
         assert r.mget("a", "b", "c") == [b"1", b"2", None]
         assert "loaded anyway because aof-load-truncated is enabled" in again.log()
-    finally:
-        again.stop()
     assert path.read_bytes() == good
 
 
 def test_a_corrupt_log_stops_the_start_and_names_the_offset(tmp_path_factory):
     d = tmp_path_factory.mktemp("bad")
-    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    redis.Redis(port=mako.port).set("a", "1")
-    mako.stop()
+    with aof_server(tmp_path_factory, d) as mako:
+        redis.Redis(port=mako.port).set("a", "1")
     path = d / "appendonlydir" / "appendonly.aof.1.incr.aof"
     data = path.read_bytes() + b"*2\r\n$3\r\nGET\r\nxx\r\n*1\r\n$4\r\nPING\r\n"
     path.write_bytes(data)
@@ -226,17 +205,13 @@ def test_config_set_appendonly_starts_the_log(tmp_path_factory):
         assert r.config_get("appendfsync") == {"appendfsync": "everysec"}
     finally:
         mako.stop()
-    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
+    with aof_server(tmp_path_factory, d) as again:
         assert redis.Redis(port=again.port).mget("before", "after") == [b"1", b"2"]
-    finally:
-        again.stop()
 
 
 def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factory):
     d = tmp_path_factory.mktemp("rewrite")
-    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
+    with aof_server(tmp_path_factory, d) as mako:
         r = redis.Redis(port=mako.port)
         fill(r, 3000)
         for i in range(200):
@@ -249,9 +224,7 @@ def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factor
         assert info["aof_rewrites"] == 1 and info["aof_last_bgrewrite_status"] == "ok"
         assert r.info("stats")["total_forks"] == 1 and info["aof_last_cow_size"] >= 0
         r.set("after", "2")
-        want = data_of(mako.port)
-    finally:
-        mako.stop()
+        want = contents(mako.port)
     files = sorted(os.listdir(d / "appendonlydir"))
     assert files == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
                      "appendonly.aof.manifest"]
@@ -261,22 +234,18 @@ def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factor
     check = subprocess.run([need_tool("redis-check-aof"), str(manifest)], capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
-        assert data_of(again.port) == want
-    finally:
-        again.stop()
+    with aof_server(tmp_path_factory, d) as again:
+        assert contents(again.port) == want
     ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes")
     try:
-        assert data_of(ref.port) == want
+        assert contents(ref.port) == want
     finally:
         ref.stop()
 
 
 def test_the_log_grown_past_its_limit_is_rewritten(tmp_path_factory):
     d = tmp_path_factory.mktemp("auto")
-    mako = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
-    try:
+    with aof_server(tmp_path_factory, d) as mako:
         r = redis.Redis(port=mako.port)
         r.config_set("auto-aof-rewrite-min-size", "4kb")
         assert r.config_get("auto-aof-rewrite-min-size") == {"auto-aof-rewrite-min-size": "4096"}
@@ -284,5 +253,3 @@ def test_the_log_grown_past_its_limit_is_rewritten(tmp_path_factory):
             r.set("k", "v" * 50)
         wait_info(r, "aof_rewrites", 1)
         assert "Starting automatic rewriting of AOF on" in mako.log()
-    finally:
-        mako.stop()

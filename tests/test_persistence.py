@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from conftest import need_tool, start_mako
-from drive import raw as quiet_raw, wait_info
+from drive import contents, raw as quiet_raw, wait_info
 from test_rdb_format import start_redis as start_redis_in
 
 SERVER = [sys.executable, "-m", "mako_numba"]
@@ -51,17 +51,6 @@ def fill(r):
         pipe.execute()
     r.execute_command("SELECT", 0)
     return want
-
-
-def contents(port):
-    """{(db, key): [value, pexpiretime]} of every database of the server on port."""
-    got = {}
-    for db in range(16):
-        r = redis.Redis(port=port, db=db)
-        for key in r.scan_iter(count=1000):
-            got[(db, key)] = [r.get(key), r.pexpiretime(key)]
-        r.close()
-    return got
 
 
 # --- SAVE and the file it writes -------------------------------------------------------
