@@ -30,10 +30,11 @@ import time
 
 from . import commands, config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MULTI,
+    C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MONITOR, F_MULTI,
     F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
     Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY,
 )
+from .commands import CF_READONLY, CF_WRITE
 from .stats import info_text
 from .clientcmds import ClientCommands
 from .configcmds import ConfigCommands
@@ -41,6 +42,7 @@ from .inspectcmds import InspectCommands
 from .txcmds import TransactionCommands
 from .stringcmds import StringCommands
 from .persistcmds import PersistCommands
+from .observe import ObserveCommands
 from .slowpath import Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -50,7 +52,7 @@ except ImportError:  # pragma: no cover
 
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
-            StringCommands, PersistCommands):
+            StringCommands, PersistCommands, ObserveCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -62,6 +64,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "unwatch": self.unwatch, "incrbyfloat": self.incrbyfloat, "lcs": self.lcs,
             "save": self.save, "bgsave": self.bgsave, "lastsave": self.lastsave,
             "shutdown": self.shutdown, "bgrewriteaof": self.bgrewriteaof,
+            "slowlog": self.slowlog, "latency": self.latency, "monitor": self.monitor,
         }
         self.sub = {
             "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,
@@ -78,6 +81,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                        "freq": self.object_freq},
             "memory": {"help": self.help, "usage": self.memory_usage,
                        "purge": self.memory_purge, "malloc-stats": self.memory_malloc_stats},
+            "slowlog": {"help": self.help, "get": self.slowlog_get, "len": self.slowlog_len,
+                        "reset": self.slowlog_reset},
+            "latency": {"help": self.help, "histogram": self.latency_histogram,
+                        "latest": self.latency_latest, "history": self.latency_history,
+                        "reset": self.latency_reset, "graph": self.latency_graph,
+                        "doctor": self.latency_doctor},
         }
         # "name" or "container|sub" -> [calls, usec, rejected_calls, failed_calls]
         self.cmdstats = {}
@@ -85,12 +94,14 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         self._stat_name = None      # what the running handler counts as (set by _subcommand)
         self.last_unknown = None    # name of the last unknown command run
         self._rejected = False
+        self._inner = False         # the running command is one of EXEC's
 
     # --- plumbing ------------------------------------------------------------------
     def connected(self, slot, peer, fd):
         self.core.clients[slot] = ClientInfo(peer=peer, fd=fd)
 
     def disconnected(self, slot):
+        self.core.observe.stop_monitor(slot)
         self.core.clients.pop(slot, None)
         self.core.watches.unwatch(slot)
 
@@ -127,9 +138,13 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             if int(conn[slot, C_FLAGS]) & F_MULTI:
                 conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
             reply = self.unknown(args)
+        elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
+            reply = self._reject(ci, errors.REPLICA_KEYSPACE)
         else:
             dirty = int(core.ks.tm[T_DIRTY])
+            self._inner = inner
             reply = self._call(call, ci, info)
+            self._inner = False
             if core.ks.tm[T_AOF_ADDR] and reply[:1] != b"-":
                 self._propagate(slot, ci, args, reply, dirty)
         if reply[:1] == b"-":
@@ -165,9 +180,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         self._rejected = False
         if info is not None:
             info.last_cmd = name        # Redis sets it before running (CLIENT LIST shows itself)
-        t0 = time.perf_counter()
+        t0 = time.perf_counter_ns()
         reply = self.handlers[name](call)
-        usec = int((time.perf_counter() - t0) * 1e6)
+        ns = time.perf_counter_ns() - t0
         stat_name = self._stat_name
         if stat_name is not None:
             row = self.cmdstats.setdefault(stat_name, [0, 0, 0, 0])
@@ -175,7 +190,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 row[2] += 1
             else:
                 row[0] += 1
-                row[1] += usec
+                row[1] += ns // 1000
+                core.observe.record_slow_path(ci, stat_name, ns)
+                core.observe.ran(call.slot, stat_name, call.args, ns)
                 if reply[:1] == b"-":
                     row[3] += 1
                 core.stats[S_COMMANDS] += 1
@@ -183,6 +200,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                     core.stats[S_NFIELDS + ci] += 1
         self._stat_name, self._rejected = outer
         return reply
+
+    def _reject(self, ci, msg):
+        """Refused before running (Redis's rejectCommand): a rejected call, an error reply."""
+        row = self.cmdstats.setdefault(commands.NAMES[ci], [0, 0, 0, 0])
+        row[2] += 1
+        return resp.error(msg)
 
     def count_error(self, reply):
         """INFO errorstats: error replies by their first word (ERR, EXECABORT, NOPROTO ...)."""
@@ -288,6 +311,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         self._end_transaction(call.slot)
         core.conn[call.slot, C_DB] = 0
         core.conn[call.slot, C_PROTO] = 2
+        core.observe.stop_monitor(call.slot)
         info = core.clients[call.slot]
         info.name = b""
         info.no_evict = False

@@ -155,6 +155,9 @@ TABLE = [
     ("lastsave",        1,     OP_SLOW,        CF_FAST),
     ("shutdown",        -1,    OP_SLOW,        CF_ADMIN | CF_NO_MULTI),
     ("bgrewriteaof",    1,     OP_SLOW,        CF_ADMIN),
+    ("slowlog",         -2,    OP_SLOW,        0),
+    ("latency",         -2,    OP_SLOW,        0),
+    ("monitor",         1,     OP_SLOW,        CF_ADMIN),
 ]
 
 NAMES = [row[0] for row in TABLE]

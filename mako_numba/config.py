@@ -107,7 +107,16 @@ L_IN_DEFAULT = 10                 # first input / output buffer sizes
 L_OUT_DEFAULT = 11
 L_PREFETCH_SLOT = 12              # rows ahead whose key's index slot the batch loads
 L_PREFETCH_RECORD = 13            # rows ahead whose record it loads (fewer: needs the slot)
-L_NFIELDS = 16
+L_NS_MULT = 14                    # latency-tracking: cycles -> ns factor (latency.py), 0: off
+L_TRACE_NS = 15                   # a run at least this long is traced (slowlog, latency
+                                  # monitor): M_TRACE; -1: none
+L_MONITOR = 16                    # 1: MONITOR clients attached, every run row is traced
+L_LATENCY = 17                    # latency-tracking yes: run times go to the histograms
+L_NFIELDS = 24
+
+SLOWLOG_LOG_SLOWER_THAN = 10000   # us; Redis's defaults
+SLOWLOG_MAX_LEN = 128
+LATENCY_PERCENTILES = "50 99 99.9"
 
 
 def limits_array(**overrides):
@@ -127,4 +136,5 @@ def limits_array(**overrides):
     lim[L_PREFETCH_SLOT] = overrides.get("prefetch_slot_ahead", PREFETCH_SLOT_AHEAD)
     lim[L_PREFETCH_RECORD] = overrides.get("prefetch_record_ahead", PREFETCH_RECORD_AHEAD)
     lim[L_OUT_DEFAULT] = overrides.get("out_buf", OUT_BUF_SIZE)
+    lim[L_TRACE_NS] = -1
     return lim

@@ -4,7 +4,7 @@ A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
 does and answers with its error texts; only the parameters in
 MUTABLE_PARAMS can be set.
 """
-from . import config, errors, resp
+from . import config, errors, latency, resp
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
 from .slowpath import _cstr, _int_or_none, _lower
@@ -48,10 +48,12 @@ class ConfigCommands:
             aof.start()                     # a base written now (blocking), then the log
         elif updates.get("appendonly") == "no" and was:
             aof.stop()
+        self.core.observe.configure()
         return resp.simple("OK")
 
     def config_resetstat(self, call):
         self.core.stats[:] = 0
+        self.core.observe.reset_stats()
         self.cmdstats.clear()
         self.errorstats.clear()
         return resp.simple("OK")
@@ -99,13 +101,27 @@ def _bool_param(v):
     return None
 
 
+def _percentiles_param(v):
+    for p in v.split():
+        try:
+            x = float(p)
+        except ValueError:
+            return "Invalid latency-tracking-info-percentiles parameters"
+        if not 0.0 <= x <= 100.0:
+            return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+    return None
+
+
 def _protected(v):
     """Redis 7.0's protected configs (dir, dbfilename): not settable at run time by default."""
     return "can't set protected config"
 
 
 def _normalise(name, value):
-    if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum"):
+    if name == "latency-tracking-info-percentiles":
+        return " ".join(latency.percentile_name(float(p)) for p in value.split())
+    if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum",
+                "latency-tracking"):
         return value.lower()
     if name in ("maxmemory", "auto-aof-rewrite-min-size"):
         num = value.rstrip("bkmgBKMG")
@@ -136,6 +152,10 @@ MUTABLE_PARAMS = {
     "dbfilename": _protected,
     "rdbcompression": _bool_param,
     "rdbchecksum": _bool_param,
+    "slowlog-log-slower-than": _int_param(-1, 2**63 - 1),
+    "slowlog-max-len": _int_param(0, 2**63 - 1),
+    "latency-tracking": _bool_param,
+    "latency-tracking-info-percentiles": _percentiles_param,
 }
 
 
@@ -169,4 +189,9 @@ def config_params(core):
         "tcp-backlog": str(config.LISTEN_BACKLOG),
         "maxmemory-policy": "noeviction",
         "enable-debug-command": s.get("enable-debug-command", DEBUG_DEFAULT),
+        "slowlog-log-slower-than": s.get("slowlog-log-slower-than", str(config.SLOWLOG_LOG_SLOWER_THAN)),
+        "slowlog-max-len": s.get("slowlog-max-len", str(config.SLOWLOG_MAX_LEN)),
+        "latency-tracking": s.get("latency-tracking", "yes"),
+        "latency-tracking-info-percentiles": s.get("latency-tracking-info-percentiles",
+                                                   config.LATENCY_PERCENTILES),
     }

@@ -24,17 +24,20 @@ import numpy as np
 
 from . import commands, config, errors
 from .admin import Admin
-from .engine import compact_input, run_batch
+from .engine import compact_input, finish_traced, run_batch
 from .jit import addr_of, handles
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
-    M_ARGS, M_KEYSPACE, M_SLOW,
+    M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
 )
 from .aof import Aof
+from .latency import HDR_LEN
+from .observe import Observer
+from .stats import Instant
 from .persist import Snapshots
 from .store import KeySpace
 from .watch import Watches
@@ -82,6 +85,7 @@ class Core:
         self.slowq = np.zeros(queue_size, np.int64)
         self.ready = np.zeros(maxclients, np.int64)
         self.res = np.zeros((maxclients, R_NFIELDS), np.int64)
+        self.lat = np.zeros((commands.NCOMMANDS, HDR_LEN), np.int64)   # latency.py's histograms
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
         self.rows = []
         self.inbufs = [None] * maxclients      # numpy buffers, and memoryviews of them
@@ -99,11 +103,13 @@ class Core:
         self.snapshots = Snapshots(self)        # the RDB file: SAVE, BGSAVE, save points
         self.aof = Aof(self)                    # the append-only file (appendonly yes)
         self.shutdown_requested = False         # SHUTDOWN succeeded: the loop stops after this turn
+        self.observe = Observer(self)           # SLOWLOG, MONITOR, latency histograms
+        self.instant = Instant()                # INFO's instantaneous_* rates
 
     def _handles(self, ready, q, bm, scratch, res):
         """run_batch's fixed arrays (layout.H_*); the batch's or EXEC's own ready/q/bm/scratch/res."""
         return handles([self.lim, self.conn, ready, q, bm, scratch, *self.cmdt, *self.lits,
-                        self.stats, self.slowq, res])
+                        self.stats, self.slowq, res, self.lat])
 
     # --- connections ---------------------------------------------------------------
     def open(self, peer=("127.0.0.1", 0), fd=-1):
@@ -238,6 +244,9 @@ class Core:
         self.ready[:n] = slots
         self.bm[B_NOW_US] = time.time_ns() // 1000
         mask = run_batch(self.h, self.ks.T, self.args, n)
+        if mask & M_TRACE:              # rows for MONITOR or SLOWLOG, their input still in place
+            self.observe.rows(self.q, 0, int(self.bm[B_QN]), self.args)
+            mask |= finish_traced(self.h, n)
         self.rows = rows = self.res[:n].tolist()
         if not mask:
             return []                   # the common turn: replies to send, nothing else
@@ -281,6 +290,8 @@ class Core:
             where[:] = (slot, pos, end)
             st = run_batch(th, self.ks.T, targs, -1)
             k, nxt = int(tres[0, 0]), int(tres[0, 1])
+            if tbm[B_TRACED]:
+                self.observe.rows(tq, 0, k if k >= 0 else int(tbm[B_QN]), targs)
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
                 args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]
@@ -346,6 +357,9 @@ class Core:
         DEBUG SET-ACTIVE-EXPIRE 0 switches the sweep off, as in Redis.
         """
         self.ks.tm[T_LRU] = int(time.time()) & LRU_CLOCK_MAX
+        self.instant.sample(time.monotonic(), {"ops": int(self.stats[S_COMMANDS]),
+                                               "in": getattr(self, "net_in", 0),
+                                               "out": getattr(self, "net_out", 0)})
         self.snapshots.cron()
         self.aof.cron()
         if self.settings.get("active-expire", "1") == "0":

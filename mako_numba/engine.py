@@ -34,11 +34,13 @@ from .commands import (
     OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
     OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_KEY1, CF_NO_MULTI,
+    CF_READONLY, CF_WRITE,
     CF_NO_QUEUE,
 )
 from .bits import x_bitcount, x_getbit, x_setbit
-from .errors import LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_OK, LIT_PONG, LIT_QUEUED
-from .jit import i64view, i64view2, kernel, move_bytes, u8view, unowned
+from .errors import LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_OK, LIT_PONG, LIT_QUEUED, LIT_REPLICA_KEYSPACE
+from .jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
+from .latency import NS_SHIFT, record
 from .keys import (
     x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
     x_ttl, x_type,
@@ -51,6 +53,7 @@ from .layout import (
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_ERR, Q_ERRARG, Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
+    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
     T_AOF_NEED, T_AOF_WR, T_DIRTY,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
@@ -84,8 +87,12 @@ def bad_arity(arity, ci, argc):
 
 
 @kernel(inline=True)
-def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
-    """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any."""
+def execute(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us):
+    """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any.
+
+    A run command's time (cycle counter, when lim[L_NS_MULT] is set) goes
+    to its latency histogram (with latency-tracking) and to q[k, Q_NS].
+    """
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
     ci = q[k, Q_CMD]
@@ -109,6 +116,13 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     o = op[ci]
     if o == OP_SLOW:
         return X_SLOW
+    if conn[c, C_FLAGS] & F_MONITOR and flags[ci] & (CF_WRITE | CF_READONLY):
+        st = reply_lit(conn, c, lim, lits, LIT_REPLICA_KEYSPACE)
+        if st == X_DONE:
+            count_error(stats, arity.shape[0], ci, True)
+        return st
+    mult = lim[config.L_NS_MULT]
+    t0 = cycles() if mult else 0
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
         st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
@@ -208,11 +222,17 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
         stats[S_NFIELDS + ci] += 1
         if conn[c, C_OUT_WR] > wr0 and u8view(conn[c, C_OUT_ADDR] + wr0, 1)[0] == 45:   # '-'
             count_error(stats, arity.shape[0], ci, False)
+        ns = 0
+        if mult:
+            ns = ((cycles() - t0) * mult) >> NS_SHIFT
+            if lim[config.L_LATENCY]:
+                record(lat, ci, ns)
+        q[k, Q_NS] = ns + 1
     return st
 
 
 @kernel(inline=True)
-def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
+def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us):
     """execute, and the append-only log's part when it is on.
 
     First the room check (no room: X_DEFER, and Python writes the log out or
@@ -224,7 +244,7 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     if logging and not log_room(tm, q, k):
         return X_DEFER
     d0 = tm[T_DIRTY]
-    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us)
     if logging and st == X_DONE and tm[T_DIRTY] != d0:
         log_request(T, conn, q, k, args, cmdt[4])
     return st
@@ -287,8 +307,8 @@ def _replay_close(conn, c, q, nq, k, res):
 
     Returns 0 when every parsed request ran (continue at res[0, 1]); 1 when
     q row res[0, 0] is a slow-path command for Python, to resume after it;
-    2 when a request needs memory (argument rows, output room), to resume
-    at res[0, 1] once Python supplied it.
+    2 when a request (row res[0, 0], or none parsed) needs memory (argument
+    rows, output room), to resume at res[0, 1] once Python supplied it.
     """
     keep = res[0, 2:]               # what _replay_open saved
     status = 0
@@ -309,7 +329,7 @@ def _replay_close(conn, c, q, nq, k, res):
     conn[c, C_PS_BULK] = keep[5]
     conn[c, C_IN_NEED] = keep[6]
     conn[c, C_FLAGS] = keep[7] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
-    res[0, 0] = k if status == 1 else -1
+    res[0, 0] = k                   # the slow or deferred row; -1: all ran
     res[0, 1] = nxt
     return status
 
@@ -389,14 +409,15 @@ def _prefetch_slot(T, conn, q, args, flags, k):
 
 
 @kernel(inline=True)
-def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
+def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay):
     """Execute queue rows 0..nq-1, the only place `execute` (in execute_logged) is inlined.
 
     A batch (replay False) marks each row done, slow (queued for Python in
     slowq) or deferred, and returns -1.  EXEC's replay (True) skips the
     commands a transaction does not queue, has no per-turn output bound,
     and stops at the first slow or deferred row, returning its index
-    (-1 when all ran).
+    (-1 when all ran).  Rows to trace (MONITOR, SLOWLOG: lim[L_MONITOR],
+    lim[L_TRACE_NS]) are counted in bm[B_TRACED].
     """
     flags = cmdt[5]
     now = bm[B_NOW_MS]
@@ -410,7 +431,11 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
     d_rec = lim[config.L_PREFETCH_RECORD]
     for j in range(min(nq, d_slot)):
         _prefetch_slot(T, conn, q, args, flags, j)
+    trace_ns = lim[config.L_TRACE_NS]
+    if lim[config.L_MONITOR]:
+        trace_ns = 0
     for k in range(nq):
+        q[k, Q_NS] = 0
         if d_slot:
             if k + d_slot < nq:
                 _prefetch_slot(T, conn, q, args, flags, k + d_slot)
@@ -423,7 +448,9 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
             if ci >= 0 and flags[ci] & CF_NO_QUEUE:
                 continue
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us)
+            if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
+                bm[B_TRACED] += 1
             if st == X_DEFER or st == X_SLOW:
                 q[k, Q_STATUS] = QS_SLOW if st == X_SLOW else QS_DEFERRED
                 return k
@@ -433,11 +460,17 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, replay):
             continue
         st = X_RUN
         fl = conn[c, C_FLAGS]
+        if fl & F_MONITOR and conn[c, C_NEXEC] > 0:
+            _defer(conn, c, q, k, stats)    # one request a batch: its MONITOR line follows its reply
+            stats[S_DEFERRALS] -= 1
+            continue
         wr0 = conn[c, C_OUT_WR]
         if fl & F_MULTI:
             st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us)
+            if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
+                bm[B_TRACED] += 1
         if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
             q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
@@ -486,6 +519,9 @@ def run_batch(h, T, args, nready):
     stats = i64view(h[H_STATS], h[H_STATS + 1])
     slowq = i64view(h[H_SLOWQ], h[H_SLOWQ + 1])
     res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
+    lat = i64view2(h[H_LAT], h[H_LAT + 1], h[H_LAT + 2])
+    t_batch = cycles()
+    bm[B_TRACED] = 0
     bm[B_NOW_MS] = bm[B_NOW_US] // 1000
     T[0][T_LRU] = (bm[B_NOW_US] // 1_000_000) & LRU_CLOCK_MAX
     bm[B_QN] = 0
@@ -511,21 +547,23 @@ def run_batch(h, T, args, nready):
                 continue
             parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
     nq = bm[B_QN]
-    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, slowq, nready < 0)
+    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0)
     if nready < 0:
         return _replay_close(conn, ready[0], q, nq, k, res)
     tm = T[0]
     if tm[T_MIG]:
         migrate(T, lim[config.L_REHASH_PER_BATCH])
-    mask = 0
-    for i in range(nready):
-        c = ready[i]
-        if not (conn[c, C_FLAGS] & F_SLOW):
-            compact_input(conn, c)
-        _result_row(conn, c, lim, res, i)
-        if res[i, R_ATT]:
-            mask = M_ATTEND
+    if bm[B_TRACED]:
+        mask = M_TRACE                  # Python reads the rows' arguments, then finish_traced
+    else:
+        mask = _finish(conn, lim, ready, nready, res)
     bm[B_BATCHES] += 1
+    if nq:
+        stats[S_BATCH_REQS] += nq
+        b = 0
+        while (1 << b) < nq:
+            b += 1
+        stats[S_BATCH_HIST + b] += 1
     if bm[B_NSLOW]:
         mask |= M_SLOW
     if bm[B_NEED_ARGS]:
@@ -534,4 +572,29 @@ def run_batch(h, T, args, nready):
         mask |= M_KEYSPACE
     if tm[T_AOF_WR] or tm[T_AOF_NEED]:
         mask |= M_AOF
+    stats[S_BATCH_CYCLES] += cycles() - t_batch
     return mask
+
+
+@kernel
+def _finish(conn, lim, ready, nready, res):
+    """Tidy each ready connection's input and fill its result row; M_ATTEND or 0."""
+    mask = 0
+    for i in range(nready):
+        c = ready[i]
+        if not (conn[c, C_FLAGS] & F_SLOW):
+            compact_input(conn, c)
+        _result_row(conn, c, lim, res, i)
+        if res[i, R_ATT]:
+            mask = M_ATTEND
+    return mask
+
+
+@kernel(entry=True)
+def finish_traced(h, nready):
+    """The end of a batch that returned M_TRACE, once Python has read its rows."""
+    lim = i64view(h[H_LIM], h[H_LIM + 1])
+    conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
+    ready = i64view(h[H_READY], h[H_READY + 1])
+    res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
+    return _finish(conn, lim, ready, nready, res)

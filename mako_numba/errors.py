@@ -74,6 +74,9 @@ DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
 WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 NO_MULTI = "ERR Command not allowed inside a transaction"
+SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
 
 # --- persistence (rdb.c, server.c) -------------------------------------------------
 BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
@@ -134,6 +137,7 @@ _LITS = [
     ("LIT_BIT_OFFSET", ("-" + BIT_OFFSET + "\r\n").encode()),
     ("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode()),
     ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),
+    ("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

@@ -15,7 +15,7 @@ Rules:
   in unboxing, more than a whole small batch.  The owner (Python) keeps the
   numpy array alive for as long as its address sits in a table.
 - Bytes move with `copy_bytes` / `move_bytes` (LLVM memcpy / memmove over
-  addresses); `prefetch` is a cache hint.
+  addresses); `prefetch` is a cache hint; `cycles` reads the cycle counter.
 - NUMBA_DISABLE_JIT=1 still imports (kernels become plain Python over ctypes
   views) but is not a supported way to run: some kernels rely on
   fixed-width integer arithmetic.
@@ -135,6 +135,8 @@ if JIT_DISABLED:
     def prefetch(addr):
         pass
 
+    def cycles():
+        return time.perf_counter_ns()
 
     def u8view(addr, n):
         if n <= 0:
@@ -215,6 +217,22 @@ else:
             fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
             builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
             return context.get_dummy_value()
+        return sig, codegen
+
+    @intrinsic
+    def cycles(typingctx):
+        """The CPU's cycle counter (x86 rdtsc, LLVM's readcyclecounter): ~25 cycles, no system call.
+
+        Its rate is fixed on CPUs with constant_tsc; latency.ns_per_cycle()
+        measures it against the clock once per process.
+        """
+        sig = types.int64()
+
+        def codegen(context, builder, signature, args):
+            from llvmlite import ir
+            fnty = ir.FunctionType(ir.IntType(64), [])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.readcyclecounter")
+            return builder.call(fn, [])
         return sig, codegen
 
     @kernel(inline=True)

@@ -45,6 +45,7 @@ F_TX_DIRTY = 1024   # a request was rejected while queuing: EXEC answers EXECABO
 F_REPLY_OFF = 2048  # CLIENT REPLY OFF: replies are dropped
 F_REPLY_SKIP = 4096         # the current request's reply is dropped (CLIENT REPLY SKIP)
 F_REPLY_SKIP_NEXT = 8192    # ... and that starts with the next request
+F_MONITOR = 16384   # a MONITOR client: keyspace commands get the replica error
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -69,7 +70,8 @@ H_LITS = 39         # the two of errors.lit_tables()
 H_STATS = 45
 H_SLOWQ = 48
 H_RES = 51
-H_NFIELDS = 54
+H_LAT = 54          # latency histograms, latency.py's layout: one row per command
+H_NFIELDS = 57
 
 # run_batch's result: what Python must do after the batch (0: nothing but sending)
 M_SLOW = 1          # slow-path requests wait in slowq (B_NSLOW)
@@ -77,6 +79,7 @@ M_ARGS = 2          # a request needs more argument rows (B_NEED_ARGS)
 M_KEYSPACE = 4      # the key space wants memory, a chunk released or a resize
 M_ATTEND = 8        # some result row has attention bits (R_ATT)
 M_AOF = 16          # the append-only log has bytes to write (tm[T_AOF_WR])
+M_TRACE = 32        # rows to show MONITOR or log as slow: the input buffers are not compacted yet
 
 # --- request queue -----------------------------------------------------------
 Q_ID = 0            # unique, increasing request id
@@ -90,7 +93,8 @@ Q_STATUS = 7        # QS_*
 Q_ERR = 8           # protocol error: which (PE_*)
 Q_ERRARG = 9        # protocol error: the offending byte
 Q_HASH = 10         # the key's hash (argument 1), set by the batch's prefetch pass
-Q_NFIELDS = 11
+Q_NS = 11           # 0: not run (queued, rejected, slow path); else 1 + its run time in ns
+Q_NFIELDS = 12
 
 CMD_UNKNOWN = -1
 CMD_PROTO_ERR = -2
@@ -120,6 +124,7 @@ B_NSLOW = 6         # requests left for the slow path
 B_NOW_MS = 7        # wall clock of this batch, ms
 B_BATCHES = 8       # batches run (persists)
 B_NOW_US = 9        # wall clock of this batch, us (TIME)
+B_TRACED = 10       # rows of this batch slower than slowlog-log-slower-than / the latency monitor
 B_NFIELDS = 16
 
 # --- statistics ------------------------------------------------------------------
@@ -130,7 +135,11 @@ S_PROTO_ERRORS = 3
 S_SLOW = 4          # requests run by the Python slow path
 S_DEFERRALS = 5
 S_ERRORS = 6        # error replies written by kernels (all of them "-ERR ...")
-S_NFIELDS = 16      # per-command counters follow: calls at S_NFIELDS + cmd, then
+S_BATCH_CYCLES = 7  # cycle-counter ticks spent inside run_batch
+S_BATCH_REQS = 8    # requests queued by batches
+S_BATCH_HIST = 9    # batches by requests: [S_BATCH_HIST + i] counts 2**(i-1) < n <= 2**i
+S_BATCH_HIST_N = 15 #   (QUEUE_SIZE is 2**14)
+S_NFIELDS = 32      # per-command counters follow: calls at S_NFIELDS + cmd, then
                     # failed calls (+ ncommands) and rejected calls (+ 2 * ncommands)
 
 # --- key-space meta (the int64 array `tm`, first of the table's tuple) --------------

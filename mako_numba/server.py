@@ -207,6 +207,9 @@ class Server:
                 core.ks.idle_step()
             return
         self._pending = core.run(ready)
+        if core.observe.woken:              # MONITOR lines: buffers moved under the rows
+            self._wake_monitors(ready)
+            return
         send = self._send
         outmv = core.outmv
         put = 0
@@ -228,6 +231,14 @@ class Server:
                 if sent + n < wr:
                     self._flush(slot)
         core.net_out += put
+
+    def _wake_monitors(self, ready):
+        """Send this turn's replies and MONITOR lines from the live connection table."""
+        woken = self.core.observe.woken
+        for slot in ready + [s for s in woken if s not in ready]:
+            if slot in self.socks:
+                self._after(slot)
+        woken.clear()
 
     def _accept(self):
         while True:

@@ -19,9 +19,17 @@ defrag, io threads) are 0.  Forks are BGSAVE's: `latest_fork_usec`,
 come from forkchild.py's reports, measured as Redis measures them.  Commandstats: calls,
 `rejected_calls` (arity and queuing errors) and `failed_calls` (error replies)
 of every command; `usec` is measured for slow-path commands only (the kernels
-do not time single commands, so theirs stay 0).  Errorstats counts error
-replies by their first word, as Redis does (every kernel error is an `ERR`).
-Latencystats is empty: no per-command latency histograms yet.
+time each command for the latency histograms, but do not sum it).  Errorstats
+counts error replies by their first word, as Redis does (every kernel error
+is an `ERR`).  Latencystats prints the percentiles of latency.py's
+histograms (`latency-tracking`, `latency-tracking-info-percentiles`).  The
+instantaneous_* fields are Redis's: 16 samples taken every 100 ms (`Instant`).
+
+The `# Mako` section shows what only a batched server has: `batches`,
+`requests_in_batches`, `batch_sizes` (batches by request count, in
+power-of-two buckets: `4=N` counts batches of 3 or 4 requests),
+`kernel_usec` (time inside the batch kernel), its per-batch and
+per-request averages, and the slow path's share of requests.
 """
 import os
 import platform
@@ -32,7 +40,9 @@ import time
 
 from . import commands, config
 from .table import T_EXPIRED
+from . import latency
 from .layout import (
+    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS,
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
     S_ERRORS, S_NFIELDS, S_SLOW,
 )
@@ -297,13 +307,13 @@ def sections(core):
     out["stats"] = [
         ("total_connections_received", core.next_client_id - 1),
         ("total_commands_processed", int(st[S_COMMANDS])),
-        ("instantaneous_ops_per_sec", 0),
+        ("instantaneous_ops_per_sec", int(core.instant.value("ops"))),
         ("total_net_input_bytes", getattr(core, "net_in", 0)),
         ("total_net_output_bytes", getattr(core, "net_out", 0)),
         ("total_net_repl_input_bytes", 0),
         ("total_net_repl_output_bytes", 0),
-        ("instantaneous_input_kbps", "0.00"),
-        ("instantaneous_output_kbps", "0.00"),
+        ("instantaneous_input_kbps", "%.2f" % (core.instant.value("in") / 1024)),
+        ("instantaneous_output_kbps", "%.2f" % (core.instant.value("out") / 1024)),
         ("instantaneous_input_repl_kbps", "0.00"),
         ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", getattr(core, "rejected", 0)),
@@ -370,7 +380,10 @@ def sections(core):
     out["modules"] = []
     out["commandstats"] = commandstats(core)
     out["errorstats"] = errorstats(core)
-    out["latencystats"] = []
+    pct = [float(p) for p in settings.get("latency-tracking-info-percentiles",
+                                          config.LATENCY_PERCENTILES).split()]
+    out["latencystats"] = [(f"latency_percentiles_usec_{name}", latency.info_line(counts, pct))
+                           for name, counts in core.observe.histograms()]
     out["cluster"] = [("cluster_enabled", 0)]
     out["keyspace"] = [
         (f"db{db}", f"keys={ks.keys(db)},expires={ks.volatile(db)},avg_ttl=0")
@@ -380,7 +393,9 @@ def sections(core):
     out["mako"] = [
         ("python_version", platform.python_version()),
         ("batches", int(core.bm[B_BATCHES])),
+    ] + batch_fields(core) + [
         ("slow_path_requests", int(st[S_SLOW])),
+        ("slow_path_share", "%.6f" % (int(st[S_SLOW]) / int(st[S_COMMANDS]) if st[S_COMMANDS] else 0.0)),
         ("deferred_requests", int(st[S_DEFERRALS])),
         ("table_slots", 1 << tstats["logcap"]),
         ("table_rehashing", int(tstats["rehashing"])),
@@ -388,6 +403,50 @@ def sections(core):
         ("kernel_compile_seconds", f"{getattr(core, 'compile_seconds', 0.0):.3f}"),
     ]
     return out
+
+
+def batch_fields(core):
+    """The batch kernel's own counters: how many requests a batch holds and what it costs."""
+    st = core.stats
+    batches = int(core.bm[B_BATCHES])
+    reqs = int(st[S_BATCH_REQS])
+    ns = int(st[S_BATCH_CYCLES]) * latency.ns_per_cycle()
+    hist = ",".join(f"{1 << i}={int(st[S_BATCH_HIST + i])}" for i in range(S_BATCH_HIST_N))
+    return [
+        ("requests_in_batches", reqs),
+        ("batch_sizes", hist),
+        ("kernel_usec", int(ns // 1000)),
+        ("kernel_usec_per_batch", "%.2f" % (ns / 1000 / batches if batches else 0.0)),
+        ("kernel_nsec_per_request", "%.1f" % (ns / reqs if reqs else 0.0)),
+    ]
+
+
+class Instant:
+    """Redis's instantaneous metrics: the rate of a counter over its last 16 samples, 100 ms apart."""
+    SAMPLES = 16
+    PERIOD = 0.1
+
+    def __init__(self):
+        self.last = {}          # metric -> (time, counter)
+        self.rates = {}         # metric -> list of per-second rates
+        self.next = 0.0
+
+    def sample(self, now, counters):
+        if now < self.next:
+            return
+        self.next = now + self.PERIOD
+        for name, value in counters.items():
+            t, v = self.last.get(name, (None, None))
+            self.last[name] = (now, value)
+            if t is None or now <= t:
+                continue
+            rates = self.rates.setdefault(name, [])
+            rates.append((value - v) / (now - t))
+            del rates[:-self.SAMPLES]
+
+    def value(self, name):
+        rates = self.rates.get(name)
+        return sum(rates) / len(rates) if rates else 0.0
 
 
 def wanted_sections(args):

@@ -60,7 +60,8 @@ DEFAULT_NAMES = (
     "getrange substr setrange expire pexpire expireat pexpireat ttl pttl expiretime "
     "pexpiretime persist unlink type touch rename renamenx copy move keys scan randomkey "
     "time swapdb object memory debug multi exec discard watch unwatch "
-    "incrbyfloat lcs setbit getbit bitcount save bgsave lastsave shutdown bgrewriteaof"
+    "incrbyfloat lcs setbit getbit bitcount save bgsave lastsave shutdown bgrewriteaof "
+    "slowlog latency monitor"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(
