@@ -1,10 +1,10 @@
-"""`python -m bench all|throughput|startup|growth|persistence|durability [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|growth|persistence|durability|stats [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import durability, growth, persistence, startup, suite
+from . import durability, growth, persistence, startup, statscost, suite
 
 
 def _help(mod):
@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "growth": (_help(growth), growth.add_arguments, growth.main),
     "durability": (_help(durability), durability.add_arguments, durability.main),
     "persistence": (_help(persistence), persistence.add_arguments, persistence.main),
+    "stats": (_help(statscost), statscost.add_arguments, statscost.main),
 }
 
 

@@ -10,7 +10,7 @@ import time
 from . import config, errors, resp
 from .layout import (
     C_DB, C_FLAGS, C_ID, C_IN_CAP, C_OUT_CAP, C_OUT_SENT, C_OUT_WR, C_PROTO, C_TX_N, C_WR,
-    F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_MONITOR, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
 from .slowpath import _cstr, _int_or_none, _lower, _safe_name
 
@@ -88,7 +88,7 @@ class ClientCommands:
         row = core.conn[slot]
         now = time.time()
         fl = int(row[C_FLAGS])
-        flags = ""
+        flags = "O" if fl & F_MONITOR else ""
         if fl & F_MULTI:
             flags += "x"
         if slot in core.watches.dirty:

@@ -7,7 +7,7 @@ cost is reported, never hidden.
 """
 import time
 
-from . import engine, lcs, store, table
+from . import engine, latency, lcs, store, table
 from .core import Core
 
 WARM_INPUT = (
@@ -30,12 +30,18 @@ def warm_up():
     bad = core.open()
     core.feed(bad, b"*1\r\n$x\r\n")
     core.run([bad])
+    core.settings["slowlog-log-slower-than"] = "0"      # a traced batch (SLOWLOG, MONITOR)
+    core.observe.configure()
+    traced = core.open()
+    core.feed(traced, b"GET k\r\n")
+    core.run([traced])
     core.ks.start_rehash(core.ks.initial_logcap + 1)
     core.ks.idle_step()
     table.flush_db(core.ks.T, core.lim, 0)
     core.cron()
     seconds = time.perf_counter() - t0
-    dispatchers = [engine.run_batch, engine.compact_input, table.migrate, table.resize_due,
+    dispatchers = [engine.run_batch, engine.compact_input, engine.finish_traced, latency.read_cycles,
+                   table.migrate, table.resize_due,
                    table.flush_db, table.active_expire, table.peek, table.key_sip, table.set_keep_ttl,
                    lcs.lcs_table, lcs.lcs_walk]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)

@@ -310,3 +310,15 @@ def test_slowlog_threshold_traces_only_slow_commands():
     roundtrip(c, s, b"CONFIG SET slowlog-log-slower-than 0\r\n")
     out = roundtrip(c, s, b"GET a\r\nSLOWLOG LEN\r\n")
     assert out.endswith(b":2\r\n")          # CONFIG SET and GET (SLOWLOG LEN runs after)
+
+
+def test_client_list_marks_monitors(mako, redis_ref):
+    for port in (mako.port, redis_ref.port):
+        mon = _conn(port)
+        mon.sendall(b"CLIENT SETNAME watcher\r\nMONITOR\r\n")
+        assert _read_until(mon, lambda b: b.count(b"\r\n") == 2) == b"+OK\r\n+OK\r\n"
+        r = redis.Redis(port=port)
+        line = [c for c in r.client_list() if c["name"] == "watcher"][0]
+        assert line["flags"] == "O", port
+        r.close()
+        mon.close()
