@@ -114,11 +114,12 @@ def persistence(model):
     g.add_row("last save", _last_save(model))
     g.add_row("last bgsave", _status(p.get("rdb_last_bgsave_status")))
     aof = p.get("aof_enabled")
+    parts = ["on" if aof == "1" else "off" if aof == "0" else DASH]
+    if p.get("aof_rewrite_in_progress") == "1":
+        parts.append(", rewriting")
     if aof == "1":
-        rewriting = "rewriting" if p.get("aof_rewrite_in_progress") == "1" else "no rewrite"
-        g.add_row("aof", _line("on, ", rewriting, ", write ", _status(p.get("aof_last_write_status"))))
-    else:
-        g.add_row("aof", "off" if aof == "0" else DASH)
+        parts += [", last write ", _status(p.get("aof_last_write_status"))]
+    g.add_row("aof", _line(*parts))
     return "Persistence", g, 7
 
 

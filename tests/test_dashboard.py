@@ -7,9 +7,11 @@
   per-command rows; the Mako panel only for mako_numba).
 - The client against real servers: AUTH refused and required, `INFO
   everything` refused (an ACL allowing only `INFO all`) falls back.
-- In tmux: `top` draws, redraws at a new width, quits on `q`; `--dashboard`
-  serves and shows it, and `q` stops the server child; `top` on a closed port
-  says so and reconnects when a server appears there.
+- In tmux: `top` draws, redraws at a new width, quits on `q` and leaves the
+  terminal's settings as they were; `--dashboard` serves and shows it, and
+  `q` or Ctrl-C stops the server child (which saves), or the child's own
+  SHUTDOWN ends it; `top` on a closed port says so and reconnects when a
+  server appears there.
 """
 import io
 import os
@@ -24,6 +26,7 @@ import redis
 from rich.console import Console
 
 from conftest import ROOT, free_port, need_tool
+from drive import raw
 from mako_numba.dashboard import render
 from mako_numba.dashmodel import Model
 from mako_numba.dashwidgets import spark_lines
@@ -68,8 +71,8 @@ def info(total=0, hits=0, misses=0, get=0, set_=0, keys=0, expired=0, run_id="a"
     return parse_info(text)
 
 
-def two_samples(first, second, dt=2.0):
-    model = Model("127.0.0.1:6380")
+def two_samples(first, second, dt=2.0, target="127.0.0.1:6380"):
+    model = Model(target)
     model.add(first, 1000.0)
     model.add(second, 1000.0 + dt)
     return model
@@ -141,6 +144,19 @@ def test_latency_panel_from_latencystats():
     assert "Latency percentiles" in text
     assert re.search(r"get\s+1\.0\s+3\.0\s+5\.0", text)
     assert re.search(r"set\s+2\.0\s+4\.0\s+1\.50k", text)
+
+
+def test_persistence_panel_states():
+    busy = info()
+    busy["persistence"].update(rdb_bgsave_in_progress="1", rdb_last_bgsave_status="err",
+                               aof_enabled="1", aof_rewrite_in_progress="1",
+                               aof_last_write_status="err")
+    text = frame(two_samples(info(), busy), 160, 50)
+    assert "saving (BGSAVE in progress)" in text
+    assert re.search(r"last bgsave\s+err", text)
+    assert "on, rewriting, last write err" in text
+    assert re.search(r"changes\s+7 since last save", text)
+    assert "aof         off" in frame(two_samples(info(), info()), 160, 50)
 
 
 MAKO_FULL = ["batches:{b}", "slow_path_requests:3", "deferred_requests:0",
@@ -218,7 +234,7 @@ def known_traffic(port):
     after = parse_info(client.info())
     r.close()
     client.close()
-    return two_samples(before, after, dt=1.0)
+    return two_samples(before, after, dt=1.0, target=f"127.0.0.1:{port}")
 
 
 def assert_traffic_shown(text):
@@ -234,7 +250,7 @@ def test_frame_from_a_mako_server(mako):
     print(text)
     assert_traffic_shown(text)
     assert "mako_numba 0.1.0" in text and "Mako" in text and "batches" in text
-    assert f"pid {mako.popen.pid}" in text
+    assert f"pid {mako.popen.pid}" in text and f"127.0.0.1:{mako.port}" in text
 
 
 def test_frame_from_redis_has_no_mako_panel(redis_ref):
@@ -327,6 +343,12 @@ def top_command(port, *extra):
     return f"PYTHONPATH={shlex.quote(ROOT)} {PY} -m mako_numba top -p {port} " + " ".join(extra)
 
 
+def keeping_tty_settings(command, tmp_path):
+    """The command, with the terminal's settings saved before and after it (to compare)."""
+    return (f"(stty -g > {tmp_path}/tty.before; {command}; status=$?; "
+            f"stty -g > {tmp_path}/tty.after; exit $status)")
+
+
 def frame_width(screen):
     """The width the frame was drawn at: its widest line (borders reach the right edge)."""
     return max(len(line) for line in screen.splitlines())
@@ -339,7 +361,8 @@ def test_top_in_a_terminal_draws_resizes_and_quits(mako, tmp_path):
     r.close()
     term = Tmux(tmp_path, "top")
     try:
-        term.start(top_command(mako.port, "--interval", "0.2"), 120, 40, tmp_path)
+        term.start(keeping_tty_settings(top_command(mako.port, "--interval", "0.2"), tmp_path),
+                   120, 40, tmp_path)
         screen = term.wait_for(lambda s: "mako_numba 0.1.0" in s and re.search(r"db0\s+42", s))
         assert f"127.0.0.1:{mako.port}" in screen and "Mako" in screen
         assert frame_width(screen) == 120
@@ -352,29 +375,38 @@ def test_top_in_a_terminal_draws_resizes_and_quits(mako, tmp_path):
         term.keys("q")
         assert term.wait_exit() == 0
         assert "Throughput" not in term.screen()      # the alternate screen is gone
+        assert (tmp_path / "tty.before").read_text() == (tmp_path / "tty.after").read_text()
     finally:
         term.kill()
 
 
-def test_dashboard_serves_and_q_stops_the_server(mako, tmp_path):
+@pytest.mark.parametrize("stop", ["q", "ctrl-c", "shutdown"])
+def test_dashboard_serves_and_stops_with_its_server(mako, tmp_path, stop):
     # `mako` first: its start compiled the kernels, so the child loads them from the cache
-    term = Tmux(tmp_path, "dash")
+    term = Tmux(tmp_path, "dash-" + stop)
+    save = "''" if stop == "q" else "'3600 1'"
     try:
         command = (f"PYTHONPATH={shlex.quote(ROOT)} {PY} -m mako_numba --dashboard "
-                   f"--port 0 --save ''")
-        term.start(command, 130, 40, tmp_path)
+                   f"--port 0 --save {save}")
+        term.start(keeping_tty_settings(command, tmp_path), 130, 40, tmp_path)
         screen = term.wait_for(lambda s: "Ready to accept connections" in s and "batches" in s
                                and "Server log" in s, timeout=60)
         pid = int(re.search(r"starting \(Redis [\d.]+ compatible\), pid=(\d+)", screen).group(1))
         port = int(re.search(r"Ready to accept connections tcp on [\d.]+:(\d+)", screen).group(1))
         assert f"pid {pid}" in screen and f"127.0.0.1:{port}" in screen
         with redis.Redis(port=port) as r:
-            assert r.ping()
-        term.keys("q")
+            r.set("written", "before the stop")
+        if stop == "shutdown":                          # the server ends; the dashboard follows
+            raw("127.0.0.1", port, b"SHUTDOWN NOSAVE\r\n", expect_close=True)
+        else:
+            term.keys("q" if stop == "q" else "C-c")
         assert term.wait_exit() == 0                    # the server's own status
-        assert "ready to exit" in term.screen()         # its last lines, printed on the way out
+        screen = term.screen()
+        assert "ready to exit" in screen                # its last lines, printed on the way out
         assert subprocess.run(["ps", "-o", "pid=", "-p", str(pid)], capture_output=True).stdout == b""
-        assert not os.path.exists(tmp_path / "dump.rdb")    # --save "" reached the server
+        # SIGTERM saves as on any stop when save points are set; --save "" and NOSAVE do not
+        assert os.path.exists(tmp_path / "dump.rdb") == (stop == "ctrl-c")
+        assert (tmp_path / "tty.before").read_text() == (tmp_path / "tty.after").read_text()
     finally:
         term.kill()
 
