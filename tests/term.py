@@ -65,4 +65,8 @@ class Tmux:
         return int(EXITED.search(screen).group(1))
 
     def kill(self):
+        """End the tmux server and everything in it, and remove its socket file."""
+        path = self.tmux("display-message", "-p", "#{socket_path}", check=False).stdout.strip()
         self.tmux("kill-server", check=False)
+        if path.endswith(self.socket) and os.path.exists(path):
+            os.unlink(path)
