@@ -12,9 +12,10 @@ slow it only by its INFO polls.  This process is the UI (top.run):
 - The child has a session of its own, so Ctrl-C in the terminal reaches only
   the UI; and on Linux it gets SIGTERM if this process dies, so it is never
   left behind.
-- `q` or Ctrl-C: the UI closes, the child gets SIGTERM (it saves, as it does
-  on any SIGTERM) and is waited for, its last lines are printed, and the exit
-  status is the child's.  A second Ctrl-C while waiting kills it.  If the
+- `q` or Ctrl-C (or SIGTERM or SIGHUP to this process): the UI closes, the
+  child gets SIGTERM (it saves, as it does on any SIGTERM) and is waited
+  for, its last lines are printed, and the exit status is the child's.  A
+  second Ctrl-C while waiting kills it.  If the
   child exits by itself (SHUTDOWN, a fatal error), the UI closes and its
   last lines are printed.
 - Options are checked here first, with the server's own parser, so a bad
@@ -43,18 +44,30 @@ def main(args):
         return 1
     child = ServerChild(args)
     model = Model("server starting", interval=INTERVAL)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # stopped from outside: as Ctrl-C
+        signal.signal(signum, _interrupt)
     try:
         run(model, ChildPoller(child), INTERVAL, child=child)
     except KeyboardInterrupt:
         pass
     finally:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)   # from here on the child's stop is awaited
         seen = child.lines
         by_itself = child.popen.poll() is not None
         status = child.stop(model)
         new = child.lines - seen                    # what it said while stopping
-        for line in list(model.log)[-TAIL:] if by_itself else list(model.log)[-new:] if new else []:
-            print(line)
+        lines = list(model.log)
+        try:
+            for line in lines[-TAIL:] if by_itself else lines[-new:] if new else []:
+                print(line)
+        except OSError:                             # the terminal is gone
+            pass
     return status
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class ServerChild:

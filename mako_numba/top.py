@@ -133,8 +133,12 @@ def run(model, poller, interval, child=None):
             ready, _, _ = select.select(fds, [], [], timeout)
             if wake in ready:
                 _drain(wake)
-            if keys is not None and keys in ready and _quit_key(keys):
-                return
+            if keys is not None and keys in ready:
+                data = _read_keys(keys)
+                if data is None:                    # the terminal is gone: stop reading it
+                    keys = None
+                elif b"q" in data.lower() or b"\x03" in data or b"\x04" in data:
+                    return
 
 
 def _terminal_size(console):
@@ -153,12 +157,12 @@ def child_fds(child):
     return [] if fd is None else [fd]
 
 
-def _quit_key(fd):
+def _read_keys(fd):
+    """The keys typed since the last read, or None at end of input."""
     try:
-        data = os.read(fd, 1024)
+        return os.read(fd, 1024) or None
     except OSError:
-        return False
-    return b"q" in data.lower() or b"\x03" in data or b"\x04" in data
+        return None
 
 
 def _drain(fd):

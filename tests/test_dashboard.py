@@ -9,14 +9,15 @@
   everything` refused (an ACL allowing only `INFO all`) falls back.
 - In tmux: `top` draws, redraws at a new width, quits on `q` and leaves the
   terminal's settings as they were; `--dashboard` serves and shows it, and
-  `q` or Ctrl-C stops the server child (which saves), or the child's own
-  SHUTDOWN ends it; `top` on a closed port says so and reconnects when a
+  `q`, Ctrl-C or a SIGTERM to it stops the server child (which saves), or
+  the child's own SHUTDOWN ends it; `top` on a closed port says so and reconnects when a
   server appears there.
 """
 import io
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -349,6 +350,11 @@ def keeping_tty_settings(command, tmp_path):
             f"stty -g > {tmp_path}/tty.after; exit $status)")
 
 
+def parent_pid(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rpartition(")")[2].split()[1])
+
+
 def frame_width(screen):
     """The width the frame was drawn at: its widest line (borders reach the right edge)."""
     return max(len(line) for line in screen.splitlines())
@@ -380,7 +386,7 @@ def test_top_in_a_terminal_draws_resizes_and_quits(mako, tmp_path):
         term.kill()
 
 
-@pytest.mark.parametrize("stop", ["q", "ctrl-c", "shutdown"])
+@pytest.mark.parametrize("stop", ["q", "ctrl-c", "sigterm", "shutdown"])
 def test_dashboard_serves_and_stops_with_its_server(mako, tmp_path, stop):
     # `mako` first: its start compiled the kernels, so the child loads them from the cache
     term = Tmux(tmp_path, "dash-" + stop)
@@ -398,6 +404,8 @@ def test_dashboard_serves_and_stops_with_its_server(mako, tmp_path, stop):
             r.set("written", "before the stop")
         if stop == "shutdown":                          # the server ends; the dashboard follows
             raw("127.0.0.1", port, b"SHUTDOWN NOSAVE\r\n", expect_close=True)
+        elif stop == "sigterm":                         # to the dashboard, the server's parent
+            os.kill(parent_pid(pid), signal.SIGTERM)
         else:
             term.keys("q" if stop == "q" else "C-c")
         assert term.wait_exit() == 0                    # the server's own status
@@ -405,7 +413,7 @@ def test_dashboard_serves_and_stops_with_its_server(mako, tmp_path, stop):
         assert "ready to exit" in screen                # its last lines, printed on the way out
         assert subprocess.run(["ps", "-o", "pid=", "-p", str(pid)], capture_output=True).stdout == b""
         # SIGTERM saves as on any stop when save points are set; --save "" and NOSAVE do not
-        assert os.path.exists(tmp_path / "dump.rdb") == (stop == "ctrl-c")
+        assert os.path.exists(tmp_path / "dump.rdb") == (stop in ("ctrl-c", "sigterm"))
         assert (tmp_path / "tty.before").read_text() == (tmp_path / "tty.after").read_text()
     finally:
         term.kill()
