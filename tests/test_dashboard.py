@@ -10,10 +10,9 @@
 - In tmux: `top` draws, redraws at a new width, quits on `q` and leaves the
   terminal's settings as they were; `--dashboard` serves and shows it, and
   `q`, Ctrl-C or a SIGTERM to it stops the server child (which saves), or
-  the child's own SHUTDOWN ends it; `top` on a closed port says so and reconnects when a
-  server appears there.
+  the child's own SHUTDOWN ends it; `top` on a closed port says so and
+  reconnects when a server appears there.
 """
-import io
 import os
 import re
 import shlex
@@ -24,63 +23,17 @@ import time
 
 import pytest
 import redis
-from rich.console import Console
 
 from conftest import ROOT, free_port, need_tool
+from dashdrive import Tmux, frame, info, mako_lines, two_samples
 from drive import raw
-from mako_numba.dashboard import render
 from mako_numba.dashmodel import Model
 from mako_numba.dashwidgets import spark_lines
 from mako_numba.infoclient import InfoClient
 from mako_numba.infoparse import fields, parse_info
 from mako_numba.top import Poller
-from term import Tmux
 
 PY = shlex.quote(sys.executable)
-
-
-def frame(model, width=120, height=40):
-    console = Console(record=True, width=width, height=height, file=io.StringIO())
-    console.print(render(model, width, height))
-    return console.export_text()
-
-
-def info(total=0, hits=0, misses=0, get=0, set_=0, keys=0, expired=0, run_id="a" * 40,
-         mako=None, latency=""):
-    """A canned INFO reply: a mako_numba's if `mako` (the Mako section's lines) is given."""
-    server = "# Server\r\nredis_version:7.0.15\r\n"
-    if mako is not None:
-        server += "mako_numba_version:0.1.0\r\n"
-    text = (server + f"run_id:{run_id}\r\nprocess_id:4242\r\nuptime_in_seconds:3725\r\n"
-            "executable:/usr/bin/python3:odd\r\n\r\n"
-            "# Clients\r\nconnected_clients:3\r\n\r\n"
-            "# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\n"
-            "used_memory_rss:8388608\r\nused_memory_rss_human:8.00M\r\nmaxmemory:0\r\n\r\n"
-            "# Persistence\r\nrdb_changes_since_last_save:7\r\nrdb_bgsave_in_progress:0\r\n"
-            "rdb_last_save_time:1700000000\r\nrdb_last_bgsave_status:ok\r\naof_enabled:0\r\n\r\n"
-            f"# Stats\r\ntotal_commands_processed:{total}\r\ninstantaneous_ops_per_sec:42\r\n"
-            f"expired_keys:{expired}\r\nevicted_keys:0\r\n"
-            f"keyspace_hits:{hits}\r\nkeyspace_misses:{misses}\r\n\r\n"
-            "# Replication\r\nrole:master\r\n\r\n"
-            "# Commandstats\r\n"
-            f"cmdstat_get:calls={get},usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0\r\n"
-            f"cmdstat_set:calls={set_},usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0\r\n"
-            "\r\n# Latencystats\r\n" + latency +
-            f"\r\n# Keyspace\r\ndb0:keys={keys},expires=2,avg_ttl=0\r\n")
-    if mako is not None:
-        text += "\r\n# Mako\r\n" + "".join(line + "\r\n" for line in mako)
-    return parse_info(text)
-
-
-def two_samples(first, second, dt=2.0, target="127.0.0.1:6380"):
-    model = Model(target)
-    model.add(first, 1000.0)
-    model.add(second, 1000.0 + dt)
-    return model
-
-
-def line_with(text, word):
-    return next(line for line in text.splitlines() if word in line)
 
 
 # --- INFO text and the model ----------------------------------------------------------------------
@@ -158,15 +111,6 @@ def test_persistence_panel_states():
     assert "on, rewriting, last write err" in text
     assert re.search(r"changes\s+7 since last save", text)
     assert "aof         off" in frame(two_samples(info(), info()), 160, 50)
-
-
-MAKO_FULL = ["batches:{b}", "slow_path_requests:3", "deferred_requests:0",
-             "kernel_compile_seconds:0.370", "batch_sizes:1={b1},2=0,4=0,8={b8},16=0,32=0",
-             "kernel_usec:{us}", "requests_in_batches:{r}", "slow_path_share:0.0125"]
-
-
-def mako_lines(b, b1, b8, us, r):
-    return [line.format(b=b, b1=b1, b8=b8, us=us, r=r) for line in MAKO_FULL]
 
 
 def test_mako_panel_kernel_times_and_batch_sizes():
