@@ -75,6 +75,9 @@ def build_parser():
                    help="base name of the append-only files (default appendonly.aof)")
     p.add_argument("--appenddirname", default="appendonlydir",
                    help="directory of the append-only files, inside --dir (default appendonlydir)")
+    p.add_argument("--dashboard", action="store_true",
+                   help="serve, and show the live dashboard in this terminal (`python -m "
+                        "mako_numba top --help` watches a running server)")
     p.add_argument("--version", action="version", version=f"mako_numba {config.VERSION} "
                    f"(Redis {config.REDIS_VERSION} compatible)")
     return p
@@ -99,6 +102,13 @@ def _early_stop(signum, frame):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["top"]:                         # the dashboard of a running server
+        from .top import main as top
+        return top(argv[1:])
+    if "--dashboard" in argv:                       # serve from a child, show its dashboard
+        from .dashlaunch import main as dashboard
+        return dashboard([a for a in argv if a != "--dashboard"])
     opts = build_parser().parse_args(argv)
     problem = _check_persistence(opts)
     if problem:
