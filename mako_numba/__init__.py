@@ -21,6 +21,9 @@ Layout (one concept per module; see docs/architecture.md):
   persistcmds                                SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF, SHUTDOWN
   forkchild a forked child: timed, its copy-on-write reported
   aoflog, propagate (kernels), aof, aofrewrite  the append-only file: what is logged, files, rewrites
+  latency   per-command latency histograms (HdrHistogram layout)
+  observe   SLOWLOG, LATENCY, MONITOR
+  dashboard/  the live dashboard (top, --dashboard): polls INFO, draws with rich
 """
 from .config import REDIS_VERSION, VERSION
 

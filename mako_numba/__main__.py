@@ -104,10 +104,10 @@ def _early_stop(signum, frame):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["top"]:                         # the dashboard of a running server
-        from .top import main as top
+        from .dashboard.top import main as top
         return top(argv[1:])
     if "--dashboard" in argv:                       # serve from a child, show its dashboard
-        from .dashlaunch import main as dashboard
+        from .dashboard.launch import main as dashboard
         return dashboard([a for a in argv if a != "--dashboard"])
     opts = build_parser().parse_args(argv)
     problem = _check_persistence(opts)

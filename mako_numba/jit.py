@@ -4,10 +4,11 @@ Rules:
 - Every kernel is decorated with `kernel` (nopython; internal, entry or
   inlined as linking.py explains).  Import this
   module before any module that defines kernels: it points Numba's cache at a
-  user directory keyed by a hash of the package sources.  Numba keys its cache
-  on the defining file only, so a constant changed in another module would
-  otherwise leave a stale kernel behind; keying the directory on all sources
-  makes any edit a clean recompile.  It also keeps the cache out of the
+  user directory keyed by a hash of the package's top-level sources.  Numba
+  keys its cache on the defining file only, so a constant changed in another
+  module would otherwise leave a stale kernel behind; keying the directory on
+  all of them makes any edit a clean recompile.  Subpackages (the dashboard)
+  hold no kernels and are left out.  It also keeps the cache out of the
   package, which may be installed read-only.
 - Buffers owned by Python (connection buffers, arena chunks) reach kernels as
   integer addresses in int64 tables; `u8view` / `i64view` turn an address into

@@ -26,9 +26,9 @@ import time
 import pytest
 from rich.console import Console
 
-from mako_numba.dashboard import render
-from mako_numba.dashmodel import Model
-from mako_numba.infoparse import parse_info
+from mako_numba.dashboard.frame import render
+from mako_numba.dashboard.model import Model
+from mako_numba.dashboard.infoparse import parse_info
 
 TMUX = "/usr/bin/tmux"
 EXITED = re.compile(r"\[exited (\d+)\]")

@@ -27,11 +27,11 @@ import redis
 from conftest import ROOT, free_port, need_tool
 from dashdrive import Tmux, frame, info, mako_lines, two_samples
 from drive import raw
-from mako_numba.dashmodel import Model
-from mako_numba.dashwidgets import spark_lines
-from mako_numba.infoclient import InfoClient
-from mako_numba.infoparse import fields, parse_info
-from mako_numba.top import Poller
+from mako_numba.dashboard.model import Model
+from mako_numba.dashboard.widgets import spark_lines
+from mako_numba.dashboard.infoclient import InfoClient
+from mako_numba.dashboard.infoparse import fields, parse_info
+from mako_numba.dashboard.top import Poller
 
 PY = shlex.quote(sys.executable)
 

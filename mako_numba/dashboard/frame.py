@@ -1,13 +1,13 @@
 """The live dashboard's frame: `render(model, width, height)` -> a rich renderable.
 
-A pure function of the Model (dashmodel.py) and the screen size: no sockets,
+A pure function of the Model (model.py) and the screen size: no sockets,
 no terminal, no clock, so tests print frames to a recording Console and read
-them as text.  The outer loops (top.py, dashlaunch.py) call it every frame
+them as text.  The outer loops (top.py, launch.py) call it every frame
 with the console's current size, which is all a resize needs.
 
 The frame is a title line (server, address, role, uptime, clients), a banner
 while something is wrong (unreachable, authentication, the server starting
-or gone), and rows of panels (dashpanels.py).  Screen space is shared by
+or gone), and rows of panels (panels.py).  Screen space is shared by
 each row's natural height: rows shrink, one line at a time from the tallest,
 down to a border and one line, and what is left goes to the last flexible
 row (the log when there is one, else the commands).  Width decides the
@@ -22,8 +22,8 @@ from rich.layout import Layout
 from rich.panel import Panel
 from rich.text import Text
 
-from . import dashpanels as P
-from .dashwidgets import count, duration
+from . import panels as P
+from .widgets import count, duration
 
 WIDE = 140
 MIN_ROW = 3                         # a border and one line

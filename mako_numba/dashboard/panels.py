@@ -1,13 +1,13 @@
 """The dashboard's panels: each a function of the Model giving (title, renderable, height).
 
 `height` is the panel's natural number of lines, borders included, which
-dashboard.py uses to share the screen; a panel given fewer lines is cropped
+frame.py uses to share the screen; a panel given fewer lines is cropped
 at the bottom (tables list the busiest commands first, so what is cropped is
 the least interesting).  A panel whose data the server does not report
 returns None and is not shown: Redis has no `# Mako` section, older servers
 no latencystats, and a server that has not answered yet has nothing.
 
-Every value that may be missing is shown as "-" (dashwidgets.DASH), so a
+Every value that may be missing is shown as "-" (widgets.DASH), so a
 field being added to or dropped from INFO never breaks a frame.
 """
 import time
@@ -17,7 +17,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .dashwidgets import DASH, Sparkline, Tail, count, duration, human_bytes, percent, rate, short
+from .widgets import DASH, Sparkline, Tail, count, duration, human_bytes, percent, rate, short
 
 LABEL = "bold"
 

@@ -1,7 +1,7 @@
 """Small pieces the dashboard is drawn with: a sparkline that fits any width, number formats.
 
 `Sparkline(points, start, end)` draws a history of `(t0, t1, value)` spans
-(dashmodel's series) over the moments start..end, one cell per column of
+(the model's series) over the moments start..end, one cell per column of
 whatever width it is given when drawn, so it redraws correctly after a
 resize.  A cell shows the span covering its middle moment; no span (before
 the first sample, while the server was unreachable) leaves it blank, and a

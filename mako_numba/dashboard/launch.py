@@ -28,7 +28,7 @@ import signal
 import subprocess
 import sys
 
-from .dashmodel import Model
+from .model import Model
 from .infoclient import InfoClient
 from .top import INTERVAL, Poller, need_terminal, run
 
@@ -38,7 +38,7 @@ LOCAL = {"0.0.0.0": "127.0.0.1", "::": "::1", "*": "127.0.0.1"}
 
 
 def main(args):
-    from .__main__ import build_parser
+    from ..__main__ import build_parser
     build_parser().parse_args(args)                 # exits 1 with one line on a bad option
     if not need_terminal("--dashboard"):
         return 1

@@ -6,7 +6,7 @@ Options follow redis-cli's (`-h` is the host, so help is `--help` only).  It
 works with any Redis-compatible server (mako_numba, redis-server 7 ...).
 
 This module is the only place the dashboard touches the terminal and the
-network (with dashlaunch.py, which adds a server child): `run` polls INFO
+network (with launch.py, which adds a server child): `run` polls INFO
 every `interval` seconds through an InfoClient, feeds the Model and draws
 `dashboard.render(model, width, height)` at the console's current size with
 rich's Live on the alternate screen.  Between polls it waits in `select` on
@@ -26,9 +26,9 @@ import time
 import tty
 from contextlib import contextmanager
 
-from . import config
-from .dashboard import render
-from .dashmodel import Model
+from .. import config
+from .frame import render
+from .model import Model
 from .infoclient import AuthError, InfoClient, ServerError
 from .infoparse import parse_info
 
