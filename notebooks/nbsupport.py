@@ -54,6 +54,12 @@ def redis_note():
     return "redis-server is not installed: mako_numba is measured alone (no ratios)."
 
 
+def load_note():
+    """The machine's load average, for the record beside a measurement."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
 def need_benchmark():
     if shutil.which("redis-benchmark") is None:
         raise RuntimeError("redis-benchmark is not installed (Debian: apt-get install redis-tools)")
