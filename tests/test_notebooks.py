@@ -25,7 +25,9 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = os.path.join(ROOT, "notebooks")
-CELL_TIMEOUT = 600
+LONG = os.environ.get("MAKO_NB_LONG") == "1"
+CELL_TIMEOUT = 3600 if LONG else 600
+pytestmark = pytest.mark.timeout(3 * CELL_TIMEOUT if LONG else 300)
 
 
 def redis_expected():
