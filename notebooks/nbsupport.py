@@ -155,13 +155,16 @@ def medians(rows, keys, fields):
 
 
 # --- INFO ---------------------------------------------------------------------------------
-def _histogram(text):
-    """`1=N,2=N,4=N` -> {1: N, 2: N, 4: N}."""
+def histogram(text):
+    """`1=N,2=N,4=N` -> {1: N, 2: N, 4: N}; None if the text is not in that form."""
     out = {}
-    for part in text.split(","):
-        if "=" in part:
-            k, _, v = part.partition("=")
-            out[int(k)] = int(v)
+    try:
+        for part in text.split(","):
+            if part:
+                k, _, v = part.partition("=")
+                out[int(k)] = int(v)
+    except ValueError:
+        return None
     return out
 
 
@@ -174,10 +177,11 @@ def batch_counters(server):
     mako = info_fields(server, "mako")
     stats = info_fields(server, "stats")
     out = {"batches": int(mako["batches"]), "commands": int(stats["total_commands_processed"])}
-    if "batch_sizes" in mako:
-        out["batch_sizes"] = _histogram(mako["batch_sizes"])
+    sizes = histogram(mako.get("batch_sizes", "x"))
+    if sizes is not None:
+        out["batch_sizes"] = sizes
     for name in ("kernel_usec", "requests_in_batches"):
-        if name in mako:
+        if mako.get(name, "").isdigit():
             out[name] = int(mako[name])
     return out
 
@@ -196,7 +200,7 @@ def batch_delta(before, after):
     else:
         out["requests"] = out["commands"]
     out["avg_batch"] = out["requests"] / batches if batches else 0.0
-    if "kernel_usec" in after and "kernel_usec" in before and "requests_in_batches" in after:
+    if all(k in c for k in ("kernel_usec", "requests_in_batches") for c in (before, after)):
         usec = after["kernel_usec"] - before["kernel_usec"]
         out["kernel_ns_per_request"] = usec * 1000 / out["requests"] if out["requests"] else 0.0
     if "batch_sizes" in after and "batch_sizes" in before:

@@ -93,6 +93,27 @@ def test_02_inside_the_batch():
     assert all(t["lookups_per_s"] > 0 for t in r["table"])
 
 
+def test_batch_counters_with_and_without_the_histogram_fields():
+    """notebooks/nbsupport.py reads `# Mako` as today's servers and as the coming ones report it."""
+    sys.path.insert(0, NOTEBOOKS)
+    try:
+        import nbsupport
+    finally:
+        sys.path.remove(NOTEBOOKS)
+    assert nbsupport.histogram("1=5,2=0,4=7,") == {1: 5, 2: 0, 4: 7}
+    assert nbsupport.histogram("le1=5") is None
+    old = nbsupport.batch_delta({"batches": 10, "commands": 100}, {"batches": 30, "commands": 500})
+    assert old == {"batches": 20, "commands": 400, "requests": 400, "avg_batch": 20.0}
+    before = {"batches": 10, "commands": 100, "requests_in_batches": 90, "kernel_usec": 50,
+              "batch_sizes": {1: 4, 2: 6}}
+    after = {"batches": 30, "commands": 500, "requests_in_batches": 480, "kernel_usec": 128,
+             "batch_sizes": {1: 4, 2: 10, 32: 16}}
+    new = nbsupport.batch_delta(before, after)
+    assert new["requests"] == 390 and new["avg_batch"] == 390 / 20
+    assert new["kernel_ns_per_request"] == 78 * 1000 / 390
+    assert new["histogram"] == {1: 0, 2: 4, 32: 16}
+
+
 def test_03_memory():
     with_redis = redis_expected()
     r = execute("03-memory.ipynb")
