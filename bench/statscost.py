@@ -5,7 +5,9 @@ yes`, Redis's default) and count every batch.  This runs redis-benchmark GET
 and SET from 50 clients at P=1 and P=16 against one mako_numba and one
 redis-server, switching `latency-tracking` between yes and no with CONFIG
 SET before each run (same processes, the order swapped every round), and
-prints the medians and the on/off ratio of each.  `--baseline REV` also
+prints the medians and the on/off ratio of each.  A third mako mode, `dash`,
+is tracking on while this process polls `INFO everything` four times a
+second, as the live dashboard does.  `--baseline REV` also
 starts mako_numba as of a git revision from before the statistics existed
 (e.g. 91fac22) in a temporary worktree, for the cost of the counters that
 cannot be switched off.  Rows go to bench/results/<stamp>-stats/runs.csv.
@@ -13,7 +15,9 @@ cannot be switched off.  Rows go to bench/results/<stamp>-stats/runs.csv.
 import os
 import subprocess
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 
 import redis
 
@@ -38,6 +42,28 @@ def _tracking(server, on):
     r.close()
 
 
+@contextmanager
+def _polling(server, hz=4.0):
+    """INFO everything every 1/hz s from a thread, as `python -m mako_numba top` polls."""
+    stop = threading.Event()
+
+    def poll():
+        r = redis.Redis(host=server.host, port=server.port)
+        while not stop.wait(1.0 / hz):
+            r.execute_command("INFO", "everything")
+        r.close()
+    t = threading.Thread(target=poll, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join()
+
+
+MODES = {"mako": ("on", "off", "dash"), "redis": ("on", "off"), "base": ("-",)}
+
+
 def main(opts):
     nruns, seconds = (1, 0.5) if opts.quick else (opts.runs, opts.seconds)
     rows = []
@@ -57,12 +83,16 @@ def main(opts):
         for case in CASES:
             n = runs.calibrate(servers, case, seconds)
             for i in range(nruns):
-                plan = [(s, on) for s in servers for on in ((True, False) if s.name != "base" else (None,))]
-                for server, on in (plan if i % 2 == 0 else plan[::-1]):
-                    if on is not None:
-                        _tracking(server, on)
-                    row = runs.measure(server, case, n, run=i + 1)
-                    row["tracking"] = {True: "on", False: "off", None: "-"}[on]
+                plan = [(s, mode) for s in servers for mode in MODES[s.name]]
+                for server, mode in (plan if i % 2 == 0 else plan[::-1]):
+                    if mode != "-":
+                        _tracking(server, mode != "off")
+                    if mode == "dash":
+                        with _polling(server):
+                            row = runs.measure(server, case, n, run=i + 1)
+                    else:
+                        row = runs.measure(server, case, n, run=i + 1)
+                    row["tracking"] = mode
                     rows.append(row)
                     print(f"  {server.name:5} {row['tracking']:3} {case.label:16} "
                           f"{row['ops_per_sec']:>12,.0f} ops/s  cpu {row['server_cpu_us_per_op']:.2f} us/op",
@@ -94,18 +124,20 @@ def _ratio(a, b):
 
 def summary(rows):
     """Per case: ops/s with tracking on and off for both servers, the on/off ratios, the baseline."""
-    lines = ["| case | mako on | mako off | mako on/off | redis on | redis off | redis on/off "
-             "| baseline | mako on/baseline |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| case | mako on | mako off | mako on/off | mako dash/on | redis on | redis off "
+             "| redis on/off | baseline | mako on/baseline |", "|---|---|---|---|---|---|---|---|---|---|"]
     cases = []
     for r in rows:
         if r["_case"] not in cases:
             cases.append(r["_case"])
     for case in cases:
         mon, moff = _pick(rows, case, "mako", "on"), _pick(rows, case, "mako", "off")
+        mdash = _pick(rows, case, "mako", "dash")
         ron, roff = _pick(rows, case, "redis", "on"), _pick(rows, case, "redis", "off")
         base = _pick(rows, case, "base", "-")
         ops = lambda rs: report.spread([r["ops_per_sec"] for r in rs]).fmt() if rs else "-"
-        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            case.label, ops(mon), ops(moff), _ratio(mon, moff), ops(ron), ops(roff), _ratio(ron, roff),
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            case.label, ops(mon), ops(moff), _ratio(mon, moff), _ratio(mdash, mon) if mdash else "-",
+            ops(ron), ops(roff), _ratio(ron, roff),
             ops(base), _ratio(mon, base) if base else "-"))
     return "\n".join(lines)

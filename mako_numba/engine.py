@@ -87,11 +87,10 @@ def bad_arity(arity, ci, argc):
 
 
 @kernel(inline=True)
-def execute(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us):
+def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any.
 
-    A run command's time (cycle counter, when lim[L_NS_MULT] is set) goes
-    to its latency histogram (with latency-tracking) and to q[k, Q_NS].
+    A command that ran gets q[k, Q_NS] = 1 (exec_rows replaces it with its time).
     """
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
@@ -121,8 +120,6 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us):
         if st == X_DONE:
             count_error(stats, arity.shape[0], ci, True)
         return st
-    mult = lim[config.L_NS_MULT]
-    t0 = cycles() if mult else 0
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
         st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
@@ -222,17 +219,12 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us):
         stats[S_NFIELDS + ci] += 1
         if conn[c, C_OUT_WR] > wr0 and u8view(conn[c, C_OUT_ADDR] + wr0, 1)[0] == 45:   # '-'
             count_error(stats, arity.shape[0], ci, False)
-        ns = 0
-        if mult:
-            ns = ((cycles() - t0) * mult) >> NS_SHIFT
-            if lim[config.L_LATENCY]:
-                record(lat, ci, ns)
-        q[k, Q_NS] = ns + 1
+        q[k, Q_NS] = 1
     return st
 
 
 @kernel(inline=True)
-def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us):
+def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     """execute, and the append-only log's part when it is on.
 
     First the room check (no room: X_DEFER, and Python writes the log out or
@@ -244,7 +236,7 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us
     if logging and not log_room(tm, q, k):
         return X_DEFER
     d0 = tm[T_DIRTY]
-    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us)
+    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
     if logging and st == X_DONE and tm[T_DIRTY] != d0:
         log_request(T, conn, q, k, args, cmdt[4])
     return st
@@ -409,6 +401,18 @@ def _prefetch_slot(T, conn, q, args, flags, k):
 
 
 @kernel(inline=True)
+def _timed(lim, q, k, lat, mult, t_prev):
+    """Row k's time since t_prev, if it ran: into Q_NS and its histogram; returns now."""
+    t = cycles()
+    if q[k, Q_NS]:
+        ns = ((t - t_prev) * mult) >> NS_SHIFT
+        q[k, Q_NS] = ns + 1
+        if lim[config.L_LATENCY]:
+            record(lat, q[k, Q_CMD], ns)
+    return t
+
+
+@kernel(inline=True)
 def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay):
     """Execute queue rows 0..nq-1, the only place `execute` (in execute_logged) is inlined.
 
@@ -418,6 +422,12 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
     and stops at the first slow or deferred row, returning its index
     (-1 when all ran).  Rows to trace (MONITOR, SLOWLOG: lim[L_MONITOR],
     lim[L_TRACE_NS]) are counted in bm[B_TRACED].
+
+    Timing (lim[L_NS_MULT] set: latency-tracking or a slow log): one read of
+    the cycle counter per row, so a row's time runs from the end of the row
+    before to the end of its own (its share of the loop, prefetches
+    included); it goes to q[k, Q_NS] (1 + ns) and, with latency-tracking,
+    to its command's histogram.
     """
     flags = cmdt[5]
     now = bm[B_NOW_MS]
@@ -434,6 +444,8 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
     trace_ns = lim[config.L_TRACE_NS]
     if lim[config.L_MONITOR]:
         trace_ns = 0
+    mult = lim[config.L_NS_MULT]
+    t_prev = cycles() if mult else 0
     for k in range(nq):
         q[k, Q_NS] = 0
         if d_slot:
@@ -448,7 +460,9 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             if ci >= 0 and flags[ci] & CF_NO_QUEUE:
                 continue
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us)
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            if mult:
+                t_prev = _timed(lim, q, k, lat, mult, t_prev)
             if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
                 bm[B_TRACED] += 1
             if st == X_DEFER or st == X_SLOW:
@@ -468,9 +482,11 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if fl & F_MULTI:
             st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
         if st == X_RUN:
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, lat, now, now_us)
-            if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
-                bm[B_TRACED] += 1
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+        if mult:
+            t_prev = _timed(lim, q, k, lat, mult, t_prev)
+        if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
+            bm[B_TRACED] += 1
         if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
             q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):

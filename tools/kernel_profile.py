@@ -1,7 +1,8 @@
 """Kernel time per request, without sockets, and a perf map for the kernels.
 
     .venv/bin/python tools/kernel_profile.py [get|set|ping] [--pipeline 16] [--keys 100000]
-        [--clients 50] [--rounds 2000] [--perf-map]
+        [--clients 50] [--rounds 2000] [--perf-map] [--latency-tracking yes|no]
+        [--slowlog-log-slower-than us]
 
 Drives a sans-IO Core as the server would: `--clients` connections, each fed
 `--pipeline` requests per turn, one `Core.run` per turn, over `--keys`
@@ -78,12 +79,17 @@ def main():
     ap.add_argument("--keys", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=2000)
     ap.add_argument("--perf-map", action="store_true")
+    ap.add_argument("--latency-tracking", choices=["yes", "no"], default="yes",
+                    help="time each command for the latency histograms (default yes, as the server)")
+    ap.add_argument("--slowlog-log-slower-than", default="10000",
+                    help="us; with --latency-tracking no, -1 leaves the commands untimed")
     opts = ap.parse_args()
     seconds, cached = warmup.warm_up()
     print("kernels %s in %.1f s" % ("loaded" if cached else "compiled", seconds))
     if opts.perf_map:
         write_perf_map()
-    core = Core(seed=1)
+    core = Core(seed=1, settings={"latency-tracking": opts.latency_tracking,
+                                  "slowlog-log-slower-than": opts.slowlog_log_slower_than})
     slots = [core.open() for _ in range(opts.clients)]
     for i in range(0, opts.keys, 1000):
         core.feed(slots[0], b"".join(resp(b"SET", b"key:%012d" % j, b"xxxxxxxx")
