@@ -81,7 +81,7 @@ class Core:
         self.bm[B_SCRATCH_ADDR] = addr_of(self.scratch)
         self.cmdt = commands.kernel_tables()
         self.lits = errors.lit_tables()
-        self.stats = np.zeros(S_NFIELDS + 3 * commands.NCOMMANDS, np.int64)
+        self.stats = np.zeros(S_NFIELDS + 4 * commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)
         self.ready = np.zeros(maxclients, np.int64)
         self.res = np.zeros((maxclients, R_NFIELDS), np.int64)

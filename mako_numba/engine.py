@@ -401,14 +401,16 @@ def _prefetch_slot(T, conn, q, args, flags, k):
 
 
 @kernel(inline=True)
-def _timed(lim, q, k, lat, mult, t_prev):
-    """Row k's time since t_prev, if it ran: into Q_NS and its histogram; returns now."""
+def _timed(lim, q, k, lat, stats, mult, t_prev):
+    """Row k's time since t_prev, if it ran: into Q_NS, commandstats and its histogram; returns now."""
     t = cycles()
     if q[k, Q_NS]:
         ns = ((t - t_prev) * mult) >> NS_SHIFT
+        ci = q[k, Q_CMD]
         q[k, Q_NS] = ns + 1
+        stats[S_NFIELDS + 3 * lat.shape[0] + ci] += ns
         if lim[config.L_LATENCY]:
-            record(lat, q[k, Q_CMD], ns)
+            record(lat, ci, ns)
     return t
 
 
@@ -462,7 +464,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
             st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
             if mult:
-                t_prev = _timed(lim, q, k, lat, mult, t_prev)
+                t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
             if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
                 bm[B_TRACED] += 1
             if st == X_DEFER or st == X_SLOW:
@@ -484,7 +486,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if st == X_RUN:
             st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
         if mult:
-            t_prev = _timed(lim, q, k, lat, mult, t_prev)
+            t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
         if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
             bm[B_TRACED] += 1
         if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:

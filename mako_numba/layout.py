@@ -140,7 +140,8 @@ S_BATCH_REQS = 8    # requests queued by batches
 S_BATCH_HIST = 9    # batches by requests: [S_BATCH_HIST + i] counts 2**(i-1) < n <= 2**i
 S_BATCH_HIST_N = 15 #   (QUEUE_SIZE is 2**14)
 S_NFIELDS = 32      # per-command counters follow: calls at S_NFIELDS + cmd, then
-                    # failed calls (+ ncommands) and rejected calls (+ 2 * ncommands)
+                    # failed calls (+ ncommands), rejected calls (+ 2 * ncommands)
+                    # and run time in ns (+ 3 * ncommands, when timed)
 
 # --- key-space meta (the int64 array `tm`, first of the table's tuple) --------------
 T_LOGCAP = 0        # log2 of idx size

@@ -18,8 +18,9 @@ defrag, io threads) are 0.  Forks are BGSAVE's: `latest_fork_usec`,
 `total_forks`, `rdb_last_cow_size` and the `current_*` copy-on-write fields
 come from forkchild.py's reports, measured as Redis measures them.  Commandstats: calls,
 `rejected_calls` (arity and queuing errors) and `failed_calls` (error replies)
-of every command; `usec` is measured for slow-path commands only (the kernels
-time each command for the latency histograms, but do not sum it).  Errorstats
+of every command; `usec` sums the kernels' per-command times (nanoseconds, kept
+while commands are timed: latency-tracking or a slow log) and the slow
+path's.  Errorstats
 counts error replies by their first word, as Redis does (every kernel error
 is an `ERR`).  Latencystats prints the percentiles of latency.py's
 histograms (`latency-tracking`, `latency-tracking-info-percentiles`).  The
@@ -130,6 +131,7 @@ def commandstats(core):
         _, usec, rejected, failed = extra.get(name, (0, 0, 0, 0))
         failed += int(st[S_NFIELDS + n + i])
         rejected += int(st[S_NFIELDS + 2 * n + i])
+        usec += int(st[S_NFIELDS + 3 * n + i]) // 1000
         if calls or rejected or failed:
             out.append((f"cmdstat_{name}", _cmdstat(calls, usec, rejected, failed)))
         for full in sorted(k for k in extra if k.startswith(name + "|")):

@@ -78,6 +78,9 @@ def test_core_batch_counters_and_latency(core):
     lat = roundtrip(core, s, b"INFO latencystats\r\n").decode()
     assert re.search(r"latency_percentiles_usec_get:p50=\d+\.\d{3},p99=\d+\.\d{3},p99\.9=\d+\.\d{3}\r\n", lat)
     assert core.lat[0].sum() == 100         # row 0 is GET
+    cs = roundtrip(core, s, b"INFO commandstats\r\n").decode()
+    usec = int(re.search(r"cmdstat_get:calls=100,usec=(\d+),", cs).group(1))
+    assert usec == int(core.stats[32 + 3 * core.lat.shape[0]]) // 1000 and usec >= 0
 
 
 def test_core_monitor_sees_rows_before_input_moves(core):
