@@ -22,7 +22,7 @@ Layout (one concept per module; see docs/architecture.md):
   forkchild a forked child: timed, its copy-on-write reported
   aoflog, propagate (kernels), aof, aofrewrite  the append-only file: what is logged, files, rewrites
   latency   per-command latency histograms (HdrHistogram layout)
-  observe   SLOWLOG, LATENCY, MONITOR
+  observe   SLOWLOG, LATENCY, MONITOR        humanize  numbers for people (bytesToHuman)
   dashboard/  the live dashboard (top, --dashboard): polls INFO, draws with rich
 """
 from .config import REDIS_VERSION, VERSION

@@ -42,6 +42,7 @@ import time
 from . import commands, config
 from .table import T_EXPIRED
 from . import latency
+from .humanize import bytes_to_human
 from .layout import (
     S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS,
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
@@ -85,15 +86,7 @@ def _system_memory():
         return 0
 
 
-def _human(n):
-    """Redis's bytesToHuman."""
-    n = int(n)
-    if n < 1024:
-        return f"{n}B"
-    for i, unit in enumerate("KMGTP", 1):
-        if n < 1024 ** (i + 1) or unit == "P":
-            return f"{n / 1024 ** i:.2f}{unit}"
-    return f"{n}B"
+_human = bytes_to_human
 
 
 def fixed_memory(core):

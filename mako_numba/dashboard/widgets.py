@@ -16,6 +16,8 @@ fits.
 from rich.measure import Measurement
 from rich.text import Text
 
+from ..humanize import bytes_to_human
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 DASH = "-"
 
@@ -135,12 +137,4 @@ def duration(seconds):
 
 def human_bytes(n):
     """Bytes as Redis's bytesToHuman: 1023B, 1.50K, 12.00M."""
-    if n is None:
-        return DASH
-    n = int(n)
-    if n < 1024:
-        return f"{n}B"
-    for i, unit in enumerate("KMGTP", 1):
-        if n < 1024 ** (i + 1) or unit == "P":
-            return f"{n / 1024 ** i:.2f}{unit}"
-    return f"{n}B"
+    return DASH if n is None else bytes_to_human(n)
