@@ -28,7 +28,7 @@ import signal
 import socket
 import time
 
-from . import config
+from . import config, errors
 from .layout import C_NFIELDS, C_OUT_SENT, C_WR
 from .table import T_MIG
 
@@ -250,6 +250,13 @@ class Server:
                 if e.errno in (errno.EMFILE, errno.ENFILE):
                     log.warning("Error accepting a client connection: %s", e.strerror)
                 return
+            if self.core.admin.refused_by_protected_mode(peer[0]):
+                try:                        # blocking for this one short write, as Redis's
+                    sock.sendall(errors.reply(errors.DENIED_PROTECTED))
+                except OSError:
+                    pass
+                sock.close()
+                continue
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             slot = self.core.open(peer, sock.fileno())
