@@ -5,11 +5,11 @@ OP_SLOW or the command is unknown.  Such a request is always the last one of
 its connection in the batch, so writing its reply now keeps the
 connection's replies in order.
 
-Layout: Admin (this module) dispatches and answers the connection, keyspace
-and COMMAND commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
-MEMORY and DEBUG (inspectcmds.py), CONFIG (configcmds.py) and AUTH
-(authcmds.py, which also refuses commands before AUTH); what they share
-is in slowpath.py.
+Layout: Admin (this module) dispatches and answers the connection and keyspace
+commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
+MEMORY and DEBUG (inspectcmds.py), CONFIG (configcmds.py), COMMAND
+(commandcmds.py) and AUTH (authcmds.py, which also refuses commands before
+AUTH); what they share is in slowpath.py.
 
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
@@ -45,6 +45,7 @@ from .stringcmds import StringCommands
 from .persistcmds import PersistCommands
 from .observe import ObserveCommands
 from .authcmds import AuthCommands
+from .commandcmds import CommandCommands
 from .slowpath import SUB_ARITY, Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -54,7 +55,8 @@ except ImportError:  # pragma: no cover
 
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
-            StringCommands, PersistCommands, ObserveCommands, AuthCommands):
+            StringCommands, PersistCommands, ObserveCommands, AuthCommands,
+            CommandCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -360,52 +362,3 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
     def info(self, call):
         sections = [_lower(a) for a in call.args[1:]]
         return resp.verbatim(info_text(self.core, sections), call.proto)
-
-    # --- COMMAND ------------------------------------------------------------------------------
-    # With rename-command, COMMAND finds a command by its new name and shows its own
-    # (Redis keeps cmd->fullname); a command renamed to "" is gone from every listing.
-    def _by_wire_name(self):
-        renames = self.core.renames
-        return {renames.get(n, n): n for n in commands.NAMES if renames.get(n, n)}
-
-    def _listed(self):
-        renames = self.core.renames
-        return [n for n in commands.NAMES if renames.get(n, n)]
-
-    def command(self, call):
-        if len(call.args) == 1:
-            return self._infos(self._listed(), call.proto)
-        return self._subcommand(call, "command")
-
-    @staticmethod
-    def _infos(names, proto):
-        meta = commands.redis_metadata()["commands"]
-        key = "info_resp3" if proto == 3 else "info_resp2"
-        items = []
-        for n in names:
-            m = meta.get(n)
-            items.append(m[key].encode("latin-1") if m and n in commands.INDEX else resp.null(proto))
-        return resp.array(items)
-
-    def _asked(self, call):
-        """COMMAND INFO|DOCS's names as the commands' own (None: unknown), or every command."""
-        if len(call.args) == 2:
-            return self._listed()
-        wire = self._by_wire_name()
-        return [wire.get(_lower(a)) for a in call.args[2:]]
-
-    def command_count(self, call):
-        return resp.integer(len(self._listed()))
-
-    def command_info(self, call):
-        return self._infos(self._asked(call), call.proto)
-
-    def command_docs(self, call):
-        meta = commands.redis_metadata()["commands"]
-        key = "docs_resp3" if call.proto == 3 else "docs_resp2"
-        pairs = [(resp.bulk(n), meta[n][key].encode("latin-1"))
-                 for n in self._asked(call) if n in commands.INDEX and n in meta]
-        return resp.map_(pairs, call.proto)
-
-    def command_list(self, call):
-        return resp.array([resp.bulk(n) for n in self._listed()])

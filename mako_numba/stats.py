@@ -305,7 +305,7 @@ def sections(core):
         ("module_fork_last_cow_size", 0),
     ] + [(k, v) for k, v in aof.items() if k not in _AOF_ALWAYS]
     out["stats"] = [
-        ("total_connections_received", core.next_client_id - 1),
+        ("total_connections_received", core.next_client_id - 1 - getattr(core, "denied", 0)),
         ("total_commands_processed", int(st[S_COMMANDS])),
         ("instantaneous_ops_per_sec", int(core.instant.value("ops"))),
         ("total_net_input_bytes", getattr(core, "net_in", 0)),

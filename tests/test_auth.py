@@ -352,9 +352,21 @@ def test_protected_mode(tmp_path_factory):
     m = None
     try:
         m = start_mako(tmp_path_factory, "--save", "", "--bind", "0.0.0.0")
+
+        def ids():
+            """(CLIENT ID, total_connections_received) of a new loopback client, each server."""
+            out = []
+            for p in (m, r):
+                t = raw("127.0.0.1", p.port, cmd("CLIENT", "ID") + cmd("INFO", "stats"))[0]
+                out.append((int(t[1:t.index(b"\r")]),
+                            int(re.search(rb"total_connections_received:(\d+)", t).group(1))))
+            return out
+        before = ids()
         # nothing sent: the refusal comes at once (unread input would make the close a reset)
         outside = [raw(ip, p.port, b"", expect_close=True) for p in (m, r)]
         assert outside[0] == outside[1] == (errors.reply(errors.DENIED_PROTECTED), True)
+        # the refused one took a client id, but is not counted as a connection received
+        assert [(a[0] - b[0], a[1] - b[1]) for a, b in zip(ids(), before)] == [(2, 1)] * 2
         inside = [raw("127.0.0.1", p.port, b"PING\r\n")[0] for p in (m, r)]
         assert inside == [b"+PONG\r\n"] * 2
         for p in (m, r):            # a password lifts it: NOAUTH instead
