@@ -13,9 +13,10 @@ import pytest
 import redis
 
 from mako_numba import commands, errors
+from mako_numba.core import Core
 
 from conftest import Proc, free_port, need_tool, start_mako
-from drive import raw
+from drive import raw, roundtrip
 
 PW = b"s3cret"
 
@@ -171,6 +172,19 @@ def test_stats_count_noauth_like_redis(pw_pair):
     for field in (b"total_commands_processed", b"total_error_replies"):
         pick = [re.search(field + rb":(\d+)", t).group(1) for t in (ours, theirs)]
         assert pick[0] == pick[1], field
+
+
+def test_sans_io_core_every_way_of_splitting():
+    """The kernel's F_NOAUTH test, fed whole, byte by byte and in small chunks."""
+    data = (cmd("GET", "k") + cmd("SET", "k", "v") + cmd("AUTH", PW) + cmd("SET", "k", "v")
+            + cmd("GET", "k") + cmd("RESET") + cmd("GET", "k") + b"PING\r\n")
+    want = (NOAUTH * 2 + b"+OK\r\n+OK\r\n$1\r\nv\r\n+RESET\r\n" + NOAUTH * 2)
+    for chunks in (None, 1, 7):
+        core = Core(maxclients=4, seed=1, settings={"requirepass": PW.decode()})
+        slot = core.open()
+        assert roundtrip(core, slot, data, chunks) == want
+    core = Core(maxclients=4, seed=1)       # no password: nothing is refused
+    assert roundtrip(core, core.open(), cmd("GET", "k")) == b"$-1\r\n"
 
 
 # --- secrets stay out of MONITOR and SLOWLOG ---------------------------------------------------
