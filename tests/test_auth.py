@@ -468,3 +468,23 @@ def test_bad_rename_is_one_line_and_exit_1(tmp_path_factory):
     for extra in (("nosuchcommand", "x"), ("get", "set")):
         with pytest.raises(RuntimeError, match="exited before ready"):
             start_mako(tmp_path_factory, "--rename-command", *extra)
+
+
+def test_dashboard_with_a_password(pw_pair):
+    """`python -m mako_numba top -a`'s poller against a password-protected mako_numba."""
+    from dashdrive import frame
+    from mako_numba.dashboard.infoclient import InfoClient
+    from mako_numba.dashboard.model import Model
+    from mako_numba.dashboard.top import Poller
+    port = pw_pair[0].port
+
+    def poll(**auth):
+        model = Model(f"127.0.0.1:{port}")
+        poller = Poller(InfoClient("127.0.0.1", port, **auth))
+        poller.poll(model, 1000.0)
+        poller.client.close()
+        return frame(model)
+    assert "authentication required (NOAUTH Authentication required.)" in poll()
+    assert f"authentication failed at 127.0.0.1:{port}: WRONGPASS" in poll(password="wrong")
+    text = poll(password=PW.decode())
+    assert "authentication" not in text and "mako_numba" in text
