@@ -12,6 +12,7 @@ Layout (one concept per module; see docs/architecture.md):
   keys      key and expiry commands          scan      KEYS, SCAN, RANDOMKEY, glob
   admin     slow-path dispatch and commands  stats     INFO
   clientcmds, configcmds, inspectcmds        the slow path's CLIENT, CONFIG, OBJECT/MEMORY/DEBUG
+  commandcmds, authcmds                      COMMAND; AUTH, requirepass, protected mode
   slowpath  what the slow-path modules share
   resp      RESP encoding for the slow path  glob      Redis glob matching (Python)
   server    the selectors event loop         warmup    compile before serving

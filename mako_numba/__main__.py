@@ -75,6 +75,15 @@ def build_parser():
                    help="base name of the append-only files (default appendonly.aof)")
     p.add_argument("--appenddirname", default="appendonlydir",
                    help="directory of the append-only files, inside --dir (default appendonlydir)")
+    p.add_argument("--requirepass", default="", metavar="PASSWORD",
+                   help="password of the default user: clients must AUTH before other commands "
+                        "(default: none)")
+    p.add_argument("--protected-mode", default="yes", choices=("yes", "no"),
+                   help="without a password, refuse clients that do not come from loopback "
+                        "(default yes)")
+    p.add_argument("--rename-command", action="append", nargs=2, default=[],
+                   metavar=("NAME", "NEWNAME"),
+                   help='give command NAME the name NEWNAME ("" disables it); repeatable')
     p.add_argument("--dashboard", action="store_true",
                    help="serve, and show the live dashboard in this terminal (`python -m "
                         "mako_numba top --help` watches a running server)")
@@ -142,6 +151,21 @@ def _check_persistence(opts):
         return "appendfilename can't be a path, just a filename"
     if "/" in opts.appenddirname:
         return "appenddirname can't be a path, just a dirname"
+    return _check_renames(opts)
+
+
+def _check_renames(opts):
+    """--rename-command pairs as {name: new name}, as redis.conf's rename-command reads them."""
+    from .commands import INDEX
+    renames = {}
+    for old, new in opts.rename_command:
+        old, new = old.lower(), new.lower()
+        if old not in INDEX:
+            return "No such command in rename-command"
+        if new and (new in INDEX and new not in renames or new in renames.values()):
+            return "Target command name already exists"
+        renames[old] = new
+    opts.rename_command = renames
     return None
 
 
@@ -166,8 +190,10 @@ def _serve(opts):
                 "dbfilename": opts.dbfilename, "rdbcompression": opts.rdbcompression,
                 "rdbchecksum": opts.rdbchecksum, "appendonly": opts.appendonly,
                 "appendfsync": opts.appendfsync, "appendfilename": opts.appendfilename,
-                "appenddirname": opts.appenddirname}
+                "appenddirname": opts.appenddirname, "requirepass": opts.requirepass,
+                "protected-mode": opts.protected_mode}
     core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
+                renames=opts.rename_command,
                 proto_max_bulk_len=opts.proto_max_bulk_len,
                 client_query_buffer_limit=opts.client_query_buffer_limit)
     core.compile_seconds = seconds

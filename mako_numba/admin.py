@@ -5,10 +5,11 @@ OP_SLOW or the command is unknown.  Such a request is always the last one of
 its connection in the batch, so writing its reply now keeps the
 connection's replies in order.
 
-Layout: Admin (this module) dispatches and answers the connection, keyspace
-and COMMAND commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
-MEMORY and DEBUG (inspectcmds.py) and CONFIG (configcmds.py); what they share
-is in slowpath.py.
+Layout: Admin (this module) dispatches and answers the connection and keyspace
+commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
+MEMORY and DEBUG (inspectcmds.py), CONFIG (configcmds.py), COMMAND
+(commandcmds.py) and AUTH (authcmds.py, which also refuses commands before
+AUTH); what they share is in slowpath.py.
 
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
@@ -31,7 +32,7 @@ import time
 from . import commands, config, errors, resp
 from .layout import (
     C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MONITOR, F_MULTI,
-    F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
+    F_NOAUTH,    F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
     Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY,
 )
 from .commands import CF_READONLY, CF_WRITE
@@ -43,7 +44,9 @@ from .txcmds import TransactionCommands
 from .stringcmds import StringCommands
 from .persistcmds import PersistCommands
 from .observe import ObserveCommands
-from .slowpath import Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
+from .authcmds import AuthCommands
+from .commandcmds import CommandCommands
+from .slowpath import SUB_ARITY, Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
     from ctypes import string_at
@@ -52,7 +55,8 @@ except ImportError:  # pragma: no cover
 
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
-            StringCommands, PersistCommands, ObserveCommands):
+            StringCommands, PersistCommands, ObserveCommands, AuthCommands,
+            CommandCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -65,6 +69,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "save": self.save, "bgsave": self.bgsave, "lastsave": self.lastsave,
             "shutdown": self.shutdown, "bgrewriteaof": self.bgrewriteaof,
             "slowlog": self.slowlog, "latency": self.latency, "monitor": self.monitor,
+            "auth": self.auth,
         }
         self.sub = {
             "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,
@@ -99,6 +104,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
     # --- plumbing ------------------------------------------------------------------
     def connected(self, slot, peer, fd):
         self.core.clients[slot] = ClientInfo(peer=peer, fd=fd)
+        self.auth_connected(slot)
 
     def disconnected(self, slot):
         self.core.observe.stop_monitor(slot)
@@ -138,6 +144,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             if int(conn[slot, C_FLAGS]) & F_MULTI:
                 conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
             reply = self.unknown(args)
+        elif (refused := self.noauth_blocks(slot, ci, args)) is not None:
+            reply = refused
         elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
             reply = self._reject(ci, errors.REPLICA_KEYSPACE)
         else:
@@ -237,7 +245,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             if info is not None:
                 info.last_cmd = "NULL"
             return resp.error(errors.UNKNOWN_SUBCOMMAND % (_cstr(args[1])[:128].decode("latin-1"),
-                                                          container.upper()))
+                                                          _cstr(args[0]).decode("latin-1").upper()))
         full = container + "|" + sub
         self._stat_name = full
         if info is not None:
@@ -257,6 +265,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
 
     # --- connection ------------------------------------------------------------------
     def hello(self, call):
+        """HELLO [protover [AUTH username password] [SETNAME clientname]]."""
         args = call.args
         ver = 0
         j = 1
@@ -268,11 +277,15 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 return resp.error(errors.NOPROTO)
             j = 2
         name = None
+        core = self.core
         while j < len(args):
             opt = _lower(args[j])
             more = len(args) - 1 - j
-            if opt == "auth" and more >= 2:
-                j += 3              # no password configured: the default user takes any
+            if opt == "auth" and more >= 2:         # Redis logs in here, before later options
+                if not self.credentials_ok(args[j + 1], args[j + 2]):
+                    return resp.error(errors.WRONGPASS)
+                self.set_authenticated(call.slot, True)
+                j += 3
             elif opt == "setname" and more >= 1:
                 if not _safe_name(args[j + 1]):
                     return resp.error(errors.CLIENT_NAME_SPACES)
@@ -280,7 +293,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 j += 2
             else:
                 return resp.error("ERR Syntax error in HELLO option '%s'" % args[j].decode("latin-1"))
-        core = self.core
+        if int(core.conn[call.slot, C_FLAGS]) & F_NOAUTH:
+            return resp.error(errors.NOAUTH_HELLO)
         if ver:
             core.conn[call.slot, C_PROTO] = ver
         if name is not None:
@@ -315,6 +329,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         info = core.clients[call.slot]
         info.name = b""
         info.no_evict = False
+        self.auth_connected(call.slot)
         return resp.simple("RESET")
 
     # --- keyspace ------------------------------------------------------------------------
@@ -347,40 +362,3 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
     def info(self, call):
         sections = [_lower(a) for a in call.args[1:]]
         return resp.verbatim(info_text(self.core, sections), call.proto)
-
-    # --- COMMAND ------------------------------------------------------------------------------
-    def command(self, call):
-        if len(call.args) == 1:
-            return self._infos(commands.NAMES, call.proto)
-        return self._subcommand(call, "command")
-
-    @staticmethod
-    def _infos(names, proto):
-        meta = commands.redis_metadata()["commands"]
-        key = "info_resp3" if proto == 3 else "info_resp2"
-        items = []
-        for n in names:
-            m = meta.get(n)
-            items.append(m[key].encode("latin-1") if m and n in commands.INDEX else resp.null(proto))
-        return resp.array(items)
-
-    def command_count(self, call):
-        return resp.integer(commands.NCOMMANDS)
-
-    def command_info(self, call):
-        names = [_lower(a) for a in call.args[2:]] or commands.NAMES
-        return self._infos(names, call.proto)
-
-    def command_docs(self, call):
-        meta = commands.redis_metadata()["commands"]
-        key = "docs_resp3" if call.proto == 3 else "docs_resp2"
-        names = [_lower(a) for a in call.args[2:]] or commands.NAMES
-        pairs = [(resp.bulk(n), meta[n][key].encode("latin-1"))
-                 for n in names if n in commands.INDEX and n in meta]
-        return resp.map_(pairs, call.proto)
-
-    def command_list(self, call):
-        return resp.array([resp.bulk(n) for n in commands.NAMES])
-
-
-SUB_ARITY = {"client|setinfo": 4}

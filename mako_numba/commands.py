@@ -78,6 +78,7 @@ CF_ADMIN = 8
 CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, watch, quit, reset)
 CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefetches it
 CF_NO_MULTI = 64    # refused inside MULTI, and the transaction aborts (Redis's no-multi)
+CF_NO_AUTH = 128    # runs before AUTH (Redis's no-auth: auth, hello, quit, reset); from the metadata
 
 #        name           arity  op              flags
 TABLE = [
@@ -158,6 +159,7 @@ TABLE = [
     ("slowlog",         -2,    OP_SLOW,        0),
     ("latency",         -2,    OP_SLOW,        0),
     ("monitor",         1,     OP_SLOW,        CF_ADMIN),
+    ("auth",            -2,    OP_SLOW,        CF_FAST),
 ]
 
 NAMES = [row[0] for row in TABLE]
@@ -175,13 +177,24 @@ def name_hash(lower_name: bytes) -> int:
     return h
 
 
-def kernel_tables():
-    """The table as the arrays the parser and executor receive (a tuple)."""
-    blob = b"".join(n.encode() for n in NAMES)
-    noff = np.zeros(NCOMMANDS, np.int64)
-    nlen = np.zeros(NCOMMANDS, np.int64)
+def kernel_tables(renames=None):
+    """The table as the arrays the parser and executor receive (a tuple).
+
+    names/noff/nlen hold each command's own name (error replies print it);
+    htab maps a name hash to `ci | entry << HTAB_SHIFT`, where entry is the
+    names/noff/nlen row the parser compares with.  `renames` (redis.conf's
+    rename-command, {name: new name}) appends rows for the new names, so the
+    parser knows a renamed command by its new name only; a new name "" leaves
+    it unreachable.  The command keeps its index (statistics, handlers) and
+    its own name in replies, as Redis's does.
+    """
+    renames = renames or {}
+    wire = list(NAMES) + [renames[n] for n in NAMES if renames.get(n, n) not in ("", n)]
+    blob = b"".join(n.encode() for n in wire)
+    noff = np.zeros(len(wire), np.int64)
+    nlen = np.zeros(len(wire), np.int64)
     pos = 0
-    for i, n in enumerate(NAMES):
+    for i, n in enumerate(wire):
         noff[i], nlen[i] = pos, len(n)
         pos += len(n)
     arity = np.array([r[1] for r in TABLE], np.int64)
@@ -191,14 +204,27 @@ def kernel_tables():
     for i, n in enumerate(NAMES):
         if meta.get(n, {}).get("first_key") == 1:
             flags[i] |= CF_KEY1
+        if "no_auth" in meta.get(n, {}).get("flags", ()):
+            flags[i] |= CF_NO_AUTH
     htab = np.full(HASH_SIZE, -1, np.int64)
+    extra = NCOMMANDS
     for i, n in enumerate(NAMES):
-        p = name_hash(n.encode()) & (HASH_SIZE - 1)
+        w = renames.get(n, n)
+        if not w:
+            continue
+        entry = i
+        if w != n:
+            entry = extra
+            extra += 1
+        p = name_hash(w.encode()) & (HASH_SIZE - 1)
         while htab[p] >= 0:
             p = (p + 1) & (HASH_SIZE - 1)
-        htab[p] = i
+        htab[p] = i | (entry << HTAB_SHIFT)
     names = np.frombuffer(blob, np.uint8).copy()
     return names, noff, nlen, arity, op, flags, htab
+
+
+HTAB_SHIFT = 16
 
 
 @functools.lru_cache(maxsize=1)

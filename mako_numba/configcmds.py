@@ -49,6 +49,8 @@ class ConfigCommands:
         elif updates.get("appendonly") == "no" and was:
             aof.stop()
         self.core.observe.configure()
+        if "requirepass" in updates:
+            self.auth_refresh()             # who must AUTH now (authcmds.py)
         return resp.simple("OK")
 
     def config_resetstat(self, call):
@@ -121,7 +123,7 @@ def _normalise(name, value):
     if name == "latency-tracking-info-percentiles":
         return " ".join(latency.percentile_name(float(p)) for p in value.split())
     if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum",
-                "latency-tracking"):
+                "latency-tracking", "protected-mode"):
         return value.lower()
     if name in ("maxmemory", "auto-aof-rewrite-min-size"):
         num = value.rstrip("bkmgBKMG")
@@ -156,6 +158,8 @@ MUTABLE_PARAMS = {
     "slowlog-max-len": _int_param(0, 2**63 - 1),
     "latency-tracking": _bool_param,
     "latency-tracking-info-percentiles": _percentiles_param,
+    "requirepass": lambda v: None,
+    "protected-mode": _bool_param,
 }
 
 
@@ -194,4 +198,6 @@ def config_params(core):
         "latency-tracking": s.get("latency-tracking", "yes"),
         "latency-tracking-info-percentiles": s.get("latency-tracking-info-percentiles",
                                                    config.LATENCY_PERCENTILES),
+        "requirepass": s.get("requirepass", ""),
+        "protected-mode": s.get("protected-mode", "yes"),
     }

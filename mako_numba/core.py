@@ -68,7 +68,7 @@ class Core:
                  queue_size=config.QUEUE_SIZE, args_size=config.ARGS_SIZE,
                  scratch_size=config.SCRATCH_SIZE, in_buf=config.IN_BUF_SIZE,
                  out_buf=config.OUT_BUF_SIZE, table_logcap=config.TABLE_INITIAL_LOGCAP,
-                 chunk_size=config.CHUNK_SIZE, seed=None, settings=None, **limits):
+                 chunk_size=config.CHUNK_SIZE, seed=None, settings=None, renames=None, **limits):
         self.ks = KeySpace(databases, table_logcap, chunk_size, seed)
         self.lim = config.limits_array(chunk_size=chunk_size, **limits)
         self.in_default = in_buf
@@ -79,7 +79,8 @@ class Core:
         self.bm = np.zeros(B_NFIELDS, np.int64)
         self.scratch = np.zeros(scratch_size, np.uint8)
         self.bm[B_SCRATCH_ADDR] = addr_of(self.scratch)
-        self.cmdt = commands.kernel_tables()
+        self.renames = dict(renames or {})     # rename-command: {name: new name}
+        self.cmdt = commands.kernel_tables(self.renames)
         self.lits = errors.lit_tables()
         self.stats = np.zeros(S_NFIELDS + 4 * commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)

@@ -35,10 +35,12 @@ from .commands import (
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
     OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_KEY1, CF_NO_MULTI,
     CF_READONLY, CF_WRITE,
-    CF_NO_QUEUE,
+    CF_NO_QUEUE, CF_NO_AUTH,
 )
 from .bits import x_bitcount, x_getbit, x_setbit
-from .errors import LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_OK, LIT_PONG, LIT_QUEUED, LIT_REPLICA_KEYSPACE
+from .errors import (
+    LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_NOAUTH, LIT_OK, LIT_PONG, LIT_QUEUED, LIT_REPLICA_KEYSPACE,
+)
 from .jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
 from .latency import NS_SHIFT, record
 from .keys import (
@@ -55,7 +57,7 @@ from .layout import (
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
     S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
-    T_AOF_NEED, T_AOF_WR, T_DIRTY,
+    T_AOF_NEED, T_AOF_WR, T_DIRTY, F_NOAUTH, S_NOAUTH,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from .aoflog import log_room, logging_on
@@ -78,6 +80,18 @@ def count_error(stats, ncmd, ci, rejected):
     stats[S_ERRORS] += 1
     if ci >= 0:
         stats[S_NFIELDS + (2 if rejected else 1) * ncmd + ci] += 1
+
+
+@kernel
+def reject_noauth(conn, c, lim, lits, stats, ncmd, ci):
+    """NOAUTH for a client that has not authenticated: a rejected call, as Redis's rejectCommand."""
+    st = reply_lit(conn, c, lim, lits, LIT_NOAUTH)
+    if st == X_DONE:
+        stats[S_NOAUTH] += 1
+        stats[S_NFIELDS + 2 * ncmd + ci] += 1
+        if conn[c, C_FLAGS] & F_MULTI:
+            conn[c, C_FLAGS] |= F_TX_DIRTY
+    return st
 
 
 @kernel(inline=True)
@@ -115,11 +129,15 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     o = op[ci]
     if o == OP_SLOW:
         return X_SLOW
-    if conn[c, C_FLAGS] & F_MONITOR and flags[ci] & (CF_WRITE | CF_READONLY):
-        st = reply_lit(conn, c, lim, lits, LIT_REPLICA_KEYSPACE)
-        if st == X_DONE:
-            count_error(stats, arity.shape[0], ci, True)
-        return st
+    fl = conn[c, C_FLAGS]
+    if fl & (F_MONITOR | F_NOAUTH):       # one test for both on the common path
+        if fl & F_NOAUTH and not flags[ci] & CF_NO_AUTH:
+            return reject_noauth(conn, c, lim, lits, stats, arity.shape[0], ci)
+        if fl & F_MONITOR and flags[ci] & (CF_WRITE | CF_READONLY):
+            st = reply_lit(conn, c, lim, lits, LIT_REPLICA_KEYSPACE)
+            if st == X_DONE:
+                count_error(stats, arity.shape[0], ci, True)
+            return st
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
         st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
@@ -260,6 +278,10 @@ def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
             conn[c, C_FLAGS] |= F_TX_DIRTY
             count_error(stats, arity.shape[0], ci, True)
         return st
+    if conn[c, C_FLAGS] & F_NOAUTH and not flags[ci] & CF_NO_AUTH:
+        if op[ci] == OP_SLOW:
+            return X_SLOW           # the slow path refuses it (EXEC answers EXECABORT)
+        return reject_noauth(conn, c, lim, lits, stats, arity.shape[0], ci)
     if flags[ci] & CF_NO_QUEUE:
         return X_RUN
     if flags[ci] & CF_NO_MULTI:

@@ -50,7 +50,8 @@ SAME_OBJECT = "ERR source and destination objects are the same"
 INVALID_CURSOR = "ERR invalid cursor"
 SWAPDB_FIRST = "ERR invalid first DB index"
 SWAPDB_SECOND = "ERR invalid second DB index"
-NOAUTH_HELLO = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
+NOAUTH = "NOAUTH Authentication required."
+NOAUTH_HELLO = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 AUTH_NOT_CONFIGURED = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 NOT_SUPPORTED = "ERR %s is not supported by this server"
@@ -73,10 +74,26 @@ EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
 DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
 WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+EXECABORT_BECAUSE = "EXECABORT Transaction discarded because of: %s"     # EXEC itself rejected
 NO_MULTI = "ERR Command not allowed inside a transaction"
 SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
 MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
+
+# --- protected mode (networking.c): sent to a refused connection, which is then closed ---
+DENIED_PROTECTED = (
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is set for the default user. In this mode connections are only accepted from the loopback "
+    "interface. If you want to connect from external computers to Redis you may adopt one of the "
+    "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+    "protected-mode no' from the loopback interface by connecting to Redis from the same host the "
+    "server is running, however MAKE SURE Redis is not publicly accessible from internet if you do "
+    "so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable "
+    "the protected mode by editing the Redis configuration file, and setting the protected mode "
+    "option to 'no', and then restarting the server. 3) If you started the server manually just "
+    "for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication "
+    "password for the default user. NOTE: You only need to do one of the above things in order for "
+    "the server to start accepting connections from the outside.")
 
 # --- persistence (rdb.c, server.c) -------------------------------------------------
 BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
@@ -138,6 +155,7 @@ _LITS = [
     ("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode()),
     ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),
     ("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode()),
+    ("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

@@ -46,6 +46,7 @@ F_REPLY_OFF = 2048  # CLIENT REPLY OFF: replies are dropped
 F_REPLY_SKIP = 4096         # the current request's reply is dropped (CLIENT REPLY SKIP)
 F_REPLY_SKIP_NEXT = 8192    # ... and that starts with the next request
 F_MONITOR = 16384   # a MONITOR client: keyspace commands get the replica error
+F_NOAUTH = 32768    # not authenticated while a password is set: only no-auth commands run
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -139,6 +140,7 @@ S_BATCH_CYCLES = 7  # cycle-counter ticks spent inside run_batch
 S_BATCH_REQS = 8    # requests queued by batches
 S_BATCH_HIST = 9    # batches by requests: [S_BATCH_HIST + i] counts 2**(i-1) < n <= 2**i
 S_BATCH_HIST_N = 15 #   (QUEUE_SIZE is 2**14)
+S_NOAUTH = 16       # NOAUTH replies written by kernels (not in S_ERRORS: their code is NOAUTH)
 S_NFIELDS = 32      # per-command counters follow: calls at S_NFIELDS + cmd, then
                     # failed calls (+ ncommands), rejected calls (+ 2 * ncommands)
                     # and run time in ns (+ 3 * ncommands, when timed)

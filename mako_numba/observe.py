@@ -35,14 +35,29 @@ def _flags(name):
 
 
 def _redacted(args):
-    """HELLO's AUTH username and password, as Redis's redactClientCommandArgument."""
-    if len(args) > 1 and _lower(args[0]) == "hello":
+    """Secrets, as Redis's redactClientCommandArgument: AUTH's arguments, HELLO's AUTH pair,
+    CONFIG SET's value of requirepass."""
+    if len(args) < 2:
+        return args
+    name = _lower(args[0])
+    if name == "auth":
+        return [args[0]] + [b"(redacted)"] * (len(args) - 1)
+    if name == "hello":
         out = list(args)
         for i in range(2, len(args) - 2):
             if _lower(args[i]) == "auth":
                 out[i + 1] = out[i + 2] = b"(redacted)"
         return out
+    if name == "config" and _lower(args[1]) == "set":
+        out = list(args)
+        for i in range(2, len(args) - 1, 2):
+            if _lower(args[i]) in SECRET_PARAMS:
+                out[i + 1] = b"(redacted)"
+        return out
     return args
+
+
+SECRET_PARAMS = ("requirepass", "masterauth")
 
 
 def repr_bytes(b):

@@ -33,7 +33,7 @@ Rules and theory (after Redis's processMultibulkBuffer/processInlineBuffer):
 import numpy as np
 
 from . import config
-from .commands import HASH_SIZE, OP_QUIT, OP_SLOW
+from .commands import HASH_SIZE, HTAB_SHIFT, OP_QUIT, OP_SLOW
 from .jit import kernel, u8view
 from .layout import (
     B_AN, B_NEED_ARGS, B_NEXT_ID, B_QN, B_SCRATCH_ADDR, B_SN, C_FLAGS, C_IN_ADDR,
@@ -118,9 +118,10 @@ def lookup_command(cmdt, addr, n):
         h *= np.uint64(0x100000001B3)
     p = np.int64(h & np.uint64(HASH_SIZE - 1))
     while htab[p] >= 0:
-        ci = htab[p]
-        if nlen[ci] == n:
-            o = noff[ci]
+        ci = htab[p] & ((1 << HTAB_SHIFT) - 1)
+        e = htab[p] >> HTAB_SHIFT       # the names row to compare: its own, or its rename's
+        if nlen[e] == n:
+            o = noff[e]
             same = True
             for i in range(n):
                 if _lower(name[i]) != names[o + i]:

@@ -28,7 +28,7 @@ import signal
 import socket
 import time
 
-from . import config
+from . import config, errors
 from .layout import C_NFIELDS, C_OUT_SENT, C_WR
 from .table import T_MIG
 
@@ -78,7 +78,7 @@ class Server:
         self._paused = set()        # slots not run until their replies drain
         self._next_cron = 0.0
         self._cv = memoryview(core.conn).cast("B").cast("q")   # the connection table, flat:
-        core.net_in = core.net_out = core.rejected = 0           # item access ~2x numpy's
+        core.net_in = core.net_out = core.rejected = core.denied = 0   # item access ~2x numpy's
 
     def _listen(self, host, port):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -250,6 +250,15 @@ class Server:
                 if e.errno in (errno.EMFILE, errno.ENFILE):
                     log.warning("Error accepting a client connection: %s", e.strerror)
                 return
+            if self.core.admin.refused_by_protected_mode(peer[0]):
+                self.core.next_client_id += 1   # Redis made it a client (an id), not a connection
+                self.core.denied += 1
+                try:                        # blocking for this one short write, as Redis's
+                    sock.sendall(errors.reply(errors.DENIED_PROTECTED))
+                except OSError:
+                    pass
+                sock.close()
+                continue
             sock.setblocking(False)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             slot = self.core.open(peer, sock.fileno())

@@ -21,6 +21,7 @@ class ClientInfo:
     last_active: float = field(default_factory=time.time)
     no_evict: bool = False
     laddr: str = ""             # local address, looked up once (CLIENT LIST)
+    authenticated: bool = True  # authcmds.py: logged in as the default user
 
 
 @dataclass
@@ -57,3 +58,6 @@ def _cstr(b):
 def _safe_name(b):
     """Client names and lib-* values: printable ASCII without spaces."""
     return all(33 <= ch <= 126 for ch in b)
+
+
+SUB_ARITY = {"client|setinfo": 4}     # subcommands Redis 7.0's metadata lacks

@@ -46,7 +46,7 @@ from .humanize import bytes_to_human
 from .layout import (
     S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS,
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
-    S_ERRORS, S_NFIELDS, S_SLOW,
+    S_ERRORS, S_NFIELDS, S_NOAUTH, S_SLOW,
 )
 
 # Redis 7.0's genRedisInfoString order
@@ -135,17 +135,17 @@ def commandstats(core):
 
 
 def errorstats(core):
-    """(errorstat_CODE, count=N) pairs: the kernels' errors are all ERR."""
+    """(errorstat_CODE, count=N) pairs: the kernels' errors are ERR, and NOAUTH apart."""
     counts = dict(getattr(getattr(core, "admin", None), "errorstats", {}))
-    kernel = int(core.stats[S_ERRORS])
-    if kernel:
-        counts["ERR"] = counts.get("ERR", 0) + kernel
+    for code, kernel in (("ERR", int(core.stats[S_ERRORS])), ("NOAUTH", int(core.stats[S_NOAUTH]))):
+        if kernel:
+            counts[code] = counts.get(code, 0) + kernel
     return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(counts.items())]
 
 
 def total_errors(core):
     slow = getattr(getattr(core, "admin", None), "errorstats", {})
-    return int(core.stats[S_ERRORS]) + sum(slow.values())
+    return int(core.stats[S_ERRORS]) + int(core.stats[S_NOAUTH]) + sum(slow.values())
 
 
 def sections(core):
@@ -300,7 +300,7 @@ def sections(core):
         ("module_fork_last_cow_size", 0),
     ] + [(k, v) for k, v in aof.items() if k not in _AOF_ALWAYS]
     out["stats"] = [
-        ("total_connections_received", core.next_client_id - 1),
+        ("total_connections_received", core.next_client_id - 1 - getattr(core, "denied", 0)),
         ("total_commands_processed", int(st[S_COMMANDS])),
         ("instantaneous_ops_per_sec", int(core.instant.value("ops"))),
         ("total_net_input_bytes", getattr(core, "net_in", 0)),
