@@ -40,8 +40,8 @@ class KernelParser:
         while True:
             bm = core.bm
             bm[B_QN] = bm[B_AN] = bm[B_SN] = 0
-            n = protocol.parse_conn(core.conn, slot, core.q, bm, core.args, core.scratch,
-                                    core.lim, core.cmdt)
+            n = self.parse_conn(core.conn, slot, core.q, bm, core.args, core.scratch,
+                                core.lim, core.cmdt)
             for k in range(int(bm[B_QN])):
                 row = core.q[k]
                 if row[Q_CMD] == CMD_PROTO_ERR:
@@ -60,6 +60,8 @@ class KernelParser:
                 core._grow_in(slot, need)
             if n == 0 and not flags & (F_SLOW | F_PENDING):
                 return
+
+    parse_conn = staticmethod(protocol.parse_conn)
 
     def buffered(self):
         c = self.core.conn[self.slot]
