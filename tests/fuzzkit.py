@@ -35,7 +35,8 @@ class TightParser(KernelParser):
         compact_input(core.conn, slot)
         wr = int(core.conn[slot, C_WR])
         tail = (POISON * (1 + self.pad // len(POISON)))[:self.pad]
-        arr = np.frombuffer(bytes(core.inbufs[slot][:wr]) + tail, np.uint8).copy()
+        data = bytes(core.inbufs[slot][:wr]) + tail
+        arr = np.frombuffer(data or b"\0", np.uint8).copy()    # never empty: feed() doubles it
         core._set_in(slot, arr)
 
     def parse_conn(self, conn, c, *rest):

@@ -155,6 +155,7 @@ def test_coverage_guided(tmp_path):
     assert fuzz_parser.replay([str(corpus)]) > 33
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.skipif(bool(numba.config.BOUNDSCHECK), reason="already bounds-checked")
 @pytest.mark.skipif(os.environ.get("MAKO_FUZZ_NO_BOUNDSCHECK") == "1", reason="MAKO_FUZZ_NO_BOUNDSCHECK=1")
 def test_bounds_checked_build():
