@@ -14,11 +14,8 @@ alternating, and prints requests per second for both (the two should be
 about equal; tests/test_flood.py checks the probe lengths structurally).
 """
 import argparse
-import os
 import random
 import socket
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -145,15 +142,10 @@ def main(argv=None):
     print("crafted %d keys colliding in their top %d bits (zero key) in %.1f s"
           % (len(crafted), a.bits, time.perf_counter() - t))
     rand = random_keys(a.keys)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, "-m", "mako_numba", "--port", "0", "--save", ""],
-                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    from .servers import start_mako
+    server = start_mako()
     try:
-        port = None
-        for line in proc.stdout:
-            if "port" in line and "ready" in line.lower():
-                port = int(line.split("port")[1].split()[0].strip(":, "))
-                break
+        port = server.port
         sock = socket.create_connection(("127.0.0.1", port))
         for ks in (crafted, rand):
             for i in range(0, len(ks), 1000):
@@ -167,8 +159,7 @@ def main(argv=None):
             print("%-8s GET, pipelines of 1000: best %.0f req/s (runs: %s)"
                   % (name, max(v), ", ".join("%.0f" % x for x in v)))
     finally:
-        proc.terminate()
-        proc.wait(10)
+        server.stop()
 
 
 if __name__ == "__main__":
