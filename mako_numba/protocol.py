@@ -268,6 +268,11 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
             conn[c, C_FLAGS] |= F_CLOSE_NOW
             return P_ERROR
         return P_INCOMPLETE
+    if pos - rd > lim[config.L_QUERY_LIMIT]:    # it came whole in one read: still over, as in Redis
+        bm[B_AN] = an0
+        conn[c, C_PS_ARGC] = 0
+        conn[c, C_FLAGS] |= F_CLOSE_NOW
+        return P_ERROR
     if not store:
         if argc > args.shape[0] - an0:
             conn[c, C_PS_ARGC] = 0

@@ -143,7 +143,7 @@ def test_proto_max_bulk_len(pair):
 def test_client_query_buffer_limit(pair):
     """A 1.5 MB argument against a 1 MB query buffer: closed without a reply; others are served."""
     def over(srv):
-        with connect(srv) as s, connect(srv) as other:
+        with connect(srv) as s:
             value = b"x" * (1536 * 1024)
             s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nq\r\n$%d\r\n" % len(value))
             try:
@@ -153,8 +153,9 @@ def test_client_query_buffer_limit(pair):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             got = read_until_closed(s, timeout=10)
+        with connect(srv) as other:         # (connected now: the servers run with --timeout 2)
             roundtrip(other, cmd("EXISTS", "q"), b":0\r\n")
-            return got
+        return got
     assert both(pair, over) == (b"", True)
 
 
@@ -211,12 +212,19 @@ def test_timeout_config(pair):
 
 
 # --- tcp-keepalive -----------------------------------------------------------------------------
-def _keepalive_timer(port):
-    """Seconds left on the keepalive timer of the server's side of our connection (ss)."""
-    out = subprocess.run(["ss", "-tno", "state", "established", "( sport = :%d )" % port],
-                         capture_output=True, text=True).stdout
-    m = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+)(?:\.\d+)?sec", out)
-    return None if m is None else int(m.group(1) or 0) * 60 + int(m.group(2))
+def _keepalive_timer(port, polls=20):
+    """Seconds left on a keepalive timer of the server's side of our connections (ss), or None.
+
+    While a reply is unacknowledged ss shows the retransmit timer instead, so it polls a little.
+    """
+    for _ in range(polls):
+        out = subprocess.run(["ss", "-tno", "state", "established", "( sport = :%d )" % port],
+                             capture_output=True, text=True).stdout
+        m = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+)(?:\.\d+)?sec", out)
+        if m:
+            return int(m.group(1) or 0) * 60 + int(m.group(2))
+        time.sleep(0.1)
+    return None
 
 
 def test_tcp_keepalive(pair):
@@ -230,9 +238,9 @@ def test_tcp_keepalive(pair):
                    config(s, "SET", "tcp-keepalive", "abc"), config(s, "SET", "tcp-keepalive", "0")]
             with connect(srv) as s2:            # a change applies to the next connections
                 roundtrip(s2, b"PING\r\n", b"+PONG\r\n")
-                off = _keepalive_timer(srv.port)
+                off = _keepalive_timer(srv.port, polls=1)
             config(s, "SET", "tcp-keepalive", "60")
-        return got, 30 < first <= 60, off
+        return got, first is not None and 30 < first <= 60, off
     got, first_ok, off = both(pair, run)
     assert got[0] == b"*2\r\n$13\r\ntcp-keepalive\r\n$2\r\n60\r\n" and got[3] == b"+OK\r\n"
     assert first_ok
@@ -253,6 +261,19 @@ def test_output_buffer_limit_config(pair):
             return out
     got = both(pair, run)
     assert b"normal 1048576 524288 10 slave 1 2 3 pubsub 33554432 8388608 60" in got[-2]
+
+
+def test_output_buffer_limit_option(tmp_path_factory):
+    servers = [start_redis(tmp_path_factory, "--client-output-buffer-limit", "normal 2mb 1mb 5"),
+               start_mako(tmp_path_factory, "--save", "", "--client-output-buffer-limit", "normal 2mb 1mb 5")]
+    try:
+        def get(srv):
+            with connect(srv) as s:
+                return config(s, "GET", "client-output-buffer-limit")
+        assert b"normal 2097152 1048576 5 slave" in both(servers, get)
+    finally:
+        for s in servers:
+            s.stop()
 
 
 def test_output_buffer_hard_limit_disconnects_a_non_reader(pair):
