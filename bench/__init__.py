@@ -25,6 +25,8 @@ Modules:
   servers     start/stop mako_numba and redis-server; CPU and RSS from
               /proc; the pipelined key loader
   machine     load average and other processes' CPU during a run
+  flood       hash flooding: crafted colliding keys vs random (`python -m bench.flood`)
+  abuse       others' throughput beside slow and stuck clients (`python -m bench.abuse`)
 
 Every server is stopped when a command ends, by error or Ctrl-C too, and dies
 with the bench process if that is killed.  Servers listen on 127.0.0.1 only.

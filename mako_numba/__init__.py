@@ -16,6 +16,7 @@ Layout (one concept per module; see docs/architecture.md):
   slowpath  what the slow-path modules share
   resp      RESP encoding for the slow path  glob      Redis glob matching (Python)
   server    the selectors event loop         warmup    compile before serving
+  netlimits idle timeout, TCP keepalive, output buffer limits (the event loop's)
   rdb, rdbscan, lzf, crc64                   Redis's RDB file format (sans-IO codec, kernels)
   snapshot  key-space walk and fill (kernels) persist  SAVE/BGSAVE/load, save points
   rdbdump   RDB records encoded by a kernel

@@ -32,6 +32,13 @@ def _positive(text):
     return v
 
 
+def _nonnegative(text):
+    v = int(text)
+    if not 0 <= v < 2**31:
+        raise ValueError(text)
+    return v
+
+
 def _port(text):
     v = int(text)
     if not 0 <= v <= 65535:
@@ -57,6 +64,7 @@ def build_parser():
     p.add_argument("--client-query-buffer-limit", type=_positive,
                    default=config.CLIENT_QUERY_BUFFER_LIMIT,
                    help="largest pending request of one client, bytes (default 1 GiB)")
+    _limit_options(p)
     p.add_argument("--save", action="append", nargs="*", metavar="SECONDS CHANGES",
                    help='snapshot after SECONDS if at least CHANGES writes happened; pairs, '
                         'repeatable; --save "" disables snapshots (default "%s")' % REDIS_DEFAULT_SAVE)
@@ -90,6 +98,26 @@ def build_parser():
     p.add_argument("--version", action="version", version=f"mako_numba {config.VERSION} "
                    f"(Redis {config.REDIS_VERSION} compatible)")
     return p
+
+
+def _obuf_option(v):
+    from .netlimits import merge_obuf, parse_obuf
+    problem = parse_obuf(v)
+    if isinstance(problem, str):
+        raise argparse.ArgumentTypeError(problem)
+    return merge_obuf(None, v)
+
+
+def _limit_options(p):
+    """--timeout, --tcp-keepalive, --client-output-buffer-limit (netlimits.py)."""
+    p.add_argument("--timeout", type=_nonnegative, default=0,
+                   help="close a client idle for more than N seconds (default 0: never)")
+    p.add_argument("--tcp-keepalive", type=_nonnegative, default=300,
+                   help="TCP keepalive probes after N idle seconds (default 300, 0: off)")
+    p.add_argument("--client-output-buffer-limit", type=_obuf_option, metavar="'normal HARD SOFT SECONDS'",
+                   default=_obuf_option("normal 0 0 0"),
+                   help="close a client whose unsent replies pass HARD bytes, or SOFT for SECONDS "
+                        "(default normal 0 0 0: unlimited)")
 
 
 class _RedisFormatter(logging.Formatter):
@@ -191,7 +219,9 @@ def _serve(opts):
                 "rdbchecksum": opts.rdbchecksum, "appendonly": opts.appendonly,
                 "appendfsync": opts.appendfsync, "appendfilename": opts.appendfilename,
                 "appenddirname": opts.appenddirname, "requirepass": opts.requirepass,
-                "protected-mode": opts.protected_mode}
+                "protected-mode": opts.protected_mode, "timeout": str(opts.timeout),
+                "tcp-keepalive": str(opts.tcp_keepalive),
+                "client-output-buffer-limit": opts.client_output_buffer_limit}
     core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
                 renames=opts.rename_command,
                 proto_max_bulk_len=opts.proto_max_bulk_len,

@@ -5,6 +5,7 @@ does and answers with its error texts; only the parameters in
 MUTABLE_PARAMS can be set.
 """
 from . import config, errors, latency, resp
+from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
 from .slowpath import _cstr, _int_or_none, _lower
@@ -40,6 +41,8 @@ class ConfigCommands:
             problem = check(value)
             if problem:
                 return resp.error(errors.CONFIG_SET_FAILED % (name, problem))
+            if name == "client-output-buffer-limit":    # the classes not named keep their limits
+                value = merge_obuf(updates.get(name, self.core.settings.get(name)), value)
             updates[name] = _normalise(name, value)
         aof = self.core.aof
         was = aof.fd >= 0
@@ -97,6 +100,11 @@ def _save_param(v):
     return None
 
 
+def _obuf_param(v):
+    problem = parse_obuf(v)
+    return problem if isinstance(problem, str) else None
+
+
 def _bool_param(v):
     if v.lower() not in ("yes", "no"):
         return "argument must be 'yes' or 'no'"
@@ -140,6 +148,8 @@ HIDDEN_PARAMS = {"rdb-key-save-delay"}      # testing knobs CONFIG GET * does no
 MUTABLE_PARAMS = {
     "loglevel": _enum_param("debug", "verbose", "notice", "warning"),
     "timeout": _int_param(0, 2**31 - 1),
+    "tcp-keepalive": _int_param(0, 2**31 - 1),
+    "client-output-buffer-limit": _obuf_param,
     "hz": _int_param(0, 2**31 - 1),
     "maxmemory": _memory_param,
     "save": _save_param,
@@ -186,6 +196,8 @@ def config_params(core):
         "rdbchecksum": s["rdbchecksum"],
         "loglevel": s.get("loglevel", "notice"),
         "timeout": s.get("timeout", "0"),
+        "tcp-keepalive": s.get("tcp-keepalive", "300"),
+        "client-output-buffer-limit": s.get("client-output-buffer-limit", OBUF_DEFAULT),
         "maxmemory": s.get("maxmemory", "0"),
         "hz": s.get("hz", str(config.CRON_HZ)),
         "proto-max-bulk-len": str(int(lim[config.L_MAX_BULK])),

@@ -8,7 +8,8 @@ Rules:
   keys its cache on the defining file only, so a constant changed in another
   module would otherwise leave a stale kernel behind; keying the directory on
   all of them makes any edit a clean recompile.  Subpackages (the dashboard)
-  hold no kernels and are left out.  It also keeps the cache out of the
+  hold no kernels and are left out.  NUMBA_BOUNDSCHECK is part of the key:
+  a bounds-checked build (the fuzz tests') never shares the normal cache.  It also keeps the cache out of the
   package, which may be installed read-only.
 - Buffers owned by Python (connection buffers, arena chunks) reach kernels as
   integer addresses in int64 tables; `u8view` / `i64view` turn an address into
@@ -36,6 +37,7 @@ from . import config, linking
 def _source_digest():
     here = os.path.dirname(os.path.abspath(__file__))
     h = hashlib.sha1(numba.__version__.encode() + np.__version__.encode())
+    h.update(b"boundscheck=%r" % (numba.config.BOUNDSCHECK,))
     for name in sorted(os.listdir(here)):
         if name.endswith(".py"):
             with open(os.path.join(here, name), "rb") as f:

@@ -265,10 +265,15 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
         conn[c, C_PS_POS] = pos
         conn[c, C_PS_BULK] = bulk
         conn[c, C_IN_NEED] = need
-        if need > lim[config.L_QUERY_LIMIT]:
+        if wr - rd > lim[config.L_QUERY_LIMIT]:     # as Redis: bytes buffered, not announced
             conn[c, C_FLAGS] |= F_CLOSE_NOW
             return P_ERROR
         return P_INCOMPLETE
+    if pos - rd > lim[config.L_QUERY_LIMIT]:    # it came whole in one read: still over, as in Redis
+        bm[B_AN] = an0
+        conn[c, C_PS_ARGC] = 0
+        conn[c, C_FLAGS] |= F_CLOSE_NOW
+        return P_ERROR
     if not store:
         if argc > args.shape[0] - an0:
             conn[c, C_PS_ARGC] = 0

@@ -16,7 +16,8 @@ Theory of operation (the Mako flow, in one process):
    replies pile up is not read from until it catches up.
 
 Rules: this module owns sockets, the selector and signals, and never
-interprets protocol bytes.  It never blocks: every socket is non-blocking.
+interprets protocol bytes.  What it enforces per connection (idle timeout,
+TCP keepalive, output buffer limits) is netlimits.py's.  It never blocks: every socket is non-blocking.
 Per-connection state the turn reads is in lists indexed by slot (the bound
 recv_into/send methods, the registered interest), not dicts of objects.
 """
@@ -29,6 +30,7 @@ import socket
 import time
 
 from . import config, errors
+from .netlimits import NetLimits
 from .layout import C_NFIELDS, C_OUT_SENT, C_WR
 from .table import T_MIG
 
@@ -77,6 +79,7 @@ class Server:
         self._pending = []          # slots with unparsed input: run without new bytes
         self._paused = set()        # slots not run until their replies drain
         self._next_cron = 0.0
+        self.limits = NetLimits(self)                     # timeout, keepalive, output limits
         self._cv = memoryview(core.conn).cast("B").cast("q")   # the connection table, flat:
         core.net_in = core.net_out = core.rejected = core.denied = 0   # item access ~2x numpy's
 
@@ -137,6 +140,7 @@ class Server:
         if now >= self._next_cron:
             self._next_cron = now + 1.0 / config.CRON_HZ
             core.cron()
+            self.limits.cron(now)
         busy = self._pending or core.ks.tm[T_MIG]       # rehashing continues while idle
         try:
             events = self._poll(0 if busy else config.IDLE_TICK, len(self.socks) + 1)
@@ -148,6 +152,7 @@ class Server:
         recv_into = self._recv_into
         inmv = core.inmv
         cv = self._cv
+        last = self.limits.last
         readable = []
         got = 0
         for fd, ev in events:
@@ -181,6 +186,7 @@ class Server:
                     self._drop(slot)
                     continue
                 cv[i] = wr + n
+                last[slot] = now
                 got += n
                 if wr + n == len(mv):
                     core.widen_input(slot)
@@ -227,6 +233,8 @@ class Server:
                     self._drop(slot)
                     continue
                 cv[slot * C_NFIELDS + C_OUT_SENT] = sent + n
+                if n:
+                    last[slot] = now
                 put += n
                 if sent + n < wr:
                     self._flush(slot)
@@ -276,6 +284,7 @@ class Server:
             self._send[slot] = sock.send
             self._slot_of[sock.fileno()] = slot
             self.sel.register(sock, _READ, slot)
+            self.limits.accepted(slot, sock)
             log.debug("Accepted %s:%s", peer[0], peer[1])
 
     def _after(self, slot):
@@ -299,7 +308,12 @@ class Server:
                 return
             core.sent(slot, n)
             core.net_out += n
+            if n:
+                self.limits.last[slot] = time.monotonic()
         left = core.pending_output(slot)
+        if left and self.limits.output_over(slot, left):
+            self._drop(slot)
+            return
         if slot in self._paused and left <= config.READ_PAUSE_OUTPUT:
             self._paused.discard(slot)
             self._pending.append(slot)
@@ -328,5 +342,6 @@ class Server:
             pass
         sock.close()
         self.core.close(slot)
+        self.limits.closed(slot)
         self._paused.discard(slot)
         self._pending = [s for s in self._pending if s != slot]

@@ -82,13 +82,13 @@ def start_mako(tmp_path_factory, *extra, ready_timeout=300):
     raise RuntimeError("mako_numba did not become ready")
 
 
-def start_redis(tmp_path_factory):
+def start_redis(tmp_path_factory, *extra):
     exe = need_tool("redis-server")
     port = free_port()
     d = tmp_path_factory.mktemp("redis")
     popen = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                               "--appendonly", "no", "--dir", str(d), "--daemonize", "no",
-                              "--logfile", str(d / "redis.log")],
+                              "--logfile", str(d / "redis.log"), *extra],
                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     deadline = time.time() + 20
     while time.time() < deadline:

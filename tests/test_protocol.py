@@ -16,8 +16,8 @@ from mako_numba import protocol
 from mako_numba.core import Core
 from mako_numba.engine import compact_input
 from mako_numba.layout import (
-    B_AN, B_QN, B_SN, C_FLAGS, C_IN_CAP, C_IN_NEED, C_RD, C_WR, CMD_PROTO_ERR, F_PENDING,
-    F_SLOW, PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
+    B_AN, B_QN, B_SN, C_FLAGS, C_IN_CAP, C_IN_NEED, C_RD, C_WR, CMD_PROTO_ERR, F_CLOSE_NOW,
+    F_PENDING, F_SLOW, PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
     PE_UNBALANCED, Q_ARG0, Q_ARGC, Q_CMD, Q_ERR, Q_ERRARG,
 )
 from naive import ref_parse
@@ -40,8 +40,8 @@ class KernelParser:
         while True:
             bm = core.bm
             bm[B_QN] = bm[B_AN] = bm[B_SN] = 0
-            n = protocol.parse_conn(core.conn, slot, core.q, bm, core.args, core.scratch,
-                                    core.lim, core.cmdt)
+            n = self.parse_conn(core.conn, slot, core.q, bm, core.args, core.scratch,
+                                core.lim, core.cmdt)
             for k in range(int(bm[B_QN])):
                 row = core.q[k]
                 if row[Q_CMD] == CMD_PROTO_ERR:
@@ -60,6 +60,8 @@ class KernelParser:
                 core._grow_in(slot, need)
             if n == 0 and not flags & (F_SLOW | F_PENDING):
                 return
+
+    parse_conn = staticmethod(protocol.parse_conn)
 
     def buffered(self):
         c = self.core.conn[self.slot]
@@ -241,3 +243,25 @@ def test_truncated_and_mutated_streams(data, draw):
 @given(st.binary(max_size=64), st.integers(1, 8))
 def test_garbage_agrees_with_reference(data, chunk):
     assert kernel_parse(data, chunk=chunk).events == ref_parse(data)[0]
+
+
+def _parse_once(data, **kw):
+    """One parse pass over data: (requests queued, connection marked to close at once)."""
+    p = KernelParser(**kw)
+    core = p.core
+    core.feed(p.slot, data)
+    bm = core.bm
+    bm[B_QN] = bm[B_AN] = bm[B_SN] = 0
+    protocol.parse_conn(core.conn, p.slot, core.q, bm, core.args, core.scratch, core.lim, core.cmdt)
+    return int(bm[B_QN]), bool(int(core.conn[p.slot, C_FLAGS]) & F_CLOSE_NOW)
+
+
+def test_query_buffer_limit_counts_bytes_buffered():
+    """Redis closes a client (no reply) once its query buffer holds more than the limit."""
+    big = b"*2\r\n$4\r\nECHO\r\n$3000\r\n" + b"x" * 3000 + b"\r\n"
+    small = b"*2\r\n$4\r\nECHO\r\n$1000\r\n" + b"x" * 1000 + b"\r\n"
+    lim = {"client_query_buffer_limit": 2048}
+    assert _parse_once(big, **lim) == (0, True)                 # whole in one read: still over
+    assert _parse_once(big[:1000], **lim) == (0, False)         # announced, not yet buffered
+    assert _parse_once(big[:2500], **lim) == (0, True)          # buffered past the limit
+    assert _parse_once(small, **lim) == (1, False)
