@@ -78,6 +78,7 @@ CF_ADMIN = 8
 CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, watch, quit, reset)
 CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefetches it
 CF_NO_MULTI = 64    # refused inside MULTI, and the transaction aborts (Redis's no-multi)
+CF_DENYOOM = 128    # refused with -OOM when maxmemory is reached (Redis's denyoom)
 
 #        name           arity  op              flags
 TABLE = [
@@ -191,6 +192,8 @@ def kernel_tables():
     for i, n in enumerate(NAMES):
         if meta.get(n, {}).get("first_key") == 1:
             flags[i] |= CF_KEY1
+        if "denyoom" in meta.get(n, {}).get("flags", ()):
+            flags[i] |= CF_DENYOOM
     htab = np.full(HASH_SIZE, -1, np.int64)
     for i, n in enumerate(NAMES):
         p = name_hash(n.encode()) & (HASH_SIZE - 1)

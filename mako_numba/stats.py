@@ -41,8 +41,9 @@ import time
 from . import commands, config
 from .table import T_EXPIRED
 from . import latency
+from .evict import exceeded_ms
 from .layout import (
-    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS,
+    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS, S_OOM, T_EVICTED,
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
     S_ERRORS, S_NFIELDS, S_SLOW,
 )
@@ -145,12 +146,14 @@ def errorstats(core):
     kernel = int(core.stats[S_ERRORS])
     if kernel:
         counts["ERR"] = counts.get("ERR", 0) + kernel
+    if core.stats[S_OOM]:
+        counts["OOM"] = counts.get("OOM", 0) + int(core.stats[S_OOM])
     return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(counts.items())]
 
 
 def total_errors(core):
     slow = getattr(getattr(core, "admin", None), "errorstats", {})
-    return int(core.stats[S_ERRORS]) + sum(slow.values())
+    return int(core.stats[S_ERRORS]) + int(core.stats[S_OOM]) + sum(slow.values())
 
 
 def sections(core):
@@ -166,6 +169,7 @@ def sections(core):
     rss = _rss_bytes()
     sysmem = _system_memory()
     maxmem = int(settings.get("maxmemory", "0"))
+    exceeded = exceeded_ms(core)
     ru = resource.getrusage(resource.RUSAGE_SELF)
     ru_c = resource.getrusage(resource.RUSAGE_CHILDREN)
     ru_t = resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF))
@@ -249,7 +253,7 @@ def sections(core):
         ("used_memory_scripts_human", "0B"),
         ("maxmemory", maxmem),
         ("maxmemory_human", _human(maxmem)),
-        ("maxmemory_policy", "noeviction"),
+        ("maxmemory_policy", settings.get("maxmemory-policy", "noeviction")),
         ("allocator_frag_ratio", "1.00"),
         ("allocator_frag_bytes", 0),
         ("allocator_rss_ratio", _ratio(rss, used)),
@@ -324,10 +328,10 @@ def sections(core):
         ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", 0),
         ("expire_cycle_cpu_milliseconds", 0),
-        ("evicted_keys", 0),
+        ("evicted_keys", int(ks.tm[T_EVICTED])),
         ("evicted_clients", 0),
-        ("total_eviction_exceeded_time", 0),
-        ("current_eviction_exceeded_time", 0),
+        ("total_eviction_exceeded_time", exceeded[0]),
+        ("current_eviction_exceeded_time", exceeded[1]),
         ("keyspace_hits", int(st[S_HITS])),
         ("keyspace_misses", int(st[S_MISSES])),
         ("pubsub_channels", 0),
