@@ -23,6 +23,9 @@ Rules and theory:
   from the slow path after the batch, so nothing interleaves.
 - Every branch is a thin wrapper over the table's generic operations; the
   arity check and the error writers are shared by all commands.
+- maxmemory (evict.py): while tm[T_MAXMEM] is set, every command first
+  evicts what the policy allows; a denyoom command that finds nothing to
+  evict is answered -OOM.  With no limit this is one load and branch.
 """
 import numpy as np
 
@@ -254,8 +257,13 @@ X_RUN = -1     # queue_request: not queued, run it now
 
 
 @kernel
-def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
-    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN."""
+def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
+    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN.
+
+    When maxmemory is reached and nothing can be evicted, every command that
+    would be queued is refused with -OOM, as Redis 7.0 does (queuing itself
+    takes memory).
+    """
     names, noff, nlen, arity, op, flags, htab = cmdt
     ci = q[k, Q_CMD]
     if ci == CMD_PROTO_ERR:
@@ -275,6 +283,13 @@ def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_TX_DIRTY
             count_error(stats, arity.shape[0], ci, True)
+        return st
+    if T[0][T_MAXMEM] != 0 and perform_evictions(T, lim, now) == EVICT_FAIL:
+        st = reply_lit(conn, c, lim, lits, LIT_OOM)
+        if st == X_DONE:
+            conn[c, C_FLAGS] |= F_TX_DIRTY
+            stats[S_OOM] += 1
+            stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
         return st
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
     if st == X_DONE:
@@ -488,7 +503,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             continue
         wr0 = conn[c, C_OUT_WR]
         if fl & F_MULTI:
-            st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
+            st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
         if st == X_RUN:
             st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
         if mult:

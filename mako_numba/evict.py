@@ -27,10 +27,10 @@ Rules and theory:
 """
 import time
 
-from .jit import kernel
+from .jit import kernel, prefetch
 from .aoflog import log_expired
 from .layout import (
-    LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_DIRTY, T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOGCAP, T_MAXMEM, T_MEM,
+    LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_AOF_ADDR, T_DIRTY, T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOGCAP, T_MAXMEM, T_MEM,
     T_MEM_REST, T_MIG, T_MIGPOS, T_OLOGCAP, T_POLICY, T_POOL, T_POOL_N, T_LRU, T_SAMPLES,
     T_VOLATILE,
 )
@@ -119,6 +119,16 @@ def _populate(T, policy, now_ms):
     if volatile_only and tm[T_VOLATILE] > 0:
         budget *= max(1, tm[T_LIVE] // tm[T_VOLATILE])
     budget = min(budget, n)
+    p = pos                                     # first pass: start loading the records
+    live = 0
+    for _ in range(budget):
+        s = ix[p]
+        if s > TOMB:
+            prefetch(ref_addr(chunks, slot_ref(s)))
+            live += 1
+            if live == want:
+                break
+        p = (p + 1) & (n - 1)
     got = 0
     for _ in range(budget):
         s = ix[pos]
@@ -170,8 +180,9 @@ def evict_slot(T, lim, which, pos):
     tm, chunks = T[0], T[3]
     ix = T[1] if which == 1 else T[2]
     ref = slot_ref(ix[pos])
-    hdr = rec_hdr(chunks, ref)
-    log_expired(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
+    if tm[T_AOF_ADDR] != 0:
+        hdr = rec_hdr(chunks, ref)
+        log_expired(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
     _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
     tm[T_EVICTED] += 1
     tm[T_DIRTY] -= 1
