@@ -54,6 +54,7 @@ class ConfigCommands:
 
     def config_resetstat(self, call):
         self.core.stats[:] = 0
+        evict.reset_stats(self.core)
         self.core.observe.reset_stats()
         self.cmdstats.clear()
         self.errorstats.clear()

@@ -266,6 +266,14 @@ def refresh(core):
         core.evict_exceeded_since = 0.0
 
 
+def reset_stats(core):
+    """CONFIG RESETSTAT: evicted_keys and the exceeded times start again (Redis's resetServerStats)."""
+    core.ks.tm[T_EVICTED] = 0
+    core.evict_exceeded_total = 0.0
+    if getattr(core, "evict_exceeded_since", 0.0):
+        core.evict_exceeded_since = time.monotonic()
+
+
 def exceeded_ms(core):
     """(total, current) milliseconds spent over maxmemory (INFO's *_eviction_exceeded_time)."""
     since = getattr(core, "evict_exceeded_since", 0.0)

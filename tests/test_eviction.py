@@ -318,6 +318,8 @@ def test_allkeys_random_stays_near_the_limit(both):
     _near(m, limit)
     assert 0 < _alive(m, "k", 10000) < 10000
     assert int(m.info("evicted_keys")) >= 5000 * 0.5
+    m("CONFIG", "RESETSTAT")
+    assert m.info("evicted_keys") == "0"
 
 
 # --- kernels against plain-Python references ---------------------------------------------------
