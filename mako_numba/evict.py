@@ -98,7 +98,7 @@ def _pool_insert(tm, score, which, pos, s):
 
 @kernel
 def _sample_start(T):
-    """A random (which, index, first slot, slot count) to walk; oidx only while rehashing."""
+    """A random (which index, first slot) to walk from; oidx only while rehashing."""
     tm, idx, oidx = T[0], T[1], T[2]
     r = rand63(tm)
     if tm[T_MIG] and (r & 1) and oidx.shape[0] > tm[T_MIGPOS]:

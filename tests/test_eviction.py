@@ -257,12 +257,12 @@ def test_allkeys_lru_keeps_recently_read_keys(both):
     time.sleep(2.1)                             # the LRU clock counts seconds
     m.pipeline([("GET", f"old{i}") for i in range(2000)])   # the hot ones: read just now
     limit = _limit_after(m, 300_000)
-    _fill(m, "new", 15000)
+    _fill(m, "new", 12000)
     _near(m, limit)
     hot = _alive(m, "old", 2000)
     cold = _alive(m, "old", 20000) - hot
-    assert hot >= 1800, hot                     # sampling, so approximately (as Redis's)
-    assert cold < 18000 * 0.6, cold
+    assert hot >= 1900, (hot, cold)             # sampling, so approximately (as Redis's)
+    assert cold < 18000 * 0.7, (hot, cold)
 
 
 def test_allkeys_lfu_keeps_frequently_read_keys(both):
