@@ -39,6 +39,21 @@ def _nonnegative(text):
     return v
 
 
+def _memory(text):
+    """A redis.conf memory value (100mb, 1gb, 4096): its bytes, as a string."""
+    from .configcmds import _memory_param, _normalise
+    if _memory_param(text):
+        raise ValueError(text)
+    return _normalise("maxmemory", text)
+
+
+def _samples(text):
+    v = int(text)
+    if not 1 <= v <= 2**31 - 1:
+        raise ValueError(text)
+    return str(v)
+
+
 def _port(text):
     v = int(text)
     if not 0 <= v <= 65535:
@@ -92,6 +107,14 @@ def build_parser():
     p.add_argument("--rename-command", action="append", nargs=2, default=[],
                    metavar=("NAME", "NEWNAME"),
                    help='give command NAME the name NEWNAME ("" disables it); repeatable')
+    p.add_argument("--maxmemory", type=_memory, default="0",
+                   help="memory limit in bytes or with a unit (100mb, 1gb); 0, the default: none")
+    p.add_argument("--maxmemory-policy", default="noeviction", type=str.lower,
+                   choices=("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                            "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+                   help="what goes when maxmemory is reached (default noeviction: writes fail)")
+    p.add_argument("--maxmemory-samples", type=_samples, default="5",
+                   help="keys sampled per eviction round (default 5)")
     p.add_argument("--dashboard", action="store_true",
                    help="serve, and show the live dashboard in this terminal (`python -m "
                         "mako_numba top --help` watches a running server)")
@@ -221,7 +244,9 @@ def _serve(opts):
                 "appenddirname": opts.appenddirname, "requirepass": opts.requirepass,
                 "protected-mode": opts.protected_mode, "timeout": str(opts.timeout),
                 "tcp-keepalive": str(opts.tcp_keepalive),
-                "client-output-buffer-limit": opts.client_output_buffer_limit}
+                "client-output-buffer-limit": opts.client_output_buffer_limit,
+                "maxmemory": opts.maxmemory, "maxmemory-policy": opts.maxmemory_policy,
+                "maxmemory-samples": opts.maxmemory_samples}
     core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
                 renames=opts.rename_command,
                 proto_max_bulk_len=opts.proto_max_bulk_len,

@@ -79,6 +79,7 @@ CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, wa
 CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefetches it
 CF_NO_MULTI = 64    # refused inside MULTI, and the transaction aborts (Redis's no-multi)
 CF_NO_AUTH = 128    # runs before AUTH (Redis's no-auth: auth, hello, quit, reset); from the metadata
+CF_DENYOOM = 256    # refused with -OOM when maxmemory is reached (Redis's denyoom)
 
 #        name           arity  op              flags
 TABLE = [
@@ -206,6 +207,8 @@ def kernel_tables(renames=None):
             flags[i] |= CF_KEY1
         if "no_auth" in meta.get(n, {}).get("flags", ()):
             flags[i] |= CF_NO_AUTH
+        if "denyoom" in meta.get(n, {}).get("flags", ()):
+            flags[i] |= CF_DENYOOM
     htab = np.full(HASH_SIZE, -1, np.int64)
     extra = NCOMMANDS
     for i, n in enumerate(NAMES):

@@ -4,7 +4,7 @@ A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
 does and answers with its error texts; only the parameters in
 MUTABLE_PARAMS can be set.
 """
-from . import config, errors, latency, resp
+from . import config, errors, evict, latency, resp
 from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
@@ -54,10 +54,12 @@ class ConfigCommands:
         self.core.observe.configure()
         if "requirepass" in updates:
             self.auth_refresh()             # who must AUTH now (authcmds.py)
+        evict.apply_settings(self.core)
         return resp.simple("OK")
 
     def config_resetstat(self, call):
         self.core.stats[:] = 0
+        evict.reset_stats(self.core)
         self.core.observe.reset_stats()
         self.cmdstats.clear()
         self.errorstats.clear()
@@ -131,7 +133,7 @@ def _normalise(name, value):
     if name == "latency-tracking-info-percentiles":
         return " ".join(latency.percentile_name(float(p)) for p in value.split())
     if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum",
-                "latency-tracking", "protected-mode"):
+                "latency-tracking", "protected-mode", "maxmemory-policy"):
         return value.lower()
     if name in ("maxmemory", "auto-aof-rewrite-min-size"):
         num = value.rstrip("bkmgBKMG")
@@ -152,6 +154,9 @@ MUTABLE_PARAMS = {
     "client-output-buffer-limit": _obuf_param,
     "hz": _int_param(0, 2**31 - 1),
     "maxmemory": _memory_param,
+    "maxmemory-policy": _enum_param("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                                    "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
+    "maxmemory-samples": _int_param(1, 2**31 - 1),
     "save": _save_param,
     "appendonly": _bool_param,
     "appendfsync": _enum_param("everysec", "always", "no"),
@@ -203,7 +208,10 @@ def config_params(core):
         "proto-max-bulk-len": str(int(lim[config.L_MAX_BULK])),
         "client-query-buffer-limit": str(int(lim[config.L_QUERY_LIMIT])),
         "tcp-backlog": str(config.LISTEN_BACKLOG),
-        "maxmemory-policy": "noeviction",
+        "maxmemory-policy": s.get("maxmemory-policy", "noeviction"),
+        "maxmemory-samples": s.get("maxmemory-samples", "5"),
+        "maxmemory-eviction-tenacity": "10",        # fixed: every command evicts up to 64 keys
+        "maxmemory-clients": "0",
         "enable-debug-command": s.get("enable-debug-command", DEBUG_DEFAULT),
         "slowlog-log-slower-than": s.get("slowlog-log-slower-than", str(config.SLOWLOG_LOG_SLOWER_THAN)),
         "slowlog-max-len": s.get("slowlog-max-len", str(config.SLOWLOG_MAX_LEN)),

@@ -22,7 +22,7 @@ from ctypes import string_at
 
 import numpy as np
 
-from . import commands, config, errors
+from . import commands, config, errors, evict
 from .admin import Admin
 from .engine import compact_input, finish_traced, run_batch
 from .jit import addr_of, handles
@@ -106,6 +106,7 @@ class Core:
         self.shutdown_requested = False         # SHUTDOWN succeeded: the loop stops after this turn
         self.observe = Observer(self)           # SLOWLOG, MONITOR, latency histograms
         self.instant = Instant()                # INFO's instantaneous_* rates
+        evict.apply_settings(self)              # maxmemory and its policy into the key space
 
     def _handles(self, ready, q, bm, scratch, res):
         """run_batch's fixed arrays (layout.H_*); the batch's or EXEC's own ready/q/bm/scratch/res."""
@@ -358,6 +359,7 @@ class Core:
         DEBUG SET-ACTIVE-EXPIRE 0 switches the sweep off, as in Redis.
         """
         self.ks.tm[T_LRU] = int(time.time()) & LRU_CLOCK_MAX
+        evict.refresh(self)                     # the LFU clock, used_memory beyond the key space
         self.instant.sample(time.monotonic(), {"ops": int(self.stats[S_COMMANDS]),
                                                "in": getattr(self, "net_in", 0),
                                                "out": getattr(self, "net_out", 0)})

@@ -23,6 +23,9 @@ Rules and theory:
   from the slow path after the batch, so nothing interleaves.
 - Every branch is a thin wrapper over the table's generic operations; the
   arity check and the error writers are shared by all commands.
+- maxmemory (evict.py): while tm[T_MAXMEM] is set, every command first
+  evicts what the policy allows; a denyoom command that finds nothing to
+  evict is answered -OOM.  With no limit this is one load and branch.
 """
 import numpy as np
 
@@ -35,11 +38,12 @@ from .commands import (
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
     OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_KEY1, CF_NO_MULTI,
     CF_READONLY, CF_WRITE,
-    CF_NO_QUEUE, CF_NO_AUTH,
+    CF_NO_QUEUE, CF_NO_AUTH, CF_DENYOOM,
 )
 from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import (
-    LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_NOAUTH, LIT_OK, LIT_PONG, LIT_QUEUED, LIT_REPLICA_KEYSPACE,
+    LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_NOAUTH, LIT_OK, LIT_OOM, LIT_PONG, LIT_QUEUED,
+    LIT_REPLICA_KEYSPACE,
 )
 from .jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
 from .latency import NS_SHIFT, record
@@ -57,10 +61,12 @@ from .layout import (
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
     S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
-    T_AOF_NEED, T_AOF_WR, T_DIRTY, F_NOAUTH, S_NOAUTH,
+    T_AOF_NEED, T_AOF_WR, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, T_POLICY, S_OOM,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from .aoflog import log_room, logging_on
+from .evict import EVICT_FAIL, perform_evictions
+from .lfu import FLAG_LFU, LFU_INIT_VAL
 from .propagate import log_request
 from .protocol import parse_conn
 from .scan import x_keys, x_randomkey, x_scan
@@ -138,6 +144,12 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
             if st == X_DONE:
                 count_error(stats, arity.shape[0], ci, True)
             return st
+    if T[0][T_MAXMEM] != 0 and perform_evictions(T, lim, now) == EVICT_FAIL and flags[ci] & CF_DENYOOM:
+        st = reply_lit(conn, c, lim, lits, LIT_OOM)
+        if st == X_DONE:
+            stats[S_OOM] += 1
+            stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
+        return st
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
         st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
@@ -264,8 +276,13 @@ X_RUN = -1     # queue_request: not queued, run it now
 
 
 @kernel
-def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
-    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN."""
+def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
+    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN.
+
+    When maxmemory is reached and nothing can be evicted, every command that
+    would be queued is refused with -OOM, as Redis 7.0 does (queuing itself
+    takes memory).
+    """
     names, noff, nlen, arity, op, flags, htab = cmdt
     ci = q[k, Q_CMD]
     if ci == CMD_PROTO_ERR:
@@ -289,6 +306,13 @@ def queue_request(conn, c, lim, q, k, cmdt, lits, stats):
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_TX_DIRTY
             count_error(stats, arity.shape[0], ci, True)
+        return st
+    if T[0][T_MAXMEM] != 0 and perform_evictions(T, lim, now) == EVICT_FAIL:
+        st = reply_lit(conn, c, lim, lits, LIT_OOM)
+        if st == X_DONE:
+            conn[c, C_FLAGS] |= F_TX_DIRTY
+            stats[S_OOM] += 1
+            stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
         return st
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
     if st == X_DONE:
@@ -504,7 +528,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             continue
         wr0 = conn[c, C_OUT_WR]
         if fl & F_MULTI:
-            st = queue_request(conn, c, lim, q, k, cmdt, lits, stats)
+            st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
         if st == X_RUN:
             st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
         if mult:
@@ -563,7 +587,10 @@ def run_batch(h, T, args, nready):
     t_batch = cycles()
     bm[B_TRACED] = 0
     bm[B_NOW_MS] = bm[B_NOW_US] // 1000
-    T[0][T_LRU] = (bm[B_NOW_US] // 1_000_000) & LRU_CLOCK_MAX
+    if T[0][T_POLICY] & FLAG_LFU:       # new keys' access field: LFU minutes and initial count
+        T[0][T_LRU] = (((bm[B_NOW_US] // 60_000_000) & 0xFFFF) << 8) | LFU_INIT_VAL
+    else:
+        T[0][T_LRU] = (bm[B_NOW_US] // 1_000_000) & LRU_CLOCK_MAX
     bm[B_QN] = 0
     bm[B_AN] = 0
     bm[B_SN] = 0

@@ -63,6 +63,7 @@ INVALID_CLIENT_ID = "ERR Invalid client ID"
 CLIENT_ID_POSITIVE = "ERR client-id should be greater than 0"
 NO_SUCH_USER = "ERR No such user '%s'"
 OBJECT_FREQ_NOT_LFU = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
+OBJECT_IDLETIME_LFU = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."
 DEBUG_SUBCOMMAND = "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
 DEBUG_NOT_ALLOWED = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
 BIT_OFFSET = "ERR bit offset is not an integer or out of range"
@@ -82,6 +83,7 @@ NO_MULTI = "ERR Command not allowed inside a transaction"
 SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
 MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
 
 # --- protected mode (networking.c): sent to a refused connection, which is then closed ---
 DENIED_PROTECTED = (
@@ -159,6 +161,7 @@ _LITS = [
     ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),
     ("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode()),
     ("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode()),
+    ("LIT_OOM", ("-" + OOM + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

@@ -12,6 +12,7 @@ import time
 from . import errors, resp
 from .arena import ENC_NOINT, ENC_RAW
 from .layout import C_DB, S_HITS, S_MISSES
+from .lfu import lfu_decayed, lfu_minutes
 from .stats import lru_clock
 from .clientcmds import _is_local
 from .slowpath import _cstr, _int_or_none, _lower
@@ -60,18 +61,25 @@ class InspectCommands:
         return resp.integer(SHARED_REFCOUNT if _is_shared_int(found[0]) else 1)
 
     def object_idletime(self, call):
-        """Seconds since the key was last accessed (its LRU clock; OBJECT itself does not touch it)."""
+        """Seconds since the key was last accessed (its LRU clock; OBJECT itself does not touch it).
+
+        Under an LFU policy the field holds the LFU counter: Redis's error (after the key check).
+        """
         found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
+        if _lfu(self.core):
+            return resp.error(errors.OBJECT_IDLETIME_LFU)
         return resp.integer(idle_seconds(found[3]))
 
     def object_freq(self, call):
-        """maxmemory-policy is always noeviction, so Redis's not-LFU error (after the key check)."""
+        """The key's LFU counter after decay; Redis's not-LFU error (after the key check) otherwise."""
         found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
-        return resp.error(errors.OBJECT_FREQ_NOT_LFU)
+        if not _lfu(self.core):
+            return resp.error(errors.OBJECT_FREQ_NOT_LFU)
+        return resp.integer(lfu_decayed(found[3], lfu_minutes(time.time())))
 
     def memory(self, call):
         return self._subcommand(call, "memory")
@@ -150,6 +158,10 @@ class InspectCommands:
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
             f"serializedlength:{rdb_string_length(value, enc == 'int')} "
             f"lru:{found[3]} lru_seconds_idle:{idle_seconds(found[3])}")
+
+
+def _lfu(core):
+    return core.settings.get("maxmemory-policy", "noeviction") in ("allkeys-lfu", "volatile-lfu")
 
 
 def idle_seconds(lru):

@@ -140,7 +140,8 @@ S_BATCH_CYCLES = 7  # cycle-counter ticks spent inside run_batch
 S_BATCH_REQS = 8    # requests queued by batches
 S_BATCH_HIST = 9    # batches by requests: [S_BATCH_HIST + i] counts 2**(i-1) < n <= 2**i
 S_BATCH_HIST_N = 15 #   (QUEUE_SIZE is 2**14)
-S_NOAUTH = 16       # NOAUTH replies written by kernels (not in S_ERRORS: their code is NOAUTH)
+S_NOAUTH = 25       # NOAUTH replies written by kernels (not in S_ERRORS: their code is NOAUTH)
+S_OOM = 24          # -OOM replies (maxmemory reached): errorstat_OOM, not ERR
 S_NFIELDS = 32      # per-command counters follow: calls at S_NFIELDS + cmd, then
                     # failed calls (+ ncommands), rejected calls (+ 2 * ncommands)
                     # and run time in ns (+ 3 * ncommands, when timed)
@@ -181,6 +182,17 @@ T_AOF_DB = 30       #   database of the last SELECT logged (-1: none yet)
 T_AOF_TX = 31       #   EXEC: 1 while its MULTI is not logged yet, 2 once it is, 0 outside EXEC
 T_AOF_NEED = 32     #   room a deferred request wanted in the buffer
 T_AOF_SKIPPED = 33  #   DELs of expired keys not logged for want of room (their PXAT is logged)
+T_MAXMEM = 34       # maxmemory in bytes, 0: no limit (evict.py; Python sets it)
+T_MEM_REST = 35     #   used_memory the kernels cannot see (client buffers, fixed arrays); Python, each cron
+T_POLICY = 36       #   maxmemory-policy, Redis's MAXMEMORY_* value (evict.py's POLICY_*)
+T_EVICTED = 37      #   keys evicted (INFO evicted_keys)
+T_RAND = 38         #   xorshift state for sampling and the LFU counter
+T_SAMPLES = 39      #   maxmemory-samples
+T_POOL_N = 40       #   eviction pool: entries in use, then POOL_SIZE entries of POOL_W from T_POOL
+T_EVICT_OVER = 41   #   1 while the last eviction call ended over the limit (Redis's exceeded time)
+T_POOL = 44
+POOL_SIZE = 16      #   Redis's EVPOOL_SIZE
+POOL_W = 4          #   (score, which index, slot, slot value when sampled)
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
 W_HASH = 0          # SipHash of the key (without the database)
@@ -192,4 +204,4 @@ WS_EMPTY = 0
 WS_CLEAN = 1
 WS_TOUCHED = 2      # written, deleted or expired since WATCH
 WS_SWAPPED = 3      # its database took part in SWAPDB (dirty if the key exists in either)
-T_NFIELDS = 40
+T_NFIELDS = T_POOL + POOL_SIZE * POOL_W

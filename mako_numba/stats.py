@@ -43,8 +43,9 @@ from . import commands, config
 from .table import T_EXPIRED
 from . import latency
 from .humanize import bytes_to_human
+from .evict import exceeded_ms
 from .layout import (
-    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS,
+    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS, S_OOM, T_EVICTED,
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
     S_ERRORS, S_NFIELDS, S_NOAUTH, S_SLOW,
 )
@@ -140,12 +141,14 @@ def errorstats(core):
     for code, kernel in (("ERR", int(core.stats[S_ERRORS])), ("NOAUTH", int(core.stats[S_NOAUTH]))):
         if kernel:
             counts[code] = counts.get(code, 0) + kernel
+    if core.stats[S_OOM]:
+        counts["OOM"] = counts.get("OOM", 0) + int(core.stats[S_OOM])
     return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(counts.items())]
 
 
 def total_errors(core):
     slow = getattr(getattr(core, "admin", None), "errorstats", {})
-    return int(core.stats[S_ERRORS]) + int(core.stats[S_NOAUTH]) + sum(slow.values())
+    return int(core.stats[S_ERRORS]) + int(core.stats[S_NOAUTH]) + int(core.stats[S_OOM]) + sum(slow.values())
 
 
 def sections(core):
@@ -161,6 +164,7 @@ def sections(core):
     rss = _rss_bytes()
     sysmem = _system_memory()
     maxmem = int(settings.get("maxmemory", "0"))
+    exceeded = exceeded_ms(core)
     ru = resource.getrusage(resource.RUSAGE_SELF)
     ru_c = resource.getrusage(resource.RUSAGE_CHILDREN)
     ru_t = resource.getrusage(getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF))
@@ -244,7 +248,7 @@ def sections(core):
         ("used_memory_scripts_human", "0B"),
         ("maxmemory", maxmem),
         ("maxmemory_human", _human(maxmem)),
-        ("maxmemory_policy", "noeviction"),
+        ("maxmemory_policy", settings.get("maxmemory-policy", "noeviction")),
         ("allocator_frag_ratio", "1.00"),
         ("allocator_frag_bytes", 0),
         ("allocator_rss_ratio", _ratio(rss, used)),
@@ -319,10 +323,10 @@ def sections(core):
         ("expired_stale_perc", "0.00"),
         ("expired_time_cap_reached_count", 0),
         ("expire_cycle_cpu_milliseconds", 0),
-        ("evicted_keys", 0),
+        ("evicted_keys", int(ks.tm[T_EVICTED])),
         ("evicted_clients", 0),
-        ("total_eviction_exceeded_time", 0),
-        ("current_eviction_exceeded_time", 0),
+        ("total_eviction_exceeded_time", exceeded[0]),
+        ("current_eviction_exceeded_time", exceeded[1]),
         ("keyspace_hits", int(st[S_HITS])),
         ("keyspace_misses", int(st[S_MISSES])),
         ("pubsub_channels", 0),

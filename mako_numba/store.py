@@ -17,11 +17,12 @@ import numpy as np
 
 from . import config
 from .jit import addr_of
+from .layout import T_MAXMEM, T_RAND, T_SAMPLES
 from .table import (
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_LARGE_READY, CS_RELEASE, CS_SPARE, NCLASSES,
     NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_AOF_ADDR, T_AOF_SKIPPED, T_BUMP, T_DIRTY, T_EXPIRED, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
     T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
-    T_INITLOG, T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
+    T_INITLOG, T_SEED0, T_SEED1, T_LRU, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
     migrate, resize_due,
 )
 
@@ -68,9 +69,12 @@ class KeySpace:
             tm[T_DIRTY] = old[T_DIRTY] + old[T_LIVE]
             tm[T_EXPIRED] = old[T_EXPIRED]
             tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = old[T_AOF_ADDR:T_AOF_SKIPPED + 1]    # the log goes on
+            tm[T_MAXMEM:T_SAMPLES + 1] = old[T_MAXMEM:T_SAMPLES + 1]    # maxmemory settings, evicted
+            tm[T_LRU] = old[T_LRU]
         raw = os.urandom(16) if self.seed is None else int(self.seed).to_bytes(16, "little")
         tm[T_SEED0] = int.from_bytes(raw[:8], "little", signed=True)
         tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)
+        tm[T_RAND] = tm[T_SEED0] | 1
         tm[T_LOGCAP] = self.initial_logcap
         tm[T_INITLOG] = self.initial_logcap
         self.tm = tm

@@ -40,6 +40,7 @@ import numpy as np
 from . import config
 from .jit import copy_bytes, i64view, kernel, prefetch, u8view
 from .aoflog import log_expired
+from .lfu import FLAG_LFU, lfu_touched
 from .siphash import siphash13
 from .arena import (  # noqa: F401  (re-exported: the table's users see one module)
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
@@ -51,6 +52,7 @@ from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
     T_VOLATILE, T_NFIELDS, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    T_POLICY,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
 )
 
@@ -405,7 +407,10 @@ def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
             expire_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
             return h, 0, -1
         if touch:
-            hdr[1] = (hdr[1] & ~LRU_BITS) | (tm[T_LRU] << 16)
+            if tm[T_POLICY] & FLAG_LFU:     # Redis's updateLFU instead of the LRU clock
+                hdr[1] = (hdr[1] & ~LRU_BITS) | (lfu_touched(tm, rec_lru(hdr)) << 16)
+            else:
+                hdr[1] = (hdr[1] & ~LRU_BITS) | (tm[T_LRU] << 16)
     return h, which, pos
 
 
