@@ -107,7 +107,7 @@ def bad_arity(arity, ci, argc):
 
 
 @kernel(inline=True)
-def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
+def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any.
 
     A command that ran gets q[k, Q_NS] = 1 (exec_rows replaces it with its time).
@@ -144,7 +144,10 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
             if st == X_DONE:
                 count_error(stats, arity.shape[0], ci, True)
             return st
-    if T[0][T_MAXMEM] != 0 and perform_evictions(T, lim, now) == EVICT_FAIL and flags[ci] & CF_DENYOOM:
+    # maxmemory: evict before the command, refuse a denyoom one if that fails.  Not
+    # inside EXEC (replay): Redis evicts once before EXEC, never between its commands.
+    if T[0][T_MAXMEM] != 0 and not replay and perform_evictions(T, lim, now) == EVICT_FAIL \
+            and flags[ci] & CF_DENYOOM:
         st = reply_lit(conn, c, lim, lits, LIT_OOM)
         if st == X_DONE:
             stats[S_OOM] += 1
@@ -254,7 +257,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
 
 
 @kernel(inline=True)
-def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
+def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
     """execute, and the append-only log's part when it is on.
 
     First the room check (no room: X_DEFER, and Python writes the log out or
@@ -266,7 +269,7 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us):
     if logging and not log_room(tm, q, k):
         return X_DEFER
     d0 = tm[T_DIRTY]
-    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
     if logging and st == X_DONE and tm[T_DIRTY] != d0:
         log_request(T, conn, q, k, args, cmdt[4])
     return st
@@ -508,7 +511,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             if ci >= 0 and flags[ci] & CF_NO_QUEUE:
                 continue
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
             if mult:
                 t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
             if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
@@ -530,7 +533,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if fl & F_MULTI:
             st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
         if st == X_RUN:
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us)
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
         if mult:
             t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
         if trace_ns >= 0 and q[k, Q_NS] > trace_ns:

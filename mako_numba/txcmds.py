@@ -12,8 +12,11 @@ How a transaction runs (see engine.py for the kernel half):
   ones here), supplying memory between its steps; no other client's request
   runs in between, so the transaction is atomic.
 """
+import time
+
 from . import errors, resp
-from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DIRTY
+from .evict import evict_now
+from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DIRTY, T_MAXMEM
 
 
 class TransactionCommands:
@@ -30,6 +33,9 @@ class TransactionCommands:
         flags = int(core.conn[slot, C_FLAGS])
         if not flags & F_MULTI:
             return resp.error(errors.EXEC_WITHOUT_MULTI)
+        if core.ks.tm[T_MAXMEM]:            # Redis evicts once before EXEC, none inside it
+            evict_now(core.ks.T, core.lim, int(time.time() * 1000))
+            core.watches.settle()
         cas_dirty = core.watches.exec_dirty(slot)
         n = int(core.conn[slot, C_TX_N])
         start = int(core.conn[slot, C_TX_START])
