@@ -8,6 +8,9 @@ Run through `./dev bench SUBCOMMAND` (= `python -m bench SUBCOMMAND`):
   throughput  only the load cases of `all`
   startup     launch to first PONG, cold (empty kernel cache) and warm
   growth      load N keys while timing PINGs: the worst stall of a growing table
+  durability  SET with the append-only file on; persistence: SAVE/BGSAVE/load
+  stats       what latency tracking and the dashboard's polling cost
+  churn       memory and fragmentation after long overwrite/delete churn
 
 Modules:
   profiles    what smoke, quick and long measure (the cases, runs, sizes)

@@ -40,7 +40,7 @@ import sys
 import time
 
 from . import commands, config
-from .table import T_EXPIRED
+from .table import T_EXPIRED, T_MEM
 from . import latency
 from .humanize import bytes_to_human
 from .evict import exceeded_ms
@@ -216,6 +216,8 @@ def sections(core):
     ]
     overhead = used - dataset
     net = max(used - startup, 1)
+    # "active": what the arena holds in chunks, live or free (Redis: jemalloc's active pages)
+    active = used - int(ks.tm[T_MEM]) + ks.arena_bytes()
     out["memory"] = [
         ("used_memory", used),
         ("used_memory_human", _human(used)),
@@ -229,7 +231,7 @@ def sections(core):
         ("used_memory_dataset", dataset),
         ("used_memory_dataset_perc", f"{dataset * 100 / net:.2f}%"),
         ("allocator_allocated", used),
-        ("allocator_active", used),
+        ("allocator_active", active),
         ("allocator_resident", rss),
         ("total_system_memory", sysmem),
         ("total_system_memory_human", _human(sysmem)),
@@ -249,10 +251,10 @@ def sections(core):
         ("maxmemory", maxmem),
         ("maxmemory_human", _human(maxmem)),
         ("maxmemory_policy", settings.get("maxmemory-policy", "noeviction")),
-        ("allocator_frag_ratio", "1.00"),
-        ("allocator_frag_bytes", 0),
-        ("allocator_rss_ratio", _ratio(rss, used)),
-        ("allocator_rss_bytes", rss - used),
+        ("allocator_frag_ratio", _ratio(active, used)),
+        ("allocator_frag_bytes", active - used),
+        ("allocator_rss_ratio", _ratio(rss, active)),
+        ("allocator_rss_bytes", rss - active),
         ("rss_overhead_ratio", "1.00"),
         ("rss_overhead_bytes", 0),
         ("mem_fragmentation_ratio", _ratio(rss, used)),

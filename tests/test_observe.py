@@ -325,3 +325,22 @@ def test_client_list_marks_monitors(mako, redis_ref):
         assert line["flags"] == "O", port
         r.close()
         mon.close()
+
+
+def test_allocator_fields_count_the_arena(core):
+    """allocator_active is what the arena holds (live or free); after deletes the free part shows."""
+    s = core.open()
+    roundtrip(core, s, b"".join(b"SET k%d %s\r\n" % (i, b"x" * (i % 700)) for i in range(3000)))
+
+    def mem():
+        text = roundtrip(core, s, b"INFO memory\r\n").decode()
+        return dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+    full = mem()
+    roundtrip(core, s, b"".join(b"DEL k%d\r\n" % i for i in range(0, 3000, 2)))
+    half = mem()
+    assert int(full["allocator_active"]) >= int(full["allocator_allocated"])
+    assert int(half["allocator_allocated"]) < int(full["allocator_allocated"])
+    # the chunks stay (buffers may differ a little between the two INFO calls)
+    assert abs(int(half["allocator_active"]) - int(full["allocator_active"])) < 65536
+    assert int(half["allocator_frag_bytes"]) == int(half["allocator_active"]) - int(half["allocator_allocated"])
+    assert float(half["allocator_frag_ratio"]) > float(full["allocator_frag_ratio"])
