@@ -216,8 +216,8 @@ def sections(core):
     ]
     overhead = used - dataset
     net = max(used - startup, 1)
-    # "active": what the arena holds in chunks, live or free (Redis: jemalloc's active pages)
-    active = used - int(ks.tm[T_MEM]) + ks.arena_bytes()
+    # "active": what the arena has handed out, live or freed (Redis: jemalloc's active pages)
+    active = used - int(ks.tm[T_MEM]) + ks.arena_active()
     out["memory"] = [
         ("used_memory", used),
         ("used_memory_human", _human(used)),

@@ -19,7 +19,8 @@ from . import config
 from .jit import addr_of
 from .layout import T_MAXMEM, T_RAND, T_SAMPLES
 from .table import (
-    C_ADDR, C_CAP, C_STATE, CS_FREE, CS_LARGE_READY, CS_RELEASE, CS_SPARE, NCLASSES,
+    C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_LARGE_READY, CS_LARGE_USED, CS_RELEASE, CS_SPARE,
+    NCLASSES,
     NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_AOF_ADDR, T_AOF_SKIPPED, T_BUMP, T_DIRTY, T_EXPIRED, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
     T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
     T_INITLOG, T_SEED0, T_SEED1, T_LRU, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
@@ -190,6 +191,21 @@ class KeySpace:
 
     def arena_bytes(self):
         return sum(a.nbytes for a in self._arrays.values())
+
+    def arena_active(self):
+        """Arena bytes handed out so far, live or freed: used chunks, less the current chunk's untouched tail.
+
+        Spare and ready chunks, and the part of the current chunk past its
+        bump pointer, were never written (calloc: no resident pages), so
+        they are not counted: what is left is what fragmentation can waste.
+        """
+        ch = self.chunks
+        state = ch[1:, C_STATE]
+        used = ch[1:, C_CAP][(state == CS_GENERAL) | (state == CS_LARGE_USED)].sum()
+        cur = int(self.tm[T_CUR])
+        if cur:
+            used -= int(ch[cur, C_CAP]) - int(self.tm[T_BUMP])
+        return int(used)
 
     def keys(self, db=None):
         return int(self.tm[T_LIVE]) if db is None else int(self.dbk[self.dbk[db, 2], 0])
