@@ -147,7 +147,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         elif (refused := self.noauth_blocks(slot, ci, args)) is not None:
             reply = refused
         elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
-            reply = self._reject(ci, errors.REPLICA_KEYSPACE)
+            self._count_rejected(commands.NAMES[ci])
+            reply = resp.error(errors.REPLICA_KEYSPACE)
         else:
             dirty = int(core.ks.tm[T_DIRTY])
             self._inner = inner
@@ -209,11 +210,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         self._stat_name, self._rejected = outer
         return reply
 
-    def _reject(self, ci, msg):
-        """Refused before running (Redis's rejectCommand): a rejected call, an error reply."""
-        row = self.cmdstats.setdefault(commands.NAMES[ci], [0, 0, 0, 0])
-        row[2] += 1
-        return resp.error(msg)
+    def _count_rejected(self, name):
+        """Refused before running (Redis's rejectCommand): a rejected call of name (or container|sub)."""
+        self.cmdstats.setdefault(name, [0, 0, 0, 0])[2] += 1
 
     def count_error(self, reply):
         """INFO errorstats: error replies by their first word (ERR, EXECABORT, NOPROTO ...)."""

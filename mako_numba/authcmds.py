@@ -106,8 +106,7 @@ class AuthCommands:
             if full is None:
                 return None         # the handler answers the unknown subcommand or arity error
             name = full
-        row = self.cmdstats.setdefault(name, [0, 0, 0, 0])
-        row[2] += 1
+        self._count_rejected(name)
         conn = self.core.conn
         if name == "exec":
             if int(conn[slot, C_FLAGS]) & F_MULTI:

@@ -12,7 +12,7 @@ from .layout import (
     C_DB, C_FLAGS, C_ID, C_IN_CAP, C_OUT_CAP, C_OUT_SENT, C_OUT_WR, C_PROTO, C_TX_N, C_WR,
     F_CLOSE_AFTER, F_CLOSE_NOW, F_MONITOR, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
-from .slowpath import _cstr, _int_or_none, _lower, _safe_name
+from .slowpath import _cstr, _int_or_none, _lower, _safe_name, format_addr
 
 CLIENT_TYPES = ("normal", "slave", "replica", "pubsub", "master")
 
@@ -64,7 +64,7 @@ class ClientCommands:
             if addr is None:
                 addr = (self.core.settings.get("bind", config.DEFAULT_BIND),
                         self.core.settings.get("port", config.DEFAULT_PORT))
-            info.laddr = _format_addr(addr[0], addr[1])
+            info.laddr = format_addr(addr[0], addr[1])
         return info.laddr
 
     def _live_slots(self):
@@ -105,7 +105,7 @@ class ClientCommands:
         events = "r" + ("w" if pending and (call is None or call.slot != slot) else "")
         tot = int(row[C_IN_CAP]) + int(row[C_OUT_CAP]) + argv_mem
         return (
-            f"id={int(row[C_ID])} addr={_format_addr(info.peer[0], info.peer[1])} "
+            f"id={int(row[C_ID])} addr={format_addr(info.peer[0], info.peer[1])} "
             f"laddr={self._laddr(info)} fd={info.fd} name={info.name.decode('latin-1')} "
             f"age={int(now - info.created)} idle={int(now - info.last_active)} "
             f"flags={flags or 'N'} db={int(row[C_DB])} sub=0 psub=0 ssub=0 "
@@ -195,7 +195,7 @@ class ClientCommands:
         close_self = False
         for slot in self._live_slots():
             info = core.clients[slot]
-            if addr is not None and _format_addr(info.peer[0], info.peer[1]).encode() != addr:
+            if addr is not None and format_addr(info.peer[0], info.peer[1]).encode() != addr:
                 continue
             if laddr is not None and self._laddr(info).encode() != laddr:
                 continue
@@ -246,11 +246,6 @@ class ClientCommands:
                 conn[slot, C_FLAGS] |= F_REPLY_SKIP_NEXT
             return b""
         return resp.error(errors.SYNTAX)
-
-
-def _format_addr(host, port):
-    """Redis's formatSocketAddr: IPv6 hosts in brackets."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _is_local(host):

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import commands, config, errors, latency, resp
 from .layout import C_DB, C_FLAGS, F_MONITOR, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_NS
-from .slowpath import _int_or_none, _lower
+from .slowpath import _int_or_none, _lower, format_addr
 
 SLOWLOG_MAX_ARGC = 32
 SLOWLOG_MAX_STRING = 128
@@ -85,11 +85,6 @@ def repr_bytes(b):
     return "".join(out)
 
 
-def peer_id(peer):
-    host, port = peer[0], peer[1]
-    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
-
-
 class Observer:
     """The slow log, the MONITOR clients and the slow path's latency histograms."""
 
@@ -136,10 +131,14 @@ class Observer:
         """A command (name: "get" or "config|get") ran for slot and took ns: the slow log and the monitors may want it."""
         core = self.core
         slower = int(core.lim[config.L_TRACE_NS])
-        if slower >= 0 and ns >= slower and name not in self._no_slowlog:
-            self._log_slow(slot, _redacted(argv), ns // 1000)
-        if self.monitors and name not in self._hidden:
-            self._feed(slot, _redacted(argv))
+        log = slower >= 0 and ns >= slower and name not in self._no_slowlog
+        feed = self.monitors and name not in self._hidden
+        if log or feed:
+            argv = _redacted(argv)
+            if log:
+                self._log_slow(slot, argv, ns // 1000)
+            if feed:
+                self._feed(slot, argv)
 
     def record_slow_path(self, ci, full, ns):
         """A slow-path command's latency: its own row, or its subcommand's histogram."""
@@ -182,7 +181,7 @@ class Observer:
             elif len(a) > SLOWLOG_MAX_STRING:
                 a = a[:SLOWLOG_MAX_STRING] + b"... (%d more bytes)" % (len(a) - SLOWLOG_MAX_STRING)
             kept.append(a)
-        peer = peer_id(info.peer) if info is not None else ""
+        peer = format_addr(*info.peer[:2]) if info is not None else ""
         name = info.name if info is not None else b""
         self.slowlog.insert(0, (self.slowlog_next_id, int(time.time()), usec, kept, peer, name))
         self.slowlog_next_id += 1
@@ -194,7 +193,7 @@ class Observer:
         info = core.clients.get(slot)
         now = time.time()
         sec = int(now)
-        where = peer_id(info.peer) if info is not None else "?"
+        where = format_addr(*info.peer[:2]) if info is not None else "?"
         line = "+%d.%06d [%d %s] %s\r\n" % (sec, int((now - sec) * 1e6), int(core.conn[slot, C_DB]),
                                             where, " ".join(repr_bytes(a) for a in argv))
         data = line.encode("latin-1")
@@ -251,7 +250,7 @@ class ObserveCommands:
     def latency_histogram(self, call):
         obs = self.core.observe
         hists = dict(obs.histograms())
-        names = [n for n, _ in obs.histograms()]
+        names = list(hists)
         if len(call.args) > 2:
             names = []
             for a in call.args[2:]:

@@ -55,6 +55,11 @@ def _cstr(b):
     return b.split(b"\0", 1)[0]
 
 
+def format_addr(host, port):
+    """Redis's formatSocketAddr (CLIENT LIST addr, SLOWLOG and MONITOR peers): IPv6 hosts in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def _safe_name(b):
     """Client names and lib-* values: printable ASCII without spaces."""
     return all(33 <= ch <= 126 for ch in b)

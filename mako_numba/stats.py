@@ -87,9 +87,6 @@ def _system_memory():
         return 0
 
 
-_human = bytes_to_human
-
-
 def fixed_memory(core):
     """Bytes of the arrays a Core allocates at start (Redis's used_memory_startup)."""
     return core.conn.nbytes + core.q.nbytes + core.args.nbytes + core.scratch.nbytes
@@ -220,11 +217,11 @@ def sections(core):
     active = used - int(ks.tm[T_MEM]) + ks.arena_active()
     out["memory"] = [
         ("used_memory", used),
-        ("used_memory_human", _human(used)),
+        ("used_memory_human", bytes_to_human(used)),
         ("used_memory_rss", rss),
-        ("used_memory_rss_human", _human(rss)),
+        ("used_memory_rss_human", bytes_to_human(rss)),
         ("used_memory_peak", peak),
-        ("used_memory_peak_human", _human(peak)),
+        ("used_memory_peak_human", bytes_to_human(peak)),
         ("used_memory_peak_perc", f"{used * 100 / peak:.2f}%" if peak else "0.00%"),
         ("used_memory_overhead", overhead),
         ("used_memory_startup", startup),
@@ -234,7 +231,7 @@ def sections(core):
         ("allocator_active", active),
         ("allocator_resident", rss),
         ("total_system_memory", sysmem),
-        ("total_system_memory_human", _human(sysmem)),
+        ("total_system_memory_human", bytes_to_human(sysmem)),
         ("used_memory_lua", 0),
         ("used_memory_vm_eval", 0),
         ("used_memory_lua_human", "0B"),
@@ -249,7 +246,7 @@ def sections(core):
         ("used_memory_scripts", 0),
         ("used_memory_scripts_human", "0B"),
         ("maxmemory", maxmem),
-        ("maxmemory_human", _human(maxmem)),
+        ("maxmemory_human", bytes_to_human(maxmem)),
         ("maxmemory_policy", settings.get("maxmemory-policy", "noeviction")),
         ("allocator_frag_ratio", _ratio(active, used)),
         ("allocator_frag_bytes", active - used),

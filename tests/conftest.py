@@ -95,7 +95,7 @@ def start_redis(tmp_path_factory, *extra):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
                 s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
+                if s.recv(16).startswith((b"+PONG", b"-NOAUTH")):     # ready (with requirepass: NOAUTH)
                     return Proc(popen, port, d / "redis.log")
         except OSError:
             time.sleep(0.05)

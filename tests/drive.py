@@ -18,6 +18,15 @@ def roundtrip(core, slot, data, chunks=None):
     return bytes(out)
 
 
+def cmd_bytes(*args):
+    """A command as RESP bytes (an array of bulk strings); str and int arguments are encoded."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
 def contents(port):
     """{(db, key): [value, pexpiretime]} of every database of the server on port."""
     import redis

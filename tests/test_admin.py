@@ -20,6 +20,7 @@ import time
 import pytest
 
 from conftest import Proc, free_port, need_tool
+from drive import cmd_bytes
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +51,6 @@ def rdb(tmp_path_factory):
 
 
 # --- a tiny RESP client that returns raw reply bytes ---------------------------------------
-def cmd_bytes(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
-
-
 class Conn:
     def __init__(self, port):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)

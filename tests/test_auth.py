@@ -15,50 +15,29 @@ import redis
 from mako_numba import commands, errors
 from mako_numba.core import Core
 
-from conftest import Proc, free_port, need_tool, start_mako
-from drive import raw, roundtrip
+from conftest import need_tool, start_mako, start_redis
+from drive import cmd_bytes as cmd, raw, roundtrip
 
 PW = b"s3cret"
 
 
-def start_redis_with(tmp_path_factory, *extra):
-    """A reference redis-server with extra options (conftest's start_redis takes none)."""
-    exe = need_tool("redis-server")
-    port = free_port()
-    d = tmp_path_factory.mktemp("redis")
-    popen = subprocess.Popen([exe, "--port", str(port), "--save", "", "--appendonly", "no",
-                              "--dir", str(d), "--daemonize", "no", "--logfile", str(d / "redis.log"),
-                              *extra], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16):
-                    return Proc(popen, port, d / "redis.log")
-        except OSError:
-            time.sleep(0.05)
-    popen.kill()
-    raise RuntimeError("redis-server did not start")
+def start_pair(tmp_path_factory, *opts):
+    """mako_numba and a reference Redis started with the same options (both stopped on failure)."""
+    r = start_redis(tmp_path_factory, *opts)
+    try:
+        return start_mako(tmp_path_factory, "--save", "", *opts), r
+    except Exception:
+        r.stop()
+        raise
 
 
 @pytest.fixture(scope="module")
 def pw_pair(tmp_path_factory):
     """mako_numba and Redis, both with --requirepass."""
-    r = start_redis_with(tmp_path_factory, "--bind", "127.0.0.1", "--requirepass", PW.decode())
-    try:
-        m = start_mako(tmp_path_factory, "--save", "", "--requirepass", PW.decode())
-    except Exception:
-        r.stop()
-        raise
+    m, r = start_pair(tmp_path_factory, "--requirepass", PW.decode())
     yield m, r
     m.stop()
     r.stop()
-
-
-def cmd(*args):
-    args = [a if isinstance(a, bytes) else a.encode() for a in args]
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
 
 def blank(data):
@@ -362,7 +341,7 @@ def test_protected_mode(tmp_path_factory):
     ip = outside_address()
     if ip is None:
         pytest.skip("no address but loopback")
-    r = start_redis_with(tmp_path_factory, "--bind", "0.0.0.0")
+    r = start_redis(tmp_path_factory, "--bind", "0.0.0.0")
     m = None
     try:
         m = start_mako(tmp_path_factory, "--save", "", "--bind", "0.0.0.0")
@@ -423,12 +402,7 @@ RENAME_CASES = [
 
 @pytest.fixture(scope="module")
 def renamed_pair(tmp_path_factory):
-    r = start_redis_with(tmp_path_factory, "--bind", "127.0.0.1", *RENAMES)
-    try:
-        m = start_mako(tmp_path_factory, "--save", "", *RENAMES)
-    except Exception:
-        r.stop()
-        raise
+    m, r = start_pair(tmp_path_factory, *RENAMES)
     yield m, r
     m.stop()
     r.stop()

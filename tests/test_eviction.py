@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from conftest import need_tool, start_mako, start_redis
+from drive import cmd_bytes
 from mako_numba import config, evict, table
 from mako_numba.jit import addr_of
 from mako_numba.layout import POOL_SIZE, POOL_W, T_EVICTED, T_MAXMEM, T_POLICY, T_POOL, T_POOL_N, T_SAMPLES
@@ -25,14 +26,6 @@ from mako_numba.store import KeySpace
 from naive import RefTable
 
 OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
-
-
-def cmd_bytes(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 class Raw:

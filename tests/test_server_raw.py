@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from drive import raw
+from drive import cmd_bytes as cmd, raw
 
 TIMEOUT = 10.0
 
@@ -60,14 +60,6 @@ def assert_quiet(s, wait=0.3):
     except socket.timeout:
         return
     raise AssertionError(f"expected silence, got {data[:200]!r} (b'' = closed)")
-
-
-def cmd(*args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    return out
 
 
 def bulk(v):
