@@ -13,6 +13,7 @@ from .layout import (
     F_CLOSE_AFTER, F_CLOSE_NOW, F_MONITOR, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
 from .slowpath import _cstr, _int_or_none, _lower, _safe_name, format_addr
+from .netlimits import reply_split
 
 CLIENT_TYPES = ("normal", "slave", "replica", "pubsub", "master")
 
@@ -102,6 +103,7 @@ class ClientCommands:
         argv_mem = sum(len(a) for a in call.args) if call is not None and call.slot == slot else 0
         qbuf = int(row[C_WR])
         pending = int(row[C_OUT_WR] - row[C_OUT_SENT])
+        obl, oll, omem = reply_split(pending)
         events = "r" + ("w" if pending and (call is None or call.slot != slot) else "")
         tot = int(row[C_IN_CAP]) + int(row[C_OUT_CAP]) + argv_mem
         return (
@@ -111,7 +113,7 @@ class ClientCommands:
             f"flags={flags or 'N'} db={int(row[C_DB])} sub=0 psub=0 ssub=0 "
             f"multi={int(row[C_TX_N]) if fl & F_MULTI else -1} "
             f"qbuf={qbuf} qbuf-free={int(row[C_IN_CAP]) - qbuf} argv-mem={argv_mem} multi-mem=0 "
-            f"rbs={int(row[C_OUT_CAP])} rbp={int(row[C_OUT_CAP])} obl={pending} oll=0 omem=0 "
+            f"rbs={int(row[C_OUT_CAP])} rbp={int(row[C_OUT_CAP])} obl={obl} oll={oll} omem={omem} "
             f"tot-mem={tot} events={events} cmd={info.last_cmd} user=default redir=-1 "
             f"resp={int(row[C_PROTO])}"
         )

@@ -15,9 +15,10 @@ CONFIG SET applies them:
   limit, or stay at or above the soft limit for more than its seconds, is
   closed at once, its replies dropped, with Redis's warning "Client ...
   scheduled to be closed ASAP for overcoming of output buffer limits.".
-  Unsent bytes of the connection's flat output buffer are counted (Redis
-  counts its reply list, not its first 16 KiB); checked whenever replies are
-  left unsent after a send.  The loop also stops reading a client whose
+  Counted as Redis counts (getClientOutputBufferMemoryUsage): the reply
+  list, that is the unsent bytes past the first REPLY_BUF (Redis's static
+  16 KiB buffer); CLIENT LIST's obl/oll/omem split them the same way.
+  Checked whenever replies are left unsent after a send.  The loop also stops reading a client whose
   unsent replies pass config.READ_PAUSE_OUTPUT, so even unlimited a
   non-reading client's buffer stays bounded by about one batch of replies.
 """
@@ -29,6 +30,16 @@ from .errors import OBUF_BAD_CLASS, OBUF_BAD_VALUE, OBUF_WRONG_COUNT
 from .layout import C_FLAGS, F_MONITOR
 
 log = logging.getLogger("mako_numba")
+
+REPLY_BUF = 16 * 1024      # Redis's PROTO_REPLY_CHUNK_BYTES: its static buffer and list nodes
+
+
+def reply_split(pending):
+    """Unsent bytes as Redis holds them: (obl, oll, omem) of CLIENT LIST."""
+    obl = min(pending, REPLY_BUF)
+    omem = pending - obl
+    return obl, -(-omem // REPLY_BUF), omem
+
 
 OBUF_DEFAULT = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
 OBUF_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
@@ -121,13 +132,14 @@ class NetLimits:
             self._obuf_src = src
             self.normal = parse_obuf(src).get("normal", (0, 0, 0))
         hard, soft, secs = self.normal
+        pending = reply_split(pending)[2]
         over = False
         if int(self.core.conn[slot, C_FLAGS]) & F_MONITOR:
             return False                            # Redis: the replica class, not limited here
         if hard and pending >= hard:
             over = True
         elif soft and pending >= soft:
-            now = time.monotonic()
+            now = int(time.time())                  # whole seconds, as Redis's server.unixtime
             since = self.soft_since.setdefault(slot, now)
             over = now - since > secs
         else:

@@ -304,6 +304,42 @@ def test_output_buffer_hard_limit_disconnects_a_non_reader(pair):
     assert "scheduled to be closed ASAP for overcoming of output buffer limits." in m.log()
 
 
+def test_output_buffer_soft_limit_closes_after_its_seconds(pair):
+    """Over the soft limit (no hard one): still served at 1 s, closed once over it for 2 s
+    (Redis counts whole seconds: between 2 and 3).
+
+    Both servers look at the limits when a reply is added, so the non-reader
+    keeps sending a GET every 0.25 s."""
+    value = b"s" * 100_000
+
+    def clients(srv):                           # a new connection: the pair's OPTS close idle ones
+        with connect(srv) as c:
+            return roundtrip_any(c, cmd("CLIENT", "LIST")).count(b"id=") - 1
+
+    def run(srv):
+        with connect(srv) as other:
+            roundtrip(other, cmd(b"SET", b"big3", value), b"+OK\r\n")
+            config(other, "SET", "client-output-buffer-limit", "normal 0 1mb 2")
+        with connect(srv) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            s.sendall(cmd("GET", "big3") * 80)     # 8 MB of replies, never read: more than the
+            seen = {}                               # kernel's socket buffers take
+            t0 = time.monotonic()
+            for i in range(1, 21):
+                time.sleep(max(0.0, t0 + 0.25 * i - time.monotonic()))
+                try:
+                    s.sendall(cmd("GET", "big3"))
+                except OSError:
+                    pass
+                if i in (4, 20):
+                    seen[i] = clients(srv)
+            got, closed = read_until_closed(s, timeout=30)
+            with connect(srv) as c:
+                config(c, "SET", "client-output-buffer-limit", "normal 0 0 0")
+            return seen, closed, len(got) < 80 * len(bulk(value))
+    assert both(pair, run) == ({4: 1, 20: 0}, True, True)
+
+
 def test_output_buffer_unlimited_by_default_delivers_everything(pair):
     value = b"u" * 100_000
     n = 100
