@@ -32,10 +32,11 @@ import time
 from . import commands, config, errors, resp
 from .layout import (
     C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MONITOR, F_MULTI,
-    F_NOAUTH,    F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
-    Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY,
+    F_NOAUTH, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
+    Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY, T_MAXMEM,
 )
-from .commands import CF_READONLY, CF_WRITE
+from .commands import CF_DENYOOM, CF_READONLY, CF_WRITE
+from .evict import EVICT_FAIL, evict_for_slow_path
 from .stats import info_text
 from .clientcmds import ClientCommands
 from .configcmds import ConfigCommands
@@ -149,6 +150,10 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
             self._count_rejected(commands.NAMES[ci])
             reply = resp.error(errors.REPLICA_KEYSPACE)
+        elif not inner and core.ks.tm[T_MAXMEM] and core.cmdt[5][ci] & CF_DENYOOM \
+                and evict_for_slow_path(core) == EVICT_FAIL:   # INCRBYFLOAT; not inside EXEC
+            self._count_rejected(commands.NAMES[ci])
+            reply = resp.error(errors.OOM)
         else:
             dirty = int(core.ks.tm[T_DIRTY])
             self._inner = inner

@@ -36,7 +36,7 @@ from . import resp
 from .jit import addr_of
 from .layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
-    F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR,
+    F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR, T_LOADING,
 )
 from .aofrewrite import AofRewrite
 from .persist import load_file, save_file
@@ -151,12 +151,14 @@ class Aof(AofRewrite):
         self.base, self.incrs = self._read_manifest()
         t0 = time.perf_counter()
         self.loading = True
+        tm = self.core.ks.tm
+        tm[T_LOADING] = 1               # nothing expires until the whole log is in (Redis's loading)
         try:
             if self.base:
                 path = os.path.join(self.dir, self.base[0])
                 if self.base[0].endswith(".rdb"):
                     try:
-                        load_file(self.core, path)
+                        load_file(self.core, path, keep_expired=True)
                     except RdbError as e:
                         raise AofError("%s: %s" % (path, e)) from None
                 else:
@@ -166,6 +168,7 @@ class Aof(AofRewrite):
                 self._replay(os.path.join(self.dir, name), last=i == len(self.incrs) - 1)
         finally:
             self.loading = False
+            tm[T_LOADING] = 0
         self.current_size = self.base_size + sum(
             os.path.getsize(os.path.join(self.dir, n)) for n, _ in self.incrs)
         self.rewrite_base_size = self.current_size

@@ -28,8 +28,8 @@ import numpy as np
 
 from .jit import kernel, u8view
 from .layout import (
-    Q_ARGC, Q_END, Q_START, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_SKIPPED, T_AOF_TX,
-    T_AOF_WR,
+    Q_ARGC, Q_END, Q_START, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_SKIPPED, T_AOF_HELD,
+    T_AOF_TX, T_AOF_WR,
 )
 from .replies import w_arr_hdr, w_bulk, w_bulk_int
 
@@ -53,6 +53,7 @@ def log_room(tm, q, k):
     """Can the buffer take request k's log, whatever form it takes?  Records the need if not."""
     need = 2 * (q[k, Q_END] - q[k, Q_START]) + 64 * q[k, Q_ARGC] + LOG_SLACK
     if tm[T_AOF_CAP] - tm[T_AOF_WR] >= need:
+        tm[T_AOF_HELD] = need
         return True
     tm[T_AOF_NEED] = need
     return False
@@ -129,11 +130,17 @@ def log_set(tm, db, args, k, v, when):
     tm[T_AOF_WR] = pos
 
 
+@kernel(inline=True)
+def del_room(tm, klen):
+    """Room for one DEL of a klen-byte key beside what the running request was promised."""
+    return tm[T_AOF_CAP] - tm[T_AOF_WR] - tm[T_AOF_HELD] >= klen + LOG_SLACK
+
+
 @kernel
 def log_expired(T, pdb, kaddr, klen):
     """DEL of a key whose time was up (physical database pdb), if the buffer has room."""
     tm, dbk = T[0], T[5]
-    if tm[T_AOF_CAP] - tm[T_AOF_WR] < klen + LOG_SLACK:
+    if not del_room(tm, klen):
         tm[T_AOF_SKIPPED] += 1
         return
     db = 0

@@ -55,17 +55,17 @@ from .layout import (
     A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
     B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
     C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR, CMD_PROTO_ERR, CMD_UNKNOWN,
-    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, F_TX_DIRTY, C_TX_N,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, F_TX_DENYOOM, F_TX_DIRTY, C_TX_N,
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_ERR, Q_ERRARG, Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR,
     S_COMMANDS, S_DEFERRALS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, F_REPLY_OFF,
     S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
-    T_AOF_NEED, T_AOF_WR, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, T_POLICY, S_OOM,
+    T_AOF_HELD, T_AOF_NEED, T_AOF_WR, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, T_POLICY, S_OOM,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from .aoflog import log_room, logging_on
-from .evict import EVICT_FAIL, perform_evictions
+from .evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
 from .lfu import FLAG_LFU, LFU_INIT_VAL
 from .propagate import log_request
 from .protocol import parse_conn
@@ -146,13 +146,16 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
             return st
     # maxmemory: evict before the command, refuse a denyoom one if that fails.  Not
     # inside EXEC (replay): Redis evicts once before EXEC, never between its commands.
-    if T[0][T_MAXMEM] != 0 and not replay and perform_evictions(T, lim, now) == EVICT_FAIL \
-            and flags[ci] & CF_DENYOOM:
-        st = reply_lit(conn, c, lim, lits, LIT_OOM)
-        if st == X_DONE:
-            stats[S_OOM] += 1
-            stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
-        return st
+    if T[0][T_MAXMEM] != 0 and not replay:
+        ev = perform_evictions(T, lim, now)
+        if ev == EVICT_NO_LOG:
+            return X_DEFER
+        if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
+            st = reply_lit(conn, c, lim, lits, LIT_OOM)
+            if st == X_DONE:
+                stats[S_OOM] += 1
+                stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
+            return st
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
         st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
@@ -243,7 +246,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
         else:
             st = reply_lit(conn, c, lim, lits, LIT_OK)
         if st == X_DONE and not conn[c, C_FLAGS] & F_MULTI:
-            conn[c, C_FLAGS] = (conn[c, C_FLAGS] | F_MULTI) & ~F_TX_DIRTY
+            conn[c, C_FLAGS] = (conn[c, C_FLAGS] | F_MULTI) & ~(F_TX_DIRTY | F_TX_DENYOOM)
             conn[c, C_TX_N] = 0
     else:
         return X_SLOW
@@ -270,8 +273,10 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, rep
         return X_DEFER
     d0 = tm[T_DIRTY]
     st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
-    if logging and st == X_DONE and tm[T_DIRTY] != d0:
-        log_request(T, conn, q, k, args, cmdt[4])
+    if logging:
+        tm[T_AOF_HELD] = 0
+        if st == X_DONE and tm[T_DIRTY] != d0:
+            log_request(T, conn, q, k, args, cmdt[4])
     return st
 
 
@@ -310,7 +315,10 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
             conn[c, C_FLAGS] |= F_TX_DIRTY
             count_error(stats, arity.shape[0], ci, True)
         return st
-    if T[0][T_MAXMEM] != 0 and perform_evictions(T, lim, now) == EVICT_FAIL:
+    ev = perform_evictions(T, lim, now) if T[0][T_MAXMEM] != 0 else EVICT_OK
+    if ev == EVICT_NO_LOG:
+        return X_DEFER
+    if ev == EVICT_FAIL:
         st = reply_lit(conn, c, lim, lits, LIT_OOM)
         if st == X_DONE:
             conn[c, C_FLAGS] |= F_TX_DIRTY
@@ -319,6 +327,8 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
         return st
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
     if st == X_DONE:
+        if flags[ci] & CF_DENYOOM:
+            conn[c, C_FLAGS] |= F_TX_DENYOOM     # Redis's mstate.cmd_flags, for EXEC's OOM check
         if conn[c, C_TX_N] == 0:
             conn[c, C_TX_START] = q[k, Q_START]
         conn[c, C_TX_N] += 1

@@ -24,15 +24,21 @@ Rules and theory:
 - At most EVICT_MAX_PER_CALL keys go per call; a command that still finds
   memory over the limit is let through (Redis's EVICT_RUNNING), and the
   next command evicts more.  EVICT_FAIL means nothing could be evicted.
+- An eviction is never made without its DEL in the append-only log (or a
+  restart would bring the key back): when the buffer has no room for it,
+  EVICT_NO_LOG, and the command is deferred until Python has written the
+  buffer out, as a write that finds no room is.
+- Nothing is evicted while the AOF is loaded (tm[T_LOADING]), as Redis
+  never evicts from its loader.
 """
 import time
 
 from .jit import kernel, prefetch
-from .aoflog import log_expired
+from .aoflog import LOG_SLACK, del_room, log_expired
 from .layout import (
-    LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_AOF_ADDR, T_DIRTY, T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOGCAP, T_MAXMEM, T_MEM,
-    T_MEM_REST, T_MIG, T_MIGPOS, T_OLOGCAP, T_POLICY, T_POOL, T_POOL_N, T_LRU, T_SAMPLES,
-    T_VOLATILE,
+    LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_AOF_ADDR, T_AOF_HELD, T_AOF_NEED, T_DIRTY,
+    T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOADING, T_LOGCAP, T_MAXMEM, T_MEM, T_MEM_REST, T_MIG,
+    T_MIGPOS, T_OLOGCAP, T_POLICY, T_POOL, T_POOL_N, T_LRU, T_SAMPLES, T_VOLATILE,
 )
 from .lfu import (
     FLAG_ALLKEYS, FLAG_LFU, FLAG_LRU, POLICIES, POLICY_NOEVICTION, POLICY_VOLATILE_TTL, lfu_counter,
@@ -44,6 +50,7 @@ from .table import TOMB, _unlink_slot, slot_ref
 EVICT_OK = 0
 EVICT_RUNNING = 1
 EVICT_FAIL = 2
+EVICT_NO_LOG = 3        # the AOF buffer has no room for the DEL: defer, Python writes it out
 EVICT_MAX_PER_CALL = 64
 
 
@@ -176,23 +183,30 @@ def _random_key(T, volatile_only):
 
 @kernel
 def evict_slot(T, lim, which, pos):
-    """Delete a key chosen for eviction: logged as a DEL, counted as evicted, not as a change."""
+    """Delete a key chosen for eviction: logged as a DEL, counted as evicted, not as a change.
+
+    False (nothing done) when the AOF buffer has no room for the DEL.
+    """
     tm, chunks = T[0], T[3]
     ix = T[1] if which == 1 else T[2]
     ref = slot_ref(ix[pos])
     if tm[T_AOF_ADDR] != 0:
         hdr = rec_hdr(chunks, ref)
+        if not del_room(tm, rec_klen(hdr)):
+            tm[T_AOF_NEED] = rec_klen(hdr) + LOG_SLACK + tm[T_AOF_HELD]
+            return False
         log_expired(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
     _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
     tm[T_EVICTED] += 1
     tm[T_DIRTY] -= 1
+    return True
 
 
 @kernel
 def perform_evictions(T, lim, now_ms):
-    """Evict until used memory is within tm[T_MAXMEM]: EVICT_OK, EVICT_RUNNING or EVICT_FAIL."""
+    """Evict until used memory is within tm[T_MAXMEM]: EVICT_OK, EVICT_RUNNING, EVICT_FAIL or EVICT_NO_LOG."""
     tm = T[0]
-    if used_memory(T) <= tm[T_MAXMEM]:
+    if used_memory(T) <= tm[T_MAXMEM] or tm[T_LOADING] != 0:
         tm[T_EVICT_OVER] = 0
         return EVICT_OK
     tm[T_EVICT_OVER] = 1
@@ -216,7 +230,8 @@ def perform_evictions(T, lim, now_ms):
                 break
         if which == 0:
             return EVICT_FAIL
-        evict_slot(T, lim, which, pos)
+        if not evict_slot(T, lim, which, pos):
+            return EVICT_NO_LOG
         if used_memory(T) <= tm[T_MAXMEM]:
             tm[T_EVICT_OVER] = 0
             return EVICT_OK
@@ -230,6 +245,19 @@ def evict_now(T, lim, now_ms):
 
 
 # --- the Python side: settings into tm, the rest of used_memory, exceeded time ----------
+def evict_for_slow_path(core):
+    """perform_evictions before a slow-path command or EXEC: EVICT_OK, EVICT_RUNNING or EVICT_FAIL.
+
+    A full AOF buffer (EVICT_NO_LOG) is written out and eviction goes on.
+    """
+    now = int(time.time() * 1000)
+    ev = evict_now(core.ks.T, core.lim, now)
+    while ev == EVICT_NO_LOG:
+        core.aof.flush()
+        ev = evict_now(core.ks.T, core.lim, now)
+    return ev
+
+
 def apply_settings(core):
     """Push maxmemory, maxmemory-policy and maxmemory-samples into the key space's meta."""
     s = core.settings

@@ -14,7 +14,7 @@ from .errors import (
     LIT_SWAPDB_SECOND, LIT_SYNTAX, LIT_TYPE_NONE, LIT_TYPE_STRING, LIT_UNSUPPORTED_PRE, LIT_ZERO,
 )
 from .jit import kernel, u8view
-from .layout import C_DB, C_OUT_WR
+from .layout import C_DB, C_OUT_WR, T_LOADING
 from .replies import w_arr_hdr, w_bulk_int
 from .respond import (
     INT64_MAX, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_int32, arg_word, count_lookup, out_of,
@@ -109,7 +109,7 @@ def x_expire(X, c, a0, argc, ci, now, seconds, relative):
             return reply_lit(conn, c, lim, lits, LIT_ZERO)
         if flags & EXP_LT and cur != -1 and when >= cur:
             return reply_lit(conn, c, lim, lits, LIT_ZERO)
-    if when <= now:
+    if when <= now and T[0][T_LOADING] == 0:     # Redis's checkAlreadyExpired: not while loading
         unlink_found(T, lim, which, pos)
     else:
         set_expire_at(T, which, pos, when)

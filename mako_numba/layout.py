@@ -47,6 +47,7 @@ F_REPLY_SKIP = 4096         # the current request's reply is dropped (CLIENT REP
 F_REPLY_SKIP_NEXT = 8192    # ... and that starts with the next request
 F_MONITOR = 16384   # a MONITOR client: keyspace commands get the replica error
 F_NOAUTH = 32768    # not authenticated while a password is set: only no-auth commands run
+F_TX_DENYOOM = 65536    # a denyoom command is queued: EXEC is refused when memory is full
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -190,6 +191,8 @@ T_RAND = 38         #   xorshift state for sampling and the LFU counter
 T_SAMPLES = 39      #   maxmemory-samples
 T_POOL_N = 40       #   eviction pool: entries in use, then POOL_SIZE entries of POOL_W from T_POOL
 T_EVICT_OVER = 41   #   1 while the last eviction call ended over the limit (Redis's exceeded time)
+T_LOADING = 42      # 1 while the AOF is replayed: nothing expires (Redis's server.loading)
+T_AOF_HELD = 43     # AOF: room log_room promised the running request (a DEL on the way may not take it)
 T_POOL = 44
 POOL_SIZE = 16      #   Redis's EVPOOL_SIZE
 POOL_W = 4          #   (score, which index, slot, slot value when sampled)

@@ -136,8 +136,12 @@ def save_file(core, path, compress=True, checksum=True, progress=None):
     return keys
 
 
-def load_file(core, path):
+def load_file(core, path, keep_expired=False):
     """Load an RDB file into an empty key space; returns (keys loaded, keys expired).
+
+    Keys whose time is up are skipped, except in an AOF's base (keep_expired),
+    where a later command of the log may still PERSIST them, as Redis's
+    RDBFLAGS_AOF_PREAMBLE does.
 
     Raises RdbError for a file we refuse and OSError when it cannot be read.
     """
@@ -152,7 +156,7 @@ def load_file(core, path):
                 break
             records = reader.feed(chunk)
             for start in range(0, len(records), LOAD_BATCH):
-                n, e = _insert(core, records[start:start + LOAD_BATCH], now)
+                n, e = _insert(core, records[start:start + LOAD_BATCH], now, keep_expired)
                 loaded += n
                 expired += e
     reader.close()
@@ -161,7 +165,7 @@ def load_file(core, path):
     return loaded, expired
 
 
-def _insert(core, records, now):
+def _insert(core, records, now, keep_expired):
     ks = core.ks
     pieces = []
     rows = np.zeros((len(records), L_NCOLS), np.int64)
@@ -170,7 +174,7 @@ def _insert(core, records, now):
         if db >= ks.databases:
             raise RdbError("the file has database %d, but the server has %d databases "
                            "(--databases)" % (db, ks.databases))
-        if 0 <= expire_ms < now:
+        if 0 <= expire_ms < now and not keep_expired:
             expired += 1
             continue
         pieces += (key, value)

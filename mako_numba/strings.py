@@ -18,7 +18,7 @@ from .errors import (
 )
 from . import config
 from .jit import copy_bytes, kernel, u8view
-from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES
+from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_LOADING
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
@@ -209,7 +209,7 @@ def x_getex(X, c, a0, argc, ci, now):
     if st != X_DONE:
         return st
     stats[S_HITS] += 1
-    if flags & (SET_EXAT | SET_PXAT) and when <= now:
+    if flags & (SET_EXAT | SET_PXAT) and when <= now and T[0][T_LOADING] == 0:
         unlink_found(T, lim, which, pos)
     elif ei:
         set_expire_at(T, which, pos, when)

@@ -51,7 +51,7 @@ from .arena import (  # noqa: F401  (re-exported: the table's users see one modu
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
     T_POLICY,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
 )
@@ -403,7 +403,7 @@ def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
         ix = idx if which == 1 else oidx
         hdr = rec_hdr(chunks, slot_ref(ix[pos]))
         exp = hdr[2]
-        if exp != 0 and exp <= now:
+        if exp != 0 and exp <= now and tm[T_LOADING] == 0:     # nothing expires while loading
             expire_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
             return h, 0, -1
         if touch:
@@ -486,6 +486,15 @@ def set_expire_at(T, which, pos, when):
 
 
 @kernel(inline=True)
+def _new_lru(tm, chunks, ref):
+    """The access bits of a value replacing record ref: the clock, or under LFU the old
+    counter (Redis's dbSetValue keeps an overwritten key's LFU data)."""
+    if tm[T_POLICY] & FLAG_LFU:
+        return rec_lru(rec_hdr(chunks, ref))
+    return tm[T_LRU]
+
+
+@kernel(inline=True)
 def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
     """Write key = value (vaddr 0: zeros) at a lookup result; OK or NEED_*.
 
@@ -499,8 +508,8 @@ def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
         ref = slot_record(T, which, pos)
         old_size = REC_HDR + klen + rec_vlen(rec_hdr(chunks, ref))
         if _fits_in_place(lim, chunks, ref, old_size, new_size):
-            _write_record(chunks, ref, db | (tm[T_LRU] << 16), kaddr, klen, vaddr, vlen,
-                          rec_hdr(chunks, ref)[2])
+            _write_record(chunks, ref, db | (_new_lru(tm, chunks, ref) << 16), kaddr, klen, vaddr,
+                          vlen, rec_hdr(chunks, ref)[2])
             set_expire_at(T, which, pos, expire)
             return OK
     elif not index_room(T, lim, 1):
@@ -537,11 +546,12 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
     """
     tm, idx, oidx, chunks, free, dbk = T
     touch_hash(tm, db, h)
-    _write_record(chunks, nref, db | (tm[T_LRU] << 16), kaddr, klen, vaddr, vlen, expire)
     vol = 1 if expire != 0 else 0
     if which != 0:
         ix = idx if which == 1 else oidx
         ref = slot_ref(ix[pos])
+        _write_record(chunks, nref, db | (_new_lru(tm, chunks, ref) << 16), kaddr, klen, vaddr, vlen,
+                      expire)
         hdr = rec_hdr(chunks, ref)
         was = 1 if hdr[2] != 0 else 0
         old_size = REC_HDR + rec_klen(hdr) + rec_vlen(hdr)
@@ -550,6 +560,7 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
         dbk[db, 1] += vol - was
         tm[T_VOLATILE] += vol - was
         return
+    _write_record(chunks, nref, db | (tm[T_LRU] << 16), kaddr, klen, vaddr, vlen, expire)
     if _place(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
         tm[T_FILLED] += 1
     tm[T_LIVE] += 1

@@ -4,7 +4,12 @@ How a transaction runs (see engine.py for the kernel half):
 - MULTI sets F_MULTI; from then on the executor answers each valid request
   +QUEUED without running it and leaves its bytes in the input buffer from
   C_TX_START on.  A request rejected while queuing (unknown command, wrong
-  arity) sets F_TX_DIRTY, as Redis's flagTransaction does.
+  arity) sets F_TX_DIRTY, as Redis's flagTransaction does; a denyoom one
+  sets F_TX_DENYOOM.
+- Under maxmemory, EXEC evicts once before it runs (never between its
+  commands).  If that cannot bring memory under the limit and a queued
+  command is denyoom, EXEC itself is refused: EXECABORT naming the OOM
+  error, the transaction discarded, counted as a rejected call.
 - EXEC runs here, on the slow path, after the batch's kernel work: it
   settles WATCH marks, answers EXECABORT or a null array when it must, and
   otherwise writes the array header and lets Core.run_queued re-parse and
@@ -12,18 +17,17 @@ How a transaction runs (see engine.py for the kernel half):
   ones here), supplying memory between its steps; no other client's request
   runs in between, so the transaction is atomic.
 """
-import time
 
 from . import errors, resp
-from .evict import evict_now
-from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DIRTY, T_MAXMEM
+from .evict import EVICT_FAIL, evict_for_slow_path
+from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM
 
 
 class TransactionCommands:
     def _end_transaction(self, slot):
         """Redis's discardTransaction plus unwatchAllKeys."""
         conn = self.core.conn
-        conn[slot, C_FLAGS] &= ~(F_MULTI | F_TX_DIRTY)
+        conn[slot, C_FLAGS] &= ~(F_MULTI | F_TX_DIRTY | F_TX_DENYOOM)
         conn[slot, C_TX_N] = 0
         self.core.watches.unwatch(slot)
 
@@ -34,8 +38,12 @@ class TransactionCommands:
         if not flags & F_MULTI:
             return resp.error(errors.EXEC_WITHOUT_MULTI)
         if core.ks.tm[T_MAXMEM]:            # Redis evicts once before EXEC, none inside it
-            evict_now(core.ks.T, core.lim, int(time.time() * 1000))
+            ev = evict_for_slow_path(core)
             core.watches.settle()
+            if ev == EVICT_FAIL and flags & F_TX_DENYOOM:
+                self._end_transaction(slot)
+                self._rejected = True
+                return resp.error(errors.EXECABORT_BECAUSE % errors.OOM)
         cas_dirty = core.watches.exec_dirty(slot)
         n = int(core.conn[slot, C_TX_N])
         start = int(core.conn[slot, C_TX_START])

@@ -16,7 +16,7 @@ import time
 import redis
 
 from conftest import need_tool, start_mako
-from drive import contents, raw as quiet_raw, wait_info
+from drive import cmd_bytes, contents, raw as quiet_raw, wait_info
 from test_rdb_format import start_redis as start_redis_in
 
 SERVER = [sys.executable, "-m", "mako_numba"]
@@ -253,3 +253,40 @@ def test_the_log_grown_past_its_limit_is_rewritten(tmp_path_factory):
             r.set("k", "v" * 50)
         wait_info(r, "aof_rewrites", 1)
         assert "Starting automatic rewriting of AOF on" in mako.log()
+
+
+
+def _write_log_with_persisted_keys(d, past):
+    """An AOF directory (a base RDB and an incr file) in which keys got an expire time that is
+    long past by now, then PERSIST; two other keys were left to expire."""
+    from mako_numba.rdb import RdbWriter
+    w = RdbWriter()
+    base = b"".join([w.header({"aof-base": 1}), w.select_db(0, 2, 2),
+                     w.string(b"in-base", b"1", past), w.string(b"gone-base", b"5", past), w.footer()])
+    incr = b"".join(cmd_bytes(*c) for c in [
+        ("SELECT", "0"), ("PERSIST", "in-base"), ("SET", "in-incr", "2", "PXAT", str(past)),
+        ("PERSIST", "in-incr"), ("SET", "later", "3"), ("PEXPIREAT", "later", str(past)),
+        ("PERSIST", "later"), ("SET", "gone", "4", "PXAT", str(past))])
+    logdir = d / "appendonlydir"
+    logdir.mkdir()
+    (logdir / "appendonly.aof.1.base.rdb").write_bytes(base)
+    (logdir / "appendonly.aof.1.incr.aof").write_bytes(incr)
+    (logdir / "appendonly.aof.manifest").write_text(
+        "file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
+
+
+def test_persisted_keys_outlive_their_old_expire_time_on_reload(tmp_path_factory):
+    """Nothing expires until the whole log is in, as in Redis's loader (it found that a key set
+    with a short PX and then PERSISTed was lost by a restart)."""
+    want = {(0, b"in-base"): [b"1", -1], (0, b"in-incr"): [b"2", -1], (0, b"later"): [b"3", -1]}
+    past = int(time.time() * 1000) - 60_000
+    dm, dr = tmp_path_factory.mktemp("pm"), tmp_path_factory.mktemp("pr")
+    for d in (dm, dr):
+        _write_log_with_persisted_keys(d, past)
+    with aof_server(tmp_path_factory, dm) as mako:
+        assert contents(mako.port) == want
+    ref = start_redis_in(dr, "dump.rdb", "--appendonly", "yes")
+    try:
+        assert contents(ref.port) == want
+    finally:
+        ref.stop()
