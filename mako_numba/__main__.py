@@ -47,6 +47,14 @@ def _memory(text):
     return _normalise("maxmemory", text)
 
 
+def _buffer_size(text):
+    """proto-max-bulk-len, client-query-buffer-limit: a memory value of at least 1mb, in bytes."""
+    from .configcmds import buffer_size_param, _normalise
+    if buffer_size_param(text):
+        raise ValueError(text)
+    return int(_normalise("proto-max-bulk-len", text))
+
+
 def _samples(text):
     v = int(text)
     if not 1 <= v <= 2**31 - 1:
@@ -74,11 +82,11 @@ def build_parser():
                    help=f"number of databases (default {config.DEFAULT_DATABASES})")
     p.add_argument("--maxclients", type=_positive, default=config.DEFAULT_MAXCLIENTS,
                    help=f"most simultaneous clients (default {config.DEFAULT_MAXCLIENTS})")
-    p.add_argument("--proto-max-bulk-len", type=_positive, default=config.PROTO_MAX_BULK_LEN,
-                   help="largest bulk string a client may send, bytes (default 512 MiB)")
-    p.add_argument("--client-query-buffer-limit", type=_positive,
+    p.add_argument("--proto-max-bulk-len", type=_buffer_size, default=config.PROTO_MAX_BULK_LEN,
+                   help="largest bulk string a client may send (default 512mb, at least 1mb)")
+    p.add_argument("--client-query-buffer-limit", type=_buffer_size,
                    default=config.CLIENT_QUERY_BUFFER_LIMIT,
-                   help="largest pending request of one client, bytes (default 1 GiB)")
+                   help="largest unfinished argument of one client (default 1gb, at least 1mb)")
     _limit_options(p)
     p.add_argument("--save", action="append", nargs="*", metavar="SECONDS CHANGES",
                    help='snapshot after SECONDS if at least CHANGES writes happened; pairs, '

@@ -54,6 +54,10 @@ class ConfigCommands:
         self.core.observe.configure()
         if "requirepass" in updates:
             self.auth_refresh()             # who must AUTH now (authcmds.py)
+        for name, field in (("proto-max-bulk-len", config.L_MAX_BULK),
+                            ("client-query-buffer-limit", config.L_QUERY_LIMIT)):
+            if name in updates:             # the kernels read these from lim
+                self.core.lim[field] = int(updates[name])
         evict.apply_settings(self.core)
         return resp.simple("OK")
 
@@ -90,9 +94,17 @@ def _memory_param(v):
              "g": 1000**3, "gb": 1024**3}
     num = v.rstrip("bkmgBKMG")
     unit = v[len(num):].lower()
-    if unit not in units or _int_or_none(num.encode("latin-1")) is None:
+    if unit not in units or not num.isdigit() or _int_or_none(num.encode("latin-1")) is None:
         return "argument must be a memory value"
     return None
+
+
+def buffer_size_param(v):
+    """proto-max-bulk-len and client-query-buffer-limit: memory values of at least 1mb."""
+    problem = _memory_param(v)
+    if problem is None and int(_normalise("maxmemory", v)) < 1024 * 1024:
+        problem = "argument must be between 1048576 and 9223372036854775807 inclusive"
+    return problem
 
 
 def _save_param(v):
@@ -135,7 +147,8 @@ def _normalise(name, value):
     if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum",
                 "latency-tracking", "protected-mode", "maxmemory-policy"):
         return value.lower()
-    if name in ("maxmemory", "auto-aof-rewrite-min-size"):
+    if name in ("maxmemory", "auto-aof-rewrite-min-size", "proto-max-bulk-len",
+                "client-query-buffer-limit"):
         num = value.rstrip("bkmgBKMG")
         unit = value[len(num):].lower()
         mult = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
@@ -175,6 +188,8 @@ MUTABLE_PARAMS = {
     "latency-tracking-info-percentiles": _percentiles_param,
     "requirepass": lambda v: None,
     "protected-mode": _bool_param,
+    "proto-max-bulk-len": buffer_size_param,
+    "client-query-buffer-limit": buffer_size_param,
 }
 
 

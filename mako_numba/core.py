@@ -184,7 +184,10 @@ class Core:
         need += int(self.conn[slot, C_RD])      # a transaction's queued requests stay in front
         if need <= cap:
             return
-        new_cap = need if need > (1 << 20) else max(2 * cap, _pow2_at_least(need))
+        # Doubling up to 1 MiB; past it, the exact need when that is a big jump (one huge
+        # argument announced whole) but at least half as much again, so a request of many
+        # small arguments, whose need grows a few bytes at a time, is not copied per read.
+        new_cap = max(need, cap + cap // 2) if need > (1 << 20) else max(2 * cap, _pow2_at_least(need))
         arr = np.zeros(new_cap, np.uint8)
         wr = int(self.conn[slot, C_WR])
         arr[:wr] = self.inbufs[slot][:wr]

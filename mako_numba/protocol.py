@@ -25,6 +25,11 @@ Rules and theory (after Redis's processMultibulkBuffer/processInlineBuffer):
   connection's good requests; the executor replies Redis's exact error and
   the connection closes, as Redis does.  C string quirks are kept: a NUL byte
   ends the search for a line end, as strchr() does in Redis.
+- client-query-buffer-limit counts what Redis's query buffer would hold:
+  Redis moves each finished argument out of it, so only the unfinished
+  argument's bytes count, and an argument longer than the limit (Redis reads
+  a big one whole into the buffer) closes the connection even once complete.
+  A request of many small arguments is never closed, however long.
 - A connection stops being parsed for this batch after a slow-path command,
   after QUIT or an error, or when the queue, argument rows or scratch run
   out; it is then marked and parsed again next turn, so replies stay in
@@ -251,6 +256,11 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
         if wr - pos < bulk + 2:
             need = pos - rd + bulk + 2
             break
+        if bulk + 2 > lim[config.L_QUERY_LIMIT]:    # Redis held this whole argument in its buffer
+            bm[B_AN] = an0
+            conn[c, C_PS_ARGC] = 0
+            conn[c, C_FLAGS] |= F_CLOSE_NOW
+            return P_ERROR
         if store and not _push_arg(args, bm, base + pos, bulk):
             store = False       # out of rows: validate only, re-walk at the end
             bm[B_AN] = an0
@@ -265,15 +275,10 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
         conn[c, C_PS_POS] = pos
         conn[c, C_PS_BULK] = bulk
         conn[c, C_IN_NEED] = need
-        if wr - rd > lim[config.L_QUERY_LIMIT]:     # as Redis: bytes buffered, not announced
+        if wr - pos > lim[config.L_QUERY_LIMIT]:    # the unfinished argument's bytes (see above)
             conn[c, C_FLAGS] |= F_CLOSE_NOW
             return P_ERROR
         return P_INCOMPLETE
-    if pos - rd > lim[config.L_QUERY_LIMIT]:    # it came whole in one read: still over, as in Redis
-        bm[B_AN] = an0
-        conn[c, C_PS_ARGC] = 0
-        conn[c, C_FLAGS] |= F_CLOSE_NOW
-        return P_ERROR
     if not store:
         if argc > args.shape[0] - an0:
             conn[c, C_PS_ARGC] = 0

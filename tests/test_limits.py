@@ -159,6 +159,58 @@ def test_client_query_buffer_limit(pair):
     assert both(pair, over) == (b"", True)
 
 
+def _send_and_wait(srv, data, chunk=None):
+    """Send data (in chunks when given) and a PING; then (closed?, the replies' first 40 bytes,
+    their length), read until the PONG or the close."""
+    data += b"PING\r\n"
+    with connect(srv) as s:
+        try:
+            for i in range(0, len(data), chunk or len(data)):
+                s.sendall(data[i:i + (chunk or len(data))])
+                if chunk:
+                    time.sleep(0.005)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        s.settimeout(60)
+        got, closed = b"", False
+        try:
+            while not got.endswith(b"+PONG\r\n"):
+                more = s.recv(1 << 20)
+                if not more:
+                    closed = True
+                    break
+                got += more
+        except ConnectionResetError:
+            closed = True
+        return closed, got[:40], len(got)
+
+
+def test_query_buffer_limit_counts_the_unfinished_argument(pair):
+    """Redis's query buffer drops each finished argument: a 1.5 MB MSET of small arguments and a
+    1.5 MB transaction pass a 1 MB limit; one argument of the limit's size does not."""
+    pairs = [w for i in range(60000) for w in (b"k%d" % i, b"v" * 8)]
+    mset = cmd("MSET", *pairs)
+    tx = cmd("MULTI") + b"".join(cmd("SET", "t%d" % i, "v" * 100) for i in range(12000)) + cmd("EXEC")
+    near = cmd("SET", "a", b"x" * (MB - 100))
+    at = cmd("SET", "a", b"y" * MB)
+    assert len(mset) > 1.4 * MB and len(tx) > 1.4 * MB
+    for data, chunk in ((mset, None), (mset, 64 * 1024), (tx, None), (near, None), (at, 100_000)):
+        both(pair, lambda srv: _send_and_wait(srv, data, chunk))
+
+
+def test_buffer_limits_config(pair):
+    def run(srv):
+        with connect(srv) as s:
+            out = []
+            for name in ("proto-max-bulk-len", "client-query-buffer-limit"):
+                for v in ("512kb", "abc", "-1", "1.5mb", "3gb", "1048576", "2mb"):
+                    out.append(config(s, "SET", name, v))
+                    out.append(config(s, "GET", name))
+            config(s, "SET", "proto-max-bulk-len", str(2 * MB), "client-query-buffer-limit", str(MB))
+            return out
+    both(pair, run)
+
+
 # --- timeout ---------------------------------------------------------------------------------
 def _closed_within(s, seconds):
     """Poll s for EOF for up to `seconds`; True once the server has closed it."""

@@ -257,11 +257,16 @@ def _parse_once(data, **kw):
 
 
 def test_query_buffer_limit_counts_bytes_buffered():
-    """Redis closes a client (no reply) once its query buffer holds more than the limit."""
+    """Redis closes a client (no reply) once its query buffer holds more than the limit; finished
+    arguments leave that buffer, so only the unfinished one, or one longer than the limit, counts."""
     big = b"*2\r\n$4\r\nECHO\r\n$3000\r\n" + b"x" * 3000 + b"\r\n"
     small = b"*2\r\n$4\r\nECHO\r\n$1000\r\n" + b"x" * 1000 + b"\r\n"
+    many = b"*101\r\n$4\r\nMSET\r\n" + (b"$3\r\nkey\r\n$100\r\n" + b"v" * 100 + b"\r\n") * 50
     lim = {"client_query_buffer_limit": 2048}
     assert _parse_once(big, **lim) == (0, True)                 # whole in one read: still over
     assert _parse_once(big[:1000], **lim) == (0, False)         # announced, not yet buffered
     assert _parse_once(big[:2500], **lim) == (0, True)          # buffered past the limit
     assert _parse_once(small, **lim) == (1, False)
+    assert len(many) > 2 * 2048
+    assert _parse_once(many, **lim) == (1, False)               # 6 KB of small arguments
+    assert _parse_once(many[:-9], **lim) == (0, False)          # and while they arrive
