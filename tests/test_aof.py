@@ -290,3 +290,42 @@ def test_persisted_keys_outlive_their_old_expire_time_on_reload(tmp_path_factory
         assert contents(ref.port) == want
     finally:
         ref.stop()
+
+
+RENAMED = ("--rename-command", "FLUSHALL", "myflush", "--rename-command", "DEL", "mydel",
+           "--rename-command", "CONFIG", "")
+
+
+def _values(port):
+    return {k: v[0] for k, v in contents(port).items()}
+
+
+def test_renamed_commands_reload(tmp_path_factory):
+    """Commands logged under their new names (as Redis logs them) load again with the same
+    renames, on both servers and across them."""
+    dm, dr = tmp_path_factory.mktemp("rnm"), tmp_path_factory.mktemp("rnr")
+    ref = start_redis_in(dr, "dump.rdb", "--appendonly", "yes", *RENAMED)
+    try:
+        with aof_server(tmp_path_factory, dm, *RENAMED) as mako:
+            for port in (mako.port, ref.port):
+                r = redis.Redis(port=port)
+                r.set("gone", "1")
+                r.execute_command("myflush")
+                r.mset({"a": "1", "b": "2", "c": "3"})
+                r.execute_command("mydel", "a", "zz")
+                r.set("t", "v", ex=1000)
+                r.close()
+            want = _values(mako.port)
+            assert _values(ref.port) == want
+            assert want == {(0, b"b"): b"2", (0, b"c"): b"3", (0, b"t"): b"v"}
+    finally:
+        ref.stop()
+    for d in (dm, dr):
+        assert b"myflush" in incr_file(d) and b"mydel" in incr_file(d)
+        with aof_server(tmp_path_factory, d, *RENAMED) as again:
+            assert _values(again.port) == want
+        ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes", *RENAMED)
+        try:
+            assert _values(ref.port) == want
+        finally:
+            ref.stop()
