@@ -62,6 +62,17 @@ def _samples(text):
     return str(v)
 
 
+def _int_range(lo, hi):
+    """An integer option within [lo, hi], kept as its decimal text."""
+    def check(text):
+        v = int(text)
+        if not lo <= v <= hi:
+            raise ValueError(text)
+        return str(v)
+    check.__name__ = "integer %d-%d" % (lo, hi)
+    return check
+
+
 def _port(text):
     v = int(text)
     if not 0 <= v <= 65535:
@@ -123,6 +134,12 @@ def build_parser():
                    help="what goes when maxmemory is reached (default noeviction: writes fail)")
     p.add_argument("--maxmemory-samples", type=_samples, default="5",
                    help="keys sampled per eviction round (default 5)")
+    p.add_argument("--maxmemory-eviction-tenacity", type=_int_range(0, 100), default="10",
+                   help="how long one command may spend evicting: 0-100 (default 10: 500 us)")
+    p.add_argument("--lfu-log-factor", type=_int_range(0, 2**31 - 1), default="10",
+                   help="LFU counter's logarithm factor (default 10)")
+    p.add_argument("--lfu-decay-time", type=_int_range(0, 2**31 - 1), default="1",
+                   help="minutes for the LFU counter to decay by one (default 1; 0: never)")
     p.add_argument("--dashboard", action="store_true",
                    help="serve, and show the live dashboard in this terminal (`python -m "
                         "mako_numba top --help` watches a running server)")
@@ -254,7 +271,9 @@ def _serve(opts):
                 "tcp-keepalive": str(opts.tcp_keepalive),
                 "client-output-buffer-limit": opts.client_output_buffer_limit,
                 "maxmemory": opts.maxmemory, "maxmemory-policy": opts.maxmemory_policy,
-                "maxmemory-samples": opts.maxmemory_samples}
+                "maxmemory-samples": opts.maxmemory_samples,
+                "maxmemory-eviction-tenacity": opts.maxmemory_eviction_tenacity,
+                "lfu-log-factor": opts.lfu_log_factor, "lfu-decay-time": opts.lfu_decay_time}
     core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
                 renames=opts.rename_command,
                 proto_max_bulk_len=opts.proto_max_bulk_len,

@@ -150,8 +150,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
             self._count_rejected(commands.NAMES[ci])
             reply = resp.error(errors.REPLICA_KEYSPACE)
-        elif not inner and core.ks.tm[T_MAXMEM] and core.cmdt[5][ci] & CF_DENYOOM \
-                and evict_for_slow_path(core) == EVICT_FAIL:   # INCRBYFLOAT; not inside EXEC
+        elif not inner and core.ks.tm[T_MAXMEM] and evict_for_slow_path(core) == EVICT_FAIL \
+                and core.cmdt[5][ci] & CF_DENYOOM:     # every command evicts first; not inside EXEC
             self._count_rejected(commands.NAMES[ci])
             reply = resp.error(errors.OOM)
         else:

@@ -32,7 +32,7 @@ from .layout import (
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
-    F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS,
+    F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
 )
 from .aof import Aof
 from .latency import HDR_LEN
@@ -363,6 +363,8 @@ class Core:
         """
         self.ks.tm[T_LRU] = int(time.time()) & LRU_CLOCK_MAX
         evict.refresh(self)                     # the LFU clock, used_memory beyond the key space
+        if self.ks.tm[T_MAXMEM] and self.ks.tm[T_EVICT_OVER]:
+            evict.evict_for_slow_path(self)     # still over after a cut-short call: Redis's evictionTimeProc
         self.instant.sample(time.monotonic(), {"ops": int(self.stats[S_COMMANDS]),
                                                "in": getattr(self, "net_in", 0),
                                                "out": getattr(self, "net_out", 0)})

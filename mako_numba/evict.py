@@ -21,9 +21,13 @@ Rules and theory:
   moved since it was sampled is never touched (a freed record is never read).
 - An evicted key is deleted as an expired one is (AOF DEL, WATCH touched,
   key counts), counted in tm[T_EVICTED], and is not a change (dirty).
-- At most EVICT_MAX_PER_CALL keys go per call; a command that still finds
-  memory over the limit is let through (Redis's EVICT_RUNNING), and the
-  next command evicts more.  EVICT_FAIL means nothing could be evicted.
+- A call stops early, as Redis's does, once it has run longer than
+  maxmemory-eviction-tenacity allows (50 us per step up to 10, then 15%
+  more per step, unlimited at 100), checked every 16 keys against the cycle
+  counter (tm[T_EVICT_LIMIT] ticks, which Python computes): the command is
+  let through (EVICT_RUNNING), and the next command, or the cron while
+  memory stays over the limit (Redis's evictionTimeProc), evicts more.
+  EVICT_FAIL means nothing could be evicted.
 - An eviction is never made without its DEL in the append-only log (or a
   restart would bring the key back): when the buffer has no room for it,
   EVICT_NO_LOG, and the command is deferred until Python has written the
@@ -33,12 +37,13 @@ Rules and theory:
 """
 import time
 
-from .jit import kernel, prefetch
+from . import latency
+from .jit import cycles, kernel, prefetch
 from .aoflog import LOG_SLACK, del_room, log_expired
 from .layout import (
     LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_AOF_ADDR, T_AOF_HELD, T_AOF_NEED, T_DIRTY,
-    T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOADING, T_LOGCAP, T_MAXMEM, T_MEM, T_MEM_REST, T_MIG,
-    T_MIGPOS, T_OLOGCAP, T_POLICY, T_POOL, T_POOL_N, T_LRU, T_SAMPLES, T_VOLATILE,
+    T_EVICT_LIMIT, T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOADING, T_LOGCAP, T_MAXMEM, T_MEM, T_MEM_REST, T_MIG,
+    T_LFU_DECAY, T_LFU_LOG, T_MIGPOS, T_OLOGCAP, T_POLICY, T_POOL, T_POOL_N, T_LRU, T_SAMPLES, T_VOLATILE,
 )
 from .lfu import (
     FLAG_ALLKEYS, FLAG_LFU, FLAG_LRU, POLICIES, POLICY_NOEVICTION, POLICY_VOLATILE_TTL, lfu_counter,
@@ -51,7 +56,6 @@ EVICT_OK = 0
 EVICT_RUNNING = 1
 EVICT_FAIL = 2
 EVICT_NO_LOG = 3        # the AOF buffer has no room for the DEL: defer, Python writes it out
-EVICT_MAX_PER_CALL = 64
 
 
 @kernel(inline=True)
@@ -215,7 +219,9 @@ def perform_evictions(T, lim, now_ms):
         return EVICT_FAIL
     volatile_only = (policy & FLAG_ALLKEYS) == 0
     pooled = (policy & (FLAG_LRU | FLAG_LFU)) != 0 or policy == POLICY_VOLATILE_TTL
-    for _ in range(EVICT_MAX_PER_CALL):
+    t0 = cycles()
+    freed = 0
+    while True:
         which = 0
         pos = -1
         for _round in range(64):
@@ -235,7 +241,9 @@ def perform_evictions(T, lim, now_ms):
         if used_memory(T) <= tm[T_MAXMEM]:
             tm[T_EVICT_OVER] = 0
             return EVICT_OK
-    return EVICT_RUNNING
+        freed += 1
+        if freed % 16 == 0 and cycles() - t0 > tm[T_EVICT_LIMIT]:
+            return EVICT_RUNNING
 
 
 @kernel(entry=True)
@@ -266,10 +274,22 @@ def apply_settings(core):
     was_lfu = tm[T_POLICY] & FLAG_LFU
     tm[T_POLICY] = POLICIES[s.get("maxmemory-policy", "noeviction")]
     tm[T_SAMPLES] = int(s.get("maxmemory-samples", "5"))
+    tm[T_LFU_LOG] = int(s.get("lfu-log-factor", "10"))
+    tm[T_LFU_DECAY] = int(s.get("lfu-decay-time", "1"))
+    tm[T_EVICT_LIMIT] = tenacity_ticks(int(s.get("maxmemory-eviction-tenacity", "10")))
     tm[T_POOL_N] = 0
     if (tm[T_POLICY] & FLAG_LFU) != was_lfu:
         tm[T_LRU] = new_key_clock(time.time()) if tm[T_POLICY] & FLAG_LFU else lru_clock()
     refresh(core)
+
+
+def tenacity_ticks(tenacity):
+    """Redis's evictionTimeLimitUs, in cycle-counter ticks (no limit at 100)."""
+    if tenacity >= 100:
+        return 1 << 62
+    us = 50 * tenacity if tenacity <= 10 else int(500.0 * 1.15 ** (tenacity - 10))
+    per_tick = latency.ns_per_cycle()
+    return int(us * 1000 / per_tick) if per_tick else 0
 
 
 def refresh(core):

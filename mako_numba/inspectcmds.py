@@ -11,7 +11,7 @@ import time
 
 from . import errors, resp
 from .arena import ENC_NOINT, ENC_RAW
-from .layout import C_DB, S_HITS, S_MISSES
+from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY
 from .lfu import lfu_decayed, lfu_minutes
 from .stats import lru_clock
 from .clientcmds import _is_local
@@ -79,7 +79,7 @@ class InspectCommands:
             return resp.null(call.proto)
         if not _lfu(self.core):
             return resp.error(errors.OBJECT_FREQ_NOT_LFU)
-        return resp.integer(lfu_decayed(found[3], lfu_minutes(time.time())))
+        return resp.integer(lfu_decayed(found[3], lfu_minutes(time.time()), int(self.core.ks.tm[T_LFU_DECAY])))
 
     def memory(self, call):
         return self._subcommand(call, "memory")

@@ -10,14 +10,15 @@ Rules:
   (`minutes << 8 | LFU_INIT_VAL`) into tm[T_LRU], so the writers that stamp
   tm[T_LRU] into new records need no branch; only an access (table's
   lookup with touch) branches on the policy, to `lfu_touched`.
-- lfu-log-factor is 10 and lfu-decay-time 1 (Redis's defaults, fixed here).
+- lfu-log-factor and lfu-decay-time live in tm[T_LFU_LOG] and tm[T_LFU_DECAY]
+  (Redis's defaults 10 and 1; CONFIG SET changes them).
 - The random numbers come from a xorshift state in tm[T_RAND]; kernels
   never allocate and keep no global state.
 """
 import numpy as np
 
 from .jit import kernel
-from .layout import T_LRU, T_RAND
+from .layout import T_LFU_DECAY, T_LFU_LOG, T_LRU, T_RAND
 
 # Redis's MAXMEMORY_* values (server.h): flags in the low bits, an id above
 FLAG_LRU = 1
@@ -55,11 +56,11 @@ def new_key_clock(unix_seconds):
     return (lfu_minutes(unix_seconds) << 8) | LFU_INIT_VAL
 
 
-def lfu_decayed(field, now_minutes):
+def lfu_decayed(field, now_minutes, decay_time=LFU_DECAY_TIME):
     """Redis's LFUDecrAndReturn, in Python (OBJECT FREQ)."""
     ldt, counter = field >> 8, field & 255
     elapsed = now_minutes - ldt if now_minutes >= ldt else 65535 - ldt + now_minutes
-    periods = elapsed // LFU_DECAY_TIME
+    periods = elapsed // decay_time if decay_time else 0
     return 0 if periods > counter else counter - periods
 
 
@@ -83,7 +84,8 @@ def lfu_counter(tm, field):
     counter = field & 255
     now = tm[T_LRU] >> 8
     elapsed = now - ldt if now >= ldt else 65535 - ldt + now
-    periods = elapsed // LFU_DECAY_TIME
+    decay = tm[T_LFU_DECAY]
+    periods = elapsed // decay if decay > 0 else 0
     return 0 if periods > counter else counter - periods
 
 
@@ -96,6 +98,6 @@ def lfu_touched(tm, field):
         base = counter - LFU_INIT_VAL
         if base < 0:
             base = 0
-        if r < 1.0 / (base * LFU_LOG_FACTOR + 1):
+        if r < 1.0 / (base * tm[T_LFU_LOG] + 1):
             counter += 1
     return (tm[T_LRU] & ~255) | counter

@@ -17,7 +17,8 @@ import numpy as np
 
 from . import config
 from .jit import addr_of
-from .layout import T_MAXMEM, T_RAND, T_SAMPLES
+from .layout import T_EVICT_LIMIT, T_LFU_DECAY, T_LFU_LOG, T_LOADING, T_MAXMEM, T_RAND, T_SAMPLES
+from .lfu import LFU_DECAY_TIME, LFU_LOG_FACTOR
 from .table import (
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_LARGE_READY, CS_LARGE_USED, CS_RELEASE, CS_SPARE,
     NCLASSES,
@@ -72,6 +73,12 @@ class KeySpace:
             tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = old[T_AOF_ADDR:T_AOF_SKIPPED + 1]    # the log goes on
             tm[T_MAXMEM:T_SAMPLES + 1] = old[T_MAXMEM:T_SAMPLES + 1]    # maxmemory settings, evicted
             tm[T_LRU] = old[T_LRU]
+            tm[T_LOADING] = old[T_LOADING]                              # a FLUSHALL in the AOF
+            tm[T_LFU_LOG:T_NFIELDS] = old[T_LFU_LOG:T_NFIELDS]          # LFU and tenacity settings
+        else:
+            tm[T_LFU_LOG] = LFU_LOG_FACTOR
+            tm[T_LFU_DECAY] = LFU_DECAY_TIME
+            tm[T_EVICT_LIMIT] = 1 << 62                                 # until cron sets it
         raw = os.urandom(16) if self.seed is None else int(self.seed).to_bytes(16, "little")
         tm[T_SEED0] = int.from_bytes(raw[:8], "little", signed=True)
         tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)

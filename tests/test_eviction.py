@@ -125,6 +125,19 @@ def test_config_set_get_bytes(both):
         ("CONFIG", "GET", "maxmemory"),
         ("CONFIG", "SET", "maxmemory", "12zb"),
         ("CONFIG", "SET", "maxmemory", "0"),
+        ("CONFIG", "SET", "maxmemory", "-1"),
+        ("CONFIG", "SET", "maxmemory-eviction-tenacity", "101"),
+        ("CONFIG", "SET", "maxmemory-eviction-tenacity", "0"),
+        ("CONFIG", "GET", "maxmemory-eviction-tenacity"),
+        ("CONFIG", "SET", "maxmemory-eviction-tenacity", "10"),
+        ("CONFIG", "SET", "lfu-log-factor", "-1"),
+        ("CONFIG", "SET", "lfu-log-factor", "x"),
+        ("CONFIG", "SET", "lfu-log-factor", "0"),
+        ("CONFIG", "GET", "lfu-log-factor"),
+        ("CONFIG", "SET", "lfu-decay-time", "2147483648"),
+        ("CONFIG", "SET", "lfu-decay-time", "0"),
+        ("CONFIG", "GET", "lfu-decay-time"),
+        ("CONFIG", "SET", "lfu-log-factor", "10", "lfu-decay-time", "1"),
     ]:
         same(both, *args)
     for c in both:
@@ -199,6 +212,27 @@ def test_exec_is_refused_when_a_queued_write_meets_full_memory(servers, both):
         o.close()
 
 
+def test_eviction_tenacity(both):
+    """Tenacity 0: a command stops after 16 keys (each command of a pipeline evicts again, the
+    slow-path INFO too, and the cron while memory stays over); 100: no time limit, every key goes and the write is refused."""
+    m = both[0]
+    for c in both:
+        _fill(c, "t", 3000)
+        c("CONFIG", "SET", "maxmemory-policy", "allkeys-random", "maxmemory-eviction-tenacity", "0")
+    m("CONFIG", "SET", "maxmemory", "1")
+    got = m.pipeline([("SET", "x", "1"), ("SET", "y", "1"), ("INFO", "stats")])
+    assert got[:2] == [b"+OK\r\n"] * 2
+    evicted = int(got[2].split(b"evicted_keys:")[1].split(b"\r\n")[0])
+    assert evicted % 16 == 0 and 48 <= evicted < 500      # 16 per command (and per cron tick)
+    for c in both:
+        c("CONFIG", "SET", "maxmemory", "1", "maxmemory-eviction-tenacity", "100")
+    same(both, "SET", "z", "1")
+    same(both, "DBSIZE")
+    for c in both:
+        c("CONFIG", "SET", "maxmemory", "0", "maxmemory-eviction-tenacity", "10")
+        c("CONFIG", "RESETSTAT")
+
+
 def test_noeviction_just_above_usage(both):
     """A limit a little above what is used: writes go on, then fail exactly; reads and DEL still work."""
     m = both[0]
@@ -244,6 +278,14 @@ def test_object_freq_and_idletime_under_lfu(both):
         same(both, "SET", "n", value)
         # an overwrite keeps the counter (6), which SET's own lookup may raise (p = 1/11)
         assert {int(c("OBJECT", "FREQ", "n")[1:-2]) for c in both} <= {6, 7, 8}
+    for c in both:
+        c("CONFIG", "SET", "lfu-log-factor", "0")     # every access counts: 1 / (base * 0 + 1)
+    before = [int(c("OBJECT", "FREQ", "n")[1:-2]) for c in both]
+    for _ in range(10):
+        same(both, "GET", "n")
+    assert [int(c("OBJECT", "FREQ", "n")[1:-2]) for c in both] == [f + 10 for f in before]
+    for c in both:
+        c("CONFIG", "SET", "lfu-log-factor", "10")
     same(both, "OBJECT", "FREQ", "missing")
     same(both, "OBJECT", "IDLETIME", "missing")
     for c in both:
@@ -456,12 +498,12 @@ def test_options_and_aof_logs_evictions_as_del(tmp_path_factory):
 
 
 def test_evictions_reach_the_aof_when_its_buffer_fills(tmp_path_factory):
-    """Each request evicts 64 long keys while the limit is far below usage: one pipelined batch
-    logs megabytes of DELs, more than the AOF buffer holds.  No DEL may be dropped (the request
+    """Each request evicts 16 long keys (tenacity 0) while the limit is far below usage: one
+    pipelined batch logs megabytes of DELs, more than the AOF buffer holds.  No DEL may be dropped (the request
     waits for the buffer to be written out), so a restart holds exactly the keys left."""
     d = tmp_path_factory.mktemp("evaof")
     proc = start_mako(tmp_path_factory, "--save", "", "--appendonly", "yes", "--dir", str(d),
-                      "--maxmemory-policy", "allkeys-random")
+                      "--maxmemory-policy", "allkeys-random", "--maxmemory-eviction-tenacity", "0")
     try:
         m = Raw(proc.port)
         pad = "p" * 200
@@ -470,9 +512,9 @@ def test_evictions_reach_the_aof_when_its_buffer_fills(tmp_path_factory):
         m("CONFIG", "SET", "maxmemory", "1")
         replies = m.pipeline([("SET", f"n{i}", "v") for i in range(600)])
         assert set(replies) == {b"+OK\r\n"}
-        evicted = int(m.info("evicted_keys"))
-        assert evicted >= 600 * 64 * 9 // 10        # well past one buffer's worth of DELs
         m("CONFIG", "SET", "maxmemory", "0")
+        evicted = int(m.info("evicted_keys"))
+        assert evicted >= 600 * 16                   # 2 MB of DELs: past one buffer's worth
         left = int(m("DBSIZE")[1:-2])
         keys = set(m("KEYS", "*").split(b"\r\n")[2::2])
         m.close()
