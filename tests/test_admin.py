@@ -446,6 +446,24 @@ def test_client_kill_other(rdb, mako, how):
         killer.close()
 
 
+def test_client_kill_type_counts_a_monitor_as_normal(rdb, mako):
+    """Redis shows MONITOR clients as type normal (getClientType); no replicas or pubsub here."""
+    got = []
+    for port in (rdb.port, mako.port):
+        mon, plain, killer = Conn(port), Conn(port), Conn(port)
+        assert mon("MONITOR") == b"+OK\r\n"
+        ids = {int(c("CLIENT", "ID")[1:-2]) for c in (plain, killer)}
+        listed = killer("CLIENT", "LIST", "TYPE", "normal")
+        out = [b"flags=O" in listed, len(ids & {int(i) for i in re.findall(rb"id=(\d+) ", listed)})]
+        out += [killer("CLIENT", "KILL", "TYPE", t) for t in ("replica", "slave", "master", "pubsub")]
+        n = int(killer("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")[1:-2])
+        out += [n >= 2, mon.closed(), plain.closed(), killer("PING")]
+        got.append(out)
+        killer.close()
+    assert got[0] == got[1]
+    assert got[1][:2] == [True, 2] and got[1][-3:] == [True, True, b"+PONG\r\n"]
+
+
 def test_client_kill_self(rdb, mako):
     for port in (rdb.port, mako.port):
         c = Conn(port)
