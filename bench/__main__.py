@@ -1,10 +1,10 @@
-"""`python -m bench all|throughput|startup|growth|persistence|durability|stats|churn [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|growth|persistence|durability|stats|churn|guarded [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import churn, durability, growth, persistence, startup, statscost, suite
+from . import churn, durability, growth, guarded, persistence, startup, statscost, suite
 
 
 def _help(mod):
@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "persistence": (_help(persistence), persistence.add_arguments, persistence.main),
     "stats": (_help(statscost), statscost.add_arguments, statscost.main),
     "churn": (_help(churn), churn.add_arguments, churn.main),
+    "guarded": (_help(guarded), guarded.add_arguments, guarded.main),
 }
 
 

@@ -208,11 +208,11 @@ def start_redis(timeout=20, extra=()):
 
 
 def ping(host, port, timeout=1.0):
-    """True if the server answers PING with +PONG."""
+    """True if the server answers PING with +PONG (or -NOAUTH: it runs, with a password)."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as s:
             s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
+            return s.recv(16).startswith((b"+PONG", b"-NOAUTH"))
     except OSError:
         return False
 
