@@ -6,8 +6,10 @@ Layout (one concept per module; see docs/architecture.md):
   jit       the kernel decorator and cache   siphash   the keyed hash
   protocol  RESP / inline / seed parser      replies   reply writers
   table     the hash index and key operations  store   Python owner of the table's memory
+  index     slots, hashing, probes, rehash   expire    active expiry, the TTL-keeping write
   arena     size-classed blocks in chunks
-  engine    the batch executor: dispatch     core      sans-IO driver of one batch
+  engine    the batch executor               core      sans-IO driver of one batch
+  dispatch  per-request checks and handlers
   respond   check-then-reply helpers         strings   string commands (t_string.c)
   keys      key and expiry commands          scan      KEYS, SCAN, RANDOMKEY, glob
   admin     slow-path dispatch and commands  stats     INFO

@@ -11,7 +11,7 @@ only the `default` user (ACL is not implemented):
   commands with Redis's `no-auth` flag (AUTH, HELLO, QUIT, RESET;
   commands.CF_NO_AUTH, taken from the generated metadata).  Anything else is
   a rejected call answered NOAUTH: by the kernels for their commands (one
-  test of F_NOAUTH in engine.execute, beside F_MONITOR), by `Admin.run` for
+  test of F_NOAUTH in dispatch.execute, beside F_MONITOR), by `Admin.run` for
   slow-path ones.  Unknown commands, unknown subcommands and wrong arity are
   answered first, as Redis checks them first.  EXEC rejected this way
   answers EXECABORT and discards the transaction (execCommandAbort).

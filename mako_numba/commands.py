@@ -18,7 +18,7 @@ import os
 
 import numpy as np
 
-# kernel operations (engine.py dispatches on these)
+# kernel operations (dispatch.py dispatches on these)
 OP_SLOW = 0
 OP_GET = 1
 OP_SET = 2

@@ -41,9 +41,9 @@ from .stats import Instant
 from .persist import Snapshots
 from .store import KeySpace
 from .watch import Watches
+from .expire import active_expire, set_keep_ttl
 from .table import (
-    OK, REC_HDR, T_LRU, active_expire, class_size, enc_flags, expire_of, lookup, lru_of, peek, set_keep_ttl,
-    size_class, value_of,
+    OK, REC_HDR, T_LRU, class_size, enc_flags, expire_of, lookup, lru_of, peek, size_class, value_of,
 )
 
 

@@ -5,7 +5,7 @@ lits, cmdt, stats)` and `(c, a0, argc, ci, now)`, returning X_DONE or X_DEFER.
 
 Expiry is kept in milliseconds in each record's header.  Every lookup
 deletes a key whose time has come (lazy expiry, table.lookup); the loop also
-sweeps the index in the background (table.active_expire), so keys nobody
+sweeps the index in the background (expire.active_expire), so keys nobody
 reads are reclaimed too.
 """
 from .errors import (

@@ -1,6 +1,6 @@
 """Watching commands run: SLOWLOG, LATENCY HISTOGRAM, MONITOR.
 
-The kernels time every command they run (engine.execute: the cycle counter,
+The kernels time every command they run (engine.exec_rows: the cycle counter,
 into the per-command histograms of latency.py and the queue's Q_NS column)
 and count the rows this module must see in bm[B_TRACED]: slower than
 `slowlog-log-slower-than`, or every row while a MONITOR client is attached.

@@ -1,4 +1,4 @@
-"""The Python owner of the key space's memory (the kernels live in table.py).
+"""The Python owner of the key space's memory (the kernels live in table.py and index.py).
 
 Rules:
 - Kernels never allocate: this class allocates every arena chunk and index

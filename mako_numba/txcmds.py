@@ -1,6 +1,6 @@
 """Transactions: EXEC, DISCARD, WATCH and UNWATCH (MULTI and queuing are kernel work).
 
-How a transaction runs (see engine.py for the kernel half):
+How a transaction runs (see engine.py and dispatch.py for the kernel half):
 - MULTI sets F_MULTI; from then on the executor answers each valid request
   +QUEUED without running it and leaves its bytes in the input buffer from
   C_TX_START on.  A request rejected while queuing (unknown command, wrong

@@ -7,7 +7,7 @@ cost is reported, never hidden.
 """
 import time
 
-from . import engine, evict, latency, lcs, store, table
+from . import engine, evict, expire, latency, lcs, store, table
 from .layout import T_MAXMEM
 from .core import Core
 
@@ -47,7 +47,7 @@ def warm_up():
     dispatchers = [engine.run_batch, engine.compact_input, engine.finish_traced, latency.read_cycles,
                    evict.evict_now,
                    table.migrate, table.resize_due,
-                   table.flush_db, table.active_expire, table.peek, table.key_sip, table.set_keep_ttl,
+                   table.flush_db, expire.active_expire, table.peek, table.key_sip, expire.set_keep_ttl,
                    lcs.lcs_table, lcs.lcs_walk]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)

@@ -8,7 +8,7 @@ Here the kernels do the noticing and Python the bookkeeping:
   it, it builds the watch table the kernels read (an open-addressing table of
   (SipHash of the key, physical database) entries, layout.W_*), and hands it
   to the key space.  While nobody watches, the kernels skip the check.
-- Every kernel change to a key marks its entry (table.touch_hash and
+- Every kernel change to a key marks its entry (index.touch_hash and
   touch_record), exactly: the entry holds the key's full 64-bit hash and its
   database.  SWAPDB moves entries to their new physical database and marks
   them "swapped" (dirty only when the key exists in one of the two
