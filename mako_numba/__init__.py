@@ -5,14 +5,17 @@ Layout (one concept per module; see docs/architecture.md):
   commands  the command table, as data       layout    field numbers of the shared arrays
   jit       the kernel decorator and cache   siphash   the keyed hash
   protocol  RESP / inline / seed parser      replies   reply writers
+  inline    inline and seed requests         parsebase what the parsers share
   table     the hash index and key operations  store   Python owner of the table's memory
   index     slots, hashing, probes, rehash   expire    active expiry, the TTL-keeping write
   arena     size-classed blocks in chunks
   engine    the batch executor               core      sans-IO driver of one batch
   dispatch  per-request checks and handlers
   respond   check-then-reply helpers         strings   string commands (t_string.c)
+  strrange  APPEND, STRLEN, GETRANGE, SETRANGE
   keys      key and expiry commands          scan      KEYS, SCAN, RANDOMKEY, glob
   admin     slow-path dispatch and commands  stats     INFO
+  memstats  used_memory, RSS                 cmdstats  INFO's command, error, batch counters
   clientcmds, configcmds, inspectcmds        the slow path's CLIENT, CONFIG, OBJECT/MEMORY/DEBUG
   commandcmds, authcmds                      COMMAND; AUTH, requirepass, protected mode
   slowpath  what the slow-path modules share

@@ -25,7 +25,7 @@ Rules:
   the killed connection's socket (see _wake) so the event loop notices it at
   once, even when that client is idle, as Redis frees it at once.
 - Per-subcommand statistics (`cmdstat_client|list`) and slow-path timings are
-  kept here in `cmdstats`; stats.py merges them with the kernels' counters.
+  kept here in `cmdstats`; cmdstats.py merges them with the kernels' counters.
 """
 import time
 

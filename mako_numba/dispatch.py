@@ -48,9 +48,10 @@ from .respond import (
     X_DEFER, X_DONE, X_SLOW, reply_arity, reply_bulk, reply_int, reply_lit, reply_proto_error,
 )
 from .strings import (
-    SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_append, x_get, x_getdel, x_getex,
-    x_getrange, x_incrby, x_mget, x_mset, x_set, x_setrange, x_strlen,
+    SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_get, x_getdel, x_getex,
+    x_incrby, x_mget, x_mset, x_set,
 )
+from .strrange import x_append, x_getrange, x_setrange, x_strlen
 from .table import db_of
 
 

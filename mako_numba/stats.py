@@ -16,13 +16,9 @@ and buffers; no allocator statistics, no Lua), replication/persistence fields
 describe a master, and fields for features we lack (pubsub, tracking,
 defrag, io threads) are 0.  Forks are BGSAVE's: `latest_fork_usec`,
 `total_forks`, `rdb_last_cow_size` and the `current_*` copy-on-write fields
-come from forkchild.py's reports, measured as Redis measures them.  Commandstats: calls,
-`rejected_calls` (arity and queuing errors) and `failed_calls` (error replies)
-of every command; `usec` sums the kernels' per-command times (nanoseconds, kept
-while commands are timed: latency-tracking or a slow log) and the slow
-path's.  Errorstats
-counts error replies by their first word, as Redis does (every kernel error
-is an `ERR`).  Latencystats prints the percentiles of latency.py's
+come from forkchild.py's reports, measured as Redis measures them.  Memory
+figures are memstats.py's; commandstats, errorstats and the batch counters
+are cmdstats.py's.  Latencystats prints the percentiles of latency.py's
 histograms (`latency-tracking`, `latency-tracking-info-percentiles`).  The
 instantaneous_* fields are Redis's: 16 samples taken every 100 ms (`Instant`).
 
@@ -39,16 +35,18 @@ import secrets
 import sys
 import time
 
-from . import commands, config
+from . import config
 from .table import T_EXPIRED, T_MEM
 from . import latency
 from .humanize import bytes_to_human
 from .evict import exceeded_ms
 from .layout import (
-    S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS, S_OOM, T_EVICTED,
+    T_EVICTED,
     B_BATCHES, C_IN_CAP, C_OUT_SENT, C_OUT_WR, S_COMMANDS, S_DEFERRALS, S_HITS, S_MISSES,
-    S_ERRORS, S_NFIELDS, S_NOAUTH, S_SLOW,
+    S_SLOW,
 )
+from .cmdstats import batch_fields, commandstats, errorstats, total_errors
+from .memstats import _ratio, _rss_bytes, _system_memory, client_memory, fixed_memory, used_memory
 
 # Redis 7.0's genRedisInfoString order
 ORDER = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu",
@@ -70,82 +68,6 @@ _STARTED = time.time()
 def lru_clock():
     """Redis's LRU clock: seconds, 24 bits (LRU_CLOCK_RESOLUTION 1000 ms)."""
     return int(time.time()) & ((1 << 24) - 1)
-
-
-def _rss_bytes():
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0
-
-
-def _system_memory():
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):
-        return 0
-
-
-def fixed_memory(core):
-    """Bytes of the arrays a Core allocates at start (Redis's used_memory_startup)."""
-    return core.conn.nbytes + core.q.nbytes + core.args.nbytes + core.scratch.nbytes
-
-
-def client_memory(core):
-    buffers = sum(a.nbytes for a in core.inbufs if a is not None)
-    return buffers + sum(a.nbytes for a in core.outbufs if a is not None)
-
-
-def used_memory(core):
-    return core.ks.used_bytes() + client_memory(core) + fixed_memory(core)
-
-
-def _ratio(a, b):
-    return f"{a / b:.2f}" if b else "0.00"
-
-
-def _cmdstat(calls, usec, rejected, failed):
-    per = usec / calls if calls else 0.0
-    return (f"calls={calls},usec={usec},usec_per_call={per:.2f},"
-            f"rejected_calls={rejected},failed_calls={failed}")
-
-
-def commandstats(core):
-    """(name, value) pairs: kernel counters per command, slow-path rows per subcommand."""
-    st = core.stats
-    extra = getattr(getattr(core, "admin", None), "cmdstats", {})
-    out = []
-    n = commands.NCOMMANDS
-    for i, name in enumerate(commands.NAMES):
-        calls = int(st[S_NFIELDS + i])
-        _, usec, rejected, failed = extra.get(name, (0, 0, 0, 0))
-        failed += int(st[S_NFIELDS + n + i])
-        rejected += int(st[S_NFIELDS + 2 * n + i])
-        usec += int(st[S_NFIELDS + 3 * n + i]) // 1000
-        if calls or rejected or failed:
-            out.append((f"cmdstat_{name}", _cmdstat(calls, usec, rejected, failed)))
-        for full in sorted(k for k in extra if k.startswith(name + "|")):
-            row = extra[full]
-            if row[0] or row[2] or row[3]:
-                out.append((f"cmdstat_{full}", _cmdstat(*row)))
-    return out
-
-
-def errorstats(core):
-    """(errorstat_CODE, count=N) pairs: the kernels' errors are ERR, and NOAUTH apart."""
-    counts = dict(getattr(getattr(core, "admin", None), "errorstats", {}))
-    for code, kernel in (("ERR", int(core.stats[S_ERRORS])), ("NOAUTH", int(core.stats[S_NOAUTH]))):
-        if kernel:
-            counts[code] = counts.get(code, 0) + kernel
-    if core.stats[S_OOM]:
-        counts["OOM"] = counts.get("OOM", 0) + int(core.stats[S_OOM])
-    return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(counts.items())]
-
-
-def total_errors(core):
-    slow = getattr(getattr(core, "admin", None), "errorstats", {})
-    return int(core.stats[S_ERRORS]) + int(core.stats[S_NOAUTH]) + int(core.stats[S_OOM]) + sum(slow.values())
 
 
 def sections(core):
@@ -401,22 +323,6 @@ def sections(core):
         ("kernel_compile_seconds", f"{getattr(core, 'compile_seconds', 0.0):.3f}"),
     ]
     return out
-
-
-def batch_fields(core):
-    """The batch kernel's own counters: how many requests a batch holds and what it costs."""
-    st = core.stats
-    batches = int(core.bm[B_BATCHES])
-    reqs = int(st[S_BATCH_REQS])
-    ns = int(st[S_BATCH_CYCLES]) * latency.ns_per_cycle()
-    hist = ",".join(f"{1 << i}={int(st[S_BATCH_HIST + i])}" for i in range(S_BATCH_HIST_N))
-    return [
-        ("requests_in_batches", reqs),
-        ("batch_sizes", hist),
-        ("kernel_usec", int(ns // 1000)),
-        ("kernel_usec_per_batch", "%.2f" % (ns / 1000 / batches if batches else 0.0)),
-        ("kernel_nsec_per_request", "%.1f" % (ns / reqs if reqs else 0.0)),
-    ]
 
 
 class Instant:

@@ -4,7 +4,8 @@ Every handler takes the execution context `X = (T, lim, conn, args, lits,
 cmdt, stats)` and the request's scalars `(c, a0, argc, ci, now)`, and returns
 X_DONE or X_DEFER (respond.py).  Like t_string.c, variants share one generic
 function: SET, SETNX, SETEX, PSETEX and GETSET are `set_generic` with flag
-bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.
+bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.  APPEND, STRLEN,
+GETRANGE and SETRANGE are in strrange.py.
 
 Check, then act: arguments are validated and the whole reply reserved before
 the key space changes; a write that lacks memory (NEED_* from the table)
@@ -13,22 +14,21 @@ undoes any reply bytes it wrote and defers.
 import numpy as np
 
 from .errors import (
-    LIT_ARITY_SUF, LIT_DECR_OVERFLOW, LIT_EMPTY_BULK, LIT_EXPIRE_PRE, LIT_INCR_OVERFLOW,
-    LIT_NOT_INT, LIT_OFFSET_RANGE, LIT_OK, LIT_ONE, LIT_STRING_TOO_BIG, LIT_SYNTAX, LIT_ZERO,
+    LIT_ARITY_SUF, LIT_DECR_OVERFLOW, LIT_EXPIRE_PRE, LIT_INCR_OVERFLOW,
+    LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_SYNTAX, LIT_ZERO,
 )
-from . import config
-from .jit import copy_bytes, kernel, u8view
+from .jit import kernel, u8view
 from .layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_LOADING
 from .protocol import string2ll
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from .respond import (
-    INT64_MAX, INT64_MIN, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_word, clamp_range, count_lookup,
+    INT64_MAX, INT64_MIN, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_word, count_lookup,
     out_of, reply_arity, reply_bulk, reply_int, reply_lit, reply_named, reply_nil, reserve, word,
 )
 from .table import (
     db_of,
     NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _lookup_hashed, _store,
-    resize_value, set_expire_at, store, unalloc, unlink_found, value_of, ENC_RAW, set_enc_flags,
+    set_expire_at, store, unalloc, unlink_found, value_of,
 )
 
 # SET flags (object.h OBJ_SET_* / OBJ_*)
@@ -317,45 +317,6 @@ def x_mset(X, c, a0, argc, ci, now, nx):
 
 
 @kernel
-def x_append(X, c, a0, argc, ci, now):
-    """APPEND key value"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    db = db_of(T, conn[c, C_DB])
-    k = a0 + 1
-    v = a0 + 2
-    n = args[v, 1]
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
-    if which == 0:
-        if not reserve(conn, c, lim, int_size(n)):
-            return X_DEFER
-        if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], n, 0) != OK:
-            return X_DEFER
-        return reply_int(conn, c, lim, n)
-    old = value_of(T, which, pos)[1]
-    if old + n > lim[config.L_MAX_BULK]:
-        return reply_lit(conn, c, lim, lits, LIT_STRING_TOO_BIG)
-    if not reserve(conn, c, lim, int_size(old + n)):
-        return X_DEFER
-    st, vaddr = resize_value(T, lim, which, pos, old + n)
-    if st != OK:
-        return X_DEFER
-    if n > 0:
-        copy_bytes(vaddr + old, args[v, 0], n)
-    return reply_int(conn, c, lim, old + n)
-
-
-@kernel
-def x_strlen(X, c, a0, argc, ci, now):
-    """STRLEN key"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    if not reserve(conn, c, lim, 24):
-        return X_DEFER
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
-    count_lookup(stats, which)
-    return reply_int(conn, c, lim, 0 if which == 0 else value_of(T, which, pos)[1])
-
-
-@kernel
 def incr_generic(X, c, a0, argc, ci, now, incr):
     """INCR, DECR, INCRBY, DECRBY: add `incr` to the integer stored at key."""
     T, lim, conn, args, lits, cmdt, stats = X
@@ -395,70 +356,3 @@ def x_incrby(X, c, a0, argc, ci, now, sign):
             return reply_lit(conn, c, lim, lits, LIT_DECR_OVERFLOW)
         v = -v
     return incr_generic(X, c, a0, argc, ci, now, v)
-
-
-@kernel
-def x_getrange(X, c, a0, argc, ci, now):
-    """GETRANGE key start end (and SUBSTR)"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    ok1, start = arg_int(args, a0 + 2)
-    if not ok1:
-        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    ok2, end = arg_int(args, a0 + 3)
-    if not ok2:
-        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
-    if which == 0:
-        st = reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
-        if st == X_DONE:
-            stats[S_MISSES] += 1
-        return st
-    vaddr, n = value_of(T, which, pos)
-    if not reserve(conn, c, lim, bulk_size(n)):        # the replies below cannot defer now
-        return X_DEFER
-    stats[S_HITS] += 1
-    if start < 0 and end < 0 and start > end:
-        return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
-    start, end = clamp_range(start, end, n)
-    if start > end or n == 0:
-        return reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
-    return reply_bulk(conn, c, lim, vaddr + start, end - start + 1)
-
-
-@kernel
-def x_setrange(X, c, a0, argc, ci, now):
-    """SETRANGE key offset value"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    ok, offset = arg_int(args, a0 + 2)
-    if not ok:
-        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    if offset < 0:
-        return reply_lit(conn, c, lim, lits, LIT_OFFSET_RANGE)
-    db = db_of(T, conn[c, C_DB])
-    k = a0 + 1
-    v = a0 + 3
-    n = args[v, 1]
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
-    old = 0 if which == 0 else value_of(T, which, pos)[1]
-    if n == 0:
-        return reply_int(conn, c, lim, old)
-    # compare without computing offset + n first: signed overflow is not
-    # something LLVM lets a check rely on
-    if offset > lim[config.L_MAX_BULK] - n:
-        return reply_lit(conn, c, lim, lits, LIT_STRING_TOO_BIG)
-    total = offset + n
-    new_len = max(old, total)
-    if not reserve(conn, c, lim, int_size(new_len)):
-        return X_DEFER
-    if which == 0:
-        if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], 0, new_len, 0) != OK:
-            return X_DEFER
-        h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
-        vaddr = value_of(T, which, pos)[0]
-        set_enc_flags(T, which, pos, ENC_RAW)       # Redis builds it with sdsnewlen: raw
-    else:
-        st, vaddr = resize_value(T, lim, which, pos, new_len)
-        if st != OK:
-            return X_DEFER
-    copy_bytes(vaddr + offset, args[v, 0], n)
-    return reply_int(conn, c, lim, new_len)

@@ -2,11 +2,11 @@
 
 atheris instruments Python bytecode and cannot see inside Numba's machine
 code, so the fuzzing process runs the parser as Python: NUMBA_DISABLE_JIT=1
-turns every kernel into its plain function (jit.py), and only
-mako_numba/protocol.py is instrumented.  Each input is turned into a request
-stream by fuzzkit.build (garbage, valid, truncated or mutated RESP / inline /
-seed lines), fed in the chunks fuzzkit.cuts_of picks, on tight buffers, and
-compared with the reference parser (tests/naive.py); a disagreement or an
+turns every kernel into its plain function (jit.py), and only the parser's
+modules (mako_numba/protocol.py, inline.py, parsebase.py) are instrumented.
+Each input is turned into a request stream by fuzzkit.build (garbage,
+valid, truncated or mutated RESP / inline / seed lines), fed in the chunks
+fuzzkit.cuts_of picks, on tight buffers, and compared with the reference parser (tests/naive.py); a disagreement or an
 exception is a crash, which libFuzzer saves as crash-<sha1>.
 
 Then `--replay` feeds every input the fuzzer kept (its corpus directory)
@@ -99,10 +99,11 @@ def main(argv):
     # coverage, so the parser is imported now and instrumented function by function.
     _load()
     import types
-    from mako_numba import protocol
-    for name, fn in list(vars(protocol).items()):
-        if isinstance(fn, types.FunctionType) and fn.__module__ == protocol.__name__:
-            setattr(protocol, name, atheris.instrument_func(fn))
+    from mako_numba import inline, parsebase, protocol
+    for module in (parsebase, inline, protocol):
+        for name, fn in list(vars(module).items()):
+            if isinstance(fn, types.FunctionType) and fn.__module__ == module.__name__:
+                setattr(module, name, atheris.instrument_func(fn))
     from test_protocol import KernelParser
     KernelParser.parse_conn = staticmethod(protocol.parse_conn)
     state["runner"] = _Reusable()
