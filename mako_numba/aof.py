@@ -39,7 +39,7 @@ from .layout import (
     F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR, T_LOADING,
 )
 from .aofrewrite import AofRewrite
-from .persist import load_file, save_file
+from .persist import fsync_dir, load_file, save_file
 from .rdb import RdbError
 
 log = logging.getLogger("mako_numba")
@@ -138,7 +138,7 @@ class Aof(AofRewrite):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.manifest_path)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
 
     # --- start -----------------------------------------------------------------------------
     def load(self):
@@ -392,10 +392,3 @@ class Aof(AofRewrite):
             })
         return fields
 
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

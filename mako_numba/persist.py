@@ -128,12 +128,17 @@ def save_file(core, path, compress=True, checksum=True, progress=None):
         except OSError:
             pass
         raise
-    dfd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
+    fsync_dir(directory)
     return keys
+
+
+def fsync_dir(path):
+    """fsync a directory, so a rename into it survives a crash."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load_file(core, path, keep_expired=False):
