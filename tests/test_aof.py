@@ -34,6 +34,17 @@ def aof_server(tmp_path_factory, d, *extra):
         proc.stop()
 
 
+def both_load(tmp_path_factory, d, want, *extra, read=contents):
+    """mako_numba, then redis-server, started on d's append-only files, each hold `want`."""
+    with aof_server(tmp_path_factory, d, *extra) as again:
+        assert read(again.port) == want
+    ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes", *extra)
+    try:
+        assert read(ref.port) == want
+    finally:
+        ref.stop()
+
+
 def incr_file(d):
     return (d / "appendonlydir" / "appendonly.aof.1.incr.aof").read_bytes()
 
@@ -235,13 +246,7 @@ def test_bgrewriteaof_installs_a_new_base_and_keeps_later_writes(tmp_path_factor
     check = subprocess.run([need_tool("redis-check-aof"), str(manifest)], capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    with aof_server(tmp_path_factory, d) as again:
-        assert contents(again.port) == want
-    ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes")
-    try:
-        assert contents(ref.port) == want
-    finally:
-        ref.stop()
+    both_load(tmp_path_factory, d, want)
 
 
 def test_the_log_grown_past_its_limit_is_rewritten(tmp_path_factory):
@@ -285,16 +290,9 @@ def test_persisted_keys_outlive_their_old_expire_time_on_reload(tmp_path_factory
     if flush:
         del want[(0, b"in-base")]
     past = int(time.time() * 1000) - 60_000
-    dm, dr = tmp_path_factory.mktemp("pm"), tmp_path_factory.mktemp("pr")
-    for d in (dm, dr):
-        _write_log_with_persisted_keys(d, past, flush)
-    with aof_server(tmp_path_factory, dm) as mako:
-        assert contents(mako.port) == want
-    ref = start_redis_in(dr, "dump.rdb", "--appendonly", "yes")
-    try:
-        assert contents(ref.port) == want
-    finally:
-        ref.stop()
+    d = tmp_path_factory.mktemp("pm")
+    _write_log_with_persisted_keys(d, past, flush)
+    both_load(tmp_path_factory, d, want)
 
 
 RENAMED = ("--rename-command", "FLUSHALL", "myflush", "--rename-command", "DEL", "mydel",
@@ -327,10 +325,4 @@ def test_renamed_commands_reload(tmp_path_factory):
         ref.stop()
     for d in (dm, dr):
         assert b"myflush" in incr_file(d) and b"mydel" in incr_file(d)
-        with aof_server(tmp_path_factory, d, *RENAMED) as again:
-            assert _values(again.port) == want
-        ref = start_redis_in(d, "dump.rdb", "--appendonly", "yes", *RENAMED)
-        try:
-            assert _values(ref.port) == want
-        finally:
-            ref.stop()
+        both_load(tmp_path_factory, d, want, *RENAMED, read=_values)
