@@ -3,7 +3,7 @@
 Rules:
 - Each writer takes the output array and a write position and returns the
   new position.  None checks for room: the executor reserves the whole reply
-  first (`reserve` in engine.py), before any side effect, and defers the
+  first (`reserve` in respond.py), before any side effect, and defers the
   request if the room is not there.  `*_size` functions give those sizes.
 - Fixed replies come from the literal blob built in errors.py (`lits`), so the
   bytes on the wire have a single source.
