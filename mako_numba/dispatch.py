@@ -64,11 +64,12 @@ def count_error(stats, ncmd, ci, rejected):
 
 
 @kernel
-def reject_noauth(conn, c, lim, lits, stats, ncmd, ci):
-    """NOAUTH for a client that has not authenticated: a rejected call, as Redis's rejectCommand."""
-    st = reply_lit(conn, c, lim, lits, LIT_NOAUTH)
+def reject(conn, c, lim, lits, stats, ncmd, ci, lit, counter):
+    """Refuse command ci before it runs, as Redis's rejectCommand: reply lit (NOAUTH, OOM),
+    count it in stats[counter] and as a rejected call, and flag an open transaction."""
+    st = reply_lit(conn, c, lim, lits, lit)
     if st == X_DONE:
-        stats[S_NOAUTH] += 1
+        stats[counter] += 1
         stats[S_NFIELDS + 2 * ncmd + ci] += 1
         if conn[c, C_FLAGS] & F_MULTI:
             conn[c, C_FLAGS] |= F_TX_DIRTY
@@ -113,7 +114,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
     fl = conn[c, C_FLAGS]
     if fl & (F_MONITOR | F_NOAUTH):       # one test for both on the common path
         if fl & F_NOAUTH and not flags[ci] & CF_NO_AUTH:
-            return reject_noauth(conn, c, lim, lits, stats, arity.shape[0], ci)
+            return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_NOAUTH, S_NOAUTH)
         if fl & F_MONITOR and flags[ci] & (CF_WRITE | CF_READONLY):
             st = reply_lit(conn, c, lim, lits, LIT_REPLICA_KEYSPACE)
             if st == X_DONE:
@@ -126,11 +127,7 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
         if ev == EVICT_NO_LOG:
             return X_DEFER
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
-            st = reply_lit(conn, c, lim, lits, LIT_OOM)
-            if st == X_DONE:
-                stats[S_OOM] += 1
-                stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
-            return st
+            return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     X = (T, lim, conn, args, lits, cmdt, stats)
     if o == OP_GET:
         st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
@@ -281,7 +278,7 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
     if conn[c, C_FLAGS] & F_NOAUTH and not flags[ci] & CF_NO_AUTH:
         if op[ci] == OP_SLOW:
             return X_SLOW           # the slow path refuses it (EXEC answers EXECABORT)
-        return reject_noauth(conn, c, lim, lits, stats, arity.shape[0], ci)
+        return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_NOAUTH, S_NOAUTH)
     if flags[ci] & CF_NO_QUEUE:
         return X_RUN
     if flags[ci] & CF_NO_MULTI:
@@ -294,12 +291,7 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
     if ev == EVICT_NO_LOG:
         return X_DEFER
     if ev == EVICT_FAIL:
-        st = reply_lit(conn, c, lim, lits, LIT_OOM)
-        if st == X_DONE:
-            conn[c, C_FLAGS] |= F_TX_DIRTY
-            stats[S_OOM] += 1
-            stats[S_NFIELDS + 2 * arity.shape[0] + ci] += 1
-        return st
+        return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
     if st == X_DONE:
         if flags[ci] & CF_DENYOOM:
