@@ -101,6 +101,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         self.last_unknown = None    # name of the last unknown command run
         self._rejected = False
         self._inner = False         # the running command is one of EXEC's
+        self.evicted = 0            # what evicting before the running slow-path command gave
 
     # --- plumbing ------------------------------------------------------------------
     def connected(self, slot, peer, fd):
@@ -150,8 +151,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
             self._count_rejected(commands.NAMES[ci])
             reply = resp.error(errors.REPLICA_KEYSPACE)
-        elif not inner and core.ks.tm[T_MAXMEM] and evict_for_slow_path(core) == EVICT_FAIL \
-                and core.cmdt[5][ci] & CF_DENYOOM:     # every command evicts first; not inside EXEC
+        elif not inner and core.ks.tm[T_MAXMEM] and self._out_of_memory(ci):
             self._count_rejected(commands.NAMES[ci])
             reply = resp.error(errors.OOM)
         else:
@@ -214,6 +214,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                     core.stats[S_NFIELDS + ci] += 1
         self._stat_name, self._rejected = outer
         return reply
+
+    def _out_of_memory(self, ci):
+        """Evict before a slow-path command, as Redis does before every command: must ci be
+        refused with -OOM?  The outcome stays in self.evicted for EXEC's own check."""
+        self.evicted = evict_for_slow_path(self.core)
+        return self.evicted == EVICT_FAIL and self.core.cmdt[5][ci] & CF_DENYOOM
 
     def _count_rejected(self, name):
         """Refused before running (Redis's rejectCommand): a rejected call of name (or container|sub)."""

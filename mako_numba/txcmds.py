@@ -6,8 +6,8 @@ How a transaction runs (see engine.py and dispatch.py for the kernel half):
   C_TX_START on.  A request rejected while queuing (unknown command, wrong
   arity) sets F_TX_DIRTY, as Redis's flagTransaction does; a denyoom one
   sets F_TX_DENYOOM.
-- Under maxmemory, EXEC evicts once before it runs (never between its
-  commands).  If that cannot bring memory under the limit and a queued
+- Under maxmemory, EXEC evicts once before it runs (Admin.run, as for every
+  slow-path command; never between its commands).  If that cannot bring memory under the limit and a queued
   command is denyoom, EXEC itself is refused: EXECABORT naming the OOM
   error, the transaction discarded, counted as a rejected call.
 - EXEC runs here, on the slow path, after the batch's kernel work: it
@@ -19,7 +19,7 @@ How a transaction runs (see engine.py and dispatch.py for the kernel half):
 """
 
 from . import errors, resp
-from .evict import EVICT_FAIL, evict_for_slow_path
+from .evict import EVICT_FAIL
 from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM
 
 
@@ -37,10 +37,9 @@ class TransactionCommands:
         flags = int(core.conn[slot, C_FLAGS])
         if not flags & F_MULTI:
             return resp.error(errors.EXEC_WITHOUT_MULTI)
-        if core.ks.tm[T_MAXMEM]:            # Redis evicts once before EXEC, none inside it
-            ev = evict_for_slow_path(core)
+        if core.ks.tm[T_MAXMEM]:            # Admin.run evicted once before EXEC; none inside it
             core.watches.settle()
-            if ev == EVICT_FAIL and flags & F_TX_DENYOOM:
+            if self.evicted == EVICT_FAIL and flags & F_TX_DENYOOM:
                 self._end_transaction(slot)
                 self._rejected = True
                 return resp.error(errors.EXECABORT_BECAUSE % errors.OOM)
