@@ -55,13 +55,6 @@ def _buffer_size(text):
     return int(_normalise("proto-max-bulk-len", text))
 
 
-def _samples(text):
-    v = int(text)
-    if not 1 <= v <= 2**31 - 1:
-        raise ValueError(text)
-    return str(v)
-
-
 def _int_range(lo, hi):
     """An integer option within [lo, hi], kept as its decimal text."""
     def check(text):
@@ -132,7 +125,7 @@ def build_parser():
                    choices=("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                             "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"),
                    help="what goes when maxmemory is reached (default noeviction: writes fail)")
-    p.add_argument("--maxmemory-samples", type=_samples, default="5",
+    p.add_argument("--maxmemory-samples", type=_int_range(1, 2**31 - 1), default="5",
                    help="keys sampled per eviction round (default 5)")
     p.add_argument("--maxmemory-eviction-tenacity", type=_int_range(0, 100), default="10",
                    help="how long one command may spend evicting: 0-100 (default 10: 500 us)")
