@@ -103,6 +103,16 @@ def start_redis(tmp_path_factory, *extra):
     raise RuntimeError("redis-server did not start")
 
 
+def start_pair(tmp_path_factory, *opts):
+    """mako_numba and a reference Redis started with the same options (both stopped on failure)."""
+    r = start_redis(tmp_path_factory, *opts)
+    try:
+        return start_mako(tmp_path_factory, "--save", "", *opts), r
+    except Exception:
+        r.stop()
+        raise
+
+
 @pytest.fixture
 def core():
     return Core(maxclients=16, seed=12345)

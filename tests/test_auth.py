@@ -15,20 +15,10 @@ import redis
 from mako_numba import commands, errors
 from mako_numba.core import Core
 
-from conftest import need_tool, start_mako, start_redis
+from conftest import need_tool, start_mako, start_pair, start_redis
 from drive import cmd_bytes as cmd, raw, roundtrip
 
 PW = b"s3cret"
-
-
-def start_pair(tmp_path_factory, *opts):
-    """mako_numba and a reference Redis started with the same options (both stopped on failure)."""
-    r = start_redis(tmp_path_factory, *opts)
-    try:
-        return start_mako(tmp_path_factory, "--save", "", *opts), r
-    except Exception:
-        r.stop()
-        raise
 
 
 @pytest.fixture(scope="module")

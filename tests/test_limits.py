@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import need_tool, start_mako, start_redis
+from conftest import need_tool, start_pair
 from test_server_raw import bulk, cmd, connect, expect, read_exact, roundtrip
 
 MB = 1024 * 1024
@@ -27,8 +27,7 @@ def _args(opts):
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     """(mako_numba, redis-server), both with OPTS."""
-    r = start_redis(tmp_path_factory, *_args(OPTS))
-    m = start_mako(tmp_path_factory, "--save", "", *_args(OPTS))
+    m, r = start_pair(tmp_path_factory, *_args(OPTS))
     yield m, r
     m.stop()
     r.stop()
@@ -100,8 +99,7 @@ def _parse(b, i):
 
 # --- maxclients ------------------------------------------------------------------------
 def test_maxclients_reply_and_close(tmp_path_factory):
-    servers = [start_redis(tmp_path_factory, "--maxclients", "1"),
-               start_mako(tmp_path_factory, "--save", "", "--maxclients", "1")]
+    servers = start_pair(tmp_path_factory, "--maxclients", "1")
     try:
         def over(srv):
             with connect(srv) as first:
@@ -316,8 +314,7 @@ def test_output_buffer_limit_config(pair):
 
 
 def test_output_buffer_limit_option(tmp_path_factory):
-    servers = [start_redis(tmp_path_factory, "--client-output-buffer-limit", "normal 2mb 1mb 5"),
-               start_mako(tmp_path_factory, "--save", "", "--client-output-buffer-limit", "normal 2mb 1mb 5")]
+    servers = start_pair(tmp_path_factory, "--client-output-buffer-limit", "normal 2mb 1mb 5")
     try:
         def get(srv):
             with connect(srv) as s:
