@@ -7,6 +7,7 @@ bytes.
 import time
 from dataclasses import dataclass, field
 
+from . import commands
 
 
 @dataclass
@@ -15,9 +16,9 @@ class ClientInfo:
     fd: int
     created: float = field(default_factory=time.time)
     name: bytes = b""
+    last_cmd: str = "NULL"
     lib_name: bytes = b""
     lib_ver: bytes = b""
-    last_cmd: str = "NULL"
     last_active: float = field(default_factory=time.time)
     no_evict: bool = False
     laddr: str = ""             # local address, looked up once (CLIENT LIST)
@@ -66,3 +67,9 @@ def _safe_name(b):
 
 
 SUB_ARITY = {"client|setinfo": 4}     # subcommands Redis 7.0's metadata lacks
+
+
+def sub_arity(full):
+    """A subcommand's arity, from the metadata."""
+    meta = commands.redis_metadata()["commands"].get(full)
+    return meta["arity"] if meta else SUB_ARITY.get(full, -2)
