@@ -22,7 +22,8 @@ Rules:
   CLIENT, OBJECT ...) dispatch on a table of subcommands, whose arities come
   from the metadata, so `CONFIG GET` alone gets `wrong number of arguments
   for 'config|get'`, in MULTI too (the kernel leaves container commands to
-  the slow path to check and queue).
+  the slow path to check and queue).  It also records the client's last
+  command (conn[C_LASTCMD]: the kernels record theirs) as a subcommand.
 - Commands Redis 7.0 lacks but clients send (CLIENT SETINFO, from 7.2) are
   answered as the Redis release that added them does.
 - Handlers never touch sockets, with one exception: CLIENT KILL shuts down
@@ -35,7 +36,7 @@ import time
 
 from . import commands, config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW,
+    C_DB, C_FLAGS, C_ID, C_LASTCMD, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW,
     F_MONITOR, F_MULTI, F_NOAUTH, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0,
     Q_ARGC, Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY, T_MAXMEM,
 )
@@ -52,7 +53,7 @@ from .observe import ObserveCommands
 from .authcmds import AuthCommands
 from .commandcmds import CommandCommands
 from .slowpath import (
-    Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name, sub_arity,
+    Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name, last_cmd_code, sub_arity,
 )
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -147,8 +148,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         pending = core.pending_output(slot)
         if ci == CMD_UNKNOWN:
             self.last_unknown = args[0]     # the AOF loader refuses a file holding one
-            if info is not None:
-                info.last_cmd = "NULL"      # Redis: lastcmd is the failed lookup, NULL
+            if not inner:
+                conn[slot, C_LASTCMD] = CMD_UNKNOWN     # Redis: lastcmd is the failed lookup, NULL
             self._flag_transaction(slot)    # EXEC will abort
             reply = self.unknown(args)
         elif (refused := self._check(call, ci, inner)) is not None:
@@ -257,20 +258,20 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         flagged, and EXEC's own is an EXECABORT that ends it).  Records the client's last
         command (CLIENT LIST's cmd=): the subcommand, or NULL for an unknown one."""
         args = call.args
-        info = None if inner else self.core.clients.get(call.slot)
+        conn = self.core.conn
         full = commands.NAMES[ci]
         arity = commands.TABLE[ci][1]
         if self.core.cmdt[5][ci] & CF_CONTAINER and len(args) >= 2:
             if _lower(args[1]) not in self.sub[full]:
-                if info is not None:
-                    info.last_cmd = "NULL"
+                if not inner:
+                    conn[call.slot, C_LASTCMD] = CMD_UNKNOWN
                 self._flag_transaction(call.slot)
                 return resp.error(errors.UNKNOWN_SUBCOMMAND.encode() % (
                     _cstr(args[1])[:128], _cstr(args[0]).upper()))
             full += "|" + _lower(args[1])
             arity = sub_arity(full)
-        if info is not None:
-            info.last_cmd = full
+        if not inner:
+            conn[call.slot, C_LASTCMD] = last_cmd_code(full)
         if (arity > 0 and len(args) != arity) or len(args) < -arity:
             self._count_rejected(full)
             if full == "exec":              # Redis's execCommandAbort: the transaction ends

@@ -296,7 +296,7 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
     if ev == EVICT_FAIL:
         return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
-    if st == X_DONE:
+    if st == X_DONE and not conn[c, C_FLAGS] & F_TX_DIRTY:     # Redis queues no more once dirty
         if flags[ci] & CF_DENYOOM:
             conn[c, C_FLAGS] |= F_TX_DENYOOM     # Redis's mstate.cmd_flags, for EXEC's OOM check
         if conn[c, C_TX_N] == 0:

@@ -4,6 +4,7 @@ The helpers read arguments the way Redis's C code does (string2ll
 strictness, printf's stop at NUL), so replies built from them match Redis's
 bytes.
 """
+import functools
 import time
 from dataclasses import dataclass, field
 
@@ -16,7 +17,6 @@ class ClientInfo:
     fd: int
     created: float = field(default_factory=time.time)
     name: bytes = b""
-    last_cmd: str = "NULL"
     lib_name: bytes = b""
     lib_ver: bytes = b""
     last_active: float = field(default_factory=time.time)
@@ -67,6 +67,29 @@ def _safe_name(b):
 
 
 SUB_ARITY = {"client|setinfo": 4}     # subcommands Redis 7.0's metadata lacks
+
+
+@functools.lru_cache(maxsize=1)
+def subcommands():
+    """Every `container|sub`, in a fixed order: conn[C_LASTCMD] names one as NCOMMANDS + its place."""
+    meta = commands.redis_metadata()["commands"]
+    return sorted({n for n in meta if "|" in n} | set(SUB_ARITY))
+
+
+def last_cmd_code(full):
+    """What conn[C_LASTCMD] holds for a command ("get") or subcommand ("config|get")."""
+    if "|" in full:
+        return commands.NCOMMANDS + subcommands().index(full)
+    return commands.INDEX[full]
+
+
+def last_cmd_name(code):
+    """CLIENT LIST's cmd=: the command or subcommand conn[C_LASTCMD] names, or NULL."""
+    if code < 0:
+        return "NULL"
+    if code < commands.NCOMMANDS:
+        return commands.NAMES[code]
+    return subcommands()[code - commands.NCOMMANDS]
 
 
 def sub_arity(full):

@@ -1,13 +1,17 @@
-"""Command checks around transactions: Redis 7.0.15 vs mako_numba.
+"""Command checks around transactions, and what CLIENT LIST says of them: Redis 7.0.15 vs mako_numba.
 
 - Subcommands: an unknown subcommand or a subcommand's wrong arity is
   refused before anything else, inside MULTI too (the transaction aborts),
   for every container command of the generated metadata.
 - `EXEC x` is refused with EXECABORT and ends the transaction (and its
   WATCHes) in MULTI or not; `DISCARD x` and `MULTI x` only flag it.
+- CLIENT LIST / CLIENT INFO: `cmd=` is the last command looked up (kernel
+  commands included, subcommands as `config|get`), `flags=x multi=N` inside
+  MULTI and inside EXEC, and the count stops at the first queuing error.
 
-Each case runs on both servers over raw sockets and the replies are
-compared; a few replies are also checked against their exact bytes.
+Each case runs on both servers over raw sockets and the replies (or the
+CLIENT LIST fields that do not depend on timing or buffers) are compared;
+a few replies are also checked against their exact bytes.
 """
 import re
 
@@ -78,6 +82,26 @@ def test_exact_bytes(mk):
     ]
 
 
+def _oom_replies(port):
+    c = Conn(port)
+    try:
+        return c.pipeline([C("SET a 1"), C("CONFIG SET maxmemory 1"), C("MULTI"), C("CONFIG GET x"),
+                           C("CLIENT ID"), C("OBJECT nope"), C("EXEC"), C("MULTI"), C("EXEC x")])
+    finally:
+        c.pipeline([C("CONFIG SET maxmemory 0")])
+        c.close()
+
+
+def test_container_commands_refused_when_out_of_memory(redis_ref, mk):
+    """Inside MULTI every command Redis would queue is refused with -OOM when nothing can be
+    evicted; container commands too, after their subcommand checks."""
+    flushall(redis_ref.port)
+    flushall(mk.port)
+    want = _oom_replies(redis_ref.port)
+    assert _oom_replies(mk.port) == want
+    assert want[3] == b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+
+
 STAT = re.compile(rb"(cmdstat_\S+|errorstat_\S+):(?:calls=(\d+),usec=\d+,usec_per_call=[\d.]+,"
                   rb"rejected_calls=(\d+),failed_calls=(\d+)|count=(\d+))")
 
@@ -95,3 +119,82 @@ def test_rejections_are_counted_alike(redis_ref, mk):
     body = cmds("MULTI", "CONFIG GET", "OBJECT nope", "EXEC", "EXEC x", "MULTI", "EXEC x",
                 "CONFIG", "CLIENT GETNAME x", "SELECT", "CLIENT ID")
     assert _stats(mk.port, body) == _stats(redis_ref.port, body)
+
+
+# --- CLIENT LIST / CLIENT INFO -----------------------------------------------------------------
+FIELDS = ("name", "flags", "db", "sub", "psub", "ssub", "multi", "cmd", "user", "redir", "resp")
+
+
+def _fields(line):
+    kv = dict(f.split("=", 1) for f in line.strip().split(" "))
+    return {k: kv[k] for k in FIELDS}
+
+
+def _bulk_text(reply):
+    """A CLIENT LIST / INFO reply (bulk or verbatim) as its text."""
+    body = reply.split(b"\r\n", 1)[1][:-2]
+    if reply[:1] == b"=":
+        body = body[4:]
+    return body.decode("latin-1")
+
+
+def _watch(port, steps):
+    """Client 1 runs the steps; after each, client 0 reads client 1's CLIENT LIST line."""
+    watcher, c = Conn(port), Conn(port)
+    cid = int(c.call(b"CLIENT", b"ID")[1:-2])
+    out = []
+    for step in steps:
+        reply = c.pipeline([C(step)])[0]
+        line = _bulk_text(watcher.call(b"CLIENT", b"LIST", b"ID", b"%d" % cid))
+        out.append((step, mask_ids(reply) if not step.startswith("CLIENT") else reply[:1],
+                    _fields(line)))
+    watcher.close()
+    c.close()
+    return out
+
+
+STEPS = ["SET a 1", "GET a", "INCR a", "PING", "CONFIG GET maxmemory", "CONFIG", "CONFIG nope", "SET",
+         "NOPE x", "MULTI", "SET a b", "CLIENT INFO", "GET", "GET a", "CONFIG GET x", "DISCARD",
+         "MULTI", "SET x y", "OBJECT nope", "GET x", "EXEC", "MULTI", "EXEC x", "WATCH a", "DISCARD x",
+         "MULTI", "DISCARD x", "DISCARD", "MULTI", "MULTI x", "GET a", "EXEC", "MULTI", "INCR n",
+         "EXEC", "SELECT 2", "HELLO 3", "CLIENT SETNAME bob", "UNWATCH", "EXEC x"]
+
+
+def test_client_list_fields_follow_commands(redis_ref, mk):
+    flushall(redis_ref.port)
+    flushall(mk.port)
+    want = _watch(redis_ref.port, STEPS)
+    got = _watch(mk.port, STEPS)
+    bad = ["%s: Redis %r, mako %r" % (w[0], w[1:], g[1:]) for w, g in zip(want, got) if w != g]
+    assert not bad, "\n".join(bad)
+    first = {}
+    for s, _, f in got:
+        first.setdefault(s, f)
+    assert first["INCR a"]["cmd"] == "incr" and first["CONFIG GET maxmemory"]["cmd"] == "config|get"
+    assert (first["CLIENT INFO"]["flags"], first["CLIENT INFO"]["multi"]) == ("x", "2")
+    assert first["CONFIG GET x"]["multi"] == "2"    # nothing counted after the queuing error
+
+
+def _own(port, body):
+    """CLIENT INFO / LIST replies a client gets about itself inside EXEC and after."""
+    c = Conn(port)
+    replies = c.pipeline(body)
+    c.close()
+    out = []
+    for r in replies:
+        for part in re.findall(rb"[$=]\d+\r\n(?:txt:)?(id=[^\r]*)\r\n", r):
+            out.append(_fields(part.decode("latin-1").split("\n")[0]))
+    return out
+
+
+SELF_BODY = cmds("SET a 1", "MULTI", "INCR a", "CLIENT INFO", "EXEC",
+                 "CLIENT INFO", "MULTI", "CLIENT INFO", "SET", "EXEC", "CLIENT INFO",
+                 "MULTI", "SET b 1", "CLIENT INFO", "DISCARD", "CLIENT INFO")
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_client_info_about_itself(redis_ref, mk, resp3):
+    body = ([C("HELLO 3")] if resp3 else []) + SELF_BODY
+    want, got = _own(redis_ref.port, body), _own(mk.port, body)
+    assert got == want
+    assert got[0]["flags"] == "x" and got[0]["multi"] == "2" and got[0]["cmd"] == "exec"
