@@ -254,9 +254,6 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             stats[S_DEFERRALS] -= 1
             continue
         wr0 = conn[c, C_OUT_WR]
-        ci = q[k, Q_CMD]
-        if ci != CMD_PROTO_ERR:
-            conn[c, C_LASTCMD] = ci         # CLIENT LIST's cmd=: Redis's lastcmd, set at lookup
         if fl & F_MULTI:
             st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
         if st == X_RUN:
@@ -278,6 +275,9 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         else:
             q[k, Q_STATUS] = QS_DONE
             conn[c, C_NEXEC] += 1
+            ci = q[k, Q_CMD]
+            if ci != CMD_PROTO_ERR:
+                conn[c, C_LASTCMD] = ci     # CLIENT LIST's cmd= (Redis's lastcmd); slow path: admin.py
     return -1
 
 
