@@ -1,0 +1,142 @@
+"""WATCH across flushes: Redis 7.0.15 vs mako_numba.
+
+Steps `(client, command)` are sent one at a time to a real redis-server and
+to mako_numba, each reply read before the next step, and the replies are
+compared byte for byte, over RESP2 and over RESP3 (each connection says
+HELLO 3 first; that reply is not compared, it names the server).  Active
+expiry is off on both during a case, so an expired key goes only when a
+command deletes it.
+
+- A flush (FLUSHDB, FLUSHALL, SYNC or ASYNC, by the watcher or another
+  client, of its database or another, alone or with SWAPDB) must not stop
+  WATCH from seeing later writes: in Redis the watch outlives the keys.
+"""
+import time
+
+import pytest
+
+from conftest import start_mako, start_redis
+from test_differential import flushall, mask_ids
+from test_strings_differential import C, Conn, Sleep
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """(mako_numba, redis-server); Redis allows DEBUG from loopback, as mako does by default."""
+    r = start_redis(tmp_path_factory, "--enable-debug-command", "local")
+    try:
+        m = start_mako(tmp_path_factory, "--save", "")
+    except Exception:
+        r.stop()
+        raise
+    yield m, r
+    m.stop()
+    r.stop()
+
+
+def W(*steps):
+    return list(steps)
+
+
+TX = [(0, "MULTI"), (0, "PING"), (0, "EXEC")]
+
+FLUSH_CASES = [
+    ("flushdb_then_create", W((0, "WATCH a"), (1, "FLUSHDB"), (1, "SET a 1"), *TX)),
+    ("flushall_then_create", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SET a 1"), *TX)),
+    ("flushdb_async_then_create", W((0, "WATCH a"), (1, "FLUSHDB ASYNC"), (1, "SET a 1"), *TX)),
+    ("flushall_async_then_create", W((0, "WATCH a"), (1, "FLUSHALL ASYNC"), (1, "SET a 1"), *TX)),
+    ("flushall_sync_then_create", W((0, "WATCH a"), (1, "FLUSHALL SYNC"), (1, "SET a 1"), *TX)),
+    ("own_flushall_then_create", W((0, "WATCH a"), (0, "FLUSHALL"), (1, "SET a 1"), *TX)),
+    ("own_flushdb_then_own_create", W((0, "WATCH a"), (0, "FLUSHDB"), (0, "SET a 1"), *TX)),
+    ("flush_other_db_then_create", W((0, "WATCH a"), (1, "SELECT 3"), (1, "SET x 1"), (1, "FLUSHDB"),
+                                     (1, "SELECT 0"), (1, "SET a 1"), *TX)),
+    ("flushdb_among_others_then_create", W((1, "SELECT 2"), (1, "SET z 1"), (1, "SELECT 0"),
+                                           (1, "SET y 1"), (0, "WATCH a"), (1, "FLUSHDB"),
+                                           (1, "SET a 1"), *TX, (1, "SELECT 2"), (1, "DBSIZE"))),
+    ("flushall_twice_then_create", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "FLUSHALL ASYNC"),
+                                     (1, "SET a 1"), *TX)),
+    ("flushall_then_other_key", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SET b 1"), *TX)),
+    ("flushall_then_create_in_other_db", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SELECT 1"),
+                                           (1, "SET a 1"), *TX)),
+    ("existing_flushdb_async", W((0, "SET a 1"), (0, "WATCH a"), (1, "FLUSHDB ASYNC"), *TX)),
+    ("watch_after_flush", W((1, "SET a 1"), (1, "FLUSHALL"), (0, "WATCH a"), (1, "SET a 2"), *TX)),
+    ("swapdb_flushall_create", W((0, "WATCH a"), (1, "SWAPDB 0 1"), (1, "FLUSHALL"), (1, "SET a 1"),
+                                 *TX)),
+    ("swapdb_flushall_create_elsewhere", W((0, "WATCH a"), (1, "SWAPDB 0 1"), (1, "FLUSHALL"),
+                                           (1, "SELECT 1"), (1, "SET a 1"), *TX)),
+    ("swapdb_flushdb_create", W((1, "SELECT 1"), (1, "SET q 1"), (0, "WATCH a"), (1, "SWAPDB 0 1"),
+                                (1, "SELECT 0"), (1, "FLUSHDB"), (1, "SET a 1"), *TX)),
+    ("flushall_swapdb_brings_key", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SELECT 1"), (1, "SET a 1"),
+                                     (1, "SWAPDB 0 1"), *TX)),
+    ("flushall_swapdb_then_create", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SWAPDB 0 1"),
+                                      (1, "SET a 1"), *TX)),
+    ("swapdb_twice_flushall_create", W((0, "WATCH a"), (1, "SWAPDB 0 1"), (1, "SWAPDB 1 2"),
+                                       (1, "FLUSHALL"), (1, "SET a 1"), *TX)),
+    ("two_watchers_flush", W((0, "WATCH a"), (2, "WATCH b"), (1, "FLUSHALL"), (1, "SET b 1"), *TX,
+                             (2, "MULTI"), (2, "PING"), (2, "EXEC"))),
+]
+
+CASES = FLUSH_CASES
+
+
+def run_steps(port, steps, resp3):
+    conns = {}
+    out = []
+    try:
+        for st in steps:
+            if isinstance(st, Sleep):
+                time.sleep(st.ms / 1000)
+                continue
+            who, text = st
+            if who not in conns:
+                conns[who] = Conn(port)
+                if resp3:
+                    conns[who].pipeline([C("HELLO 3")])
+            r = conns[who].pipeline([C(text)])
+            out.append(((who, text), r[0] if r else None))
+    finally:
+        for c in conns.values():
+            c.close()
+    return out
+
+
+def _active_expire(port, on):
+    c = Conn(port)
+    try:
+        assert c.pipeline([C("DEBUG SET-ACTIVE-EXPIRE %d" % on)]) == [b"+OK\r\n"]
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("steps", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_same_replies(pair, steps, resp3):
+    mk, redis_ref = pair
+    results = []
+    for port in (redis_ref.port, mk.port):
+        flushall(port)
+        _active_expire(port, 0)
+        try:
+            results.append(run_steps(port, steps, resp3))
+        finally:
+            _active_expire(port, 1)
+    want, got = results
+    assert mk.popen.poll() is None, "mako_numba died:\n" + mk.log()[-3000:]
+    bad = ["%s: Redis %r, mako %r" % (step, w, g) for (step, w), (_, g) in zip(want, got)
+           if w is None or mask_ids(w) != mask_ids(g or b"")]
+    assert not bad, "\n".join(bad)
+
+
+NULL = {False: b"*-1\r\n", True: b"_\r\n"}
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("flush", ["FLUSHDB", "FLUSHALL", "FLUSHDB ASYNC", "FLUSHALL ASYNC"])
+def test_write_after_flush_aborts(pair, flush, resp3):
+    """The reported case, with its expected bytes: EXEC answers a null array on both."""
+    steps = W((0, "WATCH a"), (1, flush), (1, "SET a 1"), *TX)
+    for port in (p.port for p in pair):
+        flushall(port)
+        replies = [r for _, r in run_steps(port, steps, resp3)]
+        assert replies == [b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+QUEUED\r\n", NULL[resp3]]
+
