@@ -1,4 +1,4 @@
-"""WATCH across flushes: Redis 7.0.15 vs mako_numba.
+"""WATCH across flushes and expiry: Redis 7.0.15 vs mako_numba.
 
 Steps `(client, command)` are sent one at a time to a real redis-server and
 to mako_numba, each reply read before the next step, and the replies are
@@ -10,6 +10,9 @@ command deletes it.
 - A flush (FLUSHDB, FLUSHALL, SYNC or ASYNC, by the watcher or another
   client, of its database or another, alone or with SWAPDB) must not stop
   WATCH from seeing later writes: in Redis the watch outlives the keys.
+- WATCH and EXEC only look at expired keys, they do not delete them (Redis
+  7.0's watchedKey.expired flag: an already expired key's deletion is no
+  change for its watcher).
 """
 import time
 
@@ -76,7 +79,40 @@ FLUSH_CASES = [
                              (2, "MULTI"), (2, "PING"), (2, "EXEC"))),
 ]
 
-CASES = FLUSH_CASES
+PAST = "PXAT 1000"
+EXPIRY_CASES = [
+    ("watch_does_not_delete", W((0, "SET c v " + PAST), (0, "WATCH c"), (0, "DBSIZE"), *TX,
+                                (0, "DBSIZE"))),
+    ("exec_does_not_delete", W((0, "WATCH a"), (0, "SET a v EXAT 852327"), (0, "MULTI"), (0, "EXEC"),
+                               (0, "DBSIZE"))),
+    ("expired_since_watch_not_deleted", W((0, "SET a v PX 100"), (0, "WATCH a"), Sleep(250), *TX,
+                                          (0, "DBSIZE"))),
+    ("stale_watch_then_read", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "GET c"), *TX,
+                                (0, "DBSIZE"))),
+    ("stale_watch_then_keys", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "KEYS *"), *TX,
+                                (0, "DBSIZE"))),
+    ("stale_watch_then_del", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "DEL c"), *TX)),
+    ("stale_watch_then_set", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "SET c w"), *TX)),
+    ("stale_watch_then_read_then_set", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "GET c"),
+                                         (1, "SET c w"), *TX)),
+    ("stale_watch_then_flushall", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "FLUSHALL"), *TX)),
+    ("stale_watch_flushdb_then_set", W((0, "SET c v " + PAST), (0, "SET d v"), (0, "WATCH c"),
+                                       (1, "FLUSHDB ASYNC"), (1, "SET c w"), *TX)),
+    ("stale_watch_beside_live", W((0, "SET c v " + PAST), (0, "SET d v"), (0, "WATCH c d"),
+                                  (1, "GET c"), (1, "SET d w"), *TX)),
+    ("stale_watch_second_watcher", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "WATCH c"),
+                                     (2, "GET c"), *TX, (1, "MULTI"), (1, "PING"), (1, "EXEC"))),
+    ("swapdb_brings_expired", W((0, "WATCH a"), (1, "SELECT 1"), (1, "SET a v " + PAST),
+                                (1, "SWAPDB 0 1"), *TX, (0, "DBSIZE"))),
+    ("swapdb_brings_expired_then_read", W((0, "WATCH a"), (1, "SELECT 1"), (1, "SET a v " + PAST),
+                                          (1, "SWAPDB 0 1"), (1, "SELECT 0"), (1, "GET a"), *TX)),
+    ("stale_watch_swapdb_takes_it", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "SWAPDB 0 1"),
+                                      *TX)),
+    ("stale_watch_swapdb_live", W((0, "SET c v " + PAST), (1, "SELECT 1"), (1, "SET c w"),
+                                  (0, "WATCH c"), (1, "SWAPDB 0 1"), *TX)),
+]
+
+CASES = FLUSH_CASES + EXPIRY_CASES
 
 
 def run_steps(port, steps, resp3):
@@ -140,3 +176,19 @@ def test_write_after_flush_aborts(pair, flush, resp3):
         replies = [r for _, r in run_steps(port, steps, resp3)]
         assert replies == [b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+QUEUED\r\n", NULL[resp3]]
 
+
+def test_expiry_deletions_expected_bytes(pair):
+    """The reported lazy-expiry cases, with their expected DBSIZE on both."""
+    for port in (p.port for p in pair):
+        for steps, size in [
+            (W((0, "SET c v " + PAST), (0, "WATCH c"), (0, "DBSIZE")), b":1\r\n"),
+            (W((0, "WATCH a"), (0, "SET a v EXAT 852327"), (0, "MULTI"), (0, "EXEC"), (0, "DBSIZE")),
+             b":1\r\n"),
+        ]:
+            flushall(port)
+            _active_expire(port, 0)
+            try:
+                replies = [r for _, r in run_steps(port, steps, False)]
+            finally:
+                _active_expire(port, 1)
+            assert replies[-1] == size, (port, steps, replies)
