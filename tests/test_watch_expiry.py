@@ -1,4 +1,4 @@
-"""WATCH across flushes and expiry: Redis 7.0.15 vs mako_numba.
+"""WATCH across flushes, and what lazy expiry deletes: Redis 7.0.15 vs mako_numba.
 
 Steps `(client, command)` are sent one at a time to a real redis-server and
 to mako_numba, each reply read before the next step, and the replies are
@@ -10,9 +10,11 @@ command deletes it.
 - A flush (FLUSHDB, FLUSHALL, SYNC or ASYNC, by the watcher or another
   client, of its database or another, alone or with SWAPDB) must not stop
   WATCH from seeing later writes: in Redis the watch outlives the keys.
-- WATCH and EXEC only look at expired keys, they do not delete them (Redis
-  7.0's watchedKey.expired flag: an already expired key's deletion is no
-  change for its watcher).
+- Which commands delete an expired key: SCAN does (every key it passes that
+  matches the pattern, whatever TYPE asks for), as do RANDOMKEY and the
+  lookups of EXISTS, TYPE, TTL and GET; KEYS only skips it; WATCH and EXEC
+  only look (Redis 7.0's watchedKey.expired flag: an already expired key's
+  deletion is no change for its watcher).
 """
 import time
 
@@ -81,14 +83,33 @@ FLUSH_CASES = [
 
 PAST = "PXAT 1000"
 EXPIRY_CASES = [
+    ("scan_deletes_expired", W((0, "SET x v " + PAST), (0, "SCAN 0"), (0, "DBSIZE"))),
+    ("scan_keeps_live", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "SCAN 0"), (0, "DBSIZE"))),
+    ("scan_match_spares_others", W((0, "SET x v " + PAST), (0, "SET y v " + PAST),
+                                   (0, "SCAN 0 MATCH x"), (0, "DBSIZE"), (0, "SCAN 0 MATCH z*"),
+                                   (0, "DBSIZE"))),
+    ("scan_type_deletes", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "SCAN 0 TYPE list"),
+                            (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "SCAN 0 TYPE string"),
+                            (0, "DBSIZE"))),
+    ("scan_other_db", W((0, "SELECT 1"), (0, "SET x v " + PAST), (0, "SELECT 0"), (0, "SCAN 0"),
+                        (0, "SELECT 1"), (0, "DBSIZE"), (0, "SCAN 0"), (0, "DBSIZE"))),
+    ("keys_skips_keeps", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "KEYS *"), (0, "DBSIZE"),
+                           (0, "KEYS x"), (0, "DBSIZE"))),
+    ("randomkey_deletes", W((0, "SET x v " + PAST), (0, "RANDOMKEY"), (0, "DBSIZE"))),
+    ("reads_delete", W((0, "SET x v " + PAST), (0, "EXISTS x"), (0, "DBSIZE"), (0, "SET x v " + PAST),
+                       (0, "TYPE x"), (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "TTL x"),
+                       (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "GET x"), (0, "DBSIZE"))),
     ("watch_does_not_delete", W((0, "SET c v " + PAST), (0, "WATCH c"), (0, "DBSIZE"), *TX,
                                 (0, "DBSIZE"))),
     ("exec_does_not_delete", W((0, "WATCH a"), (0, "SET a v EXAT 852327"), (0, "MULTI"), (0, "EXEC"),
                                (0, "DBSIZE"))),
     ("expired_since_watch_not_deleted", W((0, "SET a v PX 100"), (0, "WATCH a"), Sleep(250), *TX,
                                           (0, "DBSIZE"))),
+    ("expired_since_watch_scanned", W((0, "SET a v PX 100"), (0, "WATCH a"), Sleep(250),
+                                      (1, "SCAN 0"), *TX, (0, "DBSIZE"))),
     ("stale_watch_then_read", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "GET c"), *TX,
                                 (0, "DBSIZE"))),
+    ("stale_watch_then_scan", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "SCAN 0"), *TX)),
     ("stale_watch_then_keys", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "KEYS *"), *TX,
                                 (0, "DBSIZE"))),
     ("stale_watch_then_del", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "DEL c"), *TX)),
@@ -181,6 +202,7 @@ def test_expiry_deletions_expected_bytes(pair):
     """The reported lazy-expiry cases, with their expected DBSIZE on both."""
     for port in (p.port for p in pair):
         for steps, size in [
+            (W((0, "SET x v " + PAST), (0, "SCAN 0"), (0, "DBSIZE")), b":0\r\n"),
             (W((0, "SET c v " + PAST), (0, "WATCH c"), (0, "DBSIZE")), b":1\r\n"),
             (W((0, "WATCH a"), (0, "SET a v EXAT 852327"), (0, "MULTI"), (0, "EXEC"), (0, "DBSIZE")),
              b":1\r\n"),
