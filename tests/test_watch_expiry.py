@@ -214,3 +214,43 @@ def test_expiry_deletions_expected_bytes(pair):
             finally:
                 _active_expire(port, 1)
             assert replies[-1] == size, (port, steps, replies)
+
+
+def _expired_keys(port):
+    c = Conn(port)
+    try:
+        info = c.pipeline([C("INFO stats")])[0]
+    finally:
+        c.close()
+    line = [ln for ln in info.split(b"\r\n") if ln.startswith(b"expired_keys:")][0]
+    return int(line.split(b":")[1])
+
+
+def test_scan_and_keys_count_expired_keys(pair):
+    """SCAN's deletions count in expired_keys as any lazy expiry does; KEYS deletes none."""
+    steps = W((0, "SET x v " + PAST), (0, "SET y v " + PAST), (0, "SET z v"), (0, "KEYS *"),
+              (0, "SCAN 0 MATCH x"), (0, "SCAN 0 COUNT 100"), (0, "DBSIZE"))
+    counted = []
+    for port in (p.port for p in pair):
+        flushall(port)
+        _active_expire(port, 0)
+        try:
+            before = _expired_keys(port)
+            replies = [r for _, r in run_steps(port, steps, False)]
+            counted.append(_expired_keys(port) - before)
+        finally:
+            _active_expire(port, 1)
+        assert replies[-1] == b":1\r\n"
+    assert counted == [2, 2]
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_stale_watch_survives_active_expiry(pair, resp3):
+    """Active expiry deleting a key that was already expired at WATCH is no change either."""
+    steps = W((0, "SET c v " + PAST), (0, "WATCH c"), Sleep(300), *TX)
+    got = []
+    for p in pair:
+        flushall(p.port)
+        got.append([r for _, r in run_steps(p.port, steps, resp3)])
+    assert got[0] == got[1]
+    assert got[0][-1] == b"*1\r\n+PONG\r\n"
