@@ -353,6 +353,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             return resp.error(errors.SYNTAX)
         self.core.watches.flushing()
         self.core.ks.reset()
+        self.core.watches.flushed()
         self.after_flushall()
         return resp.simple("OK")
 
@@ -367,6 +368,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         else:
             from .table import flush_db
             flush_db(ks.T, self.core.lim, db)
+        self.core.watches.flushed()
         return resp.simple("OK")
 
     def info(self, call):

@@ -40,7 +40,7 @@ from .layout import (  # noqa: F401
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
     T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
     T_POLICY,
-    W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
+    W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from .index import (  # noqa: F401  (re-exported)
     EMPTY, LRU_BITS, TOMB, _place, _slot_hash, find, hash_tag, key_hash, key_sip, keyspace_wants,
@@ -80,7 +80,7 @@ def _unlink_slot(T, lim, ix, logcap, is_new, pos):
     hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
     volatile = hdr[2] != 0
-    touch_record(tm, chunks, ref)
+    touch_record(tm, chunks, ref, WS_DELETED)
     free_block(T, lim, ref, REC_HDR + rec_klen(hdr) + rec_vlen(hdr))
     mask = (1 << logcap) - 1
     if ix[(pos + 1) & mask] == EMPTY:
@@ -249,7 +249,7 @@ def set_expire_at(T, which, pos, when):
     """Set (when > 0) or clear (0) the expire time of a live key."""
     tm, idx, oidx, chunks, free, dbk = T
     ref = slot_record(T, which, pos)
-    touch_record(tm, chunks, ref)
+    touch_record(tm, chunks, ref, WS_WRITTEN)
     hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
     was = 1 if hdr[2] != 0 else 0
@@ -372,13 +372,13 @@ def resize_value(T, lim, which, pos, new_vlen):
     new_size = REC_HDR + klen + new_vlen
     keep = min(vlen, new_vlen)
     if _fits_in_place(lim, chunks, ref, old_size, new_size):
-        touch_record(tm, chunks, ref)
+        touch_record(tm, chunks, ref, WS_WRITTEN)
         nref = ref
     else:
         nref = alloc(T, lim, new_size)
         if nref == 0:
             return tm[T_NEED], 0
-        touch_record(tm, chunks, ref)
+        touch_record(tm, chunks, ref, WS_WRITTEN)
         copy_bytes(ref_addr(chunks, nref), ref_addr(chunks, ref), REC_HDR + klen + keep)
         ix[pos] = make_slot(ix[pos] >> 37, nref)
         free_block(T, lim, ref, old_size)
