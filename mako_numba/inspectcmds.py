@@ -6,11 +6,11 @@ refcounts and serialized lengths follow Redis 7.0's rules for strings,
 including the length LZF would compress a value to.
 """
 import math
-import re
 import time
 
 from . import errors, resp
 from .arena import ENC_NOINT, ENC_RAW
+from .cnum import atoi, strtod
 from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY
 from .lfu import lfu_decayed, lfu_minutes
 from .stats import lru_clock
@@ -136,12 +136,12 @@ class InspectCommands:
         if sub == "object" and n == 3:
             return self.debug_object(call)
         if sub == "sleep" and n == 3:
-            secs = _strtod(args[2])
+            secs = strtod(args[2])[0]
             if secs > 0 and math.isfinite(secs):
                 time.sleep(secs)
             return resp.simple("OK")
         if sub == "set-active-expire" and n == 3:
-            self.core.settings["active-expire"] = "1" if _atoi(args[2]) else "0"
+            self.core.settings["active-expire"] = "1" if atoi(args[2]) else "0"
             return resp.simple("OK")
         return resp.error(errors.DEBUG_SUBCOMMAND % (_cstr(args[1])[:128].decode("latin-1"),
                                                       _cstr(args[0]).decode("latin-1").upper()))
@@ -168,18 +168,6 @@ def idle_seconds(lru):
     """Redis's estimateObjectIdleTime, in seconds (the 24-bit clock wraps)."""
     now = lru_clock()
     return now - lru if now >= lru else now + ((1 << 24) - 1 - lru)
-
-
-def _strtod(b):
-    """C strtod of a byte string: the longest decimal prefix, 0.0 when there is none."""
-    m = re.match(rb"\s*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)",
-                 _cstr(b), re.IGNORECASE)
-    return float(m.group(0)) if m else 0.0
-
-
-def _atoi(b):
-    m = re.match(rb"\s*[+-]?\d+", _cstr(b))
-    return int(m.group(0)) if m else 0
 
 
 def _is_shared_int(value):
