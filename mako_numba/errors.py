@@ -184,4 +184,4 @@ def lit_tables():
 
 def reply(msg):
     """An error text as the RESP bytes Redis sends."""
-    return b"-" + msg.encode() + b"\r\n" if isinstance(msg, str) else b"-" + msg + b"\r\n"
+    return b"-" + msg.encode("latin-1") + b"\r\n" if isinstance(msg, str) else b"-" + msg + b"\r\n"
