@@ -35,6 +35,7 @@ CLIENT_NAME_SPACES = "ERR Client names cannot contain spaces, newlines or specia
 CLIENT_SETINFO_BAD_ATTR = "ERR Unrecognized option '%s'"
 CLIENT_SETINFO_SPACES = "ERR %s cannot contain spaces, newlines or special characters."
 CONFIG_SET_FAILED = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+AOF_START_FAILED = "Unable to turn on AOF. Check server logs."
 OBUF_WRONG_COUNT = "Wrong number of arguments in buffer limit configuration."
 OBUF_BAD_CLASS = "Invalid client class specified in buffer limit configuration."
 OBUF_BAD_VALUE = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
