@@ -322,9 +322,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         return resp.map_(pairs, proto)
 
     def select(self, call):
+        """SELECT index: getIntFromObjectOrReply's two errors, then selectDb's."""
         db = _int_or_none(call.args[1])
         if db is None:
             return resp.error(errors.NOT_INTEGER)
+        if not -2**31 <= db < 2**31:
+            return resp.error(errors.INT_RANGE)
         if db < 0 or db >= self.core.ks.databases:
             return resp.error(errors.OUT_OF_RANGE_DB)
         self.core.conn[call.slot, C_DB] = db
