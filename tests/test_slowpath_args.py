@@ -154,7 +154,7 @@ def test_config_set_arguments(pair):
     # every parameter both have, with values Redis refuses (or takes, then restored below)
     names = [b"loglevel", b"timeout", b"tcp-keepalive", b"client-output-buffer-limit", b"hz",
              b"maxmemory-policy", b"maxmemory-samples", b"maxmemory-eviction-tenacity",
-             b"lfu-log-factor", b"lfu-decay-time", b"save", b"appendfsync",
+             b"lfu-log-factor", b"lfu-decay-time", b"save", b"appendonly", b"appendfsync",
              b"auto-aof-rewrite-percentage", b"rdbcompression", b"rdbchecksum",
              b"slowlog-log-slower-than", b"slowlog-max-len", b"latency-tracking",
              b"latency-tracking-info-percentiles", b"protected-mode", b"rdb-key-save-delay"]
