@@ -275,10 +275,15 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
 
     # --- connection ------------------------------------------------------------------
     def hello(self, call):
-        """HELLO [protover [AUTH username password] [SETNAME clientname]]."""
+        """HELLO [protover [AUTH username password] [SETNAME clientname]], as helloCommand.
+
+        Options are taken in order and each acts at once: a login or a name
+        stays when a later option fails (or NOAUTH comes at the end).
+        """
         args = call.args
         ver = 0
         j = 1
+        core = self.core
         if len(args) >= 2:
             ver = _int_or_none(args[1])
             if ver is None:
@@ -286,12 +291,10 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             if ver < 2 or ver > 3:
                 return resp.error(errors.NOPROTO)
             j = 2
-        name = None
-        core = self.core
         while j < len(args):
             opt = _lower(args[j])
             more = len(args) - 1 - j
-            if opt == "auth" and more >= 2:         # Redis logs in here, before later options
+            if opt == "auth" and more >= 2:
                 if not self.credentials_ok(args[j + 1], args[j + 2]):
                     return resp.error(errors.WRONGPASS)
                 self.set_authenticated(call.slot, True)
@@ -299,16 +302,14 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             elif opt == "setname" and more >= 1:
                 if not _safe_name(args[j + 1]):
                     return resp.error(errors.CLIENT_NAME_SPACES)
-                name = args[j + 1]
+                core.clients[call.slot].name = args[j + 1]
                 j += 2
             else:
-                return resp.error("ERR Syntax error in HELLO option '%s'" % args[j].decode("latin-1"))
+                return resp.error(errors.HELLO_SYNTAX % _cstr(args[j]).decode("latin-1"))
         if int(core.conn[call.slot, C_FLAGS]) & F_NOAUTH:
             return resp.error(errors.NOAUTH_HELLO)
         if ver:
             core.conn[call.slot, C_PROTO] = ver
-        if name is not None:
-            core.clients[call.slot].name = name
         proto = int(core.conn[call.slot, C_PROTO])
         pairs = [
             (resp.bulk("server"), resp.bulk("redis")),
@@ -322,9 +323,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         return resp.map_(pairs, proto)
 
     def select(self, call):
+        """SELECT index: getIntFromObjectOrReply's two errors, then selectDb's."""
         db = _int_or_none(call.args[1])
         if db is None:
             return resp.error(errors.NOT_INTEGER)
+        if not -2**31 <= db < 2**31:
+            return resp.error(errors.INT_RANGE)
         if db < 0 or db >= self.core.ks.databases:
             return resp.error(errors.OUT_OF_RANGE_DB)
         self.core.conn[call.slot, C_DB] = db

@@ -31,10 +31,12 @@ OUT_OF_RANGE_DB = "ERR DB index is out of range"
 NOPROTO = "NOPROTO unsupported protocol version"
 PROTOCOL_VERSION_INVALID = "ERR Protocol version is not an integer or out of range"
 NO_SUCH_CLIENT = "ERR No such client"
+HELLO_SYNTAX = "ERR Syntax error in HELLO option '%s'"
 CLIENT_NAME_SPACES = "ERR Client names cannot contain spaces, newlines or special characters."
 CLIENT_SETINFO_BAD_ATTR = "ERR Unrecognized option '%s'"
 CLIENT_SETINFO_SPACES = "ERR %s cannot contain spaces, newlines or special characters."
 CONFIG_SET_FAILED = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+AOF_START_FAILED = "Unable to turn on AOF. Check server logs."
 OBUF_WRONG_COUNT = "Wrong number of arguments in buffer limit configuration."
 OBUF_BAD_CLASS = "Invalid client class specified in buffer limit configuration."
 OBUF_BAD_VALUE = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
@@ -184,4 +186,4 @@ def lit_tables():
 
 def reply(msg):
     """An error text as the RESP bytes Redis sends."""
-    return b"-" + msg.encode() + b"\r\n" if isinstance(msg, str) else b"-" + msg + b"\r\n"
+    return b"-" + msg.encode("latin-1") + b"\r\n" if isinstance(msg, str) else b"-" + msg + b"\r\n"

@@ -7,6 +7,7 @@ bytes.
 import time
 from dataclasses import dataclass, field
 
+from .cnum import string2ll
 
 
 @dataclass
@@ -37,17 +38,8 @@ def _lower(b):
 
 
 def _int_or_none(b):
-    """Redis's string2ll acceptance: strict decimal, no spaces or '+'."""
-    s = b.decode("latin-1")
-    if not s or len(s) > 20 or s != s.strip() or s.startswith("+"):
-        return None
-    if s != "0" and (s.startswith("0") or s.startswith("-0")):
-        return None
-    try:
-        v = int(s)
-    except ValueError:
-        return None
-    return v if -(1 << 63) <= v < (1 << 63) else None
+    """Redis's string2ll acceptance (cnum.string2ll): the int64 or None."""
+    return string2ll(b)
 
 
 def _cstr(b):
