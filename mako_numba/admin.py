@@ -338,9 +338,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         core.conn[call.slot, C_DB] = 0
         core.conn[call.slot, C_PROTO] = 2
         core.observe.stop_monitor(call.slot)
-        info = core.clients[call.slot]
-        info.name = b""
-        info.no_evict = False
+        core.clients[call.slot].name = b""         # CLIENT NO-EVICT stays, as in Redis
+        core.conn[call.slot, C_FLAGS] &= ~(F_REPLY_OFF | F_REPLY_SKIP_NEXT)
         self.auth_connected(call.slot)
         return resp.simple("RESET")
 
