@@ -208,7 +208,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 row[0] += 1
                 row[1] += ns // 1000
                 core.observe.record_slow_path(ci, stat_name, ns)
-                core.observe.ran(call.slot, stat_name, call.args, ns)
+                core.observe.ran(call.slot, stat_name, call.shown(), ns)
                 if reply[:1] == b"-":
                     row[3] += 1
                 core.stats[S_COMMANDS] += 1
@@ -294,6 +294,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             opt = _lower(args[j])
             more = len(args) - 1 - j
             if opt == "auth" and more >= 2:         # Redis logs in here, before later options
+                call.redact(j + 1)
+                call.redact(j + 2)
                 if not self.credentials_ok(args[j + 1], args[j + 2]):
                     return resp.error(errors.WRONGPASS)
                 self.set_authenticated(call.slot, True)
