@@ -7,9 +7,9 @@ connection's replies in order.
 
 Layout: Admin (this module) dispatches and answers the connection and keyspace
 commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
-MEMORY and DEBUG (inspectcmds.py), CONFIG (configcmds.py), COMMAND
-(commandcmds.py) and AUTH (authcmds.py, which also refuses commands before
-AUTH); what they share is in slowpath.py.
+MEMORY and DEBUG (inspectcmds.py; DEBUG RELOAD and LOADAOF are reload.py's),
+CONFIG (configcmds.py), COMMAND (commandcmds.py) and AUTH (authcmds.py, which
+also refuses commands before AUTH); what they share is in slowpath.py.
 
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
@@ -47,6 +47,7 @@ from .persistcmds import PersistCommands
 from .observe import ObserveCommands
 from .authcmds import AuthCommands
 from .commandcmds import CommandCommands
+from .reload import ReloadCommands
 from .slowpath import SUB_ARITY, Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -57,7 +58,7 @@ except ImportError:  # pragma: no cover
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
             StringCommands, PersistCommands, ObserveCommands, AuthCommands,
-            CommandCommands):
+            CommandCommands, ReloadCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {

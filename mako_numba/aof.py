@@ -36,7 +36,8 @@ from . import resp
 from .jit import addr_of
 from .layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
-    F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR, T_LOADING,
+    F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_SKIPPED, T_AOF_TX, T_AOF_WR,
+    T_LOADING,
 )
 from .aofrewrite import AofRewrite
 from .persist import fsync_dir, load_file, save_file
@@ -85,6 +86,7 @@ class Aof(AofRewrite):
         self.forked = None              # its forkchild.Child: the report pipe
         self.last_cow = 0               # aof_last_cow_size
         self.scheduled = False
+        self.tx_from = 0                # where the running EXEC's log begins in the buffer
         self.last_rewrite_ok = True
         self.last_rewrite_secs = -1
         self.rewrites = 0
@@ -149,6 +151,42 @@ class Aof(AofRewrite):
             self._open_incr()
             return False
         self.base, self.incrs = self._read_manifest()
+        self._load_files()
+        if not self.incrs:
+            self._new_incr()
+        self._open_incr()
+        return True
+
+    def reload(self):
+        """DEBUG LOADAOF: the data set again from the files on disk, with logging paused
+        (the caller emptied it); False when there are none (Redis's loader then exits).
+
+        Inside EXEC, the transaction's writes so far stay in the buffer: Redis
+        propagates them when EXEC ends, so the replay does not see them.
+        """
+        tm = self.core.ks.tm
+        if tm[T_AOF_TX] and self.fd >= 0:
+            keep = self.buf[self.tx_from:int(tm[T_AOF_WR])].copy()
+            tm[T_AOF_WR] = self.tx_from
+            self.flush()
+            self.buf[:len(keep)] = keep
+            tm[T_AOF_WR] = len(keep)
+        else:
+            self.flush_due()
+        if not os.path.exists(self.manifest_path):
+            return False
+        self.base, self.incrs = self._read_manifest()
+        saved = tm[T_AOF_ADDR:T_AOF_SKIPPED + 1].copy()
+        tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = 0
+        tm[T_AOF_DB] = -1
+        try:
+            self._load_files()
+        finally:
+            self.core.ks.tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = saved     # FLUSHALL replaces tm
+        return True
+
+    def _load_files(self):
+        """Replay the base and incr files of the manifest into the key space."""
         t0 = time.perf_counter()
         self.loading = True
         tm = self.core.ks.tm
@@ -168,15 +206,11 @@ class Aof(AofRewrite):
                 self._replay(os.path.join(self.dir, name), last=i == len(self.incrs) - 1)
         finally:
             self.loading = False
-            tm[T_LOADING] = 0
+            self.core.ks.tm[T_LOADING] = 0      # a FLUSHALL in the log replaced tm
         self.current_size = self.base_size + sum(
             os.path.getsize(os.path.join(self.dir, n)) for n, _ in self.incrs)
         self.rewrite_base_size = self.current_size
         log.info("DB loaded from append only file: %.3f seconds", time.perf_counter() - t0)
-        if not self.incrs:
-            self._new_incr()
-        self._open_incr()
-        return True
 
     def _new_base(self):
         """A base file holding the data set now, a fresh incr file, and their manifest."""
@@ -236,6 +270,7 @@ class Aof(AofRewrite):
                 self.unsynced = False
                 self.last_fsync = time.monotonic()
         tm[T_AOF_WR] = 0
+        self.tx_from = 0                # a running EXEC's log now starts at the buffer's start
         need = int(tm[T_AOF_NEED])
         if need > self.buf.shape[0]:
             self.buf = np.zeros(1 << (need - 1).bit_length(), np.uint8)
@@ -299,6 +334,7 @@ class Aof(AofRewrite):
     def exec_begin(self):
         if self.core.ks.tm[T_AOF_ADDR]:
             self.core.ks.tm[T_AOF_TX] = 1
+            self.tx_from = int(self.core.ks.tm[T_AOF_WR])
 
     def exec_end(self):
         tm = self.core.ks.tm

@@ -123,6 +123,8 @@ class Observer:
     def ran(self, slot, name, argv, ns):
         """A command (name: "get" or "config|get") ran for slot and took ns: the slow log and the monitors may want it."""
         core = self.core
+        if core.aof.loading:            # Redis's AOF loader runs commands without call()
+            return
         slower = int(core.lim[config.L_TRACE_NS])
         log = slower >= 0 and ns >= slower and name not in self._no_slowlog
         feed = self.monitors and name not in self._hidden
