@@ -80,14 +80,14 @@ def find_keys(name, argv):
     has_keyspec = any("not_key" not in s["flags"] for s in sp)
     has_varflags = any("variable_flags" in s["flags"] for s in sp)
     if has_keyspec and not has_varflags:
-        found = walk(sp, argv, commands.redis_metadata()["commands"][name]["arity"])
+        found = walk(sp, argv)
         if found is not None:
             return found
     proc = GETKEYS_PROCS.get(name)
     return proc(argv) if proc else None
 
 
-def walk(sp, argv, arity):
+def walk(sp, argv):
     """getKeysUsingKeySpecs without GET_KEYSPEC_RETURN_PARTIAL: None on an invalid spec."""
     argc = len(argv)
     keys = []
@@ -137,11 +137,7 @@ def walk(sp, argv, arity):
             return None
         if last >= argc or last < first or first >= argc:
             return None
-        for i in range(first, last + 1, step):
-            if i >= argc or i < first:
-                if arity < 0:
-                    continue
-            keys.append((i, flags))
+        keys += [(i, flags) for i in range(first, last + 1, step)]
         if "incomplete" in flags:
             return None
     return keys

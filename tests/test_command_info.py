@@ -166,7 +166,7 @@ def test_key_spec_walk_on_every_redis_command(pair):
                 argv = words + [rnd.choice(KEY_TOKENS) for _ in range(n - len(words))]
                 if (e[1] > 0 and e[1] != len(argv)) or len(argv) < -e[1]:
                     continue
-                found = keyspecs.walk(sp, argv, e[1])
+                found = keyspecs.walk(sp, argv)
                 if found is not None and found:
                     cases.append((argv, found))
     replies = w.run([cmd_bytes("COMMAND", "GETKEYSANDFLAGS", *argv) for argv, _ in cases])
