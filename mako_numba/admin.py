@@ -7,9 +7,9 @@ connection's replies in order.
 
 Layout: Admin (this module) dispatches and answers the connection and keyspace
 commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
-MEMORY and DEBUG (inspectcmds.py), CONFIG (configcmds.py), COMMAND
-(commandcmds.py) and AUTH (authcmds.py, which also refuses commands before
-AUTH); what they share is in slowpath.py.
+MEMORY and DEBUG (inspectcmds.py; DEBUG RELOAD and LOADAOF are reload.py's),
+CONFIG (configcmds.py), COMMAND (commandcmds.py) and AUTH (authcmds.py, which
+also refuses commands before AUTH); what they share is in slowpath.py.
 
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
@@ -47,6 +47,7 @@ from .persistcmds import PersistCommands
 from .observe import ObserveCommands
 from .authcmds import AuthCommands
 from .commandcmds import CommandCommands
+from .reload import ReloadCommands
 from .slowpath import SUB_ARITY, Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -57,7 +58,7 @@ except ImportError:  # pragma: no cover
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
             StringCommands, PersistCommands, ObserveCommands, AuthCommands,
-            CommandCommands):
+            CommandCommands, ReloadCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -81,7 +82,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "config": {"help": self.help, "get": self.config_get, "set": self.config_set,
                        "resetstat": self.config_resetstat},
             "command": {"help": self.help, "count": self.command_count, "info": self.command_info,
-                        "docs": self.command_docs, "list": self.command_list},
+                        "docs": self.command_docs, "list": self.command_list,
+                        "getkeys": self.command_getkeys,
+                        "getkeysandflags": self.command_getkeysandflags},
             "object": {"help": self.help, "encoding": self.object_encoding,
                        "refcount": self.object_refcount, "idletime": self.object_idletime,
                        "freq": self.object_freq},
@@ -206,7 +209,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 row[0] += 1
                 row[1] += ns // 1000
                 core.observe.record_slow_path(ci, stat_name, ns)
-                core.observe.ran(call.slot, stat_name, call.args, ns)
+                core.observe.ran(call.slot, stat_name, call.shown(), ns)
                 if reply[:1] == b"-":
                     row[3] += 1
                 core.stats[S_COMMANDS] += 1
@@ -294,7 +297,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         while j < len(args):
             opt = _lower(args[j])
             more = len(args) - 1 - j
-            if opt == "auth" and more >= 2:
+            if opt == "auth" and more >= 2:         # Redis logs in here, before later options
+                call.redact(j + 1)
+                call.redact(j + 2)
                 if not self.credentials_ok(args[j + 1], args[j + 2]):
                     return resp.error(errors.WRONGPASS)
                 self.set_authenticated(call.slot, True)
@@ -340,9 +345,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         core.conn[call.slot, C_DB] = 0
         core.conn[call.slot, C_PROTO] = 2
         core.observe.stop_monitor(call.slot)
-        info = core.clients[call.slot]
-        info.name = b""
-        info.no_evict = False
+        core.clients[call.slot].name = b""         # CLIENT NO-EVICT stays, as in Redis
+        core.conn[call.slot, C_FLAGS] &= ~(F_REPLY_OFF | F_REPLY_SKIP_NEXT)
         self.auth_connected(call.slot)
         return resp.simple("RESET")
 

@@ -117,7 +117,8 @@ class InspectCommands:
         return resp.bulk("Stats not supported for the current allocator")
 
     def debug(self, call):
-        """DEBUG OBJECT | SLEEP | SET-ACTIVE-EXPIRE | HELP; the rest is Redis's syntax error.
+        """DEBUG OBJECT | SLEEP | SET-ACTIVE-EXPIRE | RELOAD | LOADAOF (reload.py) | HELP;
+        the rest is Redis's syntax error.
 
         Allowed as Redis's `enable-debug-command local` allows it: from
         loopback clients only (CONFIG GET enable-debug-command says so).
@@ -140,6 +141,10 @@ class InspectCommands:
             if secs > 0 and math.isfinite(secs):
                 time.sleep(secs)
             return resp.simple("OK")
+        if sub == "reload":
+            return self.debug_reload(call)
+        if sub == "loadaof":
+            return self.debug_loadaof(call)
         if sub == "set-active-expire" and n == 3:
             self.core.settings["active-expire"] = "1" if atoi(args[2]) else "0"
             return resp.simple("OK")

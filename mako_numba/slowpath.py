@@ -31,6 +31,17 @@ class Call:
     proto: int
     args: list
     start: int = 0      # the request's first byte in the connection's input buffer
+    redacted: set = field(default_factory=set)   # argument positions MONITOR and SLOWLOG hide
+
+    def redact(self, i):
+        """Redis's redactClientCommandArgument: argument i is a secret."""
+        self.redacted.add(i)
+
+    def shown(self):
+        """The arguments as MONITOR and SLOWLOG show them."""
+        if not self.redacted:
+            return self.args
+        return [b"(redacted)" if i in self.redacted else a for i, a in enumerate(self.args)]
 
 
 def _lower(b):
