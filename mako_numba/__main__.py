@@ -13,6 +13,7 @@ import sys
 import time
 
 from . import config
+from .cnum import string2ll
 from .persist import REDIS_DEFAULT_SAVE
 
 LOGLEVELS = {"debug": logging.DEBUG, "verbose": logging.DEBUG, "notice": logging.INFO,
@@ -25,15 +26,23 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(1)
 
 
+def _int(text):
+    """A redis.conf integer: string2ll's strict decimal."""
+    v = string2ll(text)
+    if v is None:
+        raise ValueError(text)
+    return v
+
+
 def _positive(text):
-    v = int(text)
+    v = _int(text)
     if v <= 0:
         raise ValueError(text)
     return v
 
 
 def _nonnegative(text):
-    v = int(text)
+    v = _int(text)
     if not 0 <= v < 2**31:
         raise ValueError(text)
     return v
@@ -58,7 +67,7 @@ def _buffer_size(text):
 def _int_range(lo, hi):
     """An integer option within [lo, hi], kept as its decimal text."""
     def check(text):
-        v = int(text)
+        v = _int(text)
         if not lo <= v <= hi:
             raise ValueError(text)
         return str(v)
@@ -67,7 +76,7 @@ def _int_range(lo, hi):
 
 
 def _port(text):
-    v = int(text)
+    v = _int(text)
     if not 0 <= v <= 65535:
         raise ValueError(text)
     return v

@@ -7,9 +7,9 @@ connection's replies in order.
 
 Layout: Admin (this module) dispatches and answers the connection and keyspace
 commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
-MEMORY and DEBUG (inspectcmds.py), CONFIG (configcmds.py), COMMAND
-(commandcmds.py) and AUTH (authcmds.py, which also refuses commands before
-AUTH); what they share is in slowpath.py.
+MEMORY and DEBUG (inspectcmds.py; DEBUG RELOAD and LOADAOF are reload.py's),
+CONFIG (configcmds.py), COMMAND (commandcmds.py) and AUTH (authcmds.py, which
+also refuses commands before AUTH); what they share is in slowpath.py.
 
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
@@ -52,6 +52,7 @@ from .persistcmds import PersistCommands
 from .observe import ObserveCommands
 from .authcmds import AuthCommands
 from .commandcmds import CommandCommands
+from .reload import ReloadCommands
 from .slowpath import (
     Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name, last_cmd_code, sub_arity,
 )
@@ -64,7 +65,7 @@ except ImportError:  # pragma: no cover
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
             StringCommands, PersistCommands, ObserveCommands, AuthCommands,
-            CommandCommands):
+            CommandCommands, ReloadCommands):
     def __init__(self, core):
         self.core = core
         self.handlers = {
@@ -88,7 +89,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             "config": {"help": self.help, "get": self.config_get, "set": self.config_set,
                        "resetstat": self.config_resetstat},
             "command": {"help": self.help, "count": self.command_count, "info": self.command_info,
-                        "docs": self.command_docs, "list": self.command_list},
+                        "docs": self.command_docs, "list": self.command_list,
+                        "getkeys": self.command_getkeys,
+                        "getkeysandflags": self.command_getkeysandflags},
             "object": {"help": self.help, "encoding": self.object_encoding,
                        "refcount": self.object_refcount, "idletime": self.object_idletime,
                        "freq": self.object_freq},
@@ -214,7 +217,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 row[0] += 1
                 row[1] += ns // 1000
                 core.observe.record_slow_path(ci, stat_name, ns)
-                core.observe.ran(call.slot, stat_name, call.args, ns)
+                core.observe.ran(call.slot, stat_name, call.shown(), ns)
                 if reply[:1] == b"-":
                     row[3] += 1
                 core.stats[S_COMMANDS] += 1
@@ -299,10 +302,15 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
 
     # --- connection ------------------------------------------------------------------
     def hello(self, call):
-        """HELLO [protover [AUTH username password] [SETNAME clientname]]."""
+        """HELLO [protover [AUTH username password] [SETNAME clientname]], as helloCommand.
+
+        Options are taken in order and each acts at once: a login or a name
+        stays when a later option fails (or NOAUTH comes at the end).
+        """
         args = call.args
         ver = 0
         j = 1
+        core = self.core
         if len(args) >= 2:
             ver = _int_or_none(args[1])
             if ver is None:
@@ -310,12 +318,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             if ver < 2 or ver > 3:
                 return resp.error(errors.NOPROTO)
             j = 2
-        name = None
-        core = self.core
         while j < len(args):
             opt = _lower(args[j])
             more = len(args) - 1 - j
             if opt == "auth" and more >= 2:         # Redis logs in here, before later options
+                call.redact(j + 1)
+                call.redact(j + 2)
                 if not self.credentials_ok(args[j + 1], args[j + 2]):
                     return resp.error(errors.WRONGPASS)
                 self.set_authenticated(call.slot, True)
@@ -323,16 +331,14 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             elif opt == "setname" and more >= 1:
                 if not _safe_name(args[j + 1]):
                     return resp.error(errors.CLIENT_NAME_SPACES)
-                name = args[j + 1]
+                core.clients[call.slot].name = args[j + 1]
                 j += 2
             else:
-                return resp.error("ERR Syntax error in HELLO option '%s'" % args[j].decode("latin-1"))
+                return resp.error(errors.HELLO_SYNTAX % _cstr(args[j]).decode("latin-1"))
         if int(core.conn[call.slot, C_FLAGS]) & F_NOAUTH:
             return resp.error(errors.NOAUTH_HELLO)
         if ver:
             core.conn[call.slot, C_PROTO] = ver
-        if name is not None:
-            core.clients[call.slot].name = name
         proto = int(core.conn[call.slot, C_PROTO])
         pairs = [
             (resp.bulk("server"), resp.bulk("redis")),
@@ -346,9 +352,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         return resp.map_(pairs, proto)
 
     def select(self, call):
+        """SELECT index: getIntFromObjectOrReply's two errors, then selectDb's."""
         db = _int_or_none(call.args[1])
         if db is None:
             return resp.error(errors.NOT_INTEGER)
+        if not -2**31 <= db < 2**31:
+            return resp.error(errors.INT_RANGE)
         if db < 0 or db >= self.core.ks.databases:
             return resp.error(errors.OUT_OF_RANGE_DB)
         self.core.conn[call.slot, C_DB] = db
@@ -360,9 +369,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         core.conn[call.slot, C_DB] = 0
         core.conn[call.slot, C_PROTO] = 2
         core.observe.stop_monitor(call.slot)
-        info = core.clients[call.slot]
-        info.name = b""
-        info.no_evict = False
+        core.clients[call.slot].name = b""         # CLIENT NO-EVICT stays, as in Redis
+        core.conn[call.slot, C_FLAGS] &= ~(F_REPLY_OFF | F_REPLY_SKIP_NEXT)
         self.auth_connected(call.slot)
         return resp.simple("RESET")
 
@@ -377,6 +385,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             return resp.error(errors.SYNTAX)
         self.core.watches.flushing()
         self.core.ks.reset()
+        self.core.watches.flushed()
         self.after_flushall()
         return resp.simple("OK")
 
@@ -391,6 +400,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         else:
             from .table import flush_db
             flush_db(ks.T, self.core.lim, db)
+        self.core.watches.flushed()
         return resp.simple("OK")
 
     def info(self, call):

@@ -18,11 +18,7 @@ Rules:
   `log_command`, with the same SELECT and MULTI bookkeeping the kernels keep
   in tm.
 - Loading replays the incr files through a client slot of the Core whose
-  replies are off, with logging off.  A last command cut short (a crash mid-
-  write) is cut off the file, as Redis's `aof-load-truncated yes`; anything
-  else malformed stops the start with the file and the byte offset, and a
-  command we do not have (another data type's) stops it naming the command,
-  as Redis's loader does; nothing is written then.
+  replies are off, with logging off; aofload.py has it, and its rules.
 - A new manifest is written to a temporary file and renamed over the old.
 - Rewrites (BGREWRITEAOF) are aofrewrite.py's.
 """
@@ -32,33 +28,19 @@ import time
 
 import numpy as np
 
-from . import resp
 from .jit import addr_of
-from .layout import (
-    C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
-    F_REPLY_OFF, T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR, T_LOADING,
-)
+from .layout import T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR
+from .aofload import AofError, AofLoad, _resp
 from .aofrewrite import AofRewrite
-from .persist import fsync_dir, load_file, save_file
-from .rdb import RdbError
+from .persist import fsync_dir, save_file
 
 log = logging.getLogger("mako_numba")
 
 BUFFER = 1 << 20                # the log buffer's first size
-READ_CHUNK = 1 << 20
 FSYNC_POLICIES = ("always", "everysec", "no")
 
 
-class AofError(Exception):
-    """The append-only files cannot be loaded (the message names the file and offset)."""
-
-
-def _resp(args):
-    """A command as RESP: an array of bulk strings."""
-    return resp.array([resp.bulk(a) for a in args])
-
-
-class Aof(AofRewrite):
+class Aof(AofRewrite, AofLoad):
     """The AOF of one server: its files, the kernels' log buffer, the fsync policy."""
 
     def __init__(self, core):
@@ -85,6 +67,7 @@ class Aof(AofRewrite):
         self.forked = None              # its forkchild.Child: the report pipe
         self.last_cow = 0               # aof_last_cow_size
         self.scheduled = False
+        self.tx_from = 0                # where the running EXEC's log begins in the buffer
         self.last_rewrite_ok = True
         self.last_rewrite_secs = -1
         self.rewrites = 0
@@ -149,30 +132,7 @@ class Aof(AofRewrite):
             self._open_incr()
             return False
         self.base, self.incrs = self._read_manifest()
-        t0 = time.perf_counter()
-        self.loading = True
-        tm = self.core.ks.tm
-        tm[T_LOADING] = 1               # nothing expires until the whole log is in (Redis's loading)
-        try:
-            if self.base:
-                path = os.path.join(self.dir, self.base[0])
-                if self.base[0].endswith(".rdb"):
-                    try:
-                        load_file(self.core, path, keep_expired=True)
-                    except RdbError as e:
-                        raise AofError("%s: %s" % (path, e)) from None
-                else:
-                    self._replay(path, last=not self.incrs)
-                self.base_size = os.path.getsize(path)
-            for i, (name, _) in enumerate(self.incrs):
-                self._replay(os.path.join(self.dir, name), last=i == len(self.incrs) - 1)
-        finally:
-            self.loading = False
-            tm[T_LOADING] = 0
-        self.current_size = self.base_size + sum(
-            os.path.getsize(os.path.join(self.dir, n)) for n, _ in self.incrs)
-        self.rewrite_base_size = self.current_size
-        log.info("DB loaded from append only file: %.3f seconds", time.perf_counter() - t0)
+        self._load_files()
         if not self.incrs:
             self._new_incr()
         self._open_incr()
@@ -236,6 +196,7 @@ class Aof(AofRewrite):
                 self.unsynced = False
                 self.last_fsync = time.monotonic()
         tm[T_AOF_WR] = 0
+        self.tx_from = 0                # a running EXEC's log now starts at the buffer's start
         need = int(tm[T_AOF_NEED])
         if need > self.buf.shape[0]:
             self.buf = np.zeros(1 << (need - 1).bit_length(), np.uint8)
@@ -299,6 +260,7 @@ class Aof(AofRewrite):
     def exec_begin(self):
         if self.core.ks.tm[T_AOF_ADDR]:
             self.core.ks.tm[T_AOF_TX] = 1
+            self.tx_from = int(self.core.ks.tm[T_AOF_WR])
 
     def exec_end(self):
         tm = self.core.ks.tm
@@ -323,51 +285,6 @@ class Aof(AofRewrite):
             self.base, self.incrs = self._read_manifest()
         self._new_base()
         self._open_incr()
-
-    # --- replay ------------------------------------------------------------------------------
-    def _replay(self, path, last):
-        """Run the commands of one AOF file through a client slot with replies off."""
-        core = self.core
-        slot = core.open(peer=("aof", 0))
-        conn = core.conn
-        conn[slot, C_FLAGS] |= F_REPLY_OFF
-        core.admin.last_unknown = None
-        fed = 0
-        try:
-            with open(path, "rb") as f:
-                while True:
-                    chunk = f.read(READ_CHUNK)
-                    if not chunk:
-                        break
-                    core.feed(slot, chunk)
-                    fed += len(chunk)
-                    again = core.run([slot])
-                    while again:
-                        again = core.run(again)
-                    conn[slot, C_OUT_SENT] = conn[slot, C_OUT_WR] = 0
-                    if core.admin.last_unknown is not None:     # another data type's command
-                        raise AofError("Unknown command '%s' reading the append only file %s"
-                                       % (core.admin.last_unknown.decode("latin-1")[:128], path))
-                    if conn[slot, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW):
-                        at = fed - int(conn[slot, C_WR]) + int(conn[slot, C_RD])
-                        raise AofError("Bad file format reading the append only file %s at offset "
-                                       "%d: make a backup of your AOF file, then use "
-                                       "./redis-check-aof --fix <filename.manifest>" % (path, at))
-            start = fed - int(conn[slot, C_WR])         # file offset of the buffer's first byte
-            valid = start + int(conn[slot, C_RD])
-            if conn[slot, C_FLAGS] & F_MULTI:
-                valid = min(valid, start + int(conn[slot, C_TX_START]) - len(_resp([b"MULTI"])))
-                log.warning("Revert incomplete MULTI/EXEC transaction in AOF file %s", path)
-            if valid < fed:
-                if not last:
-                    raise AofError("Unexpected end of file reading the append only file %s "
-                                   "(offset %d), which is not the last one" % (path, valid))
-                log.warning("!!! Warning: short read while loading the AOF file %s!!!", path)
-                log.warning("!!! Truncating the AOF %s at offset %d !!!", path, valid)
-                os.truncate(path, valid)
-                log.warning("AOF %s loaded anyway because aof-load-truncated is enabled", path)
-        finally:
-            core.close(slot)
 
     # --- INFO ----------------------------------------------------------------------------------
     def info_fields(self):

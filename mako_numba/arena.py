@@ -95,7 +95,9 @@ def rec_db(hdr):
 # encoding flags in header word 1 (bits 40+): what Redis's object encoding would be
 ENC_RAW = 1 << 40       # built in place (APPEND, SETRANGE, SETBIT): "raw" whatever it holds
 ENC_NOINT = 1 << 41     # made by INCRBYFLOAT (createStringObject): embstr or raw, never int
-ENC_MASK = ENC_RAW | ENC_NOINT
+ENC_UNSHARED = 1 << 42  # never one of Redis's shared integers (OBJECT REFCOUNT 1): made by COPY
+                        # (dupStringObject) or written under an LRU/LFU maxmemory policy
+ENC_MASK = ENC_RAW | ENC_NOINT | ENC_UNSHARED
 
 
 @kernel(inline=True)

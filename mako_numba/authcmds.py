@@ -23,8 +23,10 @@ only the `default` user (ACL is not implemented):
 - Protected mode: with protected-mode yes and no password, a connection
   from an address that is not loopback is sent DENIED and closed at once
   (server.py asks `refused_by_protected_mode`).
-- Passwords are never shown: observe.py redacts AUTH's arguments, HELLO's
-  AUTH pair and CONFIG SET requirepass's value in MONITOR and SLOWLOG.
+- Passwords are never shown in MONITOR and SLOWLOG: AUTH and HELLO mark
+  the arguments they read as secrets (Call.redact) where Redis's
+  redactClientCommandArgument does, so AUTH with too many arguments shows
+  them; observe.py hides CONFIG SET requirepass's value.
 """
 import hmac
 import ipaddress
@@ -84,12 +86,14 @@ class AuthCommands:
         args = call.args
         if len(args) > 3:
             return resp.error(errors.SYNTAX)
+        call.redact(1)
         if len(args) == 2:
             if not self.password():
                 return resp.error(errors.AUTH_NOT_CONFIGURED)
             user, password = b"default", args[1]
         else:
             user, password = args[1], args[2]
+            call.redact(2)
         if not self.credentials_ok(user, password):
             return resp.error(errors.WRONGPASS)
         self.set_authenticated(call.slot, True)

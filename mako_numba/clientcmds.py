@@ -41,7 +41,7 @@ class ClientCommands:
     def client_setinfo(self, call):
         attr = _lower(call.args[2])
         if attr not in ("lib-name", "lib-ver"):
-            return resp.error(errors.CLIENT_SETINFO_BAD_ATTR % call.args[2].decode("latin-1"))
+            return resp.error(errors.CLIENT_SETINFO_BAD_ATTR % _cstr(call.args[2]).decode("latin-1"))
         value = call.args[3]
         if not _safe_name(value) and value:
             return resp.error(errors.CLIENT_SETINFO_SPACES % attr)

@@ -1,13 +1,15 @@
 """CONFIG GET/SET/RESETSTAT: the parameters the server has, as Redis names them.
 
 A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
-does and answers with its error texts; only the parameters in
-MUTABLE_PARAMS can be set.
+does (numbers through cnum.py) and answers with its error texts; only the
+parameters in MUTABLE_PARAMS can be set, those in FIXED_PARAMS are refused
+with Redis's reason (immutable, protected), any other name is unknown.
 """
 from . import config, errors, evict, latency, resp
 from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
+from .cnum import c_int, memtoull, string2d, strtoll
 from .slowpath import _cstr, _int_or_none, _lower
 
 
@@ -17,49 +19,104 @@ class ConfigCommands:
         return self._subcommand(call, "config")
 
     def config_get(self, call):
+        """CONFIG GET name-or-pattern ...: a name without [*? is looked up and answered as the
+        client wrote it; a pattern answers the canonical names it matches (not hidden ones).
+        A parameter is answered once (names compare case-insensitively, as C strings)."""
         found = {}
         params = config_params(self.core)
         for pat in call.args[2:]:
+            if not any(ch in _cstr(pat) for ch in b"[*?"):
+                name = _lower(pat)
+                if name in params and _lower(_cstr(pat)) not in found:
+                    found[_lower(_cstr(pat))] = (pat, params[name])
+                continue
             for name, value in params.items():
-                if name in HIDDEN_PARAMS and pat.lower() != name.encode():
-                    continue                # Redis's hidden configs: by exact name only
-                if name not in found and match(pat.lower(), name.encode(), nocase=True):
-                    found[name] = value
-        return resp.map_([(resp.bulk(k), resp.bulk(v)) for k, v in found.items()], call.proto)
+                if name in HIDDEN_PARAMS or name in found:
+                    continue
+                if match(_cstr(pat), name.encode(), nocase=True):
+                    found[name] = (name.encode(), value)
+        return resp.map_([(resp.bulk(k), resp.bulk(v)) for k, v in found.values()], call.proto)
 
     def config_set(self, call):
+        """CONFIG SET name value [name value ...], as Redis 7.0's configSetCommand.
+
+        Names are looked up first (unknown, immutable, protected, duplicate:
+        the first problem is the answer, naming the argument as written),
+        then every value is parsed (the first bad one is the answer, naming
+        the parameter); only then is anything applied.  If applying fails
+        (appendonly yes cannot start the AOF), every parameter gets its old
+        value back and is applied again.
+        """
         args = call.args
         if len(args) % 2:
-            return resp.error(errors.WRONG_ARITY % "config|set")
-        updates = {}
+            return resp.error(errors.SYNTAX)
+        names = []
+        unknown = bad = None
         for i in range(2, len(args), 2):
             name = _lower(args[i])
-            check = MUTABLE_PARAMS.get(name)
-            if check is None:
-                return resp.error(errors.CONFIG_UNKNOWN_PARAM % _cstr(args[i]).decode("latin-1"))
-            value = args[i + 1].decode("latin-1")
-            problem = check(value)
+            if name not in MUTABLE_PARAMS and name not in FIXED_PARAMS:
+                if bad is None and unknown is None:
+                    unknown = args[i]
+                continue
+            if bad is not None or unknown is not None:
+                continue
+            if name in FIXED_PARAMS:
+                bad = (args[i], FIXED_PARAMS[name])
+            elif name in names:
+                bad = (args[i], "duplicate parameter")
+            names.append(name)
+        if unknown is not None:
+            return resp.error(errors.CONFIG_UNKNOWN_PARAM % _cstr(unknown).decode("latin-1"))
+        if bad is not None:
+            return resp.error(errors.CONFIG_SET_FAILED % (_cstr(bad[0]).decode("latin-1"), bad[1]))
+        settings = self.core.settings
+        updates = {}
+        for name, i in zip(names, range(3, len(args), 2)):
+            value = args[i].decode("latin-1")
+            problem = MUTABLE_PARAMS[name](value)
             if problem:
                 return resp.error(errors.CONFIG_SET_FAILED % (name, problem))
             if name == "client-output-buffer-limit":    # the classes not named keep their limits
-                value = merge_obuf(updates.get(name, self.core.settings.get(name)), value)
+                value = merge_obuf(settings.get(name), value)
             updates[name] = _normalise(name, value)
-        aof = self.core.aof
-        was = aof.fd >= 0
-        self.core.settings.update(updates)
-        if updates.get("appendonly") == "yes" and not was:
-            aof.start()                     # a base written now (blocking), then the log
-        elif updates.get("appendonly") == "no" and was:
-            aof.stop()
-        self.core.observe.configure()
-        if "requirepass" in updates:
+        old = {name: settings[name] for name in updates if name in settings}
+        old_lim = self.core.lim.copy()
+        settings.update(updates)
+        failed = self._apply_config(updates)
+        if failed:                          # Redis's restoreBackupConfig
+            for name in updates:
+                if name in old:
+                    settings[name] = old[name]
+                else:
+                    settings.pop(name, None)
+            self.core.lim[:] = old_lim
+            self._apply_config(updates)
+            return resp.error(errors.CONFIG_SET_FAILED % failed)
+        return resp.simple("OK")
+
+    def _apply_config(self, changed):
+        """Make the server follow the settings just changed; (name, reason) if one cannot be."""
+        core = self.core
+        aof = core.aof
+        failed = None
+        on = core.settings.get("appendonly") == "yes"
+        if "appendonly" in changed and on != (aof.fd >= 0):
+            if on:
+                try:
+                    aof.start()             # a base written now (blocking), then the log
+                except OSError:
+                    failed = ("appendonly", errors.AOF_START_FAILED)
+            else:
+                aof.stop()
+        core.observe.configure()
+        if "requirepass" in changed:
             self.auth_refresh()             # who must AUTH now (authcmds.py)
         for name, field in (("proto-max-bulk-len", config.L_MAX_BULK),
                             ("client-query-buffer-limit", config.L_QUERY_LIMIT)):
-            if name in updates:             # the kernels read these from lim
-                self.core.lim[field] = int(updates[name])
-        evict.apply_settings(self.core)
-        return resp.simple("OK")
+            if name in changed and name in core.settings:   # the kernels read these from lim
+                core.lim[field] = int(core.settings[name])
+        evict.apply_settings(core)
+        return failed
 
     def config_resetstat(self, call):
         self.core.stats[:] = 0
@@ -71,14 +128,14 @@ class ConfigCommands:
 
 
 def _int_param(lo, hi):
-    def check(v):
+    def int_check(v):
         n = _int_or_none(v.encode("latin-1"))
         if n is None:
             return "argument couldn't be parsed into an integer"
         if not lo <= n <= hi:
             return f"argument must be between {lo} and {hi} inclusive"
         return None
-    return check
+    return int_check
 
 
 def _enum_param(*choices):
@@ -89,29 +146,42 @@ def _enum_param(*choices):
     return check
 
 
-def _memory_param(v):
-    units = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
-             "g": 1000**3, "gb": 1024**3}
-    num = v.rstrip("bkmgBKMG")
-    unit = v[len(num):].lower()
-    if unit not in units or not num.isdigit() or _int_or_none(num.encode("latin-1")) is None:
-        return "argument must be a memory value"
-    return None
+def _memory_value(lo, hi, signed=False):
+    """A memory parameter (memtoull, then the bounds of its C type)."""
+    def check(v):
+        n = memtoull(v)
+        if n is None:
+            return "argument must be a memory value"
+        if signed and n >= 1 << 63:
+            n -= 1 << 64
+        if not lo <= n <= hi:
+            return f"argument must be between {lo} and {hi} inclusive"
+        return None
+    return check
 
 
-def buffer_size_param(v):
-    """proto-max-bulk-len and client-query-buffer-limit: memory values of at least 1mb."""
-    problem = _memory_param(v)
-    if problem is None and int(_normalise("maxmemory", v)) < 1024 * 1024:
-        problem = "argument must be between 1048576 and 9223372036854775807 inclusive"
-    return problem
+_memory_param = _memory_value(0, 2**64 - 1)                 # maxmemory: unsigned long long
+buffer_size_param = _memory_value(1024 * 1024, 2**63 - 1, True)     # proto-max-bulk-len,
+                                                            # client-query-buffer-limit: at least 1mb
+_min_size_param = _memory_value(0, 2**63 - 1, True)         # auto-aof-rewrite-min-size: off_t
+
+
+def _save_pairs(v):
+    """setConfigSaveOption: [seconds, changes, ...] (strtoll each, split on single spaces) or None."""
+    parts = v.split(" ") if v else []
+    if len(parts) % 2:
+        return None
+    out = []
+    for j, p in enumerate(parts):
+        n, rest = strtoll(p)
+        if rest or n < (1 if j % 2 == 0 else 0):
+            return None
+        out.append(n if j % 2 == 0 else c_int(n))      # changes are a C int
+    return out
 
 
 def _save_param(v):
-    parts = v.split()
-    if len(parts) % 2 or any(_int_or_none(p.encode("latin-1")) is None for p in parts):
-        return "Invalid save parameters"
-    return None
+    return "Invalid save parameters" if _save_pairs(v) is None else None
 
 
 def _obuf_param(v):
@@ -125,35 +195,38 @@ def _bool_param(v):
     return None
 
 
-def _percentiles_param(v):
-    for p in v.split():
-        try:
-            x = float(p)
-        except ValueError:
+def _percentiles(v):
+    """The percentiles (string2d each, split on single spaces), or Redis's error text."""
+    out = []
+    for p in (v.split(" ") if v else []):
+        x = string2d(p)
+        if x is None:
             return "Invalid latency-tracking-info-percentiles parameters"
         if not 0.0 <= x <= 100.0:
             return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
-    return None
+        out.append(x)
+    return out
 
 
-def _protected(v):
-    """Redis 7.0's protected configs (dir, dbfilename): not settable at run time by default."""
-    return "can't set protected config"
+def _percentiles_param(v):
+    problem = _percentiles(v)
+    return problem if isinstance(problem, str) else None
 
 
 def _normalise(name, value):
+    """A checked value as CONFIG GET shows it."""
     if name == "latency-tracking-info-percentiles":
-        return " ".join(latency.percentile_name(float(p)) for p in value.split())
-    if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression", "rdbchecksum",
+        return " ".join(latency.percentile_name(p) for p in _percentiles(value))
+    if name == "save":
+        return " ".join(str(n) for n in _save_pairs(value))
+    if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression",
                 "latency-tracking", "protected-mode", "maxmemory-policy"):
         return value.lower()
     if name in ("maxmemory", "auto-aof-rewrite-min-size", "proto-max-bulk-len",
                 "client-query-buffer-limit"):
-        num = value.rstrip("bkmgBKMG")
-        unit = value[len(num):].lower()
-        mult = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2,
-                "g": 1000**3, "gb": 1024**3}[unit]
-        return str(int(num) * mult)
+        return str(memtoull(value))
+    if name in _INT_PARAMS:
+        return str(_int_or_none(value))
     return value
 
 
@@ -176,15 +249,10 @@ MUTABLE_PARAMS = {
     "save": _save_param,
     "appendonly": _bool_param,
     "appendfsync": _enum_param("everysec", "always", "no"),
-    "appendfilename": lambda v: "can't set immutable config",
-    "appenddirname": lambda v: "can't set immutable config",
     "auto-aof-rewrite-percentage": _int_param(0, 2**31 - 1),
     "rdb-key-save-delay": _int_param(-2**31, 2**31 - 1),
-    "auto-aof-rewrite-min-size": _memory_param,
-    "dir": _protected,
-    "dbfilename": _protected,
+    "auto-aof-rewrite-min-size": _min_size_param,
     "rdbcompression": _bool_param,
-    "rdbchecksum": _bool_param,
     "slowlog-log-slower-than": _int_param(-1, 2**63 - 1),
     "slowlog-max-len": _int_param(0, 2**63 - 1),
     "latency-tracking": _bool_param,
@@ -193,6 +261,19 @@ MUTABLE_PARAMS = {
     "protected-mode": _bool_param,
     "proto-max-bulk-len": buffer_size_param,
     "client-query-buffer-limit": buffer_size_param,
+}
+_INT_PARAMS = {name for name, check in MUTABLE_PARAMS.items() if check.__name__ == "int_check"}
+
+# Parameters CONFIG GET shows that CONFIG SET refuses, with Redis's reason (flags in config.c)
+FIXED_PARAMS = {
+    "databases": "can't set immutable config",
+    "tcp-backlog": "can't set immutable config",
+    "rdbchecksum": "can't set immutable config",
+    "enable-debug-command": "can't set immutable config",
+    "appendfilename": "can't set immutable config",
+    "appenddirname": "can't set immutable config",
+    "dir": "can't set protected config",             # enable-protected-configs is "no"
+    "dbfilename": "can't set protected config",
 }
 
 

@@ -270,7 +270,7 @@ def apply_settings(core):
     """Push maxmemory, maxmemory-policy and maxmemory-samples into the key space's meta."""
     s = core.settings
     tm = core.ks.tm
-    tm[T_MAXMEM] = int(s.get("maxmemory", "0"))
+    tm[T_MAXMEM] = min(int(s.get("maxmemory", "0")), 2**63 - 1)    # an unsigned long long in Redis
     was_lfu = tm[T_POLICY] & FLAG_LFU
     tm[T_POLICY] = POLICIES[s.get("maxmemory-policy", "noeviction")]
     tm[T_SAMPLES] = int(s.get("maxmemory-samples", "5"))

@@ -26,7 +26,7 @@ from .arena import REC_HDR, rec_db, rec_hdr, rec_klen, ref_addr
 from .layout import (
     T_DIRTY, T_FILLED, T_INITLOG, T_LIVE, T_LOGCAP, T_MIG, T_MIGPOS, T_NEED, T_OLOGCAP, T_RELEASE,
     T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING,
-    W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_EMPTY, WS_SWAPPED, WS_TOUCHED,
+    W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_EMPTY, WS_SWAPPED, WS_WRITTEN,
 )
 
 
@@ -66,7 +66,7 @@ def hash_pos(h, logcap):
 
 # --- WATCH: mark watched keys as they change -------------------------------------
 @kernel
-def _watch_mark(tm, s, db):
+def _watch_mark(tm, s, db, mark):
     n = tm[T_WATCH_MASK] + 1
     wt = i64view(tm[T_WATCH_ADDR], n * W_SIZE)
     pos = s & (n - 1)
@@ -78,7 +78,7 @@ def _watch_mark(tm, s, db):
         if wt[e + W_HASH] == s and wt[e + W_PDB] == db:
             if st == WS_CLEAN:
                 tm[T_TOUCHED] += 1
-            wt[e + W_STATE] = WS_TOUCHED
+            wt[e + W_STATE] = st | mark
             return
         pos = (pos + 1) & (n - 1)
 
@@ -88,7 +88,7 @@ def touch_hash(tm, db, h):
     """Key (db, hash h) changed."""
     tm[T_DIRTY] += 1
     if tm[T_WATCHING] != 0:
-        _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db)
+        _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db, WS_WRITTEN)
 
 
 @kernel(entry=True)
@@ -98,12 +98,12 @@ def key_sip(tm, kaddr, klen):
 
 
 @kernel(inline=True)
-def touch_record(tm, chunks, ref):
-    """The key of record ref changed."""
+def touch_record(tm, chunks, ref, mark):
+    """The key of record ref changed: WS_WRITTEN, or WS_DELETED when it is going away."""
     tm[T_DIRTY] += 1
     if tm[T_WATCHING] != 0:
         hdr = rec_hdr(chunks, ref)
-        _watch_mark(tm, key_sip(tm, ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)), rec_db(hdr))
+        _watch_mark(tm, key_sip(tm, ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)), rec_db(hdr), mark)
 
 
 @kernel
@@ -121,8 +121,8 @@ def watch_swapdb(tm, p1, p2, d1, d2):
         wt[e + W_PDB] = p2 if pdb == p1 else p1
         wt[e + W_OTHER] = d2 if pdb == p1 else d1
         if wt[e + W_STATE] == WS_CLEAN:
-            wt[e + W_STATE] = WS_SWAPPED
             tm[T_TOUCHED] += 1
+        wt[e + W_STATE] |= WS_SWAPPED
 
 
 @kernel

@@ -6,11 +6,11 @@ refcounts and serialized lengths follow Redis 7.0's rules for strings,
 including the length LZF would compress a value to.
 """
 import math
-import re
 import time
 
 from . import errors, resp
-from .arena import ENC_NOINT, ENC_RAW
+from .arena import ENC_MASK, ENC_NOINT, ENC_RAW
+from .cnum import atoi, strtod
 from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY
 from .lfu import lfu_decayed, lfu_minutes
 from .stats import lru_clock
@@ -58,7 +58,7 @@ class InspectCommands:
         found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
-        return resp.integer(SHARED_REFCOUNT if _is_shared_int(found[0]) else 1)
+        return resp.integer(SHARED_REFCOUNT if _is_shared_int(found[0], found[4]) else 1)
 
     def object_idletime(self, call):
         """Seconds since the key was last accessed (its LRU clock; OBJECT itself does not touch it).
@@ -117,7 +117,8 @@ class InspectCommands:
         return resp.bulk("Stats not supported for the current allocator")
 
     def debug(self, call):
-        """DEBUG OBJECT | SLEEP | SET-ACTIVE-EXPIRE | HELP; the rest is Redis's syntax error.
+        """DEBUG OBJECT | SLEEP | SET-ACTIVE-EXPIRE | RELOAD | LOADAOF (reload.py) | HELP;
+        the rest is Redis's syntax error.
 
         Allowed as Redis's `enable-debug-command local` allows it: from
         loopback clients only (CONFIG GET enable-debug-command says so).
@@ -136,12 +137,16 @@ class InspectCommands:
         if sub == "object" and n == 3:
             return self.debug_object(call)
         if sub == "sleep" and n == 3:
-            secs = _strtod(args[2])
+            secs = strtod(args[2])[0]
             if secs > 0 and math.isfinite(secs):
                 time.sleep(secs)
             return resp.simple("OK")
+        if sub == "reload":
+            return self.debug_reload(call)
+        if sub == "loadaof":
+            return self.debug_loadaof(call)
         if sub == "set-active-expire" and n == 3:
-            self.core.settings["active-expire"] = "1" if _atoi(args[2]) else "0"
+            self.core.settings["active-expire"] = "1" if atoi(args[2]) else "0"
             return resp.simple("OK")
         return resp.error(errors.DEBUG_SUBCOMMAND % (_cstr(args[1])[:128].decode("latin-1"),
                                                       _cstr(args[0]).decode("latin-1").upper()))
@@ -153,7 +158,7 @@ class InspectCommands:
             return resp.error(errors.NO_SUCH_KEY)
         value = found[0]
         enc = string_encoding(value, found[4])
-        refcount = SHARED_REFCOUNT if _is_shared_int(value) else 1
+        refcount = SHARED_REFCOUNT if _is_shared_int(value, found[4]) else 1
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
             f"serializedlength:{rdb_string_length(value, enc == 'int')} "
@@ -170,21 +175,12 @@ def idle_seconds(lru):
     return now - lru if now >= lru else now + ((1 << 24) - 1 - lru)
 
 
-def _strtod(b):
-    """C strtod of a byte string: the longest decimal prefix, 0.0 when there is none."""
-    m = re.match(rb"\s*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)",
-                 _cstr(b), re.IGNORECASE)
-    return float(m.group(0)) if m else 0.0
-
-
-def _atoi(b):
-    m = re.match(rb"\s*[+-]?\d+", _cstr(b))
-    return int(m.group(0)) if m else 0
-
-
-def _is_shared_int(value):
+def _is_shared_int(value, flags):
+    """Is the value one of Redis's shared integer objects?  0..9999 as SET, INCR or a load
+    made it (tryObjectEncoding, createStringObjectFromLongLongForValue); not one that COPY,
+    INCRBYFLOAT, APPEND or SETRANGE built, nor one written under an LRU/LFU maxmemory policy."""
     n = _int_or_none(value)
-    return n is not None and 0 <= n < SHARED_INTEGERS
+    return not flags & ENC_MASK and n is not None and 0 <= n < SHARED_INTEGERS
 
 
 def string_encoding(value, flags=0):

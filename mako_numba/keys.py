@@ -21,8 +21,8 @@ from .respond import (
     reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
 )
 from .table import (
-    OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags, set_expire_at, store,
-    unlink_found, value_of, watch_swapdb, T_DIRTY,
+    ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags, set_expire_at,
+    store, unlink_found, value_of, watch_swapdb, T_DIRTY,
 )
 
 EXP_NX = 1
@@ -209,11 +209,12 @@ def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
     vaddr, vlen = value_of(T, which, pos)
     when = expire_of(T, which, pos)
     enc = enc_flags(T, which, pos)
+    if not move:                # COPY's dupStringObject: the same encoding, never a shared integer
+        enc |= ENC_UNSHARED
     if store(T, lim, dst_db, dh, dwhich, dpos, args[di, 0], args[di, 1], vaddr, vlen, when) != OK:
         return 0, X_DEFER
-    if enc:                     # the same object (RENAME, MOVE) or dupStringObject (COPY): same encoding
-        dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)
-        set_enc_flags(T, dwhich, dpos, enc)
+    dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)
+    set_enc_flags(T, dwhich, dpos, enc)     # RENAME and MOVE keep the object itself
     if move:
         h, which, pos = lookup(T, lim, src_db, args[si, 0], args[si, 1], now)
         unlink_found(T, lim, which, pos)

@@ -26,6 +26,7 @@ import logging
 import socket
 import time
 
+from .cnum import c_int, memtoull, strtoll
 from .errors import OBUF_BAD_CLASS, OBUF_BAD_VALUE, OBUF_WRONG_COUNT
 from .layout import C_FLAGS, F_MONITOR
 
@@ -43,21 +44,14 @@ def reply_split(pending):
 
 OBUF_DEFAULT = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
 OBUF_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
-_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1024, "m": 1000**2, "mb": 1024**2, "g": 1000**3, "gb": 1024**3}
-
-
-def memtoull(s):
-    """Redis's memtoull: '1mb' -> 1048576; None when it does not parse."""
-    num = s.rstrip("bkmgBKMG")
-    unit = s[len(num):].lower()
-    if unit not in _UNITS or not num.isdigit():
-        return None
-    return int(num) * _UNITS[unit]
 
 
 def parse_obuf(value):
-    """{class: (hard, soft, seconds)} for the classes named in value, or Redis's error text."""
-    words = value.split()
+    """{class: (hard, soft, seconds)} for the classes named in value, or Redis's error text.
+
+    As updateClientOutputBufferLimit: words split on single spaces, limits by
+    memtoull, seconds by strtoll (a C int)."""
+    words = value.split(" ") if value else []
     if len(words) % 4:
         return OBUF_WRONG_COUNT
     out = {}
@@ -66,10 +60,11 @@ def parse_obuf(value):
         if cls is None:
             return OBUF_BAD_CLASS
         hard, soft = memtoull(words[i + 1]), memtoull(words[i + 2])
-        secs = words[i + 3]
-        if hard is None or soft is None or not secs.isdigit():
+        secs, rest = strtoll(words[i + 3])
+        secs = c_int(secs)
+        if hard is None or soft is None or secs < 0 or rest:
             return OBUF_BAD_VALUE
-        out[cls] = (hard, soft, int(secs))
+        out[cls] = (hard, soft, secs)
     return out
 
 

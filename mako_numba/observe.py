@@ -13,7 +13,8 @@ Rules, as Redis's call() has them:
 - Only commands that ran are seen (not unknown, rejected or queued ones);
   a transaction's commands are seen as EXEC runs them, before EXEC itself.
 - MONITOR shows neither `admin` nor `skip_monitor` commands, SLOWLOG skips
-  `skip_slowlog` ones (EXEC), and secrets (HELLO ... AUTH) are redacted.
+  `skip_slowlog` ones (EXEC), and secrets (AUTH, HELLO ... AUTH, CONFIG SET
+  requirepass) are redacted.
 - A MONITOR client answers keyspace commands with Redis's replica error.
 """
 import time
@@ -35,20 +36,12 @@ def _flags(name):
 
 
 def _redacted(args):
-    """Secrets, as Redis's redactClientCommandArgument: AUTH's arguments, HELLO's AUTH pair,
-    CONFIG SET's value of requirepass."""
+    """CONFIG SET's values of secret parameters, as Redis's redactClientCommandArgument
+    (AUTH and HELLO mark their own secrets: slowpath.Call.redact)."""
     if len(args) < 2:
         return args
     name = _lower(args[0])
-    if name == "auth":
-        return [args[0]] + [b"(redacted)"] * (len(args) - 1)
-    if name == "hello":
-        out = list(args)
-        for i in range(2, len(args) - 2):
-            if _lower(args[i]) == "auth":
-                out[i + 1] = out[i + 2] = b"(redacted)"
-        return out
-    if name == "config" and _lower(args[1]) == "set":
+    if name == "config" and _lower(args[1]) == "set" and len(args) >= 4 and not len(args) % 2:
         out = list(args)
         for i in range(2, len(args) - 1, 2):
             if _lower(args[i]) in SECRET_PARAMS:
@@ -57,7 +50,7 @@ def _redacted(args):
     return args
 
 
-SECRET_PARAMS = ("requirepass", "masterauth")
+SECRET_PARAMS = ("requirepass", "masterauth", "masteruser")
 
 
 def repr_bytes(b):
@@ -130,6 +123,8 @@ class Observer:
     def ran(self, slot, name, argv, ns):
         """A command (name: "get" or "config|get") ran for slot and took ns: the slow log and the monitors may want it."""
         core = self.core
+        if core.aof.loading:            # Redis's AOF loader runs commands without call()
+            return
         slower = int(core.lim[config.L_TRACE_NS])
         log = slower >= 0 and ns >= slower and name not in self._no_slowlog
         feed = self.monitors and name not in self._hidden

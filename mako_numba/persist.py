@@ -141,12 +141,13 @@ def fsync_dir(path):
         os.close(fd)
 
 
-def load_file(core, path, keep_expired=False):
-    """Load an RDB file into an empty key space; returns (keys loaded, keys expired).
+def load_file(core, path, keep_expired=False, merge=False):
+    """Load an RDB file into the key space; returns (keys loaded, keys expired).
 
     Keys whose time is up are skipped, except in an AOF's base (keep_expired),
     where a later command of the log may still PERSIST them, as Redis's
-    RDBFLAGS_AOF_PREAMBLE does.
+    RDBFLAGS_AOF_PREAMBLE does.  A key that exists already is an error,
+    unless `merge` (DEBUG RELOAD MERGE): then the file's key replaces it.
 
     Raises RdbError for a file we refuse and OSError when it cannot be read.
     """
@@ -154,6 +155,7 @@ def load_file(core, path, keep_expired=False):
     reader = RdbReader()
     now = int(time.time() * 1000)
     loaded = expired = 0
+    before = ks.keys()
     with open(path, "rb") as f:
         while True:
             chunk = f.read(READ_CHUNK)
@@ -161,16 +163,16 @@ def load_file(core, path, keep_expired=False):
                 break
             records = reader.feed(chunk)
             for start in range(0, len(records), LOAD_BATCH):
-                n, e = _insert(core, records[start:start + LOAD_BATCH], now, keep_expired)
+                n, e = _insert(core, records[start:start + LOAD_BATCH], now, keep_expired, merge)
                 loaded += n
                 expired += e
     reader.close()
-    if ks.keys() != loaded:
-        raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys()))
+    if not merge and ks.keys() - before != loaded:
+        raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys() - before))
     return loaded, expired
 
 
-def _insert(core, records, now, keep_expired):
+def _insert(core, records, now, keep_expired, merge):
     ks = core.ks
     pieces = []
     rows = np.zeros((len(records), L_NCOLS), np.int64)
@@ -190,7 +192,7 @@ def _insert(core, records, now, keep_expired):
     buf = np.frombuffer(b"".join(pieces) + b"\0", np.uint8)
     i = 0
     while i < n:
-        i, status = load_rows(ks.T, core.lim, buf, rows, i, n, now)
+        i, status = load_rows(ks.T, core.lim, buf, rows, i, n, now, merge)
         if status == LOAD_DUPLICATE:
             key = string_at(buf.ctypes.data + int(rows[i, 1]), int(rows[i, 2]))
             raise RdbError("duplicated key '%s' in database %d"

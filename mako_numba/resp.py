@@ -13,8 +13,15 @@ def simple(s):
 
 
 def error(msg):
-    """An error reply; Redis replaces CR and LF in error text with spaces."""
-    raw = msg.encode() if isinstance(msg, str) else bytes(msg)
+    """An error reply, as addReplyErrorFormat sends it: CR and LF trimmed from both ends of
+    the text, the others turned into spaces.
+
+    Error texts are bytes: a str (errors.py's texts with arguments decoded as latin-1, as
+    the slow path decodes them) is encoded back as latin-1, so each byte a client sent is
+    echoed as that byte.
+    """
+    raw = msg.encode("latin-1") if isinstance(msg, str) else bytes(msg)
+    raw = raw.strip(b"\r\n")
     return b"-" + raw.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"
 
 

@@ -182,11 +182,14 @@ def reply_arity(conn, c, lim, lits, cmdt, ci):
 
 @kernel
 def reply_error_arg(conn, c, lim, lits, pre, args, i):
-    """pre + argument i, as Redis's %s prints it (up to a NUL; CR/LF become spaces)."""
+    """pre + argument i, as addReplyErrorFormat's "%s" prints it: up to a NUL, CR and LF at
+    its end trimmed (the text ends with it), the others turned into spaces."""
     b = u8view(args[i, 0], args[i, 1])
     n = 0
     while n < b.shape[0] and b[n] != 0:
         n += 1
+    while n > 0 and (b[n - 1] == 13 or b[n - 1] == 10):
+        n -= 1
     if not reserve(conn, c, lim, lit_len(lits, pre) + n + 2):
         return X_DEFER
     out = out_of(conn, c)

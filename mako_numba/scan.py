@@ -117,19 +117,25 @@ def glob_match(p, plen, s, slen):
     return pi >= plen
 
 
+WANT_NO = 0
+WANT_YES = 1
+WANT_EXPIRED = 2        # a key of db matching the pattern, but its time is up
+
+
 @kernel
 def _wanted(T, s, db, now, pat, plen, use_pat):
-    """Is the record in slot value s a live key of db matching the pattern?"""
+    """Is the record in slot value s a live key of db matching the pattern?  (WANT_*)"""
     chunks = T[3]
     ref = slot_ref(s)
     hdr = rec_hdr(chunks, ref)
     if rec_db(hdr) != db:
-        return False
+        return WANT_NO
+    if use_pat and not glob_match(pat, plen, u8view(ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)),
+                                  rec_klen(hdr)):
+        return WANT_NO
     if hdr[2] != 0 and hdr[2] <= now:
-        return False
-    if not use_pat:
-        return True
-    return glob_match(pat, plen, u8view(ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)), rec_klen(hdr))
+        return WANT_EXPIRED
+    return WANT_YES
 
 
 @kernel
@@ -148,7 +154,7 @@ def x_keys(X, c, a0, argc, ci, now):
     pat = u8view(args[a0 + 1, 0], plen)
     use_pat = not (plen == 1 and pat[0] == 42)
     keys = np.empty(T[5][db, 0] + 1, np.int64)      # the database's keys bound the result
-    n = _collect(T, 0, LINE_END, db, now, pat, plen, use_pat, True, keys, 0)
+    n = _collect(T, lim, 0, LINE_END, db, now, pat, plen, use_pat, True, False, keys, 0)
     return _reply_keys(conn, c, lim, T, keys, n, -1)
 
 
@@ -219,12 +225,18 @@ def _point(T, s):
 
 
 @kernel
-def _scan_range(T, ix, logcap, lo, hi, db, now, pat, plen, use_pat, keys, nkeys):
+def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, nkeys):
     """Collect slots of ix whose keys lie in [lo, hi) on the hash line.
 
     Visits the home slots of the range, then goes on (wrapping) until an
-    empty slot, where no key displaced from the range can lie beyond.
+    empty slot, where no key displaced from the range can lie beyond.  With
+    `reap` (SCAN, as Redis's scanGenericCommand) an expired key that passes
+    the pattern is deleted, whatever TYPE asks for (Redis's type check looks
+    the key up); KEYS only skips it.  A deleted slot becomes a tombstone, or
+    empty when the next one is, so the walk is not disturbed.  Without
+    `typed` (a TYPE other than string) nothing is collected.
     """
+    logcap = T[0][T_LOGCAP] if is_new else T[0][T_OLOGCAP]
     size = ix.shape[0]
     mask = size - 1
     shift = LINE_BITS - logcap
@@ -237,10 +249,14 @@ def _scan_range(T, ix, logcap, lo, hi, db, now, pat, plen, use_pat, keys, nkeys)
             break
         if s > TOMB:
             pt = _point(T, s)
-            if lo <= pt < hi and _wanted(T, s, db, now, pat, plen, use_pat):
-                if nkeys < keys.shape[0]:
-                    keys[nkeys] = s
-                nkeys += 1
+            if lo <= pt < hi:
+                want = _wanted(T, s, db, now, pat, plen, use_pat)
+                if want == WANT_YES and typed:
+                    if nkeys < keys.shape[0]:
+                        keys[nkeys] = s
+                    nkeys += 1
+                elif want == WANT_EXPIRED and reap:
+                    expire_slot(T, lim, ix, logcap, is_new, pos)
         if pos == last:
             past = True
         pos = (pos + 1) & mask
@@ -248,14 +264,14 @@ def _scan_range(T, ix, logcap, lo, hi, db, now, pat, plen, use_pat, keys, nkeys)
 
 
 @kernel
-def _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, n):
+def _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n):
     """Keys in [lo, hi) on the hash line, from both indexes while rehashing."""
     tm = T[0]
-    if lo >= LINE_END or not typed:
+    if lo >= LINE_END or not (typed or reap):
         return n
-    n = _scan_range(T, T[1], tm[T_LOGCAP], lo, hi, db, now, pat, plen, use_pat, keys, n)
+    n = _scan_range(T, lim, T[1], True, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n)
     if tm[T_MIG]:
-        n = _scan_range(T, T[2], tm[T_OLOGCAP], lo, hi, db, now, pat, plen, use_pat, keys, n)
+        n = _scan_range(T, lim, T[2], False, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n)
     return n
 
 
@@ -301,7 +317,7 @@ def x_scan(X, c, a0, argc, ci, now):
         # a small database is scanned to its end in one call, as Redis's
         # small tables are (it then answers cursor 0)
         hi = LINE_END
-        n = _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, 0)
+        n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, True, keys, 0)
     else:
         # like Redis: go on until COUNT keys are found or 10 x COUNT slots seen
         width = min(count, 1 << logcap) << (LINE_BITS - logcap)
@@ -310,12 +326,12 @@ def x_scan(X, c, a0, argc, ci, now):
         seen = 0
         while hi < LINE_END and n < count and seen < 10 * count:
             nhi = LINE_END if hi >= LINE_END - width else hi + width
-            n = _collect(T, hi, nhi, db, now, pat, plen, use_pat, typed, keys, n)
+            n = _collect(T, lim, hi, nhi, db, now, pat, plen, use_pat, typed, True, keys, n)
             hi = nhi
             seen += count
     if n > keys.shape[0]:
         keys = np.empty(n, np.int64)     # more keys than room was made for: again
-        n = _collect(T, lo, hi, db, now, pat, plen, use_pat, typed, keys, 0)
+        n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, True, keys, 0)
     return _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
 
 

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import commands
+from .cnum import string2ll
 
 
 @dataclass
@@ -31,6 +32,17 @@ class Call:
     proto: int
     args: list
     start: int = 0      # the request's first byte in the connection's input buffer
+    redacted: set = field(default_factory=set)   # argument positions MONITOR and SLOWLOG hide
+
+    def redact(self, i):
+        """Redis's redactClientCommandArgument: argument i is a secret."""
+        self.redacted.add(i)
+
+    def shown(self):
+        """The arguments as MONITOR and SLOWLOG show them."""
+        if not self.redacted:
+            return self.args
+        return [b"(redacted)" if i in self.redacted else a for i, a in enumerate(self.args)]
 
 
 def _lower(b):
@@ -38,17 +50,8 @@ def _lower(b):
 
 
 def _int_or_none(b):
-    """Redis's string2ll acceptance: strict decimal, no spaces or '+'."""
-    s = b.decode("latin-1")
-    if not s or len(s) > 20 or s != s.strip() or s.startswith("+"):
-        return None
-    if s != "0" and (s.startswith("0") or s.startswith("-0")):
-        return None
-    try:
-        v = int(s)
-    except ValueError:
-        return None
-    return v if -(1 << 63) <= v < (1 << 63) else None
+    """Redis's string2ll acceptance (cnum.string2ll): the int64 or None."""
+    return string2ll(b)
 
 
 def _cstr(b):

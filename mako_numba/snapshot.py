@@ -13,11 +13,13 @@ Rules:
   memory (NEED_*, as every write) and says where, and Python supplies it
   and calls again from that row.
 - A key met twice while loading is refused (LOAD_DUPLICATE), as Redis
-  refuses an RDB file with a duplicated key.
+  refuses an RDB file with a duplicated key, unless `replace` (DEBUG RELOAD
+  MERGE, Redis's RDBFLAGS_ALLOW_DUP): then the loaded key replaces it.
 """
 from .jit import kernel
 from .table import (
     OK, REC_HDR, TOMB, lookup, rec_db, rec_hdr, rec_klen, rec_vlen, ref_addr, slot_ref, store,
+    unlink_found,
 )
 
 LOAD_DONE = 0
@@ -62,7 +64,7 @@ def dump_rows(T, which, pos, pdb, rows):
 
 
 @kernel(entry=True)
-def load_rows(T, lim, buf, rows, start, n, now):
+def load_rows(T, lim, buf, rows, start, n, now, replace):
     """Insert rows[start:n] (L_* columns, bytes in buf); returns (next row, LOAD_*).
 
     The next row is n when all went in; otherwise the row that needs memory
@@ -75,7 +77,10 @@ def load_rows(T, lim, buf, rows, start, n, now):
         klen = rows[i, L_KLEN]
         h, which, pos = lookup(T, lim, db, kaddr, klen, now)
         if which != 0:
-            return i, LOAD_DUPLICATE
+            if not replace:
+                return i, LOAD_DUPLICATE
+            unlink_found(T, lim, which, pos)
+            h, which, pos = lookup(T, lim, db, kaddr, klen, now)
         st = store(T, lim, db, h, which, pos, kaddr, klen, base + rows[i, L_VOFF], rows[i, L_VLEN],
                    rows[i, L_EXPIRE])
         if st != OK:

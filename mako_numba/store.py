@@ -64,7 +64,11 @@ class KeySpace:
         self.reset()
 
     def reset(self):
-        """Drop every key (FLUSHALL): fresh arrays, the old ones are freed."""
+        """Drop every key (FLUSHALL): fresh arrays, the old ones are freed.
+
+        The hash seed and the database map (SWAPDB's) stay: they name keys and
+        databases in the watch table, which outlives the keys.
+        """
         tm = np.zeros(T_NFIELDS, np.int64)
         old = getattr(self, "tm", None)
         if old is not None:         # counters outlive the keys; each dropped key is a change
@@ -79,10 +83,16 @@ class KeySpace:
             tm[T_LFU_LOG] = LFU_LOG_FACTOR
             tm[T_LFU_DECAY] = LFU_DECAY_TIME
             tm[T_EVICT_LIMIT] = 1 << 62                                 # until cron sets it
-        raw = os.urandom(16) if self.seed is None else int(self.seed).to_bytes(16, "little")
-        tm[T_SEED0] = int.from_bytes(raw[:8], "little", signed=True)
-        tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)
-        tm[T_RAND] = tm[T_SEED0] | 1
+        if old is not None:
+            # the hash seed is per process, as Redis's: the watch table's
+            # entries are keyed by it, and WATCH outlives a FLUSHALL
+            tm[T_SEED0:T_SEED1 + 1] = old[T_SEED0:T_SEED1 + 1]
+            tm[T_RAND] = old[T_RAND]
+        else:
+            raw = os.urandom(16) if self.seed is None else int(self.seed).to_bytes(16, "little")
+            tm[T_SEED0] = int.from_bytes(raw[:8], "little", signed=True)
+            tm[T_SEED1] = int.from_bytes(raw[8:], "little", signed=True)
+            tm[T_RAND] = tm[T_SEED0] | 1
         tm[T_LOGCAP] = self.initial_logcap
         tm[T_INITLOG] = self.initial_logcap
         self.tm = tm
@@ -91,8 +101,10 @@ class KeySpace:
         self.oidx = np.zeros(1, np.int64)
         self.chunks = np.zeros((MAX_CHUNKS, 3), np.int64)
         self.free = np.zeros(NCLASSES, np.int64)
-        self.dbk = np.zeros((self.databases, 3), np.int64)
-        self.dbk[:, 2] = np.arange(self.databases)       # no SWAPDB yet: identity
+        dbk = np.zeros((self.databases, 3), np.int64)
+        # the database map survives the keys (the watch table names physical databases)
+        dbk[:, 2] = self.dbk[:, 2] if old is not None else np.arange(self.databases)
+        self.dbk = dbk
         self._arrays = {}
         self._rebuild()
         self._add_spare()

@@ -28,19 +28,19 @@ Rules and theory:
 from . import config
 from .jit import copy_bytes, i64view, kernel, u8view
 from .aoflog import log_expired
-from .lfu import FLAG_LFU, lfu_touched
+from .lfu import FLAG_LFU, FLAG_LRU, lfu_touched
 from .arena import (  # noqa: F401  (re-exported: the table's users see one module)
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
     CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
     size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
-    unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW,
+    unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW, ENC_UNSHARED,
 )
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
     T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
-    T_POLICY,
-    W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_TOUCHED, WS_SWAPPED,
+    T_POLICY, T_MAXMEM,
+    W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from .index import (  # noqa: F401  (re-exported)
     EMPTY, LRU_BITS, TOMB, _place, _slot_hash, find, hash_tag, key_hash, key_sip, keyspace_wants,
@@ -80,7 +80,7 @@ def _unlink_slot(T, lim, ix, logcap, is_new, pos):
     hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
     volatile = hdr[2] != 0
-    touch_record(tm, chunks, ref)
+    touch_record(tm, chunks, ref, WS_DELETED)
     free_block(T, lim, ref, REC_HDR + rec_klen(hdr) + rec_vlen(hdr))
     mask = (1 << logcap) - 1
     if ix[(pos + 1) & mask] == EMPTY:
@@ -234,8 +234,9 @@ def enc_flags(T, which, pos):
 
 @kernel
 def set_enc_flags(T, which, pos, flags):
-    """Add ENC_* flags to a key found by lookup."""
-    rec_hdr(T[3], slot_record(T, which, pos))[1] |= flags
+    """Make flags the ENC_* flags of a key found by lookup (each implies ENC_UNSHARED's meaning)."""
+    hdr = rec_hdr(T[3], slot_record(T, which, pos))
+    hdr[1] = (hdr[1] & ~ENC_MASK) | flags
 
 
 @kernel(entry=True)
@@ -249,7 +250,7 @@ def set_expire_at(T, which, pos, when):
     """Set (when > 0) or clear (0) the expire time of a live key."""
     tm, idx, oidx, chunks, free, dbk = T
     ref = slot_record(T, which, pos)
-    touch_record(tm, chunks, ref)
+    touch_record(tm, chunks, ref, WS_WRITTEN)
     hdr = rec_hdr(chunks, ref)
     db = rec_db(hdr)
     was = 1 if hdr[2] != 0 else 0
@@ -269,6 +270,14 @@ def _new_lru(tm, chunks, ref):
 
 
 @kernel(inline=True)
+def _unshared(tm):
+    """ENC_UNSHARED unless maxmemory is off or its policy is neither LRU nor LFU (tryObjectEncoding)."""
+    if tm[T_MAXMEM] != 0 and tm[T_POLICY] & (FLAG_LRU | FLAG_LFU):
+        return ENC_UNSHARED
+    return 0
+
+
+@kernel(inline=True)
 def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
     """Write key = value (vaddr 0: zeros) at a lookup result; OK or NEED_*.
 
@@ -282,8 +291,8 @@ def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
         ref = slot_record(T, which, pos)
         old_size = REC_HDR + klen + rec_vlen(rec_hdr(chunks, ref))
         if _fits_in_place(lim, chunks, ref, old_size, new_size):
-            _write_record(chunks, ref, db | (_new_lru(tm, chunks, ref) << 16), kaddr, klen, vaddr,
-                          vlen, rec_hdr(chunks, ref)[2])
+            _write_record(chunks, ref, db | (_new_lru(tm, chunks, ref) << 16) | _unshared(tm), kaddr,
+                          klen, vaddr, vlen, rec_hdr(chunks, ref)[2])
             set_expire_at(T, which, pos, expire)
             return OK
     elif not index_room(T, lim, 1):
@@ -324,8 +333,8 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
     if which != 0:
         ix = idx if which == 1 else oidx
         ref = slot_ref(ix[pos])
-        _write_record(chunks, nref, db | (_new_lru(tm, chunks, ref) << 16), kaddr, klen, vaddr, vlen,
-                      expire)
+        _write_record(chunks, nref, db | (_new_lru(tm, chunks, ref) << 16) | _unshared(tm), kaddr, klen,
+                      vaddr, vlen, expire)
         hdr = rec_hdr(chunks, ref)
         was = 1 if hdr[2] != 0 else 0
         old_size = REC_HDR + rec_klen(hdr) + rec_vlen(hdr)
@@ -334,7 +343,7 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
         dbk[db, 1] += vol - was
         tm[T_VOLATILE] += vol - was
         return
-    _write_record(chunks, nref, db | (tm[T_LRU] << 16), kaddr, klen, vaddr, vlen, expire)
+    _write_record(chunks, nref, db | (tm[T_LRU] << 16) | _unshared(tm), kaddr, klen, vaddr, vlen, expire)
     if _place(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
         tm[T_FILLED] += 1
     tm[T_LIVE] += 1
@@ -372,13 +381,13 @@ def resize_value(T, lim, which, pos, new_vlen):
     new_size = REC_HDR + klen + new_vlen
     keep = min(vlen, new_vlen)
     if _fits_in_place(lim, chunks, ref, old_size, new_size):
-        touch_record(tm, chunks, ref)
+        touch_record(tm, chunks, ref, WS_WRITTEN)
         nref = ref
     else:
         nref = alloc(T, lim, new_size)
         if nref == 0:
             return tm[T_NEED], 0
-        touch_record(tm, chunks, ref)
+        touch_record(tm, chunks, ref, WS_WRITTEN)
         copy_bytes(ref_addr(chunks, nref), ref_addr(chunks, ref), REC_HDR + klen + keep)
         ix[pos] = make_slot(ix[pos] >> 37, nref)
         free_block(T, lim, ref, old_size)

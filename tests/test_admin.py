@@ -8,7 +8,8 @@ for format, or compared by field name.
 
 Known, intended differences (see admin.py / stats.py docstrings):
 - MEMORY USAGE counts our own allocation (size-class block + index slot);
-- DEBUG has only OBJECT, SLEEP, SET-ACTIVE-EXPIRE and HELP;
+- DEBUG has only OBJECT, SLEEP, SET-ACTIVE-EXPIRE, RELOAD, LOADAOF (tests/test_debug_reload.py)
+  and HELP;
 - INFO values (and the extra mako_numba_version field and # Mako section).
 """
 import random

@@ -452,3 +452,45 @@ def test_dashboard_with_a_password(pw_pair):
     assert f"authentication failed at 127.0.0.1:{port}: WRONGPASS" in poll(password="wrong")
     text = poll(password=PW.decode())
     assert "authentication" not in text and "mako_numba" in text
+
+
+# Redis redacts only what the command read as a secret (redactClientCommandArgument):
+# AUTH with too many arguments is a syntax error before, a HELLO stops at its first bad option.
+REDACT_EDGES = (cmd("AUTH", "a", "b", "c") + cmd("AUTH", "x", "y") + cmd("HELLO", "x", "AUTH", "default", PW)
+                + cmd("HELLO", "2", "AUTH", "default", "bad", "AUTH", "default", PW)
+                + cmd("HELLO", "2", "SETNAME", "a b", "AUTH", "default", PW)
+                + cmd("HELLO", "2", "FOO", "AUTH", "default", PW) + cmd("HELLO", "2", "AUTH", "default")
+                + cmd("HELLO", "2", "AUTH", "default", PW, "SETNAME", "auth"))
+
+
+def _traffic_seen(port, traffic):
+    """(MONITOR lines, SLOWLOG argument lists) that `traffic` leaves, times and peers cut."""
+    r = redis.Redis(port=port, password=PW.decode())
+    r.config_set("slowlog-log-slower-than", 0)
+    r.slowlog_reset()
+    m = socket.create_connection(("127.0.0.1", port))
+    try:
+        m.sendall(A + cmd("MONITOR"))
+        time.sleep(0.2)
+        m.recv(100)
+        raw("127.0.0.1", port, traffic + cmd("ECHO", "end"))
+        data = b""
+        m.settimeout(5)
+        while b'"ECHO" "end"' not in data:
+            data += m.recv(65536)
+    finally:
+        m.close()
+    entries = r.execute_command("SLOWLOG", "GET", "100")
+    r.config_set("slowlog-log-slower-than", 10000)
+    r.close()
+    lines = [re.sub(r"^\+[\d.]+ \[0 127\.0\.0\.1:\d+\] ", "", line) for line in data.decode().splitlines()]
+    return lines, [e[3] for e in reversed(entries)]
+
+
+def test_redaction_follows_what_the_command_read(pw_pair):
+    ours, theirs = (_traffic_seen(p.port, REDACT_EDGES) for p in pw_pair)
+    assert ours == theirs
+    lines = ours[0]
+    assert '"AUTH" "a" "b" "c"' in lines
+    assert '"HELLO" "2" "AUTH" "(redacted)" "(redacted)" "AUTH" "default" "%s"' % PW.decode() in lines
+    assert '"HELLO" "2" "SETNAME" "a b" "AUTH" "default" "%s"' % PW.decode() in lines

@@ -1,0 +1,256 @@
+"""WATCH across flushes, and what lazy expiry deletes: Redis 7.0.15 vs mako_numba.
+
+Steps `(client, command)` are sent one at a time to a real redis-server and
+to mako_numba, each reply read before the next step, and the replies are
+compared byte for byte, over RESP2 and over RESP3 (each connection says
+HELLO 3 first; that reply is not compared, it names the server).  Active
+expiry is off on both during a case, so an expired key goes only when a
+command deletes it.
+
+- A flush (FLUSHDB, FLUSHALL, SYNC or ASYNC, by the watcher or another
+  client, of its database or another, alone or with SWAPDB) must not stop
+  WATCH from seeing later writes: in Redis the watch outlives the keys.
+- Which commands delete an expired key: SCAN does (every key it passes that
+  matches the pattern, whatever TYPE asks for), as do RANDOMKEY and the
+  lookups of EXISTS, TYPE, TTL and GET; KEYS only skips it; WATCH and EXEC
+  only look (Redis 7.0's watchedKey.expired flag: an already expired key's
+  deletion is no change for its watcher).
+"""
+import time
+
+import pytest
+
+from conftest import start_mako, start_redis
+from test_differential import flushall, mask_ids
+from test_strings_differential import C, Conn, Sleep
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """(mako_numba, redis-server); Redis allows DEBUG from loopback, as mako does by default."""
+    r = start_redis(tmp_path_factory, "--enable-debug-command", "local")
+    try:
+        m = start_mako(tmp_path_factory, "--save", "")
+    except Exception:
+        r.stop()
+        raise
+    yield m, r
+    m.stop()
+    r.stop()
+
+
+def W(*steps):
+    return list(steps)
+
+
+TX = [(0, "MULTI"), (0, "PING"), (0, "EXEC")]
+
+FLUSH_CASES = [
+    ("flushdb_then_create", W((0, "WATCH a"), (1, "FLUSHDB"), (1, "SET a 1"), *TX)),
+    ("flushall_then_create", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SET a 1"), *TX)),
+    ("flushdb_async_then_create", W((0, "WATCH a"), (1, "FLUSHDB ASYNC"), (1, "SET a 1"), *TX)),
+    ("flushall_async_then_create", W((0, "WATCH a"), (1, "FLUSHALL ASYNC"), (1, "SET a 1"), *TX)),
+    ("flushall_sync_then_create", W((0, "WATCH a"), (1, "FLUSHALL SYNC"), (1, "SET a 1"), *TX)),
+    ("own_flushall_then_create", W((0, "WATCH a"), (0, "FLUSHALL"), (1, "SET a 1"), *TX)),
+    ("own_flushdb_then_own_create", W((0, "WATCH a"), (0, "FLUSHDB"), (0, "SET a 1"), *TX)),
+    ("flush_other_db_then_create", W((0, "WATCH a"), (1, "SELECT 3"), (1, "SET x 1"), (1, "FLUSHDB"),
+                                     (1, "SELECT 0"), (1, "SET a 1"), *TX)),
+    ("flushdb_among_others_then_create", W((1, "SELECT 2"), (1, "SET z 1"), (1, "SELECT 0"),
+                                           (1, "SET y 1"), (0, "WATCH a"), (1, "FLUSHDB"),
+                                           (1, "SET a 1"), *TX, (1, "SELECT 2"), (1, "DBSIZE"))),
+    ("flushall_twice_then_create", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "FLUSHALL ASYNC"),
+                                     (1, "SET a 1"), *TX)),
+    ("flushall_then_other_key", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SET b 1"), *TX)),
+    ("flushall_then_create_in_other_db", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SELECT 1"),
+                                           (1, "SET a 1"), *TX)),
+    ("existing_flushdb_async", W((0, "SET a 1"), (0, "WATCH a"), (1, "FLUSHDB ASYNC"), *TX)),
+    ("watch_after_flush", W((1, "SET a 1"), (1, "FLUSHALL"), (0, "WATCH a"), (1, "SET a 2"), *TX)),
+    ("swapdb_flushall_create", W((0, "WATCH a"), (1, "SWAPDB 0 1"), (1, "FLUSHALL"), (1, "SET a 1"),
+                                 *TX)),
+    ("swapdb_flushall_create_elsewhere", W((0, "WATCH a"), (1, "SWAPDB 0 1"), (1, "FLUSHALL"),
+                                           (1, "SELECT 1"), (1, "SET a 1"), *TX)),
+    ("swapdb_flushdb_create", W((1, "SELECT 1"), (1, "SET q 1"), (0, "WATCH a"), (1, "SWAPDB 0 1"),
+                                (1, "SELECT 0"), (1, "FLUSHDB"), (1, "SET a 1"), *TX)),
+    ("flushall_swapdb_brings_key", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SELECT 1"), (1, "SET a 1"),
+                                     (1, "SWAPDB 0 1"), *TX)),
+    ("flushall_swapdb_then_create", W((0, "WATCH a"), (1, "FLUSHALL"), (1, "SWAPDB 0 1"),
+                                      (1, "SET a 1"), *TX)),
+    ("swapdb_twice_flushall_create", W((0, "WATCH a"), (1, "SWAPDB 0 1"), (1, "SWAPDB 1 2"),
+                                       (1, "FLUSHALL"), (1, "SET a 1"), *TX)),
+    ("two_watchers_flush", W((0, "WATCH a"), (2, "WATCH b"), (1, "FLUSHALL"), (1, "SET b 1"), *TX,
+                             (2, "MULTI"), (2, "PING"), (2, "EXEC"))),
+]
+
+PAST = "PXAT 1000"
+EXPIRY_CASES = [
+    ("scan_deletes_expired", W((0, "SET x v " + PAST), (0, "SCAN 0"), (0, "DBSIZE"))),
+    ("scan_keeps_live", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "SCAN 0"), (0, "DBSIZE"))),
+    ("scan_match_spares_others", W((0, "SET x v " + PAST), (0, "SET y v " + PAST),
+                                   (0, "SCAN 0 MATCH x"), (0, "DBSIZE"), (0, "SCAN 0 MATCH z*"),
+                                   (0, "DBSIZE"))),
+    ("scan_type_deletes", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "SCAN 0 TYPE list"),
+                            (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "SCAN 0 TYPE string"),
+                            (0, "DBSIZE"))),
+    ("scan_other_db", W((0, "SELECT 1"), (0, "SET x v " + PAST), (0, "SELECT 0"), (0, "SCAN 0"),
+                        (0, "SELECT 1"), (0, "DBSIZE"), (0, "SCAN 0"), (0, "DBSIZE"))),
+    ("keys_skips_keeps", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "KEYS *"), (0, "DBSIZE"),
+                           (0, "KEYS x"), (0, "DBSIZE"))),
+    ("randomkey_deletes", W((0, "SET x v " + PAST), (0, "RANDOMKEY"), (0, "DBSIZE"))),
+    ("reads_delete", W((0, "SET x v " + PAST), (0, "EXISTS x"), (0, "DBSIZE"), (0, "SET x v " + PAST),
+                       (0, "TYPE x"), (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "TTL x"),
+                       (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "GET x"), (0, "DBSIZE"))),
+    ("watch_does_not_delete", W((0, "SET c v " + PAST), (0, "WATCH c"), (0, "DBSIZE"), *TX,
+                                (0, "DBSIZE"))),
+    ("exec_does_not_delete", W((0, "WATCH a"), (0, "SET a v EXAT 852327"), (0, "MULTI"), (0, "EXEC"),
+                               (0, "DBSIZE"))),
+    ("expired_since_watch_not_deleted", W((0, "SET a v PX 100"), (0, "WATCH a"), Sleep(250), *TX,
+                                          (0, "DBSIZE"))),
+    ("expired_since_watch_scanned", W((0, "SET a v PX 100"), (0, "WATCH a"), Sleep(250),
+                                      (1, "SCAN 0"), *TX, (0, "DBSIZE"))),
+    ("stale_watch_then_read", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "GET c"), *TX,
+                                (0, "DBSIZE"))),
+    ("stale_watch_then_scan", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "SCAN 0"), *TX)),
+    ("stale_watch_then_keys", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "KEYS *"), *TX,
+                                (0, "DBSIZE"))),
+    ("stale_watch_then_del", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "DEL c"), *TX)),
+    ("stale_watch_then_set", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "SET c w"), *TX)),
+    ("stale_watch_then_read_then_set", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "GET c"),
+                                         (1, "SET c w"), *TX)),
+    ("stale_watch_then_flushall", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "FLUSHALL"), *TX)),
+    ("stale_watch_flushdb_then_set", W((0, "SET c v " + PAST), (0, "SET d v"), (0, "WATCH c"),
+                                       (1, "FLUSHDB ASYNC"), (1, "SET c w"), *TX)),
+    ("stale_watch_beside_live", W((0, "SET c v " + PAST), (0, "SET d v"), (0, "WATCH c d"),
+                                  (1, "GET c"), (1, "SET d w"), *TX)),
+    ("stale_watch_second_watcher", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "WATCH c"),
+                                     (2, "GET c"), *TX, (1, "MULTI"), (1, "PING"), (1, "EXEC"))),
+    ("swapdb_brings_expired", W((0, "WATCH a"), (1, "SELECT 1"), (1, "SET a v " + PAST),
+                                (1, "SWAPDB 0 1"), *TX, (0, "DBSIZE"))),
+    ("swapdb_brings_expired_then_read", W((0, "WATCH a"), (1, "SELECT 1"), (1, "SET a v " + PAST),
+                                          (1, "SWAPDB 0 1"), (1, "SELECT 0"), (1, "GET a"), *TX)),
+    ("stale_watch_swapdb_takes_it", W((0, "SET c v " + PAST), (0, "WATCH c"), (1, "SWAPDB 0 1"),
+                                      *TX)),
+    ("stale_watch_swapdb_live", W((0, "SET c v " + PAST), (1, "SELECT 1"), (1, "SET c w"),
+                                  (0, "WATCH c"), (1, "SWAPDB 0 1"), *TX)),
+]
+
+CASES = FLUSH_CASES + EXPIRY_CASES
+
+
+def run_steps(port, steps, resp3):
+    conns = {}
+    out = []
+    try:
+        for st in steps:
+            if isinstance(st, Sleep):
+                time.sleep(st.ms / 1000)
+                continue
+            who, text = st
+            if who not in conns:
+                conns[who] = Conn(port)
+                if resp3:
+                    conns[who].pipeline([C("HELLO 3")])
+            r = conns[who].pipeline([C(text)])
+            out.append(((who, text), r[0] if r else None))
+    finally:
+        for c in conns.values():
+            c.close()
+    return out
+
+
+def _active_expire(port, on):
+    c = Conn(port)
+    try:
+        assert c.pipeline([C("DEBUG SET-ACTIVE-EXPIRE %d" % on)]) == [b"+OK\r\n"]
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("steps", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+def test_same_replies(pair, steps, resp3):
+    mk, redis_ref = pair
+    results = []
+    for port in (redis_ref.port, mk.port):
+        flushall(port)
+        _active_expire(port, 0)
+        try:
+            results.append(run_steps(port, steps, resp3))
+        finally:
+            _active_expire(port, 1)
+    want, got = results
+    assert mk.popen.poll() is None, "mako_numba died:\n" + mk.log()[-3000:]
+    bad = ["%s: Redis %r, mako %r" % (step, w, g) for (step, w), (_, g) in zip(want, got)
+           if w is None or mask_ids(w) != mask_ids(g or b"")]
+    assert not bad, "\n".join(bad)
+
+
+NULL = {False: b"*-1\r\n", True: b"_\r\n"}
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("flush", ["FLUSHDB", "FLUSHALL", "FLUSHDB ASYNC", "FLUSHALL ASYNC"])
+def test_write_after_flush_aborts(pair, flush, resp3):
+    """The reported case, with its expected bytes: EXEC answers a null array on both."""
+    steps = W((0, "WATCH a"), (1, flush), (1, "SET a 1"), *TX)
+    for port in (p.port for p in pair):
+        flushall(port)
+        replies = [r for _, r in run_steps(port, steps, resp3)]
+        assert replies == [b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+OK\r\n", b"+QUEUED\r\n", NULL[resp3]]
+
+
+def test_expiry_deletions_expected_bytes(pair):
+    """The reported lazy-expiry cases, with their expected DBSIZE on both."""
+    for port in (p.port for p in pair):
+        for steps, size in [
+            (W((0, "SET x v " + PAST), (0, "SCAN 0"), (0, "DBSIZE")), b":0\r\n"),
+            (W((0, "SET c v " + PAST), (0, "WATCH c"), (0, "DBSIZE")), b":1\r\n"),
+            (W((0, "WATCH a"), (0, "SET a v EXAT 852327"), (0, "MULTI"), (0, "EXEC"), (0, "DBSIZE")),
+             b":1\r\n"),
+        ]:
+            flushall(port)
+            _active_expire(port, 0)
+            try:
+                replies = [r for _, r in run_steps(port, steps, False)]
+            finally:
+                _active_expire(port, 1)
+            assert replies[-1] == size, (port, steps, replies)
+
+
+def _expired_keys(port):
+    c = Conn(port)
+    try:
+        info = c.pipeline([C("INFO stats")])[0]
+    finally:
+        c.close()
+    line = [ln for ln in info.split(b"\r\n") if ln.startswith(b"expired_keys:")][0]
+    return int(line.split(b":")[1])
+
+
+def test_scan_and_keys_count_expired_keys(pair):
+    """SCAN's deletions count in expired_keys as any lazy expiry does; KEYS deletes none."""
+    steps = W((0, "SET x v " + PAST), (0, "SET y v " + PAST), (0, "SET z v"), (0, "KEYS *"),
+              (0, "SCAN 0 MATCH x"), (0, "SCAN 0 COUNT 100"), (0, "DBSIZE"))
+    counted = []
+    for port in (p.port for p in pair):
+        flushall(port)
+        _active_expire(port, 0)
+        try:
+            before = _expired_keys(port)
+            replies = [r for _, r in run_steps(port, steps, False)]
+            counted.append(_expired_keys(port) - before)
+        finally:
+            _active_expire(port, 1)
+        assert replies[-1] == b":1\r\n"
+    assert counted == [2, 2]
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_stale_watch_survives_active_expiry(pair, resp3):
+    """Active expiry deleting a key that was already expired at WATCH is no change either."""
+    steps = W((0, "SET c v " + PAST), (0, "WATCH c"), Sleep(300), *TX)
+    got = []
+    for p in pair:
+        flushall(p.port)
+        got.append([r for _, r in run_steps(p.port, steps, resp3)])
+    assert got[0] == got[1]
+    assert got[0][-1] == b"*1\r\n+PONG\r\n"
