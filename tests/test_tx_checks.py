@@ -17,6 +17,7 @@ import re
 
 import pytest
 
+from conftest import start_pair
 from mako_numba import commands
 from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
 from test_strings_differential import C, Conn, check_case, cmds
@@ -198,3 +199,23 @@ def test_client_info_about_itself(redis_ref, mk, resp3):
     want, got = _own(redis_ref.port, body), _own(mk.port, body)
     assert got == want
     assert got[0]["flags"] == "x" and got[0]["multi"] == "2" and got[0]["cmd"] == "exec"
+
+
+def test_checks_come_before_auth(tmp_path_factory):
+    """Existence and arity come before AUTH (processCommand's order), subcommands included;
+    and a queuing error of an unauthenticated client still aborts its transaction."""
+    m, r = start_pair(tmp_path_factory, "--requirepass", "pw")
+    try:
+        body = cmds("CONFIG GET", "CONFIG nope", "OBJECT", "CLIENT GETNAME x", "EXEC x", "SELECT",
+                    "CLIENT INFO", "CONFIG GET maxmemory", "MULTI", "CONFIG GET", "EXEC", "AUTH pw",
+                    "MULTI", "OBJECT nope", "EXEC")
+        cr, cm = Conn(r.port), Conn(m.port)
+        want, got = cr.pipeline(body), cm.pipeline(body)
+        cr.close()
+        cm.close()
+        assert got == want
+        assert got[0] == b"-ERR wrong number of arguments for 'config|get' command\r\n"
+        assert got[6] == b"-NOAUTH Authentication required.\r\n"
+    finally:
+        m.stop()
+        r.stop()
