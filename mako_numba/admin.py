@@ -16,9 +16,14 @@ Rules:
   reply bytes; it never touches sockets.  Errors come from errors.py.
 - Transactions (EXEC, DISCARD, WATCH, UNWATCH) are txcmds.py's; EXEC runs
   the queued commands through `run`, like any other slow-path request.
-- Container commands (CLIENT, CONFIG, COMMAND) dispatch on a table of
-  subcommands; arity of a subcommand comes from the generated Redis metadata,
-  so `CONFIG GET` alone gets `wrong number of arguments for 'config|get'`.
+- Before anything else (AUTH, MULTI's queuing), `_check` does Redis's
+  existence and arity checks of a slow-path command: container commands
+  (every command with subcommands in the generated Redis metadata: CONFIG,
+  CLIENT, OBJECT ...) dispatch on a table of subcommands, whose arities come
+  from the metadata, so `CONFIG GET` alone gets `wrong number of arguments
+  for 'config|get'`, in MULTI too (the kernel leaves container commands to
+  the slow path to check and queue).  It also records the client's last
+  command (conn[C_LASTCMD]: the kernels record theirs) as a subcommand.
 - Commands Redis 7.0 lacks but clients send (CLIENT SETINFO, from 7.2) are
   answered as the Redis release that added them does.
 - Handlers never touch sockets, with one exception: CLIENT KILL shuts down
@@ -31,11 +36,11 @@ import time
 
 from . import commands, config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW, F_MONITOR, F_MULTI,
-    F_NOAUTH, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0, Q_ARGC,
-    Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY, T_MAXMEM,
+    C_DB, C_FLAGS, C_ID, C_LASTCMD, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW,
+    F_MONITOR, F_MULTI, F_NOAUTH, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0,
+    Q_ARGC, Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY, T_MAXMEM,
 )
-from .commands import CF_DENYOOM, CF_READONLY, CF_WRITE
+from .commands import CF_CONTAINER, CF_DENYOOM, CF_NO_QUEUE, CF_READONLY, CF_WRITE
 from .evict import EVICT_FAIL, evict_for_slow_path
 from .stats import info_text
 from .clientcmds import ClientCommands
@@ -48,7 +53,9 @@ from .observe import ObserveCommands
 from .authcmds import AuthCommands
 from .commandcmds import CommandCommands
 from .reload import ReloadCommands
-from .slowpath import SUB_ARITY, Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name
+from .slowpath import (
+    Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name, last_cmd_code, sub_arity,
+)
 
 try:  # ctypes.string_at reads an argument straight from its address
     from ctypes import string_at
@@ -144,11 +151,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         pending = core.pending_output(slot)
         if ci == CMD_UNKNOWN:
             self.last_unknown = args[0]     # the AOF loader refuses a file holding one
-            if info is not None:
-                info.last_cmd = "NULL"      # Redis: lastcmd is the failed lookup, NULL
-            if int(conn[slot, C_FLAGS]) & F_MULTI:
-                conn[slot, C_FLAGS] |= F_TX_DIRTY      # EXEC will abort
+            if not inner:
+                conn[slot, C_LASTCMD] = CMD_UNKNOWN     # Redis: lastcmd is the failed lookup, NULL
+            self._flag_transaction(slot)    # EXEC will abort
             reply = self.unknown(args)
+        elif (refused := self._check(call, ci, inner)) is not None:
+            reply = refused
         elif (refused := self.noauth_blocks(slot, ci, args)) is not None:
             reply = refused
         elif int(conn[slot, C_FLAGS]) & F_MONITOR and commands.TABLE[ci][3] & (CF_WRITE | CF_READONLY):
@@ -157,10 +165,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         elif not inner and core.ks.tm[T_MAXMEM] and self._out_of_memory(ci):
             self._count_rejected(commands.NAMES[ci])
             reply = resp.error(errors.OOM)
+        elif not inner and int(conn[slot, C_FLAGS]) & F_MULTI and not core.cmdt[5][ci] & CF_NO_QUEUE:
+            reply = self.queue(call, ci)    # a container command (txcmds.py)
         else:
             dirty = int(core.ks.tm[T_DIRTY])
             self._inner = inner
-            reply = self._call(call, ci, info)
+            reply = self._call(call, ci)
             self._inner = False
             if core.ks.tm[T_AOF_ADDR] and reply[:1] != b"-":
                 self._propagate(slot, ci, args, reply, dirty)
@@ -188,15 +198,13 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             args = [b"SET", args[1], reply.split(b"\r\n")[1], b"KEEPTTL"]
         core.aof.log_command(int(core.conn[slot, C_DB]), args)
 
-    def _call(self, call, ci, info):
+    def _call(self, call, ci):
         """Run a known command's handler; keep its statistics; return its reply."""
         core = self.core
         name = commands.NAMES[ci]
         outer = self._stat_name, self._rejected         # EXEC runs commands inside itself
         self._stat_name = name
         self._rejected = False
-        if info is not None:
-            info.last_cmd = name        # Redis sets it before running (CLIENT LIST shows itself)
         t0 = time.perf_counter_ns()
         reply = self.handlers[name](call)
         ns = time.perf_counter_ns() - t0
@@ -247,29 +255,45 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         name = _cstr(args[0])[:128]
         return resp.error(b"ERR unknown command '" + name + b"', with args beginning with: " + text)
 
-    def _subcommand(self, call, container):
-        """Dispatch `container sub ...`; counts statistics under `container|sub` like Redis."""
+    def _check(self, call, ci, inner):
+        """Redis's commandCheckExistence and commandCheckArity for a slow-path command: None
+        when it may go on, else the error reply (a rejected call; an open transaction is
+        flagged, and EXEC's own is an EXECABORT that ends it).  Records the client's last
+        command (CLIENT LIST's cmd=): the subcommand, or NULL for an unknown one."""
         args = call.args
-        sub = _lower(args[1])
-        fn = self.sub[container].get(sub)
-        info = self.core.clients.get(call.slot)
-        if fn is None:
-            self._stat_name = None          # Redis: no command found, nothing counted
-            if info is not None:
-                info.last_cmd = "NULL"
-            return resp.error(errors.UNKNOWN_SUBCOMMAND % (_cstr(args[1])[:128].decode("latin-1"),
-                                                          _cstr(args[0]).decode("latin-1").upper()))
-        full = container + "|" + sub
-        self._stat_name = full
-        if info is not None:
-            info.last_cmd = full
-        meta = commands.redis_metadata()["commands"].get(full)
-        arity = meta["arity"] if meta else SUB_ARITY.get(full, -2)
-        n = len(args)
-        if (arity > 0 and n != arity) or n < -arity:
-            self._rejected = True
+        conn = self.core.conn
+        full = commands.NAMES[ci]
+        arity = commands.TABLE[ci][1]
+        if self.core.cmdt[5][ci] & CF_CONTAINER and len(args) >= 2:
+            if _lower(args[1]) not in self.sub[full]:
+                if not inner:
+                    conn[call.slot, C_LASTCMD] = CMD_UNKNOWN
+                self._flag_transaction(call.slot)
+                return resp.error(errors.UNKNOWN_SUBCOMMAND.encode() % (
+                    _cstr(args[1])[:128], _cstr(args[0]).upper()))
+            full += "|" + _lower(args[1])
+            arity = sub_arity(full)
+        if not inner:
+            conn[call.slot, C_LASTCMD] = last_cmd_code(full)
+        if (arity > 0 and len(args) != arity) or len(args) < -arity:
+            self._count_rejected(full)
+            if full == "exec":              # Redis's execCommandAbort: the transaction ends
+                self._end_transaction(call.slot)
+                return resp.error(errors.EXECABORT_BECAUSE % errors.ARITY_TEXT % "exec")
+            self._flag_transaction(call.slot)
             return resp.error(errors.WRONG_ARITY % full)
-        return fn(call)
+        return None
+
+    def _flag_transaction(self, slot):
+        """Redis's flagTransaction: an error while queuing makes EXEC abort."""
+        if int(self.core.conn[slot, C_FLAGS]) & F_MULTI:
+            self.core.conn[slot, C_FLAGS] |= F_TX_DIRTY
+
+    def _subcommand(self, call, container):
+        """Dispatch `container sub ...` (_check found it); counts under `container|sub` like Redis."""
+        sub = _lower(call.args[1])
+        self._stat_name = container + "|" + sub
+        return self.sub[container][sub](call)
 
     def help(self, call):
         """CONFIG|CLIENT|COMMAND HELP: Redis's own help text, as it sends it."""

@@ -9,10 +9,11 @@ import time
 
 from . import config, errors, resp
 from .layout import (
-    C_DB, C_FLAGS, C_ID, C_IN_CAP, C_OUT_CAP, C_OUT_SENT, C_OUT_WR, C_PROTO, C_TX_N, C_WR,
+    C_DB, C_FLAGS, C_ID, C_IN_CAP, C_LASTCMD, C_OUT_CAP, C_OUT_SENT, C_OUT_WR, C_PROTO, C_TX_N,
+    C_WR,
     F_CLOSE_AFTER, F_CLOSE_NOW, F_MONITOR, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
-from .slowpath import _cstr, _int_or_none, _lower, _safe_name, format_addr
+from .slowpath import _cstr, _int_or_none, _lower, _safe_name, format_addr, last_cmd_name
 from .netlimits import reply_split
 
 CLIENT_TYPES = ("normal", "slave", "replica", "pubsub", "master")
@@ -80,17 +81,22 @@ class ClientCommands:
         Buffer fields come from the connection table: qbuf = bytes in the
         input buffer, qbuf-free = its free tail, rbs = output buffer size,
         obl = reply bytes not sent yet; oll/omem are 0 (one flat output
-        buffer, no reply list).  `cmd` is the last slow-path command: commands
-        the kernels run do not update it.  `idle` counts from the last
-        slow-path command or the connection's start.
+        buffer, no reply list).  `cmd` is the last command looked up
+        (conn[C_LASTCMD]; EXEC's own commands leave it at exec), and a client
+        whose EXEC is running still shows `x` and its `multi` count, as in
+        Redis.  `idle` counts from the last slow-path command or the
+        connection's start.
         """
         core = self.core
         info = core.clients[slot]
         row = core.conn[slot]
         now = time.time()
         fl = int(row[C_FLAGS])
+        multi = int(row[C_TX_N]) if fl & F_MULTI else -1
+        if slot == self.exec_slot:
+            multi = self.exec_n
         flags = "O" if fl & F_MONITOR else ""
-        if fl & F_MULTI:
+        if multi >= 0:
             flags += "x"
         if slot in core.watches.dirty:
             flags += "d"
@@ -106,15 +112,16 @@ class ClientCommands:
         obl, oll, omem = reply_split(pending)
         events = "r" + ("w" if pending and (call is None or call.slot != slot) else "")
         tot = int(row[C_IN_CAP]) + int(row[C_OUT_CAP]) + argv_mem
+        cmd = last_cmd_name(int(row[C_LASTCMD]))
         return (
             f"id={int(row[C_ID])} addr={format_addr(info.peer[0], info.peer[1])} "
             f"laddr={self._laddr(info)} fd={info.fd} name={info.name.decode('latin-1')} "
             f"age={int(now - info.created)} idle={int(now - info.last_active)} "
             f"flags={flags or 'N'} db={int(row[C_DB])} sub=0 psub=0 ssub=0 "
-            f"multi={int(row[C_TX_N]) if fl & F_MULTI else -1} "
+            f"multi={multi} "
             f"qbuf={qbuf} qbuf-free={int(row[C_IN_CAP]) - qbuf} argv-mem={argv_mem} multi-mem=0 "
             f"rbs={int(row[C_OUT_CAP])} rbp={int(row[C_OUT_CAP])} obl={obl} oll={oll} omem={omem} "
-            f"tot-mem={tot} events={events} cmd={info.last_cmd} user=default redir=-1 "
+            f"tot-mem={tot} events={events} cmd={cmd} user=default redir=-1 "
             f"resp={int(row[C_PROTO])}"
         )
 

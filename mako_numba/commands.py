@@ -2,9 +2,11 @@
 
 Rules:
 - This table is the only place a command is declared.  Its order gives the
-  command indices the parser stores in the queue; arity drives the single
-  "wrong number of arguments" check; `op` says which kernel branch runs it
-  (OP_SLOW: the Python slow path in admin.py).
+  command indices the parser stores in the queue; arity drives the
+  "wrong number of arguments" check (the kernels' for their commands, the
+  slow path's for OP_SLOW ones, whose subcommands' arities come from the
+  metadata); `op` says which kernel branch runs it (OP_SLOW: the Python
+  slow path in admin.py).
 - Arity follows Redis: n > 0 means exactly n arguments (the name included),
   -n means at least n.  tests/test_commands.py checks every row against the
   metadata generated from a real Redis (mako_numba/data/redis_commands.json),
@@ -80,6 +82,7 @@ CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefe
 CF_NO_MULTI = 64    # refused inside MULTI, and the transaction aborts (Redis's no-multi)
 CF_NO_AUTH = 128    # runs before AUTH (Redis's no-auth: auth, hello, quit, reset); from the metadata
 CF_DENYOOM = 256    # refused with -OOM when maxmemory is reached (Redis's denyoom)
+CF_CONTAINER = 512  # has subcommands in the metadata (CONFIG, CLIENT ...): the slow path checks them
 
 #        name           arity  op              flags
 TABLE = [
@@ -203,6 +206,8 @@ def kernel_tables(renames=None):
     flags = np.array([r[3] for r in TABLE], np.int64)
     meta = redis_metadata()["commands"]
     for i, n in enumerate(NAMES):
+        if n in containers():
+            flags[i] |= CF_CONTAINER
         if meta.get(n, {}).get("first_key") == 1:
             flags[i] |= CF_KEY1
         if "no_auth" in meta.get(n, {}).get("flags", ()):
@@ -236,3 +241,9 @@ def redis_metadata():
     path = os.path.join(os.path.dirname(__file__), "data", "redis_commands.json")
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+@functools.lru_cache(maxsize=1)
+def containers():
+    """The commands of ours that Redis gives subcommands (`name|sub` rows in the metadata)."""
+    return frozenset(n.split("|")[0] for n in redis_metadata()["commands"] if "|" in n) & set(NAMES)

@@ -31,6 +31,7 @@ from .layout import (
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
+    C_LASTCMD, CMD_UNKNOWN,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
 )
@@ -124,6 +125,7 @@ class Core:
         self._set_in(slot, np.zeros(self.in_default, np.uint8))
         self._set_out(slot, np.zeros(self.out_default, np.uint8))
         row[C_PROTO] = 2
+        row[C_LASTCMD] = CMD_UNKNOWN        # no command yet: CLIENT LIST says cmd=NULL
         row[C_ID] = self.next_client_id
         self.next_client_id += 1
         self.admin.connected(slot, peer, fd)

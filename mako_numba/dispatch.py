@@ -22,7 +22,7 @@ from .commands import (
     OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
     OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_NO_MULTI,
     CF_READONLY, CF_WRITE,
-    CF_NO_QUEUE, CF_NO_AUTH, CF_DENYOOM,
+    CF_NO_QUEUE, CF_NO_AUTH, CF_DENYOOM, CF_CONTAINER,
 )
 from .bits import x_bitcount, x_getbit, x_setbit
 from .errors import (
@@ -103,14 +103,14 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
         return X_SLOW
     argc = q[k, Q_ARGC]
     a0 = q[k, Q_ARG0]
+    o = op[ci]
+    if o == OP_SLOW:
+        return X_SLOW               # the slow path checks its own arity (EXEC's is an EXECABORT)
     if bad_arity(arity, ci, argc):
         st = reply_arity(conn, c, lim, lits, cmdt, ci)
         if st == X_DONE:
             count_error(stats, arity.shape[0], ci, True)
         return st
-    o = op[ci]
-    if o == OP_SLOW:
-        return X_SLOW
     fl = conn[c, C_FLAGS]
     if fl & (F_MONITOR | F_NOAUTH):       # one test for both on the common path
         if fl & F_NOAUTH and not flags[ci] & CF_NO_AUTH:
@@ -257,7 +257,8 @@ X_RUN = -1     # queue_request: not queued, run it now
 
 @kernel
 def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
-    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN.
+    """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN; or X_SLOW for
+    what admin.py checks and queues (unknown and container commands, slow-path arity errors).
 
     When maxmemory is reached and nothing can be evicted, every command that
     would be queued is refused with -OOM, as Redis 7.0 does (queuing itself
@@ -269,6 +270,8 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
         return X_RUN
     if ci == CMD_UNKNOWN:
         return X_SLOW               # the slow path answers and flags the transaction
+    if op[ci] == OP_SLOW and (flags[ci] & CF_CONTAINER or bad_arity(arity, ci, q[k, Q_ARGC])):
+        return X_SLOW               # the slow path checks the subcommand or the arity, then queues
     if bad_arity(arity, ci, q[k, Q_ARGC]):
         st = reply_arity(conn, c, lim, lits, cmdt, ci)
         if st == X_DONE:
@@ -293,7 +296,7 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
     if ev == EVICT_FAIL:
         return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
-    if st == X_DONE:
+    if st == X_DONE and not conn[c, C_FLAGS] & F_TX_DIRTY:     # Redis queues no more once dirty
         if flags[ci] & CF_DENYOOM:
             conn[c, C_FLAGS] |= F_TX_DENYOOM     # Redis's mstate.cmd_flags, for EXEC's OOM check
         if conn[c, C_TX_N] == 0:

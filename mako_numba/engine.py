@@ -39,7 +39,7 @@ from .layout import (
     Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR, S_DEFERRALS, S_NFIELDS,
     F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
-    T_AOF_NEED, T_AOF_WR, T_POLICY,
+    T_AOF_NEED, T_AOF_WR, T_POLICY, C_LASTCMD, CMD_PROTO_ERR,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from .lfu import FLAG_LFU, LFU_INIT_VAL
@@ -275,6 +275,9 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         else:
             q[k, Q_STATUS] = QS_DONE
             conn[c, C_NEXEC] += 1
+            ci = q[k, Q_CMD]
+            if ci != CMD_PROTO_ERR:
+                conn[c, C_LASTCMD] = ci     # CLIENT LIST's cmd= (Redis's lastcmd); slow path: admin.py
     return -1
 
 

@@ -24,7 +24,8 @@ PROTO_BIG_BULK = "ERR Protocol error: too big bulk count string"
 # --- command errors ------------------------------------------------------------
 UNKNOWN_COMMAND = "ERR unknown command '%s', with args beginning with: %s"
 UNKNOWN_SUBCOMMAND = "ERR unknown subcommand '%s'. Try %s HELP."
-WRONG_ARITY = "ERR wrong number of arguments for '%s' command"
+ARITY_TEXT = "wrong number of arguments for '%s' command"
+WRONG_ARITY = "ERR " + ARITY_TEXT
 SYNTAX = "ERR syntax error"
 NOT_INTEGER = "ERR value is not an integer or out of range"
 OUT_OF_RANGE_DB = "ERR DB index is out of range"

@@ -31,7 +31,9 @@ C_OUT_NEED = 16     # bytes of output space a deferred request needs
 C_NEXEC = 17        # requests executed for this connection in this batch
 C_ID = 18           # client id (CLIENT ID)
 C_TX_START = 19     # MULTI: input offset of the first queued request (kept unparsed-over)
-C_TX_N = 20         # MULTI: requests queued so far
+C_TX_N = 20         # MULTI: requests queued so far (none once F_TX_DIRTY is set, as Redis)
+C_LASTCMD = 21      # the last command looked up (CLIENT LIST cmd=): its index, CMD_UNKNOWN for
+                    # none, or from NCOMMANDS on a subcommand the slow path names (slowpath.py)
 C_NFIELDS = 24
 
 # connection flags

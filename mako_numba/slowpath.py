@@ -4,9 +4,11 @@ The helpers read arguments the way Redis's C code does (string2ll
 strictness, printf's stop at NUL), so replies built from them match Redis's
 bytes.
 """
+import functools
 import time
 from dataclasses import dataclass, field
 
+from . import commands
 from .cnum import string2ll
 
 
@@ -18,7 +20,6 @@ class ClientInfo:
     name: bytes = b""
     lib_name: bytes = b""
     lib_ver: bytes = b""
-    last_cmd: str = "NULL"
     last_active: float = field(default_factory=time.time)
     no_evict: bool = False
     laddr: str = ""             # local address, looked up once (CLIENT LIST)
@@ -69,3 +70,32 @@ def _safe_name(b):
 
 
 SUB_ARITY = {"client|setinfo": 4}     # subcommands Redis 7.0's metadata lacks
+
+
+@functools.lru_cache(maxsize=1)
+def subcommands():
+    """Every `container|sub`, in a fixed order: conn[C_LASTCMD] names one as NCOMMANDS + its place."""
+    meta = commands.redis_metadata()["commands"]
+    return sorted({n for n in meta if "|" in n} | set(SUB_ARITY))
+
+
+def last_cmd_code(full):
+    """What conn[C_LASTCMD] holds for a command ("get") or subcommand ("config|get")."""
+    if "|" in full:
+        return commands.NCOMMANDS + subcommands().index(full)
+    return commands.INDEX[full]
+
+
+def last_cmd_name(code):
+    """CLIENT LIST's cmd=: the command or subcommand conn[C_LASTCMD] names, or NULL."""
+    if code < 0:
+        return "NULL"
+    if code < commands.NCOMMANDS:
+        return commands.NAMES[code]
+    return subcommands()[code - commands.NCOMMANDS]
+
+
+def sub_arity(full):
+    """A subcommand's arity, from the metadata."""
+    meta = commands.redis_metadata()["commands"].get(full)
+    return meta["arity"] if meta else SUB_ARITY.get(full, -2)

@@ -3,9 +3,14 @@
 How a transaction runs (see engine.py and dispatch.py for the kernel half):
 - MULTI sets F_MULTI; from then on the executor answers each valid request
   +QUEUED without running it and leaves its bytes in the input buffer from
-  C_TX_START on.  A request rejected while queuing (unknown command, wrong
-  arity) sets F_TX_DIRTY, as Redis's flagTransaction does; a denyoom one
-  sets F_TX_DENYOOM.
+  C_TX_START on.  A request rejected while queuing (unknown command or
+  subcommand, wrong arity) sets F_TX_DIRTY, as Redis's flagTransaction does,
+  and nothing more is counted in C_TX_N (Redis's mstate.count, CLIENT LIST's
+  multi=); a denyoom one sets F_TX_DENYOOM.  Container commands (CONFIG,
+  CLIENT ...) are checked and queued here (`queue`), as their subcommand
+  decides.
+- `EXEC x` is refused with EXECABORT and ends the transaction, in MULTI or
+  not (Redis's execCommandAbort; Admin._check).
 - Under maxmemory, EXEC evicts once before it runs (Admin.run, as for every
   slow-path command; never between its commands).  If that cannot bring memory under the limit and a queued
   command is denyoom, EXEC itself is refused: EXECABORT naming the OOM
@@ -18,12 +23,37 @@ How a transaction runs (see engine.py and dispatch.py for the kernel half):
   runs in between, so the transaction is atomic.
 """
 
-from . import errors, resp
+from . import commands, errors, resp
 from .evict import EVICT_FAIL
 from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM
+from .slowpath import _lower
 
 
 class TransactionCommands:
+    exec_slot = -1              # while EXEC runs its commands: its client and their number
+    exec_n = 0                  # (CLIENT LIST shows it still in MULTI, as Redis does)
+
+    def queue(self, call, ci):
+        """Inside MULTI, a container command that passed Admin._check: dispatch.queue_request's
+        rules (the -OOM refusal, the counts), then +QUEUED."""
+        core = self.core
+        conn = core.conn
+        slot = call.slot
+        full = commands.NAMES[ci]
+        if len(call.args) >= 2 and full in commands.containers():
+            full += "|" + _lower(call.args[1])
+        if core.ks.tm[T_MAXMEM] and self.evicted == EVICT_FAIL:     # Admin.run evicted just now
+            self._count_rejected(full)
+            conn[slot, C_FLAGS] |= F_TX_DIRTY
+            return resp.error(errors.OOM)
+        if not int(conn[slot, C_FLAGS]) & F_TX_DIRTY:
+            if "denyoom" in commands.redis_metadata()["commands"].get(full, {}).get("flags", ()):
+                conn[slot, C_FLAGS] |= F_TX_DENYOOM
+            if int(conn[slot, C_TX_N]) == 0:
+                conn[slot, C_TX_START] = call.start
+            conn[slot, C_TX_N] += 1
+        return resp.simple("QUEUED")
+
     def _end_transaction(self, slot):
         """Redis's discardTransaction plus unwatchAllKeys."""
         conn = self.core.conn
@@ -54,11 +84,13 @@ class TransactionCommands:
         core.write(slot, b"*%d\r\n" % n)
         if n:
             self.in_exec = True
+            self.exec_slot, self.exec_n = slot, n
             core.aof.exec_begin()           # its writes are logged inside MULTI ... EXEC
             try:
                 core.run_queued(slot, start, call.start)
             finally:
                 self.in_exec = False
+                self.exec_slot = -1
                 core.aof.exec_end()
         return b""
 
