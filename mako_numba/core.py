@@ -206,11 +206,13 @@ class Core:
         return int(c[C_OUT_WR] - c[C_OUT_SENT])
 
     def sent(self, slot, n):
+        """The socket took n bytes; an emptied big buffer shrinks back, unless a deferred
+        request was just given that room (C_OUT_NEED) and would defer again."""
         c = self.conn[slot]
         c[C_OUT_SENT] += n
         if c[C_OUT_SENT] == c[C_OUT_WR]:
             c[C_OUT_SENT] = c[C_OUT_WR] = 0
-            if c[C_OUT_CAP] > 4 * self.out_default:
+            if c[C_OUT_CAP] > 4 * self.out_default and not c[C_OUT_NEED]:
                 self._set_out(slot, np.zeros(self.out_default, np.uint8))
 
     def ensure_out(self, slot, need):

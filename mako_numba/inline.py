@@ -183,7 +183,7 @@ def _parse_inline(conn, c, buf, base, q, bm, args, scratch, lim):
     nl = find_byte(buf, rd, wr, 10)
     if nl < 0:
         if wr - rd > lim[config.L_INLINE_MAX]:
-            return _proto_error(q, bm, conn, c, rd, PE_BIG_INLINE, 0)
+            return _proto_error(q, bm, c, rd, PE_BIG_INLINE, 0)
         conn[c, C_IN_NEED] = wr - rd + 1
         return P_INCOMPLETE
     e = nl - 1 if nl > rd and buf[nl - 1] == 13 else nl
@@ -203,7 +203,7 @@ def _parse_inline(conn, c, buf, base, q, bm, args, scratch, lim):
     if res == 0:
         bm[B_AN] = an0
         bm[B_SN] = sn0
-        return _proto_error(q, bm, conn, c, rd, PE_UNBALANCED, 0)
+        return _proto_error(q, bm, c, rd, PE_UNBALANCED, 0)
     if res < 0:
         bm[B_SN] = sn0
         return _args_exhausted(bm, an0, 2 * args.shape[0])

@@ -9,14 +9,18 @@ Rules:
 - C string quirks are kept: a NUL byte ends the search for a line end, as
   strchr() does in Redis (`find_byte`).
 - A protocol error is a CMD_PROTO_ERR row queued after the connection's good
-  requests (`_proto_error`); the connection closes after its reply.
+  requests (`_proto_error`).  Parsing it does not mark the connection
+  closing: the executor does, when it writes the error reply.  A good
+  request before it may still be deferred (the connection is rewound to it
+  and parsed again next turn, the error with it), and every one of them must
+  run and be answered before the error and the close, as in Redis.
 """
 import numpy as np
 
 from .commands import HASH_SIZE, HTAB_SHIFT
 from .jit import kernel, u8view
 from .layout import (
-    B_AN, B_NEED_ARGS, B_NEXT_ID, B_QN, C_FLAGS, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER,
+    B_AN, B_NEED_ARGS, B_NEXT_ID, B_QN, CMD_PROTO_ERR, CMD_UNKNOWN,
     Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_END, Q_ERR, Q_ERRARG, Q_HASH, Q_ID, Q_START, Q_STATUS, QS_NEW,
 )
 
@@ -141,9 +145,9 @@ def _queue(q, bm, c, cmd, argc, arg0, start, end, err, errarg):
 
 
 @kernel
-def _proto_error(q, bm, conn, c, start, err, errarg):
+def _proto_error(q, bm, c, start, err, errarg):
+    """Queue the error row; the close comes from running it (see the module notes)."""
     _queue(q, bm, c, CMD_PROTO_ERR, 0, bm[B_AN], start, start, err, errarg)
-    conn[c, C_FLAGS] |= F_CLOSE_AFTER
     return P_ERROR
 
 

@@ -21,7 +21,9 @@ Rules and theory (after Redis's processMultibulkBuffer/processInlineBuffer):
   again unchanged).
 - Malformed input becomes a CMD_PROTO_ERR request queued after the
   connection's good requests; the executor replies Redis's exact error and
-  the connection closes, as Redis does.
+  marks the connection to close after its replies, as Redis does.  Until
+  that row runs the connection is not closing, so a deferred request before
+  it is parsed again next turn, the error after it.
 - client-query-buffer-limit counts what Redis's query buffer would hold:
   Redis moves each finished argument out of it, so only the unfinished
   argument's bytes count, and an argument longer than the limit (Redis reads
@@ -75,7 +77,7 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
         r = find_byte(buf, rd, wr, 13)
         if r < 0:
             if wr - rd > lim[config.L_INLINE_MAX]:
-                return _proto_error(q, bm, conn, c, rd, PE_BIG_MBULK, 0)
+                return _proto_error(q, bm, c, rd, PE_BIG_MBULK, 0)
             conn[c, C_IN_NEED] = wr - rd + 1
             return P_INCOMPLETE
         if r + 1 >= wr:
@@ -83,7 +85,7 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
             return P_INCOMPLETE
         ok, ll = string2ll(buf, rd + 1, r)
         if not ok or ll > lim[config.L_MAX_MULTIBULK]:
-            return _proto_error(q, bm, conn, c, rd, PE_MULTIBULK, 0)
+            return _proto_error(q, bm, c, rd, PE_MULTIBULK, 0)
         pos = r + 2
         if ll <= 0:
             conn[c, C_RD] = pos
@@ -104,16 +106,16 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
             if r < 0 or r + 1 >= wr:
                 if r < 0 and wr - pos > lim[config.L_INLINE_MAX]:
                     bm[B_AN] = an0
-                    return _proto_error(q, bm, conn, c, rd, PE_BIG_BULK, 0)
+                    return _proto_error(q, bm, c, rd, PE_BIG_BULK, 0)
                 need = wr - rd + 1
                 break
             if buf[pos] != 36:
                 bm[B_AN] = an0
-                return _proto_error(q, bm, conn, c, rd, PE_DOLLAR, buf[pos])
+                return _proto_error(q, bm, c, rd, PE_DOLLAR, buf[pos])
             ok, ll = string2ll(buf, pos + 1, r)
             if not ok or ll < 0 or ll > lim[config.L_MAX_BULK]:
                 bm[B_AN] = an0
-                return _proto_error(q, bm, conn, c, rd, PE_BULK, 0)
+                return _proto_error(q, bm, c, rd, PE_BULK, 0)
             pos = r + 2
             bulk = ll
         if wr - pos < bulk + 2:

@@ -133,6 +133,25 @@ def test_small_output_buffer_grows_by_deferral():
     assert out == b"+OK\r\n" + (b"$5000\r\n" + value + b"\r\n") * 5 + b"+PONG\r\n"
 
 
+def test_room_given_to_a_deferred_request_survives_the_send_before_it():
+    """The event loop sends between turns; emptying the grown buffer must not shrink it
+    back before the deferred request that asked for the room runs (it would defer again)."""
+    core = Core(maxclients=4, out_buf=64, seed=1)
+    s = core.open()
+    core.feed(s, resp(b"SET", b"k", b"v") + resp(b"ECHO", b"e" * 300) + b"PING\r\n")
+    out = b""
+    again = [s]
+    for _ in range(4):
+        again = core.run(again)
+        view = core.output(s)
+        out += view
+        core.sent(s, len(view))
+        if not again:
+            break
+    assert not again
+    assert out == b"+OK\r\n$300\r\n" + b"e" * 300 + b"\r\n+PONG\r\n"
+
+
 def test_unsent_output_is_kept_while_new_replies_append():
     core = Core(maxclients=4, out_buf=64, seed=1)
     s = core.open()
