@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/difffuzz.py --seconds 600 --seed 7
     .venv/bin/python tools/difffuzz.py --ref-port 6379 --mako-port 6380   # servers already up
+    .venv/bin/python tools/difffuzz.py --twin --seconds 60     # Redis against Redis: must find nothing
 
 Starts redis-server (--save '' --appendonly no --enable-debug-command yes)
 and mako_numba on free ports unless ports are given, fuzzes for --seconds,
@@ -24,6 +25,8 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=600)
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--minimise-seconds", type=float, default=60)
+    ap.add_argument("--twin", action="store_true",
+                    help="a second redis-server in mako_numba's place (checks the normalising)")
     ap.add_argument("--ref-port", type=int)
     ap.add_argument("--mako-port", type=int)
     a = ap.parse_args(argv)
@@ -32,7 +35,7 @@ def main(argv=None):
     if a.ref_port and a.mako_port:
         ports = (a.ref_port, a.mako_port)
     else:
-        procs = servers()
+        procs = servers(twin=a.twin)
         ports = (procs[0].port, procs[1].port)
     print("difffuzz: seed %d, %.0f s, redis on %d, mako_numba on %d" % (seed, a.seconds, *ports),
           flush=True)

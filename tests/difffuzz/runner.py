@@ -94,7 +94,7 @@ def fuzz(pair, seconds, seed, log=print, minimise_seconds=60):
             log("seed %d: a difference that did not come back (flaky)" % s)
             continue
         kinds[kind] = kinds.get(kind, 0) + 1
-        small, d = minimise(pair, steps, minimise_seconds)
+        small, d = minimise(pair, steps, min(minimise_seconds, max(5.0, end - time.monotonic())))
         if d is None:
             stats.flaky += 1
             continue
@@ -119,13 +119,17 @@ class _Dirs:
         return Path(tempfile.mkdtemp(prefix=name, dir=self.root))
 
 
-def servers(factory=None):
-    """(redis Proc, mako Proc), started like conftest's start_redis / start_mako."""
+def servers(factory=None, twin=False):
+    """(redis Proc, mako Proc), started like conftest's start_redis / start_mako.
+
+    twin: a second Redis in mako_numba's place (the fuzzer's self-check: a
+    Redis against a Redis must show no difference at all).
+    """
     from conftest import start_mako, start_redis
     factory = factory or _Dirs(tempfile.mkdtemp(prefix="difffuzz-"))
     r = start_redis(factory, *REDIS_OPTS)
     try:
-        return r, start_mako(factory, "--save", "")
+        return r, (start_redis(factory, *REDIS_OPTS) if twin else start_mako(factory, "--save", ""))
     except Exception:
         r.stop()
         raise
