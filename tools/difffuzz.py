@@ -11,6 +11,7 @@ throughput and the list of findings.  Exit status 1 if anything differed.
 """
 import argparse
 import os
+import signal
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,6 +32,7 @@ def main(argv=None):
     ap.add_argument("--mako-port", type=int)
     a = ap.parse_args(argv)
     seed = a.seed if a.seed is not None else seed_from_env()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # stop the servers on the way out
     procs = ()
     if a.ref_port and a.mako_port:
         ports = (a.ref_port, a.mako_port)

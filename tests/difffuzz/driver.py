@@ -122,7 +122,14 @@ class Pair:
             n += 1
         return tree
 
+    def _fresh(self, conn):
+        """A connection about to be (re)opened starts outside MULTI."""
+        r = self.ref.conns.get(conn)
+        if r is None or r.dead:
+            self.queued[conn] = None
+
     def _cmd(self, i, conn, enc, args):
+        self._fresh(conn)
         data = encode(enc, args)
         for side in (self.ref, self.mako):
             side.send(conn, data)
@@ -137,6 +144,7 @@ class Pair:
         return None if a == b else Diff(i, args, a, b)
 
     def _pipe(self, i, conn, cmds, garbage):
+        self._fresh(conn)
         data = b"".join(encode(e, a) for e, a in cmds) + garbage
         if garbage:
             data += resp.multibulk([b"QUIT"])
