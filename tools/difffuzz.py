@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 from difffuzz.driver import Pair                      # noqa: E402
-from difffuzz.runner import fuzz, seed_from_env, servers  # noqa: E402
+from difffuzz.runner import fuzz, grouped, seed_from_env, servers  # noqa: E402
 
 
 def main(argv=None):
@@ -50,9 +50,8 @@ def main(argv=None):
         for p in procs:
             p.stop()
     print("\n" + stats.line())
-    print("%d distinct finding(s):" % len(findings))
-    for f in findings:
-        print("  %.1f s  %s" % (f.found_at, f.sig))
+    print("%d distinct finding(s), by where they differ (found after, signature):" % len(findings))
+    print("\n".join(grouped(findings)))
     return 1 if findings else 0
 
 

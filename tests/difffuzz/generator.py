@@ -108,23 +108,24 @@ class Generator:
         a = "A" if rng.random() < 0.7 else "B"
         b = "B" if a == "A" else "A"
         watched = at.keys(1, 3)
+        if rng.random() < 0.5:      # a key only these scenarios use: mostly absent when watched
+            watched.insert(0, b"w")
         if rng.random() < 0.75:
             steps.append(("cmd", a, "m", [b"WATCH"] + watched))
-        for _ in range(rng.randint(0, 3)):
-            other = b if rng.random() < 0.85 else a
-            r = rng.random()
-            if r < 0.45:
-                args = [at.case(at.pick([b"FLUSHDB", b"FLUSHALL"]))]
-                if rng.random() < 0.5:
-                    args.append(at.case(at.pick([b"ASYNC", b"SYNC"])))
-                steps.append(("cmd", other, "m", args))
-            elif r < 0.8:
-                w = at.pick([[b"SET", at.pick(watched), at.value()], [b"DEL", at.pick(watched)],
-                             [b"INCR", at.pick(watched)], [b"EXPIRE", at.pick(watched), b"0"],
-                             [b"SWAPDB", b"0", b"1"], [b"RENAME", at.key(), at.pick(watched)]])
-                steps.append(("cmd", other, "m", w))
-            else:
-                steps.append(self.one(other))
+        ops = []          # what happens before MULTI: a flush, then a write of a watched key, ...
+        if rng.random() < 0.6:
+            args = [at.case(at.pick([b"FLUSHDB", b"FLUSHALL"]))]
+            if rng.random() < 0.5:
+                args.append(at.case(at.pick([b"ASYNC", b"SYNC"])))
+            ops.append(args)
+        if rng.random() < 0.7:
+            k = watched[0] if rng.random() < 0.5 else at.pick(watched)
+            ops.append(at.pick([[b"SET", k, at.value()], [b"DEL", k], [b"INCR", k], [b"APPEND", k, b"x"],
+                                [b"EXPIRE", k, b"0"], [b"SWAPDB", b"0", b"1"], [b"RENAME", at.key(), k]]))
+        if rng.random() < 0.4:      # ... and anything else, anywhere among them
+            ops.insert(rng.randint(0, len(ops)), self.command())
+        for args in ops:            # mostly from the other connection
+            steps.append(("cmd", b if rng.random() < 0.85 else a, self.enc(args), args))
         body = [[b"MULTI"]]
         for _ in range(rng.randint(0, 4)):
             body.append(self.command() if rng.random() < 0.8 else

@@ -2,14 +2,18 @@
 
 `fuzz(pair, seconds, seed, log)` draws sequence after sequence (sequence i
 from seed `seed * 1_000_003 + i`, so any one replays on its own) until the
-time is up.  At the first difference a sequence is cut after the differing
-step, replayed once more (a difference that does not come back is counted
-as flaky and dropped), minimised and filed under its signature
-(minimise.signature); a signature already filed only counts again.  Once
-one kind of first difference (the command at the step that differs and
-the first 16 bytes of both replies) has been minimised three times, more
-of it are counted, not minimised again, so a frequent known difference
-does not eat the budget.
+time is up.  At a difference the sequence up to the differing step is
+replayed once more (a difference that does not come back is counted as
+flaky and dropped), minimised and filed under its signature
+(minimise.signature; a signature already filed only counts again); then
+the sequence is replayed without that step, up to MAX_DIFFS_PER_SEQUENCE
+times, so a frequent difference early on does not hide later ones.
+
+A difference's point (point(): the request, the bytes before the first
+differing byte, the reply kinds) groups findings in the report.  Once a
+point has been minimised three times, further differences at it are
+minimised with probability 0.15 only (the rest are counted), so a frequent
+known difference does not eat the budget and its variants still show.
 
 `servers(tmpdir)` starts a reference Redis and mako_numba the way
 tests/conftest.py does (the Redis with DEBUG allowed from local
@@ -17,6 +21,8 @@ connections, as mako_numba has it, for the reset).
 """
 import itertools
 import os
+import random
+import re
 import tempfile
 import time
 
@@ -24,12 +30,14 @@ from .driver import Pair
 from .generator import Generator
 from .minimise import describe, minimise, signature
 
+MAX_DIFFS_PER_SEQUENCE = 6
 REDIS_OPTS = ("--enable-debug-command", "local")      # mako_numba's default
 
 
 class Finding:
     def __init__(self, sig, steps, diff, seed, found_at, minimised_at):
         self.sig, self.steps, self.diff, self.seed = sig, steps, diff, seed
+        self.point = point(diff)
         self.found_at, self.minimised_at, self.count = found_at, minimised_at, 1
 
     def report(self):
@@ -52,61 +60,91 @@ class Stats:
                    self.commands / fs, self.flaky, self.skipped))
 
 
-def _first_kind(steps, diff):
-    return (diff.request[0].upper(), diff.ref[:16], diff.mako[:16])
+def point(diff):
+    """Where a difference shows: the request's name (and subcommand), up to 12 bytes of
+    Redis's reply before the first differing byte (digits as #), both replies' kinds."""
+    req = diff.request
+    name = b" ".join(req[:2] if req[0].lower() in (b"client", b"config", b"object", b"command",
+                                                    b"memory", b"debug") and len(req) > 1 else req[:1])
+    k = next((i for i, (x, y) in enumerate(zip(diff.ref, diff.mako)) if x != y),
+             min(len(diff.ref), len(diff.mako)))
+    ctx = re.sub(rb"[0-9]", b"#", diff.ref[max(0, k - 12):k])
+    return "%s @ %r [redis %s / mako %s]" % (name.upper().decode("latin-1"), ctx.decode("latin-1"),
+                                             diff.ref[:1].decode("latin-1"), diff.mako[:1].decode("latin-1"))
+
+
+def grouped(findings):
+    """The findings' report lines, grouped by the point where they differ."""
+    groups = {}
+    for f in findings:
+        groups.setdefault(f.point, []).append(f)
+    out = []
+    for p, fs in groups.items():
+        out.append("  %s" % p)
+        out += ["      %6.1f s  %s" % (f.found_at, f.sig) for f in fs]
+    return out
 
 
 def fuzz(pair, seconds, seed, log=print, minimise_seconds=60):
     """Fuzz for `seconds`; returns ([Finding] in order found, Stats)."""
     start = time.monotonic()
     end = start + seconds
-    findings, kinds, stats = {}, {}, Stats()
+    findings, points, stats = {}, {}, Stats()
+    rng = random.Random(seed)
     for i in itertools.count():
         if time.monotonic() >= end:
             break
         s = seed * 1_000_003 + i
         steps = Generator(s).sequence()
-        t0 = time.monotonic()
-        c0 = pair.commands
-        try:
-            pair.reset()
-            diff = pair.run(steps)
-        except OSError as e:
-            stats.errors += 1
-            log("seed %d: %r (servers alive: %s)" % (s, e, pair.alive()))
-            if stats.errors >= 3:
-                raise
-            continue
-        stats.fuzz_seconds += time.monotonic() - t0
         stats.sequences += 1
-        if diff is None:
+        for _ in range(MAX_DIFFS_PER_SEQUENCE):
+            if time.monotonic() >= end:
+                break
+            t0, c0 = time.monotonic(), pair.commands
+            try:
+                pair.reset()
+                diff = pair.run(steps)
+            except OSError as e:
+                stats.errors += 1
+                log("seed %d: %r (servers alive: %s)" % (s, e, pair.alive()))
+                if stats.errors >= 3:
+                    raise
+                break
+            stats.fuzz_seconds += time.monotonic() - t0
             stats.commands += pair.commands - c0
-            continue
-        stats.commands += pair.commands - c0
-        found_at = time.monotonic() - start
-        kind = _first_kind(steps, diff)
-        if kinds.get(kind, 0) >= 3:
-            stats.skipped += 1
-            continue
-        steps = steps[:diff.index + 1]
-        pair.reset()
-        if pair.run(steps) is None:
-            stats.flaky += 1
-            log("seed %d: a difference that did not come back (flaky)" % s)
-            continue
-        kinds[kind] = kinds.get(kind, 0) + 1
-        small, d = minimise(pair, steps, min(minimise_seconds, max(5.0, end - time.monotonic())))
-        if d is None:
-            stats.flaky += 1
-            continue
-        sig = signature(small, d)
-        if sig in findings:
-            findings[sig].count += 1
-            continue
-        f = findings[sig] = Finding(sig, small, d, s, found_at, time.monotonic() - start)
-        log(f.report())
+            if diff is None:
+                break
+            _file(pair, steps[:diff.index + 1], diff, s, start, end, findings, points, stats, rng,
+                  log, minimise_seconds)
+            # go on without the step that differed, so one difference does not hide the rest
+            steps = steps[:diff.index] + steps[diff.index + 1:]
     stats.seconds = time.monotonic() - start
     return list(findings.values()), stats
+
+
+def _file(pair, steps, diff, s, start, end, findings, points, stats, rng, log, minimise_seconds):
+    """Confirm, minimise and file one difference (or count it as a repeat)."""
+    found_at = time.monotonic() - start
+    p = point(diff)
+    if points.get(p, 0) >= 3 and rng.random() > 0.15:
+        stats.skipped += 1
+        return
+    pair.reset()
+    if pair.run(steps) is None:
+        stats.flaky += 1
+        log("seed %d: a difference that did not come back (flaky)" % s)
+        return
+    points[p] = points.get(p, 0) + 1
+    small, d = minimise(pair, steps, min(minimise_seconds, max(5.0, end - time.monotonic())))
+    if d is None:
+        stats.flaky += 1
+        return
+    sig = signature(small, d)
+    if sig in findings:
+        findings[sig].count += 1
+        return
+    f = findings[sig] = Finding(sig, small, d, s, found_at, time.monotonic() - start)
+    log(f.report())
 
 
 class _Dirs:
