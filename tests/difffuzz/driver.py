@@ -115,7 +115,7 @@ class Pair:
         while tree[0] == ord("*") and tree[1] and len(tree[1]) == 2 and tree[1][0][0] == ord("$"):
             keys.update(x[1] for x in tree[1][1][1] or [])
             if tree[1][0][1] == b"0" or n > 1000:
-                return (ord("*"), [(ord("$"), b"<full walk>")] +
+                return (ord("*"), [(ord("+"), b"<full walk>")] +
                         [(ord("$"), k) for k in sorted(keys)])
             side.send(conn, resp.multibulk([args[0], tree[1][0][1]] + args[2:]))
             tree = side.conn(conn).reply(time.monotonic() + REPLY_WAIT)

@@ -4,9 +4,10 @@ The accepted list: client ids (CLIENT ID, HELLO's id) and the id, addr,
 laddr, fd, age, idle and memory fields of CLIENT LIST / CLIENT INFO; times
 (TIME, LASTSAVE, OBJECT IDLETIME; positive TTL, PTTL, EXPIRETIME and
 PEXPIRETIME keep only their number of digits); INFO bodies; RANDOMKEY's
-choice; the order of KEYS (hash table order: Redis seeds its hash per process); SCAN cursor values and page sizes (the driver compares full walks
+choice; the order of KEYS (hash table order, and Redis seeds its hash per
+process); SCAN cursor values and page sizes (the driver compares full walks
 instead; NUL bytes inside a SCAN cursor are accepted either way); CONFIG
-GET pattern order; OBJECT FREQ (probabilistic counter); DEBUG OBJECT's
+GET pattern order; OBJECT FREQ (a probabilistic counter); DEBUG OBJECT's
 address and LRU fields; MEMORY USAGE and COMMAND COUNT numbers; how many
 clients CLIENT KILL killed when some were (stale connections may linger).
 Errors, EOF and timeouts are never masked.  EXEC's reply is normalised
@@ -59,7 +60,8 @@ def _config_get(tree):
 
 
 def _scan(args, tree):
-    if tree[0] == ord("*") and tree[1] and len(tree[1]) == 2:
+    """One page: cursor and keys masked (a full walk, led by +<full walk>, is kept)."""
+    if tree[0] == ord("*") and tree[1] and len(tree[1]) == 2 and tree[1][0][0] == ord("$"):
         return (tree[0], [(ord("$"), MASK), (ord("*"), [])])
     if len(args) > 1 and b"\x00" in args[1]:
         return (ord("$"), MASK)
