@@ -28,8 +28,6 @@ def _ddmin(items, fails, budget):
             if n >= len(items):
                 break
             n = min(len(items), n * 2)
-    if len(items) == 1 and fails([]):
-        items = []
     return items
 
 
