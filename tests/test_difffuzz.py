@@ -17,7 +17,7 @@ import os
 import pytest
 
 from difffuzz.driver import Pair
-from difffuzz.runner import fuzz, seed_from_env, servers
+from difffuzz.runner import Servers, fuzz, seed_from_env
 
 SECONDS = float(os.environ.get("MAKO_DIFFFUZZ_SECONDS", "75"))
 
@@ -25,15 +25,14 @@ SECONDS = float(os.environ.get("MAKO_DIFFFUZZ_SECONDS", "75"))
 def _run(tmp_path_factory, seconds, twin=False):
     seed = seed_from_env()
     print(f"difffuzz seed {seed} ({seconds:.0f} s); reproduce with MAKO_DIFFFUZZ_SEED={seed}")
-    ref, other = servers(tmp_path_factory, twin=twin)
+    procs = Servers(tmp_path_factory, twin=twin)
     try:
-        pair = Pair(ref.port, other.port)
+        pair = Pair(*procs.ports(), revive=procs.revive)
         findings, stats = fuzz(pair, seconds, seed, log=lambda s: print(s, flush=True),
                                minimise_seconds=20)
         pair.close()
     finally:
-        other.stop()
-        ref.stop()
+        procs.stop()
     print(stats.line())
     assert stats.sequences > 0
     return seed, findings, stats

@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
 
 from difffuzz.driver import Pair                      # noqa: E402
-from difffuzz.runner import fuzz, grouped, seed_from_env, servers  # noqa: E402
+from difffuzz.runner import Servers, fuzz, grouped, seed_from_env  # noqa: E402
 
 
 def main(argv=None):
@@ -33,22 +33,22 @@ def main(argv=None):
     a = ap.parse_args(argv)
     seed = a.seed if a.seed is not None else seed_from_env()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # stop the servers on the way out
-    procs = ()
+    procs = None
     if a.ref_port and a.mako_port:
-        ports = (a.ref_port, a.mako_port)
+        ports, revive = (a.ref_port, a.mako_port), None
     else:
-        procs = servers(twin=a.twin)
-        ports = (procs[0].port, procs[1].port)
+        procs = Servers(twin=a.twin)
+        ports, revive = procs.ports(), procs.revive
     print("difffuzz: seed %d, %.0f s, redis on %d, mako_numba on %d" % (seed, a.seconds, *ports),
           flush=True)
     try:
-        pair = Pair(*ports)
+        pair = Pair(*ports, revive=revive)
         findings, stats = fuzz(pair, a.seconds, seed, log=lambda s: print(s, flush=True),
                                minimise_seconds=a.minimise_seconds)
         pair.close()
     finally:
-        for p in procs:
-            p.stop()
+        if procs:
+            procs.stop()
     print("\n" + stats.line())
     print("%d distinct finding(s), by where they differ (found after, signature):" % len(findings))
     print("\n".join(grouped(findings)))

@@ -13,6 +13,8 @@
   EOF, so the garbage's replies, whatever their number, are all compared.
   It normalises every reply (normalise.py) and stops
   at the first difference, returned as a `Diff`; None when all agree.
+  A server that refuses connections has died: ServerDied, at the next
+  reset() or reconnection; `last` is the sequence run before it.
   A SCAN with cursor 0 outside MULTI is a full walk: its keys, sorted, are
   the reply compared.
 """
@@ -27,24 +29,38 @@ REPLY_WAIT = 5.0          # seconds a well-formed request's reply may take
 GARBAGE_WAIT = 1.0        # after garbage and QUIT: EOF, or a timeout
 
 
+class ServerDied(Exception):
+    """A server stopped accepting connections (it crashed): args[0] names which."""
+
+
 class Diff:
     def __init__(self, index, request, ref, mako):
         self.index, self.request, self.ref, self.mako = index, request, ref, mako
 
 
 class Side:
-    def __init__(self, port):
-        self.port = port
+    def __init__(self, port, name):
+        self.port, self.name = port, name
         self.conns = {}
+
+    def _connect(self):
+        for attempt in range(5):        # a refusal can be a passing thing (a port in TIME_WAIT)
+            try:
+                s = socket.create_connection(("127.0.0.1", self.port), timeout=REPLY_WAIT)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.1 * attempt)
+        else:
+            raise ServerDied(self.name)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
 
     def conn(self, name):
         r = self.conns.get(name)
         if r is None or r.dead:
             if r is not None:
                 r.sock.close()
-            s = socket.create_connection(("127.0.0.1", self.port), timeout=REPLY_WAIT)
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            r = self.conns[name] = resp.Reader(s)
+            r = self.conns[name] = resp.Reader(self._connect())
         return r
 
     def send(self, name, data):
@@ -60,13 +76,26 @@ class Side:
             r.sock.close()
         self.conns = {}
 
+    def alive(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
+            return True
+        except OSError:
+            return False
+
     def admin(self, requests):
         """Run requests on a fresh connection; their replies as bytes."""
-        with socket.create_connection(("127.0.0.1", self.port), timeout=REPLY_WAIT) as s:
+        with self._connect() as s:
             s.sendall(b"".join(resp.multibulk(a) for a in requests))
             rd = resp.Reader(s)
             deadline = time.monotonic() + 30
-            return [resp.dump(rd.reply(deadline)) for _ in requests]
+            got = [resp.dump(rd.reply(deadline)) for _ in requests]
+        if b"<EOF>" in got or b"<TIMEOUT>" in got:
+            for _ in range(20):             # dying while it answered?
+                if not self.alive():
+                    raise ServerDied(self.name)
+                time.sleep(0.1)
+        return got
 
 
 def encode(enc, args):
@@ -75,8 +104,12 @@ def encode(enc, args):
 
 
 class Pair:
-    def __init__(self, ref_port, mako_port):
-        self.ref, self.mako = Side(ref_port), Side(mako_port)
+    """Both servers.  revive: None, or a function that restarts the dead servers and
+    returns (redis port, mako port, text about the death); see runner.Servers."""
+
+    def __init__(self, ref_port, mako_port, revive=None):
+        self.ref, self.mako = Side(ref_port, "redis"), Side(mako_port, "mako_numba")
+        self.revive, self.last = revive, []
         got = self.ref.admin([[b"CONFIG", b"GET", name] for name in RESET])
         self.defaults = {}
         for name, raw in zip(RESET, got):
@@ -172,6 +205,7 @@ class Pair:
 
     def run(self, steps):
         """Replay steps (after reset()); the first difference, or None."""
+        self.last = steps
         for i, st in enumerate(steps):
             if st[0] == "sleep":
                 time.sleep(st[1] / 1000)
@@ -183,14 +217,14 @@ class Pair:
 
     def alive(self):
         """(redis, mako): does each still accept connections?"""
-        out = []
-        for side in (self.ref, self.mako):
-            try:
-                socket.create_connection(("127.0.0.1", side.port), timeout=2).close()
-                out.append(True)
-            except OSError:
-                out.append(False)
-        return tuple(out)
+        return self.ref.alive(), self.mako.alive()
+
+    def revive_servers(self):
+        """Restart whichever server died; what its log said about it."""
+        self.close()
+        ref_port, mako_port, text = self.revive()
+        self.ref, self.mako = Side(ref_port, "redis"), Side(mako_port, "mako_numba")
+        return text
 
     def close(self):
         self.ref.close()

@@ -31,13 +31,19 @@ def _ddmin(items, fails, budget):
     return items
 
 
-def minimise(pair, steps, seconds=60):
-    """The shortest failing sequence found within `seconds`, and its difference."""
-    budget = time.monotonic() + seconds
+def minimise(pair, steps, seconds=60, fails=None):
+    """The shortest failing sequence found within `seconds`, and its difference.
 
-    def fails(cand):
+    fails: the test of a candidate (default: replaying it shows a difference);
+    with a test of its own the difference returned is None."""
+    budget = time.monotonic() + seconds
+    own = fails is not None
+
+    def differs(cand):
         pair.reset()
         return pair.run(cand) is not None
+
+    fails = fails or differs
 
     steps = _ddmin(list(steps), fails, budget)
     for i, st in enumerate(steps):
@@ -48,6 +54,8 @@ def minimise(pair, steps, seconds=60):
         steps[i] = st = st[:2] + (cmds, st[3])
         if st[3] and fails(steps[:i] + [st[:3] + (b"",)] + steps[i + 1:]):
             steps[i] = st[:3] + (b"",)
+    if own:
+        return steps, None
     pair.reset()
     return steps, pair.run(steps)
 
@@ -97,5 +105,7 @@ def signature(steps, diff):
             names.append(st[3][0].upper().decode("latin-1"))
         elif st[0] == "pipe":
             names += [a[0].upper().decode("latin-1") for _, a in st[2]] + (["<garbage>"] if st[3] else [])
-    kinds = (diff.ref[:1], diff.mako[:1]) if diff else (b"", b"")
-    return " ".join(names) + "  [redis %s / mako %s]" % (kinds[0].decode("latin-1"), kinds[1].decode("latin-1"))
+    if diff is None:
+        return " ".join(names) + "  [a server exited]"
+    return " ".join(names) + "  [redis %s / mako %s]" % (diff.ref[:1].decode("latin-1"),
+                                                       diff.mako[:1].decode("latin-1"))

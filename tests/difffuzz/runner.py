@@ -15,7 +15,11 @@ point has been minimised three times, further differences at it are
 minimised with probability 0.15 only (the rest are counted), so a frequent
 known difference does not eat the budget and its variants still show.
 
-`servers(tmpdir)` starts a reference Redis and mako_numba the way
+A server that dies (driver.ServerDied) is restarted (Servers.revive), the
+sequence that killed it is minimised with a restart after every attempt
+that kills it again, and filed with the end of the dead server's log.
+
+`Servers` starts a reference Redis and mako_numba the way
 tests/conftest.py does (the Redis with DEBUG allowed from local
 connections, as mako_numba has it, for the reset).
 """
@@ -23,10 +27,12 @@ import itertools
 import os
 import random
 import re
+import socket
+import subprocess
 import tempfile
 import time
 
-from .driver import Pair
+from .driver import ServerDied
 from .generator import Generator
 from .minimise import describe, minimise, signature
 
@@ -35,15 +41,15 @@ REDIS_OPTS = ("--enable-debug-command", "local")      # mako_numba's default
 
 
 class Finding:
-    def __init__(self, sig, steps, diff, seed, found_at, minimised_at):
-        self.sig, self.steps, self.diff, self.seed = sig, steps, diff, seed
-        self.point = point(diff)
+    def __init__(self, sig, steps, diff, seed, found_at, minimised_at, note=""):
+        self.sig, self.steps, self.diff, self.seed, self.note = sig, steps, diff, seed, note
+        self.point = point(diff) if diff else "%s exited" % note.split(":")[0]
         self.found_at, self.minimised_at, self.count = found_at, minimised_at, 1
 
     def report(self):
         return ("== %s\n   seed %d, first found after %.1f s (minimised by %.1f s), seen %d time(s)\n%s"
                 % (self.sig, self.seed, self.found_at, self.minimised_at, self.count,
-                   describe(self.steps, self.diff)))
+                   describe(self.steps, self.diff))) + ("\n  " + self.note if self.note else "")
 
 
 class Stats:
@@ -104,6 +110,12 @@ def fuzz(pair, seconds, seed, log=print, minimise_seconds=60):
             try:
                 pair.reset()
                 diff = pair.run(steps)
+                if diff is not None:
+                    _file(pair, steps[:diff.index + 1], diff, s, start, end, findings, points, stats,
+                          rng, log, minimise_seconds)
+            except ServerDied as e:
+                _crash(pair, e.args[0], s, start, end, findings, log, minimise_seconds)
+                break
             except OSError as e:
                 stats.errors += 1
                 log("seed %d: %r (servers alive: %s)" % (s, e, pair.alive()))
@@ -114,12 +126,40 @@ def fuzz(pair, seconds, seed, log=print, minimise_seconds=60):
             stats.commands += pair.commands - c0
             if diff is None:
                 break
-            _file(pair, steps[:diff.index + 1], diff, s, start, end, findings, points, stats, rng,
-                  log, minimise_seconds)
             # go on without the step that differed, so one difference does not hide the rest
             steps = steps[:diff.index] + steps[diff.index + 1:]
     stats.seconds = time.monotonic() - start
     return list(findings.values()), stats
+
+
+def _crash(pair, who, s, start, end, findings, log, minimise_seconds):
+    """A server died during pair.last: restart it, minimise what kills it, file that."""
+    steps, found_at = pair.last, time.monotonic() - start
+    if pair.revive is None:
+        raise ServerDied(who, "seed %d" % s)
+    note = "%s: %s" % (who, pair.revive_servers())
+
+    def kills(cand):
+        try:
+            pair.reset()
+            pair.run(cand)
+            pair.reset()
+            return False
+        except ServerDied:
+            pair.revive_servers()
+            return True
+
+    if not kills(steps):
+        log("seed %d: %s died, and not again on a replay (flaky)" % (s, who))
+        return
+    small, _ = minimise(pair, steps, min(minimise_seconds * 3, max(30.0, end - time.monotonic())),
+                        fails=kills)
+    sig = signature(small, None)
+    if sig in findings:
+        findings[sig].count += 1
+        return
+    f = findings[sig] = Finding(sig, small, None, s, found_at, time.monotonic() - start, note)
+    log(f.report())
 
 
 def _file(pair, steps, diff, s, start, end, findings, points, stats, rng, log, minimise_seconds):
@@ -158,20 +198,61 @@ class _Dirs:
         return Path(tempfile.mkdtemp(prefix=name, dir=self.root))
 
 
-def servers(factory=None, twin=False):
-    """(redis Proc, mako Proc), started like conftest's start_redis / start_mako.
-
-    twin: a second Redis in mako_numba's place (the fuzzer's self-check: a
-    Redis against a Redis must show no difference at all).
-    """
-    from conftest import start_mako, start_redis
-    factory = factory or _Dirs(tempfile.mkdtemp(prefix="difffuzz-"))
-    r = start_redis(factory, *REDIS_OPTS)
+def _accepts(port):
     try:
-        return r, (start_redis(factory, *REDIS_OPTS) if twin else start_mako(factory, "--save", ""))
-    except Exception:
-        r.stop()
-        raise
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+class Servers:
+    """A reference Redis and mako_numba (or a twin Redis), started like conftest's
+    start_redis / start_mako; revive() restarts whichever has died.
+
+    The mako_numba it starts imports this checkout's package (PYTHONPATH), as
+    the tests' servers do.
+    """
+
+    def __init__(self, factory=None, twin=False):
+        from conftest import ROOT
+        os.environ["PYTHONPATH"] = os.pathsep.join([ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+        self.factory = factory or _Dirs(tempfile.mkdtemp(prefix="difffuzz-"))
+        self.twin = twin
+        self.ref = self._start(True)
+        try:
+            self.other = self._start(twin)
+        except Exception:
+            self.ref.stop()
+            raise
+
+    def _start(self, redis):
+        from conftest import start_mako, start_redis
+        if redis:
+            return start_redis(self.factory, *REDIS_OPTS)
+        return start_mako(self.factory, "--save", "")
+
+    def ports(self):
+        return self.ref.port, self.other.port
+
+    def revive(self):
+        text = []
+        for attr, redis in (("ref", True), ("other", self.twin)):
+            proc = getattr(self, attr)
+            if _accepts(proc.port):
+                continue
+            try:
+                proc.popen.wait(5)          # dying: let it finish its last words
+            except subprocess.TimeoutExpired:
+                proc.stop()                 # alive but deaf: a hang, also worth a report
+            lines = [x for x in proc.log().splitlines() if x.strip()]
+            text.append(" | ".join(lines[-3:]))
+            setattr(self, attr, self._start(redis))
+        return self.ref.port, self.other.port, " / ".join(text) or "(still running)"
+
+    def stop(self):
+        self.other.stop()
+        self.ref.stop()
 
 
 def seed_from_env(default=None):
