@@ -10,8 +10,8 @@ instead; NUL bytes inside a SCAN cursor are accepted either way); CONFIG
 GET pattern order; OBJECT FREQ (a probabilistic counter); DEBUG OBJECT's
 address and LRU fields; MEMORY USAGE and COMMAND COUNT numbers; how many
 clients CLIENT KILL killed when some were (stale connections may linger).
-Errors, EOF and timeouts are never masked.  EXEC's reply is normalised
-element by element with the commands it ran.
+Errors (but for SCAN's NUL cursor), EOF and timeouts are never masked.
+EXEC's reply is normalised element by element with the commands it ran.
 """
 import re
 
@@ -63,15 +63,17 @@ def _scan(args, tree):
     """One page: cursor and keys masked (a full walk, led by +<full walk>, is kept)."""
     if tree[0] == ord("*") and tree[1] and len(tree[1]) == 2 and tree[1][0][0] == ord("$"):
         return (tree[0], [(ord("$"), MASK), (ord("*"), [])])
-    if len(args) > 1 and b"\x00" in args[1]:
-        return (ord("$"), MASK)
     return tree
 
 
 def normalise(args, tree, queued=None):
     """The reply tree of the request args, with the random parts masked."""
     t = tree[0]
-    if isinstance(t, str) or t in b"-!" or not args:
+    if isinstance(t, str) or not args:
+        return tree
+    if args[0].lower() == b"scan" and len(args) > 1 and b"\x00" in args[1]:
+        return (ord("$"), MASK)         # Redis reads the cursor up to its first NUL: accepted
+    if t in b"-!":
         return tree
     name = _lower(args[0])
     sub = _lower(args[1]) if len(args) > 1 else b""
