@@ -2,8 +2,9 @@
 
 `minimise(pair, steps)` runs delta debugging (ddmin) over the steps, then
 over the requests inside each pipelined step, then drops the garbage of a
-pipeline where that still fails; every attempt is a full replay on both
-servers after Pair.reset().  A candidate "fails" when the replay shows any
+pipeline where that still fails, then halves long arguments while it
+still fails; every attempt is a full replay on both servers after
+Pair.reset().  A candidate "fails" when the replay shows any
 difference (not necessarily the same one: minimising may slide onto
 another difference, which is still a real one).  `describe(steps, diff)`
 prints the reproducer as redis-cli-like lines, the raw bytes of each step
@@ -31,6 +32,32 @@ def _ddmin(items, fails, budget):
     return items
 
 
+def _with_arg(st, k, j, value):
+    """Step st with argument j of its k-th request (k = 0 for a single request) replaced."""
+    if st[0] == "cmd":
+        return st[:3] + (st[3][:j] + [value] + st[3][j + 1:],)
+    cmds = list(st[2])
+    enc, args = cmds[k]
+    cmds[k] = (enc, args[:j] + [value] + args[j + 1:])
+    return st[:2] + (cmds,) + st[3:]
+
+
+def _shrink_values(steps, fails, budget):
+    """Halve every long argument while the sequence still fails (readable reproducers)."""
+    for i in range(len(steps)):
+        st = steps[i]
+        reqs = [st[3]] if st[0] == "cmd" else [a for _, a in st[2]] if st[0] == "pipe" else []
+        for k, args in enumerate(reqs):
+            for j in range(len(args)):
+                while len(args[j]) > 64 and time.monotonic() < budget:
+                    cand = _with_arg(steps[i], k, j, args[j][:len(args[j]) // 2])
+                    if not fails(steps[:i] + [cand] + steps[i + 1:]):
+                        break
+                    steps = steps[:i] + [cand] + steps[i + 1:]
+                    args = cand[3] if cand[0] == "cmd" else cand[2][k][1]
+    return steps
+
+
 def minimise(pair, steps, seconds=60, fails=None):
     """The shortest failing sequence found within `seconds`, and its difference.
 
@@ -54,6 +81,7 @@ def minimise(pair, steps, seconds=60, fails=None):
         steps[i] = st = st[:2] + (cmds, st[3])
         if st[3] and fails(steps[:i] + [st[:3] + (b"",)] + steps[i + 1:]):
             steps[i] = st[:3] + (b"",)
+    steps = _shrink_values(steps, fails, budget)
     if own:
         return steps, None
     pair.reset()
