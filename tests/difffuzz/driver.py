@@ -11,12 +11,12 @@
   (they work in parallel); after protocol garbage a QUIT follows (the one
   request answered at once even inside MULTI) and replies are read up to
   EOF, so the garbage's replies, whatever their number, are all compared.
-  It normalises every reply (normalise.py) and stops
-  at the first difference, returned as a `Diff`; None when all agree.
-  A server that refuses connections has died: ServerDied, at the next
-  reset() or reconnection; `last` is the sequence run before it.
-  A SCAN with cursor 0 outside MULTI is a full walk: its keys, sorted, are
-  the reply compared.
+  It normalises every reply (normalise.py) and stops at the first
+  difference, returned as a `Diff`; None when all agree.  A SCAN with
+  cursor 0 outside MULTI is a full walk: its keys, sorted, are the reply
+  compared.
+- A server that refuses connections has died: ServerDied, at the next
+  reset() or reconnection; `Pair.last` is the sequence run before it.
 """
 import socket
 import time
