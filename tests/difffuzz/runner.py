@@ -66,16 +66,23 @@ class Stats:
                    self.commands / fs, self.flaky, self.skipped))
 
 
+KNOWN_SUBCOMMANDS = {b"GET", b"SET", b"RESETSTAT", b"REWRITE", b"HELP", b"LIST", b"INFO", b"KILL",
+                     b"ID", b"GETNAME", b"SETNAME", b"NO-EVICT", b"ENCODING", b"REFCOUNT",
+                     b"IDLETIME", b"FREQ", b"USAGE", b"OBJECT", b"DOCS", b"COUNT"}
+
+
 def point(diff):
-    """Where a difference shows: the request's name (and subcommand), up to 12 bytes of
-    Redis's reply before the first differing byte (digits as #), both replies' kinds."""
+    """Where a difference shows: the request's name (and subcommand, or ? for an unknown
+    one), up to 12 bytes of Redis's reply before the first differing byte (digits as #),
+    both replies' kinds."""
     req = diff.request
-    name = b" ".join(req[:2] if req[0].lower() in (b"client", b"config", b"object", b"command",
-                                                    b"memory", b"debug") and len(req) > 1 else req[:1])
+    name = req[0].upper()
+    if name in (b"CLIENT", b"CONFIG", b"OBJECT", b"COMMAND", b"MEMORY", b"DEBUG") and len(req) > 1:
+        name += b" " + (req[1].upper() if req[1].upper() in KNOWN_SUBCOMMANDS else b"?")
     k = next((i for i, (x, y) in enumerate(zip(diff.ref, diff.mako)) if x != y),
              min(len(diff.ref), len(diff.mako)))
     ctx = re.sub(rb"[0-9]", b"#", diff.ref[max(0, k - 12):k])
-    return "%s @ %r [redis %s / mako %s]" % (name.upper().decode("latin-1"), ctx.decode("latin-1"),
+    return "%s @ %r [redis %s / mako %s]" % (name.decode("latin-1"), ctx.decode("latin-1"),
                                              diff.ref[:1].decode("latin-1"), diff.mako[:1].decode("latin-1"))
 
 
