@@ -36,7 +36,7 @@ from .driver import ServerDied
 from .generator import Generator
 from .minimise import describe, minimise, signature
 
-MAX_DIFFS_PER_SEQUENCE = 6
+MAX_DIFFS_PER_SEQUENCE = 20
 REDIS_OPTS = ("--enable-debug-command", "local")      # mako_numba's default
 
 

@@ -3,7 +3,9 @@
 Each module here holds one family as data: `COMMANDS`, a dict from a
 command name to a function of an `atoms.Atoms` returning the arguments
 after the name (a list of bytes), and `WEIGHT`, how often the family is
-drawn.  A new family (a new data type, a new group of admin commands) plugs
+drawn; optionally `OBSERVERS`, per command a request that shows its effect
+(sent next, often, on the same connection).  A new family (a new data
+type, a new group of admin commands) plugs
 in by adding a module and listing it in FAMILIES below; the generator
 applies the generic mutations (random case of the name, wrong arity, junk
 and repeated options) to every family alike.
@@ -11,6 +13,14 @@ and repeated options) to every family alike.
 from . import connection, keyspace, server, strings, transactions
 
 FAMILIES = [strings, keyspace, connection, server, transactions]
+
+
+def observers():
+    """{command name: a request showing its effect}, from every family's OBSERVERS."""
+    out = {}
+    for fam in FAMILIES:
+        out.update(getattr(fam, "OBSERVERS", {}))
+    return out
 
 
 def table():

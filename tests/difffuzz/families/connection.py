@@ -8,6 +8,9 @@ lockstep or stop the server.
 
 
 def _hello(at):
+    if at.chance(0.25):     # valid options, then a stray word: nothing may take effect
+        return [at.pick([b"2", b"3"]), at.case(b"SETNAME"), at.pick([b"n1", b"foo"]),
+                at.pick([b"foo", b"SETNAME", b"AUTH", b"3"])]
     args = []
     if at.chance(0.85):
         args.append(at.pick([b"2", b"3"]) if at.chance(0.8) else at.int())
@@ -60,3 +63,5 @@ COMMANDS = {
     b"QUIT": lambda at: [],
 }
 WEIGHT = 10
+# what shows a command's effect on its connection: the generator often sends it next
+OBSERVERS = {b"HELLO": [b"CLIENT", b"GETNAME"], b"CLIENT": [b"CLIENT", b"GETNAME"]}
