@@ -270,3 +270,40 @@ def test_query_buffer_limit_counts_bytes_buffered():
     assert len(many) > 2 * 2048
     assert _parse_once(many, **lim) == (1, False)               # 6 KB of small arguments
     assert _parse_once(many[:-9], **lim) == (0, False)          # and while they arrive
+
+
+def _socket_like(data):
+    """A new Core connection reading `data` (all there at once) as the event loop does:
+    each read takes what Core.in_space allows, then a batch runs.  Replies and whether
+    the connection is closing."""
+    core = Core(maxclients=2, seed=1)
+    slot = core.open()
+    out = bytearray()
+    while data and not core.closing(slot):
+        space = core.in_space(slot)
+        n = min(len(space), len(data))
+        space[:n] = data[:n]
+        core.received(slot, n)
+        data = data[n:]
+        again = core.run([slot])
+        while again:
+            again = core.run(again)
+        view = core.output(slot)
+        out += view
+        core.sent(slot, len(view))
+    return bytes(out), core.closing(slot)
+
+
+def test_long_inline_line_follows_redis_reads():
+    """Redis reads a new client 16384 bytes, then 65526 (its query buffer's growth,
+    querybuf.py), and refuses a line with no newline in more than 64 KiB pending after
+    a read; a PING before it in the same read moves the boundaries to 65530, 163830."""
+    def line(n):
+        return b"SET k " + b"x" * (n - 8) + b"\r\n"
+    err = b"-ERR Protocol error: too big inline request\r\n"
+    for size, before, want in [(60000, b"", b"+OK\r\n"), (81910, b"", b"+OK\r\n"), (81911, b"", err),
+                               (87000, b"", err), (87000, b"PING\r\n", b"+PONG\r\n+OK\r\n"),
+                               (163830, b"PING\r\n", b"+PONG\r\n+OK\r\n"),
+                               (163831, b"PING\r\n", b"+PONG\r\n" + err)]:
+        out, closing = _socket_like(before + line(size))
+        assert (out, closing) == (want, "after" if want.endswith(err) else None), (size, before)
