@@ -1,7 +1,8 @@
 """OBJECT, MEMORY and DEBUG: looking at one key or at the server.
 
-A mixin of Admin.  Keys are read through Core.key_info (a kernel lookup, so
-an expired key is removed first, as any access does).  Encodings,
+A mixin of Admin.  Keys are read through Core.key_info (a kernel lookup:
+OBJECT removes an expired key first, as any access does; DEBUG OBJECT and
+MEMORY USAGE look in the dict directly, as Redis's do, and see it).  Encodings,
 refcounts and serialized lengths follow Redis 7.0's rules for strings,
 including the length LZF would compress a value to.
 """
@@ -37,8 +38,9 @@ DEBUG_HELP = [                      # Redis's lines for the DEBUG subcommands we
 class InspectCommands:
     # --- OBJECT, MEMORY, DEBUG ----------------------------------------------------------
     def _key(self, call, key, read=False):
-        """The key's info; `read` counts a keyspace hit or miss (OBJECT does, DEBUG/MEMORY do not)."""
-        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key)
+        """The key's info; `read` (OBJECT) counts a keyspace hit or miss and expires the key
+        as lookupKeyRead does; DEBUG OBJECT and MEMORY USAGE do neither (dictFind)."""
+        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key, expire=read)
         if read:
             self.core.stats[S_HITS if found is not None else S_MISSES] += 1
         return found
