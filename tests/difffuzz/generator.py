@@ -36,6 +36,7 @@ class Generator:
         self.weights = [w for w, _, _ in rows]
         self.rows = [(n, f) for _, n, f in rows]
         self.observers = observers()
+        self.expiring = False       # has this sequence let keys expire (expire_soon)?
 
     # --- single commands ----------------------------------------------------------------
     def command(self, name=None):
@@ -44,6 +45,10 @@ class Generator:
             name, fn = self.rng.choices(self.rows, self.weights)[0]
         else:
             fn = dict(self.rows)[name]
+        if name == b"RANDOMKEY" and self.expiring:
+            # which expired keys RANDOMKEY deletes on its way depends on its random
+            # choice, so the key spaces would part by chance, not by a difference
+            return self.command()
         args = list(fn(at))
         r = self.rng.random()
         if r < 0.04 and args:
@@ -145,6 +150,7 @@ class Generator:
         return steps
 
     def expire_soon(self):
+        self.expiring = True
         k = self.at.key()
         ms = b"%d" % self.rng.randint(1, 10)
         args = [b"PEXPIRE", k, ms] if self.rng.random() < 0.5 else [b"SET", k, self.at.value(), b"PX", ms]
@@ -153,6 +159,7 @@ class Generator:
     def sequence(self, length=None):
         rng = self.rng
         length = length or rng.randint(10, 60)
+        self.expiring = False
         steps = []
         for c in "AB":
             if rng.random() < 0.4:
