@@ -4,12 +4,14 @@ A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
 does (numbers through cnum.py) and answers with its error texts; only the
 parameters in MUTABLE_PARAMS can be set, those in FIXED_PARAMS are refused
 with Redis's reason (immutable, protected), any other name is unknown.
+maxmemory-clients is validated and recorded only (no client eviction).
 """
 from . import config, errors, evict, latency, resp
 from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
-from .cnum import c_int, memtoull, string2d, strtoll
+from .cnum import c_int, memtoull, string2d, string2ll, strtoll
+from .maxclients import adjust_open_files
 from .slowpath import _cstr, _int_or_none, _lower
 
 
@@ -116,6 +118,13 @@ class ConfigCommands:
             if name in changed and name in core.settings:   # the kernels read these from lim
                 core.lim[field] = int(core.settings[name])
         evict.apply_settings(core)
+        if "maxclients" in changed:         # updateMaxclients
+            n = int(core.settings.get("maxclients", core.maxclients))
+            allowed = adjust_open_files(n)
+            if allowed != n:
+                failed = failed or ("maxclients", errors.MAXCLIENTS_OS % c_int(allowed))
+            else:
+                core.maxclients = n
         return failed
 
     def config_resetstat(self, call):
@@ -164,6 +173,25 @@ _memory_param = _memory_value(0, 2**64 - 1)                 # maxmemory: unsigne
 buffer_size_param = _memory_value(1024 * 1024, 2**63 - 1, True)     # proto-max-bulk-len,
                                                             # client-query-buffer-limit: at least 1mb
 _min_size_param = _memory_value(0, 2**63 - 1, True)         # auto-aof-rewrite-min-size: off_t
+
+
+def _client_memory(v):
+    """maxmemory-clients, a ssize_t MEMORY_CONFIG | PERCENT_CONFIG: bytes, -percent, or the error."""
+    n = memtoull(v)
+    if n is not None:
+        n = n - (1 << 64) if n >= 1 << 63 else n
+    else:
+        b = v.encode("latin-1")
+        n = string2ll(b[:-1]) if len(b) > 1 and b.endswith(b"%") else None
+        if n is None or n < 0:
+            return errors.MEMORY_OR_PERCENT
+        n = -n
+    return errors.PERCENT_ABOVE_100 if n < -100 else n
+
+
+def _client_memory_param(v):
+    n = _client_memory(v)
+    return n if isinstance(n, str) else None
 
 
 def _save_pairs(v):
@@ -222,6 +250,9 @@ def _normalise(name, value):
     if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression",
                 "latency-tracking", "protected-mode", "maxmemory-policy"):
         return value.lower()
+    if name == "maxmemory-clients":             # numericConfigGet: a percentage as "N%"
+        n = _client_memory(value)
+        return "%d%%" % -n if n < 0 else str(n)
     if name in ("maxmemory", "auto-aof-rewrite-min-size", "proto-max-bulk-len",
                 "client-query-buffer-limit"):
         return str(memtoull(value))
@@ -258,6 +289,8 @@ MUTABLE_PARAMS = {
     "latency-tracking": _bool_param,
     "latency-tracking-info-percentiles": _percentiles_param,
     "requirepass": lambda v: None,
+    "maxclients": _int_param(1, 2**32 - 1),
+    "maxmemory-clients": _client_memory_param,
     "protected-mode": _bool_param,
     "proto-max-bulk-len": buffer_size_param,
     "client-query-buffer-limit": buffer_size_param,
@@ -285,7 +318,7 @@ def config_params(core):
         "bind": s.get("bind", config.DEFAULT_BIND),
         "port": str(s.get("port", config.DEFAULT_PORT)),
         "databases": str(core.ks.databases),
-        "maxclients": str(core.conn.shape[0]),
+        "maxclients": str(core.maxclients),
         "save": s.get("save", ""),
         "appendonly": s.get("appendonly", "no"),
         "appendfsync": s["appendfsync"],
@@ -312,7 +345,7 @@ def config_params(core):
         "maxmemory-eviction-tenacity": s.get("maxmemory-eviction-tenacity", "10"),
         "lfu-log-factor": s.get("lfu-log-factor", "10"),
         "lfu-decay-time": s.get("lfu-decay-time", "1"),
-        "maxmemory-clients": "0",
+        "maxmemory-clients": s.get("maxmemory-clients", "0"),     # recorded; no client eviction
         "enable-debug-command": s.get("enable-debug-command", DEBUG_DEFAULT),
         "slowlog-log-slower-than": s.get("slowlog-log-slower-than", str(config.SLOWLOG_LOG_SLOWER_THAN)),
         "slowlog-max-len": s.get("slowlog-max-len", str(config.SLOWLOG_MAX_LEN)),

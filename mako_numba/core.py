@@ -26,6 +26,7 @@ from . import commands, config, errors, evict
 from .admin import Admin
 from .engine import compact_input, finish_traced, run_batch
 from .jit import addr_of, handles
+from .maxclients import grow_table
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
@@ -98,6 +99,8 @@ class Core:
         self._free = list(range(maxclients - 1, -1, -1))
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
+        self.maxclients = maxclients            # CONFIG SET maxclients may change it
+        self.on_grow = None                     # the event loop's hook when the table grows
         self.admin = Admin(self)
         self.watches = Watches(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch
@@ -116,8 +119,8 @@ class Core:
 
     # --- connections ---------------------------------------------------------------
     def open(self, peer=("127.0.0.1", 0), fd=-1):
-        """Give a new connection a slot (None when every slot is taken)."""
-        if not self._free:
+        """Give a new connection a slot (None with maxclients connected; maxclients.py)."""
+        if len(self.clients) >= self.maxclients or not (self._free or grow_table(self)):
             return None
         slot = self._free.pop()
         row = self.conn[slot]

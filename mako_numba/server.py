@@ -82,6 +82,15 @@ class Server:
         self.limits = NetLimits(self)                     # timeout, keepalive, output limits
         self._cv = memoryview(core.conn).cast("B").cast("q")   # the connection table, flat:
         core.net_in = core.net_out = core.rejected = core.denied = 0   # item access ~2x numpy's
+        core.on_grow = self._grown
+
+    def _grown(self, n):
+        """The connection table has n rows now (maxclients.py): the per-slot lists follow."""
+        more = n - len(self.want)
+        for lst, blank in ((self.want, 0), (self._recv_into, None), (self._send, None),
+                           (self.limits.last, 0.0)):
+            lst.extend([blank] * more)
+        self._cv = memoryview(self.core.conn).cast("B").cast("q")
 
     def _listen(self, host, port):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -161,6 +170,7 @@ class Server:
                 continue                    # closed earlier this turn
             if slot < 0:
                 self._accept()
+                cv = self._cv               # a new table if it grew
                 continue
             w = want[slot]
             if ev & ~_EP_IN and w & _WRITE:     # writable, or an error/hang-up: flush
