@@ -277,6 +277,10 @@ def _serve(opts):
                 "maxmemory-samples": opts.maxmemory_samples,
                 "maxmemory-eviction-tenacity": opts.maxmemory_eviction_tenacity,
                 "lfu-log-factor": opts.lfu_log_factor, "lfu-decay-time": opts.lfu_decay_time}
+    for name, value in settings.items():    # the argument's bytes, as CONFIG SET keeps them
+        if isinstance(value, str) and name not in ("dir", "dbfilename", "appendfilename",
+                                                   "appenddirname"):
+            settings[name] = os.fsencode(value).decode("latin-1")
     maxclients = adjust_open_files(opts.maxclients)
     if maxclients != opts.maxclients:
         if maxclients < 1:

@@ -5,7 +5,11 @@ does (numbers through cnum.py) and answers with its error texts; only the
 parameters in MUTABLE_PARAMS can be set, those in FIXED_PARAMS are refused
 with Redis's reason (immutable, protected), any other name is unknown.
 maxmemory-clients is validated and recorded only (no client eviction).
+Values are kept as the latin-1 text of their bytes and sent back as those
+bytes; the file names are kept as the file system's text.
 """
+import os
+
 from . import config, errors, evict, latency, resp
 from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
@@ -37,7 +41,8 @@ class ConfigCommands:
                     continue
                 if match(_cstr(pat), name.encode(), nocase=True):
                     found[name] = (name.encode(), value)
-        return resp.map_([(resp.bulk(k), resp.bulk(v)) for k, v in found.values()], call.proto)
+        return resp.map_([(resp.bulk(k), resp.bulk(_wire(k, v))) for k, v in found.values()],
+                         call.proto)
 
     def config_set(self, call):
         """CONFIG SET name value [name value ...], as Redis 7.0's configSetCommand.
@@ -308,6 +313,17 @@ FIXED_PARAMS = {
     "dir": "can't set protected config",             # enable-protected-configs is "no"
     "dbfilename": "can't set protected config",
 }
+
+
+_PATHS = ("dir", "dbfilename", "appendfilename", "appenddirname")
+
+
+def _wire(name, value):
+    """A value's bytes: settings hold the bytes as latin-1 text (CONFIG SET's and the command
+    line's alike), except the file names, which are the file system's (os.fsencode)."""
+    if name.decode("latin-1").lower() in _PATHS:
+        return os.fsencode(value)
+    return value.encode("latin-1")
 
 
 def config_params(core):

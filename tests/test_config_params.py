@@ -133,3 +133,30 @@ def test_percentiles_refuse_leading_space(pair):
         for c in pair:
             c("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9")
 
+
+def test_config_values_are_bytes(pair):
+    """Item: CONFIG GET sends back the bytes CONFIG SET was given, not their UTF-8."""
+    try:
+        assert same(pair, "CONFIG", "SET", "requirepass", b"p\xcd") == b"+OK\r\n"
+        assert same(pair, "CONFIG", "GET", "requirepass") == (
+            b"*2\r\n$11\r\nrequirepass\r\n$2\r\np\xcd\r\n")
+        same(pair, "CONFIG", "SET", "requirepass", b"\xc3\xa9\x00\xff")
+        same(pair, "CONFIG", "GET", "requirepass")
+    finally:
+        for c in pair:
+            c("CONFIG", "SET", "requirepass", "")
+
+
+def test_command_line_values_are_bytes(tmp_path_factory):
+    """Item: a password from the command line is its bytes: AUTH takes them, CONFIG GET
+    sends them back."""
+    pw = b"p\xcd\xc3\xa9"
+    servers = start_pair(tmp_path_factory, "--requirepass", pw)
+    try:
+        conns = [Conn(p.port) for p in servers]
+        assert same(conns, "AUTH", pw) == b"+OK\r\n"
+        assert same(conns, "CONFIG", "GET", "requirepass") == (
+            b"*2\r\n$11\r\nrequirepass\r\n$4\r\n" + pw + b"\r\n")
+    finally:
+        for p in servers:
+            p.stop()
