@@ -15,6 +15,7 @@ from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
 from .cnum import c_int, memtoull, string2d, string2ll, strtoll
+from .listeners import bind_words
 from .maxclients import adjust_open_files
 from .slowpath import _cstr, _int_or_none, _lower
 
@@ -130,6 +131,10 @@ class ConfigCommands:
                 failed = failed or ("maxclients", errors.MAXCLIENTS_OS % c_int(allowed))
             else:
                 core.maxclients = n
+        moved = [name for name in changed if name in ("port", "bind")]
+        if moved and core.relisten is not None and not core.relisten("bind" in changed):
+            failed = failed or (moved[0], errors.LISTEN_PORT_FAILED if moved[0] == "port"
+                                else errors.BIND_FAILED)
         return failed
 
     def config_resetstat(self, call):
@@ -211,6 +216,11 @@ def _save_pairs(v):
             return None
         out.append(n if j % 2 == 0 else c_int(n))      # changes are a C int
     return out
+
+
+def _bind_param(v):
+    words = bind_words(v)
+    return words if isinstance(words, str) else None
 
 
 def _save_param(v):
@@ -295,6 +305,8 @@ MUTABLE_PARAMS = {
     "latency-tracking-info-percentiles": _percentiles_param,
     "requirepass": lambda v: None,
     "maxclients": _int_param(1, 2**32 - 1),
+    "port": _int_param(0, 65535),
+    "bind": _bind_param,
     "maxmemory-clients": _client_memory_param,
     "protected-mode": _bool_param,
     "proto-max-bulk-len": buffer_size_param,

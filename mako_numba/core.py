@@ -101,6 +101,7 @@ class Core:
         self.settings = settings if settings is not None else {}
         self.maxclients = maxclients            # CONFIG SET maxclients may change it
         self.on_grow = None                     # the event loop's hook when the table grows
+        self.relisten = None                    # its hook for CONFIG SET port / bind
         self.admin = Admin(self)
         self.watches = Watches(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch

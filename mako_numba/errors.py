@@ -43,6 +43,8 @@ OBUF_BAD_CLASS = "Invalid client class specified in buffer limit configuration."
 OBUF_BAD_VALUE = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
 MEMORY_OR_PERCENT = "argument must be a memory or percent value"
 PERCENT_ABOVE_100 = "percentage argument must be less or equal to 100"
+LISTEN_PORT_FAILED = "Unable to listen on this port. Check server logs."
+BIND_FAILED = "Failed to bind to specified addresses."
 MAXCLIENTS_OS = ("The operating system is not able to handle the specified number of clients, "
                  "try with %d")
 CONFIG_UNKNOWN_PARAM = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"

@@ -2,14 +2,14 @@
 
 maxmemory-clients (a memory or percent value; recorded, no client
 eviction), maxclients (its range, the open file limit, the table growing up
-to it, the refusal past it), names answered as the client wrote them,
+to it, the refusal past it), port and bind (listening anew), names answered as the client wrote them,
 latency-tracking-info-percentiles refusing leading white space, and values
 as the bytes they were given (CONFIG SET and the command line).
 """
 import socket
 
 from drive import cmd_bytes
-from conftest import start_pair
+from conftest import free_port, start_pair
 from test_slowpath_args import Conn, pair, same  # noqa: F401  (pair is a fixture)
 
 MAXCLIENTS_REACHED = b"-ERR max number of clients reached\r\n"
@@ -157,6 +157,67 @@ def test_command_line_values_are_bytes(tmp_path_factory):
         assert same(conns, "AUTH", pw) == b"+OK\r\n"
         assert same(conns, "CONFIG", "GET", "requirepass") == (
             b"*2\r\n$11\r\nrequirepass\r\n$4\r\n" + pw + b"\r\n")
+    finally:
+        for p in servers:
+            p.stop()
+
+
+def _ping(port):
+    s, got = _connect(port)
+    s.close()
+    return got
+
+
+def _refused(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_config_set_port_and_bind_move_the_listener(tmp_path_factory):
+    """Item: CONFIG SET port and bind listen anew (changeListenPort, changeBindAddr); what
+    cannot be listened on is refused and the old listener comes back; connections stay."""
+    servers = start_pair(tmp_path_factory)
+    try:
+        conns = [Conn(p.port) for p in servers]
+        for value in (b"", b"abc", b"-5", b"65536", b"1_000", b"0x10", b"\xff"):
+            same(conns, "CONFIG", "SET", "port", value)
+        same(conns, "CONFIG", "SET", "bind", " ".join(["127.0.0.1"] * 17))
+        ports = [free_port(), free_port()]
+        assert [c("CONFIG", "SET", "port", str(p)) for c, p in zip(conns, ports)] == [b"+OK\r\n"] * 2
+        for c, p, old in zip(conns, ports, servers):
+            assert c("PING") == b"+PONG\r\n"                    # connections stay
+            assert c("CONFIG", "GET", "port") == b"*2\r\n$4\r\nport\r\n$%d\r\n%d\r\n" % (
+                len(str(p)), p)
+            assert _ping(p) == b"+PONG\r\n"
+            assert _refused(old.port)
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        busy = holder.getsockname()[1]
+        assert same(conns, "CONFIG", "SET", "port", str(busy)) == (
+            b"-ERR CONFIG SET failed (possibly related to argument 'port') - "
+            b"Unable to listen on this port. Check server logs.\r\n")
+        holder.close()
+        for p in ports:
+            assert _ping(p) == b"+PONG\r\n"               # back on the old port
+        assert same(conns, "CONFIG", "SET", "bind", "10.255.255.1") == (
+            b"-ERR CONFIG SET failed (possibly related to argument 'bind') - "
+            b"Failed to bind to specified addresses.\r\n")
+        assert same(conns, "CONFIG", "SET", "bind", "-10.255.255.1 127.0.0.1 -::1") == b"+OK\r\n"
+        same(conns, "CONFIG", "GET", "bind")
+        for p in ports:
+            assert _ping(p) == b"+PONG\r\n"
+        assert same(conns, "CONFIG", "SET", "bind", "") == b"+OK\r\n"     # listens nowhere
+        assert all(_refused(p) for p in ports)
+        assert same(conns, "CONFIG", "SET", "bind", "*") == b"+OK\r\n"
+        assert same(conns, "CONFIG", "SET", "port", "0") == b"+OK\r\n"    # no TCP listener
+        assert all(_refused(p) for p in ports)
+        assert [c("CONFIG", "SET", "port", str(p)) for c, p in zip(conns, ports)] == [b"+OK\r\n"] * 2
+        for p in ports:
+            assert _ping(p) == b"+PONG\r\n"
     finally:
         for p in servers:
             p.stop()
