@@ -275,6 +275,10 @@ def _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n):
     return n
 
 
+COUNT_CAP = 1 << 40      # a larger COUNT scans as this one does (more keys than can exist);
+                         # the sizes below are computed from it without overflowing
+
+
 @kernel
 def x_scan(X, c, a0, argc, ci, now):
     """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
@@ -297,6 +301,7 @@ def x_scan(X, c, a0, argc, ci, now):
                 return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
             if count < 1:
                 return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
+            count = min(count, COUNT_CAP)
         elif w == W_MATCH:
             pi = a0 + j + 1
         elif w == W_TYPE:

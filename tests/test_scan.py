@@ -216,3 +216,23 @@ def test_keys_matches_python_glob(mako, seed):
         assert not bad, "\n".join(bad[:20])
     finally:
         conn.close()
+
+
+def test_scan_with_a_huge_count(mako, redis_ref):
+    """A COUNT up to 2**63 - 1 scans as any large one does, as Redis (its buffer size
+    overflowed and the server died)."""
+    conns = [Conn(mako.port), Conn(redis_ref.port)]
+    try:
+        for c in conns:
+            assert c.call(b"FLUSHALL") == b"+OK\r\n"
+            _mset(c, [b"k%d" % i for i in range(50)])
+        for count in (b"2831208898252746385", b"9223372036854775807", b"4611686018427387904"):
+            got = [value(c.call(b"SCAN", b"0", b"COUNT", count)) for c in conns]
+            assert got[0][0] == got[1][0] == b"0", got
+            assert sorted(got[0][1]) == sorted(got[1][1]) == sorted(b"k%d" % i for i in range(50))
+            assert conns[0].call(b"scAn", b"0", b"CoUnt", count, b"TYPE", b"string").startswith(
+                b"*2\r\n$1\r\n0\r\n*50\r\n")
+    finally:
+        for c in conns:
+            c.call(b"FLUSHALL")
+            c.close()
