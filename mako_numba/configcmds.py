@@ -137,6 +137,10 @@ class ConfigCommands:
                                 else errors.BIND_FAILED)
         return failed
 
+    def config_rewrite(self, call):
+        """There is never a config file to rewrite (options come from the command line)."""
+        return resp.error(errors.NO_CONFIG_FILE)
+
     def config_resetstat(self, call):
         self.core.stats[:] = 0
         evict.reset_stats(self.core)

@@ -47,6 +47,7 @@ LISTEN_PORT_FAILED = "Unable to listen on this port. Check server logs."
 BIND_FAILED = "Failed to bind to specified addresses."
 MAXCLIENTS_OS = ("The operating system is not able to handle the specified number of clients, "
                  "try with %d")
+NO_CONFIG_FILE = "ERR The server is running without a config file"
 CONFIG_UNKNOWN_PARAM = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
 INVALID_EXPIRE = "ERR invalid expire time in '%s' command"
 INCR_OVERFLOW = "ERR increment or decrement would overflow"

@@ -221,3 +221,11 @@ def test_config_set_port_and_bind_move_the_listener(tmp_path_factory):
     finally:
         for p in servers:
             p.stop()
+
+
+def test_config_rewrite_without_a_config_file(pair):
+    """Fuzzer finding: CONFIG REWRITE is known; there is never a config file to rewrite."""
+    assert same(pair, "CONFIG", "REWRITE") == (
+        b"-ERR The server is running without a config file\r\n")
+    same(pair, "CONFIG", "rewrite", "x")
+
