@@ -335,19 +335,20 @@ class Core:
         if need:
             self.ensure_out(slot, need - self.pending_output(slot))
 
-    def key_info(self, db, key, touch=False):
+    def key_info(self, db, key, touch=False, expire=True):
         """(value, expire ms or 0, allocated bytes, LRU clock, ENC_* flags) of a live key, or None.
 
         For slow-path commands that inspect one key (OBJECT, MEMORY USAGE,
         DEBUG OBJECT, WATCH); an expired key is deleted on the way, as on any
-        access; the access time is updated only with `touch` (LCS reads as
-        Redis's lookupKeyRead; the inspecting commands use LOOKUP_NOTOUCH).
+        access, unless `expire` is False (MEMORY USAGE and DEBUG OBJECT look in
+        the dict itself); the access time is updated only with `touch` (LCS
+        reads as Redis's lookupKeyRead; the inspecting commands use LOOKUP_NOTOUCH).
         """
         buf = np.frombuffer(bytes(key) + b"\0", np.uint8)
         T = self.ks.T
         find = lookup if touch else peek
         h, which, pos = find(T, self.lim, int(self.ks.dbk[db, 2]), addr_of(buf), len(key),
-                             int(time.time() * 1000))
+                             int(time.time() * 1000) if expire else 0)    # 0: nothing has expired
         if which == 0:
             return None
         vaddr, vlen = value_of(T, which, pos)

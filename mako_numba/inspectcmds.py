@@ -37,8 +37,11 @@ DEBUG_HELP = [                      # Redis's lines for the DEBUG subcommands we
 class InspectCommands:
     # --- OBJECT, MEMORY, DEBUG ----------------------------------------------------------
     def _key(self, call, key, read=False):
-        """The key's info; `read` counts a keyspace hit or miss (OBJECT does, DEBUG/MEMORY do not)."""
-        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key)
+        """The key's info; `read` counts a keyspace hit or miss (OBJECT does, DEBUG/MEMORY do not).
+
+        OBJECT looks the key up (objectCommandLookup: an expired key is deleted); MEMORY USAGE
+        and DEBUG OBJECT use dictFind, which finds an expired key not deleted yet."""
+        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key, expire=read)
         if read:
             self.core.stats[S_HITS if found is not None else S_MISSES] += 1
         return found
