@@ -229,3 +229,16 @@ def test_config_rewrite_without_a_config_file(pair):
         b"-ERR The server is running without a config file\r\n")
     same(pair, "CONFIG", "rewrite", "x")
 
+
+def test_the_largest_maxclients_on_the_command_line(tmp_path_factory):
+    """Item: --maxclients 4294967295 (its open files wrap around, as in C) starts and serves;
+    the table starts small and grows."""
+    servers = start_pair(tmp_path_factory, "--maxclients", "4294967295")
+    try:
+        conns = [Conn(p.port) for p in servers]
+        assert same(conns, "CONFIG", "GET", "maxclients") == (
+            b"*2\r\n$10\r\nmaxclients\r\n$10\r\n4294967295\r\n")
+        assert same(conns, "PING") == b"+PONG\r\n"
+    finally:
+        for p in servers:
+            p.stop()
