@@ -9,7 +9,7 @@ Rules (Redis 7.0's server.c adjustOpenFilesLimit and config.c updateMaxclients):
 - A client is refused ("max number of clients reached") when as many are
   connected as maxclients says; lowering it closes nobody.
 - The connection table (Core.conn and the per-slot lists) starts with
-  --maxclients rows; a connection that finds no free row while fewer than
+  --maxclients rows, at most config.DEFAULT_MAXCLIENTS; a connection that finds no free row while fewer than
   maxclients are connected doubles it (up to maxclients), between batches
   (Server._accept), and the event loop is told (Core.on_grow).
 """
