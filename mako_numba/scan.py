@@ -25,14 +25,19 @@ from .respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
 )
 from .table import (
-    REC_HDR, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, db_of, expire_slot, key_hash, rec_db, rec_hdr, rec_klen,
-    ref_addr, slot_ref,
+    REC_HDR, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, db_of, expire_slot, key_hash, lookup, rec_db, rec_hdr,
+    rec_klen, ref_addr, slot_ref,
 )
 
 W_MATCH = word("match")
 W_COUNT = word("count")
 W_TYPE = word("type")
 W_STRING = word("string")
+W_NONE = word("none")
+TYPE_OTHER = 0                      # SCAN's TYPE: a type no key has (nothing is returned)
+TYPE_STRING = 1                     # string, or no TYPE: the live keys
+TYPE_NONE = 2                       # none: the expired keys not deleted yet (Redis's type check
+                                    # looks each key up, deleting it, and finds "none")
 LINE_BITS = 62                      # cursors are points on [0, 2**62)
 LINE_END = 1 << 62
 SMALL_LOGCAP = 16                   # a database of few keys in an index this small or
@@ -154,7 +159,7 @@ def x_keys(X, c, a0, argc, ci, now):
     pat = u8view(args[a0 + 1, 0], plen)
     use_pat = not (plen == 1 and pat[0] == 42)
     keys = np.empty(T[5][db, 0] + 1, np.int64)      # the database's keys bound the result
-    n = _collect(T, lim, 0, LINE_END, db, now, pat, plen, use_pat, True, False, keys, 0)
+    n = _collect(T, lim, 0, LINE_END, db, now, pat, plen, use_pat, TYPE_STRING, False, keys, 0)
     return _reply_keys(conn, c, lim, T, keys, n, -1)
 
 
@@ -233,8 +238,9 @@ def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, typed, 
     `reap` (SCAN, as Redis's scanGenericCommand) an expired key that passes
     the pattern is deleted, whatever TYPE asks for (Redis's type check looks
     the key up); KEYS only skips it.  A deleted slot becomes a tombstone, or
-    empty when the next one is, so the walk is not disturbed.  Without
-    `typed` (a TYPE other than string) nothing is collected.
+    empty when the next one is, so the walk is not disturbed.  `typed` is a
+    TYPE_*: with TYPE_NONE the expired keys are collected instead (x_scan
+    deletes them once it has answered), with TYPE_OTHER nothing is.
     """
     logcap = T[0][T_LOGCAP] if is_new else T[0][T_OLOGCAP]
     size = ix.shape[0]
@@ -251,7 +257,8 @@ def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, typed, 
             pt = _point(T, s)
             if lo <= pt < hi:
                 want = _wanted(T, s, db, now, pat, plen, use_pat)
-                if want == WANT_YES and typed:
+                if want == WANT_YES and typed == TYPE_STRING or (
+                        want == WANT_EXPIRED and typed == TYPE_NONE):
                     if nkeys < keys.shape[0]:
                         keys[nkeys] = s
                     nkeys += 1
@@ -289,7 +296,7 @@ def x_scan(X, c, a0, argc, ci, now):
         return reply_lit(conn, c, lim, lits, LIT_INVALID_CURSOR)
     count = 10
     pi = -1
-    typed = True
+    typed = TYPE_STRING
     j = 2
     while j < argc:
         w = arg_word(args, a0 + j)
@@ -305,7 +312,8 @@ def x_scan(X, c, a0, argc, ci, now):
         elif w == W_MATCH:
             pi = a0 + j + 1
         elif w == W_TYPE:
-            typed = arg_word(args, a0 + j + 1) == W_STRING
+            w = arg_word(args, a0 + j + 1)
+            typed = TYPE_STRING if w == W_STRING else TYPE_NONE if w == W_NONE else TYPE_OTHER
         else:
             return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
         j += 2
@@ -337,7 +345,12 @@ def x_scan(X, c, a0, argc, ci, now):
     if n > keys.shape[0]:
         keys = np.empty(n, np.int64)     # more keys than room was made for: again
         n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, True, keys, 0)
-    return _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
+    st = _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
+    if st == X_DONE and typed == TYPE_NONE:
+        for i in range(n):              # answered: now they are deleted, as Redis's lookup does
+            kaddr, klen = _key_of(T, keys[i])
+            lookup(T, lim, db, kaddr, klen, now)
+    return st
 
 
 RANDOM_PROBES = 1024     # random slots RANDOMKEY tries before it walks from one
