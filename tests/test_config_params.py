@@ -242,3 +242,16 @@ def test_the_largest_maxclients_on_the_command_line(tmp_path_factory):
     finally:
         for p in servers:
             p.stop()
+
+
+def test_the_largest_slowlog_threshold(pair):
+    """Fuzzer finding: a slowlog-log-slower-than whose nanoseconds pass 2**63 is taken (it
+    killed the server); nothing is that slow."""
+    try:
+        for value in (b"1242298561896380343", b"9223372036854775807"):
+            assert same(pair, "CONFIG", "SET", "slowlog-log-slower-than", value) == b"+OK\r\n"
+            same(pair, "CONFIG", "GET", "slowlog-log-slower-than")
+            assert same(pair, "PING") == b"+PONG\r\n"
+    finally:
+        for c in pair:
+            c("CONFIG", "SET", "slowlog-log-slower-than", "10000")
