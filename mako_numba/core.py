@@ -26,6 +26,7 @@ from . import commands, config, errors, evict
 from .admin import Admin
 from .engine import compact_input, finish_traced, run_batch
 from .jit import addr_of, handles
+from .maxclients import grow_table
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
@@ -74,7 +75,8 @@ class Core:
         self.lim = config.limits_array(chunk_size=chunk_size, **limits)
         self.in_default = in_buf
         self.out_default = out_buf
-        self.conn = np.zeros((maxclients, C_NFIELDS), np.int64)
+        slots = min(maxclients, config.DEFAULT_MAXCLIENTS)     # the table grows past this
+        self.conn = np.zeros((slots, C_NFIELDS), np.int64)
         self.q = np.zeros((queue_size, Q_NFIELDS), np.int64)
         self.args = np.zeros((args_size, 3), np.int64)   # address, length, spare
         self.bm = np.zeros(B_NFIELDS, np.int64)
@@ -85,19 +87,22 @@ class Core:
         self.lits = errors.lit_tables()
         self.stats = np.zeros(S_NFIELDS + 4 * commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)
-        self.ready = np.zeros(maxclients, np.int64)
-        self.res = np.zeros((maxclients, R_NFIELDS), np.int64)
+        self.ready = np.zeros(slots, np.int64)
+        self.res = np.zeros((slots, R_NFIELDS), np.int64)
         self.lat = np.zeros((commands.NCOMMANDS, HDR_LEN), np.int64)   # latency.py's histograms
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
         self.rows = []
-        self.inbufs = [None] * maxclients      # numpy buffers, and memoryviews of them
-        self.outbufs = [None] * maxclients
-        self.inmv = [None] * maxclients
-        self.outmv = [None] * maxclients
+        self.inbufs = [None] * slots           # numpy buffers, and memoryviews of them
+        self.outbufs = [None] * slots
+        self.inmv = [None] * slots
+        self.outmv = [None] * slots
         self.clients = {}                      # slot -> admin.ClientInfo
-        self._free = list(range(maxclients - 1, -1, -1))
+        self._free = list(range(slots - 1, -1, -1))
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
+        self.maxclients = maxclients            # CONFIG SET maxclients may change it
+        self.on_grow = None                     # the event loop's hook when the table grows
+        self.relisten = None                    # its hook for CONFIG SET port / bind
         self.admin = Admin(self)
         self.watches = Watches(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch
@@ -116,8 +121,8 @@ class Core:
 
     # --- connections ---------------------------------------------------------------
     def open(self, peer=("127.0.0.1", 0), fd=-1):
-        """Give a new connection a slot (None when every slot is taken)."""
-        if not self._free:
+        """Give a new connection a slot (None with maxclients connected; maxclients.py)."""
+        if len(self.clients) >= self.maxclients or not (self._free or grow_table(self)):
             return None
         slot = self._free.pop()
         row = self.conn[slot]

@@ -10,9 +10,9 @@ import math
 import time
 
 from . import errors, resp
-from .arena import ENC_MASK, ENC_NOINT, ENC_RAW
+from .arena import ENC_KIND, ENC_NOINT, ENC_RAW, ENC_TX, ENC_TX_SHIFT
 from .cnum import atoi, strtod
-from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY
+from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY, T_TX_SERIAL
 from .lfu import lfu_decayed, lfu_minutes
 from .stats import lru_clock
 from .clientcmds import _is_local
@@ -56,11 +56,21 @@ class InspectCommands:
         return resp.bulk(string_encoding(found[0], found[4]))
 
     def object_refcount(self, call):
-        """1, or 2147483647 (OBJ_SHARED_REFCOUNT) for Redis's shared integers 0..9999."""
         found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
-        return resp.integer(SHARED_REFCOUNT if _is_shared_int(found[0], found[4]) else 1)
+        return resp.integer(self._refcount(found))
+
+    def _refcount(self, found):
+        """2147483647 (OBJ_SHARED_REFCOUNT) for Redis's shared integers 0..9999; in EXEC, 2 for
+        a value a queued command of this EXEC stored from its argument (3 if the AOF was on:
+        txcmds.py); else 1."""
+        if _is_shared_int(found[0], found[4]):
+            return SHARED_REFCOUNT
+        stamp = (found[4] & ENC_TX) >> ENC_TX_SHIFT
+        if stamp and self.in_exec and stamp >> 1 == self.core.ks.tm[T_TX_SERIAL]:
+            return 2 + (stamp & 1)
+        return 1
 
     def object_idletime(self, call):
         """Seconds since the key was last accessed (its LRU clock; OBJECT itself does not touch it).
@@ -160,7 +170,7 @@ class InspectCommands:
             return resp.error(errors.NO_SUCH_KEY)
         value = found[0]
         enc = string_encoding(value, found[4])
-        refcount = SHARED_REFCOUNT if _is_shared_int(value, found[4]) else 1
+        refcount = self._refcount(found)
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
             f"serializedlength:{rdb_string_length(value, enc == 'int')} "
@@ -182,7 +192,7 @@ def _is_shared_int(value, flags):
     made it (tryObjectEncoding, createStringObjectFromLongLongForValue); not one that COPY,
     INCRBYFLOAT, APPEND or SETRANGE built, nor one written under an LRU/LFU maxmemory policy."""
     n = _int_or_none(value)
-    return not flags & ENC_MASK and n is not None and 0 <= n < SHARED_INTEGERS
+    return not flags & ENC_KIND and n is not None and 0 <= n < SHARED_INTEGERS
 
 
 def string_encoding(value, flags=0):

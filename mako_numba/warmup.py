@@ -42,13 +42,14 @@ def warm_up():
     core.ks.start_rehash(core.ks.initial_logcap + 1)
     core.ks.idle_step()
     table.flush_db(core.ks.T, core.lim, 0)
+    expire.clear_tx_stamps(core.ks.T)
     core.cron()
     seconds = time.perf_counter() - t0
     dispatchers = [engine.run_batch, engine.compact_input, engine.finish_traced, latency.read_cycles,
                    evict.evict_now,
                    table.migrate, table.resize_due,
                    table.flush_db, expire.active_expire, table.peek, table.key_sip, expire.set_keep_ttl,
-                   lcs.lcs_table, lcs.lcs_walk]
+                   expire.clear_tx_stamps, lcs.lcs_table, lcs.lcs_walk]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)
     return seconds, hits > 0 and misses == 0
