@@ -300,6 +300,7 @@ class Core:
         tq, targs, tbm, where, tres, th, _ = self._tx
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
+        cut = -1        # a CLIENT KILL of this client: Redis adds no reply after it (CLOSE_AFTER_REPLY)
         while pos < end:
             where[:] = (slot, pos, end)
             st = run_batch(th, self.ks.T, targs, -1)
@@ -309,9 +310,12 @@ class Core:
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
                 args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]
+                closing = self.conn[slot, C_FLAGS] & F_CLOSE_AFTER
                 self.admin.run(slot, int(tq[k, Q_CMD]), args, int(tq[k, Q_START]), inner=True)
                 if self.conn[slot, C_FLAGS] & F_CLOSE_NOW:
                     break
+                if cut < 0 and not closing and self.conn[slot, C_FLAGS] & F_CLOSE_AFTER:
+                    cut = int(self.conn[slot, C_OUT_WR])
             elif st == 2:
                 self.aof.flush_due()
                 self._supply_out(slot)
@@ -320,6 +324,8 @@ class Core:
                 targs = self._tx[1] = _grown_args(tbm, targs)
             pos = nxt
         self.bm[B_NEXT_ID] = tbm[B_NEXT_ID]
+        if cut >= 0:                    # the rest ran, but its replies are dropped
+            self.conn[slot, C_OUT_WR] = cut
 
     def _attend(self, slot, att):
         conn = self.conn
