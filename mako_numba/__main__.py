@@ -259,6 +259,7 @@ def _serve(opts):
     from .aof import AofError
     from .persist import RdbError
     from .server import Server
+    from .maxclients import RESERVED_FDS, adjust_open_files
     from .warmup import warm_up
 
     log.info("mako_numba %s starting (Redis %s compatible), pid=%d",
@@ -276,7 +277,22 @@ def _serve(opts):
                 "maxmemory-samples": opts.maxmemory_samples,
                 "maxmemory-eviction-tenacity": opts.maxmemory_eviction_tenacity,
                 "lfu-log-factor": opts.lfu_log_factor, "lfu-decay-time": opts.lfu_decay_time}
-    core = Core(databases=opts.databases, maxclients=opts.maxclients, settings=settings,
+    for name, value in settings.items():    # the argument's bytes, as CONFIG SET keeps them
+        if isinstance(value, str) and name not in ("dir", "dbfilename", "appendfilename",
+                                                   "appenddirname"):
+            settings[name] = os.fsencode(value).decode("latin-1")
+    maxclients = adjust_open_files(opts.maxclients)
+    if maxclients != opts.maxclients:
+        if maxclients < 1:
+            log.critical("Your current 'ulimit -n' is not enough for the server to start. "
+                         "Exiting.")
+            return 1
+        log.warning("You requested maxclients of %d requiring at least %d max file descriptors.",
+                    opts.maxclients, opts.maxclients + RESERVED_FDS)
+        log.warning("Current maximum open files is %d. maxclients has been reduced to %d to "
+                    "compensate for low ulimit. If you need higher maxclients increase "
+                    "'ulimit -n'.", maxclients + RESERVED_FDS, maxclients)
+    core = Core(databases=opts.databases, maxclients=maxclients, settings=settings,
                 renames=opts.rename_command,
                 proto_max_bulk_len=opts.proto_max_bulk_len,
                 client_query_buffer_limit=opts.client_query_buffer_limit)

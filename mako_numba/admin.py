@@ -87,7 +87,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                        "kill": self.client_kill, "no-evict": self.client_no_evict,
                        "reply": self.client_reply},
             "config": {"help": self.help, "get": self.config_get, "set": self.config_set,
-                       "resetstat": self.config_resetstat},
+                       "resetstat": self.config_resetstat, "rewrite": self.config_rewrite},
             "command": {"help": self.help, "count": self.command_count, "info": self.command_info,
                         "docs": self.command_docs, "list": self.command_list,
                         "getkeys": self.command_getkeys,

@@ -97,7 +97,11 @@ ENC_RAW = 1 << 40       # built in place (APPEND, SETRANGE, SETBIT): "raw" whate
 ENC_NOINT = 1 << 41     # made by INCRBYFLOAT (createStringObject): embstr or raw, never int
 ENC_UNSHARED = 1 << 42  # never one of Redis's shared integers (OBJECT REFCOUNT 1): made by COPY
                         # (dupStringObject) or written under an LRU/LFU maxmemory policy
-ENC_MASK = ENC_RAW | ENC_NOINT | ENC_UNSHARED
+ENC_KIND = ENC_RAW | ENC_NOINT | ENC_UNSHARED
+ENC_TX_SHIFT = 43       # bits 43..62: the EXEC (tm[T_TX_SERIAL]) whose queued command stored this
+ENC_TX_MAX = (1 << 20) - 1      # value from its own argument: Redis's object, still held by the
+ENC_TX = ENC_TX_MAX << ENC_TX_SHIFT     # transaction's argv until EXEC ends (OBJECT REFCOUNT 2)
+ENC_MASK = ENC_KIND | ENC_TX
 
 
 @kernel(inline=True)

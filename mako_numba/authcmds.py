@@ -34,7 +34,7 @@ import ipaddress
 from . import commands, errors, resp
 from .commands import CF_NO_AUTH
 from .layout import C_FLAGS, F_MULTI, F_NOAUTH, F_TX_DIRTY
-from .slowpath import SUB_ARITY, _lower
+from .slowpath import _lower
 
 
 class AuthCommands:
@@ -105,11 +105,8 @@ class AuthCommands:
         if not int(self.core.conn[slot, C_FLAGS]) & F_NOAUTH or self.core.cmdt[5][ci] & CF_NO_AUTH:
             return None
         name = commands.NAMES[ci]
-        if name in self.sub and len(args) >= 2:
-            full = self._known_subcommand(name, args)
-            if full is None:
-                return None         # the handler answers the unknown subcommand or arity error
-            name = full
+        if self.core.cmdt[5][ci] & commands.CF_CONTAINER and len(args) >= 2:
+            name += "|" + _lower(args[1])   # Admin._check has found it and its arity right
         self._count_rejected(name)
         conn = self.core.conn
         if name == "exec":
@@ -119,16 +116,3 @@ class AuthCommands:
         if int(conn[slot, C_FLAGS]) & F_MULTI:
             conn[slot, C_FLAGS] |= F_TX_DIRTY
         return resp.error(errors.NOAUTH)
-
-    def _known_subcommand(self, name, args):
-        """`container|sub` when it exists and its arity fits, else None."""
-        sub = _lower(args[1])
-        if sub not in self.sub[name]:
-            return None
-        full = name + "|" + sub
-        meta = commands.redis_metadata()["commands"].get(full)
-        arity = meta["arity"] if meta else SUB_ARITY.get(full, -2)
-        n = len(args)
-        if (arity > 0 and n != arity) or n < -arity:
-            return None
-        return full

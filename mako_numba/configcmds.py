@@ -4,12 +4,19 @@ A mixin of Admin.  CONFIG SET validates each value the way Redis's config.c
 does (numbers through cnum.py) and answers with its error texts; only the
 parameters in MUTABLE_PARAMS can be set, those in FIXED_PARAMS are refused
 with Redis's reason (immutable, protected), any other name is unknown.
+maxmemory-clients is validated and recorded only (no client eviction).
+Values are kept as the latin-1 text of their bytes and sent back as those
+bytes; the file names are kept as the file system's text.
 """
+import os
+
 from . import config, errors, evict, latency, resp
 from .netlimits import OBUF_DEFAULT, merge_obuf, parse_obuf
 from .glob import match
 from .inspectcmds import DEBUG_DEFAULT
-from .cnum import c_int, memtoull, string2d, strtoll
+from .cnum import c_int, memtoull, string2d, string2ll, strtoll
+from .listeners import bind_words
+from .maxclients import adjust_open_files
 from .slowpath import _cstr, _int_or_none, _lower
 
 
@@ -35,7 +42,8 @@ class ConfigCommands:
                     continue
                 if match(_cstr(pat), name.encode(), nocase=True):
                     found[name] = (name.encode(), value)
-        return resp.map_([(resp.bulk(k), resp.bulk(v)) for k, v in found.values()], call.proto)
+        return resp.map_([(resp.bulk(k), resp.bulk(_wire(k, v))) for k, v in found.values()],
+                         call.proto)
 
     def config_set(self, call):
         """CONFIG SET name value [name value ...], as Redis 7.0's configSetCommand.
@@ -116,7 +124,22 @@ class ConfigCommands:
             if name in changed and name in core.settings:   # the kernels read these from lim
                 core.lim[field] = int(core.settings[name])
         evict.apply_settings(core)
+        if "maxclients" in changed:         # updateMaxclients
+            n = int(core.settings.get("maxclients", core.maxclients))
+            allowed = adjust_open_files(n)
+            if allowed != n:
+                failed = failed or ("maxclients", errors.MAXCLIENTS_OS % c_int(allowed))
+            else:
+                core.maxclients = n
+        moved = [name for name in changed if name in ("port", "bind")]
+        if moved and core.relisten is not None and not core.relisten("bind" in changed):
+            failed = failed or (moved[0], errors.LISTEN_PORT_FAILED if moved[0] == "port"
+                                else errors.BIND_FAILED)
         return failed
+
+    def config_rewrite(self, call):
+        """There is never a config file to rewrite (options come from the command line)."""
+        return resp.error(errors.NO_CONFIG_FILE)
 
     def config_resetstat(self, call):
         self.core.stats[:] = 0
@@ -166,6 +189,25 @@ buffer_size_param = _memory_value(1024 * 1024, 2**63 - 1, True)     # proto-max-
 _min_size_param = _memory_value(0, 2**63 - 1, True)         # auto-aof-rewrite-min-size: off_t
 
 
+def _client_memory(v):
+    """maxmemory-clients, a ssize_t MEMORY_CONFIG | PERCENT_CONFIG: bytes, -percent, or the error."""
+    n = memtoull(v)
+    if n is not None:
+        n = n - (1 << 64) if n >= 1 << 63 else n
+    else:
+        b = v.encode("latin-1")
+        n = string2ll(b[:-1]) if len(b) > 1 and b.endswith(b"%") else None
+        if n is None or n < 0:
+            return errors.MEMORY_OR_PERCENT
+        n = -n
+    return errors.PERCENT_ABOVE_100 if n < -100 else n
+
+
+def _client_memory_param(v):
+    n = _client_memory(v)
+    return n if isinstance(n, str) else None
+
+
 def _save_pairs(v):
     """setConfigSaveOption: [seconds, changes, ...] (strtoll each, split on single spaces) or None."""
     parts = v.split(" ") if v else []
@@ -178,6 +220,11 @@ def _save_pairs(v):
             return None
         out.append(n if j % 2 == 0 else c_int(n))      # changes are a C int
     return out
+
+
+def _bind_param(v):
+    words = bind_words(v)
+    return words if isinstance(words, str) else None
 
 
 def _save_param(v):
@@ -222,6 +269,9 @@ def _normalise(name, value):
     if name in ("loglevel", "appendonly", "appendfsync", "rdbcompression",
                 "latency-tracking", "protected-mode", "maxmemory-policy"):
         return value.lower()
+    if name == "maxmemory-clients":             # numericConfigGet: a percentage as "N%"
+        n = _client_memory(value)
+        return "%d%%" % -n if n < 0 else str(n)
     if name in ("maxmemory", "auto-aof-rewrite-min-size", "proto-max-bulk-len",
                 "client-query-buffer-limit"):
         return str(memtoull(value))
@@ -258,6 +308,10 @@ MUTABLE_PARAMS = {
     "latency-tracking": _bool_param,
     "latency-tracking-info-percentiles": _percentiles_param,
     "requirepass": lambda v: None,
+    "maxclients": _int_param(1, 2**32 - 1),
+    "port": _int_param(0, 65535),
+    "bind": _bind_param,
+    "maxmemory-clients": _client_memory_param,
     "protected-mode": _bool_param,
     "proto-max-bulk-len": buffer_size_param,
     "client-query-buffer-limit": buffer_size_param,
@@ -277,6 +331,17 @@ FIXED_PARAMS = {
 }
 
 
+_PATHS = ("dir", "dbfilename", "appendfilename", "appenddirname")
+
+
+def _wire(name, value):
+    """A value's bytes: settings hold the bytes as latin-1 text (CONFIG SET's and the command
+    line's alike), except the file names, which are the file system's (os.fsencode)."""
+    if name.decode("latin-1").lower() in _PATHS:
+        return os.fsencode(value)
+    return value.encode("latin-1")
+
+
 def config_params(core):
     """Every parameter CONFIG GET knows, as strings, like Redis prints them."""
     s = core.settings
@@ -285,7 +350,7 @@ def config_params(core):
         "bind": s.get("bind", config.DEFAULT_BIND),
         "port": str(s.get("port", config.DEFAULT_PORT)),
         "databases": str(core.ks.databases),
-        "maxclients": str(core.conn.shape[0]),
+        "maxclients": str(core.maxclients),
         "save": s.get("save", ""),
         "appendonly": s.get("appendonly", "no"),
         "appendfsync": s["appendfsync"],
@@ -312,7 +377,7 @@ def config_params(core):
         "maxmemory-eviction-tenacity": s.get("maxmemory-eviction-tenacity", "10"),
         "lfu-log-factor": s.get("lfu-log-factor", "10"),
         "lfu-decay-time": s.get("lfu-decay-time", "1"),
-        "maxmemory-clients": "0",
+        "maxmemory-clients": s.get("maxmemory-clients", "0"),     # recorded; no client eviction
         "enable-debug-command": s.get("enable-debug-command", DEBUG_DEFAULT),
         "slowlog-log-slower-than": s.get("slowlog-log-slower-than", str(config.SLOWLOG_LOG_SLOWER_THAN)),
         "slowlog-max-len": s.get("slowlog-max-len", str(config.SLOWLOG_MAX_LEN)),

@@ -26,6 +26,7 @@ from . import commands, config, errors, evict, querybuf
 from .admin import Admin
 from .engine import compact_input, finish_traced, run_batch
 from .jit import addr_of, handles
+from .maxclients import grow_table
 from .layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
@@ -74,7 +75,8 @@ class Core:
         self.lim = config.limits_array(chunk_size=chunk_size, **limits)
         self.in_default = in_buf
         self.out_default = out_buf
-        self.conn = np.zeros((maxclients, C_NFIELDS), np.int64)
+        slots = min(maxclients, config.DEFAULT_MAXCLIENTS)     # the table grows past this
+        self.conn = np.zeros((slots, C_NFIELDS), np.int64)
         self.q = np.zeros((queue_size, Q_NFIELDS), np.int64)
         self.args = np.zeros((args_size, 3), np.int64)   # address, length, spare
         self.bm = np.zeros(B_NFIELDS, np.int64)
@@ -85,19 +87,22 @@ class Core:
         self.lits = errors.lit_tables()
         self.stats = np.zeros(S_NFIELDS + 4 * commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)
-        self.ready = np.zeros(maxclients, np.int64)
-        self.res = np.zeros((maxclients, R_NFIELDS), np.int64)
+        self.ready = np.zeros(slots, np.int64)
+        self.res = np.zeros((slots, R_NFIELDS), np.int64)
         self.lat = np.zeros((commands.NCOMMANDS, HDR_LEN), np.int64)   # latency.py's histograms
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
         self.rows = []
-        self.inbufs = [None] * maxclients      # numpy buffers, and memoryviews of them
-        self.outbufs = [None] * maxclients
-        self.inmv = [None] * maxclients
-        self.outmv = [None] * maxclients
+        self.inbufs = [None] * slots           # numpy buffers, and memoryviews of them
+        self.outbufs = [None] * slots
+        self.inmv = [None] * slots
+        self.outmv = [None] * slots
         self.clients = {}                      # slot -> admin.ClientInfo
-        self._free = list(range(maxclients - 1, -1, -1))
+        self._free = list(range(slots - 1, -1, -1))
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
+        self.maxclients = maxclients            # CONFIG SET maxclients may change it
+        self.on_grow = None                     # the event loop's hook when the table grows
+        self.relisten = None                    # its hook for CONFIG SET port / bind
         self.admin = Admin(self)
         self.watches = Watches(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch
@@ -116,8 +121,8 @@ class Core:
 
     # --- connections ---------------------------------------------------------------
     def open(self, peer=("127.0.0.1", 0), fd=-1):
-        """Give a new connection a slot (None when every slot is taken)."""
-        if not self._free:
+        """Give a new connection a slot (None with maxclients connected; maxclients.py)."""
+        if len(self.clients) >= self.maxclients or not (self._free or grow_table(self)):
             return None
         slot = self._free.pop()
         row = self.conn[slot]
@@ -306,6 +311,7 @@ class Core:
         tq, targs, tbm, where, tres, th, _ = self._tx
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
+        cut = -1        # a CLIENT KILL of this client: Redis adds no reply after it (CLOSE_AFTER_REPLY)
         while pos < end:
             where[:] = (slot, pos, end)
             st = run_batch(th, self.ks.T, targs, -1)
@@ -315,9 +321,12 @@ class Core:
             if st == 1:
                 a0, argc = int(tq[k, Q_ARG0]), int(tq[k, Q_ARGC])
                 args = [string_at(int(targs[i, 0]), int(targs[i, 1])) for i in range(a0, a0 + argc)]
+                closing = self.conn[slot, C_FLAGS] & F_CLOSE_AFTER
                 self.admin.run(slot, int(tq[k, Q_CMD]), args, int(tq[k, Q_START]), inner=True)
                 if self.conn[slot, C_FLAGS] & F_CLOSE_NOW:
                     break
+                if cut < 0 and not closing and self.conn[slot, C_FLAGS] & F_CLOSE_AFTER:
+                    cut = int(self.conn[slot, C_OUT_WR])
             elif st == 2:
                 self.aof.flush_due()
                 self._supply_out(slot)
@@ -326,6 +335,8 @@ class Core:
                 targs = self._tx[1] = _grown_args(tbm, targs)
             pos = nxt
         self.bm[B_NEXT_ID] = tbm[B_NEXT_ID]
+        if cut >= 0:                    # the rest ran, but its replies are dropped
+            self.conn[slot, C_OUT_WR] = cut
 
     def _attend(self, slot, att):
         conn = self.conn
@@ -342,19 +353,21 @@ class Core:
         if need:
             self.ensure_out(slot, need - self.pending_output(slot))
 
-    def key_info(self, db, key, touch=False):
+    def key_info(self, db, key, touch=False, expire=True):
         """(value, expire ms or 0, allocated bytes, LRU clock, ENC_* flags) of a live key, or None.
 
         For slow-path commands that inspect one key (OBJECT, MEMORY USAGE,
-        DEBUG OBJECT, WATCH); an expired key is deleted on the way, as on any
-        access; the access time is updated only with `touch` (LCS reads as
-        Redis's lookupKeyRead; the inspecting commands use LOOKUP_NOTOUCH).
+        DEBUG OBJECT, LCS); an expired key is deleted on the way, as on any
+        access, unless `expire` is off (DEBUG OBJECT and MEMORY USAGE read
+        Redis's dict directly and see a key whose time is up); the access
+        time is updated only with `touch` (LCS reads as Redis's
+        lookupKeyRead; the inspecting commands use LOOKUP_NOTOUCH).
         """
         buf = np.frombuffer(bytes(key) + b"\0", np.uint8)
         T = self.ks.T
         find = lookup if touch else peek
-        h, which, pos = find(T, self.lim, int(self.ks.dbk[db, 2]), addr_of(buf), len(key),
-                             int(time.time() * 1000))
+        now = int(time.time() * 1000) if expire else 0      # 0: no expire time has passed
+        h, which, pos = find(T, self.lim, int(self.ks.dbk[db, 2]), addr_of(buf), len(key), now)
         if which == 0:
             return None
         vaddr, vlen = value_of(T, which, pos)

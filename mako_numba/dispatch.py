@@ -38,7 +38,7 @@ from .layout import (
     C_DB, C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY,
     C_TX_N, C_TX_START, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_HASH, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
-    T_AOF_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM,
+    T_AOF_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
 )
 from .aoflog import log_room, logging_on
 from .evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
@@ -244,12 +244,30 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, rep
     if logging and not log_room(tm, q, k):
         return X_DEFER
     d0 = tm[T_DIRTY]
+    if replay:
+        _tx_stamp(tm, cmdt[4], q[k, Q_CMD])
     st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
+    if replay:
+        tm[T_TX_STAMP] = 0
     if logging:
         tm[T_AOF_HELD] = 0
         if st == X_DONE and tm[T_DIRTY] != d0:
             log_request(T, conn, q, k, args, cmdt[4])
     return st
+
+
+@kernel(inline=True)
+def _tx_stamp(tm, op, ci):
+    """In EXEC, a command that stores its own argument object (t_string.c: setKey or dbAdd of
+    c->argv[i]) stamps what it stores: the transaction (its argv) holds that object until EXEC
+    ends, and so does the pending propagation when the AOF is on (OBJECT REFCOUNT 2 or 3)."""
+    if ci < 0:
+        return
+    o = op[ci]
+    if (o == OP_SET or o == OP_SETNX or o == OP_SETEX or o == OP_PSETEX or o == OP_GETSET
+            or o == OP_MSET or o == OP_MSETNX or o == OP_APPEND):
+        tm[T_TX_STAMP] = (tm[T_TX_SERIAL] << 1) | (1 if logging_on(tm) else 0)
+        tm[T_TX_STAMPED] = 1
 
 
 X_RUN = -1     # queue_request: not queued, run it now

@@ -1,16 +1,18 @@
-"""Entry kernels over the table's expire times: the active expiry sweep and a TTL-keeping write.
+"""Entry kernels Python calls over the table: the active expiry sweep, a TTL-keeping write,
+and the sweep that clears EXEC stamps.
 
-Python calls both (core.py): `active_expire` from the cron, walking the
-index from a rolling cursor and deleting keys whose time has passed, and
-`set_keep_ttl` for INCRBYFLOAT's write (Core.store_value), which keeps the
-key's expire time.  They use only table.py's operations; table.py does not
-import this module (that would be circular), so their users import them
-from here.
+Python calls them (core.py, txcmds.py): `active_expire` from the cron,
+walking the index from a rolling cursor and deleting keys whose time has
+passed; `set_keep_ttl` for INCRBYFLOAT's write (Core.store_value), which
+keeps the key's expire time; `clear_tx_stamps` when the transaction numbers
+stamped on records (arena.ENC_TX) wrap around.  They use only table.py's
+operations; table.py does not import this module (that would be
+circular), so their users import them from here.
 """
 from .jit import kernel
 from .table import (
-    ENC_NOINT, OK, T_AE_POS, T_LOGCAP, T_VOLATILE, TOMB, expire_of, expire_slot, lookup, rec_hdr,
-    set_enc_flags, slot_ref, store,
+    ENC_NOINT, ENC_TX, ENC_TX_SHIFT, OK, T_MIG, T_AE_POS, T_LOGCAP, T_TX_STAMP, T_VOLATILE, TOMB,
+    expire_of, expire_slot, lookup, rec_hdr, set_enc_flags, slot_ref, store,
 )
 
 
@@ -38,11 +40,32 @@ def active_expire(T, lim, now, budget):
 
 @kernel(entry=True)
 def set_keep_ttl(T, lim, db, kaddr, klen, vaddr, vlen, now):
-    """INCRBYFLOAT's write: key = value, keeping the expire time, never int-encoded; OK or NEED_*."""
+    """INCRBYFLOAT's write: key = value, keeping the expire time, never int-encoded; OK or NEED_*.
+
+    In EXEC, Python sets tm[T_TX_STAMP] around it: Redis puts the new value in the command's
+    argv (rewritten as SET), so the transaction holds it too (see dispatch._tx_stamp)."""
     h, which, pos = lookup(T, lim, db, kaddr, klen, now)
     exp = expire_of(T, which, pos) if which != 0 else 0
     st = store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, exp)
     if st == OK:
         h, which, pos = lookup(T, lim, db, kaddr, klen, now)
-        set_enc_flags(T, which, pos, ENC_NOINT)     # INCRBYFLOAT's result: never int-encoded
+        set_enc_flags(T, which, pos, ENC_NOINT | (T[0][T_TX_STAMP] << ENC_TX_SHIFT))   # never int
     return st
+
+
+@kernel(inline=True)
+def _clear_stamps(ix, chunks):
+    for i in range(ix.shape[0]):
+        s = ix[i]
+        if s > TOMB:
+            hdr = rec_hdr(chunks, slot_ref(s))
+            hdr[1] &= ~ENC_TX
+
+
+@kernel(entry=True)
+def clear_tx_stamps(T):
+    """Clear every record's EXEC stamp (before the transaction numbers start again)."""
+    tm, idx, oidx, chunks, free, dbk = T
+    _clear_stamps(idx, chunks)
+    if tm[T_MIG]:
+        _clear_stamps(oidx, chunks)

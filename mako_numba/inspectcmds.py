@@ -1,7 +1,8 @@
 """OBJECT, MEMORY and DEBUG: looking at one key or at the server.
 
-A mixin of Admin.  Keys are read through Core.key_info (a kernel lookup, so
-an expired key is removed first, as any access does).  Encodings,
+A mixin of Admin.  Keys are read through Core.key_info (a kernel lookup:
+OBJECT removes an expired key first, as any access does; DEBUG OBJECT and
+MEMORY USAGE look in the dict directly, as Redis's do, and see it).  Encodings,
 refcounts and serialized lengths follow Redis 7.0's rules for strings,
 including the length LZF would compress a value to.
 """
@@ -9,9 +10,9 @@ import math
 import time
 
 from . import errors, resp
-from .arena import ENC_MASK, ENC_NOINT, ENC_RAW
+from .arena import ENC_KIND, ENC_NOINT, ENC_RAW, ENC_TX, ENC_TX_SHIFT
 from .cnum import atoi, strtod
-from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY
+from .layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY, T_TX_SERIAL
 from .lfu import lfu_decayed, lfu_minutes
 from .stats import lru_clock
 from .clientcmds import _is_local
@@ -37,8 +38,9 @@ DEBUG_HELP = [                      # Redis's lines for the DEBUG subcommands we
 class InspectCommands:
     # --- OBJECT, MEMORY, DEBUG ----------------------------------------------------------
     def _key(self, call, key, read=False):
-        """The key's info; `read` counts a keyspace hit or miss (OBJECT does, DEBUG/MEMORY do not)."""
-        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key)
+        """The key's info; `read` (OBJECT) counts a keyspace hit or miss and expires the key
+        as lookupKeyRead does; DEBUG OBJECT and MEMORY USAGE do neither (dictFind)."""
+        found = self.core.key_info(int(self.core.conn[call.slot, C_DB]), key, expire=read)
         if read:
             self.core.stats[S_HITS if found is not None else S_MISSES] += 1
         return found
@@ -54,11 +56,21 @@ class InspectCommands:
         return resp.bulk(string_encoding(found[0], found[4]))
 
     def object_refcount(self, call):
-        """1, or 2147483647 (OBJ_SHARED_REFCOUNT) for Redis's shared integers 0..9999."""
         found = self._key(call, call.args[2], read=True)
         if found is None:
             return resp.null(call.proto)
-        return resp.integer(SHARED_REFCOUNT if _is_shared_int(found[0], found[4]) else 1)
+        return resp.integer(self._refcount(found))
+
+    def _refcount(self, found):
+        """2147483647 (OBJ_SHARED_REFCOUNT) for Redis's shared integers 0..9999; in EXEC, 2 for
+        a value a queued command of this EXEC stored from its argument (3 if the AOF was on:
+        txcmds.py); else 1."""
+        if _is_shared_int(found[0], found[4]):
+            return SHARED_REFCOUNT
+        stamp = (found[4] & ENC_TX) >> ENC_TX_SHIFT
+        if stamp and self.in_exec and stamp >> 1 == self.core.ks.tm[T_TX_SERIAL]:
+            return 2 + (stamp & 1)
+        return 1
 
     def object_idletime(self, call):
         """Seconds since the key was last accessed (its LRU clock; OBJECT itself does not touch it).
@@ -158,7 +170,7 @@ class InspectCommands:
             return resp.error(errors.NO_SUCH_KEY)
         value = found[0]
         enc = string_encoding(value, found[4])
-        refcount = SHARED_REFCOUNT if _is_shared_int(value, found[4]) else 1
+        refcount = self._refcount(found)
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
             f"serializedlength:{rdb_string_length(value, enc == 'int')} "
@@ -180,7 +192,7 @@ def _is_shared_int(value, flags):
     made it (tryObjectEncoding, createStringObjectFromLongLongForValue); not one that COPY,
     INCRBYFLOAT, APPEND or SETRANGE built, nor one written under an LRU/LFU maxmemory policy."""
     n = _int_or_none(value)
-    return not flags & ENC_MASK and n is not None and 0 <= n < SHARED_INTEGERS
+    return not flags & ENC_KIND and n is not None and 0 <= n < SHARED_INTEGERS
 
 
 def string_encoding(value, flags=0):

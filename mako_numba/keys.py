@@ -21,8 +21,8 @@ from .respond import (
     reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
 )
 from .table import (
-    ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags, set_expire_at,
-    store, unlink_found, value_of, watch_swapdb, T_DIRTY,
+    ENC_TX, ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags,
+    set_expire_at, store, unlink_found, value_of, watch_swapdb, T_DIRTY,
 )
 
 EXP_NX = 1
@@ -210,7 +210,7 @@ def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
     when = expire_of(T, which, pos)
     enc = enc_flags(T, which, pos)
     if not move:                # COPY's dupStringObject: the same encoding, never a shared integer
-        enc |= ENC_UNSHARED
+        enc = (enc & ~ENC_TX) | ENC_UNSHARED    # a new object: no transaction holds it
     if store(T, lim, dst_db, dh, dwhich, dpos, args[di, 0], args[di, 1], vaddr, vlen, when) != OK:
         return 0, X_DEFER
     dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)

@@ -217,4 +217,8 @@ WS_SWAPPED = 8      # its database took part in SWAPDB (dirty if the key exists 
 T_LFU_LOG = T_POOL + POOL_SIZE * POOL_W     # lfu-log-factor
 T_LFU_DECAY = T_LFU_LOG + 1                 # lfu-decay-time (minutes; 0: no decay)
 T_EVICT_LIMIT = T_LFU_LOG + 2               # maxmemory-eviction-tenacity as cycle-counter ticks per call
-T_NFIELDS = T_LFU_LOG + 3
+T_TX_SERIAL = T_LFU_LOG + 3                 # EXEC: this transaction's number (txcmds.py); its
+                                            # commands stamp it on values stored from an argument
+T_TX_STAMP = T_LFU_LOG + 4                  #   the stamp while such a command runs in EXEC, else 0
+T_TX_STAMPED = T_LFU_LOG + 5                #   1 once an EXEC ran such a command (next: a new number)
+T_NFIELDS = T_LFU_LOG + 6

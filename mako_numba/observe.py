@@ -101,7 +101,8 @@ class Observer:
         slower = int(s.get("slowlog-log-slower-than", config.SLOWLOG_LOG_SLOWER_THAN))
         tracking = s.get("latency-tracking", "yes") == "yes"
         lim[config.L_LATENCY] = int(tracking)
-        lim[config.L_TRACE_NS] = slower * 1000 if slower >= 0 else -1
+        # in ns for the kernels; past 2**63 ns (292 years) nothing can be that slow
+        lim[config.L_TRACE_NS] = min(slower * 1000, (1 << 63) - 1) if slower >= 0 else -1
         lim[config.L_MONITOR] = int(bool(self.monitors))
         timed = tracking or slower >= 0
         lim[config.L_NS_MULT] = latency.ns_mult() if timed else 0

@@ -19,7 +19,7 @@ import numpy as np
 
 from .errors import LIT_INVALID_CURSOR, LIT_NOT_INT, LIT_SYNTAX
 from .jit import kernel, u8view
-from .layout import C_DB, C_OUT_WR
+from .layout import C_DB, C_OUT_WR, S_HITS, S_MISSES
 from .replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_bulk_int
 from .respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
@@ -33,10 +33,19 @@ W_MATCH = word("match")
 W_COUNT = word("count")
 W_TYPE = word("type")
 W_STRING = word("string")
+W_NONE = word("none")
 LINE_BITS = 62                      # cursors are points on [0, 2**62)
 LINE_END = 1 << 62
 SMALL_LOGCAP = 16                   # a database of few keys in an index this small or
                                     # smaller is scanned in one call
+SCAN_COUNT_CAP = 1 << 32            # COUNT above this scans as much (keeps the sums in int64)
+
+# What a walk collects (SCAN's TYPE filter, as scanGenericCommand applies it):
+MODE_ALL = 0        # no TYPE: live keys (KEYS, SCAN)
+MODE_STRING = 1     # TYPE string: live keys; each key looked at is a keyspace hit or miss
+MODE_NONE = 2       # TYPE none: the *expired* keys (Redis's type check deletes them, then
+                    # "none" matches), reaped after the reply; live keys only count hits
+MODE_OTHER = 3      # any other TYPE: nothing, but hits and misses count
 
 
 @kernel
@@ -154,7 +163,8 @@ def x_keys(X, c, a0, argc, ci, now):
     pat = u8view(args[a0 + 1, 0], plen)
     use_pat = not (plen == 1 and pat[0] == 42)
     keys = np.empty(T[5][db, 0] + 1, np.int64)      # the database's keys bound the result
-    n = _collect(T, lim, 0, LINE_END, db, now, pat, plen, use_pat, True, False, keys, 0)
+    hm = np.zeros(2, np.int64)
+    n = _collect(T, lim, 0, LINE_END, db, now, pat, plen, use_pat, MODE_ALL, False, keys, 0, hm)
     return _reply_keys(conn, c, lim, T, keys, n, -1)
 
 
@@ -225,16 +235,17 @@ def _point(T, s):
 
 
 @kernel
-def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, nkeys):
+def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, mode, reap, keys, nkeys, hm):
     """Collect slots of ix whose keys lie in [lo, hi) on the hash line.
 
     Visits the home slots of the range, then goes on (wrapping) until an
     empty slot, where no key displaced from the range can lie beyond.  With
     `reap` (SCAN, as Redis's scanGenericCommand) an expired key that passes
-    the pattern is deleted, whatever TYPE asks for (Redis's type check looks
-    the key up); KEYS only skips it.  A deleted slot becomes a tombstone, or
-    empty when the next one is, so the walk is not disturbed.  Without
-    `typed` (a TYPE other than string) nothing is collected.
+    the pattern is deleted (Redis's type check looks the key up); KEYS only
+    skips it.  A deleted slot becomes a tombstone, or empty when the next one
+    is, so the walk is not disturbed.  `mode` (MODE_*) says what is collected;
+    with a TYPE, hm[0] counts the live keys looked at (hits) and hm[1] the
+    expired ones (misses).
     """
     logcap = T[0][T_LOGCAP] if is_new else T[0][T_OLOGCAP]
     size = ix.shape[0]
@@ -251,7 +262,10 @@ def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, typed, 
             pt = _point(T, s)
             if lo <= pt < hi:
                 want = _wanted(T, s, db, now, pat, plen, use_pat)
-                if want == WANT_YES and typed:
+                if want != WANT_NO and mode != MODE_ALL:
+                    hm[0 if want == WANT_YES else 1] += 1
+                collect = mode == MODE_NONE if want == WANT_EXPIRED else mode <= MODE_STRING
+                if want != WANT_NO and collect:
                     if nkeys < keys.shape[0]:
                         keys[nkeys] = s
                     nkeys += 1
@@ -264,14 +278,14 @@ def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, typed, 
 
 
 @kernel
-def _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n):
+def _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, mode, reap, keys, n, hm):
     """Keys in [lo, hi) on the hash line, from both indexes while rehashing."""
     tm = T[0]
-    if lo >= LINE_END or not (typed or reap):
+    if lo >= LINE_END:
         return n
-    n = _scan_range(T, lim, T[1], True, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n)
+    n = _scan_range(T, lim, T[1], True, lo, hi, db, now, pat, plen, use_pat, mode, reap, keys, n, hm)
     if tm[T_MIG]:
-        n = _scan_range(T, lim, T[2], False, lo, hi, db, now, pat, plen, use_pat, typed, reap, keys, n)
+        n = _scan_range(T, lim, T[2], False, lo, hi, db, now, pat, plen, use_pat, mode, reap, keys, n, hm)
     return n
 
 
@@ -285,7 +299,7 @@ def x_scan(X, c, a0, argc, ci, now):
         return reply_lit(conn, c, lim, lits, LIT_INVALID_CURSOR)
     count = 10
     pi = -1
-    typed = True
+    mode = MODE_ALL
     j = 2
     while j < argc:
         w = arg_word(args, a0 + j)
@@ -297,10 +311,12 @@ def x_scan(X, c, a0, argc, ci, now):
                 return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
             if count < 1:
                 return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
+            count = min(count, SCAN_COUNT_CAP)
         elif w == W_MATCH:
             pi = a0 + j + 1
         elif w == W_TYPE:
-            typed = arg_word(args, a0 + j + 1) == W_STRING
+            tw = arg_word(args, a0 + j + 1)
+            mode = MODE_STRING if tw == W_STRING else MODE_NONE if tw == W_NONE else MODE_OTHER
         else:
             return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
         j += 2
@@ -313,11 +329,12 @@ def x_scan(X, c, a0, argc, ci, now):
     use_pat = pi >= 0 and not (plen == 1 and pat[0] == 42)
     db = db_of(T, conn[c, C_DB])
     keys = np.empty(min(4 * count + 64, 1 << 20), np.int64)
+    hm = np.zeros(2, np.int64)
     if T[5][db, 0] == 0 or (T[5][db, 0] <= count and logcap <= SMALL_LOGCAP):
         # a small database is scanned to its end in one call, as Redis's
         # small tables are (it then answers cursor 0)
         hi = LINE_END
-        n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, True, keys, 0)
+        n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, mode, True, keys, 0, hm)
     else:
         # like Redis: go on until COUNT keys are found or 10 x COUNT slots seen
         width = min(count, 1 << logcap) << (LINE_BITS - logcap)
@@ -326,13 +343,24 @@ def x_scan(X, c, a0, argc, ci, now):
         seen = 0
         while hi < LINE_END and n < count and seen < 10 * count:
             nhi = LINE_END if hi >= LINE_END - width else hi + width
-            n = _collect(T, lim, hi, nhi, db, now, pat, plen, use_pat, typed, True, keys, n)
+            n = _collect(T, lim, hi, nhi, db, now, pat, plen, use_pat, mode, True, keys, n, hm)
             hi = nhi
             seen += count
     if n > keys.shape[0]:
         keys = np.empty(n, np.int64)     # more keys than room was made for: again
-        n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, typed, True, keys, 0)
-    return _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
+        hm[0] = 0                        # hits again; the reaped expired were counted once
+        if mode == MODE_NONE:
+            hm[1] = 0                    # (TYPE none reaps only after its reply)
+        n = _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, mode, True, keys, 0, hm)
+    if mode != MODE_NONE:
+        stats[S_MISSES] += hm[1]         # counted as they were reaped, even if the reply defers
+    st = _reply_keys(conn, c, lim, T, keys, n, 0 if hi >= LINE_END else hi)
+    if st == X_DONE:
+        stats[S_HITS] += hm[0]
+        if mode == MODE_NONE:            # the expired keys just answered go now
+            stats[S_MISSES] += hm[1]
+            _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, MODE_ALL, True, keys[:0], 0, hm)
+    return st
 
 
 RANDOM_PROBES = 1024     # random slots RANDOMKEY tries before it walks from one

@@ -19,7 +19,9 @@ Theory of operation (the Mako flow, in one process):
 
 Rules: this module owns sockets, the selector and signals, and never
 interprets protocol bytes.  What it enforces per connection (idle timeout,
-TCP keepalive, output buffer limits) is netlimits.py's.  It never blocks: every socket is non-blocking.
+TCP keepalive, output buffer limits) is netlimits.py's; how it listens
+(the bind addresses, CONFIG SET port and bind: `relisten`) is
+listeners.py's.  It never blocks: every socket is non-blocking.
 Per-connection state the turn reads is in lists indexed by slot (the bound
 recv_into/send methods, the registered interest), not dicts of objects.
 """
@@ -32,6 +34,7 @@ import socket
 import time
 
 from . import config, errors
+from .listeners import bind_words, listen_to_port
 from .netlimits import NetLimits
 from .layout import C_NFIELDS, C_OUT_SENT, C_RD_MAX, C_WR
 from .table import T_MIG
@@ -67,16 +70,23 @@ class Server:
     def __init__(self, core, host=config.DEFAULT_BIND, port=config.DEFAULT_PORT):
         self.core = core
         self.sel = selectors.DefaultSelector()
-        self.listener = self._listen(host, port)
-        self.host, self.port = self.listener.getsockname()[:2]
+        self.listeners = {}                               # fd -> listening socket
+        self._slot_of = {}                                # fd -> slot (-1: a listener)
+        words = bind_words(host)
+        if isinstance(words, str):
+            raise OSError(errno.EINVAL, words)
+        self._listen(words, port, pick=True)
+        if not self.listeners:
+            raise OSError(errno.EADDRNOTAVAIL, "no address to listen on")
+        self.host, self.port = next(iter(self.listeners.values())).getsockname()[:2]
         core.settings["port"] = self.port
         core.settings.setdefault("bind", host)
+        core.relisten = self.relisten
         self.socks = {}                                   # slot -> socket
         n = len(core.inmv)
         self.want = [0] * n                               # slot -> registered _READ/_WRITE
         self._recv_into = [None] * n                      # slot -> sock.recv_into
         self._send = [None] * n                           # slot -> sock.send
-        self._slot_of = {self.listener.fileno(): -1}      # fd -> slot (-1: the listener)
         self._poll = _Events(self.sel).poll
         self.stopping = False
         self._pending = []          # slots with unparsed input: run without new bytes
@@ -85,20 +95,63 @@ class Server:
         self.limits = NetLimits(self)                     # timeout, keepalive, output limits
         self._cv = memoryview(core.conn).cast("B").cast("q")   # the connection table, flat:
         core.net_in = core.net_out = core.rejected = core.denied = 0   # item access ~2x numpy's
+        core.on_grow = self._grown
 
-    def _listen(self, host, port):
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    def _grown(self, n):
+        """The connection table has n rows now (maxclients.py): the per-slot lists follow."""
+        more = n - len(self.want)
+        for lst, blank in ((self.want, 0), (self._recv_into, None), (self._send, None),
+                           (self.limits.last, 0.0)):
+            lst.extend([blank] * more)
+        self._cv = memoryview(self.core.conn).cast("B").cast("q")
+
+    def _listen(self, addrs, port, pick=False):
+        """Listen on every address of addrs (listeners.py); OSError with none open.
+
+        With `pick` (the command line), port 0 is a free port, the first
+        address's; at run time it means no listener at all, as in Redis.
+        """
+        self._close_listeners()
+        if port == 0 and not pick:
+            return
+        socks = listen_to_port(addrs[:1], port)
+        if socks and port == 0:
+            port = socks[0].getsockname()[1]
         try:
-            sock.bind((host, port))
+            socks += listen_to_port(addrs[1:], port)
         except OSError:
-            sock.close()
+            for s in socks:
+                s.close()
             raise
-        sock.listen(config.LISTEN_BACKLOG)
-        sock.setblocking(False)
-        self.sel.register(sock, _READ, None)
-        return sock
+        for s in socks:
+            self.sel.register(s, _READ, None)
+            self.listeners[s.fileno()] = s
+            self._slot_of[s.fileno()] = -1
+
+    def _close_listeners(self):
+        for fd, s in self.listeners.items():
+            try:
+                self.sel.unregister(s)
+            except (KeyError, ValueError):
+                pass
+            del self._slot_of[fd]
+            s.close()
+        self.listeners = {}
+
+    def relisten(self, bind_changed):
+        """CONFIG SET port or bind (changeListenPort, changeBindAddr): listen on the settings'
+        addresses and port instead; False (nothing listening) if that fails.  A port set to
+        the one it has changes nothing (Redis applies only a new value; bind always)."""
+        s = self.core.settings
+        port = int(s["port"])
+        if not bind_changed and port == self.port:
+            return True
+        self.port = port
+        try:
+            self._listen(bind_words(s.get("bind", config.DEFAULT_BIND)), port)
+        except OSError:
+            return False
+        return True
 
     # --- lifecycle ---------------------------------------------------------------
     on_stop = None
@@ -129,11 +182,7 @@ class Server:
     def close_all(self):
         for slot in list(self.socks):
             self._drop(slot)
-        try:
-            self.sel.unregister(self.listener)
-        except (KeyError, ValueError):
-            pass
-        self.listener.close()
+        self._close_listeners()
         self.sel.close()
 
     # --- one turn ------------------------------------------------------------------------
@@ -163,7 +212,8 @@ class Server:
             if slot is None:
                 continue                    # closed earlier this turn
             if slot < 0:
-                self._accept()
+                self._accept(self.listeners[fd])
+                cv = self._cv               # a new table if it grew
                 continue
             w = want[slot]
             if ev & ~_EP_IN and w & _WRITE:     # writable, or an error/hang-up: flush
@@ -269,10 +319,10 @@ class Server:
                 self._after(slot)
         woken.clear()
 
-    def _accept(self):
+    def _accept(self, listener):
         while True:
             try:
-                sock, peer = self.listener.accept()
+                sock, peer = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as e:  # EMFILE and friends: try again next turn

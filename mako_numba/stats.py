@@ -126,7 +126,7 @@ def sections(core):
     out["clients"] = [
         ("connected_clients", nclients),
         ("cluster_connections", 0),
-        ("maxclients", conn.shape[0]),
+        ("maxclients", core.maxclients),
         ("client_recent_max_input_buffer", max_in),
         ("client_recent_max_output_buffer", max_out),
         ("blocked_clients", 0),

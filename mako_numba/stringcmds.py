@@ -18,7 +18,7 @@ import ctypes
 import numpy as np
 
 from . import config, errors, resp
-from .layout import C_DB, S_HITS, S_MISSES
+from .layout import C_DB, S_HITS, S_MISSES, T_AOF_ADDR, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED
 from .lcs import empty_ranges, lcs_table, lcs_walk
 from .slowpath import _lower, _int_or_none
 
@@ -77,7 +77,14 @@ class StringCommands:
         if np.isnan(total) or np.isinf(total):
             return resp.error(errors.FLOAT_NAN_INF)
         text = ld2string_human(total)
-        core.store_value(db, key, text)
+        tm = core.ks.tm
+        if self.in_exec:                    # Redis's argv holds the new value (expire.set_keep_ttl)
+            tm[T_TX_STAMP] = int(tm[T_TX_SERIAL]) << 1 | int(tm[T_AOF_ADDR] != 0)
+            tm[T_TX_STAMPED] = 1
+        try:
+            core.store_value(db, key, text)
+        finally:
+            tm[T_TX_STAMP] = 0
         return resp.bulk(text)
 
     def lcs(self, call):

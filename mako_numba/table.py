@@ -34,12 +34,13 @@ from .arena import (  # noqa: F401  (re-exported: the table's users see one modu
     CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
     size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
     unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW, ENC_UNSHARED,
+    ENC_TX, ENC_TX_SHIFT,
 )
 from .layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
     T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
-    T_POLICY, T_MAXMEM,
+    T_POLICY, T_MAXMEM, T_TX_STAMP,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from .index import (  # noqa: F401  (re-exported)
@@ -271,10 +272,12 @@ def _new_lru(tm, chunks, ref):
 
 @kernel(inline=True)
 def _unshared(tm):
-    """ENC_UNSHARED unless maxmemory is off or its policy is neither LRU nor LFU (tryObjectEncoding)."""
+    """The ENC_* flags of a value stored now: ENC_UNSHARED unless maxmemory is off or its policy
+    is neither LRU nor LFU (tryObjectEncoding), and the running EXEC's stamp (T_TX_STAMP)."""
+    enc = tm[T_TX_STAMP] << ENC_TX_SHIFT
     if tm[T_MAXMEM] != 0 and tm[T_POLICY] & (FLAG_LRU | FLAG_LFU):
-        return ENC_UNSHARED
-    return 0
+        return enc | ENC_UNSHARED
+    return enc
 
 
 @kernel(inline=True)
@@ -394,7 +397,7 @@ def resize_value(T, lim, which, pos, new_vlen):
     addr = ref_addr(chunks, nref)
     nhdr = i64view(addr, 3)
     nhdr[0] = klen | (new_vlen << 32)
-    nhdr[1] |= ENC_RAW                  # Redis unshares the value: a raw string from now on
+    nhdr[1] = (nhdr[1] & ~ENC_TX) | ENC_RAW     # Redis unshares the value: a new raw string
     vaddr = addr + REC_HDR + klen
     if new_vlen > keep:
         u8view(vaddr + keep, new_vlen - keep)[:] = 0

@@ -21,11 +21,24 @@ How a transaction runs (see engine.py and dispatch.py for the kernel half):
   run the queued requests (kernel commands in the kernel, administrative
   ones here), supplying memory between its steps; no other client's request
   runs in between, so the transaction is atomic.
+- Each EXEC that runs gets a number (tm[T_TX_SERIAL], a new one after an
+  EXEC that ran a command storing its own argument, dispatch._tx_stamp).
+  Such commands stamp it on what they store (arena.ENC_TX): in Redis that
+  value is the queued argument object itself, held by the transaction until
+  EXEC ends, so OBJECT REFCOUNT and DEBUG OBJECT answer 2 (3 with the AOF
+  on: the pending propagation holds it too) for a stamp of the running EXEC
+  and ignore older ones.  When the numbers wrap around every stamp is
+  cleared (expire.clear_tx_stamps).
 """
 
 from . import commands, errors, resp
 from .evict import EVICT_FAIL
-from .layout import C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM
+from .arena import ENC_TX_MAX
+from .expire import clear_tx_stamps
+from .layout import (
+    C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM, T_TX_SERIAL,
+    T_TX_STAMPED,
+)
 from .slowpath import _lower
 
 
@@ -83,6 +96,13 @@ class TransactionCommands:
             return resp.null_array(call.proto)
         core.write(slot, b"*%d\r\n" % n)
         if n:
+            tm = core.ks.tm                 # a new number for the records this EXEC stamps
+            if tm[T_TX_STAMPED] or not tm[T_TX_SERIAL]:
+                tm[T_TX_STAMPED] = 0
+                tm[T_TX_SERIAL] += 1
+                if tm[T_TX_SERIAL] > ENC_TX_MAX >> 1:
+                    clear_tx_stamps(core.ks.T)
+                    tm[T_TX_SERIAL] = 1
             self.in_exec = True
             self.exec_slot, self.exec_n = slot, n
             core.aof.exec_begin()           # its writes are logged inside MULTI ... EXEC

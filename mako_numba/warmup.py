@@ -44,6 +44,7 @@ def warm_up():
     core.ks.start_rehash(core.ks.initial_logcap + 1)
     core.ks.idle_step()
     table.flush_db(core.ks.T, core.lim, 0)
+    expire.clear_tx_stamps(core.ks.T)
     core.cron()
     querybuf.cron_trim(core.conn, np.array([slot], np.int64), np.ones(1, np.int64))
     seconds = time.perf_counter() - t0
@@ -51,7 +52,7 @@ def warm_up():
                    evict.evict_now,
                    table.migrate, table.resize_due,
                    table.flush_db, expire.active_expire, table.peek, table.key_sip, expire.set_keep_ttl,
-                   lcs.lcs_table, lcs.lcs_walk, querybuf.cron_trim]
+                   expire.clear_tx_stamps, lcs.lcs_table, lcs.lcs_walk, querybuf.cron_trim]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)
     return seconds, hits > 0 and misses == 0

@@ -18,6 +18,7 @@ import pytest
 from mako_numba.glob import match as glob_match
 from test_keys_differential import value
 from test_strings_differential import C, Conn
+from test_tx_refcount import debug_redis  # noqa: F401  (a fixture: DEBUG allowed)
 
 
 def _conn(mako):
@@ -216,3 +217,50 @@ def test_keys_matches_python_glob(mako, seed):
         assert not bad, "\n".join(bad[:20])
     finally:
         conn.close()
+
+
+def test_scan_with_a_huge_count(mako, redis_ref):
+    """A COUNT up to 2**63 - 1 scans as any large one does, as Redis (its buffer size
+    overflowed and the server died)."""
+    conns = [Conn(mako.port), Conn(redis_ref.port)]
+    try:
+        for c in conns:
+            assert c.call(b"FLUSHALL") == b"+OK\r\n"
+            _mset(c, [b"k%d" % i for i in range(50)])
+        for count in (b"2831208898252746385", b"9223372036854775807", b"4611686018427387904"):
+            got = [value(c.call(b"SCAN", b"0", b"COUNT", count)) for c in conns]
+            assert got[0][0] == got[1][0] == b"0", got
+            assert sorted(got[0][1]) == sorted(got[1][1]) == sorted(b"k%d" % i for i in range(50))
+            assert conns[0].call(b"scAn", b"0", b"CoUnt", count, b"TYPE", b"string").startswith(
+                b"*2\r\n$1\r\n0\r\n*50\r\n")
+    finally:
+        for c in conns:
+            c.call(b"FLUSHALL")
+            c.close()
+
+
+def test_scan_type_none_returns_expired_keys(mako, debug_redis):
+    """Fuzzer finding: Redis's TYPE check looks each key up (deleting an expired one) and
+    finds type "none", so TYPE none returns the expired keys not deleted yet, then they are
+    gone; MATCH still applies first."""
+    conns = [Conn(mako.port), Conn(debug_redis.port)]
+    try:
+        for c in conns:
+            assert c.call(b"FLUSHALL") == b"+OK\r\n"
+            assert c.call(b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0") == b"+OK\r\n"   # no sweep
+            _mset(c, [b"live%d" % i for i in range(5)])
+            for k in (b"gone1", b"gone2", b"other"):
+                assert c.call(b"SET", k, b"v", b"PX", b"1") == b"+OK\r\n"
+        time.sleep(0.05)
+        for args in ([b"MATCH", b"gone*", b"TYPE", b"NONE"], [b"TYPE", b"string"],
+                     [b"TYPE", b"none"], [b"TYPE", b"none"]):
+            got = [value(c.call(b"SCAN", b"0", b"COUNT", b"1000", *args)) for c in conns]
+            assert got[0][0] == got[1][0] == b"0", (args, got)
+            assert sorted(got[0][1]) == sorted(got[1][1]), (args, got)
+            assert [c.call(b"DBSIZE") for c in conns[:1]] == [c.call(b"DBSIZE") for c in conns[1:]]
+        assert conns[0].call(b"DBSIZE") == b":5\r\n"
+    finally:
+        for c in conns:
+            c.call(b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1")
+            c.call(b"FLUSHALL")
+            c.close()

@@ -5,6 +5,8 @@
   for every container command of the generated metadata.
 - `EXEC x` is refused with EXECABORT and ends the transaction (and its
   WATCHes) in MULTI or not; `DISCARD x` and `MULTI x` only flag it.
+- A client killing itself (CLIENT KILL) gets no reply after the kill's, inside
+  EXEC too, where the rest of the transaction still runs.
 - CLIENT LIST / CLIENT INFO: `cmd=` is the last command looked up (kernel
   commands included, subcommands as `config|get`), `flags=x multi=N` inside
   MULTI and inside EXEC, and the count stops at the first queuing error.
@@ -14,10 +16,12 @@ CLIENT LIST fields that do not depend on timing or buffers) are compared;
 a few replies are also checked against their exact bytes.
 """
 import re
+import socket
 
 import pytest
 
 from conftest import start_pair
+from drive import raw
 from mako_numba import commands
 from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
 from test_strings_differential import C, Conn, check_case, cmds
@@ -219,3 +223,49 @@ def test_checks_come_before_auth(tmp_path_factory):
     finally:
         m.stop()
         r.stop()
+
+
+KILL_SELF = [
+    # inside EXEC: the kill's own reply is the last one (Redis's CLIENT_CLOSE_AFTER_REPLY drops
+    # every later reply), the rest of the transaction still runs, then the connection closes
+    ("in_exec", b"MULTI\r\nCLIENT KILL SKIPME no\r\nGETSET kv hello\r\nEXEC\r\n",
+     b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n:1\r\n"),
+    ("in_exec_old_form", b"MULTI\r\nSET kv x\r\nCLIENT KILL %s\r\nSET kv hello\r\nEXEC\r\n",
+     b"+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*3\r\n+OK\r\n+OK\r\n"),
+    # outside: its reply, then nothing more is read
+    ("outside", b"CLIENT KILL SKIPME no\r\nSET kv hello\r\n", b":1\r\n"),
+]
+
+
+@pytest.mark.parametrize("case", KILL_SELF, ids=[c[0] for c in KILL_SELF])
+def test_client_killing_itself(redis_ref, mk, case):
+    """A client that kills itself gets no reply after the kill's, and is closed after it."""
+    _, data, want = case
+    for port in (redis_ref.port, mk.port):
+        flushall(port)
+        if b"%s" in data:       # the old form names the client's own address
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                s.sendall(data.replace(b"%s", b"127.0.0.1:%d" % s.getsockname()[1]))
+                got, closed = _read_to_eof(s)
+        else:
+            got, closed = raw("127.0.0.1", port, data, expect_close=True, timeout=5, want=len(want))
+        assert (got, closed) == (want, True), port
+        after = Conn(port)
+        try:
+            assert after.pipeline([C("GET kv")]) == [b"$-1\r\n" if case[0] == "outside"
+                                                     else b"$5\r\nhello\r\n"]
+        finally:
+            after.close()
+
+
+def _read_to_eof(s, timeout=5):
+    s.settimeout(timeout)
+    buf = bytearray()
+    while True:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            return bytes(buf), False
+        if not chunk:
+            return bytes(buf), True
+        buf += chunk

@@ -11,11 +11,13 @@ command deletes it.
   client, of its database or another, alone or with SWAPDB) must not stop
   WATCH from seeing later writes: in Redis the watch outlives the keys.
 - Which commands delete an expired key: SCAN does (every key it passes that
-  matches the pattern, whatever TYPE asks for), as do RANDOMKEY and the
-  lookups of EXISTS, TYPE, TTL and GET; KEYS only skips it; WATCH and EXEC
-  only look (Redis 7.0's watchedKey.expired flag: an already expired key's
-  deletion is no change for its watcher).
+  matches the pattern, whatever TYPE asks for; `TYPE none` answers the
+  expired keys it deletes), as do RANDOMKEY and the lookups of EXISTS, TYPE,
+  TTL, GET and OBJECT; KEYS only skips it; DEBUG OBJECT and MEMORY USAGE
+  see it; WATCH and EXEC only look (Redis 7.0's watchedKey.expired flag: an
+  already expired key's deletion is no change for its watcher).
 """
+import re
 import time
 
 import pytest
@@ -91,6 +93,14 @@ EXPIRY_CASES = [
     ("scan_type_deletes", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "SCAN 0 TYPE list"),
                             (0, "DBSIZE"), (0, "SET x v " + PAST), (0, "SCAN 0 TYPE string"),
                             (0, "DBSIZE"))),
+    ("scan_type_none_answers_expired", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "SCAN 0 TYPE none"),
+                                         (0, "DBSIZE"), (0, "SCAN 0 TYPE NONE"), (0, "DBSIZE"))),
+    ("scan_type_none_match", W((0, "SET x v " + PAST), (0, "SET z v " + PAST),
+                               (0, "SCAN 0 MATCH x TYPE none"), (0, "DBSIZE"))),
+    ("scan_huge_count", W((0, "SET x v"), (0, "SET y v " + PAST), (0, "SCAN 0 COUNT 2455314159053799099"),
+                          (0, "SCAN 0 COUNT 9223372036854775807 TYPE string"), (0, "DBSIZE"))),
+    ("object_deletes_expired", W((0, "SET v 19 " + PAST), (0, "DEBUG OBJECT nokey"),
+                                 (0, "OBJECT ENCODING v"), (0, "DBSIZE"))),
     ("scan_other_db", W((0, "SELECT 1"), (0, "SET x v " + PAST), (0, "SELECT 0"), (0, "SCAN 0"),
                         (0, "SELECT 1"), (0, "DBSIZE"), (0, "SCAN 0"), (0, "DBSIZE"))),
     ("keys_skips_keeps", W((0, "SET x v " + PAST), (0, "SET y v"), (0, "KEYS *"), (0, "DBSIZE"),
@@ -254,3 +264,53 @@ def test_stale_watch_survives_active_expiry(pair, resp3):
         got.append([r for _, r in run_steps(p.port, steps, resp3)])
     assert got[0] == got[1]
     assert got[0][-1] == b"*1\r\n+PONG\r\n"
+
+
+def _stats(port, *names):
+    c = Conn(port)
+    try:
+        info = c.pipeline([C("INFO stats")])[0]
+    finally:
+        c.close()
+    fields = dict(ln.split(b":", 1) for ln in info.split(b"\r\n") if b":" in ln)
+    return [int(fields[n.encode()]) for n in names]
+
+
+@pytest.mark.parametrize("typ", ["string", "none", "list", None])
+def test_scan_type_counts_hits_and_misses(pair, typ):
+    """SCAN's TYPE check is a lookup: a hit for each live key it looks at, a miss for each expired one."""
+    scan = "SCAN 0 MATCH k*" + (" TYPE " + typ if typ else "")
+    steps = W((0, "SET k1 v " + PAST), (0, "SET k2 v"), (0, "SET k3 v"), (0, "SET x v"), (0, scan),
+              (0, "DBSIZE"))
+    seen = []
+    for port in (p.port for p in pair):
+        flushall(port)
+        _active_expire(port, 0)
+        try:
+            before = _stats(port, "keyspace_hits", "keyspace_misses", "expired_keys")
+            replies = [r for _, r in run_steps(port, steps, False)]
+            after = _stats(port, "keyspace_hits", "keyspace_misses", "expired_keys")
+        finally:
+            _active_expire(port, 1)
+        seen.append(([a - b for a, b in zip(after, before)], replies[-1]))
+    assert seen[0] == seen[1]
+    assert seen[0] == ([2, 1, 1] if typ else [0, 0, 1], b":3\r\n")
+
+
+def test_inspecting_an_expired_key(pair):
+    """DEBUG OBJECT and MEMORY USAGE read the dict directly (no expiry): an expired key is
+    still described and stays (the byte count is our own accounting, so only its kind is compared)."""
+    want = (rb"\+Value at:0x[0-9a-f]+ refcount:2147483647 encoding:int serializedlength:2 "
+            rb"lru:\d+ lru_seconds_idle:\d+\r\n")
+    steps = W((0, "SET v 19 " + PAST), (0, "DEBUG OBJECT v"), (0, "MEMORY USAGE v SAMPLES 12"),
+              (0, "DBSIZE"))
+    for port in (p.port for p in pair):
+        flushall(port)
+        _active_expire(port, 0)
+        try:
+            replies = [r for _, r in run_steps(port, steps, False)]
+        finally:
+            _active_expire(port, 1)
+        assert re.fullmatch(want, replies[1]), (port, replies)
+        assert re.fullmatch(rb":\d+\r\n", replies[2]), (port, replies)
+        assert replies[3] == b":1\r\n"
