@@ -22,7 +22,7 @@ from ctypes import string_at
 
 import numpy as np
 
-from . import commands, config, errors, evict
+from . import commands, config, errors, evict, querybuf
 from .admin import Admin
 from .engine import compact_input, finish_traced, run_batch
 from .jit import addr_of, handles
@@ -32,7 +32,7 @@ from .layout import (
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
-    C_LASTCMD, CMD_UNKNOWN,
+    C_LASTCMD, CMD_UNKNOWN, C_QB_ALLOC, C_RD_MAX,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
 )
@@ -131,6 +131,7 @@ class Core:
         self._set_out(slot, np.zeros(self.out_default, np.uint8))
         row[C_PROTO] = 2
         row[C_LASTCMD] = CMD_UNKNOWN        # no command yet: CLIENT LIST says cmd=NULL
+        row[C_QB_ALLOC], row[C_RD_MAX] = querybuf.NEW_CLIENT_ALLOC, querybuf.NEW_CLIENT_READ
         row[C_ID] = self.next_client_id
         self.next_client_id += 1
         self.admin.connected(slot, peer, fd)
@@ -156,8 +157,18 @@ class Core:
 
     # --- input -------------------------------------------------------------------------
     def in_space(self, slot):
-        """Writable memoryview of the free tail of the input buffer (for recv_into)."""
-        return self.inmv[slot][int(self.conn[slot, C_WR]):]
+        """Writable memoryview of the input buffer's free tail, as long as a read may fill (C_RD_MAX)."""
+        m = self.fit_read(slot)
+        wr = int(self.conn[slot, C_WR])
+        return self.inmv[slot][wr:wr + m] if m else self.inmv[slot][wr:]
+
+    def fit_read(self, slot):
+        """Grow the input buffer if the next read (C_RD_MAX bytes, querybuf.py) would not fit."""
+        c = self.conn[slot]
+        m = int(c[C_RD_MAX])
+        if m and c[C_WR] + m > c[C_IN_CAP]:
+            self._grow_in(slot, int(c[C_WR] - c[C_RD]) + m)
+        return m
 
     def received(self, slot, n):
         self.conn[slot, C_WR] += n

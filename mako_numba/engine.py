@@ -44,6 +44,7 @@ from .layout import (
 )
 from .lfu import FLAG_LFU, LFU_INIT_VAL
 from .protocol import parse_conn
+from .querybuf import next_read, note_read
 from .respond import X_DEFER, X_DONE, X_SLOW
 from .table import T_LRU, T_MIG, db_of, keyspace_wants, migrate, prefetch_record, prefetch_slot
 from .dispatch import X_RUN, execute_logged, queue_request
@@ -149,6 +150,7 @@ def _result_row(conn, c, lim, res, i):
     """Tell Python what slot c needs: bytes to send, and anything unusual."""
     fl = conn[c, C_FLAGS]
     att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED)
+    next_read(conn, c)              # Redis's next read: how much it may bring (querybuf.py)
     if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
         att |= A_GROW_IN
     elif conn[c, C_WR] == conn[c, C_IN_CAP] and conn[c, C_RD] == conn[c, C_WR]:
@@ -342,6 +344,7 @@ def run_batch(h, T, args, nready):
                 conn[c, C_OUT_WR] = 0
             if fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
                 continue
+            note_read(conn, c)
             parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
     nq = bm[B_QN]
     k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0)

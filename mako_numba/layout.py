@@ -34,7 +34,11 @@ C_TX_START = 19     # MULTI: input offset of the first queued request (kept unpa
 C_TX_N = 20         # MULTI: requests queued so far (none once F_TX_DIRTY is set, as Redis)
 C_LASTCMD = 21      # the last command looked up (CLIENT LIST cmd=): its index, CMD_UNKNOWN for
                     # none, or from NCOMMANDS on a subcommand the slow path names (slowpath.py)
-C_NFIELDS = 24
+C_QB_ALLOC = 22     # Redis's query buffer allocation for this client, as modelled (querybuf.py)
+C_RD_MAX = 23       # the most bytes the next read may bring (0: no bound), set each batch
+C_QB_PEAK = 24      # ... the buffer's peak length since the last cron (Redis's querybuf_peak)
+C_QB_LEN = 25       # ... bytes pending at the end of the last batch (-1: nothing to model)
+C_NFIELDS = 26
 
 # connection flags
 F_CLOSE_AFTER = 1   # close once the output is sent (QUIT, protocol error)

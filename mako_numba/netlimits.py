@@ -10,6 +10,8 @@ CONFIG SET applies them:
 - `tcp-keepalive N` (default 300, 0 = off): accepted sockets get SO_KEEPALIVE
   with TCP_KEEPIDLE N, TCP_KEEPINTVL N/3 (at least 1) and TCP_KEEPCNT 3.
   A change applies to connections accepted afterwards, as in Redis.
+- Query buffers: clientsCronResizeQueryBuffer's trimming, on the core's
+  model of them (querybuf.py), which sizes the next read of each client.
 - `client-output-buffer-limit` (`normal 0 0 0 slave ... pubsub ...`; only
   the normal class applies): a client whose unsent replies reach the hard
   limit, or stay at or above the soft limit for more than its seconds, is
@@ -26,9 +28,13 @@ import logging
 import socket
 import time
 
+import numpy as np
+
+from . import config
 from .cnum import c_int, memtoull, strtoll
 from .errors import OBUF_BAD_CLASS, OBUF_BAD_VALUE, OBUF_WRONG_COUNT
 from .layout import C_FLAGS, F_MONITOR
+from .querybuf import cron_trim
 
 log = logging.getLogger("mako_numba")
 
@@ -107,7 +113,9 @@ class NetLimits:
                 log.warning("Error configuring keepalive: %s", e.strerror)
 
     def cron(self, now):
-        """Once a second: close clients idle for longer than `timeout`."""
+        """Trim query buffers as Redis's clientsCron; once a second: close clients idle for
+        longer than `timeout`."""
+        self._trim_query_buffers(now)
         if now < self._next_scan:
             return
         self._next_scan = now + 1.0
@@ -119,6 +127,17 @@ class NetLimits:
             if now - last[slot] > timeout and not int(conn[slot, C_FLAGS]) & F_MONITOR:
                 log.debug("Closing idle client")
                 self.server._drop(slot)
+
+    def _trim_query_buffers(self, now):
+        """querybuf.cron_trim on every client: each cron while there are few (Redis's
+        clientsCron visits numclients/hz of them, at least 5, per call), else once a second."""
+        socks = self.server.socks
+        if not socks or (len(socks) > 5 * config.CRON_HZ and now < self._next_scan):
+            return
+        last, secs = self.last, int(now)
+        slots = np.fromiter(socks, np.int64, len(socks))
+        idle = np.fromiter((secs - int(last[s]) > 2 for s in socks), np.int64, len(socks))
+        cron_trim(self.core.conn, slots, idle)
 
     def output_over(self, slot, pending):
         """Has this client's unsent output passed the normal class's limits (then log it)?"""

@@ -7,7 +7,9 @@ cost is reported, never hidden.
 """
 import time
 
-from . import engine, evict, expire, latency, lcs, store, table
+import numpy as np
+
+from . import engine, evict, expire, latency, lcs, querybuf, store, table
 from .layout import T_MAXMEM
 from .core import Core
 
@@ -44,12 +46,13 @@ def warm_up():
     table.flush_db(core.ks.T, core.lim, 0)
     expire.clear_tx_stamps(core.ks.T)
     core.cron()
+    querybuf.cron_trim(core.conn, np.array([slot], np.int64), np.ones(1, np.int64))
     seconds = time.perf_counter() - t0
     dispatchers = [engine.run_batch, engine.compact_input, engine.finish_traced, latency.read_cycles,
                    evict.evict_now,
                    table.migrate, table.resize_due,
                    table.flush_db, expire.active_expire, table.peek, table.key_sip, expire.set_keep_ttl,
-                   expire.clear_tx_stamps, lcs.lcs_table, lcs.lcs_walk]
+                   expire.clear_tx_stamps, lcs.lcs_table, lcs.lcs_walk, querybuf.cron_trim]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)
     return seconds, hits > 0 and misses == 0

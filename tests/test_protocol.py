@@ -270,3 +270,68 @@ def test_query_buffer_limit_counts_bytes_buffered():
     assert len(many) > 2 * 2048
     assert _parse_once(many, **lim) == (1, False)               # 6 KB of small arguments
     assert _parse_once(many[:-9], **lim) == (0, False)          # and while they arrive
+
+
+def _socket_like(data):
+    """A new Core connection reading `data` (all there at once) as the event loop does:
+    each read takes what Core.in_space allows, then a batch runs.  Replies and whether
+    the connection is closing."""
+    core = Core(maxclients=2, seed=1)
+    slot = core.open()
+    out = bytearray()
+    while data and not core.closing(slot):
+        space = core.in_space(slot)
+        n = min(len(space), len(data))
+        space[:n] = data[:n]
+        core.received(slot, n)
+        data = data[n:]
+        again = core.run([slot])
+        while again:
+            again = core.run(again)
+        view = core.output(slot)
+        out += view
+        core.sent(slot, len(view))
+    return bytes(out), core.closing(slot)
+
+
+def test_long_inline_line_follows_redis_reads():
+    """Redis reads a new client 16384 bytes, then 65526 (its query buffer's growth,
+    querybuf.py), and refuses a line with no newline in more than 64 KiB pending after
+    a read; a PING before it in the same read moves the boundaries to 65530, 163830."""
+    def line(n):
+        return b"SET k " + b"x" * (n - 8) + b"\r\n"
+    err = b"-ERR Protocol error: too big inline request\r\n"
+    for size, before, want in [(60000, b"", b"+OK\r\n"), (81910, b"", b"+OK\r\n"), (81911, b"", err),
+                               (87000, b"", err), (87000, b"PING\r\n", b"+PONG\r\n+OK\r\n"),
+                               (163830, b"PING\r\n", b"+PONG\r\n+OK\r\n"),
+                               (163831, b"PING\r\n", b"+PONG\r\n" + err)]:
+        out, closing = _socket_like(before + line(size))
+        assert (out, closing) == (want, "after" if want.endswith(err) else None), (size, before)
+
+
+def test_query_buffer_model_after_a_long_line_and_the_cron():
+    """Redis's clientsCron trims a query buffer past 32 KiB once its peak since the last
+    visit is under half of it: the next read is a new client's again (16384 bytes)."""
+    import numpy as np
+    from mako_numba.layout import C_QB_ALLOC, C_RD_MAX
+    from mako_numba.querybuf import cron_trim
+    core = Core(maxclients=2, seed=1)
+    slot = core.open()
+    assert int(core.conn[slot, C_RD_MAX]) == 16384
+    data = b"SET k " + b"x" * 69992 + b"\r\n"
+    while data:
+        space = core.in_space(slot)
+        n = min(len(space), len(data))
+        space[:n] = data[:n]
+        core.received(slot, n)
+        data = data[n:]
+        core.run([slot])
+    assert bytes(core.output(slot)) == b"+OK\r\n"
+    core.sent(slot, 5)
+    assert int(core.conn[slot, C_QB_ALLOC]) == 81910      # 16384, then 65526 more
+    assert int(core.conn[slot, C_RD_MAX]) == 81910
+    slots, busy = np.array([slot], np.int64), np.zeros(1, np.int64)
+    cron_trim(core.conn, slots, busy)                     # its peak (70000) is over half of it
+    assert int(core.conn[slot, C_QB_ALLOC]) == 81910
+    cron_trim(core.conn, slots, busy)                     # the peak restarted from 0
+    assert (int(core.conn[slot, C_QB_ALLOC]), int(core.conn[slot, C_RD_MAX])) == (0, 16384)
