@@ -113,6 +113,16 @@ def start_pair(tmp_path_factory, *opts):
         raise
 
 
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """(mako_numba, reference Redis) with default options, for one test module
+    (a module that needs other options defines its own `pair`)."""
+    m, r = start_pair(tmp_path_factory)
+    yield m, r
+    m.stop()
+    r.stop()
+
+
 @pytest.fixture
 def core():
     return Core(maxclients=16, seed=12345)

@@ -10,7 +10,6 @@ import socket
 
 import pytest
 
-from conftest import start_pair
 from drive import cmd_bytes
 from mako_numba import commands
 
@@ -59,14 +58,6 @@ class Wire:
 
     def close(self):
         self.sock.close()
-
-
-@pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    m, r = start_pair(tmp_path_factory)
-    yield m, r
-    m.stop()
-    r.stop()
 
 
 def both(pair, requests, resp3=False):

@@ -44,14 +44,6 @@ def bulk(v):
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    m, r = start_pair(tmp_path_factory)
-    yield m, r
-    m.stop()
-    r.stop()
-
-
-@pytest.fixture(scope="module")
 def aof_pair(tmp_path_factory):
     m, r = start_pair(tmp_path_factory, "--appendonly", "yes", "--appendfsync", "no")
     yield m, r

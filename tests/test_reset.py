@@ -19,14 +19,6 @@ PW = "s3cret"
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    m, r = start_pair(tmp_path_factory)
-    yield m, r
-    m.stop()
-    r.stop()
-
-
-@pytest.fixture(scope="module")
 def pw_pair(tmp_path_factory):
     m, r = start_pair(tmp_path_factory, "--requirepass", PW)
     yield m, r

@@ -226,14 +226,14 @@ def test_expiry_deletions_expected_bytes(pair):
             assert replies[-1] == size, (port, steps, replies)
 
 
-def _expired_keys(port):
+def _stats(port, *names):
     c = Conn(port)
     try:
         info = c.pipeline([C("INFO stats")])[0]
     finally:
         c.close()
-    line = [ln for ln in info.split(b"\r\n") if ln.startswith(b"expired_keys:")][0]
-    return int(line.split(b":")[1])
+    fields = dict(ln.split(b":", 1) for ln in info.split(b"\r\n") if b":" in ln)
+    return [int(fields[n.encode()]) for n in names]
 
 
 def test_scan_and_keys_count_expired_keys(pair):
@@ -245,9 +245,9 @@ def test_scan_and_keys_count_expired_keys(pair):
         flushall(port)
         _active_expire(port, 0)
         try:
-            before = _expired_keys(port)
+            before, = _stats(port, "expired_keys")
             replies = [r for _, r in run_steps(port, steps, False)]
-            counted.append(_expired_keys(port) - before)
+            counted.append(_stats(port, "expired_keys")[0] - before)
         finally:
             _active_expire(port, 1)
         assert replies[-1] == b":1\r\n"
@@ -264,16 +264,6 @@ def test_stale_watch_survives_active_expiry(pair, resp3):
         got.append([r for _, r in run_steps(p.port, steps, resp3)])
     assert got[0] == got[1]
     assert got[0][-1] == b"*1\r\n+PONG\r\n"
-
-
-def _stats(port, *names):
-    c = Conn(port)
-    try:
-        info = c.pipeline([C("INFO stats")])[0]
-    finally:
-        c.close()
-    fields = dict(ln.split(b":", 1) for ln in info.split(b"\r\n") if b":" in ln)
-    return [int(fields[n.encode()]) for n in names]
 
 
 @pytest.mark.parametrize("typ", ["string", "none", "list", None])
