@@ -209,8 +209,14 @@ def _client_memory_param(v):
 
 
 def _save_pairs(v):
-    """setConfigSaveOption: [seconds, changes, ...] (strtoll each, split on single spaces) or None."""
-    parts = v.split(" ") if v else []
+    """setConfigSaveOption: [seconds, changes, ...] (strtoll each, split on single spaces) or None.
+
+    Each part is read as the C string it is there (up to a NUL): a lone
+    "\0" is the empty setting, and "10\0x" is 10.
+    """
+    parts = [p.split("\0", 1)[0] for p in v.split(" ")] if v else []
+    if parts == [""]:
+        parts = []
     if len(parts) % 2:
         return None
     out = []

@@ -255,3 +255,17 @@ def test_the_largest_slowlog_threshold(pair):
     finally:
         for c in pair:
             c("CONFIG", "SET", "slowlog-log-slower-than", "10000")
+
+
+def test_save_reads_its_parts_as_c_strings(pair):
+    """Fuzzer finding: a lone NUL is the empty save setting (strcasecmp with ""), and each
+    part is strtoll'd up to its NUL, as setConfigSaveOption reads them."""
+    try:
+        for value in (b"\x00", b"10\x00x 5", b"\x00 1", b"10 \x00"):
+            same(pair, "CONFIG", "SET", "save", value)
+            same(pair, "CONFIG", "GET", "save")
+        assert same(pair, "CONFIG", "SET", "save", b"\x00") == b"+OK\r\n"
+        assert same(pair, "CONFIG", "GET", "save") == b"*2\r\n$4\r\nsave\r\n$0\r\n\r\n"
+    finally:
+        for c in pair:
+            c("CONFIG", "SET", "save", "")
