@@ -35,6 +35,7 @@ from .layout import (
     C_LASTCMD, CMD_UNKNOWN, C_QB_ALLOC, C_RD_MAX,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
     F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
+    T_TOUCHED,
 )
 from .aof import Aof
 from .latency import HDR_LEN
@@ -273,10 +274,11 @@ class Core:
             self.observe.rows(self.q, 0, int(self.bm[B_QN]), self.args)
             mask |= finish_traced(self.h, n)
         self.rows = rows = self.res[:n].tolist()
+        if self.ks.tm[T_TOUCHED]:       # a watched key changed: its watchers are dirty at once
+            self.watches.settle()       # (they queue no more, as Redis), before any WATCH or EXEC
         if not mask:
             return []                   # the common turn: replies to send, nothing else
         if mask & M_SLOW:
-            self.watches.settle()       # the kernel's writes come before any WATCH or EXEC
             for i in range(int(self.bm[B_NSLOW])):
                 self.admin.execute(int(self.slowq[i]))
         if mask & (M_SLOW | M_KEYSPACE):

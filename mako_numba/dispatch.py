@@ -35,7 +35,7 @@ from .keys import (
     x_ttl, x_type,
 )
 from .layout import (
-    C_DB, C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY,
+    C_DB, C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
     C_TX_N, C_TX_START, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_HASH, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
     T_AOF_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
@@ -314,7 +314,7 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
     if ev == EVICT_FAIL:
         return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     st = reply_lit(conn, c, lim, lits, LIT_QUEUED)
-    if st == X_DONE and not conn[c, C_FLAGS] & F_TX_DIRTY:     # Redis queues no more once dirty
+    if st == X_DONE and not conn[c, C_FLAGS] & (F_TX_DIRTY | F_TX_CAS):   # Redis queues no more once dirty
         if flags[ci] & CF_DENYOOM:
             conn[c, C_FLAGS] |= F_TX_DENYOOM     # Redis's mstate.cmd_flags, for EXEC's OOM check
         if conn[c, C_TX_N] == 0:

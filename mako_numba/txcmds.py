@@ -36,7 +36,7 @@ from .evict import EVICT_FAIL
 from .arena import ENC_TX_MAX
 from .expire import clear_tx_stamps
 from .layout import (
-    C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM, T_TX_SERIAL,
+    C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM, T_TX_SERIAL,
     T_TX_STAMPED,
 )
 from .slowpath import _lower
@@ -59,7 +59,7 @@ class TransactionCommands:
             self._count_rejected(full)
             conn[slot, C_FLAGS] |= F_TX_DIRTY
             return resp.error(errors.OOM)
-        if not int(conn[slot, C_FLAGS]) & F_TX_DIRTY:
+        if not int(conn[slot, C_FLAGS]) & (F_TX_DIRTY | F_TX_CAS):
             if "denyoom" in commands.redis_metadata()["commands"].get(full, {}).get("flags", ()):
                 conn[slot, C_FLAGS] |= F_TX_DENYOOM
             if int(conn[slot, C_TX_N]) == 0:

@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from .layout import (
-    T_TOUCHED, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
+    C_FLAGS, F_TX_CAS, T_TOUCHED, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from .jit import addr_of
 from .table import expire_of, key_sip, peek
@@ -47,6 +47,15 @@ class Watches:
 
     def watching(self, slot):
         return slot in self.by_slot
+
+    def _dirty(self, slot):
+        """EXEC must fail; the kernels stop counting queued commands (F_TX_CAS), as Redis."""
+        self.dirty.add(slot)
+        self.core.conn[slot, C_FLAGS] |= F_TX_CAS
+
+    def _clean(self, slot):
+        self.dirty.discard(slot)
+        self.core.conn[slot, C_FLAGS] &= ~F_TX_CAS
 
     def _expire_time(self, db, key):
         """The key's expire time (0: none), -1 when it is not there; an expired key is left alone."""
@@ -77,7 +86,7 @@ class Watches:
             for slot in self.by_key.get((db, key), ()):
                 wk = (slot, db, key)
                 if st & WS_WRITTEN or (st & WS_DELETED and wk not in self.expired):
-                    self.dirty.add(slot)
+                    self._dirty(slot)
                     continue
                 if st & WS_DELETED:             # an already expired key went: no change
                     self.expired.discard(wk)
@@ -102,7 +111,7 @@ class Watches:
         elif not in_emptied and self._is_expired(db, key, now):
             self.expired.add(wk)
             return
-        self.dirty.add(slot)
+        self._dirty(slot)
 
     def flushing(self, db=None):
         """FLUSHDB (db) or FLUSHALL (None) is about to run: watchers of keys there get dirty.
@@ -117,7 +126,7 @@ class Watches:
                     if (slot, wdb, key) in self.expired:
                         self.expired.discard((slot, wdb, key))
                     else:
-                        self.dirty.add(slot)
+                        self._dirty(slot)
 
     def flushed(self):
         """The flush is done: its deletions were charged by flushing(), forget their marks."""
@@ -160,7 +169,7 @@ class Watches:
             for key in [k for k in self.sip if k not in live]:
                 del self.sip[key]
             self._rebuild()
-        self.dirty.discard(slot)    # ...so the mark goes last
+        self._clean(slot)           # ...so the mark goes last
 
     def exec_dirty(self, slot):
         """Must this client's EXEC fail?  Also when a watched key expired since WATCH

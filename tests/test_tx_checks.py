@@ -269,3 +269,30 @@ def _read_to_eof(s, timeout=5):
         if not chunk:
             return bytes(buf), True
         buf += chunk
+
+
+def _multi_after_watched_change(port):
+    """multi= of a client whose watched key another client changes in the middle of its MULTI."""
+    flushall(port)
+    a, b = Conn(port), Conn(port)
+    try:
+        aid = int(a.call(b"CLIENT", b"ID")[1:-2])
+        seen = []
+        for who, step in [(a, "WATCH n"), (a, "MULTI"), (a, "PING"), (b, "SET n 1"), (a, "PING"),
+                          (a, "GET n"), (a, "EXEC"), (a, "WATCH n"), (b, "SET n 2"), (a, "MULTI"),
+                          (a, "PING"), (a, "DISCARD"), (a, "MULTI"), (a, "PING")]:
+            reply = who.pipeline([C(step)])[0]
+            line = _bulk_text(b.call(b"CLIENT", b"LIST", b"ID", b"%d" % aid))
+            seen.append((step, reply, _fields(line)["multi"]))
+        return seen
+    finally:
+        a.close()
+        b.close()
+
+
+def test_multi_count_stops_when_a_watched_key_changes(redis_ref, mk):
+    """Redis's queueMultiCommand counts nothing once the client is CLIENT_DIRTY_CAS."""
+    want = _multi_after_watched_change(redis_ref.port)
+    assert want == _multi_after_watched_change(mk.port)
+    assert [m for _, _, m in want] == ["-1", "0", "1", "1", "1", "1", "-1", "-1", "-1", "0", "0", "-1",
+                                       "0", "1"]
