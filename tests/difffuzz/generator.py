@@ -55,6 +55,10 @@ class Generator:
             # choice, so the key spaces would part by chance, not by a difference
             return self.command()
         args = list(fn(at))
+        if name == b"SCAN" and self.expiring and args[:1] != [b"0"]:
+            # a cursor not from a walk visits a part of the table that depends on its layout
+            # (an accepted difference), and the expired keys it deletes there with it
+            return self.command()
         r = self.rng.random()
         if r < 0.04 and args:
             args.pop()
