@@ -154,7 +154,9 @@ MULTI_CLIENT = [
 MULTI_IDS = [c[0] for c in MULTI_CLIENT]
 
 
-def run_steps(port, steps):
+def run_steps(port, steps, resp3=False):
+    """Send (client, command) steps one at a time; [(step, reply)].  With resp3 each
+    connection says HELLO 3 first (that reply is not kept: it names the server)."""
     conns = {}
     out = []
     try:
@@ -165,6 +167,8 @@ def run_steps(port, steps):
             who, text = st
             if who not in conns:
                 conns[who] = Conn(port)
+                if resp3:
+                    conns[who].pipeline([C("HELLO 3")])
             r = conns[who].pipeline([C(text)])
             out.append(((who, text), r[0] if r else None))
     finally:

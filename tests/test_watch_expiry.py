@@ -18,13 +18,13 @@ command deletes it.
   already expired key's deletion is no change for its watcher).
 """
 import re
-import time
 
 import pytest
 
 from conftest import start_mako, start_redis
 from test_differential import flushall, mask_ids
 from test_strings_differential import C, Conn, Sleep
+from test_transactions import run_steps
 
 
 @pytest.fixture(scope="module")
@@ -144,27 +144,6 @@ EXPIRY_CASES = [
 ]
 
 CASES = FLUSH_CASES + EXPIRY_CASES
-
-
-def run_steps(port, steps, resp3):
-    conns = {}
-    out = []
-    try:
-        for st in steps:
-            if isinstance(st, Sleep):
-                time.sleep(st.ms / 1000)
-                continue
-            who, text = st
-            if who not in conns:
-                conns[who] = Conn(port)
-                if resp3:
-                    conns[who].pipeline([C("HELLO 3")])
-            r = conns[who].pipeline([C(text)])
-            out.append(((who, text), r[0] if r else None))
-    finally:
-        for c in conns.values():
-            c.close()
-    return out
 
 
 def _active_expire(port, on):
