@@ -103,9 +103,10 @@ def start_redis(tmp_path_factory, *extra):
     raise RuntimeError("redis-server did not start")
 
 
-def start_pair(tmp_path_factory, *opts):
-    """mako_numba and a reference Redis started with the same options (both stopped on failure)."""
-    r = start_redis(tmp_path_factory, *opts)
+def start_pair(tmp_path_factory, *opts, redis_opts=()):
+    """mako_numba and a reference Redis started with the same options (both stopped on failure);
+    `redis_opts` go to Redis alone (e.g. --enable-debug-command, which mako allows by default)."""
+    r = start_redis(tmp_path_factory, *redis_opts, *opts)
     try:
         return start_mako(tmp_path_factory, "--save", "", *opts), r
     except Exception:

@@ -10,19 +10,14 @@ import time
 
 import pytest
 
-from conftest import start_mako, start_redis
+from conftest import start_pair
 from drive import cmd_bytes as cmd, contents, raw
 
 DEBUG_OK = ("--enable-debug-command", "local")
 
 
 def _pair(tmp_path_factory, *opts):
-    r = start_redis(tmp_path_factory, *DEBUG_OK, *opts)
-    try:
-        return start_mako(tmp_path_factory, "--save", "", *opts), r
-    except Exception:
-        r.stop()
-        raise
+    return start_pair(tmp_path_factory, *opts, redis_opts=DEBUG_OK)
 
 
 @pytest.fixture(scope="module")

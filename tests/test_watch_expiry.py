@@ -21,7 +21,7 @@ import re
 
 import pytest
 
-from conftest import start_mako, start_redis
+from conftest import start_pair
 from test_differential import flushall, mask_ids
 from test_strings_differential import C, Conn, Sleep
 from test_transactions import run_steps
@@ -30,12 +30,7 @@ from test_transactions import run_steps
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory):
     """(mako_numba, redis-server); Redis allows DEBUG from loopback, as mako does by default."""
-    r = start_redis(tmp_path_factory, "--enable-debug-command", "local")
-    try:
-        m = start_mako(tmp_path_factory, "--save", "")
-    except Exception:
-        r.stop()
-        raise
+    m, r = start_pair(tmp_path_factory, redis_opts=("--enable-debug-command", "local"))
     yield m, r
     m.stop()
     r.stop()
