@@ -32,7 +32,7 @@ Layout (one concept per module; see docs/architecture.md):
   observe   SLOWLOG, LATENCY, MONITOR        humanize  numbers for people (bytesToHuman)
   dashboard/  the live dashboard (top, --dashboard): polls INFO, draws with rich
 """
-from .config import REDIS_VERSION, VERSION
+from mako_numba.config.settings import REDIS_VERSION, VERSION
 
 __version__ = VERSION
 __all__ = ["VERSION", "REDIS_VERSION", "__version__"]

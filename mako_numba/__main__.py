@@ -12,9 +12,9 @@ import signal
 import sys
 import time
 
-from . import config
-from .cnum import string2ll
-from .persist import REDIS_DEFAULT_SAVE
+from mako_numba.config import settings as config
+from mako_numba.base.cnum import string2ll
+from mako_numba.persistence.snapshots import REDIS_DEFAULT_SAVE
 
 LOGLEVELS = {"debug": logging.DEBUG, "verbose": logging.DEBUG, "notice": logging.INFO,
              "warning": logging.WARNING, "nothing": logging.CRITICAL + 10}
@@ -50,7 +50,7 @@ def _nonnegative(text):
 
 def _memory(text):
     """A redis.conf memory value (100mb, 1gb, 4096): its bytes, as a string."""
-    from .configcmds import _memory_param, _normalise
+    from mako_numba.commands.server.config import _memory_param, _normalise
     if _memory_param(text):
         raise ValueError(text)
     return _normalise("maxmemory", text)
@@ -58,7 +58,7 @@ def _memory(text):
 
 def _buffer_size(text):
     """proto-max-bulk-len, client-query-buffer-limit: a memory value of at least 1mb, in bytes."""
-    from .configcmds import buffer_size_param, _normalise
+    from mako_numba.commands.server.config import buffer_size_param, _normalise
     if buffer_size_param(text):
         raise ValueError(text)
     return int(_normalise("proto-max-bulk-len", text))
@@ -151,7 +151,7 @@ def build_parser():
 
 
 def _obuf_option(v):
-    from .netlimits import merge_obuf, parse_obuf
+    from mako_numba.server.netlimits import merge_obuf, parse_obuf
     problem = parse_obuf(v)
     if isinstance(problem, str):
         raise argparse.ArgumentTypeError(problem)
@@ -191,10 +191,10 @@ def _early_stop(signum, frame):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["top"]:                         # the dashboard of a running server
-        from .dashboard.top import main as top
+        from mako_numba.dashboard.top import main as top
         return top(argv[1:])
     if "--dashboard" in argv:                       # serve from a child, show its dashboard
-        from .dashboard.launch import main as dashboard
+        from mako_numba.dashboard.launch import main as dashboard
         return dashboard([a for a in argv if a != "--dashboard"])
     opts = build_parser().parse_args(argv)
     problem = _check_persistence(opts)
@@ -234,7 +234,7 @@ def _check_persistence(opts):
 
 def _check_renames(opts):
     """--rename-command pairs as {name: new name}, as redis.conf's rename-command reads them."""
-    from .commands import INDEX
+    from mako_numba.commands.registry import INDEX
     renames = {}
     for old, new in opts.rename_command:
         old, new = old.lower(), new.lower()
@@ -255,12 +255,12 @@ def _serve(opts):
     log.setLevel(LOGLEVELS[opts.loglevel])
     log.propagate = False
 
-    from .core import Core
-    from .aof import AofError
-    from .persist import RdbError
-    from .server import Server
-    from .maxclients import RESERVED_FDS, adjust_open_files
-    from .warmup import warm_up
+    from mako_numba.engine.core import Core
+    from mako_numba.persistence.aof import AofError
+    from mako_numba.persistence.snapshots import RdbError
+    from mako_numba.server.loop import Server
+    from mako_numba.server.maxclients import RESERVED_FDS, adjust_open_files
+    from mako_numba.engine.warmup import warm_up
 
     log.info("mako_numba %s starting (Redis %s compatible), pid=%d",
              config.VERSION, config.REDIS_VERSION, os.getpid())

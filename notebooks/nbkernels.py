@@ -26,10 +26,12 @@ import numpy as np
 
 import nbsupport  # noqa: F401  (puts the repository root on sys.path)
 from bench import wire
-from mako_numba import config, protocol, table
-from mako_numba.jit import unowned
-from mako_numba.core import Core
-from mako_numba.layout import B_AN, B_QN, B_SN, C_FLAGS, C_RD, C_WR, F_PENDING, F_SLOW
+from mako_numba.config import settings as config
+from mako_numba.protocol import parser as protocol
+from mako_numba.store import table
+from mako_numba.base.jit import unowned
+from mako_numba.engine.core import Core
+from mako_numba.base.layout import B_AN, B_QN, B_SN, C_FLAGS, C_RD, C_WR, F_PENDING, F_SLOW
 
 KEY_LEN = wire.KEY_LEN
 

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from mako_numba.core import Core
+from mako_numba.engine.core import Core
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUIRE_REDIS = os.environ.get("MAKO_TEST_REQUIRE_REDIS") == "1"

@@ -3,7 +3,7 @@
 atheris instruments Python bytecode and cannot see inside Numba's machine
 code, so the fuzzing process runs the parser as Python: NUMBA_DISABLE_JIT=1
 turns every kernel into its plain function (jit.py), and only the parser's
-modules (mako_numba/protocol.py, inline.py, parsebase.py) are instrumented.
+modules (mako_numba/protocol/parser.py, inline.py, parsebase.py) are instrumented.
 Each input is turned into a request stream by fuzzkit.build (garbage,
 valid, truncated or mutated RESP / inline / seed lines), fed in the chunks
 fuzzkit.cuts_of picks, on tight buffers, and compared with the reference parser (tests/naive.py); a disagreement or an
@@ -99,7 +99,9 @@ def main(argv):
     # coverage, so the parser is imported now and instrumented function by function.
     _load()
     import types
-    from mako_numba import inline, parsebase, protocol
+    from mako_numba.protocol import inline
+    from mako_numba.protocol import parsebase
+    from mako_numba.protocol import parser as protocol
     for module in (parsebase, inline, protocol):
         for name, fn in list(vars(module).items()):
             if isinstance(fn, types.FunctionType) and fn.__module__ == module.__name__:

@@ -15,9 +15,9 @@
 """
 import numpy as np
 
-from mako_numba import protocol
-from mako_numba.engine import compact_input
-from mako_numba.layout import C_WR
+from mako_numba.protocol import parser as protocol
+from mako_numba.engine.batch import compact_input
+from mako_numba.base.layout import C_WR
 from naive import ref_parse
 from test_protocol import KernelParser
 

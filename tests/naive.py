@@ -6,8 +6,8 @@
   is ("req", [arg bytes...]) or ("err", PE_code, byte).
 - `RefTable`: the key space as a dict of (db, key) -> value.
 """
-from mako_numba import config
-from mako_numba.layout import (
+from mako_numba.config import settings as config
+from mako_numba.base.layout import (
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, PE_UNBALANCED,
 )
 

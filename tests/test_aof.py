@@ -266,7 +266,7 @@ def _write_log_with_persisted_keys(d, past, flush=False):
     """An AOF directory (a base RDB and an incr file) in which keys got an expire time that is
     long past by now, then PERSIST; two other keys were left to expire.  flush: the incr file
     starts with FLUSHALL (the base's keys go)."""
-    from mako_numba.rdb import RdbWriter
+    from mako_numba.persistence.rdb import RdbWriter
     w = RdbWriter()
     base = b"".join([w.header({"aof-base": 1}), w.select_db(0, 2, 2),
                      w.string(b"in-base", b"1", past), w.string(b"gone-base", b"5", past), w.footer()])

@@ -12,9 +12,9 @@ import os
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from drive import roundtrip
-from mako_numba.core import Core
-from mako_numba.persist import write_rdb
-from mako_numba.rdb import parse
+from mako_numba.engine.core import Core
+from mako_numba.persistence.snapshots import write_rdb
+from mako_numba.persistence.rdb import parse
 
 KEYS = [b"a", b"b", b"c", b"n", b"k:1"]
 K = st.sampled_from(KEYS)

@@ -12,8 +12,9 @@ import time
 import pytest
 import redis
 
-from mako_numba import commands, errors
-from mako_numba.core import Core
+from mako_numba.commands import registry as commands
+from mako_numba.protocol import errors
+from mako_numba.engine.core import Core
 
 from conftest import need_tool, start_mako, start_pair, start_redis
 from drive import cmd_bytes as cmd, raw, roundtrip

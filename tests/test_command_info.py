@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from drive import cmd_bytes
-from mako_numba import commands
+from mako_numba.commands import registry as commands
 
 
 def reply_end(buf, i=0):
@@ -107,7 +107,7 @@ def test_getkeys_of_every_command_like_redis(pair, resp3):
 
 def test_key_specs_of_our_commands():
     """The expected bytes, without a server: one of each kind of reply."""
-    from mako_numba.keyspecs import find_keys, has_keys
+    from mako_numba.commands.keyspecs import find_keys, has_keys
     assert find_keys("mset", [b"mset", b"a", b"1", b"b", b"2"]) == [(1, ("OW", "update")), (3, ("OW", "update"))]
     assert find_keys("set", [b"set", b"k", b"v", b"GET"]) == [(1, ("RW", "access", "update"))]
     assert find_keys("object|encoding", [b"object", b"encoding", b"k"]) == [(2, ("RO",))]
@@ -140,7 +140,7 @@ def resp_array(items):
 def test_key_spec_walk_on_every_redis_command(pair):
     """The generic walk (index|keyword, range|keynum) on the key specs of all of Redis's
     commands, movable ones included: wherever it finds keys, Redis finds the same."""
-    from mako_numba import keyspecs
+    from mako_numba.commands import keyspecs
     _, r = pair
     w = Wire(r.port)
     entries, _ = keyspecs.parse(w.run([b"COMMAND INFO\r\n"])[0])

@@ -1,5 +1,5 @@
 """The command table agrees with the metadata generated from a real Redis 7.0."""
-from mako_numba import commands
+from mako_numba.commands import registry as commands
 
 
 def test_every_command_has_redis_metadata_with_the_same_arity():

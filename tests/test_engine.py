@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from mako_numba.core import Core
+from mako_numba.engine.core import Core
 from drive import roundtrip
 from naive import RefTable
 
@@ -94,8 +94,8 @@ def test_swapdb_mid_batch_redirects_later_requests(core):
 
 def test_full_reads_widen_the_input_buffer_up_to_its_limit():
     """A read that fills the input buffer doubles it (16 -> 32 -> 64 KiB, then no more), bytes kept."""
-    from mako_numba import config
-    from mako_numba.layout import C_IN_CAP
+    from mako_numba.config import settings as config
+    from mako_numba.base.layout import C_IN_CAP
     core = Core()
     s = core.open()
     data = resp(b"SET", b"k", b"v" * 100_000) + resp(b"STRLEN", b"k")

@@ -18,11 +18,13 @@ import pytest
 
 from conftest import need_tool, start_mako, start_redis
 from drive import cmd_bytes
-from mako_numba import config, evict, table
-from mako_numba.jit import addr_of
-from mako_numba.layout import POOL_SIZE, POOL_W, T_EVICTED, T_MAXMEM, T_POLICY, T_POOL, T_POOL_N, T_SAMPLES
-from mako_numba.lfu import POLICIES
-from mako_numba.store import KeySpace
+from mako_numba.config import settings as config
+from mako_numba.store import evict
+from mako_numba.store import table
+from mako_numba.base.jit import addr_of
+from mako_numba.base.layout import POOL_SIZE, POOL_W, T_EVICTED, T_MAXMEM, T_POLICY, T_POOL, T_POOL_N, T_SAMPLES
+from mako_numba.store.lfu import POLICIES
+from mako_numba.store.keyspace import KeySpace
 from naive import RefTable
 
 OOM = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from bench.flood import craft_keys, random_keys
-from mako_numba import table
-from mako_numba.layout import T_LOGCAP, T_MIG
+from mako_numba.store import table
+from mako_numba.base.layout import T_LOGCAP, T_MIG
 from test_table import Keys, make, t_get, t_set
 
 N = 1000

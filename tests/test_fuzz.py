@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzzkit import POISON, check
-from mako_numba import config
+from mako_numba.config import settings as config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = int(os.environ.get("MAKO_FUZZ_EXAMPLES", "0"))

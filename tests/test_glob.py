@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mako_numba import glob as pyglob
-from mako_numba.scan import glob_match
+from mako_numba.base import glob as pyglob
+from mako_numba.commands.keys.scan import glob_match
 from naive import stringmatchlen
 
 ALPHABET = b"ab*?[]^-\\c"

@@ -2,7 +2,7 @@
 
 Redis checks an unfinished inline line after each read: more than 64 KiB
 pending without a newline is a protocol error.  Its reads are sized by its
-query buffer (mako_numba/querybuf.py): a line sent at once on a new client
+query buffer (mako_numba/protocol/querybuf.py): a line sent at once on a new client
 is read as 16384 bytes, then 65526, so it runs if its newline comes within
 81910 bytes and is refused past that; after a pipelined PING in the same
 write the pieces are 16384 (PING's 6 in it), 49152 and 98300, and the line

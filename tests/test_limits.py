@@ -1,7 +1,7 @@
 """Connection limits over real sockets, side by side with a real Redis 7 started with the same options.
 
 maxclients, proto-max-bulk-len, client-query-buffer-limit, timeout,
-tcp-keepalive and client-output-buffer-limit (mako_numba/netlimits.py).
+tcp-keepalive and client-output-buffer-limit (mako_numba/server/netlimits.py).
 Each test runs the same bytes against both servers and compares what comes
 back; waits are generous polls, never timed assertions.
 """

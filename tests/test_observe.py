@@ -15,8 +15,8 @@ import redis
 from hdrh.histogram import HdrHistogram
 from hdrh.iterators import LogIterator
 
-from mako_numba import latency
-from mako_numba.core import Core
+from mako_numba.observe import latency
+from mako_numba.engine.core import Core
 
 from drive import raw, roundtrip
 

@@ -22,7 +22,7 @@ import pytest
 
 from conftest import start_pair, start_redis
 from drive import cmd_bytes as cmd, roundtrip
-from mako_numba.core import Core
+from mako_numba.engine.core import Core
 
 KIB = 1024
 MIB = 1024 * KIB

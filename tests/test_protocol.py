@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mako_numba import protocol
-from mako_numba.core import Core
-from mako_numba.engine import compact_input
-from mako_numba.layout import (
+from mako_numba.protocol import parser as protocol
+from mako_numba.engine.core import Core
+from mako_numba.engine.batch import compact_input
+from mako_numba.base.layout import (
     B_AN, B_QN, B_SN, C_FLAGS, C_IN_CAP, C_IN_NEED, C_RD, C_WR, CMD_PROTO_ERR, F_CLOSE_NOW,
     F_PENDING, F_SLOW, PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK,
     PE_UNBALANCED, Q_ARG0, Q_ARGC, Q_CMD, Q_ERR, Q_ERRARG,
@@ -313,8 +313,8 @@ def test_query_buffer_model_after_a_long_line_and_the_cron():
     """Redis's clientsCron trims a query buffer past 32 KiB once its peak since the last
     visit is under half of it: the next read is a new client's again (16384 bytes)."""
     import numpy as np
-    from mako_numba.layout import C_QB_ALLOC, C_RD_MAX
-    from mako_numba.querybuf import cron_trim
+    from mako_numba.base.layout import C_QB_ALLOC, C_RD_MAX
+    from mako_numba.protocol.querybuf import cron_trim
     core = Core(maxclients=2, seed=1)
     slot = core.open()
     assert int(core.conn[slot, C_RD_MAX]) == 16384

@@ -1,4 +1,4 @@
-"""The RDB codec (mako_numba/rdb.py, rdbscan.py, lzf.py, crc64.py) against
+"""The RDB codec (mako_numba/persistence/rdb.py, rdbscan.py, lzf.py, crc64.py) against
 plain-Python references (naive_rdb.py) and against a real Redis 7: Redis
 loads what we write, we read what Redis writes, and for the same data our
 records are Redis's byte for byte."""
@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Proc, free_port, need_tool
-from mako_numba import lzf
-from mako_numba.crc64 import crc64
-from mako_numba.rdb import RdbError, RdbReader, RdbWriter, encode_integer, encode_length, parse
+from mako_numba.base import lzf
+from mako_numba.base.crc64 import crc64
+from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter, encode_integer, encode_length, parse
 from naive_rdb import crc64_ref, lzf_compress_ref, lzf_decompress_ref, ref_records
 
 FAR = 4102444800123                 # 2100-01-01, in ms

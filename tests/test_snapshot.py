@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from drive import roundtrip
-from mako_numba.core import Core
-from mako_numba.persist import load_file, save_file, write_rdb
-from mako_numba.rdb import RdbError, RdbWriter, parse
-from mako_numba.table import T_LOGCAP, T_MIG, migrate
+from mako_numba.engine.core import Core
+from mako_numba.persistence.snapshots import load_file, save_file, write_rdb
+from mako_numba.persistence.rdb import RdbError, RdbWriter, parse
+from mako_numba.store.table import T_LOGCAP, T_MIG, migrate
 
 
 def run_cmds(core, slot, cmds):

@@ -11,10 +11,11 @@ import random
 import numpy as np
 import pytest
 
-from mako_numba import config, table
-from mako_numba.jit import addr_of
-from mako_numba.siphash import siphash_cd
-from mako_numba.store import KeySpace
+from mako_numba.config import settings as config
+from mako_numba.store import table
+from mako_numba.base.jit import addr_of
+from mako_numba.base.siphash import siphash_cd
+from mako_numba.store.keyspace import KeySpace
 from naive import RefTable
 
 

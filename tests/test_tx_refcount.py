@@ -15,8 +15,8 @@ import pytest
 from conftest import start_pair, start_redis
 from drive import cmd_bytes, roundtrip
 from test_slowpath_args import Conn
-from mako_numba.arena import ENC_TX_MAX
-from mako_numba.layout import T_TX_SERIAL, T_TX_STAMPED
+from mako_numba.store.arena import ENC_TX_MAX
+from mako_numba.base.layout import T_TX_SERIAL, T_TX_STAMPED
 
 SEQUENCES = [
     [["SETNX", "b", "abc"], ["DEBUG", "OBJECT", "b"], ["OBJECT", "REFCOUNT", "b"]],

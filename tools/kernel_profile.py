@@ -40,8 +40,9 @@ def _remember_object(self, value):
 codegen.CodeLibrary._set_compiled_object = _remember_object
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from mako_numba import engine, warmup  # noqa: E402
-from mako_numba.core import Core  # noqa: E402
+from mako_numba.engine import batch as engine
+from mako_numba.engine import warmup  # noqa: E402
+from mako_numba.engine.core import Core  # noqa: E402
 
 
 def write_perf_map():

@@ -38,7 +38,7 @@ LOCAL = {"0.0.0.0": "127.0.0.1", "::": "::1", "*": "127.0.0.1"}
 
 
 def main(args):
-    from ..__main__ import build_parser
+    from mako_numba.__main__ import build_parser
     build_parser().parse_args(args)                 # exits 1 with one line on a bad option
     if not need_terminal("--dashboard"):
         return 1

@@ -26,7 +26,7 @@ import time
 import tty
 from contextlib import contextmanager
 
-from .. import config
+from mako_numba.config import settings as config
 from .frame import render
 from .model import Model
 from .infoclient import AuthError, InfoClient, ServerError

@@ -16,7 +16,7 @@ fits.
 from rich.measure import Measurement
 from rich.text import Text
 
-from ..humanize import bytes_to_human
+from mako_numba.base.humanize import bytes_to_human
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 DASH = "-"

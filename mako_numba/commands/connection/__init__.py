@@ -1,0 +1,1 @@
+"""The connection family: AUTH and CLIENT."""

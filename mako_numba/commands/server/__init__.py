@@ -1,0 +1,1 @@
+"""The server family: CONFIG, COMMAND, and OBJECT/MEMORY/DEBUG."""

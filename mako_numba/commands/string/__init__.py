@@ -1,0 +1,1 @@
+"""The string family (Redis's t_string.c): kernels, ranges, the slow-path commands, LCS."""

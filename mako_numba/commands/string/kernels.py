@@ -1,0 +1,358 @@
+"""String commands (Redis's t_string.c), as thin kernels over the table.
+
+Every handler takes the execution context `X = (T, lim, conn, args, lits,
+cmdt, stats)` and the request's scalars `(c, a0, argc, ci, now)`, and returns
+X_DONE or X_DEFER (respond.py).  Like t_string.c, variants share one generic
+function: SET, SETNX, SETEX, PSETEX and GETSET are `set_generic` with flag
+bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.  APPEND, STRLEN,
+GETRANGE and SETRANGE are in strrange.py.
+
+Check, then act: arguments are validated and the whole reply reserved before
+the key space changes; a write that lacks memory (NEED_* from the table)
+undoes any reply bytes it wrote and defers.
+"""
+import numpy as np
+
+from mako_numba.protocol.errors import (
+    LIT_ARITY_SUF, LIT_DECR_OVERFLOW, LIT_EXPIRE_PRE, LIT_INCR_OVERFLOW,
+    LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_SYNTAX, LIT_ZERO,
+)
+from mako_numba.base.jit import kernel, u8view
+from mako_numba.base.layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_LOADING
+from mako_numba.protocol.parser import string2ll
+from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
+from mako_numba.commands.respond import (
+    INT64_MAX, INT64_MIN, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_word, count_lookup,
+    out_of, reply_arity, reply_bulk, reply_int, reply_lit, reply_named, reply_nil, reserve, word,
+)
+from mako_numba.store.table import (
+    db_of,
+    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _lookup_hashed, _store,
+    set_expire_at, store, unalloc, unlink_found, value_of,
+)
+
+# SET flags (object.h OBJ_SET_* / OBJ_*)
+SET_NX = 1
+SET_XX = 2
+SET_GET = 4
+SET_KEEPTTL = 8
+SET_EX = 16
+SET_PX = 32
+SET_EXAT = 64
+SET_PXAT = 128
+SET_PERSIST = 256                   # GETEX only
+_ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT
+
+W_GET = word("get")
+W_KEEPTTL = word("keepttl")
+W_EX = word("ex")
+W_PX = word("px")
+W_EXAT = word("exat")
+W_PXAT = word("pxat")
+W_PERSIST = word("persist")
+
+
+@kernel(inline=True)
+def parse_set_options(args, a0, argc, getex):
+    """parseExtendedStringArgumentsOrReply for SET (from argument 3) or GETEX
+    (from argument 2): (flags, index of the time argument), or (-1, 0)."""
+    flags = 0
+    ei = 0
+    j = 2 if getex else 3
+    while j < argc:
+        w = arg_word(args, a0 + j)
+        more = j + 1 < argc
+        if w == W_NX and not getex and not flags & SET_XX:
+            flags |= SET_NX
+        elif w == W_XX and not getex and not flags & SET_NX:
+            flags |= SET_XX
+        elif w == W_GET and not getex:
+            flags |= SET_GET
+        elif w == W_KEEPTTL and not getex and not flags & _ANY_EXPIRE:
+            flags |= SET_KEEPTTL
+        elif w == W_PERSIST and getex and not flags & (_ANY_EXPIRE | SET_KEEPTTL):
+            flags |= SET_PERSIST
+        elif w == W_EX and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EXAT | SET_PX | SET_PXAT):
+            flags |= SET_EX
+            j += 1
+            ei = j
+        elif w == W_PX and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PXAT):
+            flags |= SET_PX
+            j += 1
+            ei = j
+        elif w == W_EXAT and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_PX | SET_PXAT):
+            flags |= SET_EXAT
+            j += 1
+            ei = j
+        elif w == W_PXAT and more and not flags & (SET_KEEPTTL | SET_PERSIST | SET_EX | SET_EXAT | SET_PX):
+            flags |= SET_PXAT
+            j += 1
+            ei = j
+        else:
+            return -1, 0
+        j += 1
+    return flags, ei
+
+
+@kernel(inline=True)
+def expire_time(args, i, flags, now):
+    """getExpireMillisecondsOrReply: (0, ms) ok, (1, 0) not an integer, (2, 0) invalid."""
+    ok, v = arg_int(args, i)
+    if not ok:
+        return 1, 0
+    seconds = flags & (SET_EX | SET_EXAT)
+    if v <= 0 or (seconds and v > INT64_MAX // 1000):
+        return 2, 0
+    if seconds:
+        v *= 1000
+    if flags & (SET_EX | SET_PX):
+        if v > INT64_MAX - now:       # Redis sees this as a wrap to <= 0
+            return 2, 0
+        v += now
+    return 0, v
+
+
+@kernel(inline=True)
+def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
+    """SET and friends.  `counted`: reply :1/:0 (SETNX) instead of OK/nil."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    when = 0
+    if ei:
+        st, when = expire_time(args, a0 + ei, flags, now)
+        if st == 1:
+            return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        if st == 2:
+            return reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
+    db = db_of(T, conn[c, C_DB])
+    k = a0 + 1
+    v = a0 + vi
+    h, which, pos = _lookup_hashed(T, lim, db, args[k, 0], args[k, 1], now, True, np.uint64(hq))
+    found = which != 0
+    old_addr = 0
+    old_len = -1
+    if found:
+        old_addr, old_len = value_of(T, which, pos)
+    need = 5
+    if flags & SET_GET:
+        need = bulk_size(old_len) if found else 5
+    if not reserve(conn, c, lim, need + 5):
+        return X_DEFER
+    saved = conn[c, C_OUT_WR]
+    out = out_of(conn, c)
+    if flags & SET_GET:
+        if found:
+            conn[c, C_OUT_WR] = w_bulk(out, saved, old_addr, old_len)
+        else:
+            conn[c, C_OUT_WR] = w_nil(out, saved, lits, conn[c, C_PROTO])
+    if (flags & SET_NX and found) or (flags & SET_XX and not found):
+        if flags & SET_GET:
+            count_lookup(stats, which)
+            return X_DONE
+        if counted:
+            return reply_lit(conn, c, lim, lits, LIT_ZERO)
+        return reply_nil(conn, c, lim, lits)
+    if when == 0 and flags & SET_KEEPTTL and found:
+        when = expire_of(T, which, pos)
+    st = _store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], args[v, 1], when)
+    if st != OK:
+        conn[c, C_OUT_WR] = saved
+        return X_DEFER
+    if flags & SET_GET:
+        count_lookup(stats, 1 if found else 0)
+        return X_DONE
+    return reply_lit(conn, c, lim, lits, LIT_ONE if counted else LIT_OK)
+
+
+@kernel
+def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
+    """_set_generic as a call, for SET's variants (SET itself inlines it)."""
+    return _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, 0)
+
+
+@kernel(inline=True)
+def x_set(X, c, a0, argc, ci, now, hq):
+    """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]; hq: the key's hash or 0"""
+    flags, ei = parse_set_options(X[3], a0, argc, False)
+    if flags < 0:
+        return reply_lit(X[2], c, X[1], X[4], LIT_SYNTAX)
+    return _set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False, hq)
+
+
+@kernel
+def x_getex(X, c, a0, argc, ci, now):
+    """GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    flags, ei = parse_set_options(args, a0, argc, True)
+    if flags < 0:
+        return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
+    k = a0 + 1
+    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
+    if which == 0:
+        st = reply_nil(conn, c, lim, lits)
+        if st == X_DONE:
+            stats[S_MISSES] += 1
+        return st
+    when = 0
+    st = X_DONE
+    if ei:
+        est, when = expire_time(args, a0 + ei, flags, now)
+        if est == 1:
+            st = reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        elif est == 2:
+            st = reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
+        if est != 0:
+            if st == X_DONE:
+                stats[S_HITS] += 1
+            return st
+    vaddr, vlen = value_of(T, which, pos)
+    st = reply_bulk(conn, c, lim, vaddr, vlen)
+    if st != X_DONE:
+        return st
+    stats[S_HITS] += 1
+    if flags & (SET_EXAT | SET_PXAT) and when <= now and T[0][T_LOADING] == 0:
+        unlink_found(T, lim, which, pos)
+    elif ei:
+        set_expire_at(T, which, pos, when)
+    elif flags & SET_PERSIST and expire_of(T, which, pos) != 0:
+        set_expire_at(T, which, pos, 0)
+    return X_DONE
+
+
+@kernel(inline=True)
+def get_generic(X, c, a0, now, hq):
+    """Reply with key's value or nil, counting hits and misses: (X_*, which, slot)."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    k = a0 + 1
+    h, which, pos = _lookup_hashed(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, True,
+                                   np.uint64(hq))
+    if which == 0:
+        st = reply_nil(conn, c, lim, lits)
+        if st == X_DONE:
+            stats[S_MISSES] += 1
+        return st, which, pos
+    vaddr, vlen = value_of(T, which, pos)
+    st = reply_bulk(conn, c, lim, vaddr, vlen)
+    if st == X_DONE:
+        stats[S_HITS] += 1
+    return st, which, pos
+
+
+@kernel(inline=True)
+def x_get(X, c, a0, argc, ci, now, hq):
+    """GET key; hq: the key's hash or 0"""
+    return get_generic(X, c, a0, now, hq)[0]
+
+
+@kernel
+def x_getdel(X, c, a0, argc, ci, now):
+    """GETDEL key"""
+    st, which, pos = get_generic(X, c, a0, now, 0)
+    if st == X_DONE and which != 0:
+        unlink_found(X[0], X[1], which, pos)
+    return st
+
+
+@kernel
+def x_mget(X, c, a0, argc, ci, now):
+    """MGET key [key ...]"""
+    T, lim, conn, args, lits, cmdt, stats = X
+    db = db_of(T, conn[c, C_DB])
+    need = int_size(argc - 1)
+    for i in range(a0 + 1, a0 + argc):
+        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        if which == 0:
+            need += 5
+        else:
+            need += bulk_size(value_of(T, which, pos)[1])
+    if not reserve(conn, c, lim, need):
+        return X_DEFER
+    out = out_of(conn, c)
+    p = conn[c, C_OUT_WR]
+    p = w_arr_hdr(out, p, argc - 1)
+    for i in range(a0 + 1, a0 + argc):
+        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        count_lookup(stats, which)
+        if which == 0:
+            p = w_nil(out, p, lits, conn[c, C_PROTO])
+        else:
+            vaddr, vlen = value_of(T, which, pos)
+            p = w_bulk(out, p, vaddr, vlen)
+    conn[c, C_OUT_WR] = p
+    return X_DONE
+
+
+@kernel
+def x_mset(X, c, a0, argc, ci, now, nx):
+    """MSET key value [key value ...] / MSETNX: all pairs or none.
+
+    Atomic also when memory runs short: every block is allocated first
+    (kept in the argument rows' spare column); if one allocation fails, the
+    others are freed and the request defers with nothing changed.
+    """
+    T, lim, conn, args, lits, cmdt, stats = X
+    if argc % 2 == 0:
+        return reply_arity(conn, c, lim, lits, cmdt, ci)
+    db = db_of(T, conn[c, C_DB])
+    if nx:
+        for i in range(a0 + 1, a0 + argc, 2):
+            if lookup(T, lim, db, args[i, 0], args[i, 1], now)[1] != 0:
+                return reply_lit(conn, c, lim, lits, LIT_ZERO)
+    if not reserve(conn, c, lim, 5):
+        return X_DEFER
+    if not index_room(T, lim, (argc - 1) // 2):
+        T[0][T_NEED] = NEED_INDEX
+        return X_DEFER
+    for i in range(a0 + 1, a0 + argc, 2):
+        nref = alloc(T, lim, REC_HDR + args[i, 1] + args[i + 1, 1])
+        if nref == 0:
+            for j in range(a0 + 1, i, 2):
+                unalloc(T, lim, args[j, 2], REC_HDR + args[j, 1] + args[j + 1, 1])
+            return X_DEFER
+        args[i, 2] = nref
+    for i in range(a0 + 1, a0 + argc, 2):
+        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        install(T, lim, db, h, which, pos, args[i, 2], args[i, 0], args[i, 1],
+                args[i + 1, 0], args[i + 1, 1], 0)
+    return reply_lit(conn, c, lim, lits, LIT_ONE if nx else LIT_OK)
+
+
+@kernel
+def incr_generic(X, c, a0, argc, ci, now, incr):
+    """INCR, DECR, INCRBY, DECRBY: add `incr` to the integer stored at key."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    db = db_of(T, conn[c, C_DB])
+    k = a0 + 1
+    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    value = 0
+    keep = 0
+    if which != 0:
+        vaddr, vlen = value_of(T, which, pos)
+        ok, value = string2ll(u8view(vaddr, vlen), 0, vlen)
+        if not ok:
+            return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+        keep = expire_of(T, which, pos)
+    if (incr < 0 and value < 0 and incr < INT64_MIN - value) or \
+            (incr > 0 and value > 0 and incr > INT64_MAX - value):
+        return reply_lit(conn, c, lim, lits, LIT_INCR_OVERFLOW)
+    value += incr
+    if not reserve(conn, c, lim, int_size(value)):
+        return X_DEFER
+    digits = np.empty(24, np.uint8)
+    n = w_num(digits, 0, value)
+    if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], digits.ctypes.data, n, keep) != OK:
+        return X_DEFER
+    return reply_int(conn, c, lim, value)
+
+
+@kernel
+def x_incrby(X, c, a0, argc, ci, now, sign):
+    """INCRBY / DECRBY key increment (sign +1 / -1)"""
+    conn, args, lits, lim = X[2], X[3], X[4], X[1]
+    ok, v = arg_int(args, a0 + 2)
+    if not ok:
+        return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
+    if sign < 0:
+        if v == INT64_MIN:
+            return reply_lit(conn, c, lim, lits, LIT_DECR_OVERFLOW)
+        v = -v
+    return incr_generic(X, c, a0, argc, ci, now, v)

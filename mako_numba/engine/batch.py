@@ -1,0 +1,400 @@
+"""The batch executor: one kernel call per loop turn, bytes in, replies out.
+
+`run_batch` is the whole hot path.  For every ready connection it parses the
+buffered bytes into the request queue (protocol.py), then runs the queue in
+order against the key space (table.py), writing replies into each
+connection's output buffer (replies.py), and finally tidies the input buffers.
+
+Rules and theory:
+- Check, then act.  A handler first reserves room for its whole reply and
+  whatever memory it needs; if anything is missing it changes nothing and
+  returns X_DEFER.  The connection is then rewound to the start of that
+  request (its bytes are still in the input buffer), its later requests are
+  skipped, and Python supplies the memory (a bigger output buffer, an arena
+  chunk, a larger index) before the next turn re-parses it.  So kernels
+  never allocate, and no request is half-done.
+- Replies on a connection are in request order: requests of one connection
+  are queued contiguously, a slow-path request (X_SLOW, run by admin.py after
+  the kernel) is always the connection's last in the batch, and a deferral
+  skips everything after it.
+- Inside MULTI a valid request is only answered +QUEUED (`queue_request`);
+  its bytes stay in the input buffer from C_TX_START on (compact_input keeps
+  them), and EXEC re-parses and runs them in one go (run_batch with nready -1), called
+  from the slow path after the batch, so nothing interleaves.
+- dispatch.py runs each request (the handlers, arity and error replies,
+  maxmemory's evictions).
+"""
+import numpy as np
+
+from mako_numba.config import settings as config
+from mako_numba.commands.registry import OP_SWAPDB, CF_KEY1, CF_NO_QUEUE
+from mako_numba.base.jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
+from mako_numba.observe.latency import NS_SHIFT, record
+from mako_numba.base.layout import (
+    A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
+    B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
+    C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, C_TX_N,
+    C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
+    Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR, S_DEFERRALS, S_NFIELDS,
+    F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
+    F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
+    T_AOF_NEED, T_AOF_WR, T_POLICY, C_LASTCMD, CMD_PROTO_ERR,
+    H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
+)
+from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
+from mako_numba.protocol.parser import parse_conn
+from mako_numba.protocol.querybuf import next_read, note_read
+from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
+from mako_numba.store.table import T_LRU, T_MIG, db_of, keyspace_wants, migrate, prefetch_record, prefetch_slot
+from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
+
+
+@kernel
+def _replay_open(conn, c, pos, end, keep):
+    """EXEC: point connection c's parser at its queued bytes [pos, end); its state goes to keep (8)."""
+    keep[0] = conn[c, C_RD]
+    keep[1] = conn[c, C_WR]
+    keep[2] = conn[c, C_PS_ARGC]
+    keep[3] = conn[c, C_PS_ARGI]
+    keep[4] = conn[c, C_PS_POS]
+    keep[5] = conn[c, C_PS_BULK]
+    keep[6] = conn[c, C_IN_NEED]
+    keep[7] = conn[c, C_FLAGS]
+    conn[c, C_RD] = pos
+    conn[c, C_WR] = end
+    conn[c, C_PS_ARGC] = 0
+    conn[c, C_FLAGS] = keep[7] & ~(F_MULTI | F_SLOW | F_PENDING | F_DEFERRED)
+
+
+@kernel
+def _replay_close(conn, c, q, nq, k, res):
+    """EXEC: after one parse-and-run step; restores c's parser and says what Python must do.
+
+    Returns 0 when every parsed request ran (continue at res[0, 1]); 1 when
+    q row res[0, 0] is a slow-path command for Python, to resume after it;
+    2 when a request (row res[0, 0], or none parsed) needs memory (argument
+    rows, output room), to resume at res[0, 1] once Python supplied it.
+    """
+    keep = res[0, 2:]               # what _replay_open saved
+    status = 0
+    nxt = conn[c, C_RD]
+    if nq == 0:
+        status = 2                  # more argument rows (B_NEED_ARGS); nothing was parsed
+    elif k >= 0 and q[k, Q_STATUS] == QS_SLOW:
+        status = 1
+        nxt = q[k, Q_END]
+    elif k >= 0:
+        status = 2
+        nxt = q[k, Q_START]
+    conn[c, C_RD] = keep[0]
+    conn[c, C_WR] = keep[1]
+    conn[c, C_PS_ARGC] = keep[2]
+    conn[c, C_PS_ARGI] = keep[3]
+    conn[c, C_PS_POS] = keep[4]
+    conn[c, C_PS_BULK] = keep[5]
+    conn[c, C_IN_NEED] = keep[6]
+    conn[c, C_FLAGS] = keep[7] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
+    res[0, 0] = k                   # the slow or deferred row; -1: all ran
+    res[0, 1] = nxt
+    return status
+
+
+@kernel(inline=True)
+def _reply_mode(conn, c, fl, wr0):
+    """After a request: drop its reply under CLIENT REPLY OFF|SKIP; a SKIP lasts one request."""
+    if fl & (F_REPLY_OFF | F_REPLY_SKIP):
+        conn[c, C_OUT_WR] = wr0
+    f = conn[c, C_FLAGS]
+    if f & (F_REPLY_SKIP | F_REPLY_SKIP_NEXT):         # rare: leave the flags alone otherwise
+        f &= ~F_REPLY_SKIP
+        if f & F_REPLY_SKIP_NEXT:
+            f = (f | F_REPLY_SKIP) & ~F_REPLY_SKIP_NEXT
+        conn[c, C_FLAGS] = f
+
+
+@kernel
+def _defer(conn, c, q, k, stats):
+    conn[c, C_FLAGS] = (conn[c, C_FLAGS] | F_DEFERRED | F_PENDING) & ~F_SLOW
+    conn[c, C_RD] = q[k, Q_START]
+    conn[c, C_PS_ARGC] = 0
+    q[k, Q_STATUS] = QS_DEFERRED
+    stats[S_DEFERRALS] += 1
+
+
+@kernel(entry=True)
+def compact_input(conn, c):
+    """Move an unfinished request (and a transaction's queued ones) to the front."""
+    rd = conn[c, C_RD]
+    wr = conn[c, C_WR]
+    keep = rd
+    if conn[c, C_FLAGS] & F_MULTI and conn[c, C_TX_N] > 0:
+        keep = min(rd, conn[c, C_TX_START])
+    if keep == 0:
+        return
+    if keep >= wr:
+        conn[c, C_RD] = 0
+        conn[c, C_WR] = 0
+        return
+    move_bytes(conn[c, C_IN_ADDR], conn[c, C_IN_ADDR] + keep, wr - keep)
+    conn[c, C_RD] = rd - keep
+    conn[c, C_WR] = wr - keep
+    if conn[c, C_FLAGS] & F_MULTI and conn[c, C_TX_N] > 0:
+        conn[c, C_TX_START] -= keep
+    if conn[c, C_PS_ARGC] > 0:
+        conn[c, C_PS_POS] -= keep
+
+
+@kernel
+def _result_row(conn, c, lim, res, i):
+    """Tell Python what slot c needs: bytes to send, and anything unusual."""
+    fl = conn[c, C_FLAGS]
+    att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED)
+    next_read(conn, c)              # Redis's next read: how much it may bring (querybuf.py)
+    if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
+        att |= A_GROW_IN
+    elif conn[c, C_WR] == conn[c, C_IN_CAP] and conn[c, C_RD] == conn[c, C_WR]:
+        conn[c, C_IN_NEED] = 1        # full of a transaction's queued requests
+        att |= A_GROW_IN
+    elif conn[c, C_WR] == 0 and conn[c, C_IN_CAP] > 4 * lim[config.L_IN_DEFAULT]:
+        att |= A_SHRINK_IN
+    if conn[c, C_OUT_CAP] > 4 * lim[config.L_OUT_DEFAULT]:
+        att |= A_BIG_OUT
+    res[i, R_SENT] = conn[c, C_OUT_SENT]
+    res[i, R_WR] = conn[c, C_OUT_WR]
+    res[i, R_ATT] = att
+
+
+@kernel(inline=True)
+def _prefetch_slot(T, conn, q, args, flags, k):
+    """Hash row k's key (argument 1) into Q_HASH and start loading its index slot."""
+    ci = q[k, Q_CMD]
+    if ci >= 0 and flags[ci] & CF_KEY1 and q[k, Q_ARGC] >= 2:
+        a = q[k, Q_ARG0] + 1
+        db = db_of(T, conn[q[k, Q_CONN], C_DB])
+        q[k, Q_HASH] = np.int64(prefetch_slot(T, db, args[a, 0], args[a, 1]))
+
+
+@kernel(inline=True)
+def _timed(lim, q, k, lat, stats, mult, t_prev):
+    """Row k's time since t_prev, if it ran: into Q_NS, commandstats and its histogram; returns now."""
+    t = cycles()
+    if q[k, Q_NS]:
+        ns = ((t - t_prev) * mult) >> NS_SHIFT
+        ci = q[k, Q_CMD]
+        q[k, Q_NS] = ns + 1
+        stats[S_NFIELDS + 3 * lat.shape[0] + ci] += ns
+        if lim[config.L_LATENCY]:
+            record(lat, ci, ns)
+    return t
+
+
+@kernel(inline=True)
+def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay):
+    """Execute queue rows 0..nq-1, the only place `execute` (in execute_logged) is inlined.
+
+    A batch (replay False) marks each row done, slow (queued for Python in
+    slowq) or deferred, and returns -1.  EXEC's replay (True) skips the
+    commands a transaction does not queue, has no per-turn output bound,
+    and stops at the first slow or deferred row, returning its index
+    (-1 when all ran).  Rows to trace (MONITOR, SLOWLOG: lim[L_MONITOR],
+    lim[L_TRACE_NS]) are counted in bm[B_TRACED].
+
+    Timing (lim[L_NS_MULT] set: latency-tracking or a slow log): one read of
+    the cycle counter per row, so a row's time runs from the end of the row
+    before to the end of its own (its share of the loop, prefetches
+    included); it goes to q[k, Q_NS] (1 + ns) and, with latency-tracking,
+    to its command's histogram.
+    """
+    flags = cmdt[5]
+    now = bm[B_NOW_MS]
+    now_us = bm[B_NOW_US]
+    # Over a large key space each GET or SET waits on two cache misses: its
+    # index slot, then its record.  While row k runs, the slot of row
+    # k + d_slot and the record of row k + d_rec are already on their way
+    # (config.PREFETCH_*), so the misses overlap.  Only hints: rows are
+    # looked up as usual (GET and SET reuse the hash, Q_HASH).
+    d_slot = 0 if replay else lim[config.L_PREFETCH_SLOT]
+    d_rec = lim[config.L_PREFETCH_RECORD]
+    for j in range(min(nq, d_slot)):
+        _prefetch_slot(T, conn, q, args, flags, j)
+    trace_ns = lim[config.L_TRACE_NS]
+    if lim[config.L_MONITOR]:
+        trace_ns = 0
+    mult = lim[config.L_NS_MULT]
+    t_prev = cycles() if mult else 0
+    for k in range(nq):
+        q[k, Q_NS] = 0
+        if d_slot:
+            if k + d_slot < nq:
+                _prefetch_slot(T, conn, q, args, flags, k + d_slot)
+            j = k + d_rec
+            if j < nq and q[j, Q_HASH] != 0:
+                prefetch_record(T, np.uint64(q[j, Q_HASH]))
+        c = q[k, Q_CONN]
+        if replay:
+            ci = q[k, Q_CMD]
+            if ci >= 0 and flags[ci] & CF_NO_QUEUE:
+                continue
+            conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
+            if mult:
+                t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
+            if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
+                bm[B_TRACED] += 1
+            if st == X_DEFER or st == X_SLOW:
+                q[k, Q_STATUS] = QS_SLOW if st == X_SLOW else QS_DEFERRED
+                return k
+            continue
+        if conn[c, C_FLAGS] & F_DEFERRED:
+            q[k, Q_STATUS] = QS_DEFERRED
+            continue
+        st = X_RUN
+        fl = conn[c, C_FLAGS]
+        if fl & F_MONITOR and conn[c, C_NEXEC] > 0:
+            _defer(conn, c, q, k, stats)    # one request a batch: its MONITOR line follows its reply
+            stats[S_DEFERRALS] -= 1
+            continue
+        wr0 = conn[c, C_OUT_WR]
+        if fl & F_MULTI:
+            st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
+        if st == X_RUN:
+            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
+        if mult:
+            t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
+        if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
+            bm[B_TRACED] += 1
+        if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
+            q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
+        if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
+            _reply_mode(conn, c, fl, wr0)
+        if st == X_DEFER:
+            _defer(conn, c, q, k, stats)
+        elif st == X_SLOW:
+            q[k, Q_STATUS] = QS_SLOW
+            slowq[bm[B_NSLOW]] = k
+            bm[B_NSLOW] += 1
+        else:
+            q[k, Q_STATUS] = QS_DONE
+            conn[c, C_NEXEC] += 1
+            ci = q[k, Q_CMD]
+            if ci != CMD_PROTO_ERR:
+                conn[c, C_LASTCMD] = ci     # CLIENT LIST's cmd= (Redis's lastcmd); slow path: admin.py
+    return -1
+
+
+@kernel(entry=True)
+def run_batch(h, T, args, nready):
+    """Parse, execute and tidy one batch; returns the M_* work left for Python (0: none).
+
+    `h` holds the arrays that never move (jit.handles: lim, conn, ready, q,
+    bm, scratch, the command tables, the literals, stats, slowq, res);
+    T (the key space) and args may be replaced between calls and come as
+    arrays.  bm[B_NOW_US] is the batch's clock.  Row i of `res` describes
+    ready[i] afterwards (R_* columns).
+
+    With nready -1 it is one step of EXEC's replay instead (in the same
+    kernel, so the executor is compiled and inlined once): the requests
+    queued in connection ready[0]'s bytes [ready[1], ready[2]) are parsed
+    into q, args and scratch private to EXEC, and run until one needs
+    Python; returns _replay_close's status.  `res` is then a (1, 10) array.
+    """
+    T = (unowned(T[0]), unowned(T[1]), unowned(T[2]), unowned(T[3]), unowned(T[4]), unowned(T[5]))
+    args = unowned(args)
+    lim = i64view(h[H_LIM], h[H_LIM + 1])
+    conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
+    ready = i64view(h[H_READY], h[H_READY + 1])
+    q = i64view2(h[H_Q], h[H_Q + 1], h[H_Q + 2])
+    bm = i64view(h[H_BM], h[H_BM + 1])
+    scratch = u8view(h[H_SCRATCH], h[H_SCRATCH + 1])
+    t = H_CMDT
+    cmdt = (u8view(h[t], h[t + 1]), i64view(h[t + 3], h[t + 4]), i64view(h[t + 6], h[t + 7]),
+            i64view(h[t + 9], h[t + 10]), i64view(h[t + 12], h[t + 13]),
+            i64view(h[t + 15], h[t + 16]), i64view(h[t + 18], h[t + 19]))
+    lits = (u8view(h[H_LITS], h[H_LITS + 1]), i64view(h[H_LITS + 3], h[H_LITS + 4]))
+    stats = i64view(h[H_STATS], h[H_STATS + 1])
+    slowq = i64view(h[H_SLOWQ], h[H_SLOWQ + 1])
+    res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
+    lat = i64view2(h[H_LAT], h[H_LAT + 1], h[H_LAT + 2])
+    t_batch = cycles()
+    bm[B_TRACED] = 0
+    bm[B_NOW_MS] = bm[B_NOW_US] // 1000
+    if T[0][T_POLICY] & FLAG_LFU:       # new keys' access field: LFU minutes and initial count
+        T[0][T_LRU] = (((bm[B_NOW_US] // 60_000_000) & 0xFFFF) << 8) | LFU_INIT_VAL
+    else:
+        T[0][T_LRU] = (bm[B_NOW_US] // 1_000_000) & LRU_CLOCK_MAX
+    bm[B_QN] = 0
+    bm[B_AN] = 0
+    bm[B_SN] = 0
+    if nready < 0:
+        c = ready[0]
+        _replay_open(conn, c, ready[1], ready[2], res[0, 2:])
+        parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
+    else:
+        bm[B_NSLOW] = 0
+        bm[B_NEED_ARGS] = 0
+        for i in range(nready):
+            c = ready[i]
+            fl = conn[c, C_FLAGS]
+            conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
+            conn[c, C_NEXEC] = 0
+            conn[c, C_OUT_NEED] = 0
+            if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
+                conn[c, C_OUT_SENT] = 0
+                conn[c, C_OUT_WR] = 0
+            if fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
+                continue
+            note_read(conn, c)
+            parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
+    nq = bm[B_QN]
+    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0)
+    if nready < 0:
+        return _replay_close(conn, ready[0], q, nq, k, res)
+    tm = T[0]
+    if tm[T_MIG]:
+        migrate(T, lim[config.L_REHASH_PER_BATCH])
+    if bm[B_TRACED]:
+        mask = M_TRACE                  # Python reads the rows' arguments, then finish_traced
+    else:
+        mask = _finish(conn, lim, ready, nready, res)
+    bm[B_BATCHES] += 1
+    if nq:
+        stats[S_BATCH_REQS] += nq
+        b = 0
+        while (1 << b) < nq:
+            b += 1
+        stats[S_BATCH_HIST + b] += 1
+    if bm[B_NSLOW]:
+        mask |= M_SLOW
+    if bm[B_NEED_ARGS]:
+        mask |= M_ARGS
+    if keyspace_wants(T):
+        mask |= M_KEYSPACE
+    if tm[T_AOF_WR] or tm[T_AOF_NEED]:
+        mask |= M_AOF
+    stats[S_BATCH_CYCLES] += cycles() - t_batch
+    return mask
+
+
+@kernel
+def _finish(conn, lim, ready, nready, res):
+    """Tidy each ready connection's input and fill its result row; M_ATTEND or 0."""
+    mask = 0
+    for i in range(nready):
+        c = ready[i]
+        if not (conn[c, C_FLAGS] & F_SLOW):
+            compact_input(conn, c)
+        _result_row(conn, c, lim, res, i)
+        if res[i, R_ATT]:
+            mask = M_ATTEND
+    return mask
+
+
+@kernel(entry=True)
+def finish_traced(h, nready):
+    """The end of a batch that returned M_TRACE, once Python has read its rows."""
+    lim = i64view(h[H_LIM], h[H_LIM + 1])
+    conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
+    ready = i64view(h[H_READY], h[H_READY + 1])
+    res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
+    return _finish(conn, lim, ready, nready, res)

@@ -1,0 +1,399 @@
+"""Redis's RDB file format, version 10 (Redis 7.0), for string keys: a sans-IO codec.
+
+`RdbWriter` turns a data set into bytes, a piece per call, so a dump of
+millions of keys is written as it is produced and never held whole.
+`RdbReader` takes bytes in chunks of any size and hands back
+(db, key, value, expire_ms) records; `parse(data)` does both at once.  No
+file or socket is touched here: the caller moves the bytes.
+(rdbscan.py describes the format itself.)
+
+Rules:
+- Strings are written as Redis's rdbSaveRawString writes them: an integer
+  encoding for a canonical integer that fits 32 bits (at most 11 bytes,
+  exactly its own decimal form: "007", "+1", "-0" and "1.0" stay strings),
+  else LZF when compression is on, the string is longer than 20 bytes and
+  compressing saves at least 4 bytes, else raw.  So for the same data our
+  records are Redis's, byte for byte (lzf.py tells the one rare exception).
+- The writer keeps the running CRC-64 and ends the file with it (or with
+  zeros when checksums are off, as Redis's rdbchecksum no).
+- The reader accepts what Redis 7.0 writes for strings: every string
+  encoding, EXPIRETIME_MS and the old EXPIRETIME, SELECTDB, RESIZEDB, AUX,
+  LRU/LFU data (ignored); versions 1..10.  Anything else is refused with
+  `RdbError`: another type (naming the key and the type), module or
+  function data, a newer version, corruption (naming the byte offset), a
+  checksum mismatch, a file that ends early.  A stored checksum of zero
+  means "not computed" and is accepted, as Redis does.
+- The checksum is known only at the end.  `feed` hands out records as they
+  are parsed, so a loader must treat them as provisional until `close()`
+  returns; `parse` returns nothing unless the whole file was good.
+- Keys are returned whatever their expiry: dropping keys already expired
+  (as a Redis master does when loading) is the loader's decision.
+"""
+import struct
+import time
+from collections import namedtuple
+
+import numpy as np
+
+from mako_numba.config import settings as config
+from mako_numba.base import lzf
+from mako_numba.base.crc64 import crc64
+from mako_numba.persistence.rdbscan import (
+    E_BAD_LENGTH, E_BAD_STRING, E_FUNCTION, E_MODULE_AUX, E_TOO_BIG, E_UNKNOWN_OP,
+    E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_INT, F_RAW, K_KEY, LEN_32,
+    LEN_64, NCOLS, OP_AUX, OP_EOF, OP_EXPIRETIME_MS, OP_RESIZEDB, OP_SELECTDB, R_AT, R_CODE,
+    R_DB, R_DETAIL, R_END, R_KEY, R_KIND, R_RECORD, R_START, RDB_VERSION, S_EOF,
+    S_ERROR, S_FULL, S_NEED, TYPE_NAMES, TYPE_STRING, scan_records,
+)
+
+MAGIC = b"REDIS"
+CRC_FLUSH = 256 * 1024          # the writer checksums its output in pieces this big
+_LEN6 = [bytes((n,)) for n in range(64)]    # the one-byte lengths, made once
+_INT_FIRST = frozenset(b"-0123456789")
+_TYPE_STRING = bytes((TYPE_STRING,))
+_EXPIRE = struct.Struct("<Bq")
+
+
+class RdbError(Exception):
+    """The RDB data was refused: unsupported content, corruption, or a bad checksum."""
+
+
+# --- writing ----------------------------------------------------------------------
+def encode_length(n):
+    """rdbSaveLen: 6, 14, 32 or 64 bits, the first byte saying which."""
+    if n < 1 << 6:
+        return bytes((n,))
+    if n < 1 << 14:
+        return bytes((0x40 | (n >> 8), n & 0xFF))
+    if n <= 0xFFFFFFFF:
+        return bytes((LEN_32,)) + n.to_bytes(4, "big")
+    return bytes((LEN_64,)) + n.to_bytes(8, "big")
+
+
+def encode_integer(s):
+    """rdbTryIntegerEncoding: the INT8/16/32 form of s, or None if s is not a canonical int32."""
+    if not 0 < len(s) <= 11 or s[0] not in _INT_FIRST:
+        return None
+    try:
+        v = int(s)
+    except ValueError:
+        return None
+    if b"%d" % v != s:      # "007", "+1", "-0", " 1", "1_0" are not integers to Redis
+        return None
+    if -128 <= v <= 127:
+        return struct.pack("<Bb", ENC_INT8, v)
+    if -32768 <= v <= 32767:
+        return struct.pack("<Bh", ENC_INT16, v)
+    if -2**31 <= v < 2**31:
+        return struct.pack("<Bi", ENC_INT32, v)
+    return None
+
+
+class RdbWriter:
+    """Encodes an RDB file piece by piece: header, then per database select_db and
+    its keys (string), then footer.  Each call returns the bytes to append."""
+
+    def __init__(self, compress=True, checksum=True):
+        self.compress = compress            # Redis's rdbcompression
+        self.checksum = checksum            # Redis's rdbchecksum
+        self.bytes_written = 0
+        self._lzf = lzf.Compressor()
+        self._crc = 0
+        self._pending = []                  # pieces not yet in _crc
+        self._pending_size = 0
+        self._started = False
+        self._finished = False
+
+    def _emit(self, piece):
+        if self._finished:
+            raise ValueError("the RDB file is already finished (footer written)")
+        self.bytes_written += len(piece)
+        if self.checksum:
+            self._pending.append(piece)
+            self._pending_size += len(piece)
+            if self._pending_size >= CRC_FLUSH:
+                self._flush_crc()
+        return piece
+
+    def _flush_crc(self):
+        if self._pending:
+            self._crc = crc64(b"".join(self._pending), self._crc)
+            self._pending = []
+            self._pending_size = 0
+
+    def encode_string(self, s):
+        """rdbSaveRawString: s (bytes-like) as an RDB string."""
+        if type(s) is not bytes:
+            s = bytes(s)
+        n = len(s)
+        if n <= 11 and n and s[0] in _INT_FIRST:
+            enc = encode_integer(s)
+            if enc is not None:
+                return enc
+        if self.compress and n > 20:
+            packed = self._lzf.compress(s, n - 4)
+            if packed is not None:
+                return b"".join((bytes((ENC_LZF,)), encode_length(len(packed)),
+                                 encode_length(n), packed))
+        return (_LEN6[n] if n < 64 else encode_length(n)) + s
+
+    def header(self, aux=None):
+        """The magic, the version and the AUX fields, in the order Redis 7.0 writes them.
+
+        aux overrides or adds fields (name -> str, int or bytes); defaults:
+        redis-ver, redis-bits 64, ctime now, used-mem 0, aof-base 0.  Fields
+        other than those five go before aof-base, where Redis puts its
+        replication fields.
+        """
+        if self._started:
+            raise ValueError("the RDB header was already written")
+        self._started = True
+        fields = {"redis-ver": config.REDIS_VERSION, "redis-bits": 64,
+                  "ctime": int(time.time()), "used-mem": 0}
+        fields.update(aux or {})
+        fields["aof-base"] = fields.pop("aof-base", 0)
+        parts = [MAGIC, b"%04d" % RDB_VERSION]
+        for name, value in fields.items():
+            if isinstance(value, int):
+                value = b"%d" % value
+            elif isinstance(value, str):
+                value = value.encode()
+            name = name.encode() if isinstance(name, str) else name
+            parts += [bytes((OP_AUX,)), self.encode_string(name), self.encode_string(value)]
+        return self._emit(b"".join(parts))
+
+    def select_db(self, db, db_size, expires_size):
+        """SELECTDB db, then RESIZEDB with the number of keys and of keys with an expiry."""
+        self._check_started()
+        return self._emit(b"".join((bytes((OP_SELECTDB,)), encode_length(db), bytes((OP_RESIZEDB,)),
+                                    encode_length(db_size), encode_length(expires_size))))
+
+    def string(self, key, value, expire_ms=-1):
+        """One string key: [EXPIRETIME_MS t] 0 key value; expire_ms < 0 means no expiry."""
+        self._check_started()
+        head = _EXPIRE.pack(OP_EXPIRETIME_MS, expire_ms) if expire_ms >= 0 else b""
+        return self._emit(b"".join((head, _TYPE_STRING, self.encode_string(key),
+                                    self.encode_string(value))))
+
+    def records(self, data):
+        """Records encoded elsewhere (rdbdump.encode_records, with this writer's LZF state)."""
+        self._check_started()
+        return self._emit(bytes(data))
+
+    def lzf_state(self):
+        """The Compressor whose hash table and base encode_records must share (.htab, .base)."""
+        return self._lzf
+
+    def footer(self):
+        """EOF and the CRC-64 of the whole file (little-endian; zeros if checksums are off)."""
+        self._check_started()
+        self._emit(bytes((OP_EOF,)))
+        self._flush_crc()
+        self._finished = True
+        tail = struct.pack("<Q", self._crc if self.checksum else 0)
+        self.bytes_written += len(tail)
+        return bytes((OP_EOF,)) + tail
+
+    def _check_started(self):
+        if not self._started:
+            raise ValueError("write the RDB header first")
+
+
+# --- reading ----------------------------------------------------------------------
+RdbContents = namedtuple("RdbContents", "version aux records checksum")
+
+_HEADER, _BODY, _CHECKSUM, _DONE = range(4)
+_CORRUPT = {
+    E_UNKNOWN_OP: "unknown opcode or type 0x%02x",
+    E_BAD_LENGTH: "invalid length encoding (first byte 0x%02x)",
+    E_BAD_STRING: "unknown string encoding %d",
+    E_TOO_BIG: "a length of %d bytes, above the limit of %d",
+}
+
+
+def _quote(key):
+    return "'" + key.decode("utf-8", "backslashreplace").replace("'", "\\'") + "'"
+
+
+class RdbReader:
+    """Sans-IO RDB reader: feed() it bytes, it returns the records complete so far."""
+
+    def __init__(self, max_string=config.PROTO_MAX_BULK_LEN, batch=4096):
+        self.version = None
+        self.aux = {}                   # AUX fields, name -> value (str)
+        self.checksum = None            # as stored; 0: the writer did not compute one
+        self.done = False               # EOF and checksum read and verified
+        self.unused = b""               # bytes after the checksum
+        self.max_string = max_string
+        # Offsets below are in the buffer being parsed: _buf plus what was
+        # fed, or (when _buf is empty) the fed bytes themselves, uncopied.
+        self._buf = bytearray()         # bytes kept from earlier feeds
+        self._base = 0                  # file offset of the buffer's first byte
+        self._pos = 0                   # parsed up to here
+        self._crc = 0                   # CRC of the file up to _crc_pos (<= _pos)
+        self._crc_pos = 0
+        self._need = len(MAGIC) + 4     # try again when the buffer holds this much
+        self._phase = _HEADER
+        self._state = np.array([0, -1], np.int64)
+        self._rows = np.zeros((batch + 1, NCOLS), np.int64)
+        self._failed = None
+
+    def feed(self, data):
+        """Take more bytes; returns a list of new (db, key, value, expire_ms) records."""
+        if self._failed is not None:
+            raise RdbError(self._failed)
+        if self.done:
+            self.unused += bytes(data)
+            return []
+        if self._buf:
+            self._buf += data
+            buf = self._buf
+        else:
+            buf = data
+        out = []
+        try:
+            for phase, step in ((_HEADER, self._header), (_BODY, self._body),
+                                (_CHECKSUM, self._trailer)):
+                if self._phase == phase and len(buf) >= self._need:
+                    step(buf, out)
+        except RdbError as e:
+            self._failed = str(e)
+            raise
+        self._keep(buf)
+        return out
+
+    def close(self):
+        """Raise RdbError unless the file was complete."""
+        if self._failed is not None:
+            raise RdbError(self._failed)
+        if not self.done:
+            end = self._base + len(self._buf)     # _keep kept every unparsed byte
+            if self._phase == _HEADER:
+                raise RdbError("RDB file truncated: %d bytes, shorter than the header" % end)
+            what = ("the checksum" if self._phase == _CHECKSUM
+                    else "the record at offset %d" % (self._base + self._pos))
+            raise RdbError("RDB file truncated: it ends at offset %d, inside %s" % (end, what))
+
+    def _corrupt(self, at, what):
+        return RdbError("corrupt RDB file at offset %d: %s" % (at, what))
+
+    def _header(self, buf, out):
+        head = bytes(buf[:9])
+        if head[:5] != MAGIC:
+            raise RdbError("not an RDB file: it does not start with 'REDIS'")
+        if not head[5:].isdigit():
+            raise self._corrupt(5, "the version is not 4 digits: %r" % head[5:])
+        version = int(head[5:])
+        if version > RDB_VERSION:
+            raise RdbError("RDB format version %d is newer than mako_numba reads (versions "
+                           "up to %d, as Redis 7.0 writes)" % (version, RDB_VERSION))
+        if version < 1:
+            raise self._corrupt(5, "RDB format version %d does not exist" % version)
+        self.version = version
+        self._pos = 9
+        self._phase = _BODY
+
+    def _body(self, buf, out):
+        arr = np.frombuffer(buf, np.uint8)
+        mv = memoryview(buf)
+        rows = self._rows
+        try:
+            while True:
+                n = scan_records(arr, self._pos, arr.shape[0], self._state, self.max_string, rows)
+                # the hot loop of a load: one pass, raw strings sliced inline
+                for kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc in \
+                        rows[:n, :R_RECORD].tolist():
+                    key = (mv[ka:ka + kb].tobytes() if ke == F_RAW
+                           else self._decode(mv, ke, ka, kb, kc))
+                    value = (mv[va:va + vb].tobytes() if ve == F_RAW else b"%d" % va
+                             if ve == F_INT else self._decode(mv, ve, va, vb, vc))
+                    if kind == K_KEY:
+                        out.append((db, key, value, expire))
+                    else:
+                        self.aux[key.decode("utf-8", "backslashreplace")] = \
+                            value.decode("utf-8", "backslashreplace")
+                stop = rows[n].tolist()
+                kind = stop[R_KIND]
+                if kind == S_ERROR:
+                    raise self._error(mv, stop)
+                self._pos = stop[R_START] if kind == S_NEED else stop[R_END]
+                self._crc = int(crc64(arr[self._crc_pos:self._pos], self._crc))
+                self._crc_pos = self._pos
+                if kind == S_NEED:
+                    self._need = stop[R_AT]
+                    return
+                if kind == S_EOF:
+                    self._phase = _CHECKSUM
+                    self._need = self._pos + (8 if self.version >= 5 else 0)
+                    return
+                assert kind == S_FULL
+        finally:
+            mv.release()
+            del arr
+
+    def _decode(self, mv, enc, a, b, c):
+        """The bytes of a string field (F_*, a, b, c) of a row."""
+        if enc == F_RAW:
+            return mv[a:a + b].tobytes()
+        if enc == F_INT:
+            return b"%d" % a
+        value = lzf.decompress(mv[a:a + b], c)
+        if value is None:
+            raise self._corrupt(self._base + a, "LZF data that does not expand to %d bytes" % c)
+        return value
+
+    def _error(self, mv, stop):
+        code, at, detail = stop[R_CODE], self._base + stop[R_AT], stop[R_DETAIL]
+        if code == E_UNSUPPORTED:
+            key = self._decode(mv, *stop[R_KEY:R_KEY + 4])
+            return RdbError("key %s has type %s, which mako_numba does not support (db %d, "
+                            "offset %d)" % (_quote(key), TYPE_NAMES[detail], stop[R_DB], at))
+        if code == E_MODULE_AUX:
+            return RdbError("the RDB file holds module data (MODULE_AUX at offset %d), which "
+                            "mako_numba does not support" % at)
+        if code == E_FUNCTION:
+            return RdbError("the RDB file holds Redis functions (FUNCTION at offset %d), which "
+                            "mako_numba does not support" % at)
+        if code == E_TOO_BIG:
+            return self._corrupt(at, _CORRUPT[code] % (detail, self.max_string))
+        return self._corrupt(at, _CORRUPT[code] % detail)
+
+    def _trailer(self, buf, out):
+        if self.version >= 5:
+            stored = struct.unpack_from("<Q", buf, self._pos)[0]
+            if stored != 0 and stored != self._crc:
+                raise RdbError("RDB checksum mismatch: the file says %016x, its contents give "
+                               "%016x (the file is corrupt)" % (stored, self._crc))
+            self.checksum = stored
+            self._pos += 8
+        self.unused = bytes(buf[self._pos:])
+        self._pos = self._crc_pos = len(buf)
+        self._phase = _DONE
+        self.done = True
+
+    def _keep(self, buf):
+        """Keep in _buf what is not yet checksummed (a copy, if buf was the caller's).
+
+        _buf drops its parsed bytes only once they are most of it, so a
+        value arriving in many small pieces is not copied again per piece.
+        """
+        drop = self._crc_pos
+        if buf is self._buf:
+            if drop <= 65536 or drop * 2 <= len(buf):
+                return
+            del self._buf[:drop]
+        else:
+            self._buf = bytearray(memoryview(buf)[drop:])
+        self._base += drop
+        self._pos -= drop
+        self._need -= drop
+        self._crc_pos = 0
+
+
+def parse(data, max_string=config.PROTO_MAX_BULK_LEN):
+    """A whole RDB file -> RdbContents(version, aux, records, checksum); raises RdbError."""
+    reader = RdbReader(max_string)
+    records = reader.feed(data)
+    reader.close()
+    return RdbContents(reader.version, reader.aux, records, reader.checksum)
+

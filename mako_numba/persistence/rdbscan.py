@@ -1,0 +1,295 @@
+"""The RDB format's grammar, and the jitted scanner that splits a file into records.
+
+After the 9-byte header ("REDIS" and four version digits) an RDB file is a
+sequence of opcodes, each one byte:
+  0xFA AUX           string name, string value
+  0xFB RESIZEDB      length db_size, length expires_size (a sizing hint)
+  0xFC EXPIRETIME_MS int64 little-endian: the expiry of the next key
+  0xFD EXPIRETIME    int32 little-endian seconds: the same, old form
+  0xF8 IDLE / 0xF9 FREQ   a length / one byte: LRU or LFU data of the next key
+  0xFE SELECTDB      length: the database of the keys that follow
+  0xFF EOF           then (version >= 5) the CRC-64 of everything before, LE
+  0xF7 MODULE_AUX, 0xF5/0xF6 FUNCTION   module and function data (refused)
+  0..19 (not 8)      an object: that type, a key string, the value
+A *length* is 00xxxxxx (6 bits), 01xxxxxx xxxxxxxx (14 bits), 0x80 + 4 bytes
+or 0x81 + 8 bytes (big-endian).  A *string* is a length and that many bytes,
+or 11xxxxxx: an integer (INT8/16/32, little-endian, the string is its
+decimal form) or LZF (compressed length, original length, data).
+
+Rules:
+- The scanner does no allocation and no decoding: a record is integers in a
+  row (FIELDS below): where its key and value lie in the buffer and how they
+  are encoded.  rdb.py turns rows into bytes.
+- Each opcode is parsed whole or not at all.  The state it changes (current
+  database, pending expiry) lives in `state` and is written only when an
+  opcode is complete, so a scan that stops on an incomplete opcode resumes at
+  that opcode with nothing lost.  The stop row says how many bytes must be
+  buffered before trying again, so a 1 GB value is not rescanned per chunk.
+- Lengths are checked against `maxstr` as they are read: a corrupt length
+  fails at once instead of waiting for a gigabyte that never comes.
+- The scanner never raises; errors are codes in the stop row.
+"""
+import numpy as np
+
+from mako_numba.base.jit import kernel
+
+RDB_VERSION = 10                    # what Redis 7.0 writes, the newest we read
+
+OP_FUNCTION2 = 0xF5
+OP_FUNCTION_PRE_GA = 0xF6
+OP_MODULE_AUX = 0xF7
+OP_IDLE = 0xF8
+OP_FREQ = 0xF9
+OP_AUX = 0xFA
+OP_RESIZEDB = 0xFB
+OP_EXPIRETIME_MS = 0xFC
+OP_EXPIRETIME = 0xFD
+OP_SELECTDB = 0xFE
+OP_EOF = 0xFF
+
+TYPE_STRING = 0
+ENC_INT8 = 0xC0
+ENC_INT16 = 0xC1
+ENC_INT32 = 0xC2
+ENC_LZF = 0xC3
+LEN_32 = 0x80
+LEN_64 = 0x81
+
+# Redis's object types (rdb.h) by name, for messages; 8 was never used.
+TYPE_NAMES = {
+    0: "string", 1: "list", 2: "set", 3: "zset", 4: "hash", 5: "zset", 6: "module",
+    7: "module", 9: "hash", 10: "list", 11: "set", 12: "zset", 13: "hash", 14: "list",
+    15: "stream", 16: "hash", 17: "zset", 18: "list", 19: "stream",
+}
+
+# --- the rows the scanner fills --------------------------------------------------
+R_KIND = 0          # K_* for a record, S_* for the stop row
+R_DB = 1
+R_EXPIRE = 2        # ms, -1 none
+R_KEY = 3           # four columns each: F_* encoding, a, b, c (see F_*)
+R_VAL = 7
+R_RECORD = 11       # a record is the columns before this one
+R_START = 11        # offset of the record's type byte; for S_NEED where to resume
+R_END = 12          # offset after the record (S_FULL: where to resume; S_EOF: after 0xFF)
+R_CODE = 13         # S_ERROR: E_*
+R_AT = 14           # S_ERROR: offset of the fault; S_NEED: bytes needed up to here
+R_DETAIL = 15       # S_ERROR: the byte or number at fault
+NCOLS = 16
+
+F_RAW = 0           # a = offset, b = length
+F_INT = 1           # a = the integer
+F_LZF = 2           # a = offset of the compressed bytes, b = their length, c = original length
+
+K_KEY = 1           # a string key and its value
+K_AUX = 2           # an AUX field (name in the key columns)
+S_FULL = 10         # rows are full; scan again from R_END
+S_NEED = 11         # the opcode at R_START is incomplete; need bytes up to R_AT
+S_EOF = 12          # the EOF opcode; the checksum follows at R_END
+S_ERROR = 13
+
+E_UNSUPPORTED = 1   # an object of a type other than string (R_DETAIL); key columns filled
+E_UNKNOWN_OP = 2    # a byte that is no opcode and no type
+E_BAD_LENGTH = 3    # a length byte of no known form
+E_BAD_STRING = 4    # a string encoding other than INT8/16/32 and LZF
+E_TOO_BIG = 5       # a length above maxstr
+E_MODULE_AUX = 6
+E_FUNCTION = 7
+
+
+@kernel(inline=True)
+def _need(row, upto):
+    row[R_KIND] = S_NEED
+    row[R_AT] = upto
+    return -1
+
+
+@kernel(inline=True)
+def _error(row, code, at, detail):
+    row[R_KIND] = S_ERROR
+    row[R_CODE] = code
+    row[R_AT] = at
+    row[R_DETAIL] = detail
+    return -1
+
+
+@kernel(inline=True)
+def _le(buf, p, nbytes):
+    """The signed little-endian integer of nbytes (1, 2, 4 or 8) bytes at p."""
+    v = np.int64(0)
+    for j in range(nbytes - 1):
+        v |= np.int64(buf[p + j]) << (8 * j)
+    top = np.int64(buf[p + nbytes - 1])
+    if top >= 128:
+        top -= 256
+    return v + top * (np.int64(1) << (8 * (nbytes - 1)))
+
+
+@kernel
+def _length(buf, p, end, row):
+    """(next offset, value, encoded) of the length at p; next is -1 when the row says why.
+
+    `encoded` is 1 for the 11xxxxxx form (value: the encoding, 0..63).
+    """
+    if p >= end:
+        return _need(row, p + 1), 0, 0
+    b = np.int64(buf[p])
+    kind = b >> 6
+    if kind == 0:
+        return p + 1, b & 0x3F, 0
+    if kind == 1:
+        if p + 2 > end:
+            return _need(row, p + 2), 0, 0
+        return p + 2, ((b & 0x3F) << 8) | np.int64(buf[p + 1]), 0
+    if kind == 3:
+        return p + 1, b & 0x3F, 1
+    nbytes = 4 if b == LEN_32 else 8
+    if b != LEN_32 and b != LEN_64:
+        return _error(row, E_BAD_LENGTH, p, b), 0, 0
+    if p + 1 + nbytes > end:
+        return _need(row, p + 1 + nbytes), 0, 0
+    if nbytes == 8 and buf[p + 1] >= 128:       # above 2^63: no length of ours
+        return _error(row, E_BAD_LENGTH, p, b), 0, 0
+    v = np.int64(0)
+    for j in range(nbytes):
+        v = (v << 8) | np.int64(buf[p + 1 + j])
+    return p + 1 + nbytes, v, 0
+
+
+@kernel
+def _plain_length(buf, p, end, row):
+    """A length that must not be of the encoded form: (next, value), next -1 on failure."""
+    q, v, enc = _length(buf, p, end, row)
+    if q >= 0 and enc:
+        return _error(row, E_BAD_LENGTH, p, buf[p]), 0
+    return q, v
+
+
+@kernel
+def _string(buf, p, end, row, col, maxstr):
+    """Parse the string at p into row[col:col + 4]; the next offset, or -1 (row says why)."""
+    q, v, enc = _length(buf, p, end, row)
+    if q < 0:
+        return q
+    if enc:
+        if v == 0 or v == 1 or v == 2:
+            nbytes = 1 << v
+            if q + nbytes > end:
+                return _need(row, q + nbytes)
+            row[col] = F_INT
+            row[col + 1] = _le(buf, q, nbytes)
+            return q + nbytes
+        if v != 3:
+            return _error(row, E_BAD_STRING, p, v)
+        q, clen = _plain_length(buf, q, end, row)
+        if q < 0:
+            return q
+        q2, ulen = _plain_length(buf, q, end, row)
+        if q2 < 0:
+            return q2
+        if clen > maxstr:
+            return _error(row, E_TOO_BIG, p, clen)
+        if ulen > maxstr:
+            return _error(row, E_TOO_BIG, q, ulen)
+        if q2 + clen > end:
+            return _need(row, q2 + clen)
+        row[col] = F_LZF
+        row[col + 1] = q2
+        row[col + 2] = clen
+        row[col + 3] = ulen
+        return q2 + clen
+    if v > maxstr:
+        return _error(row, E_TOO_BIG, p, v)
+    if q + v > end:
+        return _need(row, q + v)
+    row[col] = F_RAW
+    row[col + 1] = q
+    row[col + 2] = v
+    return q + v
+
+
+@kernel(entry=True)
+def scan_records(buf, pos, end, state, maxstr, rows):
+    """Parse the opcodes of buf[pos:end] into rows; returns n, the records filled.
+
+    rows[n] is then the stop row (S_*).  state = [current db, pending expiry
+    ms or -1], carried from call to call.  rows has one row more than the
+    records it may receive.
+    """
+    n = 0
+    cap = rows.shape[0] - 1
+    while True:
+        row = rows[n]
+        row[R_START] = pos
+        row[R_END] = pos
+        if n == cap:
+            row[R_KIND] = S_FULL
+            return n
+        if pos >= end:
+            _need(row, pos + 1)
+            return n
+        op = np.int64(buf[pos])
+        p = pos + 1
+        if op == OP_EXPIRETIME_MS or op == OP_EXPIRETIME:
+            nbytes = 8 if op == OP_EXPIRETIME_MS else 4
+            if p + nbytes > end:
+                _need(row, p + nbytes)
+                return n
+            t = _le(buf, p, nbytes)
+            state[1] = t if op == OP_EXPIRETIME_MS else t * 1000
+            pos = p + nbytes
+        elif op == OP_FREQ:
+            if p + 1 > end:
+                _need(row, p + 1)
+                return n
+            pos = p + 1
+        elif op == OP_IDLE or op == OP_SELECTDB:
+            q, v = _plain_length(buf, p, end, row)
+            if q < 0:
+                return n
+            if op == OP_SELECTDB:
+                state[0] = v
+            pos = q
+        elif op == OP_RESIZEDB:
+            q, v = _plain_length(buf, p, end, row)
+            if q < 0:
+                return n
+            q, v = _plain_length(buf, q, end, row)
+            if q < 0:
+                return n
+            pos = q
+        elif op == OP_AUX or op == TYPE_STRING:
+            q = _string(buf, p, end, row, R_KEY, maxstr)
+            if q < 0:
+                return n
+            q = _string(buf, q, end, row, R_VAL, maxstr)
+            if q < 0:
+                return n
+            row[R_KIND] = K_AUX if op == OP_AUX else K_KEY
+            row[R_DB] = state[0]
+            row[R_EXPIRE] = -1
+            if op == TYPE_STRING:
+                row[R_EXPIRE] = state[1]
+                state[1] = -1
+            row[R_END] = q
+            pos = q
+            n += 1
+        elif op == OP_EOF:
+            row[R_KIND] = S_EOF
+            row[R_END] = p
+            return n
+        elif op == OP_MODULE_AUX:
+            _error(row, E_MODULE_AUX, pos, op)
+            return n
+        elif op == OP_FUNCTION2 or op == OP_FUNCTION_PRE_GA:
+            _error(row, E_FUNCTION, pos, op)
+            return n
+        elif op <= 19 and op != 8:
+            # another type: read its key, to name it, and stop
+            q = _string(buf, p, end, row, R_KEY, maxstr)
+            if q >= 0:
+                row[R_DB] = state[0]
+                _error(row, E_UNSUPPORTED, pos, op)
+            return n
+        else:
+            _error(row, E_UNKNOWN_OP, pos, op)
+            return n

@@ -1,0 +1,384 @@
+"""Snapshots: the key space written as an RDB file, loaded from one, and saved on schedule.
+
+`Snapshots` owns everything about the RDB file: where it lives (`dir`,
+`dbfilename`), the save points (`save "3600 1 300 100 60 10000"`), SAVE,
+BGSAVE in a forked child, and loading at start-up.  rdb.py has the format
+(header, footer, decoding); snapshot.py's kernels walk and fill the key
+space, and rdbdump.py's kernel encodes the records.
+
+Rules:
+- A file is written as Redis writes it: to `temp-<pid>.rdb` in the same
+  directory, flushed and fsynced, then renamed over the target and the
+  directory fsynced.  A crash at any moment leaves the previous snapshot
+  whole.
+- BGSAVE forks.  The child writes from its copy-on-write view of the arrays
+  and leaves with os._exit, never returning into the event loop; the parent
+  keeps serving and notices the end in `cron` (waitpid, WNOHANG).
+- Changes are counted by the kernels (tm[T_DIRTY], Redis's server.dirty);
+  `rdb_changes_since_last_save` is that count minus its value when the last
+  successful save began.
+- Loading is all or nothing: any RdbError (unsupported type, corruption,
+  bad checksum, a duplicated key) raises, and the server does not start.
+  Keys already expired are skipped, as a Redis master skips them.
+- Save points, BGSAVE retries after a failure (after 5 s, as Redis's
+  CONFIG_BGSAVE_RETRY_DELAY) and a scheduled BGSAVE run from `cron`.
+- The fork is timed and the child reports its copy-on-write memory over a
+  pipe (forkchild.py): `latest_fork_usec`, `total_forks`, `rdb_last_cow_size`
+  and the `current_*` fields of INFO persistence, as Redis reports them.
+- A child that dies by a signal (kill -9, or SIGUSR1 from `kill_child`)
+  leaves its `temp-<pid>.rdb`; the parent removes it when it reaps the child,
+  as Redis's backgroundSaveDoneHandler does.
+"""
+import logging
+import os
+import time
+from ctypes import string_at
+
+import numpy as np
+
+from mako_numba.config import settings as config
+from mako_numba.persistence import forkchild
+from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter
+from mako_numba.persistence.rdbdump import encode_records, worst_case
+from mako_numba.persistence.snapkernels import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, dump_rows, load_rows
+from mako_numba.store.table import T_DIRTY
+
+log = logging.getLogger("mako_numba")
+
+REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000"
+BGSAVE_RETRY_DELAY = 5          # seconds after a failed BGSAVE before save points try again
+WRITE_BUFFER = 1 << 20
+READ_CHUNK = 4 << 20
+DUMP_ROWS = 4096
+LOAD_BATCH = 4096
+
+
+def save_points(text):
+    """`save` as [(seconds, changes)], [] when it is "" (no snapshots)."""
+    parts = text.split()
+    return [(int(parts[i]), int(parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
+
+
+def write_rdb(core, f, compress=True, checksum=True, progress=None):
+    """Write the whole key space to the binary file f; returns the number of keys.
+
+    progress(keys written so far), if given, is called after every batch of keys.
+    """
+    ks = core.ks
+    T = ks.T
+    w = RdbWriter(compress=compress, checksum=checksum)
+    f.write(w.header({"used-mem": ks.used_bytes()}))
+    rows = np.zeros((DUMP_ROWS, 4), np.int64)
+    out = np.zeros(1 << 20, np.uint8)
+    tmp = np.zeros(64, np.uint8)
+    lzf = w.lzf_state()
+    delay = int(core.settings.get("rdb-key-save-delay", "0"))
+    keys = 0
+    for logical in range(ks.databases):
+        pdb = int(ks.dbk[logical, 2])
+        nkeys = int(ks.dbk[pdb, 0])
+        if nkeys == 0:
+            continue
+        f.write(w.select_db(logical, nkeys, int(ks.dbk[pdb, 1])))
+        for which, ix in ((1, T[1]), (2, T[2])):
+            pos, size = 0, ix.shape[0]
+            while pos < size:
+                n, pos = dump_rows(T, which, pos, pdb, rows)
+                if n == 0:
+                    continue
+                need = worst_case(rows, n)
+                if need > out.shape[0]:
+                    out = np.zeros(1 << (need - 1).bit_length(), np.uint8)
+                longest = int(rows[:n, 2].max()) + 1
+                if longest > tmp.shape[0]:
+                    tmp = np.zeros(1 << (longest - 1).bit_length(), np.uint8)
+                m, lzf.base = encode_records(rows, n, out, tmp, lzf.htab, lzf.base, w.compress)
+                f.write(w.records(out[:m]))
+                keys += n
+                if delay:
+                    key_save_delay(delay, n)
+                if progress is not None:
+                    progress(keys)
+    f.write(w.footer())
+    return keys
+
+
+def key_save_delay(usec, n):
+    """Redis's rdb-key-save-delay (a testing knob) for n keys: usec > 0 sleeps usec per key;
+    usec < 0 sleeps 1 us after every -usec keys (each sleep a system call, as Redis's usleep)."""
+    if usec > 0:
+        time.sleep(usec * n / 1e6)
+    else:
+        for _ in range(n // -usec):
+            time.sleep(1e-6)
+
+
+def save_file(core, path, compress=True, checksum=True, progress=None):
+    """Write the snapshot to path through a temporary file; returns the number of keys."""
+    directory = os.path.dirname(path) or "."
+    tmp = os.path.join(directory, "temp-%d.rdb" % os.getpid())
+    try:
+        with open(tmp, "wb", buffering=WRITE_BUFFER) as f:
+            keys = write_rdb(core, f, compress, checksum, progress)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    fsync_dir(directory)
+    return keys
+
+
+def fsync_dir(path):
+    """fsync a directory, so a rename into it survives a crash."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_file(core, path, keep_expired=False, merge=False):
+    """Load an RDB file into the key space; returns (keys loaded, keys expired).
+
+    Keys whose time is up are skipped, except in an AOF's base (keep_expired),
+    where a later command of the log may still PERSIST them, as Redis's
+    RDBFLAGS_AOF_PREAMBLE does.  A key that exists already is an error,
+    unless `merge` (DEBUG RELOAD MERGE): then the file's key replaces it.
+
+    Raises RdbError for a file we refuse and OSError when it cannot be read.
+    """
+    ks = core.ks
+    reader = RdbReader()
+    now = int(time.time() * 1000)
+    loaded = expired = 0
+    before = ks.keys()
+    with open(path, "rb") as f:
+        while True:
+            chunk = f.read(READ_CHUNK)
+            if not chunk:
+                break
+            records = reader.feed(chunk)
+            for start in range(0, len(records), LOAD_BATCH):
+                n, e = _insert(core, records[start:start + LOAD_BATCH], now, keep_expired, merge)
+                loaded += n
+                expired += e
+    reader.close()
+    if not merge and ks.keys() - before != loaded:
+        raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys() - before))
+    return loaded, expired
+
+
+def _insert(core, records, now, keep_expired, merge):
+    ks = core.ks
+    pieces = []
+    rows = np.zeros((len(records), L_NCOLS), np.int64)
+    off = n = expired = 0
+    for db, key, value, expire_ms in records:
+        if db >= ks.databases:
+            raise RdbError("the file has database %d, but the server has %d databases "
+                           "(--databases)" % (db, ks.databases))
+        if 0 <= expire_ms < now and not keep_expired:
+            expired += 1
+            continue
+        pieces += (key, value)
+        rows[n] = (ks.dbk[db, 2], off, len(key), off + len(key), len(value),
+                   expire_ms if expire_ms > 0 else 0)
+        off += len(key) + len(value)
+        n += 1
+    buf = np.frombuffer(b"".join(pieces) + b"\0", np.uint8)
+    i = 0
+    while i < n:
+        i, status = load_rows(ks.T, core.lim, buf, rows, i, n, now, merge)
+        if status == LOAD_DUPLICATE:
+            key = string_at(buf.ctypes.data + int(rows[i, 1]), int(rows[i, 2]))
+            raise RdbError("duplicated key '%s' in database %d"
+                           % (key.decode("latin-1")[:128], _logical(ks, int(rows[i, 0]))))
+        if status == LOAD_NEED:
+            ks.after_batch()
+    return n, expired
+
+
+def _logical(ks, pdb):
+    return int(np.nonzero(ks.dbk[:, 2] == pdb)[0][0])
+
+
+class Snapshots:
+    """The RDB file of one server, its save schedule and its BGSAVE child."""
+
+    def __init__(self, core, directory=".", dbfilename="dump.rdb"):
+        self.core = core
+        s = core.settings
+        s.setdefault("save", "")                # the server's command line gives Redis's default
+        s.setdefault("dir", os.path.abspath(directory))
+        s.setdefault("dbfilename", dbfilename)
+        s.setdefault("rdbcompression", "yes")
+        s.setdefault("rdbchecksum", "yes")
+        self.dirty_at_save = 0          # tm[T_DIRTY] when the last good save began
+        self.lastsave = int(time.time())
+        self.last_try = 0               # when the last BGSAVE was tried
+        self.last_status_ok = True
+        self.last_bgsave_ok = True
+        self.last_bgsave_secs = -1
+        self.saves = 0
+        self.child = None               # (pid, started, dirty when it forked)
+        self.forked = None              # its forkchild.Child: the report pipe
+        self.last_cow = 0               # rdb_last_cow_size
+        self.scheduled = False
+        self.loaded = self.load_expired = 0
+
+    @property
+    def path(self):
+        s = self.core.settings
+        return os.path.join(s["dir"], s["dbfilename"])
+
+    def dirty(self):
+        return int(self.core.ks.tm[T_DIRTY])
+
+    def changes(self):
+        return self.dirty() - self.dirty_at_save
+
+    def _options(self):
+        s = self.core.settings
+        return s["rdbcompression"] == "yes", s["rdbchecksum"] == "yes"
+
+    # --- saving ---------------------------------------------------------------------
+    def save(self):
+        """SAVE: write the snapshot now, in the foreground; True on success."""
+        dirty = self.dirty()
+        try:
+            save_file(self.core, self.path, *self._options())
+        except OSError as e:
+            log.warning("Failed opening the temp RDB file temp-%d.rdb (in server root dir %s) "
+                        "for saving: %s", os.getpid(), self.core.settings["dir"], e.strerror or e)
+            self.last_status_ok = False
+            return False
+        log.info("DB saved on disk")
+        self._saved(dirty)
+        return True
+
+    def _saved(self, dirty):
+        self.dirty_at_save = dirty
+        self.lastsave = int(time.time())
+        self.last_status_ok = True
+        self.saves += 1
+
+    def bgsave(self):
+        """Fork a child that writes the snapshot; True if it started."""
+        self.last_try = time.time()
+        dirty = self.dirty()
+        try:
+            forked = forkchild.fork(self.core, "RDB", self.core.ks.keys())
+        except OSError as e:
+            log.warning("Can't save in background: fork: %s", e.strerror)
+            self.last_bgsave_ok = False
+            return False
+        pid = forked.pid
+        if pid == 0:                    # the child: write, and leave without returning
+            def work():
+                keys = save_file(self.core, self.path, *self._options(), progress=forked.progress)
+                log.info("DB saved on disk")
+                forked.done(keys)
+            forkchild.run_in_child(work, "Write error saving DB on disk: %s")
+        log.info("Background saving started by pid %d", pid)
+        self.child = (pid, time.time(), dirty)
+        self.forked = forked
+        return True
+
+    def in_progress(self):
+        return self.child is not None
+
+    def current_secs(self):
+        return int(time.time() - self.child[1]) if self.child else -1
+
+    def reap(self, block=False):
+        """Notice a finished BGSAVE child (waits for it when block)."""
+        if self.child is None:
+            return
+        pid, started, dirty = self.child
+        ended = self.forked.reap(block)
+        if ended is None:
+            return
+        (result, status), forked = ended, self.forked
+        self.child = self.forked = None
+        self.last_bgsave_secs = int(time.time() - started)
+        if os.WIFSIGNALED(status):      # the child's temporary file is left: remove it
+            try:
+                os.unlink(os.path.join(self.core.settings["dir"], "temp-%d.rdb" % pid))
+            except OSError:
+                pass
+        if result == forkchild.OK:
+            log.info("Background saving terminated with success")
+            self.last_bgsave_ok = True
+            if forked.final_cow is not None:
+                self.last_cow = forked.final_cow
+            self._saved(dirty)
+        elif result == forkchild.FAILED:
+            log.warning("Background saving %s", "error" if os.WIFEXITED(status)
+                        else "terminated by signal %d" % os.WTERMSIG(status))
+            self.last_bgsave_ok = False
+            self.last_status_ok = False
+
+    def kill_child(self):
+        """Stop a running BGSAVE (FLUSHALL, shutdown); reap removes its temporary file."""
+        if self.child is None:
+            return
+        forkchild.stop(self.child[0])
+        self.reap(block=True)
+
+    def cron(self):
+        """Reap a finished child; start a scheduled BGSAVE or one a save point asks for."""
+        self.reap()
+        if self.child is not None or self.core.aof.rewriting():
+            return
+        if self.scheduled:
+            self.scheduled = False
+            self.bgsave()
+            return
+        changes = self.changes()
+        if changes <= 0:
+            return
+        now = time.time()
+        for seconds, need in save_points(self.core.settings["save"]):
+            if changes >= need and now - self.lastsave > seconds and (
+                    self.last_bgsave_ok or now - self.last_try > BGSAVE_RETRY_DELAY):
+                log.info("%d changes in %d seconds. Saving...", need, seconds)
+                self.bgsave()
+                return
+
+    # --- loading ------------------------------------------------------------------------
+    def load(self):
+        """Load the RDB file at start-up if there is one; True if one was loaded."""
+        path = self.path
+        if not os.path.exists(path):
+            return False
+        t0 = time.perf_counter()
+        self.loaded, self.load_expired = load_file(self.core, path)
+        self.dirty_at_save = self.dirty()
+        log.info("Done loading RDB, keys loaded: %d, keys expired: %d.", self.loaded, self.load_expired)
+        log.info("DB loaded from disk: %.3f seconds", time.perf_counter() - t0)
+        return True
+
+    # --- INFO persistence -------------------------------------------------------------------
+    def info_fields(self):
+        current = self.forked.info_fields() if self.forked is not None else forkchild.IDLE_FIELDS
+        return {
+            **current,
+            "rdb_changes_since_last_save": self.changes(),
+            "rdb_bgsave_in_progress": int(self.child is not None),
+            "rdb_last_save_time": self.lastsave,
+            "rdb_last_bgsave_status": "ok" if self.last_bgsave_ok else "err",
+            "rdb_last_bgsave_time_sec": self.last_bgsave_secs,
+            "rdb_current_bgsave_time_sec": self.current_secs(),
+            "rdb_saves": self.saves,
+            "rdb_last_cow_size": self.last_cow,
+            "rdb_last_load_keys_expired": self.load_expired,
+            "rdb_last_load_keys_loaded": self.loaded,
+        }
+
+
+__all__ = ["Snapshots", "RdbError", "save_points", "save_file", "load_file", "config"]

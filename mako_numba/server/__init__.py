@@ -1,0 +1,1 @@
+"""Sockets: the selectors event loop, listening sockets, connection limits."""
