@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from difftest import flushall
 from mako_numba.engine.core import Core
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -142,3 +143,43 @@ def redis_ref(tmp_path_factory):
     proc = start_redis(tmp_path_factory)
     yield proc
     proc.stop()
+
+
+# --- the differential harness's servers (tests/difftest.py) ---
+
+@pytest.fixture(scope="module")
+def mako_box(mako):
+    """The module's mako server, replaced by a fresh one if a case killed it.
+
+    A crash is a failure of the case that caused it (see test_same_reply);
+    restarting keeps it from turning every later case into a failure too.
+    """
+    box = {"proc": mako, "extra": []}
+    yield box
+    for proc in box["extra"]:
+        proc.stop()
+
+
+def _alive(proc):
+    if proc.popen.poll() is not None:
+        return False
+    try:
+        flushall(proc.port)
+        return True
+    except (OSError, AssertionError):
+        try:
+            proc.popen.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.popen.kill()
+            proc.popen.wait()
+        return False
+
+
+@pytest.fixture
+def mk(mako_box, tmp_path_factory):
+    proc = mako_box["proc"]
+    if not _alive(proc):
+        proc = start_mako(tmp_path_factory)
+        mako_box["proc"] = proc
+        mako_box["extra"].append(proc)
+    return proc

@@ -11,8 +11,7 @@ import time
 
 import pytest
 
-from test_strings_differential import Conn, as_int
-from test_differential import flushall
+from difftest import Conn, as_int, flushall
 
 N = 1000
 DEADLINE = 2.0        # seconds after the keys' expiry by which the active cycle must have removed them

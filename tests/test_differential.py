@@ -18,117 +18,11 @@ Left out on purpose, because they legitimately differ:
 - AUTH and other commands mako does not implement.
 """
 import re
-import socket
 import subprocess
-import time
 
 import pytest
 
-from conftest import start_mako
-
-QUIET = 0.15          # seconds of silence after which an open connection has said all
-SHORT_WAIT = 2.0      # how long mako may lag behind Redis when its reply is shorter
-
-
-class _Reader:
-    """One fresh connection that has sent its bytes and collects the reply."""
-
-    def __init__(self, port, data):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        self.buf = bytearray()
-        self.closed = False
-        self.last = time.time()
-        try:
-            self.sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError):
-            self.closed = True
-        self.sock.setblocking(False)
-
-    def poll(self):
-        """Read what is there; True if something happened."""
-        if self.closed:
-            return False
-        got = False
-        while True:
-            try:
-                chunk = self.sock.recv(65536)
-            except BlockingIOError:
-                return got
-            except ConnectionResetError:
-                self.closed = True
-                return True
-            if not chunk:
-                self.closed = True
-                return True
-            self.buf += chunk
-            self.last = time.time()
-            got = True
-
-    def quiet(self):
-        return time.time() - self.last >= QUIET
-
-    def close(self):
-        self.sock.close()
-
-
-def exchange_both(ref_port, mako_port, data, timeout=10.0):
-    """Send `data` to both servers at once; return ((ref reply, closed), (mako reply, closed)).
-
-    Redis's reply is complete when it closes or stays quiet for QUIET seconds;
-    mako's when it closes, or has sent at least as many bytes as Redis and then
-    stays quiet for QUIET seconds (so a slow first reply is waited for).
-    """
-    ref = _Reader(ref_port, data)
-    mk = _Reader(mako_port, data)
-    deadline = time.time() + timeout
-    ref_done_at = None
-    try:
-        while time.time() < deadline:
-            ref.poll()
-            mk.poll()
-            ref_done = ref.closed or ref.quiet()
-            if ref_done and ref_done_at is None:
-                ref_done_at = time.time()
-            mk_done = mk.closed or (ref_done and mk.quiet() and (
-                len(mask_ids(mk.buf)) >= len(mask_ids(ref.buf))
-                or time.time() - ref_done_at > SHORT_WAIT))
-            if ref_done and mk_done:
-                break
-            time.sleep(0.01)
-        return (bytes(ref.buf), ref.closed), (bytes(mk.buf), mk.closed)
-    finally:
-        ref.close()
-        mk.close()
-
-
-def exchange(port, data):
-    """Send `data` on a fresh connection; (reply, closed?) after a quiet spell or close."""
-    r = _Reader(port, data)
-    try:
-        deadline = time.time() + 10
-        while time.time() < deadline and not r.closed and not r.quiet():
-            r.poll()
-            time.sleep(0.01)
-        return bytes(r.buf), r.closed
-    finally:
-        r.close()
-
-
-def mask_ids(reply):
-    """Replace the client id inside HELLO replies (RESP2 array or RESP3 map)."""
-    return re.sub(rb"\$2\r\nid\r\n:\d+\r\n", b"$2\r\nid\r\n:<ID>\r\n", reply)
-
-
-def flushall(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall(b"*1\r\n$8\r\nFLUSHALL\r\n")
-        buf = b""
-        while not buf.endswith(b"\r\n"):
-            chunk = s.recv(64)
-            assert chunk, "server closed during FLUSHALL"
-            buf += chunk
-        assert buf == b"+OK\r\n"
-
+from difftest import exchange, exchange_both, flushall, mask_ids
 
 def bulk_cmd(*args):
     out = b"*%d\r\n" % len(args)
@@ -278,44 +172,6 @@ CASES = [
 
 IDS = [c[0] for c in CASES]
 assert len(set(IDS)) == len(IDS)
-
-
-@pytest.fixture(scope="module")
-def mako_box(mako):
-    """The module's mako server, replaced by a fresh one if a case killed it.
-
-    A crash is a failure of the case that caused it (see test_same_reply);
-    restarting keeps it from turning every later case into a failure too.
-    """
-    box = {"proc": mako, "extra": []}
-    yield box
-    for proc in box["extra"]:
-        proc.stop()
-
-
-def _alive(proc):
-    if proc.popen.poll() is not None:
-        return False
-    try:
-        flushall(proc.port)
-        return True
-    except (OSError, AssertionError):
-        try:
-            proc.popen.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.popen.kill()
-            proc.popen.wait()
-        return False
-
-
-@pytest.fixture
-def mk(mako_box, tmp_path_factory):
-    proc = mako_box["proc"]
-    if not _alive(proc):
-        proc = start_mako(tmp_path_factory)
-        mako_box["proc"] = proc
-        mako_box["extra"].append(proc)
-    return proc
 
 
 @pytest.mark.parametrize("data", [c[1] for c in CASES], ids=IDS)

@@ -23,13 +23,11 @@ return, for several COUNT / MATCH / TYPE combinations.  The expected replies
 are never written down here: each case asks the reference Redis.
 """
 import random
-import re
 import time
 
 import pytest
 
-from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
-from test_strings_differential import C, Conn, Near, Sleep, _segments, as_int, check_case, cmds, describe
+from difftest import C, Conn, Near, Sleep, _segments, as_int, check_case, cmds, describe, flushall, mask_ids
 
 TIMEOUT = 10.0
 

@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from conftest import start_mako
-from test_strings_differential import Conn, as_int
+from difftest import Conn, as_int
 
 KEYS = [b"k0", b"k1", b"k2", b"k3", b"k4"]
 I64MAX = 9223372036854775807

@@ -16,8 +16,7 @@ import time
 
 import pytest
 
-from test_differential import exchange_both, flushall, mako_box, mk  # noqa: F401 (fixtures)
-from test_strings_differential import Conn, Near, Sleep, check_case, cmds, compare, run_case
+from difftest import Conn, Near, Sleep, check_case, cmds, compare, exchange_both, flushall, run_case
 
 REPLY_CASES = [
     ("off_on", b"SET a 1\r\nCLIENT REPLY OFF\r\nSET b 2\r\nGET a\r\nNOSUCH\r\nSET\r\nCLIENT REPLY ON\r\nGET b\r\n"),

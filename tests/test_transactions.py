@@ -20,8 +20,7 @@ import time
 import pytest
 
 from drive import roundtrip
-from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
-from test_strings_differential import C, Conn, Sleep, check_case, cmds
+from difftest import C, Conn, Sleep, check_case, cmds, flushall, mask_ids
 
 SINGLE = [
     ("basic", cmds("MULTI", "SET a 1", "INCR a", "GET a", "EXEC", "GET a")),

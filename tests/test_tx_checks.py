@@ -23,8 +23,7 @@ import pytest
 from conftest import start_pair
 from drive import raw
 from mako_numba.commands import registry as commands
-from test_differential import flushall, mako_box, mask_ids, mk  # noqa: F401 (fixtures)
-from test_strings_differential import C, Conn, check_case, cmds
+from difftest import C, Conn, check_case, cmds, flushall, mask_ids
 
 CONTAINERS = sorted(commands.containers())
 

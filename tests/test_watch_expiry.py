@@ -22,8 +22,7 @@ import re
 import pytest
 
 from conftest import start_pair
-from test_differential import flushall, mask_ids
-from test_strings_differential import C, Conn, Sleep
+from difftest import C, Conn, Sleep, flushall, mask_ids
 from test_transactions import run_steps
 
 
