@@ -11,7 +11,7 @@ use) only collide there.  This module crafts such keys and measures:
 It starts a mako_numba (`--port 0`), loads the crafted keys and as many
 random ones with pipelined SETs, then times pipelined GETs of each set,
 alternating, and prints requests per second for both (the two should be
-about equal; tests/test_flood.py checks the probe lengths structurally).
+about equal; tests/store/test_flood.py checks the probe lengths structurally).
 """
 import argparse
 import random

@@ -134,7 +134,7 @@ def flushall(port):
 
 
 # --------------------------------------------------------------------------------------
-# RESP reply splitting (RESP2 and RESP3), shared with tests/test_model_differential.py
+# RESP reply splitting (RESP2 and RESP3), shared with tests/commands/test_model_differential.py
 # --------------------------------------------------------------------------------------
 
 def _line_end(buf, pos):

@@ -11,7 +11,7 @@ Rules:
   to the kernel as an argument (Numba would freeze a global array).
 - The running value is an int in Python; `crc64(data, crc)` continues a
   checksum, so a stream can be checksummed in pieces.
-- All arithmetic is uint64.  tests/test_rdb_format.py checks the kernel
+- All arithmetic is uint64.  tests/persistence/test_rdb_format.py checks the kernel
   against a bit-at-a-time reference.
 """
 import numpy as np

@@ -8,7 +8,7 @@ Rules:
   metadata); `op` says which kernel branch runs it (OP_SLOW: the Python
   slow path in admin.py).
 - Arity follows Redis: n > 0 means exactly n arguments (the name included),
-  -n means at least n.  tests/test_commands.py checks every row against the
+  -n means at least n.  tests/commands/test_commands.py checks every row against the
   metadata generated from a real Redis (mako_numba/data/redis_commands.json),
   which also supplies the exact bytes of COMMAND INFO and COMMAND DOCS.
 - Commands of data types we do not implement are absent, so they get Redis's

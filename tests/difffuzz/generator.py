@@ -87,7 +87,7 @@ class Generator:
     def enc(self, args):
         # Inline lines stay under 64 KiB: where Redis refuses a longer one depends on its query
         # buffer's history (sds and allocator growth, cron trims), which mako_numba's querybuf.py
-        # models only in part; tests/test_inline_limit.py checks the cases it does model, and
+        # models only in part; tests/protocol/test_inline_limit.py checks the cases it does model, and
         # the garbage below still sends lines past the limit.
         if sum(len(a) for a in args) > INLINE_SAFE // 4 and len(inline(args)) > INLINE_SAFE:
             return "m"

@@ -1,6 +1,6 @@
 """Fuzzing the request parser: it never crashes, never reads past its input, and agrees with ref_parse.
 
-Every input is parsed on *tight* buffers (tests/fuzzkit.py): before each
+Every input is parsed on *tight* buffers (tests/protocol/fuzzkit.py): before each
 parse pass the unparsed bytes sit in a buffer exactly their length, followed
 by poison bytes that would change the outcome if the parser looked past its
 write position.  Inputs are valid, truncated, mutated and garbage RESP,
@@ -12,7 +12,7 @@ example count (e.g. 20000 for a long run).  `test_bounds_checked_build`
 runs this file again in a subprocess with NUMBA_BOUNDSCHECK=1 and no poison
 padding, so any read past the data raises IndexError (one bounds-checked
 compile, ~60-90 s, cached apart from the normal build: see jit.py).
-The coverage-guided fuzzer is tests/fuzz_parser.py (atheris).
+The coverage-guided fuzzer is tests/protocol/fuzz_parser.py (atheris).
 """
 import os
 import subprocess
@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 from fuzzkit import POISON, check
 from mako_numba.config import settings as config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 EXAMPLES = int(os.environ.get("MAKO_FUZZ_EXAMPLES", "0"))
 PAD = 0 if numba.config.BOUNDSCHECK else len(POISON)
 
@@ -145,8 +146,8 @@ def test_coverage_guided(tmp_path):
     fuzz_parser.seed_corpus(str(corpus))
     runs = int(os.environ.get("MAKO_FUZZ_RUNS", "5000"))
     env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONWARNINGS="ignore",
-               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests"), os.environ.get("PYTHONPATH", "")]))
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "fuzz_parser.py"), str(corpus),
+               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests"), HERE, os.environ.get("PYTHONPATH", "")]))
+    r = subprocess.run([sys.executable, os.path.join(HERE, "fuzz_parser.py"), str(corpus),
                         "-runs=%d" % runs, "-seed=1", "-max_len=512", "-artifact_prefix=%s/" % tmp_path],
                        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=600)
     crashes = [str(p) for p in tmp_path.iterdir() if p.name.startswith("crash-")]

@@ -4,7 +4,7 @@ Covered: UNLINK, TYPE, TOUCH, RENAME, RENAMENX, COPY (DB, REPLACE), MOVE,
 KEYS (Redis glob), SCAN (cursor, MATCH, COUNT, TYPE), RANDOMKEY, SWAPDB,
 TIME, with their arity, syntax and range errors.
 
-Harness: the one of tests/test_strings_differential.py (`check_case`: pipelines on fresh
+Harness: the one of tests/commands/test_strings_differential.py (`check_case`: pipelines on fresh
 connections to a real redis-server and to mako_numba after FLUSHALL on both,
 over RESP2 and after `HELLO 3`, replies compared byte for byte).  This file
 adds reply kinds for what is not byte-comparable by nature:

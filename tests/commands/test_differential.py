@@ -14,7 +14,7 @@ Left out on purpose, because they legitimately differ:
   ones it implements): only the reply's shape is compared, see
   test_command_count_shape;
 - the Mako seed format (`set:key:value\n`), an extension: Redis answers it
-  with unknown command; tests/test_server_raw.py covers it;
+  with unknown command; tests/server/test_server_raw.py covers it;
 - AUTH and other commands mako does not implement.
 """
 import re

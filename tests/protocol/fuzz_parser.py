@@ -15,8 +15,8 @@ reference again.  test_fuzz.py's test_coverage_guided runs both for a small
 fixed number of runs.  A long run (from the repository root):
 
     mkdir -p /tmp/mako-corpus
-    NUMBA_DISABLE_JIT=1 PYTHONPATH=.:tests python tests/fuzz_parser.py /tmp/mako-corpus -max_total_time=3600
-    PYTHONPATH=.:tests python tests/fuzz_parser.py --replay /tmp/mako-corpus
+    NUMBA_DISABLE_JIT=1 PYTHONPATH=.:tests:tests/protocol python tests/protocol/fuzz_parser.py /tmp/mako-corpus -max_total_time=3600
+    PYTHONPATH=.:tests:tests/protocol python tests/protocol/fuzz_parser.py --replay /tmp/mako-corpus
 
 (`--seed-corpus DIR` writes test_protocol.py's cases into DIR first.)
 """

@@ -15,7 +15,7 @@ started, and the server's file descriptors back to their count before the
 clients came.
 
 MAKO_SOAK_SECONDS (default 20) sets the length; MAKO_SOAK_CLIENTS (default
-8) the writers.  The long run: `MAKO_SOAK_SECONDS=600 pytest -s tests/test_soak.py`.
+8) the writers.  The long run: `MAKO_SOAK_SECONDS=600 pytest -s tests/server/test_soak.py`.
 """
 import os
 import random

@@ -4,7 +4,7 @@ Two kinds of differential case, both answered by a real redis-server and by
 mako_numba over raw sockets, replies compared byte for byte:
 
 - one connection (`SINGLE`): a pipeline per case, using the harness of
-  tests/test_strings_differential.py, over RESP2 and RESP3;
+  tests/commands/test_strings_differential.py, over RESP2 and RESP3;
 - several connections (`MULTI_CLIENT`): steps `(client, command)` sent one at
   a time, each reply read before the next step, so the interleaving is the
   same on both servers.  This is how WATCH is exercised: another client (or

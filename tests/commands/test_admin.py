@@ -8,7 +8,7 @@ for format, or compared by field name.
 
 Known, intended differences (see admin.py / stats.py docstrings):
 - MEMORY USAGE counts our own allocation (size-class block + index slot);
-- DEBUG has only OBJECT, SLEEP, SET-ACTIVE-EXPIRE, RELOAD, LOADAOF (tests/test_debug_reload.py)
+- DEBUG has only OBJECT, SLEEP, SET-ACTIVE-EXPIRE, RELOAD, LOADAOF (tests/persistence/test_debug_reload.py)
   and HELP;
 - INFO values (and the extra mako_numba_version field and # Mako section).
 """
@@ -416,7 +416,7 @@ def test_client_replies(rdb, mako):
 
 
 def test_client_reply_off_then_on(mako):
-    """OFF answers nothing and silences PING; ON answers +OK (tests/test_reply_modes_and_stats.py
+    """OFF answers nothing and silences PING; ON answers +OK (tests/commands/test_reply_modes_and_stats.py
     compares every mode with Redis byte for byte)."""
     c = Conn(mako.port)
     assert c.raw(b"CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n", 2) == [
