@@ -5,11 +5,14 @@ OP_SLOW or the command is unknown.  Such a request is always the last one of
 its connection in the batch, so writing its reply now keeps the
 connection's replies in order.
 
-Layout: Admin (this module) dispatches and answers the connection and keyspace
-commands; its mixins answer CLIENT (clientcmds.py), OBJECT,
-MEMORY and DEBUG (inspectcmds.py; DEBUG RELOAD and LOADAOF are reload.py's),
-CONFIG (configcmds.py), COMMAND (commandcmds.py) and AUTH (authcmds.py, which
-also refuses commands before AUTH); what they share is in slowpath.py.
+Layout: Admin (this module) dispatches, through the handlers and subcommand
+tables the families declare (commands/family.py: slow_handlers, subcommands),
+and answers HELLO, SELECT, RESET, FLUSHDB, FLUSHALL and INFO; its mixins
+answer CLIENT (connection/client.py), OBJECT, MEMORY and DEBUG
+(server/inspect.py; DEBUG RELOAD and LOADAOF are persistence/reload.py's),
+CONFIG (server/config.py), COMMAND (server/command.py) and AUTH
+(connection/auth.py, which also refuses commands before AUTH); what they
+share is in slowpath.py.
 
 Rules:
 - A handler gets a `Call` (slot, protocol, argument bytes) and returns the
@@ -71,42 +74,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             CommandCommands, ReloadCommands):
     def __init__(self, core):
         self.core = core
-        self.handlers = {
-            "hello": self.hello, "select": self.select, "flushdb": self.flushdb,
-            "flushall": self.flushall, "info": self.info, "reset": self.reset,
-            "command": self.command, "config": self.config, "client": self.client,
-            "object": self.object_, "memory": self.memory, "debug": self.debug,
-            "exec": self.exec_, "discard": self.discard, "watch": self.watch,
-            "unwatch": self.unwatch, "incrbyfloat": self.incrbyfloat, "lcs": self.lcs,
-            "save": self.save, "bgsave": self.bgsave, "lastsave": self.lastsave,
-            "shutdown": self.shutdown, "bgrewriteaof": self.bgrewriteaof,
-            "slowlog": self.slowlog, "latency": self.latency, "monitor": self.monitor,
-            "auth": self.auth,
-        }
-        self.sub = {
-            "client": {"help": self.help, "id": self.client_id, "setname": self.client_setname,
-                       "getname": self.client_getname, "setinfo": self.client_setinfo,
-                       "list": self.client_list, "info": self.client_info,
-                       "kill": self.client_kill, "no-evict": self.client_no_evict,
-                       "reply": self.client_reply},
-            "config": {"help": self.help, "get": self.config_get, "set": self.config_set,
-                       "resetstat": self.config_resetstat, "rewrite": self.config_rewrite},
-            "command": {"help": self.help, "count": self.command_count, "info": self.command_info,
-                        "docs": self.command_docs, "list": self.command_list,
-                        "getkeys": self.command_getkeys,
-                        "getkeysandflags": self.command_getkeysandflags},
-            "object": {"help": self.help, "encoding": self.object_encoding,
-                       "refcount": self.object_refcount, "idletime": self.object_idletime,
-                       "freq": self.object_freq},
-            "memory": {"help": self.help, "usage": self.memory_usage,
-                       "purge": self.memory_purge, "malloc-stats": self.memory_malloc_stats},
-            "slowlog": {"help": self.help, "get": self.slowlog_get, "len": self.slowlog_len,
-                        "reset": self.slowlog_reset},
-            "latency": {"help": self.help, "histogram": self.latency_histogram,
-                        "latest": self.latency_latest, "history": self.latency_history,
-                        "reset": self.latency_reset, "graph": self.latency_graph,
-                        "doctor": self.latency_doctor},
-        }
+        # each family declares its slow-path handlers and subcommand tables (commands/family.py)
+        self.handlers = {}
+        self.sub = {}
+        for family in commands.FAMILIES:
+            self.handlers.update(family.slow_handlers(self))
+            self.sub.update(family.subcommands(self))
         # "name" or "container|sub" -> [calls, usec, rejected_calls, failed_calls]
         self.cmdstats = {}
         self.errorstats = {}        # slow-path error replies by code; the kernels' are S_ERRORS

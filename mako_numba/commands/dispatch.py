@@ -1,41 +1,40 @@
 """Per-request dispatch: one queued request checked, then run by its command's handler.
 
 `execute` runs one row of the request queue: protocol errors, arity,
-NOAUTH and MONITOR checks, eviction, then the handler for the command's op.
+NOAUTH and MONITOR checks, eviction, then the dispatch function of the
+command's family (commands/family.py), which runs the handler for its op.
 engine.exec_rows calls it through `execute_logged`, which adds the
 append-only log's part; inside MULTI, `queue_request` answers +QUEUED
 instead.  Handlers return X_DONE, X_DEFER or X_SLOW (see engine.py for what
 the batch does with each).
 
 Rules and theory:
-- Every branch is a thin wrapper over the table's generic operations; the
-  arity check and the error writers are shared by all commands.
+- The checks, the arity check and the error writers are shared by all
+  commands; what a command does is its family's (a family's dispatch is a
+  short if-chain over its own ops, inlined here).  Numba inlines a call it
+  can see, so the families are branches here, one per family with kernel
+  ops (tests/test_commands.py checks that every such family has one); the
+  string family is tried first, and GET and SET are its first branches.
 - maxmemory (evict.py): while tm[T_MAXMEM] is set, every command first
   evicts what the policy allows; a denyoom command that finds nothing to
   evict is answered -OOM.  With no limit this is one load and branch.
 """
-from mako_numba.commands.registry import (
-    OP_APPEND, OP_DBSIZE, OP_DECR, OP_DECRBY, OP_DEL, OP_ECHO, OP_EXISTS, OP_EXPIRE, OP_EXPIREAT,
-    OP_EXPIRETIME, OP_GET, OP_GETDEL, OP_GETEX, OP_GETRANGE, OP_GETSET, OP_INCR, OP_INCRBY, OP_MGET,
-    OP_MSET, OP_MSETNX, OP_PERSIST, OP_PEXPIRE, OP_PEXPIREAT, OP_PEXPIRETIME, OP_PING,
-    OP_PSETEX, OP_PTTL, OP_QUIT, OP_SET, OP_SETEX, OP_SETNX, OP_SETRANGE, OP_SLOW, OP_STRLEN,
-    OP_COPY, OP_KEYS, OP_MOVE, OP_RANDOMKEY, OP_RENAME, OP_RENAMENX, OP_SCAN, OP_SWAPDB, OP_TIME,
-    OP_TOUCH, OP_TTL, OP_TYPE, OP_MULTI, OP_SETBIT, OP_GETBIT, OP_BITCOUNT, CF_NO_MULTI,
-    CF_READONLY, CF_WRITE,
-    CF_NO_QUEUE, CF_NO_AUTH, CF_DENYOOM, CF_CONTAINER,
+from mako_numba.commands import bitops_family, transactions_family
+from mako_numba.commands.connection import family as connection_family
+from mako_numba.commands.family import (
+    CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_WRITE, OP_SLOW,
+    family_of,
 )
-from mako_numba.commands.bitops import x_bitcount, x_getbit, x_setbit
-from mako_numba.protocol.errors import (
-    LIT_MULTI_NESTED, LIT_NO_MULTI, LIT_NOAUTH, LIT_OK, LIT_OOM, LIT_PONG, LIT_QUEUED,
-    LIT_REPLICA_KEYSPACE,
+from mako_numba.commands.keys import family as keys_family
+from mako_numba.commands.server import family as server_family
+from mako_numba.commands.string import family as string_family
+from mako_numba.commands.string.family import (
+    OP_APPEND, OP_GETSET, OP_MSET, OP_MSETNX, OP_PSETEX, OP_SET, OP_SETEX, OP_SETNX,
 )
+from mako_numba.protocol.errors import LIT_NO_MULTI, LIT_NOAUTH, LIT_OOM, LIT_QUEUED, LIT_REPLICA_KEYSPACE
 from mako_numba.base.jit import kernel, u8view
-from mako_numba.commands.keys.generic import (
-    x_copy, x_del_exists, x_expire, x_move, x_persist, x_rename, x_swapdb, x_time, x_touch,
-    x_ttl, x_type,
-)
 from mako_numba.base.layout import (
-    C_DB, C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
+    C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
     C_TX_N, C_TX_START, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_HASH, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
     T_AOF_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
@@ -43,16 +42,7 @@ from mako_numba.base.layout import (
 from mako_numba.persistence.aoflog import log_room, logging_on
 from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
 from mako_numba.commands.propagate import log_request
-from mako_numba.commands.keys.scan import x_keys, x_randomkey, x_scan
-from mako_numba.commands.respond import (
-    X_DEFER, X_DONE, X_SLOW, reply_arity, reply_bulk, reply_int, reply_lit, reply_proto_error,
-)
-from mako_numba.commands.string.kernels import (
-    SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_get, x_getdel, x_getex,
-    x_incrby, x_mget, x_mset, x_set,
-)
-from mako_numba.commands.string.ranges import x_append, x_getrange, x_setrange, x_strlen
-from mako_numba.store.table import db_of
+from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW, reply_arity, reply_lit, reply_proto_error
 
 
 @kernel(inline=True)
@@ -129,97 +119,19 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
             return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     X = (T, lim, conn, args, lits, cmdt, stats)
-    if o == OP_GET:
-        st = x_get(X, c, a0, argc, ci, now, q[k, Q_HASH])
-    elif o == OP_SET:
-        st = x_set(X, c, a0, argc, ci, now, q[k, Q_HASH])
-    elif o == OP_PING:
-        if argc > 2:
-            st = reply_arity(conn, c, lim, lits, cmdt, ci)
-        elif argc == 1:
-            st = reply_lit(conn, c, lim, lits, LIT_PONG)
-        else:
-            st = reply_bulk(conn, c, lim, args[a0 + 1, 0], args[a0 + 1, 1])
-    elif o == OP_ECHO:
-        st = reply_bulk(conn, c, lim, args[a0 + 1, 0], args[a0 + 1, 1])
-    elif o == OP_QUIT:
-        st = reply_lit(conn, c, lim, lits, LIT_OK)
-        if st == X_DONE:
-            conn[c, C_FLAGS] |= F_CLOSE_AFTER
-    elif o == OP_DEL or o == OP_EXISTS:
-        st = x_del_exists(X, c, a0, argc, ci, now, 1 if o == OP_DEL else 0)
-    elif o == OP_DBSIZE:
-        st = reply_int(conn, c, lim, T[5][db_of(T, conn[c, C_DB]), 0])
-    elif o == OP_SETNX:
-        st = set_generic(X, c, a0, argc, ci, now, SET_NX, 0, 2, True)
-    elif o == OP_SETEX:
-        st = set_generic(X, c, a0, argc, ci, now, SET_EX, 2, 3, False)
-    elif o == OP_PSETEX:
-        st = set_generic(X, c, a0, argc, ci, now, SET_PX, 2, 3, False)
-    elif o == OP_GETSET:
-        st = set_generic(X, c, a0, argc, ci, now, SET_GET, 0, 2, False)
-    elif o == OP_GETDEL:
-        st = x_getdel(X, c, a0, argc, ci, now)
-    elif o == OP_GETEX:
-        st = x_getex(X, c, a0, argc, ci, now)
-    elif o == OP_MGET:
-        st = x_mget(X, c, a0, argc, ci, now)
-    elif o == OP_MSET or o == OP_MSETNX:
-        st = x_mset(X, c, a0, argc, ci, now, o == OP_MSETNX)
-    elif o == OP_APPEND:
-        st = x_append(X, c, a0, argc, ci, now)
-    elif o == OP_STRLEN:
-        st = x_strlen(X, c, a0, argc, ci, now)
-    elif o == OP_INCR or o == OP_DECR:
-        st = incr_generic(X, c, a0, argc, ci, now, 1 if o == OP_INCR else -1)
-    elif o == OP_INCRBY or o == OP_DECRBY:
-        st = x_incrby(X, c, a0, argc, ci, now, 1 if o == OP_INCRBY else -1)
-    elif o == OP_GETRANGE:
-        st = x_getrange(X, c, a0, argc, ci, now)
-    elif o == OP_SETRANGE:
-        st = x_setrange(X, c, a0, argc, ci, now)
-    elif o == OP_EXPIRE or o == OP_PEXPIRE or o == OP_EXPIREAT or o == OP_PEXPIREAT:
-        st = x_expire(X, c, a0, argc, ci, now, o == OP_EXPIRE or o == OP_EXPIREAT,
-                      o == OP_EXPIRE or o == OP_PEXPIRE)
-    elif o == OP_TTL or o == OP_PTTL or o == OP_EXPIRETIME or o == OP_PEXPIRETIME:
-        st = x_ttl(X, c, a0, argc, ci, now, o == OP_PTTL or o == OP_PEXPIRETIME,
-                   o == OP_EXPIRETIME or o == OP_PEXPIRETIME)
-    elif o == OP_PERSIST:
-        st = x_persist(X, c, a0, argc, ci, now)
-    elif o == OP_TYPE:
-        st = x_type(X, c, a0, argc, ci, now)
-    elif o == OP_TOUCH:
-        st = x_touch(X, c, a0, argc, ci, now)
-    elif o == OP_RENAME or o == OP_RENAMENX:
-        st = x_rename(X, c, a0, argc, ci, now, o == OP_RENAMENX)
-    elif o == OP_COPY:
-        st = x_copy(X, c, a0, argc, ci, now)
-    elif o == OP_MOVE:
-        st = x_move(X, c, a0, argc, ci, now)
-    elif o == OP_KEYS:
-        st = x_keys(X, c, a0, argc, ci, now)
-    elif o == OP_SCAN:
-        st = x_scan(X, c, a0, argc, ci, now)
-    elif o == OP_RANDOMKEY:
-        st = x_randomkey(X, c, a0, argc, ci, now)
-    elif o == OP_SWAPDB:
-        st = x_swapdb(X, c, a0, argc, ci, now)
-    elif o == OP_TIME:
-        st = x_time(X, c, now_us)
-    elif o == OP_SETBIT:
-        st = x_setbit(X, c, a0, argc, ci, now)
-    elif o == OP_GETBIT:
-        st = x_getbit(X, c, a0, argc, ci, now)
-    elif o == OP_BITCOUNT:
-        st = x_bitcount(X, c, a0, argc, ci, now)
-    elif o == OP_MULTI:
-        if conn[c, C_FLAGS] & F_MULTI:
-            st = reply_lit(conn, c, lim, lits, LIT_MULTI_NESTED)
-        else:
-            st = reply_lit(conn, c, lim, lits, LIT_OK)
-        if st == X_DONE and not conn[c, C_FLAGS] & F_MULTI:
-            conn[c, C_FLAGS] = (conn[c, C_FLAGS] | F_MULTI) & ~(F_TX_DIRTY | F_TX_DENYOOM)
-            conn[c, C_TX_N] = 0
+    f = family_of(o)                # then the family's own dispatch (string first: GET, SET)
+    if f == string_family.ID:
+        st = string_family.dispatch(X, o, c, a0, argc, ci, now, now_us, q[k, Q_HASH])
+    elif f == keys_family.ID:
+        st = keys_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+    elif f == connection_family.ID:
+        st = connection_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+    elif f == bitops_family.ID:
+        st = bitops_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+    elif f == server_family.ID:
+        st = server_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+    elif f == transactions_family.ID:
+        st = transactions_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
     else:
         return X_SLOW
     if st == X_DONE:

@@ -5,10 +5,8 @@ request the kernels ran and that changed the data set, the form it is logged
 in (absolute times, DEL for a key that went, SET for GETSET ...).
 """
 from mako_numba.persistence.aoflog import W_DEL, W_PERSIST, log_args, log_key, log_pexpireat, log_set
-from mako_numba.commands.registry import (
-    OP_EXPIRE, OP_EXPIREAT, OP_GETDEL, OP_GETEX, OP_GETSET, OP_PEXPIRE, OP_PEXPIREAT, OP_PSETEX,
-    OP_SET, OP_SETEX,
-)
+from mako_numba.commands.keys.family import OP_EXPIRE, OP_EXPIREAT, OP_PEXPIRE, OP_PEXPIREAT
+from mako_numba.commands.string.family import OP_GETDEL, OP_GETEX, OP_GETSET, OP_PSETEX, OP_SET, OP_SETEX
 from mako_numba.base.jit import kernel
 from mako_numba.base.layout import C_DB, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN
 from mako_numba.commands.string.kernels import SET_EX, SET_EXAT, SET_PERSIST, SET_PX, parse_set_options

@@ -1,16 +1,20 @@
-"""The command table: one row per command, as data.
+"""The command table, assembled from the command families.
 
 Rules:
-- This table is the only place a command is declared.  Its order gives the
-  command indices the parser stores in the queue; arity drives the
+- A command is declared once, in its family's ROWS (commands/family.py says
+  what a family declares); FAMILIES below lists the families, and adding a
+  family is one line there (plus one branch in dispatch.execute when it has
+  kernel ops).  The table's order (family by family, rows in order) gives
+  the command indices the parser stores in the queue; arity drives the
   "wrong number of arguments" check (the kernels' for their commands, the
   slow path's for OP_SLOW ones, whose subcommands' arities come from the
-  metadata); `op` says which kernel branch runs it (OP_SLOW: the Python
-  slow path in admin.py).
+  metadata); `op` says which family's kernel branch runs it (OP_SLOW: the
+  Python slow path in admin.py, through the family's slow_handlers).
 - Arity follows Redis: n > 0 means exactly n arguments (the name included),
   -n means at least n.  tests/commands/test_commands.py checks every row against the
   metadata generated from a real Redis (mako_numba/data/redis_commands.json),
-  which also supplies the exact bytes of COMMAND INFO and COMMAND DOCS.
+  which also supplies the exact bytes of COMMAND INFO and COMMAND DOCS, and
+  checks that each family's declaration is complete and consistent.
 - Commands of data types we do not implement are absent, so they get Redis's
   unknown-command error and COMMAND does not list them.
 """
@@ -20,156 +24,47 @@ import os
 
 import numpy as np
 
-# kernel operations (dispatch.py dispatches on these)
-OP_SLOW = 0
-OP_GET = 1
-OP_SET = 2
-OP_PING = 3
-OP_ECHO = 4
-OP_QUIT = 5
-OP_DEL = 6
-OP_EXISTS = 7
-OP_DBSIZE = 8
-OP_SETNX = 9
-OP_SETEX = 10
-OP_PSETEX = 11
-OP_GETSET = 12
-OP_GETDEL = 13
-OP_MGET = 14
-OP_MSET = 15
-OP_MSETNX = 16
-OP_APPEND = 17
-OP_STRLEN = 18
-OP_INCR = 19
-OP_DECR = 20
-OP_INCRBY = 21
-OP_DECRBY = 22
-OP_GETRANGE = 23
-OP_SETRANGE = 24
-OP_EXPIRE = 25
-OP_PEXPIRE = 26
-OP_EXPIREAT = 27
-OP_PEXPIREAT = 28
-OP_TTL = 29
-OP_PTTL = 30
-OP_EXPIRETIME = 31
-OP_PEXPIRETIME = 32
-OP_PERSIST = 33
-OP_TYPE = 34
-OP_TOUCH = 35
-OP_RENAME = 36
-OP_RENAMENX = 37
-OP_COPY = 38
-OP_MOVE = 39
-OP_KEYS = 40
-OP_SCAN = 41
-OP_RANDOMKEY = 42
-OP_TIME = 43
-OP_SWAPDB = 44
-OP_GETEX = 45
-OP_MULTI = 46
-OP_SETBIT = 47
-OP_GETBIT = 48
-OP_BITCOUNT = 49
+from mako_numba.commands import bitops_family, persistence_family, transactions_family
+from mako_numba.commands.connection import family as connection_family
+from mako_numba.commands.family import (  # noqa: F401  (the flag bits, for the table's users)
+    CF_ADMIN, CF_CONTAINER, CF_DENYOOM, CF_FAST, CF_KEY1, CF_LAST_PARSED, CF_NO_AUTH,
+    CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_REMAPS_DBS, CF_WRITE, FAMILY_SHIFT, HASH_SIZE,
+    HTAB_SHIFT, OP_SLOW,
+)
+from mako_numba.commands.keys import family as keys_family
+from mako_numba.commands.server import family as server_family
+from mako_numba.commands.string import family as string_family
 
-# flag bits
-CF_WRITE = 1
-CF_READONLY = 2
-CF_FAST = 4
-CF_ADMIN = 8
-CF_NO_QUEUE = 16    # runs at once inside MULTI (Redis: exec, discard, multi, watch, quit, reset)
-CF_KEY1 = 32        # argument 1 is a key (Redis's first_key 1): the batch prefetches it
-CF_NO_MULTI = 64    # refused inside MULTI, and the transaction aborts (Redis's no-multi)
-CF_NO_AUTH = 128    # runs before AUTH (Redis's no-auth: auth, hello, quit, reset); from the metadata
-CF_DENYOOM = 256    # refused with -OOM when maxmemory is reached (Redis's denyoom)
-CF_CONTAINER = 512  # has subcommands in the metadata (CONFIG, CLIENT ...): the slow path checks them
-
-#        name           arity  op              flags
-TABLE = [
-    ("get",             2,     OP_GET,         CF_READONLY | CF_FAST),
-    ("set",             -3,    OP_SET,         CF_WRITE),
-    ("ping",            -1,    OP_PING,        CF_FAST),
-    ("echo",            2,     OP_ECHO,        CF_FAST),
-    ("quit",            -1,    OP_QUIT,        CF_FAST | CF_NO_QUEUE),
-    ("del",             -2,    OP_DEL,         CF_WRITE),
-    ("exists",          -2,    OP_EXISTS,      CF_READONLY | CF_FAST),
-    ("dbsize",          1,     OP_DBSIZE,      CF_READONLY | CF_FAST),
-    ("setnx",           3,     OP_SETNX,       CF_WRITE | CF_FAST),
-    ("setex",           4,     OP_SETEX,       CF_WRITE),
-    ("psetex",          4,     OP_PSETEX,      CF_WRITE),
-    ("getset",          3,     OP_GETSET,      CF_WRITE | CF_FAST),
-    ("getdel",          2,     OP_GETDEL,      CF_WRITE | CF_FAST),
-    ("getex",           -2,    OP_GETEX,       CF_WRITE | CF_FAST),
-    ("mget",            -2,    OP_MGET,        CF_READONLY | CF_FAST),
-    ("mset",            -3,    OP_MSET,        CF_WRITE),
-    ("msetnx",          -3,    OP_MSETNX,      CF_WRITE),
-    ("append",          3,     OP_APPEND,      CF_WRITE),
-    ("strlen",          2,     OP_STRLEN,      CF_READONLY | CF_FAST),
-    ("incr",            2,     OP_INCR,        CF_WRITE | CF_FAST),
-    ("decr",            2,     OP_DECR,        CF_WRITE | CF_FAST),
-    ("incrby",          3,     OP_INCRBY,      CF_WRITE | CF_FAST),
-    ("decrby",          3,     OP_DECRBY,      CF_WRITE | CF_FAST),
-    ("getrange",        4,     OP_GETRANGE,    CF_READONLY),
-    ("substr",          4,     OP_GETRANGE,    CF_READONLY),
-    ("setrange",        4,     OP_SETRANGE,    CF_WRITE),
-    ("expire",          -3,    OP_EXPIRE,      CF_WRITE | CF_FAST),
-    ("pexpire",         -3,    OP_PEXPIRE,     CF_WRITE | CF_FAST),
-    ("expireat",        -3,    OP_EXPIREAT,    CF_WRITE | CF_FAST),
-    ("pexpireat",       -3,    OP_PEXPIREAT,   CF_WRITE | CF_FAST),
-    ("ttl",             2,     OP_TTL,         CF_READONLY | CF_FAST),
-    ("pttl",            2,     OP_PTTL,        CF_READONLY | CF_FAST),
-    ("expiretime",      2,     OP_EXPIRETIME,  CF_READONLY | CF_FAST),
-    ("pexpiretime",     2,     OP_PEXPIRETIME, CF_READONLY | CF_FAST),
-    ("persist",         2,     OP_PERSIST,     CF_WRITE | CF_FAST),
-    ("unlink",          -2,    OP_DEL,         CF_WRITE | CF_FAST),
-    ("type",            2,     OP_TYPE,        CF_READONLY | CF_FAST),
-    ("touch",           -2,    OP_TOUCH,       CF_READONLY | CF_FAST),
-    ("rename",          3,     OP_RENAME,      CF_WRITE),
-    ("renamenx",        3,     OP_RENAMENX,    CF_WRITE | CF_FAST),
-    ("copy",            -3,    OP_COPY,        CF_WRITE),
-    ("move",            3,     OP_MOVE,        CF_WRITE | CF_FAST),
-    ("keys",            2,     OP_KEYS,        CF_READONLY),
-    ("scan",            -2,    OP_SCAN,        CF_READONLY),
-    ("randomkey",       1,     OP_RANDOMKEY,   CF_READONLY),
-    ("time",            1,     OP_TIME,        CF_FAST),
-    ("swapdb",          3,     OP_SWAPDB,      CF_WRITE | CF_FAST),
-    ("object",          -2,    OP_SLOW,        0),
-    ("memory",          -2,    OP_SLOW,        0),
-    ("debug",           -2,    OP_SLOW,        CF_ADMIN),
-    ("flushdb",         -1,    OP_SLOW,        CF_WRITE),
-    ("flushall",        -1,    OP_SLOW,        CF_WRITE),
-    ("select",          2,     OP_SLOW,        CF_FAST),
-    ("hello",           -1,    OP_SLOW,        CF_FAST),
-    ("command",         -1,    OP_SLOW,        0),
-    ("config",          -2,    OP_SLOW,        CF_ADMIN),
-    ("client",          -2,    OP_SLOW,        0),
-    ("info",            -1,    OP_SLOW,        0),
-    ("reset",           1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),
-    ("setbit",          4,     OP_SETBIT,      CF_WRITE),
-    ("getbit",          3,     OP_GETBIT,      CF_READONLY | CF_FAST),
-    ("bitcount",        -2,    OP_BITCOUNT,    CF_READONLY),
-    ("incrbyfloat",     3,     OP_SLOW,        CF_WRITE | CF_FAST),
-    ("lcs",             -3,    OP_SLOW,        CF_READONLY),
-    ("multi",           1,     OP_MULTI,       CF_FAST | CF_NO_QUEUE),
-    ("exec",            1,     OP_SLOW,        CF_NO_QUEUE),
-    ("discard",         1,     OP_SLOW,        CF_FAST | CF_NO_QUEUE),
-    ("watch",           -2,    OP_SLOW,        CF_FAST | CF_NO_QUEUE),
-    ("unwatch",         1,     OP_SLOW,        CF_FAST),
-    ("save",            1,     OP_SLOW,        CF_ADMIN | CF_NO_MULTI),
-    ("bgsave",          -1,    OP_SLOW,        CF_ADMIN),
-    ("lastsave",        1,     OP_SLOW,        CF_FAST),
-    ("shutdown",        -1,    OP_SLOW,        CF_ADMIN | CF_NO_MULTI),
-    ("bgrewriteaof",    1,     OP_SLOW,        CF_ADMIN),
-    ("slowlog",         -2,    OP_SLOW,        0),
-    ("latency",         -2,    OP_SLOW,        0),
-    ("monitor",         1,     OP_SLOW,        CF_ADMIN),
-    ("auth",            -2,    OP_SLOW,        CF_FAST),
+# the command families, in table order (string first: GET and SET are its first rows)
+FAMILIES = [
+    string_family,
+    bitops_family,
+    keys_family,
+    connection_family,
+    transactions_family,
+    server_family,
+    persistence_family,
 ]
 
+
+def _assemble():
+    ids = [f.ID for f in FAMILIES]
+    assert len(set(ids)) == len(ids), "two families share an id"
+    table, owner = [], {}
+    for f in FAMILIES:
+        for row in f.ROWS:
+            name, arity, op, flags = row
+            assert name not in owner, (name, owner.get(name), f.NAME)
+            assert op == OP_SLOW or op >> FAMILY_SHIFT == f.ID, (name, f.NAME)
+            owner[name] = f
+            table.append(row)
+    return table, owner
+
+
+TABLE, COMMAND_FAMILY = _assemble()     # COMMAND_FAMILY: command name -> its family module
 NAMES = [row[0] for row in TABLE]
 INDEX = {name: i for i, name in enumerate(NAMES)}
 NCOMMANDS = len(TABLE)
-HASH_SIZE = 1024          # open-addressing table for name lookup in kernels
 
 
 def name_hash(lower_name: bytes) -> int:
@@ -232,7 +127,10 @@ def kernel_tables(renames=None):
     return names, noff, nlen, arity, op, flags, htab
 
 
-HTAB_SHIFT = 16
+
+def kernel_literals():
+    """(name, id, bytes) of every family's own kernel literals."""
+    return [lit for f in FAMILIES for lit in f.LITERALS]
 
 
 @functools.lru_cache(maxsize=1)

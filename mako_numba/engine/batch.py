@@ -27,7 +27,7 @@ Rules and theory:
 import numpy as np
 
 from mako_numba.config import settings as config
-from mako_numba.commands.registry import OP_SWAPDB, CF_KEY1, CF_NO_QUEUE
+from mako_numba.commands.registry import CF_KEY1, CF_NO_QUEUE, CF_REMAPS_DBS
 from mako_numba.base.jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
 from mako_numba.observe.latency import NS_SHIFT, record
 from mako_numba.base.layout import (
@@ -264,7 +264,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
         if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
             bm[B_TRACED] += 1
-        if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[4][q[k, Q_CMD]] == OP_SWAPDB:
+        if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[5][q[k, Q_CMD]] & CF_REMAPS_DBS:
             q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
             _reply_mode(conn, c, fl, wr0)

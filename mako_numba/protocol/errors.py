@@ -5,8 +5,9 @@ Rules:
   (src/networking.c, src/server.c, src/t_string.c ...), without the leading
   '-' and trailing CRLF.  Tests assert the exact bytes.
 - Kernels cannot read Python strings, so the fixed replies that kernels write
-  are also packed into one byte blob (`LIT_BLOB`) addressed by the integer ids
-  LIT_*; `lit_tables()` gives the arrays the kernels receive.
+  are also packed into one byte blob addressed by the integer ids LIT_*
+  (KERNEL_LITERALS here, and each family's LITERALS); `lit_tables()` gives
+  the arrays the kernels receive.
 - Errors that embed user data (unknown command, wrong arity) have a prefix and
   a suffix here; the writer puts the user's bytes between them.
 """
@@ -130,73 +131,86 @@ SHUTDOWN_NOT_IN_PROGRESS = "ERR No shutdown in progress."
 SHUTDOWN_DENY_BLOCKING = "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"
 
 # --- fixed replies written by kernels ------------------------------------------
-# id -> exact bytes on the wire
-_LITS = [
-    ("LIT_OK", b"+OK\r\n"),
-    ("LIT_PONG", b"+PONG\r\n"),
-    ("LIT_NIL2", b"$-1\r\n"),
-    ("LIT_NIL3", b"_\r\n"),
-    ("LIT_ZERO", b":0\r\n"),
-    ("LIT_ONE", b":1\r\n"),
-    ("LIT_SYNTAX", ("-" + SYNTAX + "\r\n").encode()),
-    ("LIT_ARITY_PRE", b"-ERR wrong number of arguments for '"),
-    ("LIT_ARITY_SUF", b"' command\r\n"),
-    ("LIT_P_MULTIBULK", ("-" + PROTO_INVALID_MULTIBULK + "\r\n").encode()),
-    ("LIT_P_BULK", ("-" + PROTO_INVALID_BULK + "\r\n").encode()),
-    ("LIT_P_DOLLAR_PRE", b"-ERR Protocol error: expected '$', got '"),
-    ("LIT_P_DOLLAR_SUF", b"'\r\n"),
-    ("LIT_P_UNBALANCED", ("-" + PROTO_UNBALANCED + "\r\n").encode()),
-    ("LIT_P_BIG_INLINE", ("-" + PROTO_BIG_INLINE + "\r\n").encode()),
-    ("LIT_P_BIG_MBULK", ("-" + PROTO_BIG_MBULK + "\r\n").encode()),
-    ("LIT_P_BIG_BULK", ("-" + PROTO_BIG_BULK + "\r\n").encode()),
-    ("LIT_CRLF", b"\r\n"),
-    ("LIT_NOT_INT", ("-" + NOT_INTEGER + "\r\n").encode()),
-    ("LIT_INCR_OVERFLOW", ("-" + INCR_OVERFLOW + "\r\n").encode()),
-    ("LIT_DECR_OVERFLOW", ("-" + DECR_OVERFLOW + "\r\n").encode()),
-    ("LIT_OFFSET_RANGE", ("-" + OFFSET_RANGE + "\r\n").encode()),
-    ("LIT_STRING_TOO_BIG", ("-" + STRING_TOO_BIG + "\r\n").encode()),
-    ("LIT_EXPIRE_PRE", b"-ERR invalid expire time in '"),
-    ("LIT_EXP_NX_COMBO", ("-" + EXPIRE_NX_COMBO + "\r\n").encode()),
-    ("LIT_EXP_GT_LT", ("-" + EXPIRE_GT_LT + "\r\n").encode()),
-    ("LIT_UNSUPPORTED_PRE", b"-ERR Unsupported option "),
-    ("LIT_EMPTY_BULK", b"$0\r\n\r\n"),
-    ("LIT_MINUS1", b":-1\r\n"),
-    ("LIT_MINUS2", b":-2\r\n"),
-    ("LIT_TYPE_STRING", b"+string\r\n"),
-    ("LIT_TYPE_NONE", b"+none\r\n"),
-    ("LIT_NO_SUCH_KEY", ("-" + NO_SUCH_KEY + "\r\n").encode()),
-    ("LIT_SAME_OBJECT", ("-" + SAME_OBJECT + "\r\n").encode()),
-    ("LIT_DB_RANGE", ("-" + OUT_OF_RANGE_DB + "\r\n").encode()),
-    ("LIT_INVALID_CURSOR", ("-" + INVALID_CURSOR + "\r\n").encode()),
-    ("LIT_SWAPDB_FIRST", ("-" + SWAPDB_FIRST + "\r\n").encode()),
-    ("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode()),
-    ("LIT_INT_RANGE", ("-" + INT_RANGE + "\r\n").encode()),
-    ("LIT_QUEUED", b"+QUEUED\r\n"),
-    ("LIT_NO_MULTI", ("-" + NO_MULTI + "\r\n").encode()),
-    ("LIT_BIT_OFFSET", ("-" + BIT_OFFSET + "\r\n").encode()),
-    ("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode()),
-    ("LIT_MULTI_NESTED", ("-" + MULTI_NESTED + "\r\n").encode()),
-    ("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode()),
-    ("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode()),
-    ("LIT_OOM", ("-" + OOM + "\r\n").encode()),
-]
-for _i, (_name, _) in enumerate(_LITS):
-    globals()[_name] = _i
-N_LITS = len(_LITS)
-LIT_BYTES = {name: data for name, data in _LITS}
+# KERNEL_LITERALS lists (name, bytes) in id order; each LIT_* below is its index
+# there (tests/test_commands.py checks the names agree).  A family's own
+# literals are declared in its module (commands/family.py); lit_tables()
+# assembles the blob from both.
+KERNEL_LITERALS = []
+
+
+def _lit(name, data):
+    KERNEL_LITERALS.append((name, data))
+    return len(KERNEL_LITERALS) - 1
+
+
+LIT_OK = _lit("LIT_OK", b"+OK\r\n")
+LIT_NIL2 = _lit("LIT_NIL2", b"$-1\r\n")
+LIT_NIL3 = _lit("LIT_NIL3", b"_\r\n")
+LIT_ZERO = _lit("LIT_ZERO", b":0\r\n")
+LIT_ONE = _lit("LIT_ONE", b":1\r\n")
+LIT_SYNTAX = _lit("LIT_SYNTAX", ("-" + SYNTAX + "\r\n").encode())
+LIT_ARITY_PRE = _lit("LIT_ARITY_PRE", b"-ERR wrong number of arguments for '")
+LIT_ARITY_SUF = _lit("LIT_ARITY_SUF", b"' command\r\n")
+LIT_P_MULTIBULK = _lit("LIT_P_MULTIBULK", ("-" + PROTO_INVALID_MULTIBULK + "\r\n").encode())
+LIT_P_BULK = _lit("LIT_P_BULK", ("-" + PROTO_INVALID_BULK + "\r\n").encode())
+LIT_P_DOLLAR_PRE = _lit("LIT_P_DOLLAR_PRE", b"-ERR Protocol error: expected '$', got '")
+LIT_P_DOLLAR_SUF = _lit("LIT_P_DOLLAR_SUF", b"'\r\n")
+LIT_P_UNBALANCED = _lit("LIT_P_UNBALANCED", ("-" + PROTO_UNBALANCED + "\r\n").encode())
+LIT_P_BIG_INLINE = _lit("LIT_P_BIG_INLINE", ("-" + PROTO_BIG_INLINE + "\r\n").encode())
+LIT_P_BIG_MBULK = _lit("LIT_P_BIG_MBULK", ("-" + PROTO_BIG_MBULK + "\r\n").encode())
+LIT_P_BIG_BULK = _lit("LIT_P_BIG_BULK", ("-" + PROTO_BIG_BULK + "\r\n").encode())
+LIT_CRLF = _lit("LIT_CRLF", b"\r\n")
+LIT_NOT_INT = _lit("LIT_NOT_INT", ("-" + NOT_INTEGER + "\r\n").encode())
+LIT_INCR_OVERFLOW = _lit("LIT_INCR_OVERFLOW", ("-" + INCR_OVERFLOW + "\r\n").encode())
+LIT_DECR_OVERFLOW = _lit("LIT_DECR_OVERFLOW", ("-" + DECR_OVERFLOW + "\r\n").encode())
+LIT_OFFSET_RANGE = _lit("LIT_OFFSET_RANGE", ("-" + OFFSET_RANGE + "\r\n").encode())
+LIT_STRING_TOO_BIG = _lit("LIT_STRING_TOO_BIG", ("-" + STRING_TOO_BIG + "\r\n").encode())
+LIT_EXPIRE_PRE = _lit("LIT_EXPIRE_PRE", b"-ERR invalid expire time in '")
+LIT_EXP_NX_COMBO = _lit("LIT_EXP_NX_COMBO", ("-" + EXPIRE_NX_COMBO + "\r\n").encode())
+LIT_EXP_GT_LT = _lit("LIT_EXP_GT_LT", ("-" + EXPIRE_GT_LT + "\r\n").encode())
+LIT_UNSUPPORTED_PRE = _lit("LIT_UNSUPPORTED_PRE", b"-ERR Unsupported option ")
+LIT_EMPTY_BULK = _lit("LIT_EMPTY_BULK", b"$0\r\n\r\n")
+LIT_MINUS1 = _lit("LIT_MINUS1", b":-1\r\n")
+LIT_MINUS2 = _lit("LIT_MINUS2", b":-2\r\n")
+LIT_TYPE_STRING = _lit("LIT_TYPE_STRING", b"+string\r\n")
+LIT_TYPE_NONE = _lit("LIT_TYPE_NONE", b"+none\r\n")
+LIT_NO_SUCH_KEY = _lit("LIT_NO_SUCH_KEY", ("-" + NO_SUCH_KEY + "\r\n").encode())
+LIT_SAME_OBJECT = _lit("LIT_SAME_OBJECT", ("-" + SAME_OBJECT + "\r\n").encode())
+LIT_DB_RANGE = _lit("LIT_DB_RANGE", ("-" + OUT_OF_RANGE_DB + "\r\n").encode())
+LIT_INVALID_CURSOR = _lit("LIT_INVALID_CURSOR", ("-" + INVALID_CURSOR + "\r\n").encode())
+LIT_SWAPDB_FIRST = _lit("LIT_SWAPDB_FIRST", ("-" + SWAPDB_FIRST + "\r\n").encode())
+LIT_SWAPDB_SECOND = _lit("LIT_SWAPDB_SECOND", ("-" + SWAPDB_SECOND + "\r\n").encode())
+LIT_INT_RANGE = _lit("LIT_INT_RANGE", ("-" + INT_RANGE + "\r\n").encode())
+LIT_QUEUED = _lit("LIT_QUEUED", b"+QUEUED\r\n")
+LIT_NO_MULTI = _lit("LIT_NO_MULTI", ("-" + NO_MULTI + "\r\n").encode())
+LIT_BIT_OFFSET = _lit("LIT_BIT_OFFSET", ("-" + BIT_OFFSET + "\r\n").encode())
+LIT_BIT_VALUE = _lit("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode())
+LIT_REPLICA_KEYSPACE = _lit("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode())
+LIT_NOAUTH = _lit("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode())
+LIT_OOM = _lit("LIT_OOM", ("-" + OOM + "\r\n").encode())
 
 
 def lit_tables():
-    """(blob uint8, offsets int64[N_LITS + 1]) for the kernels."""
-    offs = np.zeros(N_LITS + 1, np.int64)
-    parts = []
+    """(blob uint8, offsets int64[n + 1]) for the kernels: literal i is blob[offs[i]:offs[i + 1]].
+
+    Ids are errors.py's own (0 ...) then the families' (family.family_literal):
+    ids no literal has are empty.
+    """
+    from mako_numba.commands import family, registry     # the families import this module
+    assert len(KERNEL_LITERALS) <= family.FAMILY_LITS_BASE
+    data = {i: d for i, (_, d) in enumerate(KERNEL_LITERALS)}
+    for _, i, d in registry.kernel_literals():
+        assert i >= family.FAMILY_LITS_BASE and i not in data
+        data[i] = d
+    n = max(data) + 1
+    offs = np.zeros(n + 1, np.int64)
     pos = 0
-    for i, (_, data) in enumerate(_LITS):
+    for i in range(n):
         offs[i] = pos
-        parts.append(data)
-        pos += len(data)
-    offs[N_LITS] = pos
-    return np.frombuffer(b"".join(parts), np.uint8).copy(), offs
+        pos += len(data.get(i, b""))
+    offs[n] = pos
+    blob = b"".join(data.get(i, b"") for i in range(n))
+    return np.frombuffer(blob, np.uint8).copy(), offs
 
 
 def reply(msg):

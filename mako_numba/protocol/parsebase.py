@@ -17,7 +17,7 @@ Rules:
 """
 import numpy as np
 
-from mako_numba.commands.registry import HASH_SIZE, HTAB_SHIFT
+from mako_numba.commands.family import HASH_SIZE, HTAB_SHIFT
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
     B_AN, B_NEED_ARGS, B_NEXT_ID, B_QN, CMD_PROTO_ERR, CMD_UNKNOWN,

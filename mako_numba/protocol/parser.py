@@ -35,7 +35,7 @@ Rules and theory (after Redis's processMultibulkBuffer/processInlineBuffer):
   request order.
 """
 from mako_numba.config import settings as config
-from mako_numba.commands.registry import OP_QUIT, OP_SLOW
+from mako_numba.commands.family import CF_LAST_PARSED, OP_SLOW
 from mako_numba.protocol.inline import _parse_inline
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
@@ -195,6 +195,6 @@ def parse_conn(conn, c, q, bm, args, scratch, lim, cmdt):
         if ci == CMD_UNKNOWN or op[ci] == OP_SLOW:
             conn[c, C_FLAGS] |= F_SLOW
             break
-        if op[ci] == OP_QUIT:
+        if flags[ci] & CF_LAST_PARSED:
             break
     return queued
