@@ -24,6 +24,7 @@ import numpy as np
 from numba.cpython.unsafe.numbers import leading_zeros
 
 from mako_numba.base.jit import cycles, kernel
+from mako_numba.config.settings import LATENCY_PERCENTILES
 
 HDR_LOWEST = 1
 HDR_HIGHEST = 1_000_000_000
@@ -153,3 +154,13 @@ def ns_per_cycle():
 def ns_mult():
     """The kernels' fixed-point factor: ns = cycles * mult >> NS_SHIFT."""
     return int(round(ns_per_cycle() * (1 << NS_SHIFT)))
+
+
+def info_latencystats(core):
+    """INFO latencystats (the Observer registers it): latency-tracking-info-percentiles of each
+    command's histogram."""
+    settings = core.settings
+    pct = [float(p) for p in settings.get("latency-tracking-info-percentiles",
+                                          LATENCY_PERCENTILES).split()]
+    return [(f"latency_percentiles_usec_{name}", info_line(counts, pct))
+           for name, counts in core.observe.histograms()]

@@ -26,6 +26,8 @@ from mako_numba.commands import registry as commands
 from mako_numba.config import settings as config
 from mako_numba.protocol import errors
 from mako_numba.observe import latency
+from mako_numba.observe.cmdstats import commandstats, errorstats
+from mako_numba.observe.latency import info_latencystats
 from mako_numba.protocol import resp
 from mako_numba.base.layout import C_DB, C_FLAGS, F_MONITOR, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_NS
 from mako_numba.commands.slowpath import _int_or_none, _lower, format_addr
@@ -87,6 +89,9 @@ class Observer:
 
     def __init__(self, core):
         self.core = core
+        core.info.register("commandstats", commandstats)
+        core.info.register("errorstats", errorstats)
+        core.info.register("latencystats", info_latencystats)
         self.slowlog = []               # newest first: [id, time, usec, argv, peer, name]
         self.slowlog_next_id = 0
         self.monitors = []              # slots, in the order they started monitoring

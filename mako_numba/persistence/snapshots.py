@@ -38,6 +38,7 @@ import numpy as np
 
 from mako_numba.config import settings as config
 from mako_numba.persistence import forkchild
+from mako_numba.persistence.info import info_persistence
 from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter
 from mako_numba.persistence.rdbdump import encode_records, worst_case
 from mako_numba.persistence.snapkernels import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, dump_rows, load_rows
@@ -212,6 +213,7 @@ class Snapshots:
 
     def __init__(self, core, directory=".", dbfilename="dump.rdb"):
         self.core = core
+        core.info.register("persistence", info_persistence)
         s = core.settings
         s.setdefault("save", "")                # the server's command line gives Redis's default
         s.setdefault("dir", os.path.abspath(directory))

@@ -25,6 +25,7 @@ CONFIG SET applies them:
   non-reading client's buffer stays bounded by about one batch of replies.
 """
 import logging
+from dataclasses import dataclass
 import socket
 import time
 
@@ -39,6 +40,17 @@ from mako_numba.protocol.querybuf import cron_trim
 log = logging.getLogger("mako_numba")
 
 REPLY_BUF = 16 * 1024      # Redis's PROTO_REPLY_CHUNK_BYTES: its static buffer and list nodes
+
+
+@dataclass(slots=True)
+class NetStats:
+    """The event loop's counters (INFO stats): core.net.  Python ints, not numpy
+    items: the loop adds to them every turn, and item access costs twice as much."""
+    input: int = 0              # total_net_input_bytes
+    output: int = 0             # total_net_output_bytes
+    rejected: int = 0           # rejected_connections (maxclients reached)
+    denied: int = 0             # refused by protected mode: not counted as connections received
+
 
 
 def reply_split(pending):

@@ -242,3 +242,12 @@ class KeySpace:
 
 
 __all__ = ["KeySpace", "NEED_CHUNK"]
+
+
+def info_keyspace(core):
+    """INFO keyspace (registered by Core): the databases that have keys."""
+    ks = core.ks
+    return [
+        (f"db{db}", f"keys={ks.keys(db)},expires={ks.volatile(db)},avg_ttl=0")
+        for db in range(ks.databases) if ks.keys(db)
+    ]
