@@ -31,6 +31,7 @@ from ctypes import string_at
 import numpy as np
 
 from mako_numba.commands import registry as commands
+from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.protocol import errors
 from mako_numba.store import evict
@@ -127,6 +128,8 @@ class Core:
         self._free = list(range(slots - 1, -1, -1))
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
+        for name, value in params.SETTINGS_DEFAULTS.items():   # every parameter's default, once
+            self.settings.setdefault(name, value)
         self.maxclients = maxclients            # CONFIG SET maxclients may change it
         self.on_grow = None                     # the event loop's hook when the table grows
         self.relisten = None                    # its hook for CONFIG SET port / bind

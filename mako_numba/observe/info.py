@@ -113,7 +113,7 @@ def server_fields(core):
     now = time.time()
     settings = core.settings
     uptime = int(now - core.started)
-    hz = settings.get("hz", config.CRON_HZ)
+    hz = settings["hz"]
     return [
         ("redis_version", config.REDIS_VERSION),
         ("mako_numba_version", config.VERSION),

@@ -24,7 +24,6 @@ import numpy as np
 from numba.cpython.unsafe.numbers import leading_zeros
 
 from mako_numba.base.jit import cycles, kernel
-from mako_numba.config.settings import LATENCY_PERCENTILES
 
 HDR_LOWEST = 1
 HDR_HIGHEST = 1_000_000_000
@@ -160,7 +159,6 @@ def info_latencystats(core):
     """INFO latencystats (the Observer registers it): latency-tracking-info-percentiles of each
     command's histogram."""
     settings = core.settings
-    pct = [float(p) for p in settings.get("latency-tracking-info-percentiles",
-                                          LATENCY_PERCENTILES).split()]
+    pct = [float(p) for p in settings["latency-tracking-info-percentiles"].split()]
     return [(f"latency_percentiles_usec_{name}", info_line(counts, pct))
            for name, counts in core.observe.histograms()]

@@ -62,7 +62,7 @@ def info_memory(core):
     peak = core.memory.peak = max(core.memory.peak, used)
     rss = _rss_bytes()
     sysmem = _system_memory()
-    maxmem = int(settings.get("maxmemory", "0"))
+    maxmem = int(settings["maxmemory"])
     overhead = used - dataset
     net = max(used - startup, 1)
     # "active": what the arena has handed out, live or freed (Redis: jemalloc's active pages)
@@ -99,7 +99,7 @@ def info_memory(core):
         ("used_memory_scripts_human", "0B"),
         ("maxmemory", maxmem),
         ("maxmemory_human", bytes_to_human(maxmem)),
-        ("maxmemory_policy", settings.get("maxmemory-policy", "noeviction")),
+        ("maxmemory_policy", settings["maxmemory-policy"]),
         ("allocator_frag_ratio", _ratio(active, used)),
         ("allocator_frag_bytes", active - used),
         ("allocator_rss_ratio", _ratio(rss, active)),

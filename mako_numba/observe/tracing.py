@@ -107,8 +107,8 @@ class Observer:
         """Push slowlog-log-slower-than, latency-tracking and the monitors into lim."""
         s = self.core.settings
         lim = self.core.lim
-        slower = int(s.get("slowlog-log-slower-than", config.SLOWLOG_LOG_SLOWER_THAN))
-        tracking = s.get("latency-tracking", "yes") == "yes"
+        slower = int(s["slowlog-log-slower-than"])
+        tracking = s["latency-tracking"] == "yes"
         lim[config.L_LATENCY] = int(tracking)
         # in ns for the kernels; past 2**63 ns (292 years) nothing can be that slow
         lim[config.L_TRACE_NS] = min(slower * 1000, (1 << 63) - 1) if slower >= 0 else -1
@@ -118,7 +118,7 @@ class Observer:
         del self.slowlog[self.max_len():]
 
     def max_len(self):
-        return int(self.core.settings.get("slowlog-max-len", config.SLOWLOG_MAX_LEN))
+        return int(self.core.settings["slowlog-max-len"])
 
     # --- what ran ------------------------------------------------------------------------
     def rows(self, q, lo, hi, args):

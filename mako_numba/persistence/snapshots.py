@@ -36,6 +36,7 @@ from ctypes import string_at
 
 import numpy as np
 
+from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.persistence import forkchild
 from mako_numba.persistence.info import info_persistence
@@ -46,7 +47,7 @@ from mako_numba.store.table import T_DIRTY
 
 log = logging.getLogger("mako_numba")
 
-REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000"
+REDIS_DEFAULT_SAVE = params.REDIS_DEFAULT_SAVE
 BGSAVE_RETRY_DELAY = 5          # seconds after a failed BGSAVE before save points try again
 WRITE_BUFFER = 1 << 20
 READ_CHUNK = 4 << 20

@@ -271,13 +271,13 @@ def apply_settings(core):
     """Push maxmemory, maxmemory-policy and maxmemory-samples into the key space's meta."""
     s = core.settings
     tm = core.ks.tm
-    tm[T_MAXMEM] = min(int(s.get("maxmemory", "0")), 2**63 - 1)    # an unsigned long long in Redis
+    tm[T_MAXMEM] = min(int(s["maxmemory"]), 2**63 - 1)    # an unsigned long long in Redis
     was_lfu = tm[T_POLICY] & FLAG_LFU
-    tm[T_POLICY] = POLICIES[s.get("maxmemory-policy", "noeviction")]
-    tm[T_SAMPLES] = int(s.get("maxmemory-samples", "5"))
-    tm[T_LFU_LOG] = int(s.get("lfu-log-factor", "10"))
-    tm[T_LFU_DECAY] = int(s.get("lfu-decay-time", "1"))
-    tm[T_EVICT_LIMIT] = tenacity_ticks(int(s.get("maxmemory-eviction-tenacity", "10")))
+    tm[T_POLICY] = POLICIES[s["maxmemory-policy"]]
+    tm[T_SAMPLES] = int(s["maxmemory-samples"])
+    tm[T_LFU_LOG] = int(s["lfu-log-factor"])
+    tm[T_LFU_DECAY] = int(s["lfu-decay-time"])
+    tm[T_EVICT_LIMIT] = tenacity_ticks(int(s["maxmemory-eviction-tenacity"]))
     tm[T_POOL_N] = 0
     if (tm[T_POLICY] & FLAG_LFU) != was_lfu:
         tm[T_LRU] = new_key_clock(time.time()) if tm[T_POLICY] & FLAG_LFU else lru_clock()
