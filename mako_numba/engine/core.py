@@ -16,6 +16,14 @@ Rules:
   connection buffers, argument rows, arena chunks, a larger index).  It
   returns the slots that must be run again without waiting for new bytes.
 - Buffers grow only when a request needs it and shrink back when idle.
+- Server-wide state is declared by its owner and created here, never bolted
+  on from outside: `net` (server/netlimits.NetStats: bytes in and out,
+  rejected and denied connections), `memory` (observe/memstats.MemoryStats:
+  the peak), `forks` (persistence/forkchild.ForkStats), `eviction`
+  (store/evict.EvictionStats: time over maxmemory), `compile_seconds`; the
+  owners' objects: `ks` (key space), `admin` (slow path), `watches`,
+  `snapshots`, `aof`, `observe` (SLOWLOG, MONITOR, latency), `instant`
+  (INFO's rates), `info` (INFO's sections, registered by their owners).
 """
 import time
 from ctypes import string_at
@@ -23,6 +31,7 @@ from ctypes import string_at
 import numpy as np
 
 from mako_numba.commands import registry as commands
+from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.protocol import errors
 from mako_numba.store import evict
@@ -30,7 +39,7 @@ from mako_numba.protocol import querybuf
 from mako_numba.commands.admin import Admin
 from mako_numba.engine.batch import compact_input, finish_traced, run_batch
 from mako_numba.base.jit import addr_of, handles
-from mako_numba.server.maxclients import grow_table
+from mako_numba.server.maxclients import grow_table, info_clients
 from mako_numba.base.layout import (
     A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
@@ -42,11 +51,15 @@ from mako_numba.base.layout import (
     T_TOUCHED,
 )
 from mako_numba.persistence.aof import Aof
+from mako_numba.persistence.forkchild import ForkStats
+from mako_numba.observe.memstats import MemoryStats, info_memory
+from mako_numba.server.netlimits import NetStats
+from mako_numba.store.evict import EvictionStats
 from mako_numba.observe.latency import HDR_LEN
 from mako_numba.observe.tracing import Observer
-from mako_numba.observe.info import Instant
+from mako_numba.observe.info import Instant, InfoSections, register_info
 from mako_numba.persistence.snapshots import Snapshots
-from mako_numba.store.keyspace import KeySpace
+from mako_numba.store.keyspace import KeySpace, info_keyspace
 from mako_numba.store.watch import Watches
 from mako_numba.store.expire import active_expire, set_keep_ttl
 from mako_numba.store.table import (
@@ -77,6 +90,16 @@ class Core:
                  out_buf=config.OUT_BUF_SIZE, table_logcap=config.TABLE_INITIAL_LOGCAP,
                  chunk_size=config.CHUNK_SIZE, seed=None, settings=None, renames=None, **limits):
         self.ks = KeySpace(databases, table_logcap, chunk_size, seed)
+        self.net = NetStats()                   # the event loop's counters
+        self.memory = MemoryStats()             # used_memory_peak
+        self.forks = ForkStats()                # latest_fork_usec, total_forks
+        self.eviction = EvictionStats()         # time over maxmemory
+        self.compile_seconds = 0.0              # the kernels' warm-up (__main__ sets it)
+        self.info = InfoSections()              # INFO's sections, each registered by its owner:
+        register_info(self.info)                # the process, stats, mako (observe/info.py)
+        self.info.register("clients", info_clients)     # server/maxclients.py
+        self.info.register("memory", info_memory)       # observe/memstats.py
+        self.info.register("keyspace", info_keyspace)   # store/keyspace.py
         self.lim = config.limits_array(chunk_size=chunk_size, **limits)
         self.in_default = in_buf
         self.out_default = out_buf
@@ -105,6 +128,8 @@ class Core:
         self._free = list(range(slots - 1, -1, -1))
         self.next_client_id = 1
         self.settings = settings if settings is not None else {}
+        for name, value in params.SETTINGS_DEFAULTS.items():   # every parameter's default, once
+            self.settings.setdefault(name, value)
         self.maxclients = maxclients            # CONFIG SET maxclients may change it
         self.on_grow = None                     # the event loop's hook when the table grows
         self.relisten = None                    # its hook for CONFIG SET port / bind
@@ -400,8 +425,8 @@ class Core:
         if self.ks.tm[T_MAXMEM] and self.ks.tm[T_EVICT_OVER]:
             evict.evict_for_slow_path(self)     # still over after a cut-short call: Redis's evictionTimeProc
         self.instant.sample(time.monotonic(), {"ops": int(self.stats[S_COMMANDS]),
-                                               "in": getattr(self, "net_in", 0),
-                                               "out": getattr(self, "net_out", 0)})
+                                               "in": self.net.input,
+                                               "out": self.net.output})
         self.snapshots.cron()
         self.aof.cron()
         if self.settings.get("active-expire", "1") == "0":

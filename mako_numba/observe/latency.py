@@ -153,3 +153,12 @@ def ns_per_cycle():
 def ns_mult():
     """The kernels' fixed-point factor: ns = cycles * mult >> NS_SHIFT."""
     return int(round(ns_per_cycle() * (1 << NS_SHIFT)))
+
+
+def info_latencystats(core):
+    """INFO latencystats (the Observer registers it): latency-tracking-info-percentiles of each
+    command's histogram."""
+    settings = core.settings
+    pct = [float(p) for p in settings["latency-tracking-info-percentiles"].split()]
+    return [(f"latency_percentiles_usec_{name}", info_line(counts, pct))
+           for name, counts in core.observe.histograms()]

@@ -7,6 +7,16 @@ number.  No allocator statistics: RSS and the machine's memory come from
 /proc and sysconf, 0 where those are unavailable.
 """
 import os
+from dataclasses import dataclass
+
+from mako_numba.base.humanize import bytes_to_human
+from mako_numba.base.layout import T_MEM
+
+
+@dataclass(slots=True)
+class MemoryStats:
+    """What INFO memory remembers between calls: core.memory."""
+    peak: int = 0               # used_memory_peak
 
 
 def _rss_bytes():
@@ -40,3 +50,73 @@ def used_memory(core):
 
 def _ratio(a, b):
     return f"{a / b:.2f}" if b else "0.00"
+
+
+def info_memory(core):
+    """INFO memory (registered by Core); used_memory_peak is the highest INFO has seen."""
+    settings = core.settings
+    ks = core.ks
+    dataset = ks.used_bytes()
+    used = used_memory(core)
+    startup = fixed_memory(core)
+    peak = core.memory.peak = max(core.memory.peak, used)
+    rss = _rss_bytes()
+    sysmem = _system_memory()
+    maxmem = int(settings["maxmemory"])
+    overhead = used - dataset
+    net = max(used - startup, 1)
+    # "active": what the arena has handed out, live or freed (Redis: jemalloc's active pages)
+    active = used - int(ks.tm[T_MEM]) + ks.arena_active()
+    return [
+        ("used_memory", used),
+        ("used_memory_human", bytes_to_human(used)),
+        ("used_memory_rss", rss),
+        ("used_memory_rss_human", bytes_to_human(rss)),
+        ("used_memory_peak", peak),
+        ("used_memory_peak_human", bytes_to_human(peak)),
+        ("used_memory_peak_perc", f"{used * 100 / peak:.2f}%" if peak else "0.00%"),
+        ("used_memory_overhead", overhead),
+        ("used_memory_startup", startup),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", f"{dataset * 100 / net:.2f}%"),
+        ("allocator_allocated", used),
+        ("allocator_active", active),
+        ("allocator_resident", rss),
+        ("total_system_memory", sysmem),
+        ("total_system_memory_human", bytes_to_human(sysmem)),
+        ("used_memory_lua", 0),
+        ("used_memory_vm_eval", 0),
+        ("used_memory_lua_human", "0B"),
+        ("used_memory_scripts_eval", 0),
+        ("number_of_cached_scripts", 0),
+        ("number_of_functions", 0),
+        ("number_of_libraries", 0),
+        ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", 0),
+        ("used_memory_vm_total_human", "0B"),
+        ("used_memory_functions", 0),
+        ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"),
+        ("maxmemory", maxmem),
+        ("maxmemory_human", bytes_to_human(maxmem)),
+        ("maxmemory_policy", settings["maxmemory-policy"]),
+        ("allocator_frag_ratio", _ratio(active, used)),
+        ("allocator_frag_bytes", active - used),
+        ("allocator_rss_ratio", _ratio(rss, active)),
+        ("allocator_rss_bytes", rss - active),
+        ("rss_overhead_ratio", "1.00"),
+        ("rss_overhead_bytes", 0),
+        ("mem_fragmentation_ratio", _ratio(rss, used)),
+        ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0),
+        ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0),
+        ("mem_clients_slaves", 0),
+        ("mem_clients_normal", client_memory(core)),
+        ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0),
+        ("mem_allocator", "numpy"),
+        ("active_defrag_running", 0),
+        ("lazyfree_pending_objects", 0),
+        ("lazyfreed_objects", 0),
+    ]

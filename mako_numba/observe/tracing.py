@@ -26,6 +26,8 @@ from mako_numba.commands import registry as commands
 from mako_numba.config import settings as config
 from mako_numba.protocol import errors
 from mako_numba.observe import latency
+from mako_numba.observe.cmdstats import commandstats, errorstats
+from mako_numba.observe.latency import info_latencystats
 from mako_numba.protocol import resp
 from mako_numba.base.layout import C_DB, C_FLAGS, F_MONITOR, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_NS
 from mako_numba.commands.slowpath import _int_or_none, _lower, format_addr
@@ -87,6 +89,9 @@ class Observer:
 
     def __init__(self, core):
         self.core = core
+        core.info.register("commandstats", commandstats)
+        core.info.register("errorstats", errorstats)
+        core.info.register("latencystats", info_latencystats)
         self.slowlog = []               # newest first: [id, time, usec, argv, peer, name]
         self.slowlog_next_id = 0
         self.monitors = []              # slots, in the order they started monitoring
@@ -102,8 +107,8 @@ class Observer:
         """Push slowlog-log-slower-than, latency-tracking and the monitors into lim."""
         s = self.core.settings
         lim = self.core.lim
-        slower = int(s.get("slowlog-log-slower-than", config.SLOWLOG_LOG_SLOWER_THAN))
-        tracking = s.get("latency-tracking", "yes") == "yes"
+        slower = int(s["slowlog-log-slower-than"])
+        tracking = s["latency-tracking"] == "yes"
         lim[config.L_LATENCY] = int(tracking)
         # in ns for the kernels; past 2**63 ns (292 years) nothing can be that slow
         lim[config.L_TRACE_NS] = min(slower * 1000, (1 << 63) - 1) if slower >= 0 else -1
@@ -113,7 +118,7 @@ class Observer:
         del self.slowlog[self.max_len():]
 
     def max_len(self):
-        return int(self.core.settings.get("slowlog-max-len", config.SLOWLOG_MAX_LEN))
+        return int(self.core.settings["slowlog-max-len"])
 
     # --- what ran ------------------------------------------------------------------------
     def rows(self, q, lo, hi, args):

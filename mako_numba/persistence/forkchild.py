@@ -28,6 +28,7 @@ As Redis's redisFork (server.c) and childinfo.c:
   telling success, a stop on purpose (SIGUSR1, from `stop`: not a failure,
   as in Redis) and a failure apart.
 """
+from dataclasses import dataclass
 import logging
 import os
 import signal
@@ -40,6 +41,14 @@ INFO_CURRENT = 0            # Redis's CHILD_INFO_TYPE_CURRENT_INFO: while it wor
 INFO_DONE = 1               # CHILD_INFO_TYPE_RDB_COW_SIZE: finished with success
 RECORD = struct.Struct("<qqqq")     # kind, keys processed, COW bytes, when (monotonic us)
 REPORT_EVERY = 1.0          # seconds between CURRENT reports (Redis: 1000 ms)
+
+
+@dataclass(slots=True)
+class ForkStats:
+    """Forks of this process (INFO stats latest_fork_usec, total_forks): core.forks."""
+    latest_usec: int = 0        # the parent's time in fork()
+    total: int = 0
+
 
 
 def private_dirty():
@@ -180,8 +189,8 @@ def fork(core, name, keys_total=0):
         os.close(child.rfd)
         child.rfd = -1
         return child
-    core.latest_fork_usec = (time.perf_counter_ns() - t0) // 1000
-    core.total_forks = getattr(core, "total_forks", 0) + 1
+    core.forks.latest_usec = (time.perf_counter_ns() - t0) // 1000
+    core.forks.total += 1
     os.close(child.wfd)
     child.wfd = -1
     child.pid = pid

@@ -36,8 +36,10 @@ from ctypes import string_at
 
 import numpy as np
 
+from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.persistence import forkchild
+from mako_numba.persistence.info import info_persistence
 from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter
 from mako_numba.persistence.rdbdump import encode_records, worst_case
 from mako_numba.persistence.snapkernels import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, dump_rows, load_rows
@@ -45,7 +47,7 @@ from mako_numba.store.table import T_DIRTY
 
 log = logging.getLogger("mako_numba")
 
-REDIS_DEFAULT_SAVE = "3600 1 300 100 60 10000"
+REDIS_DEFAULT_SAVE = params.REDIS_DEFAULT_SAVE
 BGSAVE_RETRY_DELAY = 5          # seconds after a failed BGSAVE before save points try again
 WRITE_BUFFER = 1 << 20
 READ_CHUNK = 4 << 20
@@ -212,6 +214,7 @@ class Snapshots:
 
     def __init__(self, core, directory=".", dbfilename="dump.rdb"):
         self.core = core
+        core.info.register("persistence", info_persistence)
         s = core.settings
         s.setdefault("save", "")                # the server's command line gives Redis's default
         s.setdefault("dir", os.path.abspath(directory))

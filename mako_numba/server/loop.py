@@ -95,7 +95,8 @@ class Server:
         self._next_cron = 0.0
         self.limits = NetLimits(self)                     # timeout, keepalive, output limits
         self._cv = memoryview(core.conn).cast("B").cast("q")   # the connection table, flat:
-        core.net_in = core.net_out = core.rejected = core.denied = 0   # item access ~2x numpy's
+        self.net = core.net                               # counters (netlimits.NetStats)
+        self.net.input = self.net.output = self.net.rejected = self.net.denied = 0
         core.on_grow = self._grown
 
     def _grown(self, n):
@@ -249,7 +250,7 @@ class Server:
                     else:
                         core.widen_input(slot)
             readable.append(slot)
-        core.net_in += got
+        self.net.input += got
         ready = readable
         if self._pending:
             ready = []
@@ -296,7 +297,7 @@ class Server:
                 put += n
                 if sent + n < wr:
                     self._flush(slot)
-        core.net_out += put
+        self.net.output += put
 
     def _read_rest(self, slot, m):
         """Grow the input buffer and read up to m more: one read of Redis's size, as Redis's."""
@@ -332,7 +333,7 @@ class Server:
                 return
             if self.core.admin.refused_by_protected_mode(peer[0]):
                 self.core.next_client_id += 1   # Redis made it a client (an id), not a connection
-                self.core.denied += 1
+                self.net.denied += 1
                 try:                        # blocking for this one short write, as Redis's
                     sock.sendall(errors.reply(errors.DENIED_PROTECTED))
                 except OSError:
@@ -343,7 +344,7 @@ class Server:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             slot = self.core.open(peer, sock.fileno())
             if slot is None:
-                self.core.rejected += 1
+                self.net.rejected += 1
                 try:
                     sock.send(MAXCLIENTS_REPLY)
                 except OSError:
@@ -379,7 +380,7 @@ class Server:
                 self._drop(slot)
                 return
             core.sent(slot, n)
-            core.net_out += n
+            self.net.output += n
             if n:
                 self.limits.last[slot] = time.monotonic()
         left = core.pending_output(slot)

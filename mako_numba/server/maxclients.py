@@ -18,6 +18,8 @@ import resource
 
 import numpy as np
 
+from mako_numba.base.layout import C_IN_CAP, C_OUT_SENT, C_OUT_WR
+
 RESERVED_FDS = 32               # CONFIG_MIN_RESERVED_FDS
 _STEP = 16                      # adjustOpenFilesLimit's decrement
 _CAP_SYS_RESOURCE = 24         # the capability that may raise a hard limit
@@ -95,3 +97,22 @@ def grow_table(core):
     if core.on_grow is not None:
         core.on_grow(n)
     return True
+
+
+def info_clients(core):
+    """INFO clients (registered by Core)."""
+    conn = core.conn
+    slots = list(core.clients)
+    nclients = len(slots)
+    max_in = max((int(conn[s, C_IN_CAP]) for s in slots), default=0)
+    max_out = max((int(conn[s, C_OUT_WR] - conn[s, C_OUT_SENT]) for s in slots), default=0)
+    return [
+        ("connected_clients", nclients),
+        ("cluster_connections", 0),
+        ("maxclients", core.maxclients),
+        ("client_recent_max_input_buffer", max_in),
+        ("client_recent_max_output_buffer", max_out),
+        ("blocked_clients", 0),
+        ("tracking_clients", 0),
+        ("clients_in_timeout_table", 0),
+    ]

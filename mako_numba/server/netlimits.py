@@ -25,11 +25,13 @@ CONFIG SET applies them:
   non-reading client's buffer stays bounded by about one batch of replies.
 """
 import logging
+from dataclasses import dataclass
 import socket
 import time
 
 import numpy as np
 
+from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.base.cnum import c_int, memtoull, strtoll
 from mako_numba.protocol.errors import OBUF_BAD_CLASS, OBUF_BAD_VALUE, OBUF_WRONG_COUNT
@@ -41,6 +43,17 @@ log = logging.getLogger("mako_numba")
 REPLY_BUF = 16 * 1024      # Redis's PROTO_REPLY_CHUNK_BYTES: its static buffer and list nodes
 
 
+@dataclass(slots=True)
+class NetStats:
+    """The event loop's counters (INFO stats): core.net.  Python ints, not numpy
+    items: the loop adds to them every turn, and item access costs twice as much."""
+    input: int = 0              # total_net_input_bytes
+    output: int = 0             # total_net_output_bytes
+    rejected: int = 0           # rejected_connections (maxclients reached)
+    denied: int = 0             # refused by protected mode: not counted as connections received
+
+
+
 def reply_split(pending):
     """Unsent bytes as Redis holds them: (obl, oll, omem) of CLIENT LIST."""
     obl = min(pending, REPLY_BUF)
@@ -48,7 +61,7 @@ def reply_split(pending):
     return obl, -(-omem // REPLY_BUF), omem
 
 
-OBUF_DEFAULT = "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+OBUF_DEFAULT = params.OBUF_DEFAULT
 OBUF_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
 
 
@@ -105,7 +118,7 @@ class NetLimits:
 
     def accepted(self, slot, sock):
         self.last[slot] = time.monotonic()
-        interval = int(self.core.settings.get("tcp-keepalive", "300"))
+        interval = int(self.core.settings["tcp-keepalive"])
         if interval > 0 and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
                 set_keepalive(sock, interval)
@@ -119,7 +132,7 @@ class NetLimits:
         if now < self._next_scan:
             return
         self._next_scan = now + 1.0
-        timeout = int(self.core.settings.get("timeout", "0"))
+        timeout = int(self.core.settings["timeout"])
         if timeout <= 0:
             return
         conn, last = self.core.conn, self.last
@@ -141,7 +154,7 @@ class NetLimits:
 
     def output_over(self, slot, pending):
         """Has this client's unsent output passed the normal class's limits (then log it)?"""
-        src = self.core.settings.get("client-output-buffer-limit", OBUF_DEFAULT)
+        src = self.core.settings["client-output-buffer-limit"]
         if src is not self._obuf_src:
             self._obuf_src = src
             self.normal = parse_obuf(src).get("normal", (0, 0, 0))

@@ -35,6 +35,7 @@ Rules and theory:
 - Nothing is evicted while the AOF is loaded (tm[T_LOADING]), as Redis
   never evicts from its loader.
 """
+from dataclasses import dataclass
 import time
 
 from mako_numba.observe import latency
@@ -270,13 +271,13 @@ def apply_settings(core):
     """Push maxmemory, maxmemory-policy and maxmemory-samples into the key space's meta."""
     s = core.settings
     tm = core.ks.tm
-    tm[T_MAXMEM] = min(int(s.get("maxmemory", "0")), 2**63 - 1)    # an unsigned long long in Redis
+    tm[T_MAXMEM] = min(int(s["maxmemory"]), 2**63 - 1)    # an unsigned long long in Redis
     was_lfu = tm[T_POLICY] & FLAG_LFU
-    tm[T_POLICY] = POLICIES[s.get("maxmemory-policy", "noeviction")]
-    tm[T_SAMPLES] = int(s.get("maxmemory-samples", "5"))
-    tm[T_LFU_LOG] = int(s.get("lfu-log-factor", "10"))
-    tm[T_LFU_DECAY] = int(s.get("lfu-decay-time", "1"))
-    tm[T_EVICT_LIMIT] = tenacity_ticks(int(s.get("maxmemory-eviction-tenacity", "10")))
+    tm[T_POLICY] = POLICIES[s["maxmemory-policy"]]
+    tm[T_SAMPLES] = int(s["maxmemory-samples"])
+    tm[T_LFU_LOG] = int(s["lfu-log-factor"])
+    tm[T_LFU_DECAY] = int(s["lfu-decay-time"])
+    tm[T_EVICT_LIMIT] = tenacity_ticks(int(s["maxmemory-eviction-tenacity"]))
     tm[T_POOL_N] = 0
     if (tm[T_POLICY] & FLAG_LFU) != was_lfu:
         tm[T_LRU] = new_key_clock(time.time()) if tm[T_POLICY] & FLAG_LFU else lru_clock()
@@ -292,9 +293,16 @@ def tenacity_ticks(tenacity):
     return int(us * 1000 / per_tick) if per_tick else 0
 
 
+@dataclass(slots=True)
+class EvictionStats:
+    """Redis's eviction-exceeded time (INFO stats *_eviction_exceeded_time): core.eviction."""
+    exceeded_since: float = 0.0     # monotonic time the server went over maxmemory, 0: not over
+    exceeded_total: float = 0.0     # seconds over it before that
+
+
 def refresh(core):
     """Each cron: the used_memory the kernels cannot see, and Redis's eviction-exceeded time."""
-    from mako_numba.observe.info import used_memory as info_used_memory
+    from mako_numba.observe.memstats import used_memory as info_used_memory
     tm = core.ks.tm
     if tm[T_POLICY] & FLAG_LFU:
         tm[T_LRU] = new_key_clock(time.time())
@@ -306,27 +314,28 @@ def refresh(core):
         tm[T_MEM_REST] = info_used_memory(core) - core.ks.used_bytes()
         over = tm[T_EVICT_OVER] != 0
     now = time.monotonic()
-    since = getattr(core, "evict_exceeded_since", 0.0)
-    if over and not since:
-        core.evict_exceeded_since = now
-    elif not over and since:
-        core.evict_exceeded_total = getattr(core, "evict_exceeded_total", 0.0) + now - since
-        core.evict_exceeded_since = 0.0
+    ex = core.eviction
+    if over and not ex.exceeded_since:
+        ex.exceeded_since = now
+    elif not over and ex.exceeded_since:
+        ex.exceeded_total += now - ex.exceeded_since
+        ex.exceeded_since = 0.0
 
 
 def reset_stats(core):
     """CONFIG RESETSTAT: evicted_keys and the exceeded times start again (Redis's resetServerStats)."""
     core.ks.tm[T_EVICTED] = 0
-    core.evict_exceeded_total = 0.0
-    if getattr(core, "evict_exceeded_since", 0.0):
-        core.evict_exceeded_since = time.monotonic()
+    ex = core.eviction
+    ex.exceeded_total = 0.0
+    if ex.exceeded_since:
+        ex.exceeded_since = time.monotonic()
 
 
 def exceeded_ms(core):
     """(total, current) milliseconds spent over maxmemory (INFO's *_eviction_exceeded_time)."""
-    since = getattr(core, "evict_exceeded_since", 0.0)
+    since = core.eviction.exceeded_since
     current = time.monotonic() - since if since else 0.0
-    total = getattr(core, "evict_exceeded_total", 0.0) + current
+    total = core.eviction.exceeded_total + current
     return int(total * 1000), int(current * 1000)
 
 

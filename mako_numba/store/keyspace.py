@@ -75,10 +75,10 @@ class KeySpace:
             tm[T_DIRTY] = old[T_DIRTY] + old[T_LIVE]
             tm[T_EXPIRED] = old[T_EXPIRED]
             tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = old[T_AOF_ADDR:T_AOF_SKIPPED + 1]    # the log goes on
-            tm[T_MAXMEM:T_SAMPLES + 1] = old[T_MAXMEM:T_SAMPLES + 1]    # maxmemory settings, evicted
+            tm[T_MAXMEM:T_EVICT_LIMIT + 1] = old[T_MAXMEM:T_EVICT_LIMIT + 1]    # maxmemory settings, evicted
             tm[T_LRU] = old[T_LRU]
             tm[T_LOADING] = old[T_LOADING]                              # a FLUSHALL in the AOF
-            tm[T_LFU_LOG:T_NFIELDS] = old[T_LFU_LOG:T_NFIELDS]          # LFU and tenacity settings
+            tm[T_LFU_LOG:T_NFIELDS] = old[T_LFU_LOG:T_NFIELDS]          # LFU settings, loading, EXEC's stamp
         else:
             tm[T_LFU_LOG] = LFU_LOG_FACTOR
             tm[T_LFU_DECAY] = LFU_DECAY_TIME
@@ -242,3 +242,12 @@ class KeySpace:
 
 
 __all__ = ["KeySpace", "NEED_CHUNK"]
+
+
+def info_keyspace(core):
+    """INFO keyspace (registered by Core): the databases that have keys."""
+    ks = core.ks
+    return [
+        (f"db{db}", f"keys={ks.keys(db)},expires={ks.volatile(db)},avg_ttl=0")
+        for db in range(ks.databases) if ks.keys(db)
+    ]

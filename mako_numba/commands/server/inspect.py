@@ -23,7 +23,6 @@ SHARED_REFCOUNT = 2147483647        # OBJ_SHARED_REFCOUNT (INT_MAX)
 SHARED_INTEGERS = 10000             # OBJ_SHARED_INTEGERS: 0..9999 are shared objects
 EMBSTR_LIMIT = 44                   # OBJ_ENCODING_EMBSTR_SIZE_LIMIT
 INDEX_SLOT_BYTES = 8                # one int64 slot of the hash index per key
-DEBUG_DEFAULT = "local"             # enable-debug-command
 DEBUG_HELP = [                      # Redis's lines for the DEBUG subcommands we have
     b"OBJECT <key>",
     b"    Show low level info about `key` and associated value.",
@@ -138,7 +137,7 @@ class InspectCommands:
         """
         args = call.args
         info = self.core.clients.get(call.slot)
-        mode = self.core.settings.get("enable-debug-command", DEBUG_DEFAULT)
+        mode = self.core.settings["enable-debug-command"]
         if mode == "no" or (mode == "local" and info is not None and not _is_local(info.peer[0])):
             return resp.error(errors.DEBUG_NOT_ALLOWED)
         sub = _lower(args[1])
@@ -179,7 +178,7 @@ class InspectCommands:
 
 
 def _lfu(core):
-    return core.settings.get("maxmemory-policy", "noeviction") in ("allkeys-lfu", "volatile-lfu")
+    return core.settings["maxmemory-policy"] in ("allkeys-lfu", "volatile-lfu")
 
 
 def idle_seconds(lru):
