@@ -27,7 +27,8 @@ Layout (one concept per module; see docs/architecture.md):
   rdbdump   RDB records encoded by a kernel
   persistcmds                                SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF, SHUTDOWN
   forkchild a forked child: timed, its copy-on-write reported
-  aoflog, propagate (kernels), aof, aofrewrite  the append-only file: what is logged, files, rewrites
+  effects, propagation  the stream of effects (kernels; its Python owner and consumers)
+  propagate the forms commands propagate in    aof, aofrewrite  the append-only file, a consumer
   latency   per-command latency histograms (HdrHistogram layout)
   observe   SLOWLOG, LATENCY, MONITOR        humanize  numbers for people (bytesToHuman)
   dashboard/  the live dashboard (top, --dashboard): polls INFO, draws with rich

@@ -148,7 +148,7 @@ M_SLOW = 1          # slow-path requests wait in slowq (B_NSLOW)
 M_ARGS = 2          # a request needs more argument rows (B_NEED_ARGS)
 M_KEYSPACE = 4      # the key space wants memory, a chunk released or a resize
 M_ATTEND = 8        # some result row has attention bits (R_ATT)
-M_AOF = 16          # the append-only log has bytes to write (tm[T_AOF_WR])
+M_PROP = 16         # the propagation stream has effects for its consumers (tm[T_PROP_WR]) or wants room
 M_TRACE = 32        # rows to show MONITOR or log as slow: the input buffers are not compacted yet
 
 # --- request queue -----------------------------------------------------------
@@ -259,16 +259,16 @@ T_WATCH_MASK = TM.take()    #   its entry count - 1 (a power of two)
 T_WATCHING = TM.take()      #   watched keys in it (0: writes skip the check)
 T_TOUCHED = TM.take()       #   entries marked since Python last settled them
 
-TM.owner("aof")             # persistence/aoflog.py: the append-only log's buffer
-T_AOF_ADDR = TM.take()      # the buffer (uint8, Python-owned), 0: logging off
-T_AOF_CAP = TM.take()       #   its size
-T_AOF_WR = TM.take()        #   bytes logged, not yet written to the file
-T_AOF_DB = TM.take()        #   database of the last SELECT logged (-1: none yet)
-T_AOF_TX = TM.take()        #   EXEC: 1 while its MULTI is not logged yet, 2 once it is, 0 outside EXEC
-T_AOF_NEED = TM.take()      #   room a deferred request wanted in the buffer
-T_AOF_SKIPPED = TM.take()   #   DELs of expired keys not logged for want of room (their PXAT is logged)
-T_AOF_HELD = TM.take()      #   room log_room promised the running request (a DEL on the way may not
-                            #   take it); last: FLUSHALL keeps [T_AOF_ADDR, T_AOF_SKIPPED], not this
+TM.owner("propagation")     # store/effects.py: the propagation stream's buffer (store/propagation.py owns it)
+T_PROP_ADDR = TM.take()     # the buffer (uint8, Python-owned), 0: off (no consumer attached)
+T_PROP_CAP = TM.take()      #   its size
+T_PROP_WR = TM.take()       #   bytes of effects written, not yet handed to the consumers
+T_PROP_DB = TM.take()       #   database of the last SELECT in the stream (-1: none yet)
+T_PROP_TX = TM.take()       #   EXEC: 1 while its MULTI is not in the stream yet, 2 once it is, 0 outside EXEC
+T_PROP_NEED = TM.take()     #   room a deferred request wanted in the buffer
+T_PROP_SKIPPED = TM.take()  #   DELs of expired keys left out for want of room (their PXAT is in the stream)
+T_PROP_HELD = TM.take()     #   room effect_room promised the running request (a DEL on the way may not
+                            #   take it); last: FLUSHALL keeps [T_PROP_ADDR, T_PROP_SKIPPED], not this
 
 TM.owner("eviction")        # store/evict.py: maxmemory (Python sets the settings)
 T_MAXMEM = TM.take()        # maxmemory in bytes, 0: no limit

@@ -44,7 +44,7 @@ from mako_numba.protocol import resp
 from mako_numba.base.layout import (
     C_DB, C_FLAGS, C_ID, C_LASTCMD, C_OUT_SENT, C_OUT_WR, C_PROTO, CMD_UNKNOWN, F_CLOSE_NOW,
     F_MONITOR, F_MULTI, F_NOAUTH, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0,
-    Q_ARGC, Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_AOF_ADDR, T_DIRTY, T_MAXMEM,
+    Q_ARGC, Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_DIRTY, T_MAXMEM,
 )
 from mako_numba.commands.registry import CF_CONTAINER, CF_DENYOOM, CF_NO_QUEUE, CF_READONLY, CF_WRITE
 from mako_numba.store.evict import EVICT_FAIL, evict_for_slow_path
@@ -148,7 +148,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             self._inner = inner
             reply = self._call(call, ci)
             self._inner = False
-            if core.ks.tm[T_AOF_ADDR] and reply[:1] != b"-":
+            if core.propagation.on() and reply[:1] != b"-":
                 self._propagate(slot, ci, args, reply, dirty)
         if reply[:1] == b"-":
             self.count_error(reply)
@@ -165,14 +165,14 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         conn[slot, C_FLAGS] = fl
 
     def _propagate(self, slot, ci, args, reply, dirty):
-        """Log a slow-path command that changed the data set, as Redis propagates it."""
+        """Propagate a slow-path command that changed the data set, as Redis does."""
         core = self.core
         name = commands.NAMES[ci]
         if name == "exec" or (int(core.ks.tm[T_DIRTY]) == dirty and name not in ("flushall", "flushdb")):
-            return                          # EXEC's commands were logged one by one
+            return                          # EXEC's commands were propagated one by one
         if name == "incrbyfloat":           # the result, so a replay gives the same digits
             args = [b"SET", args[1], reply.split(b"\r\n")[1], b"KEEPTTL"]
-        core.aof.log_command(int(core.conn[slot, C_DB]), args)
+        core.propagation.command(int(core.conn[slot, C_DB]), args)
 
     def _call(self, call, ci):
         """Run a known command's handler; keep its statistics; return its reply."""

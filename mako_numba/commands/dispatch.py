@@ -37,11 +37,11 @@ from mako_numba.base.layout import (
     C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
     C_TX_N, C_TX_START, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_HASH, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
-    T_AOF_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
+    T_PROP_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
 )
-from mako_numba.persistence.aoflog import log_room, logging_on
+from mako_numba.store.effects import effect_room, propagating
 from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
-from mako_numba.commands.propagate import log_request
+from mako_numba.commands.propagate import propagate_request
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW, reply_arity, reply_lit, reply_proto_error
 
 
@@ -145,15 +145,15 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
 
 @kernel(inline=True)
 def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
-    """execute, and the append-only log's part when it is on.
+    """execute, and the propagation stream's part when it is on (a consumer attached).
 
-    First the room check (no room: X_DEFER, and Python writes the log out or
-    grows it before the next turn), then, if the request changed the data set
-    (tm[T_DIRTY] moved), its effective form is logged.
+    First the room check (no room: X_DEFER, and Python hands the stream to its
+    consumers or grows it before the next turn), then, if the request changed
+    the data set (tm[T_DIRTY] moved), its effect goes into the stream.
     """
     tm = T[0]
-    logging = logging_on(tm) and q[k, Q_CMD] >= 0
-    if logging and not log_room(tm, q, k):
+    streaming = propagating(tm) and q[k, Q_CMD] >= 0
+    if streaming and not effect_room(tm, q, k):
         return X_DEFER
     d0 = tm[T_DIRTY]
     if replay:
@@ -161,10 +161,10 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, rep
     st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
     if replay:
         tm[T_TX_STAMP] = 0
-    if logging:
-        tm[T_AOF_HELD] = 0
+    if streaming:
+        tm[T_PROP_HELD] = 0
         if st == X_DONE and tm[T_DIRTY] != d0:
-            log_request(T, conn, q, k, args, cmdt[4])
+            propagate_request(T, conn, q, k, args, cmdt[4])
     return st
 
 
@@ -172,13 +172,13 @@ def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, rep
 def _tx_stamp(tm, op, ci):
     """In EXEC, a command that stores its own argument object (t_string.c: setKey or dbAdd of
     c->argv[i]) stamps what it stores: the transaction (its argv) holds that object until EXEC
-    ends, and so does the pending propagation when the AOF is on (OBJECT REFCOUNT 2 or 3)."""
+    ends, and so does the pending propagation when the stream is on (OBJECT REFCOUNT 2 or 3)."""
     if ci < 0:
         return
     o = op[ci]
     if (o == OP_SET or o == OP_SETNX or o == OP_SETEX or o == OP_PSETEX or o == OP_GETSET
             or o == OP_MSET or o == OP_MSETNX or o == OP_APPEND):
-        tm[T_TX_STAMP] = (tm[T_TX_SERIAL] << 1) | (1 if logging_on(tm) else 0)
+        tm[T_TX_STAMP] = (tm[T_TX_SERIAL] << 1) | (1 if propagating(tm) else 0)
         tm[T_TX_STAMPED] = 1
 
 

@@ -85,6 +85,7 @@ class PersistCommands:
         if core.aof.rewriting():
             log.warning("There is a child rewriting the AOF. Killing it!")
             core.aof.kill_child()
+        core.propagation.drain_due()        # every consumer gets the last effects
         if core.aof.fd >= 0:
             log.info("Calling fsync() on the AOF file.")
             core.aof.stop()

@@ -1,10 +1,19 @@
-"""What a request writes to the append-only log: Redis 7.0's propagation rules.
+"""What a request puts in the propagation stream: Redis 7.0's propagation rules.
 
-aoflog.py has the writers and states the rules; this module picks, for a
-request the kernels ran and that changed the data set, the form it is logged
-in (absolute times, DEL for a key that went, SET for GETSET ...).
+store/effects.py has the stream's writers and rules; this module picks, for a
+request the kernels ran and that changed the data set (tm[T_DIRTY] moved),
+the form its effect takes, so that replaying the stream later (the AOF, a
+replica) gives the same data set:
+- Relative and second-based times become absolute milliseconds: SET ...
+  EX/PX/EXAT and SETEX/PSETEX become `SET key value PXAT ms`; EXPIRE,
+  PEXPIRE, EXPIREAT, PEXPIREAT and GETEX with a time become `PEXPIREAT key
+  ms` (`DEL key` if the time had passed and the key went).
+- GETEX PERSIST is `PERSIST key`; GETDEL is `DEL key`; GETSET is `SET key value`.
+- Everything else goes as it was sent.
 """
-from mako_numba.persistence.aoflog import W_DEL, W_PERSIST, log_args, log_key, log_pexpireat, log_set
+from mako_numba.store.effects import (
+    W_DEL, W_PERSIST, effect_args, effect_key, effect_pexpireat, effect_set,
+)
 from mako_numba.commands.keys.family import OP_EXPIRE, OP_EXPIREAT, OP_PEXPIRE, OP_PEXPIREAT
 from mako_numba.commands.string.family import OP_GETDEL, OP_GETEX, OP_GETSET, OP_PSETEX, OP_SET, OP_SETEX
 from mako_numba.base.jit import kernel
@@ -24,8 +33,8 @@ def _key_expire(T, db, kaddr, klen):
 
 
 @kernel
-def log_request(T, conn, q, k, args, op):
-    """Request k (a command the kernels ran) changed the data set: log its effective form."""
+def propagate_request(T, conn, q, k, args, op):
+    """Request k (a command the kernels ran) changed the data set: its effect into the stream."""
     tm = T[0]
     o = op[q[k, Q_CMD]]
     db = conn[q[k, Q_CONN], C_DB]
@@ -33,10 +42,10 @@ def log_request(T, conn, q, k, args, op):
     argc = q[k, Q_ARGC]
     key = a0 + 1
     if o == OP_GETDEL:
-        log_key(tm, db, W_DEL, args[key, 0], args[key, 1])
+        effect_key(tm, db, W_DEL, args[key, 0], args[key, 1])
         return
     if o == OP_GETSET:
-        log_set(tm, db, args, key, a0 + 2, 0)
+        effect_set(tm, db, args, key, a0 + 2, 0)
         return
     timed = False
     if o == OP_SET:
@@ -47,18 +56,18 @@ def log_request(T, conn, q, k, args, op):
     if timed:
         when = _key_expire(T, db, args[key, 0], args[key, 1])
         if when > 0:
-            log_set(tm, db, args, key, a0 + (3 if o != OP_SET else 2), when)
+            effect_set(tm, db, args, key, a0 + (3 if o != OP_SET else 2), when)
             return
     elif o == OP_GETEX or o == OP_EXPIRE or o == OP_PEXPIRE or o == OP_EXPIREAT or o == OP_PEXPIREAT:
         if o == OP_GETEX:
             flags, _ = parse_set_options(args, a0, argc, True)
             if flags & SET_PERSIST:
-                log_key(tm, db, W_PERSIST, args[key, 0], args[key, 1])
+                effect_key(tm, db, W_PERSIST, args[key, 0], args[key, 1])
                 return
         when = _key_expire(T, db, args[key, 0], args[key, 1])
         if when > 0:
-            log_pexpireat(tm, db, args[key, 0], args[key, 1], when)
+            effect_pexpireat(tm, db, args[key, 0], args[key, 1], when)
         else:
-            log_key(tm, db, W_DEL, args[key, 0], args[key, 1])
+            effect_key(tm, db, W_DEL, args[key, 0], args[key, 1])
         return
-    log_args(tm, db, args, a0, argc)
+    effect_args(tm, db, args, a0, argc)

@@ -107,13 +107,13 @@ class TransactionCommands:
                     tm[T_TX_SERIAL] = 1
             self.in_exec = True
             self.exec_slot, self.exec_n = slot, n
-            core.aof.exec_begin()           # its writes are logged inside MULTI ... EXEC
+            core.propagation.exec_begin()   # its effects are propagated inside MULTI ... EXEC
             try:
                 core.run_queued(slot, start, call.start)
             finally:
                 self.in_exec = False
                 self.exec_slot = -1
-                core.aof.exec_end()
+                core.propagation.exec_end()
         return b""
 
     def discard(self, call):

@@ -38,8 +38,8 @@ from mako_numba.base.layout import (
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR, S_DEFERRALS, S_NFIELDS,
     F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
-    F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_AOF, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
-    T_AOF_NEED, T_AOF_WR, T_POLICY, C_LASTCMD, CMD_PROTO_ERR,
+    F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_PROP, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
+    T_PROP_NEED, T_PROP_WR, T_POLICY, C_LASTCMD, CMD_PROTO_ERR,
     H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
@@ -370,8 +370,8 @@ def run_batch(h, T, args, nready):
         mask |= M_ARGS
     if keyspace_wants(T):
         mask |= M_KEYSPACE
-    if tm[T_AOF_WR] or tm[T_AOF_NEED]:
-        mask |= M_AOF
+    if tm[T_PROP_WR] or tm[T_PROP_NEED]:
+        mask |= M_PROP
     stats[S_BATCH_CYCLES] += cycles() - t_batch
     return mask
 

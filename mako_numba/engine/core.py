@@ -24,6 +24,8 @@ Rules:
   owners' objects: `ks` (key space), `admin` (slow path), `watches`,
   `snapshots`, `aof`, `observe` (SLOWLOG, MONITOR, latency), `instant`
   (INFO's rates), `info` (INFO's sections, registered by their owners).
+- After each batch the propagation stream's effects go to its consumers (the
+  AOF; store/propagation.py) before any reply of the batch is sent.
 """
 import time
 from ctypes import string_at
@@ -60,6 +62,7 @@ from mako_numba.observe.tracing import Observer
 from mako_numba.observe.info import Instant, InfoSections, register_info
 from mako_numba.persistence.snapshots import Snapshots
 from mako_numba.store.keyspace import KeySpace, info_keyspace
+from mako_numba.store.propagation import Propagation
 from mako_numba.store.watch import Watches
 from mako_numba.store.expire import active_expire, set_keep_ttl
 from mako_numba.store.table import (
@@ -138,7 +141,8 @@ class Core:
         self._tx = None                         # EXEC's own queue, argument rows, scratch
         self.started = time.time()
         self.snapshots = Snapshots(self)        # the RDB file: SAVE, BGSAVE, save points
-        self.aof = Aof(self)                    # the append-only file (appendonly yes)
+        self.propagation = Propagation(self.ks)     # the stream of effects and its consumers
+        self.aof = Aof(self)                    # the append-only file (appendonly yes): one consumer
         self.shutdown_requested = False         # SHUTDOWN succeeded: the loop stops after this turn
         self.observe = Observer(self)           # SLOWLOG, MONITOR, latency histograms
         self.instant = Instant()                # INFO's instantaneous_* rates
@@ -314,7 +318,7 @@ class Core:
             self.ks.after_batch()
         if mask & M_ARGS:
             self.grow_args()
-        self.aof.flush_due()            # before any reply of the batch is sent
+        self.propagation.drain_due()    # to the consumers (the AOF) before any reply of the batch is sent
         again = []
         for slot, row in zip(slots, rows):
             att = row[R_ATT]
@@ -359,7 +363,7 @@ class Core:
                 if cut < 0 and not closing and self.conn[slot, C_FLAGS] & F_CLOSE_AFTER:
                     cut = int(self.conn[slot, C_OUT_WR])
             elif st == 2:
-                self.aof.flush_due()
+                self.propagation.drain_due()
                 self._supply_out(slot)
                 self.conn[slot, C_OUT_NEED] = 0
                 self.ks.after_batch()
@@ -428,6 +432,7 @@ class Core:
                                                "in": self.net.input,
                                                "out": self.net.output})
         self.snapshots.cron()
+        self.propagation.drain_due()            # before the AOF's everysec fsync
         self.aof.cron()
         if self.settings.get("active-expire", "1") == "0":
             return 0

@@ -1,2 +1,2 @@
 """Durability: the RDB codec and snapshots (fork, save, load), the append-only file
-(log buffer, rewrite, replay), DEBUG RELOAD."""
+(a consumer of the store's propagation stream; rewrite, replay), DEBUG RELOAD."""

@@ -7,18 +7,20 @@ In `dir/appenddirname` (default `appendonlydir`), with Redis 7.0's names:
 so a real redis-server 7 loads the directory, and we load Redis's.
 
 Rules:
-- The kernels log each effective write into a buffer (aoflog.py,
-  propagate.py).  `flush` writes the buffer to the incr file after the batch,
-  before any reply of the batch is sent; with `appendfsync always` it then
-  fsyncs: a write is acknowledged only once it is on disk, and durability
-  costs one write and one fsync per batch, not per command.  `everysec`
-  fsyncs from cron at most once a second (in the loop, not a thread: an
-  fsync stalls clients for its duration); `no` leaves it to the OS.
-- Slow-path writes (FLUSHALL, INCRBYFLOAT ...) are logged from Python by
-  `log_command`, with the same SELECT and MULTI bookkeeping the kernels keep
-  in tm.
+- The AOF is one consumer of the propagation stream (store/effects.py,
+  store/propagation.py, commands/propagate.py): attached while the incr file
+  is open, it gets each batch's effects in `feed`, after the batch and
+  before any reply of the batch is sent, and appends them to the incr file;
+  with `appendfsync always` it then fsyncs: a write is acknowledged only
+  once it is on disk, and durability costs one write and one fsync per
+  batch, not per command.  `everysec` fsyncs from cron at most once a
+  second (in the loop, not a thread: an fsync stalls clients for its
+  duration); `no` leaves it to the OS.
+- A new incr file begins with a SELECT (`reselect` when it is opened).
+- `flush` drains the stream (to every consumer), so what was propagated is
+  in the file: before a rewrite opens a new incr file, at shutdown.
 - Loading replays the incr files through a client slot of the Core whose
-  replies are off, with logging off; aofload.py has it, and its rules.
+  replies are off, with propagation paused; aofload.py has it, and its rules.
 - A new manifest is written to a temporary file and renamed over the old.
 - Rewrites (BGREWRITEAOF) are aofrewrite.py's.
 """
@@ -26,22 +28,17 @@ import logging
 import os
 import time
 
-import numpy as np
-
-from mako_numba.base.jit import addr_of
-from mako_numba.base.layout import T_AOF_ADDR, T_AOF_CAP, T_AOF_DB, T_AOF_NEED, T_AOF_TX, T_AOF_WR
-from mako_numba.persistence.aofload import AofError, AofLoad, _resp
+from mako_numba.persistence.aofload import AofError, AofLoad
 from mako_numba.persistence.aofrewrite import AofRewrite
 from mako_numba.persistence.snapshots import fsync_dir, save_file
 
 log = logging.getLogger("mako_numba")
 
-BUFFER = 1 << 20                # the log buffer's first size
 FSYNC_POLICIES = ("always", "everysec", "no")
 
 
 class Aof(AofRewrite, AofLoad):
-    """The AOF of one server: its files, the kernels' log buffer, the fsync policy."""
+    """The AOF of one server: its files, the fsync policy; a consumer of the propagation stream."""
 
     def __init__(self, core):
         self.core = core
@@ -52,7 +49,6 @@ class Aof(AofRewrite, AofLoad):
         s.setdefault("appenddirname", "appendonlydir")
         s.setdefault("auto-aof-rewrite-percentage", "100")
         s.setdefault("auto-aof-rewrite-min-size", str(64 << 20))
-        self.buf = None
         self.fd = -1
         self.base = None            # (name, seq)
         self.incrs = []             # [(name, seq)]
@@ -67,7 +63,6 @@ class Aof(AofRewrite, AofLoad):
         self.forked = None              # its forkchild.Child: the report pipe
         self.last_cow = 0               # aof_last_cow_size
         self.scheduled = False
-        self.tx_from = 0                # where the running EXEC's log begins in the buffer
         self.last_rewrite_ok = True
         self.last_rewrite_secs = -1
         self.rewrites = 0
@@ -160,58 +155,45 @@ class Aof(AofRewrite, AofLoad):
     def _open_incr(self):
         path = os.path.join(self.dir, self.incrs[-1][0])
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self.start_logging()
-
-    def start_logging(self):
-        tm = self.core.ks.tm
-        if self.buf is None:
-            self.buf = np.zeros(BUFFER, np.uint8)
-        tm[T_AOF_ADDR] = addr_of(self.buf)
-        tm[T_AOF_CAP] = self.buf.shape[0]
-        tm[T_AOF_WR] = 0
-        tm[T_AOF_DB] = -1               # the next command logs its SELECT
-        tm[T_AOF_TX] = 0
+        self.core.propagation.attach(self)      # the file's first effect comes after a SELECT
 
     # --- writing ---------------------------------------------------------------------------
+    def feed(self, data):
+        """The stream's effects (a memoryview): appended to the incr file, fsync'd under `always`."""
+        if self.fd < 0:
+            return
+        n = len(data)
+        view = data
+        while len(view):
+            try:
+                k = os.write(self.fd, view)
+            except OSError as e:
+                if self.last_write_ok:
+                    log.warning("Error writing to the AOF file: %s", e.strerror)
+                self.last_write_ok = False
+                raise
+            view = view[k:]
+        self.current_size += n
+        self.last_write_ok = True
+        self.unsynced = True
+        if self.core.settings["appendfsync"] == "always":
+            os.fdatasync(self.fd)
+            self.unsynced = False
+            self.last_fsync = time.monotonic()
+
     def flush(self):
-        """Write the logged bytes to the incr file (and fsync under `always`)."""
-        tm = self.core.ks.tm
-        n = int(tm[T_AOF_WR])
-        if n and self.fd >= 0:
-            view = memoryview(self.buf)[:n]
-            while len(view):
-                try:
-                    k = os.write(self.fd, view)
-                except OSError as e:
-                    if self.last_write_ok:
-                        log.warning("Error writing to the AOF file: %s", e.strerror)
-                    self.last_write_ok = False
-                    raise
-                view = view[k:]
-            self.current_size += n
-            self.last_write_ok = True
-            self.unsynced = True
-            if self.core.settings["appendfsync"] == "always":
-                os.fdatasync(self.fd)
-                self.unsynced = False
-                self.last_fsync = time.monotonic()
-        tm[T_AOF_WR] = 0
-        self.tx_from = 0                # a running EXEC's log now starts at the buffer's start
-        need = int(tm[T_AOF_NEED])
-        if need > self.buf.shape[0]:
-            self.buf = np.zeros(1 << (need - 1).bit_length(), np.uint8)
-            tm[T_AOF_ADDR] = addr_of(self.buf)
-            tm[T_AOF_CAP] = self.buf.shape[0]
-        tm[T_AOF_NEED] = 0
+        """Drain the propagation stream: what was propagated is written (and fsync'd under `always`)."""
+        self.core.propagation.drain()
 
     def flush_due(self):
-        """flush, if the kernels logged anything or asked for a bigger buffer."""
-        tm = self.core.ks.tm
-        if tm[T_AOF_WR] or tm[T_AOF_NEED]:
-            self.flush()
+        """flush, if the kernels propagated anything or asked for a bigger buffer."""
+        self.core.propagation.drain_due()
 
     def cron(self):
-        """Reap a rewrite child, start a scheduled or due rewrite; everysec's fsync."""
+        """Reap a rewrite child, start a scheduled or due rewrite; everysec's fsync.
+
+        The Core drains the stream just before, so the fsync covers the effects so far.
+        """
         self.reap()
         if self.child is None and not self.core.snapshots.in_progress():
             if self.scheduled:
@@ -223,50 +205,11 @@ class Aof(AofRewrite, AofLoad):
                 self.bgrewrite()
         if self.fd < 0:
             return
-        self.flush_due()
         if self.unsynced and self.core.settings["appendfsync"] == "everysec" and \
                 time.monotonic() - self.last_fsync >= 1.0:
             os.fdatasync(self.fd)
             self.unsynced = False
             self.last_fsync = time.monotonic()
-
-    def log_command(self, db, args):
-        """A slow-path write, as Redis propagates it (args: the command's words)."""
-        tm = self.core.ks.tm
-        if not tm[T_AOF_ADDR]:
-            return
-        data = b""
-        if tm[T_AOF_TX] == 1:
-            data += _resp([b"MULTI"])
-            tm[T_AOF_TX] = 2
-        if tm[T_AOF_DB] != db:
-            data += _resp([b"SELECT", b"%d" % db])
-            tm[T_AOF_DB] = db
-        self.append(data + _resp(args))
-
-    def append(self, data):
-        tm = self.core.ks.tm
-        wr = int(tm[T_AOF_WR])
-        if wr + len(data) > self.buf.shape[0]:
-            tm[T_AOF_NEED] = wr + len(data)
-            self.flush()
-            wr = 0
-            if len(data) > self.buf.shape[0]:
-                tm[T_AOF_NEED] = len(data)
-                self.flush()
-        self.buf[wr:wr + len(data)] = np.frombuffer(data, np.uint8)
-        tm[T_AOF_WR] = wr + len(data)
-
-    def exec_begin(self):
-        if self.core.ks.tm[T_AOF_ADDR]:
-            self.core.ks.tm[T_AOF_TX] = 1
-            self.tx_from = int(self.core.ks.tm[T_AOF_WR])
-
-    def exec_end(self):
-        tm = self.core.ks.tm
-        if tm[T_AOF_TX] == 2:
-            self.append(_resp([b"EXEC"]))
-        tm[T_AOF_TX] = 0
 
     def stop(self):
         """Flush, fsync and close (shutdown, CONFIG SET appendonly no)."""
@@ -276,7 +219,7 @@ class Aof(AofRewrite, AofLoad):
         os.fsync(self.fd)
         os.close(self.fd)
         self.fd = -1
-        self.core.ks.tm[T_AOF_ADDR] = 0
+        self.core.propagation.detach(self)
 
     def start(self):
         """CONFIG SET appendonly yes: a base from the data set now (written here, blocking), then log."""
@@ -304,7 +247,7 @@ class Aof(AofRewrite, AofLoad):
             fields.update({
                 "aof_current_size": self.current_size, "aof_base_size": self.base_size,
                 "aof_pending_rewrite": 0,
-                "aof_buffer_length": int(self.core.ks.tm[T_AOF_WR]),
+                "aof_buffer_length": self.core.propagation.pending(),
                 "aof_pending_bio_fsync": 0, "aof_delayed_fsync": 0,
             })
         return fields

@@ -6,7 +6,8 @@ A mixin of aof.Aof: at start-up (`Aof.load`) and for DEBUG LOADAOF
 Rules:
 - The base (RDB format) is loaded keeping keys whose time is up (a later
   command of the log may PERSIST them); the incr files are replayed through
-  a client slot of the Core whose replies are off, with logging off.
+  a client slot of the Core whose replies are off, with propagation paused
+  (nothing replayed reaches the stream's consumers, as Redis's loading).
 - A last command cut short (a crash mid-write) is cut off the file, as
   Redis's `aof-load-truncated yes`; anything else malformed stops with the
   file and the byte offset, and a command we do not have (another data
@@ -18,13 +19,13 @@ import logging
 import os
 import time
 
-from mako_numba.protocol import resp
 from mako_numba.base.layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
-    F_REPLY_OFF, T_AOF_ADDR, T_AOF_DB, T_AOF_SKIPPED, T_AOF_TX, T_AOF_WR, T_LOADING,
+    F_REPLY_OFF, T_LOADING,
 )
 from mako_numba.persistence.snapshots import load_file
 from mako_numba.persistence.rdb import RdbError
+from mako_numba.store.propagation import resp_command as _resp
 
 log = logging.getLogger("mako_numba")
 
@@ -35,38 +36,19 @@ class AofError(Exception):
     """The append-only files cannot be loaded (the message names the file and offset)."""
 
 
-def _resp(args):
-    """A command as RESP: an array of bulk strings."""
-    return resp.array([resp.bulk(a) for a in args])
-
-
 class AofLoad:
     def reload(self):
-        """DEBUG LOADAOF: the data set again from the files on disk, with logging paused
+        """DEBUG LOADAOF: the data set again from the files on disk, with propagation paused
         (the caller emptied it); False when there are none (Redis's loader then exits).
 
-        Inside EXEC, the transaction's writes so far stay in the buffer: Redis
+        Inside EXEC, the transaction's effects so far stay in the stream: Redis
         propagates them when EXEC ends, so the replay does not see them.
         """
-        tm = self.core.ks.tm
-        if tm[T_AOF_TX] and self.fd >= 0:
-            keep = self.buf[self.tx_from:int(tm[T_AOF_WR])].copy()
-            tm[T_AOF_WR] = self.tx_from
-            self.flush()
-            self.buf[:len(keep)] = keep
-            tm[T_AOF_WR] = len(keep)
-        else:
-            self.flush_due()
+        self.core.propagation.drain_before_tx()
         if not os.path.exists(self.manifest_path):
             return False
         self.base, self.incrs = self._read_manifest()
-        saved = tm[T_AOF_ADDR:T_AOF_SKIPPED + 1].copy()
-        tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = 0
-        tm[T_AOF_DB] = -1
-        try:
-            self._load_files()
-        finally:
-            self.core.ks.tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = saved     # FLUSHALL replaces tm
+        self._load_files()
         return True
 
     def _load_files(self):
@@ -75,22 +57,23 @@ class AofLoad:
         self.loading = True
         tm = self.core.ks.tm
         tm[T_LOADING] = 1               # nothing expires until the whole log is in (Redis's loading)
-        try:
-            if self.base:
-                path = os.path.join(self.dir, self.base[0])
-                if self.base[0].endswith(".rdb"):
-                    try:
-                        load_file(self.core, path, keep_expired=True)
-                    except RdbError as e:
-                        raise AofError("%s: %s" % (path, e)) from None
-                else:
-                    self._replay(path, last=not self.incrs)
-                self.base_size = os.path.getsize(path)
-            for i, (name, _) in enumerate(self.incrs):
-                self._replay(os.path.join(self.dir, name), last=i == len(self.incrs) - 1)
-        finally:
-            self.loading = False
-            self.core.ks.tm[T_LOADING] = 0      # a FLUSHALL in the log replaced tm
+        with self.core.propagation.paused():
+            try:
+                if self.base:
+                    path = os.path.join(self.dir, self.base[0])
+                    if self.base[0].endswith(".rdb"):
+                        try:
+                            load_file(self.core, path, keep_expired=True)
+                        except RdbError as e:
+                            raise AofError("%s: %s" % (path, e)) from None
+                    else:
+                        self._replay(path, last=not self.incrs)
+                    self.base_size = os.path.getsize(path)
+                for i, (name, _) in enumerate(self.incrs):
+                    self._replay(os.path.join(self.dir, name), last=i == len(self.incrs) - 1)
+            finally:
+                self.loading = False
+                self.core.ks.tm[T_LOADING] = 0      # a FLUSHALL in the log replaced tm
         self.current_size = self.base_size + sum(
             os.path.getsize(os.path.join(self.dir, n)) for n, _ in self.incrs)
         self.rewrite_base_size = self.current_size

@@ -19,7 +19,7 @@ Rules and theory:
 - A pool entry remembers its index (1 idx, 2 oidx), slot and slot value; it
   is used only while that slot still holds that value, so a key deleted or
   moved since it was sampled is never touched (a freed record is never read).
-- An evicted key is deleted as an expired one is (AOF DEL, WATCH touched,
+- An evicted key is deleted as an expired one is (a DEL propagated, WATCH touched,
   key counts), counted in tm[T_EVICTED], and is not a change (dirty).
 - A call stops early, as Redis's does, once it has run longer than
   maxmemory-eviction-tenacity allows (50 us per step up to 10, then 15%
@@ -28,10 +28,11 @@ Rules and theory:
   let through (EVICT_RUNNING), and the next command, or the cron while
   memory stays over the limit (Redis's evictionTimeProc), evicts more.
   EVICT_FAIL means nothing could be evicted.
-- An eviction is never made without its DEL in the append-only log (or a
-  restart would bring the key back): when the buffer has no room for it,
-  EVICT_NO_LOG, and the command is deferred until Python has written the
-  buffer out, as a write that finds no room is.
+- An eviction is never made without its DEL in the propagation stream
+  (effects.py; or an AOF restart would bring the key back): when the
+  stream's buffer has no room for it, EVICT_NO_LOG, and the command is
+  deferred until Python has drained the stream, as a write that finds no
+  room is.
 - Nothing is evicted while the AOF is loaded (tm[T_LOADING]), as Redis
   never evicts from its loader.
 """
@@ -40,9 +41,9 @@ import time
 
 from mako_numba.observe import latency
 from mako_numba.base.jit import cycles, kernel, prefetch
-from mako_numba.persistence.aoflog import LOG_SLACK, del_room, log_expired
+from mako_numba.store.effects import del_room_or_need, propagate_del, propagating
 from mako_numba.base.layout import (
-    LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_AOF_ADDR, T_AOF_HELD, T_AOF_NEED, T_DIRTY,
+    LRU_CLOCK_MAX, POOL_SIZE, POOL_W, T_DIRTY,
     T_EVICT_LIMIT, T_EVICT_OVER, T_EVICTED, T_LIVE, T_LOADING, T_LOGCAP, T_MAXMEM, T_MEM, T_MEM_REST, T_MIG,
     T_LFU_DECAY, T_LFU_LOG, T_MIGPOS, T_OLOGCAP, T_POLICY, T_POOL, T_POOL_N, T_LRU, T_SAMPLES, T_VOLATILE,
 )
@@ -56,7 +57,7 @@ from mako_numba.store.table import TOMB, _unlink_slot, slot_ref
 EVICT_OK = 0
 EVICT_RUNNING = 1
 EVICT_FAIL = 2
-EVICT_NO_LOG = 3        # the AOF buffer has no room for the DEL: defer, Python writes it out
+EVICT_NO_LOG = 3        # the stream has no room for the DEL: defer, Python drains it
 
 
 @kernel(inline=True)
@@ -190,17 +191,16 @@ def _random_key(T, volatile_only):
 def evict_slot(T, lim, which, pos):
     """Delete a key chosen for eviction: logged as a DEL, counted as evicted, not as a change.
 
-    False (nothing done) when the AOF buffer has no room for the DEL.
+    False (nothing done) when the propagation stream has no room for the DEL.
     """
     tm, chunks = T[0], T[3]
     ix = T[1] if which == 1 else T[2]
     ref = slot_ref(ix[pos])
-    if tm[T_AOF_ADDR] != 0:
+    if propagating(tm):
         hdr = rec_hdr(chunks, ref)
-        if not del_room(tm, rec_klen(hdr)):
-            tm[T_AOF_NEED] = rec_klen(hdr) + LOG_SLACK + tm[T_AOF_HELD]
+        if not del_room_or_need(tm, rec_klen(hdr)):
             return False
-        log_expired(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
+        propagate_del(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
     _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
     tm[T_EVICTED] += 1
     tm[T_DIRTY] -= 1
@@ -257,12 +257,12 @@ def evict_now(T, lim, now_ms):
 def evict_for_slow_path(core):
     """perform_evictions before a slow-path command or EXEC: EVICT_OK, EVICT_RUNNING or EVICT_FAIL.
 
-    A full AOF buffer (EVICT_NO_LOG) is written out and eviction goes on.
+    A full propagation stream (EVICT_NO_LOG) is drained and eviction goes on.
     """
     now = int(time.time() * 1000)
     ev = evict_now(core.ks.T, core.lim, now)
     while ev == EVICT_NO_LOG:
-        core.aof.flush()
+        core.propagation.drain()
         ev = evict_now(core.ks.T, core.lim, now)
     return ev
 

@@ -17,12 +17,14 @@ import numpy as np
 
 from mako_numba.config import settings as config
 from mako_numba.base.jit import addr_of
-from mako_numba.base.layout import T_EVICT_LIMIT, T_LFU_DECAY, T_LFU_LOG, T_LOADING, T_MAXMEM, T_RAND, T_SAMPLES
+from mako_numba.base.layout import (
+    T_EVICT_LIMIT, T_LFU_DECAY, T_LFU_LOG, T_LOADING, T_MAXMEM, T_PROP_ADDR, T_PROP_SKIPPED, T_RAND,
+)
 from mako_numba.store.lfu import LFU_DECAY_TIME, LFU_LOG_FACTOR
 from mako_numba.store.table import (
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_LARGE_READY, CS_LARGE_USED, CS_RELEASE, CS_SPARE,
     NCLASSES,
-    NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_AOF_ADDR, T_AOF_SKIPPED, T_BUMP, T_DIRTY, T_EXPIRED, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
+    NEED_CHUNK, NEED_INDEX, NEED_LARGE, T_BUMP, T_DIRTY, T_EXPIRED, T_CUR, T_FILLED, T_LIVE, T_LOGCAP,
     T_MEM, T_MIG, T_MIGPOS, T_NEED, T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE,
     T_INITLOG, T_SEED0, T_SEED1, T_LRU, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
     migrate, resize_due,
@@ -74,7 +76,7 @@ class KeySpace:
         if old is not None:         # counters outlive the keys; each dropped key is a change
             tm[T_DIRTY] = old[T_DIRTY] + old[T_LIVE]
             tm[T_EXPIRED] = old[T_EXPIRED]
-            tm[T_AOF_ADDR:T_AOF_SKIPPED + 1] = old[T_AOF_ADDR:T_AOF_SKIPPED + 1]    # the log goes on
+            tm[T_PROP_ADDR:T_PROP_SKIPPED + 1] = old[T_PROP_ADDR:T_PROP_SKIPPED + 1]  # the stream goes on
             tm[T_MAXMEM:T_EVICT_LIMIT + 1] = old[T_MAXMEM:T_EVICT_LIMIT + 1]    # maxmemory settings, evicted
             tm[T_LRU] = old[T_LRU]
             tm[T_LOADING] = old[T_LOADING]                              # a FLUSHALL in the AOF

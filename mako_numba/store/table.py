@@ -27,7 +27,7 @@ Rules and theory:
 """
 from mako_numba.config import settings as config
 from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
-from mako_numba.persistence.aoflog import log_expired
+from mako_numba.store.effects import propagate_del, propagating
 from mako_numba.store.lfu import FLAG_LFU, FLAG_LRU, lfu_touched
 from mako_numba.store.arena import (  # noqa: F401  (re-exported: the table's users see one module)
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
@@ -39,7 +39,7 @@ from mako_numba.store.arena import (  # noqa: F401  (re-exported: the table's us
 from mako_numba.base.layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
     T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_AOF_ADDR, T_AOF_SKIPPED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
+    T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
     T_POLICY, T_MAXMEM, T_TX_STAMP,
     W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
@@ -129,14 +129,14 @@ def db_of(T, logical):
 def expire_slot(T, lim, ix, logcap, is_new, pos):
     """Delete a key whose time is up: counted as expired, not as a change (Redis's dirty).
 
-    The append-only log gets a DEL for it, as Redis propagates one.
+    The propagation stream gets a DEL for it, as Redis propagates one.
     """
     tm = T[0]
-    if tm[T_AOF_ADDR] != 0:
+    if propagating(tm):
         chunks = T[3]
         ref = slot_ref(ix[pos])
         hdr = rec_hdr(chunks, ref)
-        log_expired(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
+        propagate_del(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
     _unlink_slot(T, lim, ix, logcap, is_new, pos)
     tm[T_EXPIRED] += 1
     tm[T_DIRTY] -= 1

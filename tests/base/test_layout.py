@@ -56,11 +56,11 @@ def test_the_package_layouts_hold(fields, size):
 
 def test_tm_blocks_by_owner():
     blocks = layout.TM.blocks
-    for owner in ("index", "rehash", "arena", "expiry", "watch", "aof", "eviction", "lfu",
+    for owner in ("index", "rehash", "arena", "expiry", "watch", "propagation", "eviction", "lfu",
                   "loading", "transactions"):
         assert owner in blocks
-    start, stop = blocks["aof"]             # contiguous: FLUSHALL keeps its first part
-    assert (layout.T_AOF_ADDR, layout.T_AOF_HELD + 1) == (start, stop)
+    start, stop = blocks["propagation"]     # contiguous: FLUSHALL keeps its first part
+    assert (layout.T_PROP_ADDR, layout.T_PROP_HELD + 1) == (start, stop)
     assert blocks["eviction"][1] == layout.T_POOL + layout.POOL_SIZE * layout.POOL_W
     # names no two fields share: every T_* constant is a distinct number below T_NFIELDS
     names = [n for n in dir(layout) if n.startswith("T_") and n != "T_NFIELDS"]

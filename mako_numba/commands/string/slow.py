@@ -20,7 +20,7 @@ import numpy as np
 from mako_numba.config import settings as config
 from mako_numba.protocol import errors
 from mako_numba.protocol import resp
-from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_AOF_ADDR, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED
+from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_PROP_ADDR, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED
 from mako_numba.commands.string.lcs import empty_ranges, lcs_table, lcs_walk
 from mako_numba.commands.slowpath import _lower, _int_or_none
 
@@ -81,7 +81,7 @@ class StringCommands:
         text = ld2string_human(total)
         tm = core.ks.tm
         if self.in_exec:                    # Redis's argv holds the new value (expire.set_keep_ttl)
-            tm[T_TX_STAMP] = int(tm[T_TX_SERIAL]) << 1 | int(tm[T_AOF_ADDR] != 0)
+            tm[T_TX_STAMP] = int(tm[T_TX_SERIAL]) << 1 | int(tm[T_PROP_ADDR] != 0)
             tm[T_TX_STAMPED] = 1
         try:
             core.store_value(db, key, text)
