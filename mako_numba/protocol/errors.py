@@ -87,6 +87,8 @@ BIT_OFFSET = "ERR bit offset is not an integer or out of range"
 BIT_VALUE = "ERR bit is not an integer or out of range"
 NOT_FLOAT = "ERR value is not a valid float"
 FLOAT_NAN_INF = "ERR increment would produce NaN or Infinity"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_LONG = "ERR String too long for LCS"
 LCS_MEMORY = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
@@ -179,6 +181,7 @@ _LITS = [
     ("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode()),
     ("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode()),
     ("LIT_OOM", ("-" + OOM + "\r\n").encode()),
+    ("LIT_WRONGTYPE", ("-" + WRONGTYPE + "\r\n").encode()),
 ]
 for _i, (_name, _) in enumerate(_LITS):
     globals()[_name] = _i

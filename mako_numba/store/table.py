@@ -34,7 +34,7 @@ from mako_numba.store.arena import (  # noqa: F401  (re-exported: the table's us
     CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
     size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
     unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW, ENC_UNSHARED,
-    ENC_TX, ENC_TX_SHIFT,
+    ENC_TX, ENC_TX_SHIFT, OBJ_BITS, rec_type,
 )
 from mako_numba.base.layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
@@ -229,15 +229,22 @@ def expire_of(T, which, pos):
 
 @kernel(entry=True)
 def enc_flags(T, which, pos):
-    """ENC_* flags of a key found by lookup."""
-    return rec_hdr(T[3], slot_record(T, which, pos))[1] & ENC_MASK
+    """The object bits of a key found by lookup: its type (arena.TYPE_BITS) and ENC_* flags."""
+    return rec_hdr(T[3], slot_record(T, which, pos))[1] & OBJ_BITS
 
 
 @kernel
 def set_enc_flags(T, which, pos, flags):
-    """Make flags the ENC_* flags of a key found by lookup (each implies ENC_UNSHARED's meaning)."""
+    """Make flags the object bits (type and ENC_* flags) of a key found by lookup; a string's
+    flags are its ENC_* alone, as its type is 0 (each implies ENC_UNSHARED's meaning)."""
     hdr = rec_hdr(T[3], slot_record(T, which, pos))
-    hdr[1] = (hdr[1] & ~ENC_MASK) | flags
+    hdr[1] = (hdr[1] & ~OBJ_BITS) | flags
+
+
+@kernel(entry=True, inline=True)
+def type_of(T, which, pos):
+    """The type (OBJ_*, store/types) of a key found by lookup."""
+    return rec_type(rec_hdr(T[3], slot_record(T, which, pos)))
 
 
 @kernel(entry=True)
