@@ -14,6 +14,9 @@ Rules (Redis's "...OrReply" habit):
   rows: `arg_word` packs a short argument, lower-cased, into an int so an
   option can be matched against a constant from `word()`; `arg_int` parses
   a strict Redis integer.
+- `read_or_reply` / `write_or_reply` find a command's key wanting one type
+  (store/types): a key of another type gets Redis's WRONGTYPE error, written
+  here and nowhere else, so a body only checks `which == WRONGTYPE`.
 """
 from mako_numba.config import settings as config
 from mako_numba.protocol.errors import (

@@ -1,4 +1,6 @@
 """The key space: arena, index, typed records, expiry, eviction, WATCH marks, and the
-Python owner of their memory (`keyspace.KeySpace`).
+Python owner of their memory (`keyspace.KeySpace`).  `types/` declares the value
+types (Redis's OBJ_* numbers, tagged in each record's header), the typed lookups
+that give WRONGTYPE, and the per-type seam; `types/string.py` is the string's.
 
 Imports `base`, `config` and `protocol`; never `commands`, `engine` or `server`."""

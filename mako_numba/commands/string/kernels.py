@@ -5,7 +5,10 @@ cmdt, stats)` and the request's scalars `(c, a0, argc, ci, now)`, and returns
 X_DONE or X_DEFER (respond.py).  Like t_string.c, variants share one generic
 function: SET, SETNX, SETEX, PSETEX and GETSET are `set_generic` with flag
 bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.  APPEND, STRLEN,
-GETRANGE and SETRANGE are in strrange.py.
+GETRANGE and SETRANGE are in ranges.py.  Keys are found wanting a string
+(respond.read_or_reply / write_or_reply): another type gets WRONGTYPE; SET
+and MSET replace a value of any type, SETNX and MSETNX only ask whether the
+key exists, and MGET answers nil for a key of another type, as Redis does.
 
 Check, then act: arguments are validated and the whole reply reserved before
 the key space changes; a write that lacks memory (NEED_* from the table)
