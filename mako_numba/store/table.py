@@ -164,12 +164,17 @@ def flush_db(T, lim, logical):
 # --- expiry-aware operations (the engine's commands use these) ---------------------
 @kernel(inline=True)
 def _lookup(T, lim, db, kaddr, klen, now, touch):
-    return _lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen))
+    return _lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen), -1)
 
 
 @kernel(inline=True)
-def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
-    """_lookup with the key's hash known (0: compute it)."""
+def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h, want):
+    """_lookup with the key's hash known (0: compute it).
+
+    want >= 0: a live key whose type (arena.rec_type) is another gives which
+    -1 (store/types.WRONGTYPE: the typed lookups are built on this, where the
+    header is at hand); -1: any type.
+    """
     tm, idx, oidx, chunks, free, dbk = T
     if h == 0:
         h = key_hash(tm, db, kaddr, klen)
@@ -186,6 +191,8 @@ def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
                 hdr[1] = (hdr[1] & ~LRU_BITS) | (lfu_touched(tm, rec_lru(hdr)) << 16)
             else:
                 hdr[1] = (hdr[1] & ~LRU_BITS) | (tm[T_LRU] << 16)
+        if want >= 0 and rec_type(hdr) != want:
+            return h, -1, pos
     return h, which, pos
 
 

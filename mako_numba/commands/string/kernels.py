@@ -131,12 +131,11 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
     db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + vi
-    if flags & SET_GET:             # getGenericCommand first: the old value must be a string
-        st, h, which, pos = read_or_reply(X, c, k, now, OBJ_STRING, hq)
-        if which == WRONGTYPE:
-            return st
-    else:                           # SET replaces a value of any type
-        h, which, pos = lookup_write(T, lim, db, args[k, 0], args[k, 1], now, OBJ_ANY, hq)
+    # with GET, getGenericCommand reads first: the old value must be a string; SET alone
+    # replaces a value of any type (one lookup either way: the hot path inlines it once)
+    st, h, which, pos = read_or_reply(X, c, k, now, OBJ_STRING if flags & SET_GET else OBJ_ANY, hq)
+    if which == WRONGTYPE:
+        return st
     found = which != 0
     old_addr = 0
     old_len = -1

@@ -39,7 +39,7 @@ import numpy as np
 
 from mako_numba.base.jit import kernel
 from mako_numba.store.table import (
-    OK, _lookup_hashed, enc_flags, expire_of, lookup, set_enc_flags, store, type_of, value_of,
+    OK, _lookup_hashed, expire_of, lookup, set_enc_flags, store, value_of,
 )
 from mako_numba.store.arena import TYPE_BITS, TYPE_SHIFT
 from mako_numba.store.types import string
@@ -52,7 +52,7 @@ OBJ_ZSET = 3
 OBJ_HASH = 4
 OBJ_STREAM = 6
 OBJ_ANY = -1            # lookup_write: no type check (the write replaces any value)
-WRONGTYPE = -1          # `which` of a typed lookup when the key holds another type
+WRONGTYPE = -1          # `which` of a typed lookup when the key holds another type (table._lookup_hashed)
 
 # TYPE's names (getObjectTypeByName), by type number; 5 (modules) has none here
 TYPE_NAMES = {OBJ_STRING: "string", OBJ_LIST: "list", OBJ_SET: "set", OBJ_ZSET: "zset",
@@ -82,10 +82,7 @@ def type_named(w):
 # --- the typed lookups ----------------------------------------------------------------
 @kernel(inline=True)
 def _typed(T, lim, db, kaddr, klen, now, want, hq):
-    h, which, pos = _lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq))
-    if which != 0 and want >= 0 and type_of(T, which, pos) != want:
-        return h, WRONGTYPE, pos
-    return h, which, pos
+    return _lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq), want)
 
 
 @kernel(inline=True)
