@@ -169,12 +169,9 @@ def _lookup(T, lim, db, kaddr, klen, now, touch):
 
 @kernel(inline=True)
 def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h, want):
-    """_lookup with the key's hash known (0: compute it).
-
-    want >= 0: a live key whose type (arena.rec_type) is another gives which
-    -1 (store/types.WRONGTYPE: the typed lookups are built on this, where the
-    header is at hand); -1: any type.
-    """
+    """_lookup with the key's hash known (0: compute it).  want >= 0: a live key of another
+    type (arena.rec_type) gives which -1 (store/types.WRONGTYPE, checked here where the header
+    is at hand); -1: any type."""
     tm, idx, oidx, chunks, free, dbk = T
     if h == 0:
         h = key_hash(tm, db, kaddr, klen)
@@ -246,12 +243,6 @@ def set_enc_flags(T, which, pos, flags):
     flags are its ENC_* alone, as its type is 0 (each implies ENC_UNSHARED's meaning)."""
     hdr = rec_hdr(T[3], slot_record(T, which, pos))
     hdr[1] = (hdr[1] & ~OBJ_BITS) | flags
-
-
-@kernel(entry=True, inline=True)
-def type_of(T, which, pos):
-    """The type (OBJ_*, store/types) of a key found by lookup."""
-    return rec_type(rec_hdr(T[3], slot_record(T, which, pos)))
 
 
 @kernel(entry=True)

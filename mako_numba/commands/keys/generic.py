@@ -21,10 +21,10 @@ from mako_numba.commands.respond import (
     reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
 )
 from mako_numba.store.table import (
-    ENC_TX, ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_expire_at, type_of,
+    ENC_TX, ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_expire_at,
     unlink_found, watch_swapdb, T_DIRTY,
 )
-from mako_numba.store.types import TYPE_LENS, TYPE_WORDS, copy_record
+from mako_numba.store.types import TYPE_LENS, TYPE_WORDS, copy_record, type_of
 
 EXP_NX = 1
 EXP_XX = 2

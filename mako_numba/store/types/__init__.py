@@ -21,12 +21,12 @@ Rules:
   each place below; the commands that consult them do not change.
 
 The seam, one place per concern:
-  TYPE's reply, SCAN ... TYPE      TYPE_WORDS / TYPE_LENS / type_named (here)
+  TYPE's reply, SCAN ... TYPE      type_of, TYPE_WORDS / TYPE_LENS, type_named (here)
   RENAME, COPY, MOVE               copy_record (here)
   OBJECT ENCODING / REFCOUNT,      python_type(flags): the type's module, with
     DEBUG OBJECT, MEMORY USAGE       encoding, refcount_shared, serialized_length,
                                      memory_usage (string.py for strings)
-  RDB save, AOF rewrite            persistence/rdbdump.py `_save_value` (a rewrite
+  RDB save, AOF rewrite            persistence/rdbdump.py `_rdb_type`, `_save_value` (a rewrite
                                      writes an RDB preamble: the same code)
   RDB load                         persistence/rdbscan.py: the RDB type bytes it
                                      decodes (string.RDB_TYPE); any other type stops
@@ -39,7 +39,7 @@ import numpy as np
 
 from mako_numba.base.jit import kernel
 from mako_numba.store.table import (
-    OK, _lookup_hashed, expire_of, lookup, set_enc_flags, store, value_of,
+    OK, _lookup_hashed, expire_of, lookup, rec_hdr, rec_type, set_enc_flags, slot_record, store, value_of,
 )
 from mako_numba.store.arena import TYPE_BITS, TYPE_SHIFT
 from mako_numba.store.types import string
@@ -77,6 +77,12 @@ def type_named(w):
         if TYPE_LENS[t] != 0 and TYPE_WORDS[t] == w:
             return t
     return -1
+
+
+@kernel(entry=True, inline=True)
+def type_of(T, which, pos):
+    """The type (OBJ_*) of a key found by a lookup."""
+    return rec_type(rec_hdr(T[3], slot_record(T, which, pos)))
 
 
 # --- the typed lookups ----------------------------------------------------------------
@@ -143,5 +149,5 @@ def python_type(flags):
 
 
 __all__ = ["OBJ_STRING", "OBJ_LIST", "OBJ_SET", "OBJ_ZSET", "OBJ_HASH", "OBJ_STREAM", "OBJ_ANY",
-           "WRONGTYPE", "TYPE_NAMES", "TYPE_WORDS", "TYPE_LENS", "type_named", "lookup_read",
+           "WRONGTYPE", "TYPE_NAMES", "TYPE_WORDS", "TYPE_LENS", "type_of", "type_named", "lookup_read",
            "lookup_write", "copy_record", "type_number", "python_type"]
