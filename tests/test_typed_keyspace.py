@@ -79,7 +79,8 @@ def hcore(core):
 @pytest.mark.parametrize("cmd", [
     ("GET", "h"), ("SET", "h", "v", "GET"), ("GETSET", "h", "v"), ("GETDEL", "h"), ("GETEX", "h"),
     ("GETEX", "h", "EX", "10"), ("APPEND", "h", "x"), ("INCR", "h"), ("DECR", "h"), ("INCRBY", "h", "2"),
-    ("DECRBY", "h", "2"), ("INCRBYFLOAT", "h", "1.5"), ("SETRANGE", "h", "0", "x"), ("SETRANGE", "h", "1", ""),
+    ("DECRBY", "h", "2"), ("INCRBYFLOAT", "h", "1.5"), ("SETRANGE", "h", "0", "x"),
+    ("SETRANGE", "h", "1", ""),
     ("GETRANGE", "h", "0", "-1"), ("SUBSTR", "h", "0", "1"), ("STRLEN", "h"), ("SETBIT", "h", "3", "1"),
     ("GETBIT", "h", "3"), ("BITCOUNT", "h"), ("BITCOUNT", "h", "0", "1"),
 ])
@@ -246,7 +247,8 @@ def test_scan_type_keyspace_stats_against_redis(pair):
     try:
         def stats(c):
             info = c.pipeline([[b"INFO", b"stats"]])[0]
-            return [line for line in info.split(b"\r\n") if line.startswith((b"keyspace_hits", b"keyspace_misses"))]
+            return [line for line in info.split(b"\r\n")
+                    if line.startswith((b"keyspace_hits", b"keyspace_misses"))]
         assert stats(cm) == stats(cr)
     finally:
         cm.sock.close()
