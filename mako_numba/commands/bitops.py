@@ -11,7 +11,10 @@ from mako_numba.config import settings as config
 from mako_numba.protocol.errors import LIT_BIT_OFFSET, LIT_BIT_VALUE, LIT_NOT_INT, LIT_ONE, LIT_SYNTAX, LIT_ZERO
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import C_DB, S_HITS, S_MISSES
-from mako_numba.commands.respond import X_DEFER, arg_int, arg_word, clamp_range, reply_int, reply_lit, reserve, word
+from mako_numba.commands.respond import (
+    X_DEFER, arg_int, arg_word, clamp_range, read_or_reply, reply_int, reply_lit, reserve, word, write_or_reply,
+)
+from mako_numba.store.types import OBJ_STRING, WRONGTYPE
 from mako_numba.store.table import (
     ENC_RAW, OK, db_of, lookup, resize_value, set_enc_flags, store, touch_hash, value_of,
 )
@@ -45,7 +48,9 @@ def x_setbit(X, c, a0, argc, ci, now):
     db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     byte = off >> 3
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    if which == WRONGTYPE:
+        return st
     if which == 0:
         if store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], 0, byte + 1, 0) != OK:
             return X_DEFER
@@ -75,7 +80,9 @@ def x_getbit(X, c, a0, argc, ci, now):
     ok, off = bit_offset(args, a0 + 2, lim)
     if not ok:
         return reply_lit(conn, c, lim, lits, LIT_BIT_OFFSET)
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    if which == WRONGTYPE:
+        return st
     if which == 0:
         stats[S_MISSES] += 1
         return reply_lit(conn, c, lim, lits, LIT_ZERO)
@@ -101,7 +108,9 @@ def popcount(addr, n):
 def x_bitcount(X, c, a0, argc, ci, now):
     """BITCOUNT key [start end [BYTE|BIT]], in bitcountCommand's order of checks."""
     T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    if which == WRONGTYPE:
+        return st
     if which == 0:
         stats[S_MISSES] += 1
         return reply_lit(conn, c, lim, lits, LIT_ZERO)

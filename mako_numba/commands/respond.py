@@ -14,19 +14,24 @@ Rules (Redis's "...OrReply" habit):
   rows: `arg_word` packs a short argument, lower-cased, into an int so an
   option can be matched against a constant from `word()`; `arg_int` parses
   a strict Redis integer.
+- `read_or_reply` / `write_or_reply` find a command's key wanting one type
+  (store/types): a key of another type gets Redis's WRONGTYPE error, written
+  here and nowhere else, so a body only checks `which == WRONGTYPE`.
 """
 from mako_numba.config import settings as config
 from mako_numba.protocol.errors import (
     LIT_ARITY_PRE, LIT_ARITY_SUF, LIT_CRLF, LIT_P_BIG_BULK, LIT_P_BIG_INLINE, LIT_P_BIG_MBULK,
-    LIT_P_BULK, LIT_P_DOLLAR_PRE, LIT_P_DOLLAR_SUF, LIT_P_MULTIBULK, LIT_P_UNBALANCED,
+    LIT_P_BULK, LIT_P_DOLLAR_PRE, LIT_P_DOLLAR_SUF, LIT_P_MULTIBULK, LIT_P_UNBALANCED, LIT_WRONGTYPE,
 )
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
-    C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
+    C_DB, C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
 )
 from mako_numba.protocol.parser import string2ll
 from mako_numba.protocol.replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
+from mako_numba.store.table import db_of
+from mako_numba.store.types import WRONGTYPE, lookup_read, lookup_write
 
 X_DONE = 0
 X_DEFER = 1
@@ -126,6 +131,38 @@ def reply_lit(conn, c, lim, lits, which):
         return X_DEFER
     conn[c, C_OUT_WR] = w_lit(out_of(conn, c), conn[c, C_OUT_WR], lits, which)
     return X_DONE
+
+
+@kernel(inline=True)
+def read_or_reply(X, c, k, now, want, hq):
+    """Redis's lookupKeyReadOrReply + checkType for argument k's key in the client's database:
+    (X_*, hash, which, slot), as store/types.lookup_read.
+
+    which WRONGTYPE: the key holds another type than `want`; the WRONGTYPE
+    error is written (a keyspace hit, as Redis counts it) and X_* is the
+    command's status.  Otherwise X_DONE, and the reply is the caller's.
+    """
+    T, lim, conn, args, lits, cmdt, stats = X
+    h, which, pos = lookup_read(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, want, hq)
+    st = X_DONE
+    if which == WRONGTYPE:
+        st = reply_lit(conn, c, lim, lits, LIT_WRONGTYPE)
+        if st == X_DONE:
+            stats[S_HITS] += 1
+    return st, h, which, pos
+
+
+@kernel(inline=True)
+def write_or_reply(X, c, k, now, want):
+    """Redis's lookupKeyWrite + checkType for argument k's key in the client's database:
+    (X_*, hash, which, slot), as store/types.lookup_write; which WRONGTYPE: the
+    WRONGTYPE error is written and X_* is the command's status."""
+    T, lim, conn, args, lits, cmdt, stats = X
+    h, which, pos = lookup_write(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, want, 0)
+    st = X_DONE
+    if which == WRONGTYPE:
+        st = reply_lit(conn, c, lim, lits, LIT_WRONGTYPE)
+    return st, h, which, pos
 
 
 @kernel

@@ -1,4 +1,4 @@
-"""RDB string records encoded by a kernel, straight from the arena's records.
+"""RDB records encoded by a kernel, straight from the arena's records.
 
 `encode_records` turns rows of (record address, key length, value length,
 expire ms) from snapshot.dump_rows into the bytes RdbWriter.string would
@@ -17,10 +17,12 @@ longest value.
 """
 import numpy as np
 
-from mako_numba.base.jit import copy_bytes, kernel, u8view
+from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
 from mako_numba.base.lzf import lzf_compress
 from mako_numba.persistence.rdbscan import ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS
-from mako_numba.store.table import REC_HDR
+from mako_numba.store.table import REC_HDR, rec_type
+from mako_numba.store.types import OBJ_STRING
+from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
 
 
 @kernel
@@ -108,10 +110,30 @@ def encode_records(rows, n, out, tmp, htab, base, compress):
             for b in range(8):
                 out[pos + 1 + b] = (exp >> (8 * b)) & 0xFF
             pos += 9
-        out[pos] = 0                    # the string type
+        t = rec_type(i64view(addr, 3))
+        out[pos] = _rdb_type(t)
         pos, base = _string(out, pos + 1, addr + REC_HDR, klen, tmp, htab, base, compress)
-        pos, base = _string(out, pos, addr + REC_HDR + klen, rows[i, 2], tmp, htab, base, compress)
+        pos, base = _save_value(out, pos, t, addr + REC_HDR + klen, rows[i, 2], tmp, htab, base, compress)
     return pos, base
+
+
+# --- the per-type seam of RDB saving (and of AOF rewrites, which write an RDB preamble) ----
+@kernel(inline=True)
+def _rdb_type(t):
+    """rdbSaveObjectType: the byte that marks a value of type t (OBJ_*, store/types)."""
+    if t == OBJ_STRING:
+        return RDB_TYPE_STRING
+    raise ValueError("a record of a type with no RDB encoding")
+
+
+@kernel(inline=True)
+def _save_value(out, pos, t, vaddr, vlen, tmp, htab, base, compress):
+    """rdbSaveObject: a value of type t as its type saves it; (position after it, LZF base).
+
+    A new type adds its case here, and its bytes to worst_case."""
+    if t == OBJ_STRING:
+        return _string(out, pos, vaddr, vlen, tmp, htab, base, compress)
+    raise ValueError("a record of a type with no RDB encoding")
 
 
 def worst_case(rows, n):

@@ -32,6 +32,7 @@ Rules:
 import numpy as np
 
 from mako_numba.base.jit import kernel
+from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
 
 RDB_VERSION = 10                    # what Redis 7.0 writes, the newest we read
 
@@ -47,7 +48,8 @@ OP_EXPIRETIME = 0xFD
 OP_SELECTDB = 0xFE
 OP_EOF = 0xFF
 
-TYPE_STRING = 0
+TYPE_STRING = RDB_TYPE_STRING   # the one object type this loader decodes (store/types/string.py);
+                                # any other stops the load (E_UNSUPPORTED), as before
 ENC_INT8 = 0xC0
 ENC_INT16 = 0xC1
 ENC_INT32 = 0xC2

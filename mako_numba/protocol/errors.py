@@ -88,6 +88,8 @@ BIT_OFFSET = "ERR bit offset is not an integer or out of range"
 BIT_VALUE = "ERR bit is not an integer or out of range"
 NOT_FLOAT = "ERR value is not a valid float"
 FLOAT_NAN_INF = "ERR increment would produce NaN or Infinity"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_LONG = "ERR String too long for LCS"
 LCS_MEMORY = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
@@ -188,6 +190,7 @@ LIT_BIT_VALUE = _lit("LIT_BIT_VALUE", ("-" + BIT_VALUE + "\r\n").encode())
 LIT_REPLICA_KEYSPACE = _lit("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\r\n").encode())
 LIT_NOAUTH = _lit("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode())
 LIT_OOM = _lit("LIT_OOM", ("-" + OOM + "\r\n").encode())
+LIT_WRONGTYPE = _lit("LIT_WRONGTYPE", ("-" + WRONGTYPE + "\r\n").encode())
 
 
 def lit_tables():

@@ -2,6 +2,11 @@
 
 A record is 8-aligned: three int64 words, then the key bytes, then the value:
   w0 = klen | vlen << 32,  w1 = db | flags << 16,  w2 = expire time (ms, 0 none).
+Word 1 holds, from bit 0: the physical database (16 bits), the access clock
+(LRU or LFU, 24 bits), the string encoding flags (ENC_*, bits 40-42), the
+EXEC stamp (ENC_TX, bits 43-58) and the value's type (bits 59-62: Redis's
+OBJ_* number, store/types; 0 is a string, so every record written with
+word 1 built from scratch is a string).
 A ref is `cid << 26 | offset`; chunk ids start at 1, so no ref is 0.
 
 Rules:
@@ -98,10 +103,20 @@ ENC_NOINT = 1 << 41     # made by INCRBYFLOAT (createStringObject): embstr or ra
 ENC_UNSHARED = 1 << 42  # never one of Redis's shared integers (OBJECT REFCOUNT 1): made by COPY
                         # (dupStringObject) or written under an LRU/LFU maxmemory policy
 ENC_KIND = ENC_RAW | ENC_NOINT | ENC_UNSHARED
-ENC_TX_SHIFT = 43       # bits 43..62: the EXEC (tm[T_TX_SERIAL]) whose queued command stored this
-ENC_TX_MAX = (1 << 20) - 1      # value from its own argument: Redis's object, still held by the
+ENC_TX_SHIFT = 43       # bits 43..58: the EXEC (tm[T_TX_SERIAL]) whose queued command stored this
+ENC_TX_MAX = (1 << 16) - 1      # value from its own argument: Redis's object, still held by the
 ENC_TX = ENC_TX_MAX << ENC_TX_SHIFT     # transaction's argv until EXEC ends (OBJECT REFCOUNT 2)
 ENC_MASK = ENC_KIND | ENC_TX
+TYPE_SHIFT = 59         # bits 59..62: the value's type, Redis's OBJ_* number (store/types)
+TYPE_MAX = 15
+TYPE_BITS = TYPE_MAX << TYPE_SHIFT
+OBJ_BITS = TYPE_BITS | ENC_MASK     # what Redis's robj header says of the value: type, encoding
+
+
+@kernel(inline=True)
+def rec_type(hdr):
+    """The value's type (OBJ_*, store/types): header word 1, bits 59..62."""
+    return (hdr[1] >> TYPE_SHIFT) & TYPE_MAX
 
 
 @kernel(inline=True)

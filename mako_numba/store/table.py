@@ -34,7 +34,7 @@ from mako_numba.store.arena import (  # noqa: F401  (re-exported: the table's us
     CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
     size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
     unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW, ENC_UNSHARED,
-    ENC_TX, ENC_TX_SHIFT,
+    ENC_TX, ENC_TX_SHIFT, OBJ_BITS, rec_type,
 )
 from mako_numba.base.layout import (  # noqa: F401
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
@@ -164,12 +164,14 @@ def flush_db(T, lim, logical):
 # --- expiry-aware operations (the engine's commands use these) ---------------------
 @kernel(inline=True)
 def _lookup(T, lim, db, kaddr, klen, now, touch):
-    return _lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen))
+    return _lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen), -1)
 
 
 @kernel(inline=True)
-def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
-    """_lookup with the key's hash known (0: compute it)."""
+def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h, want):
+    """_lookup with the key's hash known (0: compute it).  want >= 0: a live key of another
+    type (arena.rec_type) gives which -1 (store/types.WRONGTYPE, checked here where the header
+    is at hand); -1: any type."""
     tm, idx, oidx, chunks, free, dbk = T
     if h == 0:
         h = key_hash(tm, db, kaddr, klen)
@@ -186,6 +188,8 @@ def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h):
                 hdr[1] = (hdr[1] & ~LRU_BITS) | (lfu_touched(tm, rec_lru(hdr)) << 16)
             else:
                 hdr[1] = (hdr[1] & ~LRU_BITS) | (tm[T_LRU] << 16)
+        if want >= 0 and rec_type(hdr) != want:
+            return h, -1, pos
     return h, which, pos
 
 
@@ -229,15 +233,16 @@ def expire_of(T, which, pos):
 
 @kernel(entry=True)
 def enc_flags(T, which, pos):
-    """ENC_* flags of a key found by lookup."""
-    return rec_hdr(T[3], slot_record(T, which, pos))[1] & ENC_MASK
+    """The object bits of a key found by lookup: its type (arena.TYPE_BITS) and ENC_* flags."""
+    return rec_hdr(T[3], slot_record(T, which, pos))[1] & OBJ_BITS
 
 
 @kernel
 def set_enc_flags(T, which, pos, flags):
-    """Make flags the ENC_* flags of a key found by lookup (each implies ENC_UNSHARED's meaning)."""
+    """Make flags the object bits (type and ENC_* flags) of a key found by lookup; a string's
+    flags are its ENC_* alone, as its type is 0 (each implies ENC_UNSHARED's meaning)."""
     hdr = rec_hdr(T[3], slot_record(T, which, pos))
-    hdr[1] = (hdr[1] & ~ENC_MASK) | flags
+    hdr[1] = (hdr[1] & ~OBJ_BITS) | flags
 
 
 @kernel(entry=True)

@@ -11,7 +11,7 @@ reads are reclaimed too.
 from mako_numba.protocol.errors import (
     LIT_ARITY_SUF, LIT_DB_RANGE, LIT_INT_RANGE, LIT_EXP_GT_LT, LIT_EXP_NX_COMBO, LIT_EXPIRE_PRE, LIT_MINUS1,
     LIT_MINUS2, LIT_NO_SUCH_KEY, LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_SAME_OBJECT, LIT_SWAPDB_FIRST,
-    LIT_SWAPDB_SECOND, LIT_SYNTAX, LIT_TYPE_NONE, LIT_TYPE_STRING, LIT_UNSUPPORTED_PRE, LIT_ZERO,
+    LIT_SWAPDB_SECOND, LIT_SYNTAX, LIT_TYPE_NONE, LIT_UNSUPPORTED_PRE, LIT_ZERO,
 )
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import C_DB, C_OUT_WR, T_LOADING
@@ -21,9 +21,10 @@ from mako_numba.commands.respond import (
     reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
 )
 from mako_numba.store.table import (
-    ENC_TX, ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_enc_flags,
-    set_expire_at, store, unlink_found, value_of, watch_swapdb, T_DIRTY,
+    ENC_TX, ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_expire_at,
+    unlink_found, watch_swapdb, T_DIRTY,
 )
+from mako_numba.store.types import TYPE_LENS, TYPE_WORDS, copy_record, type_of
 
 EXP_NX = 1
 EXP_XX = 2
@@ -151,13 +152,26 @@ def x_persist(X, c, a0, argc, ci, now):
 
 @kernel
 def x_type(X, c, a0, argc, ci, now):
-    """TYPE key (strings are the only type so far)"""
+    """TYPE key: the name of its type, from the record's type tag (store/types), or none"""
     T, lim, conn, args, lits, cmdt, stats = X
     if not reserve(conn, c, lim, 10):
         return X_DEFER
     h, which, pos = peek(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
     count_lookup(stats, which)
-    return reply_lit(conn, c, lim, lits, LIT_TYPE_NONE if which == 0 else LIT_TYPE_STRING)
+    if which == 0:
+        return reply_lit(conn, c, lim, lits, LIT_TYPE_NONE)
+    t = type_of(T, which, pos)
+    out = out_of(conn, c)
+    p = conn[c, C_OUT_WR]
+    out[p] = 43                                 # '+', then the name's bytes
+    w = TYPE_WORDS[t]
+    for i in range(TYPE_LENS[t]):
+        out[p + 1 + i] = (w >> (8 * i)) & 0xFF
+    p += 1 + TYPE_LENS[t]
+    out[p] = 13
+    out[p + 1] = 10
+    conn[c, C_OUT_WR] = p + 2
+    return X_DONE
 
 
 @kernel
@@ -206,15 +220,11 @@ def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
     dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)
     if dwhich != 0 and not replace:
         return 0, X_DONE
-    vaddr, vlen = value_of(T, which, pos)
-    when = expire_of(T, which, pos)
-    enc = enc_flags(T, which, pos)
-    if not move:                # COPY's dupStringObject: the same encoding, never a shared integer
-        enc = (enc & ~ENC_TX) | ENC_UNSHARED    # a new object: no transaction holds it
-    if store(T, lim, dst_db, dh, dwhich, dpos, args[di, 0], args[di, 1], vaddr, vlen, when) != OK:
+    obj = enc_flags(T, which, pos)          # type and encoding: RENAME and MOVE keep the object
+    if not move:                # COPY's dup (dupStringObject): the same encoding, never a shared integer
+        obj = (obj & ~ENC_TX) | ENC_UNSHARED    # a new object: no transaction holds it
+    if copy_record(T, lim, which, pos, dst_db, dh, dwhich, dpos, args[di, 0], args[di, 1], obj) != OK:
         return 0, X_DEFER
-    dh, dwhich, dpos = lookup(T, lim, dst_db, args[di, 0], args[di, 1], now)
-    set_enc_flags(T, dwhich, dpos, enc)     # RENAME and MOVE keep the object itself
     if move:
         h, which, pos = lookup(T, lim, src_db, args[si, 0], args[si, 1], now)
         unlink_found(T, lim, which, pos)

@@ -26,13 +26,13 @@ from mako_numba.commands.respond import (
 )
 from mako_numba.store.table import (
     REC_HDR, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, db_of, expire_slot, key_hash, rec_db, rec_hdr, rec_klen,
-    ref_addr, slot_ref,
+    rec_type, ref_addr, slot_ref,
 )
+from mako_numba.store.types import type_named
 
 W_MATCH = word("match")
 W_COUNT = word("count")
 W_TYPE = word("type")
-W_STRING = word("string")
 W_NONE = word("none")
 LINE_BITS = 62                      # cursors are points on [0, 2**62)
 LINE_END = 1 << 62
@@ -42,10 +42,11 @@ SCAN_COUNT_CAP = 1 << 32            # COUNT above this scans as much (keeps the 
 
 # What a walk collects (SCAN's TYPE filter, as scanGenericCommand applies it):
 MODE_ALL = 0        # no TYPE: live keys (KEYS, SCAN)
-MODE_STRING = 1     # TYPE string: live keys; each key looked at is a keyspace hit or miss
 MODE_NONE = 2       # TYPE none: the *expired* keys (Redis's type check deletes them, then
                     # "none" matches), reaped after the reply; live keys only count hits
-MODE_OTHER = 3      # any other TYPE: nothing, but hits and misses count
+MODE_OTHER = 3      # a TYPE no type has: nothing, but hits and misses count
+MODE_TYPE = 16      # MODE_TYPE + t, TYPE naming type t (store/types): the live keys whose record
+                    # is tagged t; each key looked at is a keyspace hit or miss
 
 
 @kernel
@@ -264,7 +265,11 @@ def _scan_range(T, lim, ix, is_new, lo, hi, db, now, pat, plen, use_pat, mode, r
                 want = _wanted(T, s, db, now, pat, plen, use_pat)
                 if want != WANT_NO and mode != MODE_ALL:
                     hm[0 if want == WANT_YES else 1] += 1
-                collect = mode == MODE_NONE if want == WANT_EXPIRED else mode <= MODE_STRING
+                if want == WANT_EXPIRED:
+                    collect = mode == MODE_NONE
+                else:
+                    collect = mode == MODE_ALL or (mode >= MODE_TYPE and
+                                                   rec_type(rec_hdr(T[3], slot_ref(s))) == mode - MODE_TYPE)
                 if want != WANT_NO and collect:
                     if nkeys < keys.shape[0]:
                         keys[nkeys] = s
@@ -316,7 +321,8 @@ def x_scan(X, c, a0, argc, ci, now):
             pi = a0 + j + 1
         elif w == W_TYPE:
             tw = arg_word(args, a0 + j + 1)
-            mode = MODE_STRING if tw == W_STRING else MODE_NONE if tw == W_NONE else MODE_OTHER
+            t = type_named(tw)
+            mode = MODE_TYPE + t if t >= 0 else MODE_NONE if tw == W_NONE else MODE_OTHER
         else:
             return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
         j += 2

@@ -5,7 +5,10 @@ cmdt, stats)` and the request's scalars `(c, a0, argc, ci, now)`, and returns
 X_DONE or X_DEFER (respond.py).  Like t_string.c, variants share one generic
 function: SET, SETNX, SETEX, PSETEX and GETSET are `set_generic` with flag
 bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.  APPEND, STRLEN,
-GETRANGE and SETRANGE are in strrange.py.
+GETRANGE and SETRANGE are in ranges.py.  Keys are found wanting a string
+(respond.read_or_reply / write_or_reply): another type gets WRONGTYPE; SET
+and MSET replace a value of any type, SETNX and MSETNX only ask whether the
+key exists, and MGET answers nil for a key of another type, as Redis does.
 
 Check, then act: arguments are validated and the whole reply reserved before
 the key space changes; a write that lacks memory (NEED_* from the table)
@@ -23,13 +26,15 @@ from mako_numba.protocol.parser import string2ll
 from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from mako_numba.commands.respond import (
     INT64_MAX, INT64_MIN, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_word, count_lookup,
-    out_of, reply_arity, reply_bulk, reply_int, reply_lit, reply_named, reply_nil, reserve, word,
+    out_of, read_or_reply, reply_arity, reply_bulk, reply_int, reply_lit, reply_named, reply_nil, reserve,
+    word, write_or_reply,
 )
 from mako_numba.store.table import (
     db_of,
-    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _lookup_hashed, _store,
+    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _store,
     set_expire_at, store, unalloc, unlink_found, value_of,
 )
+from mako_numba.store.types import OBJ_ANY, OBJ_STRING, WRONGTYPE, lookup_read, lookup_write
 
 # SET flags (object.h OBJ_SET_* / OBJ_*)
 SET_NX = 1
@@ -126,7 +131,11 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
     db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + vi
-    h, which, pos = _lookup_hashed(T, lim, db, args[k, 0], args[k, 1], now, True, np.uint64(hq))
+    # with GET, getGenericCommand reads first: the old value must be a string; SET alone
+    # replaces a value of any type (one lookup either way: the hot path inlines it once)
+    st, h, which, pos = read_or_reply(X, c, k, now, OBJ_STRING if flags & SET_GET else OBJ_ANY, hq)
+    if which == WRONGTYPE:
+        return st
     found = which != 0
     old_addr = 0
     old_len = -1
@@ -185,8 +194,9 @@ def x_getex(X, c, a0, argc, ci, now):
     flags, ei = parse_set_options(args, a0, argc, True)
     if flags < 0:
         return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-    k = a0 + 1
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now)
+    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    if which == WRONGTYPE:
+        return st
     if which == 0:
         st = reply_nil(conn, c, lim, lits)
         if st == X_DONE:
@@ -220,11 +230,12 @@ def x_getex(X, c, a0, argc, ci, now):
 
 @kernel(inline=True)
 def get_generic(X, c, a0, now, hq):
-    """Reply with key's value or nil, counting hits and misses: (X_*, which, slot)."""
+    """Reply with key's value or nil, counting hits and misses: (X_*, which, slot); which
+    WRONGTYPE when the key holds another type (its error written)."""
     T, lim, conn, args, lits, cmdt, stats = X
-    k = a0 + 1
-    h, which, pos = _lookup_hashed(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, True,
-                                   np.uint64(hq))
+    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, hq)
+    if which == WRONGTYPE:
+        return st, which, pos
     if which == 0:
         st = reply_nil(conn, c, lim, lits)
         if st == X_DONE:
@@ -247,7 +258,7 @@ def x_get(X, c, a0, argc, ci, now, hq):
 def x_getdel(X, c, a0, argc, ci, now):
     """GETDEL key"""
     st, which, pos = get_generic(X, c, a0, now, 0)
-    if st == X_DONE and which != 0:
+    if st == X_DONE and which > 0:
         unlink_found(X[0], X[1], which, pos)
     return st
 
@@ -259,8 +270,8 @@ def x_mget(X, c, a0, argc, ci, now):
     db = db_of(T, conn[c, C_DB])
     need = int_size(argc - 1)
     for i in range(a0 + 1, a0 + argc):
-        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
-        if which == 0:
+        h, which, pos = lookup_read(T, lim, db, args[i, 0], args[i, 1], now, OBJ_STRING, 0)
+        if which <= 0:              # absent, or not a string: nil (a hit all the same)
             need += 5
         else:
             need += bulk_size(value_of(T, which, pos)[1])
@@ -270,9 +281,9 @@ def x_mget(X, c, a0, argc, ci, now):
     p = conn[c, C_OUT_WR]
     p = w_arr_hdr(out, p, argc - 1)
     for i in range(a0 + 1, a0 + argc):
-        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        h, which, pos = lookup_read(T, lim, db, args[i, 0], args[i, 1], now, OBJ_STRING, 0)
         count_lookup(stats, which)
-        if which == 0:
+        if which <= 0:
             p = w_nil(out, p, lits, conn[c, C_PROTO])
         else:
             vaddr, vlen = value_of(T, which, pos)
@@ -310,7 +321,7 @@ def x_mset(X, c, a0, argc, ci, now, nx):
             return X_DEFER
         args[i, 2] = nref
     for i in range(a0 + 1, a0 + argc, 2):
-        h, which, pos = lookup(T, lim, db, args[i, 0], args[i, 1], now)
+        h, which, pos = lookup_write(T, lim, db, args[i, 0], args[i, 1], now, OBJ_ANY, 0)
         install(T, lim, db, h, which, pos, args[i, 2], args[i, 0], args[i, 1],
                 args[i + 1, 0], args[i + 1, 1], 0)
     return reply_lit(conn, c, lim, lits, LIT_ONE if nx else LIT_OK)
@@ -322,7 +333,9 @@ def incr_generic(X, c, a0, argc, ci, now, incr):
     T, lim, conn, args, lits, cmdt, stats = X
     db = db_of(T, conn[c, C_DB])
     k = a0 + 1
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    if which == WRONGTYPE:
+        return st
     value = 0
     keep = 0
     if which != 0:

@@ -11,9 +11,11 @@ from mako_numba.base.jit import copy_bytes, kernel
 from mako_numba.base.layout import C_DB, S_HITS, S_MISSES
 from mako_numba.protocol.replies import bulk_size, int_size
 from mako_numba.commands.respond import (
-    X_DEFER, X_DONE, arg_int, clamp_range, count_lookup, reply_bulk, reply_int, reply_lit, reserve,
+    X_DEFER, X_DONE, arg_int, clamp_range, count_lookup, read_or_reply, reply_bulk, reply_int, reply_lit,
+    reserve, write_or_reply,
 )
 from mako_numba.store.table import OK, db_of, ENC_RAW, lookup, resize_value, set_enc_flags, store, value_of
+from mako_numba.store.types import OBJ_STRING, WRONGTYPE
 
 
 @kernel
@@ -24,7 +26,9 @@ def x_append(X, c, a0, argc, ci, now):
     k = a0 + 1
     v = a0 + 2
     n = args[v, 1]
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    if which == WRONGTYPE:
+        return st
     if which == 0:
         if not reserve(conn, c, lim, int_size(n)):
             return X_DEFER
@@ -50,7 +54,9 @@ def x_strlen(X, c, a0, argc, ci, now):
     T, lim, conn, args, lits, cmdt, stats = X
     if not reserve(conn, c, lim, 24):
         return X_DEFER
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    if which == WRONGTYPE:
+        return st
     count_lookup(stats, which)
     return reply_int(conn, c, lim, 0 if which == 0 else value_of(T, which, pos)[1])
 
@@ -65,7 +71,9 @@ def x_getrange(X, c, a0, argc, ci, now):
     ok2, end = arg_int(args, a0 + 3)
     if not ok2:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    if which == WRONGTYPE:
+        return st
     if which == 0:
         st = reply_lit(conn, c, lim, lits, LIT_EMPTY_BULK)
         if st == X_DONE:
@@ -96,7 +104,9 @@ def x_setrange(X, c, a0, argc, ci, now):
     k = a0 + 1
     v = a0 + 3
     n = args[v, 1]
-    h, which, pos = lookup(T, lim, db, args[k, 0], args[k, 1], now)
+    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    if which == WRONGTYPE:
+        return st
     old = 0 if which == 0 else value_of(T, which, pos)[1]
     if n == 0:
         return reply_int(conn, c, lim, old)

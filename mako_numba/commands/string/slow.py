@@ -22,6 +22,7 @@ from mako_numba.protocol import errors
 from mako_numba.protocol import resp
 from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_PROP_ADDR, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED
 from mako_numba.commands.string.lcs import empty_ranges, lcs_table, lcs_walk
+from mako_numba.store.types import OBJ_STRING, type_number
 from mako_numba.commands.slowpath import _lower, _int_or_none
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -71,6 +72,8 @@ class StringCommands:
         db = int(core.conn[call.slot, C_DB])
         key = call.args[1]
         found = core.key_info(db, key)
+        if found is not None and type_number(found[4]) != OBJ_STRING:
+            return resp.error(errors.WRONGTYPE)
         current = string2ld(found[0]) if found is not None else np.longdouble(0)
         incr = string2ld(call.args[2])
         if current is None or incr is None:
@@ -93,10 +96,14 @@ class StringCommands:
         core = self.core
         db = int(core.conn[call.slot, C_DB])
         values = []
+        strings = True
         for key in call.args[1:3]:
             found = core.key_info(db, key, touch=True)
             core.stats[S_HITS if found is not None else S_MISSES] += 1
             values.append(found[0] if found is not None else b"")
+            strings = strings and (found is None or type_number(found[4]) == OBJ_STRING)
+        if not strings:
+            return resp.error(errors.LCS_NOT_STRINGS)
         a, b = values
         getidx = getlen = withmatchlen = False
         minmatchlen = 0
