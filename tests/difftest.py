@@ -243,6 +243,52 @@ def as_int(reply):
 
 
 # --------------------------------------------------------------------------------------
+# A small RESP parser (RESP2 and RESP3): replies as Python values
+# --------------------------------------------------------------------------------------
+
+def parse(buf, pos=0):
+    """(value, next position).  Bulk/simple strings -> bytes, integers -> int,
+    errors -> ('ERR', text), nil -> None, arrays/sets -> list, maps -> list of pairs."""
+    t = buf[pos:pos + 1]
+    e = buf.index(b"\r\n", pos)
+    head = buf[pos + 1:e]
+    nxt = e + 2
+    if t in b"+":
+        return bytes(head), nxt
+    if t == b"-":
+        return ("ERR", bytes(head)), nxt
+    if t == b":":
+        return int(head), nxt
+    if t == b"_":
+        return None, nxt
+    if t in b"$=":
+        n = int(head)
+        if n < 0:
+            return None, nxt
+        return bytes(buf[nxt:nxt + n]), nxt + n + 2
+    if t in b"*~>%":
+        n = int(head)
+        if n < 0:
+            return None, nxt
+        if t == b"%":
+            n *= 2
+        out = []
+        for _ in range(n):
+            v, nxt = parse(buf, nxt)
+            out.append(v)
+        return out, nxt
+    raise ValueError("unexpected reply %r" % bytes(buf[pos:pos + 40]))
+
+
+def value(reply):
+    if reply is None:
+        return None
+    v, end = parse(reply)
+    assert end == len(reply)
+    return v
+
+
+# --------------------------------------------------------------------------------------
 # Case language
 # --------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from mako_numba.base.glob import match as glob_match
-from test_keys_differential import value
+from difftest import value
 from difftest import C, Conn
 from test_tx_refcount import debug_redis  # noqa: F401  (a fixture: DEBUG allowed)
 

@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 
 from drive import cmd_bytes, roundtrip
-from test_keys_differential import value
-from test_strings_differential import Conn
+from difftest import Conn, value
 from mako_numba.base.jit import addr_of
 from mako_numba.base.layout import S_HITS, S_MISSES
 from mako_numba.protocol import errors
