@@ -169,8 +169,8 @@ def _serve(opts):
     log.propagate = False
 
     from mako_numba.engine.core import Core
-    from mako_numba.persistence.aof import AofError
-    from mako_numba.persistence.snapshots import RdbError
+    from mako_numba.persistence.aofload import AofError
+    from mako_numba.persistence.rdb import RdbError
     from mako_numba.server.loop import Server
     from mako_numba.server.maxclients import RESERVED_FDS, adjust_open_files
     from mako_numba.engine.warmup import warm_up

@@ -291,7 +291,7 @@ T_LFU_DECAY = TM.take()     # lfu-decay-time (minutes; 0: no decay)
 TM.owner("loading")         # persistence/aofload.py
 T_LOADING = TM.take()       # 1 while the AOF is replayed: nothing expires (Redis's server.loading)
 
-TM.owner("transactions")    # commands/transactions.py: values stored in EXEC
+TM.owner("transactions")    # commands/transactions/slow.py: values stored in EXEC
 T_TX_SERIAL = TM.take()     # this transaction's number (txcmds.py); its commands
                             # stamp it on values stored from an argument
 T_TX_STAMP = TM.take()      #   the stamp while such a command runs in EXEC, else 0

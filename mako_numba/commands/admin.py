@@ -46,21 +46,21 @@ from mako_numba.base.layout import (
     F_MONITOR, F_MULTI, F_NOAUTH, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT, F_TX_DIRTY, Q_ARG0,
     Q_ARGC, Q_CMD, Q_CONN, Q_START, S_COMMANDS, S_NFIELDS, S_SLOW, T_DIRTY, T_MAXMEM,
 )
-from mako_numba.commands.registry import CF_CONTAINER, CF_DENYOOM, CF_NO_QUEUE, CF_READONLY, CF_WRITE
+from mako_numba.commands.family import CF_CONTAINER, CF_DENYOOM, CF_NO_QUEUE, CF_READONLY, CF_WRITE
 from mako_numba.store.evict import EVICT_FAIL, evict_for_slow_path
 from mako_numba.observe.info import info_text
 from mako_numba.commands.connection.client import ClientCommands
 from mako_numba.commands.server.config import ConfigCommands
 from mako_numba.commands.server.inspect import InspectCommands
-from mako_numba.commands.transactions import TransactionCommands
+from mako_numba.commands.transactions.slow import TransactionCommands
 from mako_numba.commands.string.slow import StringCommands
-from mako_numba.commands.persistence import PersistCommands
+from mako_numba.commands.persistence.slow import PersistCommands
 from mako_numba.observe.tracing import ObserveCommands
 from mako_numba.commands.connection.auth import AuthCommands
 from mako_numba.commands.server.command import CommandCommands
 from mako_numba.persistence.reload import ReloadCommands
 from mako_numba.commands.slowpath import (
-    Call, ClientInfo, _cstr, _int_or_none, _lower, _safe_name, last_cmd_code, sub_arity,
+    Call, ClientInfo, cstr, int_or_none, lower_arg, safe_name, last_cmd_code, sub_arity,
 )
 
 try:  # ctypes.string_at reads an argument straight from its address
@@ -227,8 +227,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         for a in args[1:]:
             if len(text) >= 128:
                 break
-            text += b"'" + _cstr(a)[:128 - len(text)] + b"' "
-        name = _cstr(args[0])[:128]
+            text += b"'" + cstr(a)[:128 - len(text)] + b"' "
+        name = cstr(args[0])[:128]
         return resp.error(b"ERR unknown command '" + name + b"', with args beginning with: " + text)
 
     def _check(self, call, ci, inner):
@@ -241,13 +241,13 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         full = commands.NAMES[ci]
         arity = commands.TABLE[ci][1]
         if self.core.cmdt[5][ci] & CF_CONTAINER and len(args) >= 2:
-            if _lower(args[1]) not in self.sub[full]:
+            if lower_arg(args[1]) not in self.sub[full]:
                 if not inner:
                     conn[call.slot, C_LASTCMD] = CMD_UNKNOWN
                 self._flag_transaction(call.slot)
                 return resp.error(errors.UNKNOWN_SUBCOMMAND.encode() % (
-                    _cstr(args[1])[:128], _cstr(args[0]).upper()))
-            full += "|" + _lower(args[1])
+                    cstr(args[1])[:128], cstr(args[0]).upper()))
+            full += "|" + lower_arg(args[1])
             arity = sub_arity(full)
         if not inner:
             conn[call.slot, C_LASTCMD] = last_cmd_code(full)
@@ -267,13 +267,13 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
 
     def _subcommand(self, call, container):
         """Dispatch `container sub ...` (_check found it); counts under `container|sub` like Redis."""
-        sub = _lower(call.args[1])
+        sub = lower_arg(call.args[1])
         self._stat_name = container + "|" + sub
         return self.sub[container][sub](call)
 
     def help(self, call):
         """CONFIG|CLIENT|COMMAND HELP: Redis's own help text, as it sends it."""
-        meta = commands.redis_metadata()["commands"][_lower(call.args[0])]
+        meta = commands.redis_metadata()["commands"][lower_arg(call.args[0])]
         return meta["help_resp3" if call.proto == 3 else "help_resp2"].encode("latin-1")
 
     # --- connection ------------------------------------------------------------------
@@ -288,14 +288,14 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         j = 1
         core = self.core
         if len(args) >= 2:
-            ver = _int_or_none(args[1])
+            ver = int_or_none(args[1])
             if ver is None:
                 return resp.error(errors.PROTOCOL_VERSION_INVALID)
             if ver < 2 or ver > 3:
                 return resp.error(errors.NOPROTO)
             j = 2
         while j < len(args):
-            opt = _lower(args[j])
+            opt = lower_arg(args[j])
             more = len(args) - 1 - j
             if opt == "auth" and more >= 2:         # Redis logs in here, before later options
                 call.redact(j + 1)
@@ -305,12 +305,12 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
                 self.set_authenticated(call.slot, True)
                 j += 3
             elif opt == "setname" and more >= 1:
-                if not _safe_name(args[j + 1]):
+                if not safe_name(args[j + 1]):
                     return resp.error(errors.CLIENT_NAME_SPACES)
                 core.clients[call.slot].name = args[j + 1]
                 j += 2
             else:
-                return resp.error(errors.HELLO_SYNTAX % _cstr(args[j]).decode("latin-1"))
+                return resp.error(errors.HELLO_SYNTAX % cstr(args[j]).decode("latin-1"))
         if int(core.conn[call.slot, C_FLAGS]) & F_NOAUTH:
             return resp.error(errors.NOAUTH_HELLO)
         if ver:
@@ -329,7 +329,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
 
     def select(self, call):
         """SELECT index: getIntFromObjectOrReply's two errors, then selectDb's."""
-        db = _int_or_none(call.args[1])
+        db = int_or_none(call.args[1])
         if db is None:
             return resp.error(errors.NOT_INTEGER)
         if not -2**31 <= db < 2**31:
@@ -354,7 +354,7 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
     def _flush_mode_ok(self, call):
         if len(call.args) > 2:
             return False
-        return len(call.args) == 1 or _lower(call.args[1]) in ("async", "sync")
+        return len(call.args) == 1 or lower_arg(call.args[1]) in ("async", "sync")
 
     def flushall(self, call):
         if not self._flush_mode_ok(call):
@@ -380,5 +380,5 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         return resp.simple("OK")
 
     def info(self, call):
-        sections = [_lower(a) for a in call.args[1:]]
+        sections = [lower_arg(a) for a in call.args[1:]]
         return resp.verbatim(info_text(self.core, sections), call.proto)

@@ -19,7 +19,8 @@ Rules and theory:
   evicts what the policy allows; a denyoom command that finds nothing to
   evict is answered -OOM.  With no limit this is one load and branch.
 """
-from mako_numba.commands import bitops_family, transactions_family
+from mako_numba.commands.bitops import family as bitops_family
+from mako_numba.commands.transactions import family as transactions_family
 from mako_numba.commands.connection import family as connection_family
 from mako_numba.commands.family import (
     CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_WRITE, OP_SLOW,

@@ -1,8 +1,8 @@
 """What a command family declares, and the numbers and flag bits its rows use.
 
 A family is one module (string/family.py, keys/family.py, connection/family.py,
-server/family.py, bitops_family.py, transactions_family.py,
-persistence_family.py) that declares, at module level:
+server/family.py, bitops/family.py, transactions/family.py,
+persistence/family.py) that declares, at module level:
 - NAME and ID: its name and its number (1..MAX_FAMILY; registry.FAMILIES checks
   that no two families share one).
 - OP_*: its kernel operations, numbered by `op_numbers(ID)`: the family id in

@@ -17,7 +17,7 @@ Rules:
 import functools
 
 from mako_numba.commands import registry as commands
-from mako_numba.commands.slowpath import _int_or_none
+from mako_numba.commands.slowpath import int_or_none
 
 KEY_FLAGS = ("RO", "RW", "OW", "RM", "access", "update", "insert", "delete",
              "not_key", "incomplete", "variable_flags")
@@ -128,7 +128,7 @@ def walk(sp, argv):
             at = first + fk["spec"]["keynumidx"]
             if fk["spec"]["keynumidx"] >= argc or at >= argc:
                 return None
-            numkeys = _int_or_none(argv[at])
+            numkeys = int_or_none(argv[at])
             if numkeys is None or numkeys < 0:
                 return None
             first += fk["spec"]["firstkey"]

@@ -19,7 +19,8 @@ from mako_numba.commands.string.family import OP_GETDEL, OP_GETEX, OP_GETSET, OP
 from mako_numba.base.jit import kernel
 from mako_numba.base.layout import C_DB, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN
 from mako_numba.commands.string.kernels import SET_EX, SET_EXAT, SET_PERSIST, SET_PX, parse_set_options
-from mako_numba.store.table import db_of, expire_of, find, key_hash
+from mako_numba.store.index import find, key_hash
+from mako_numba.store.table import db_of, expire_of
 
 
 @kernel

@@ -24,12 +24,12 @@ import os
 
 import numpy as np
 
-from mako_numba.commands import bitops_family, persistence_family, transactions_family
+from mako_numba.commands.bitops import family as bitops_family
+from mako_numba.commands.persistence import family as persistence_family
+from mako_numba.commands.transactions import family as transactions_family
 from mako_numba.commands.connection import family as connection_family
-from mako_numba.commands.family import (  # noqa: F401  (the flag bits, for the table's users)
-    CF_ADMIN, CF_CONTAINER, CF_DENYOOM, CF_FAST, CF_KEY1, CF_LAST_PARSED, CF_NO_AUTH,
-    CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_REMAPS_DBS, CF_WRITE, FAMILY_SHIFT, HASH_SIZE,
-    HTAB_SHIFT, OP_SLOW,
+from mako_numba.commands.family import (
+    CF_CONTAINER, CF_DENYOOM, CF_KEY1, CF_NO_AUTH, FAMILY_SHIFT, HASH_SIZE, HTAB_SHIFT, OP_SLOW,
 )
 from mako_numba.commands.keys import family as keys_family
 from mako_numba.commands.server import family as server_family

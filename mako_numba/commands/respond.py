@@ -28,7 +28,7 @@ from mako_numba.base.layout import (
     C_DB, C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
 )
-from mako_numba.protocol.parser import string2ll
+from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
 from mako_numba.store.table import db_of
 from mako_numba.store.types import WRONGTYPE, lookup_read, lookup_write

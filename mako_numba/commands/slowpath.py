@@ -45,16 +45,16 @@ class Call:
         return [b"(redacted)" if i in self.redacted else a for i, a in enumerate(self.args)]
 
 
-def _lower(b):
+def lower_arg(b):
     return b.decode("latin-1").lower()
 
 
-def _int_or_none(b):
+def int_or_none(b):
     """Redis's string2ll acceptance (cnum.string2ll): the int64 or None."""
     return string2ll(b)
 
 
-def _cstr(b):
+def cstr(b):
     """What C's %s prints of a byte string: everything before the first NUL."""
     return b.split(b"\0", 1)[0]
 
@@ -64,7 +64,7 @@ def format_addr(host, port):
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def _safe_name(b):
+def safe_name(b):
     """Client names and lib-* values: printable ASCII without spaces."""
     return all(33 <= ch <= 126 for ch in b)
 

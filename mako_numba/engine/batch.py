@@ -27,7 +27,7 @@ Rules and theory:
 import numpy as np
 
 from mako_numba.config import settings as config
-from mako_numba.commands.registry import CF_KEY1, CF_NO_QUEUE, CF_REMAPS_DBS
+from mako_numba.commands.family import CF_KEY1, CF_NO_QUEUE, CF_REMAPS_DBS
 from mako_numba.base.jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
 from mako_numba.observe.latency import NS_SHIFT, record
 from mako_numba.base.layout import (
@@ -46,7 +46,9 @@ from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
 from mako_numba.protocol.parser import parse_conn
 from mako_numba.protocol.querybuf import next_read, note_read
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
-from mako_numba.store.table import T_LRU, T_MIG, db_of, keyspace_wants, migrate, prefetch_record, prefetch_slot
+from mako_numba.base.layout import T_LRU, T_MIG
+from mako_numba.store.index import keyspace_wants, migrate, prefetch_record, prefetch_slot
+from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
 
 

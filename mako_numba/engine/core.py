@@ -65,9 +65,9 @@ from mako_numba.store.keyspace import KeySpace, info_keyspace
 from mako_numba.store.propagation import Propagation
 from mako_numba.store.watch import Watches
 from mako_numba.store.expire import active_expire, set_keep_ttl
-from mako_numba.store.table import (
-    OK, REC_HDR, T_LRU, class_size, enc_flags, expire_of, lookup, lru_of, peek, size_class, value_of,
-)
+from mako_numba.base.layout import T_LRU
+from mako_numba.store.arena import OK, REC_HDR, class_size, size_class
+from mako_numba.store.table import enc_flags, expire_of, lookup, lru_of, peek, value_of
 
 
 def _grown_args(bm, args):

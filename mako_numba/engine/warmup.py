@@ -16,7 +16,7 @@ from mako_numba.observe import latency
 from mako_numba.commands.string import lcs
 from mako_numba.protocol import querybuf
 from mako_numba.store import keyspace as store
-from mako_numba.store import table
+from mako_numba.store import index, table
 from mako_numba.base.layout import T_MAXMEM
 from mako_numba.engine.core import Core
 
@@ -57,8 +57,8 @@ def warm_up():
     seconds = time.perf_counter() - t0
     dispatchers = [engine.run_batch, engine.compact_input, engine.finish_traced, latency.read_cycles,
                    evict.evict_now,
-                   table.migrate, table.resize_due,
-                   table.flush_db, expire.active_expire, table.peek, table.key_sip, expire.set_keep_ttl,
+                   index.migrate, index.resize_due,
+                   table.flush_db, expire.active_expire, table.peek, index.key_sip, expire.set_keep_ttl,
                    expire.clear_tx_stamps, lcs.lcs_table, lcs.lcs_walk, querybuf.cron_trim]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)

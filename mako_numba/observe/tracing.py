@@ -30,7 +30,7 @@ from mako_numba.observe.cmdstats import commandstats, errorstats
 from mako_numba.observe.latency import info_latencystats
 from mako_numba.protocol import resp
 from mako_numba.base.layout import C_DB, C_FLAGS, F_MONITOR, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_NS
-from mako_numba.commands.slowpath import _int_or_none, _lower, format_addr
+from mako_numba.commands.slowpath import int_or_none, lower_arg, format_addr
 
 SLOWLOG_MAX_ARGC = 32
 SLOWLOG_MAX_STRING = 128
@@ -46,11 +46,11 @@ def _redacted(args):
     (AUTH and HELLO mark their own secrets: slowpath.Call.redact)."""
     if len(args) < 2:
         return args
-    name = _lower(args[0])
-    if name == "config" and _lower(args[1]) == "set" and len(args) >= 4 and not len(args) % 2:
+    name = lower_arg(args[0])
+    if name == "config" and lower_arg(args[1]) == "set" and len(args) >= 4 and not len(args) % 2:
         out = list(args)
         for i in range(2, len(args) - 1, 2):
-            if _lower(args[i]) in SECRET_PARAMS:
+            if lower_arg(args[i]) in SECRET_PARAMS:
                 out[i + 1] = b"(redacted)"
         return out
     return args
@@ -231,7 +231,7 @@ class ObserveCommands:
         if len(call.args) > 3:
             return resp.error(errors.DEBUG_SUBCOMMAND % (call.args[1].decode("latin-1"), "SLOWLOG"))
         if len(call.args) == 3:
-            n = _int_or_none(call.args[2])
+            n = int_or_none(call.args[2])
             if n is None or n < -1:
                 return resp.error(errors.SLOWLOG_COUNT)
             count = len(obs.slowlog) if n == -1 else n
@@ -259,7 +259,7 @@ class ObserveCommands:
         if len(call.args) > 2:
             names = []
             for a in call.args[2:]:
-                n = _lower(a)
+                n = lower_arg(a)
                 if n in hists and n not in names:
                     names.append(n)
         proto = call.proto

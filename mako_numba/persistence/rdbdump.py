@@ -20,7 +20,7 @@ import numpy as np
 from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
 from mako_numba.base.lzf import lzf_compress
 from mako_numba.persistence.rdbscan import ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS
-from mako_numba.store.table import REC_HDR, rec_type
+from mako_numba.store.arena import REC_HDR, rec_type
 from mako_numba.store.types import OBJ_STRING
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
 

@@ -32,11 +32,12 @@ import numpy as np
 
 from mako_numba.protocol import errors
 from mako_numba.protocol import resp
-from mako_numba.persistence.aof import AofError
+from mako_numba.persistence.aofload import AofError
 from mako_numba.base.jit import addr_of
 from mako_numba.base.layout import B_BATCHES, B_NEXT_ID, B_NFIELDS, B_SCRATCH_ADDR, T_DIRTY
-from mako_numba.persistence.snapshots import RdbError, load_file
-from mako_numba.commands.slowpath import _lower
+from mako_numba.persistence.rdb import RdbError
+from mako_numba.persistence.snapshots import load_file
+from mako_numba.commands.slowpath import lower_arg
 
 log = logging.getLogger("mako_numba")
 
@@ -75,7 +76,7 @@ class ReloadCommands:
         core = self.core
         merge, flush, save = False, True, True
         for a in call.args[2:]:
-            opt = _lower(a.split(b"\0", 1)[0])
+            opt = lower_arg(a.split(b"\0", 1)[0])
             if opt == "merge":
                 merge = True
             elif opt == "noflush":

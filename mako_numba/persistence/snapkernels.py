@@ -17,10 +17,9 @@ Rules:
   MERGE, Redis's RDBFLAGS_ALLOW_DUP): then the loaded key replaces it.
 """
 from mako_numba.base.jit import kernel
-from mako_numba.store.table import (
-    OK, REC_HDR, TOMB, lookup, rec_db, rec_hdr, rec_klen, rec_vlen, ref_addr, slot_ref, store,
-    unlink_found,
-)
+from mako_numba.store.arena import OK, REC_HDR, rec_db, rec_hdr, rec_klen, rec_vlen, ref_addr
+from mako_numba.store.index import TOMB, slot_ref
+from mako_numba.store.table import lookup, store, unlink_found
 
 LOAD_DONE = 0
 LOAD_NEED = 1           # memory: tm[T_NEED] says which

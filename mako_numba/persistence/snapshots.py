@@ -43,7 +43,7 @@ from mako_numba.persistence.info import info_persistence
 from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter
 from mako_numba.persistence.rdbdump import encode_records, worst_case
 from mako_numba.persistence.snapkernels import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, dump_rows, load_rows
-from mako_numba.store.table import T_DIRTY
+from mako_numba.base.layout import T_DIRTY
 
 log = logging.getLogger("mako_numba")
 

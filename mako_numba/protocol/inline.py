@@ -21,7 +21,7 @@ from mako_numba.base.layout import (
     B_AN, B_SCRATCH_ADDR, B_SN, C_IN_NEED, C_RD, C_WR, CMD_UNKNOWN, PE_BIG_INLINE, PE_UNBALANCED,
 )
 from mako_numba.protocol.parsebase import (
-    P_DONE, P_INCOMPLETE, _args_exhausted, _lower, _proto_error, _push_arg, _queue, find_byte,
+    P_DONE, P_INCOMPLETE, args_exhausted, lower_byte, proto_error, push_arg, queue_row, find_byte,
 )
 
 
@@ -129,9 +129,9 @@ def _split_inline(buf, base, s, e, scratch, bm, args):
             if p < e:
                 p += 1
         if decoded:
-            ok = _push_arg(args, bm, sbase + d0, bm[B_SN] - d0)
+            ok = push_arg(args, bm, sbase + d0, bm[B_SN] - d0)
         else:
-            ok = _push_arg(args, bm, base + tok, tend - tok)
+            ok = push_arg(args, bm, base + tok, tend - tok)
         if not ok:
             return -1
 
@@ -150,7 +150,7 @@ def _seed_key(buf, base, s, e, scratch, bm, args):
     if p > e:
         p = e
     if not escaped:
-        if not _push_arg(args, bm, base + s, p - s):
+        if not push_arg(args, bm, base + s, p - s):
             return -1
         return p
     if bm[B_SN] + (p - s) > scratch.shape[0]:
@@ -163,7 +163,7 @@ def _seed_key(buf, base, s, e, scratch, bm, args):
         scratch[bm[B_SN]] = buf[i]
         bm[B_SN] += 1
         i += 1
-    if not _push_arg(args, bm, sbase + d0, bm[B_SN] - d0):
+    if not push_arg(args, bm, sbase + d0, bm[B_SN] - d0):
         return -1
     return p
 
@@ -172,30 +172,30 @@ def _seed_key(buf, base, s, e, scratch, bm, args):
 def _is_seed_line(buf, s, e):
     if e - s < 4 or buf[s + 3] != 58:
         return False
-    a = _lower(buf[s])
-    return (a == 103 or a == 115) and _lower(buf[s + 1]) == 101 and _lower(buf[s + 2]) == 116
+    a = lower_byte(buf[s])
+    return (a == 103 or a == 115) and lower_byte(buf[s + 1]) == 101 and lower_byte(buf[s + 2]) == 116
 
 
 @kernel
-def _parse_inline(conn, c, buf, base, q, bm, args, scratch, lim):
+def parse_inline(conn, c, buf, base, q, bm, args, scratch, lim):
     rd = conn[c, C_RD]
     wr = conn[c, C_WR]
     nl = find_byte(buf, rd, wr, 10)
     if nl < 0:
         if wr - rd > lim[config.L_INLINE_MAX]:
-            return _proto_error(q, bm, c, rd, PE_BIG_INLINE, 0)
+            return proto_error(q, bm, c, rd, PE_BIG_INLINE, 0)
         conn[c, C_IN_NEED] = wr - rd + 1
         return P_INCOMPLETE
     e = nl - 1 if nl > rd and buf[nl - 1] == 13 else nl
     an0 = bm[B_AN]
     sn0 = bm[B_SN]
     if _is_seed_line(buf, rd, e):
-        ok = _push_arg(args, bm, base + rd, 3)
+        ok = push_arg(args, bm, base + rd, 3)
         p = _seed_key(buf, base, rd + 4, e, scratch, bm, args) if ok else -1
         if p >= 0 and p < e:
             # after the key's ':' comes the value (set) or must come nothing (get)
-            if _lower(buf[rd]) == 115 or p + 1 < e:
-                ok = _push_arg(args, bm, base + p + 1, e - p - 1)
+            if lower_byte(buf[rd]) == 115 or p + 1 < e:
+                ok = push_arg(args, bm, base + p + 1, e - p - 1)
                 p = p if ok else -1
         res = 1 if p >= 0 else -1
     else:
@@ -203,12 +203,12 @@ def _parse_inline(conn, c, buf, base, q, bm, args, scratch, lim):
     if res == 0:
         bm[B_AN] = an0
         bm[B_SN] = sn0
-        return _proto_error(q, bm, c, rd, PE_UNBALANCED, 0)
+        return proto_error(q, bm, c, rd, PE_UNBALANCED, 0)
     if res < 0:
         bm[B_SN] = sn0
-        return _args_exhausted(bm, an0, 2 * args.shape[0])
+        return args_exhausted(bm, an0, 2 * args.shape[0])
     argc = bm[B_AN] - an0
     if argc > 0:
-        _queue(q, bm, c, CMD_UNKNOWN, argc, an0, rd, nl + 1, 0, 0)
+        queue_row(q, bm, c, CMD_UNKNOWN, argc, an0, rd, nl + 1, 0, 0)
     conn[c, C_RD] = nl + 1
     return P_DONE

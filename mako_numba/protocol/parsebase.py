@@ -9,7 +9,7 @@ Rules:
 - C string quirks are kept: a NUL byte ends the search for a line end, as
   strchr() does in Redis (`find_byte`).
 - A protocol error is a CMD_PROTO_ERR row queued after the connection's good
-  requests (`_proto_error`).  Parsing it does not mark the connection
+  requests (`proto_error`).  Parsing it does not mark the connection
   closing: the executor does, when it writes the error reply.  A good
   request before it may still be deferred (the connection is rewound to it
   and parsed again next turn, the error with it), and every one of them must
@@ -33,7 +33,7 @@ P_ERROR = 3         # a protocol error request was queued
 
 
 @kernel(inline=True)
-def _lower(b):
+def lower_byte(b):
     return b + 32 if 65 <= b <= 90 else b
 
 
@@ -95,7 +95,7 @@ def lookup_command(cmdt, addr, n):
     name = u8view(addr, n)
     h = np.uint64(0xCBF29CE484222325)
     for i in range(n):
-        h ^= np.uint64(_lower(name[i]))
+        h ^= np.uint64(lower_byte(name[i]))
         h *= np.uint64(0x100000001B3)
     p = np.int64(h & np.uint64(HASH_SIZE - 1))
     while htab[p] >= 0:
@@ -105,7 +105,7 @@ def lookup_command(cmdt, addr, n):
             o = noff[e]
             same = True
             for i in range(n):
-                if _lower(name[i]) != names[o + i]:
+                if lower_byte(name[i]) != names[o + i]:
                     same = False
                     break
             if same:
@@ -116,7 +116,7 @@ def lookup_command(cmdt, addr, n):
 
 # --- queue helpers -------------------------------------------------------------------
 @kernel(inline=True)
-def _push_arg(args, bm, addr, n):
+def push_arg(args, bm, addr, n):
     a = bm[B_AN]
     if a >= args.shape[0]:
         return False
@@ -127,7 +127,7 @@ def _push_arg(args, bm, addr, n):
 
 
 @kernel(inline=True)
-def _queue(q, bm, c, cmd, argc, arg0, start, end, err, errarg):
+def queue_row(q, bm, c, cmd, argc, arg0, start, end, err, errarg):
     k = bm[B_QN]
     q[k, Q_ID] = bm[B_NEXT_ID]
     bm[B_NEXT_ID] += 1
@@ -145,14 +145,14 @@ def _queue(q, bm, c, cmd, argc, arg0, start, end, err, errarg):
 
 
 @kernel
-def _proto_error(q, bm, c, start, err, errarg):
+def proto_error(q, bm, c, start, err, errarg):
     """Queue the error row; the close comes from running it (see the module notes)."""
-    _queue(q, bm, c, CMD_PROTO_ERR, 0, bm[B_AN], start, start, err, errarg)
+    queue_row(q, bm, c, CMD_PROTO_ERR, 0, bm[B_AN], start, start, err, errarg)
     return P_ERROR
 
 
 @kernel
-def _args_exhausted(bm, an0, wanted):
+def args_exhausted(bm, an0, wanted):
     """Args ran out: roll back; ask for more rows if even an empty batch lacks them."""
     if an0 == 0:
         bm[B_NEED_ARGS] = max(bm[B_NEED_ARGS], wanted)

@@ -36,7 +36,7 @@ Rules and theory (after Redis's processMultibulkBuffer/processInlineBuffer):
 """
 from mako_numba.config import settings as config
 from mako_numba.commands.family import CF_LAST_PARSED, OP_SLOW
-from mako_numba.protocol.inline import _parse_inline
+from mako_numba.protocol.inline import parse_inline
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
     B_AN, B_QN, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_PS_ARGC, C_PS_ARGI, C_PS_BULK, C_PS_POS,
@@ -44,7 +44,7 @@ from mako_numba.base.layout import (
     PE_DOLLAR, PE_MULTIBULK, Q_ARG0, Q_CMD, Q_CONN, Q_START,
 )
 from mako_numba.protocol.parsebase import (
-    P_DONE, P_ERROR, P_FULL, P_INCOMPLETE, _args_exhausted, _proto_error, _push_arg, _queue, find_byte,
+    P_DONE, P_ERROR, P_FULL, P_INCOMPLETE, args_exhausted, proto_error, push_arg, queue_row, find_byte,
     lookup_command, string2ll,
 )
 
@@ -64,7 +64,7 @@ def _rewalk(buf, base, start, argc, args, bm):
             n = n * 10 + (buf[r] - 48)
             r += 1
         pos = r + 2
-        _push_arg(args, bm, base + pos, n)
+        push_arg(args, bm, base + pos, n)
         pos += n + 2
 
 
@@ -77,7 +77,7 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
         r = find_byte(buf, rd, wr, 13)
         if r < 0:
             if wr - rd > lim[config.L_INLINE_MAX]:
-                return _proto_error(q, bm, c, rd, PE_BIG_MBULK, 0)
+                return proto_error(q, bm, c, rd, PE_BIG_MBULK, 0)
             conn[c, C_IN_NEED] = wr - rd + 1
             return P_INCOMPLETE
         if r + 1 >= wr:
@@ -85,7 +85,7 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
             return P_INCOMPLETE
         ok, ll = string2ll(buf, rd + 1, r)
         if not ok or ll > lim[config.L_MAX_MULTIBULK]:
-            return _proto_error(q, bm, c, rd, PE_MULTIBULK, 0)
+            return proto_error(q, bm, c, rd, PE_MULTIBULK, 0)
         pos = r + 2
         if ll <= 0:
             conn[c, C_RD] = pos
@@ -106,16 +106,16 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
             if r < 0 or r + 1 >= wr:
                 if r < 0 and wr - pos > lim[config.L_INLINE_MAX]:
                     bm[B_AN] = an0
-                    return _proto_error(q, bm, c, rd, PE_BIG_BULK, 0)
+                    return proto_error(q, bm, c, rd, PE_BIG_BULK, 0)
                 need = wr - rd + 1
                 break
             if buf[pos] != 36:
                 bm[B_AN] = an0
-                return _proto_error(q, bm, c, rd, PE_DOLLAR, buf[pos])
+                return proto_error(q, bm, c, rd, PE_DOLLAR, buf[pos])
             ok, ll = string2ll(buf, pos + 1, r)
             if not ok or ll < 0 or ll > lim[config.L_MAX_BULK]:
                 bm[B_AN] = an0
-                return _proto_error(q, bm, c, rd, PE_BULK, 0)
+                return proto_error(q, bm, c, rd, PE_BULK, 0)
             pos = r + 2
             bulk = ll
         if wr - pos < bulk + 2:
@@ -126,7 +126,7 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
             conn[c, C_PS_ARGC] = 0
             conn[c, C_FLAGS] |= F_CLOSE_NOW
             return P_ERROR
-        if store and not _push_arg(args, bm, base + pos, bulk):
+        if store and not push_arg(args, bm, base + pos, bulk):
             store = False       # out of rows: validate only, re-walk at the end
             bm[B_AN] = an0
         pos += bulk + 2
@@ -147,10 +147,10 @@ def _parse_multibulk(conn, c, buf, base, q, bm, args, lim):
     if not store:
         if argc > args.shape[0] - an0:
             conn[c, C_PS_ARGC] = 0
-            return _args_exhausted(bm, an0, argc)
+            return args_exhausted(bm, an0, argc)
         _rewalk(buf, base, rd, argc, args, bm)
     conn[c, C_PS_ARGC] = 0
-    _queue(q, bm, c, CMD_UNKNOWN, argc, an0, rd, pos, 0, 0)
+    queue_row(q, bm, c, CMD_UNKNOWN, argc, an0, rd, pos, 0, 0)
     conn[c, C_RD] = pos
     return P_DONE
 
@@ -176,7 +176,7 @@ def parse_conn(conn, c, q, bm, args, scratch, lim, cmdt):
         if conn[c, C_PS_ARGC] > 0 or buf[rd] == 42:
             res = _parse_multibulk(conn, c, buf, base, q, bm, args, lim)
         else:
-            res = _parse_inline(conn, c, buf, base, q, bm, args, scratch, lim)
+            res = parse_inline(conn, c, buf, base, q, bm, args, scratch, lim)
         if res == P_INCOMPLETE:
             break
         if res == P_FULL:

@@ -38,7 +38,7 @@ from mako_numba.protocol import errors
 from mako_numba.server.listeners import bind_words, listen_to_port
 from mako_numba.server.netlimits import NetLimits
 from mako_numba.base.layout import C_NFIELDS, C_OUT_SENT, C_RD_MAX, C_WR
-from mako_numba.store.table import T_MIG
+from mako_numba.base.layout import T_MIG
 
 log = logging.getLogger("mako_numba")
 

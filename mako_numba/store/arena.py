@@ -197,7 +197,7 @@ def unalloc(T, lim, ref, size):
 
 
 @kernel(inline=True)
-def _fits_in_place(lim, chunks, ref, old_size, new_size):
+def fits_in_place(lim, chunks, ref, old_size, new_size):
     large = lim[config.L_LARGE_BLOCK]
     if old_size <= large:
         return new_size <= large and size_class(new_size) == size_class(old_size)
@@ -206,7 +206,7 @@ def _fits_in_place(lim, chunks, ref, old_size, new_size):
 
 
 @kernel(inline=True)
-def _write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
+def write_record(chunks, ref, db, kaddr, klen, vaddr, vlen, expire):
     addr = ref_addr(chunks, ref)
     hdr = i64view(addr, 3)
     hdr[0] = klen | (vlen << 32)

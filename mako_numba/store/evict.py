@@ -52,7 +52,8 @@ from mako_numba.store.lfu import (
     new_key_clock, rand63,
 )
 from mako_numba.store.arena import REC_HDR, rec_hdr, rec_klen, rec_db, rec_lru, ref_addr
-from mako_numba.store.table import TOMB, _unlink_slot, slot_ref
+from mako_numba.store.index import TOMB, slot_ref
+from mako_numba.store.table import unlink_slot
 
 EVICT_OK = 0
 EVICT_RUNNING = 1
@@ -201,7 +202,7 @@ def evict_slot(T, lim, which, pos):
         if not del_room_or_need(tm, rec_klen(hdr)):
             return False
         propagate_del(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
-    _unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
+    unlink_slot(T, lim, ix, tm[T_LOGCAP] if which == 1 else tm[T_OLOGCAP], which == 1, pos)
     tm[T_EVICTED] += 1
     tm[T_DIRTY] -= 1
     return True

@@ -10,10 +10,10 @@ operations; table.py does not import this module (that would be
 circular), so their users import them from here.
 """
 from mako_numba.base.jit import kernel
-from mako_numba.store.table import (
-    ENC_NOINT, ENC_TX, ENC_TX_SHIFT, OK, T_MIG, T_AE_POS, T_LOGCAP, T_TX_STAMP, T_VOLATILE, TOMB,
-    expire_of, expire_slot, lookup, rec_hdr, set_enc_flags, slot_ref, store,
-)
+from mako_numba.base.layout import T_MIG, T_AE_POS, T_LOGCAP, T_TX_STAMP, T_VOLATILE
+from mako_numba.store.arena import ENC_NOINT, ENC_TX, ENC_TX_SHIFT, OK, rec_hdr
+from mako_numba.store.index import TOMB, slot_ref
+from mako_numba.store.table import expire_of, expire_slot, lookup, set_enc_flags, store
 
 
 @kernel(entry=True)

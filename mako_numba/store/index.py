@@ -194,7 +194,7 @@ def _slot_hash(tm, chunks, s):
 
 
 @kernel
-def _place(tm, ix, logcap, chunks, s):
+def place_slot(tm, ix, logcap, chunks, s):
     """Put live slot value s into index ix (key known absent); True if it took an empty slot."""
     mask = (1 << logcap) - 1
     if logcap <= 26:
@@ -240,7 +240,7 @@ def migrate(T, steps):
     for j in range(p, end):
         s = oidx[j]
         if s > TOMB:
-            if _place(tm, idx, tm[T_LOGCAP], chunks, s):
+            if place_slot(tm, idx, tm[T_LOGCAP], chunks, s):
                 tm[T_FILLED] += 1
             oidx[j] = TOMB
     tm[T_MIGPOS] = end

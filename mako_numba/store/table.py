@@ -15,9 +15,8 @@ State is a tuple of arrays, `T = (tm, idx, oidx, chunks, free, dbk)`:
            see it to the physical one (SWAPDB swaps two entries, O(1)).
 
 Records and their blocks are arena.py's; a ref is `cid << 26 | offset` with
-chunk ids from 1, so no live slot can look like a tombstone.  This module
-re-exports the arena's, the meta layout's and the index's (index.py) names,
-so the table's users import from one place.
+chunk ids from 1, so no live slot can look like a tombstone.  Names of the
+arena, the index and the layouts are imported from their own modules.
 
 Rules and theory:
 - Lookup, growth (an incremental rehash) and WATCH marking are index.py's.
@@ -29,24 +28,18 @@ from mako_numba.config import settings as config
 from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
 from mako_numba.store.effects import propagate_del, propagating
 from mako_numba.store.lfu import FLAG_LFU, FLAG_LRU, lfu_touched
-from mako_numba.store.arena import (  # noqa: F401  (re-exported: the table's users see one module)
-    C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_SPARE, CS_LARGE_READY, CS_LARGE_USED,
-    CS_RELEASE, OK, NEED_CHUNK, NEED_LARGE, NEED_INDEX, REC_HDR, CID_SHIFT, OFF_MASK, NCLASSES,
-    size_class, class_size, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc, free_block,
-    unalloc, _fits_in_place, _write_record, ENC_MASK, ENC_NOINT, ENC_RAW, ENC_UNSHARED,
-    ENC_TX, ENC_TX_SHIFT, OBJ_BITS, rec_type,
+from mako_numba.store.arena import (
+    OK, NEED_INDEX, REC_HDR, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc,
+    free_block, fits_in_place, write_record, ENC_RAW, ENC_UNSHARED, ENC_TX, ENC_TX_SHIFT,
+    OBJ_BITS, rec_type,
 )
-from mako_numba.base.layout import (  # noqa: F401
-    T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_MIGPOS, T_OLOGCAP, T_SEED0, T_SEED1, T_CUR, T_BUMP,
-    T_SPARE, T_NEED, T_NEED_BYTES, T_MEM, T_RELEASE, T_WASTE, T_HARD_PPM, T_EXPIRED, T_AE_POS,
-    T_VOLATILE, T_NFIELDS, T_LOADING, T_LRU, T_INITLOG, T_DIRTY, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, T_TOUCHED,
-    T_POLICY, T_MAXMEM, T_TX_STAMP,
-    W_HASH, W_PDB, W_STATE, W_OTHER, W_SIZE, WS_EMPTY, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
+from mako_numba.base.layout import (
+    T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_OLOGCAP, T_NEED, T_EXPIRED, T_VOLATILE, T_LOADING,
+    T_LRU, T_DIRTY, T_POLICY, T_MAXMEM, T_TX_STAMP, WS_DELETED, WS_WRITTEN,
 )
-from mako_numba.store.index import (  # noqa: F401  (re-exported)
-    EMPTY, LRU_BITS, TOMB, _place, _slot_hash, find, hash_tag, key_hash, key_sip, keyspace_wants,
-    make_slot, migrate, prefetch_record, prefetch_slot, resize_due, slot_ref, touch_hash, touch_record,
-    watch_swapdb,
+from mako_numba.store.index import (
+    EMPTY, LRU_BITS, TOMB, place_slot, find, hash_tag, key_hash, make_slot, migrate, slot_ref,
+    touch_hash, touch_record,
 )
 
 
@@ -73,7 +66,7 @@ def set_(T, lim, db, kaddr, klen, vaddr, vlen):
 
 
 @kernel
-def _unlink_slot(T, lim, ix, logcap, is_new, pos):
+def unlink_slot(T, lim, ix, logcap, is_new, pos):
     """Free the record in slot `pos` of `ix` and mark the slot deleted."""
     tm, idx, oidx, chunks, free, dbk = T
     s = ix[pos]
@@ -106,9 +99,9 @@ def delete(T, lim, db, kaddr, klen):
     if which == 0:
         return 0
     if which == 1:
-        _unlink_slot(T, lim, idx, tm[T_LOGCAP], True, pos)
+        unlink_slot(T, lim, idx, tm[T_LOGCAP], True, pos)
     else:
-        _unlink_slot(T, lim, oidx, tm[T_OLOGCAP], False, pos)
+        unlink_slot(T, lim, oidx, tm[T_OLOGCAP], False, pos)
     return 1
 
 
@@ -137,7 +130,7 @@ def expire_slot(T, lim, ix, logcap, is_new, pos):
         ref = slot_ref(ix[pos])
         hdr = rec_hdr(chunks, ref)
         propagate_del(T, rec_db(hdr), ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
-    _unlink_slot(T, lim, ix, logcap, is_new, pos)
+    unlink_slot(T, lim, ix, logcap, is_new, pos)
     tm[T_EXPIRED] += 1
     tm[T_DIRTY] -= 1
 
@@ -158,17 +151,17 @@ def flush_db(T, lim, logical):
         for pos in range(ix.shape[0] - 1, -1, -1):
             s = ix[pos]
             if s > TOMB and rec_db(rec_hdr(chunks, slot_ref(s))) == db:
-                _unlink_slot(T, lim, ix, logcap, pass_ == 0, pos)
+                unlink_slot(T, lim, ix, logcap, pass_ == 0, pos)
 
 
 # --- expiry-aware operations (the engine's commands use these) ---------------------
 @kernel(inline=True)
 def _lookup(T, lim, db, kaddr, klen, now, touch):
-    return _lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen), -1)
+    return lookup_hashed(T, lim, db, kaddr, klen, now, touch, key_hash(T[0], db, kaddr, klen), -1)
 
 
 @kernel(inline=True)
-def _lookup_hashed(T, lim, db, kaddr, klen, now, touch, h, want):
+def lookup_hashed(T, lim, db, kaddr, klen, now, touch, h, want):
     """_lookup with the key's hash known (0: compute it).  want >= 0: a live key of another
     type (arena.rec_type) gives which -1 (store/types.WRONGTYPE, checked here where the header
     is at hand); -1: any type."""
@@ -286,7 +279,7 @@ def _unshared(tm):
 
 
 @kernel(inline=True)
-def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
+def store_inline(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
     """Write key = value (vaddr 0: zeros) at a lookup result; OK or NEED_*.
 
     `expire` is the new expire time (0: none); nothing changes on NEED_*.
@@ -298,8 +291,8 @@ def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
     if which != 0:
         ref = slot_record(T, which, pos)
         old_size = REC_HDR + klen + rec_vlen(rec_hdr(chunks, ref))
-        if _fits_in_place(lim, chunks, ref, old_size, new_size):
-            _write_record(chunks, ref, db | (_new_lru(tm, chunks, ref) << 16) | _unshared(tm), kaddr,
+        if fits_in_place(lim, chunks, ref, old_size, new_size):
+            write_record(chunks, ref, db | (_new_lru(tm, chunks, ref) << 16) | _unshared(tm), kaddr,
                           klen, vaddr, vlen, rec_hdr(chunks, ref)[2])
             set_expire_at(T, which, pos, expire)
             return OK
@@ -315,8 +308,8 @@ def _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
 
 @kernel
 def store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire):
-    """_store, as a call (the hot SET path inlines _store itself)."""
-    return _store(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire)
+    """store_inline, as a call (the hot SET path inlines store_inline itself)."""
+    return store_inline(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen, expire)
 
 
 @kernel(inline=True)
@@ -341,7 +334,7 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
     if which != 0:
         ix = idx if which == 1 else oidx
         ref = slot_ref(ix[pos])
-        _write_record(chunks, nref, db | (_new_lru(tm, chunks, ref) << 16) | _unshared(tm), kaddr, klen,
+        write_record(chunks, nref, db | (_new_lru(tm, chunks, ref) << 16) | _unshared(tm), kaddr, klen,
                       vaddr, vlen, expire)
         hdr = rec_hdr(chunks, ref)
         was = 1 if hdr[2] != 0 else 0
@@ -351,8 +344,8 @@ def install(T, lim, db, h, which, pos, nref, kaddr, klen, vaddr, vlen, expire):
         dbk[db, 1] += vol - was
         tm[T_VOLATILE] += vol - was
         return
-    _write_record(chunks, nref, db | (tm[T_LRU] << 16) | _unshared(tm), kaddr, klen, vaddr, vlen, expire)
-    if _place(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
+    write_record(chunks, nref, db | (tm[T_LRU] << 16) | _unshared(tm), kaddr, klen, vaddr, vlen, expire)
+    if place_slot(tm, idx, tm[T_LOGCAP], chunks, make_slot(hash_tag(h), nref)):
         tm[T_FILLED] += 1
     tm[T_LIVE] += 1
     dbk[db, 0] += 1
@@ -367,9 +360,9 @@ def unlink_found(T, lim, which, pos):
     """Delete the key at a lookup result."""
     tm = T[0]
     if which == 1:
-        _unlink_slot(T, lim, T[1], tm[T_LOGCAP], True, pos)
+        unlink_slot(T, lim, T[1], tm[T_LOGCAP], True, pos)
     else:
-        _unlink_slot(T, lim, T[2], tm[T_OLOGCAP], False, pos)
+        unlink_slot(T, lim, T[2], tm[T_OLOGCAP], False, pos)
 
 
 @kernel
@@ -388,7 +381,7 @@ def resize_value(T, lim, which, pos, new_vlen):
     old_size = REC_HDR + klen + vlen
     new_size = REC_HDR + klen + new_vlen
     keep = min(vlen, new_vlen)
-    if _fits_in_place(lim, chunks, ref, old_size, new_size):
+    if fits_in_place(lim, chunks, ref, old_size, new_size):
         touch_record(tm, chunks, ref, WS_WRITTEN)
         nref = ref
     else:

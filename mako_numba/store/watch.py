@@ -32,7 +32,8 @@ from mako_numba.base.layout import (
     C_FLAGS, F_TX_CAS, T_TOUCHED, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from mako_numba.base.jit import addr_of
-from mako_numba.store.table import expire_of, key_sip, peek
+from mako_numba.store.index import key_sip
+from mako_numba.store.table import expire_of, peek
 
 
 class Watches:

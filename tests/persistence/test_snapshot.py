@@ -14,7 +14,8 @@ from drive import roundtrip
 from mako_numba.engine.core import Core
 from mako_numba.persistence.snapshots import load_file, save_file, write_rdb
 from mako_numba.persistence.rdb import RdbError, RdbWriter, parse
-from mako_numba.store.table import T_LOGCAP, T_MIG, migrate
+from mako_numba.base.layout import T_LOGCAP, T_MIG
+from mako_numba.store.index import migrate
 
 
 def run_cmds(core, slot, cmds):

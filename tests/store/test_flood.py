@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bench.flood import craft_keys, random_keys
-from mako_numba.store import table
+from mako_numba.store import index, table
 from mako_numba.base.layout import T_LOGCAP, T_MIG
 from test_table import Keys, make, t_get, t_set
 
@@ -44,7 +44,7 @@ def displacements(seed, keys):
     out = []
     for i, s in enumerate(ks.idx):
         if s > table.TOMB:
-            h = int(table._slot_hash(ks.tm, ks.chunks, int(s))) & ((1 << 64) - 1)
+            h = int(index._slot_hash(ks.tm, ks.chunks, int(s))) & ((1 << 64) - 1)
             out.append((i - (h >> (64 - logcap))) & mask)
     assert len(out) == len(keys)
     return np.array(out)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mako_numba.config import settings as config
-from mako_numba.store import table
+from mako_numba.store import arena, table
 from mako_numba.base.jit import addr_of
 from mako_numba.base.siphash import siphash_cd
 from mako_numba.store.keyspace import KeySpace
@@ -157,9 +157,9 @@ def test_flush_db_only_touches_that_db():
 def test_size_classes_cover_every_size():
     classes = []
     for n in list(range(1, 5000)) + [2**k + d for k in range(12, 31) for d in (-1, 0, 1)]:
-        ci = table.size_class(n)
-        cs = table.class_size(ci)
-        assert cs >= n and ci < table.NCLASSES
+        ci = arena.size_class(n)
+        cs = arena.class_size(ci)
+        assert cs >= n and ci < arena.NCLASSES
         assert cs <= max(n * 1.25 + 8, 16), (n, cs)
         classes.append(ci)
     assert classes[:4999] == sorted(classes[:4999])

@@ -34,9 +34,9 @@ import ipaddress
 from mako_numba.commands import registry as commands
 from mako_numba.protocol import errors
 from mako_numba.protocol import resp
-from mako_numba.commands.registry import CF_NO_AUTH
+from mako_numba.commands.family import CF_NO_AUTH
 from mako_numba.base.layout import C_FLAGS, F_MULTI, F_NOAUTH, F_TX_DIRTY
-from mako_numba.commands.slowpath import _lower
+from mako_numba.commands.slowpath import lower_arg
 
 
 class AuthCommands:
@@ -108,7 +108,7 @@ class AuthCommands:
             return None
         name = commands.NAMES[ci]
         if self.core.cmdt[5][ci] & commands.CF_CONTAINER and len(args) >= 2:
-            name += "|" + _lower(args[1])   # Admin._check has found it and its arity right
+            name += "|" + lower_arg(args[1])   # Admin._check has found it and its arity right
         self._count_rejected(name)
         conn = self.core.conn
         if name == "exec":

@@ -15,7 +15,7 @@ from mako_numba.base.layout import (
     C_WR,
     F_CLOSE_AFTER, F_CLOSE_NOW, F_MONITOR, F_MULTI, F_REPLY_OFF, F_REPLY_SKIP, F_REPLY_SKIP_NEXT,
 )
-from mako_numba.commands.slowpath import _cstr, _int_or_none, _lower, _safe_name, format_addr, last_cmd_name
+from mako_numba.commands.slowpath import cstr, int_or_none, lower_arg, safe_name, format_addr, last_cmd_name
 from mako_numba.server.netlimits import reply_split
 
 CLIENT_TYPES = ("normal", "slave", "replica", "pubsub", "master")
@@ -31,7 +31,7 @@ class ClientCommands:
 
     def client_setname(self, call):
         name = call.args[2]
-        if not _safe_name(name):
+        if not safe_name(name):
             return resp.error(errors.CLIENT_NAME_SPACES)
         self.core.clients[call.slot].name = name
         return resp.simple("OK")
@@ -41,11 +41,11 @@ class ClientCommands:
         return resp.bulk(name) if name else resp.null(call.proto)
 
     def client_setinfo(self, call):
-        attr = _lower(call.args[2])
+        attr = lower_arg(call.args[2])
         if attr not in ("lib-name", "lib-ver"):
-            return resp.error(errors.CLIENT_SETINFO_BAD_ATTR % _cstr(call.args[2]).decode("latin-1"))
+            return resp.error(errors.CLIENT_SETINFO_BAD_ATTR % cstr(call.args[2]).decode("latin-1"))
         value = call.args[3]
-        if not _safe_name(value) and value:
+        if not safe_name(value) and value:
             return resp.error(errors.CLIENT_SETINFO_SPACES % attr)
         info = self.core.clients[call.slot]
         if attr == "lib-name":
@@ -131,16 +131,16 @@ class ClientCommands:
         """CLIENT LIST [TYPE normal|replica|slave|master|pubsub] | [ID id ...]."""
         args = call.args
         slots = None
-        if len(args) == 4 and _lower(args[2]) == "type":
-            kind = _lower(args[3])
+        if len(args) == 4 and lower_arg(args[2]) == "type":
+            kind = lower_arg(args[3])
             if kind not in CLIENT_TYPES:
-                return resp.error(errors.CLIENT_UNKNOWN_TYPE % _cstr(args[3]).decode("latin-1"))
+                return resp.error(errors.CLIENT_UNKNOWN_TYPE % cstr(args[3]).decode("latin-1"))
             slots = self._live_slots() if kind == "normal" else []
-        elif len(args) > 3 and _lower(args[2]) == "id":
+        elif len(args) > 3 and lower_arg(args[2]) == "id":
             by_id = {int(self.core.conn[s, C_ID]): s for s in self._live_slots()}
             slots = []
             for a in args[3:]:
-                cid = _int_or_none(a)
+                cid = int_or_none(a)
                 if cid is None:
                     return resp.error(errors.INVALID_CLIENT_ID)
                 if cid in by_id:
@@ -169,32 +169,32 @@ class ClientCommands:
         cid = 0
         skipme = True
         if len(args) == 3:
-            addr = _cstr(args[2])
+            addr = cstr(args[2])
             skipme = False
         else:
             i = 2
             while i < len(args):
-                opt = _lower(args[i])
+                opt = lower_arg(args[i])
                 more = i + 1 < len(args)
                 if opt == "id" and more:
-                    v = _int_or_none(args[i + 1])
+                    v = int_or_none(args[i + 1])
                     if v is None or v < 1:
                         return resp.error(errors.CLIENT_ID_POSITIVE)
                     cid = v
                 elif opt == "type" and more:
-                    kind = _lower(args[i + 1])
+                    kind = lower_arg(args[i + 1])
                     if kind not in CLIENT_TYPES:
                         return resp.error(errors.CLIENT_UNKNOWN_TYPE
-                                          % _cstr(args[i + 1]).decode("latin-1"))
+                                          % cstr(args[i + 1]).decode("latin-1"))
                 elif opt == "addr" and more:
-                    addr = _cstr(args[i + 1])
+                    addr = cstr(args[i + 1])
                 elif opt == "laddr" and more:
-                    laddr = _cstr(args[i + 1])
+                    laddr = cstr(args[i + 1])
                 elif opt == "user" and more:
-                    if _cstr(args[i + 1]) != b"default":
-                        return resp.error(errors.NO_SUCH_USER % _cstr(args[i + 1]).decode("latin-1"))
+                    if cstr(args[i + 1]) != b"default":
+                        return resp.error(errors.NO_SUCH_USER % cstr(args[i + 1]).decode("latin-1"))
                 elif opt == "skipme" and more:
-                    yn = _lower(args[i + 1])
+                    yn = lower_arg(args[i + 1])
                     if yn not in ("yes", "no"):
                         return resp.error(errors.SYNTAX)
                     skipme = yn == "yes"
@@ -230,7 +230,7 @@ class ClientCommands:
 
     def client_no_evict(self, call):
         """CLIENT NO-EVICT on|off: recorded (flag `e` in CLIENT LIST); we never evict clients."""
-        v = _lower(call.args[2])
+        v = lower_arg(call.args[2])
         if v not in ("on", "off"):
             return resp.error(errors.SYNTAX)
         self.core.clients[call.slot].no_evict = v == "on"
@@ -245,7 +245,7 @@ class ClientCommands:
         """
         conn = self.core.conn
         slot = call.slot
-        v = _lower(call.args[2])
+        v = lower_arg(call.args[2])
         if v == "on":
             conn[slot, C_FLAGS] &= ~(F_REPLY_OFF | F_REPLY_SKIP)
             return resp.simple("OK")
@@ -259,7 +259,7 @@ class ClientCommands:
         return resp.error(errors.SYNTAX)
 
 
-def _is_local(host):
+def is_local(host):
     return host.startswith("127.") or host in ("::1", "localhost") or host.startswith("::ffff:127.")
 
 

@@ -20,9 +20,11 @@ from mako_numba.commands.respond import (
     INT64_MAX, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_int32, arg_word, count_lookup, out_of,
     reply_error_arg, reply_int, reply_lit, reply_named, reserve, word,
 )
+from mako_numba.base.layout import T_DIRTY
+from mako_numba.store.arena import ENC_TX, ENC_UNSHARED, OK
+from mako_numba.store.index import watch_swapdb
 from mako_numba.store.table import (
-    ENC_TX, ENC_UNSHARED, OK, db_of, enc_flags, expire_of, lookup, peek, set_expire_at,
-    unlink_found, watch_swapdb, T_DIRTY,
+    db_of, enc_flags, expire_of, lookup, peek, set_expire_at, unlink_found,
 )
 from mako_numba.store.types import TYPE_LENS, TYPE_WORDS, copy_record, type_of
 

@@ -24,10 +24,10 @@ from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, 
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
 )
-from mako_numba.store.table import (
-    REC_HDR, T_LOGCAP, T_MIG, T_OLOGCAP, TOMB, db_of, expire_slot, key_hash, rec_db, rec_hdr, rec_klen,
-    rec_type, ref_addr, slot_ref,
-)
+from mako_numba.base.layout import T_LOGCAP, T_MIG, T_OLOGCAP
+from mako_numba.store.arena import REC_HDR, rec_db, rec_hdr, rec_klen, rec_type, ref_addr
+from mako_numba.store.index import TOMB, key_hash, slot_ref
+from mako_numba.store.table import db_of, expire_slot
 from mako_numba.store.types import type_named
 
 W_MATCH = word("match")

@@ -18,7 +18,7 @@ from mako_numba.protocol import errors
 from mako_numba.base import glob
 from mako_numba.commands import keyspecs
 from mako_numba.protocol import resp
-from mako_numba.commands.slowpath import _lower
+from mako_numba.commands.slowpath import lower_arg
 
 
 def _subcommands(name):
@@ -38,7 +38,7 @@ class CommandCommands:
 
     def _lookup(self, word):
         """Redis's lookupCommandBySds: "name" or "container|sub" -> the metadata's name, or None."""
-        parts = _lower(word).split("|")
+        parts = lower_arg(word).split("|")
         base = self._by_wire_name().get(parts[0])
         if base is None or len(parts) > 2:
             return None
@@ -87,8 +87,8 @@ class CommandCommands:
         keep = None
         i = 2
         while i < len(args):
-            kind = _lower(args[i + 1]) if len(args) - 1 - i == 2 else None
-            if _lower(args[i]) != "filterby" or kind not in ("module", "aclcat", "pattern"):
+            kind = lower_arg(args[i + 1]) if len(args) - 1 - i == 2 else None
+            if lower_arg(args[i]) != "filterby" or kind not in ("module", "aclcat", "pattern"):
                 return resp.error(errors.SYNTAX)
             keep = self._filter(kind, args[i + 2])
             i += 3
@@ -119,9 +119,9 @@ class CommandCommands:
         """Redis's getKeysSubcommandImpl."""
         argv = call.args[2:]
         meta = commands.redis_metadata()["commands"]
-        name = self._by_wire_name().get(_lower(argv[0]))
+        name = self._by_wire_name().get(lower_arg(argv[0]))
         if name is not None and len(argv) > 1 and _subcommands(name):
-            full = name + "|" + _lower(argv[1])
+            full = name + "|" + lower_arg(argv[1])
             name = full if full in meta else None
         if name is None:
             return resp.error(errors.GETKEYS_INVALID_COMMAND)

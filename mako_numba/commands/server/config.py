@@ -21,7 +21,7 @@ from mako_numba.server.netlimits import merge_obuf
 from mako_numba.base.glob import match
 from mako_numba.base.cnum import c_int
 from mako_numba.server.maxclients import adjust_open_files
-from mako_numba.commands.slowpath import _cstr, _lower
+from mako_numba.commands.slowpath import cstr, lower_arg
 
 
 class ConfigCommands:
@@ -36,15 +36,15 @@ class ConfigCommands:
         found = {}
         values = config_params(self.core)
         for pat in call.args[2:]:
-            if not any(ch in _cstr(pat) for ch in b"[*?"):
-                name = _lower(pat)
-                if name in values and _lower(_cstr(pat)) not in found:
-                    found[_lower(_cstr(pat))] = (pat, values[name])
+            if not any(ch in cstr(pat) for ch in b"[*?"):
+                name = lower_arg(pat)
+                if name in values and lower_arg(cstr(pat)) not in found:
+                    found[lower_arg(cstr(pat))] = (pat, values[name])
                 continue
             for name, value in values.items():
                 if name in HIDDEN_PARAMS or name in found:
                     continue
-                if match(_cstr(pat), name.encode(), nocase=True):
+                if match(cstr(pat), name.encode(), nocase=True):
                     found[name] = (name.encode(), value)
         return resp.map_([(resp.bulk(k), resp.bulk(_wire(k, v))) for k, v in found.values()],
                          call.proto)
@@ -65,7 +65,7 @@ class ConfigCommands:
         names = []
         unknown = bad = None
         for i in range(2, len(args), 2):
-            name = _lower(args[i])
+            name = lower_arg(args[i])
             param = params.BY_NAME.get(name)
             if param is None:
                 if bad is None and unknown is None:
@@ -80,9 +80,9 @@ class ConfigCommands:
                 bad = (args[i], "duplicate parameter")
             names.append(name)
         if unknown is not None:
-            return resp.error(errors.CONFIG_UNKNOWN_PARAM % _cstr(unknown).decode("latin-1"))
+            return resp.error(errors.CONFIG_UNKNOWN_PARAM % cstr(unknown).decode("latin-1"))
         if bad is not None:
-            return resp.error(errors.CONFIG_SET_FAILED % (_cstr(bad[0]).decode("latin-1"), bad[1]))
+            return resp.error(errors.CONFIG_SET_FAILED % (cstr(bad[0]).decode("latin-1"), bad[1]))
         settings = self.core.settings
         updates = {}
         for name, i in zip(names, range(3, len(args), 2)):

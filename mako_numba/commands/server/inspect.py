@@ -18,8 +18,8 @@ from mako_numba.base.cnum import atoi, strtod
 from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY, T_TX_SERIAL
 from mako_numba.store.lfu import lfu_decayed, lfu_minutes
 from mako_numba.observe.info import lru_clock
-from mako_numba.commands.connection.client import _is_local
-from mako_numba.commands.slowpath import _cstr, _int_or_none, _lower
+from mako_numba.commands.connection.client import is_local
+from mako_numba.commands.slowpath import cstr, int_or_none, lower_arg
 
 SHARED_REFCOUNT = 2147483647        # OBJ_SHARED_REFCOUNT (INT_MAX)
 DEBUG_HELP = [                      # Redis's lines for the DEBUG subcommands we have
@@ -106,8 +106,8 @@ class InspectCommands:
         args = call.args
         j = 3
         while j < len(args):
-            if _lower(args[j]) == "samples" and j + 1 < len(args):
-                n = _int_or_none(args[j + 1])
+            if lower_arg(args[j]) == "samples" and j + 1 < len(args):
+                n = int_or_none(args[j + 1])
                 if n is None:
                     return resp.error(errors.NOT_INTEGER)
                 if n < 0:
@@ -137,9 +137,9 @@ class InspectCommands:
         args = call.args
         info = self.core.clients.get(call.slot)
         mode = self.core.settings["enable-debug-command"]
-        if mode == "no" or (mode == "local" and info is not None and not _is_local(info.peer[0])):
+        if mode == "no" or (mode == "local" and info is not None and not is_local(info.peer[0])):
             return resp.error(errors.DEBUG_NOT_ALLOWED)
-        sub = _lower(args[1])
+        sub = lower_arg(args[1])
         n = len(args)
         if sub == "help" and n == 2:
             lines = [b"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"]
@@ -159,8 +159,8 @@ class InspectCommands:
         if sub == "set-active-expire" and n == 3:
             self.core.settings["active-expire"] = "1" if atoi(args[2]) else "0"
             return resp.simple("OK")
-        return resp.error(errors.DEBUG_SUBCOMMAND % (_cstr(args[1])[:128].decode("latin-1"),
-                                                      _cstr(args[0]).decode("latin-1").upper()))
+        return resp.error(errors.DEBUG_SUBCOMMAND % (cstr(args[1])[:128].decode("latin-1"),
+                                                      cstr(args[0]).decode("latin-1").upper()))
 
     def debug_object(self, call):
         """Redis's line; `Value at` is a Python id."""

@@ -22,17 +22,18 @@ from mako_numba.protocol.errors import (
 )
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_LOADING
-from mako_numba.protocol.parser import string2ll
+from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from mako_numba.commands.respond import (
     INT64_MAX, INT64_MIN, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_word, count_lookup,
     out_of, read_or_reply, reply_arity, reply_bulk, reply_int, reply_lit, reply_named, reply_nil, reserve,
     word, write_or_reply,
 )
+from mako_numba.base.layout import T_NEED
+from mako_numba.store.arena import NEED_INDEX, OK, REC_HDR, alloc, unalloc
 from mako_numba.store.table import (
-    db_of,
-    NEED_INDEX, OK, REC_HDR, T_NEED, alloc, expire_of, index_room, install, lookup, _store,
-    set_expire_at, store, unalloc, unlink_found, value_of,
+    db_of, expire_of, index_room, install, lookup, store_inline, set_expire_at, store, unlink_found,
+    value_of,
 )
 from mako_numba.store.types import OBJ_ANY, OBJ_STRING, WRONGTYPE, lookup_read, lookup_write
 
@@ -162,7 +163,7 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
         return reply_nil(conn, c, lim, lits)
     if when == 0 and flags & SET_KEEPTTL and found:
         when = expire_of(T, which, pos)
-    st = _store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], args[v, 1], when)
+    st = store_inline(T, lim, db, h, which, pos, args[k, 0], args[k, 1], args[v, 0], args[v, 1], when)
     if st != OK:
         conn[c, C_OUT_WR] = saved
         return X_DEFER

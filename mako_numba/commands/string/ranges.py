@@ -14,7 +14,8 @@ from mako_numba.commands.respond import (
     X_DEFER, X_DONE, arg_int, clamp_range, count_lookup, read_or_reply, reply_bulk, reply_int, reply_lit,
     reserve, write_or_reply,
 )
-from mako_numba.store.table import OK, db_of, ENC_RAW, lookup, resize_value, set_enc_flags, store, value_of
+from mako_numba.store.arena import OK, ENC_RAW
+from mako_numba.store.table import db_of, lookup, resize_value, set_enc_flags, store, value_of
 from mako_numba.store.types import OBJ_STRING, WRONGTYPE
 
 

@@ -23,7 +23,7 @@ from mako_numba.protocol import resp
 from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_PROP_ADDR, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED
 from mako_numba.commands.string.lcs import empty_ranges, lcs_table, lcs_walk
 from mako_numba.store.types import OBJ_STRING, type_number
-from mako_numba.commands.slowpath import _lower, _int_or_none
+from mako_numba.commands.slowpath import lower_arg, int_or_none
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.strtold.restype = ctypes.c_longdouble
@@ -110,7 +110,7 @@ class StringCommands:
         args = call.args
         j = 3
         while j < len(args):
-            opt = _lower(args[j])
+            opt = lower_arg(args[j])
             more = len(args) - 1 - j
             if opt == "idx":
                 getidx = True
@@ -119,7 +119,7 @@ class StringCommands:
             elif opt == "withmatchlen":
                 withmatchlen = True
             elif opt == "minmatchlen" and more:
-                v = _int_or_none(args[j + 1])
+                v = int_or_none(args[j + 1])
                 if v is None:
                     return resp.error(errors.NOT_INTEGER)
                 minmatchlen = max(v, 0)

@@ -32,14 +32,15 @@ The seam, one place per concern:
                                      decodes (string.RDB_TYPE); any other type stops
                                      the load with "unsupported type", as before
   eviction sampling, expiry        type-agnostic: they score and free records by
-                                     their header (store/evict.py, table._unlink_slot)
+                                     their header (store/evict.py, table.unlink_slot)
 docs/adding-a-data-type.md walks through adding a type.
 """
 import numpy as np
 
 from mako_numba.base.jit import kernel
+from mako_numba.store.arena import OK, rec_hdr, rec_type
 from mako_numba.store.table import (
-    OK, _lookup_hashed, expire_of, lookup, rec_hdr, rec_type, set_enc_flags, slot_record, store, value_of,
+    lookup_hashed, expire_of, lookup, set_enc_flags, slot_record, store, value_of,
 )
 from mako_numba.store.arena import TYPE_BITS, TYPE_SHIFT
 from mako_numba.store.types import string
@@ -52,7 +53,7 @@ OBJ_ZSET = 3
 OBJ_HASH = 4
 OBJ_STREAM = 6
 OBJ_ANY = -1            # lookup_write: no type check (the write replaces any value)
-WRONGTYPE = -1          # `which` of a typed lookup when the key holds another type (table._lookup_hashed)
+WRONGTYPE = -1          # `which` of a typed lookup when the key holds another type (table.lookup_hashed)
 
 # TYPE's names (getObjectTypeByName), by type number; 5 (modules) has none here
 TYPE_NAMES = {OBJ_STRING: "string", OBJ_LIST: "list", OBJ_SET: "set", OBJ_ZSET: "zset",
@@ -88,7 +89,7 @@ def type_of(T, which, pos):
 # --- the typed lookups ----------------------------------------------------------------
 @kernel(inline=True)
 def _typed(T, lim, db, kaddr, klen, now, want, hq):
-    return _lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq), want)
+    return lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq), want)
 
 
 @kernel(inline=True)

@@ -3,7 +3,7 @@
 A string is the record's value bytes, nothing more; its ENC_* flags
 (arena.py) remember how Redis would have built the object (int, embstr or
 raw; shared integer or not).  The kernels that read and write strings are
-commands/string/ and commands/bitops.py; this module answers the per-type
+commands/string/ and commands/bitops/kernels.py; this module answers the per-type
 questions of the seam (store/types/__init__.py) for strings, in Python:
 OBJECT ENCODING and REFCOUNT, DEBUG OBJECT's serializedlength, MEMORY USAGE.
 RDB_TYPE is the byte RDB files mark a string with (rdb.h RDB_TYPE_STRING).

@@ -11,8 +11,8 @@ import logging
 from mako_numba.protocol import errors
 from mako_numba.protocol import resp
 from mako_numba.persistence.snapshots import save_points
-from mako_numba.commands.slowpath import _lower
-from mako_numba.store.table import T_DIRTY
+from mako_numba.commands.slowpath import lower_arg
+from mako_numba.base.layout import T_DIRTY
 
 log = logging.getLogger("mako_numba")
 
@@ -29,7 +29,7 @@ class PersistCommands:
     def bgsave(self, call):
         schedule = False
         if len(call.args) > 1:
-            if len(call.args) == 2 and _lower(call.args[1]) == "schedule":
+            if len(call.args) == 2 and lower_arg(call.args[1]) == "schedule":
                 schedule = True
             else:
                 return resp.error(errors.SYNTAX)
@@ -62,7 +62,7 @@ class PersistCommands:
     def shutdown(self, call):
         flags = set()
         for a in call.args[1:]:
-            word = _lower(a)
+            word = lower_arg(a)
             if word not in ("nosave", "save", "now", "force", "abort"):
                 return resp.error(errors.SYNTAX)
             flags.add(word)

@@ -1,5 +1,5 @@
 """The transactions family's declaration: MULTI runs in the kernel; EXEC, DISCARD, WATCH and
-UNWATCH on the slow path (transactions.py); queuing is dispatch.queue_request's.
+UNWATCH on the slow path (slow.py); queuing is dispatch.queue_request's.
 
 See commands/family.py for what a family declares.
 """

@@ -3,7 +3,7 @@
 See commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
-from mako_numba.commands.bitops import x_bitcount, x_getbit, x_setbit
+from mako_numba.commands.bitops.kernels import x_bitcount, x_getbit, x_setbit
 from mako_numba.commands.family import CF_FAST, CF_READONLY, CF_WRITE, op_numbers
 from mako_numba.commands.respond import X_SLOW
 

@@ -15,9 +15,9 @@ from mako_numba.commands.respond import (
     X_DEFER, arg_int, arg_word, clamp_range, read_or_reply, reply_int, reply_lit, reserve, word, write_or_reply,
 )
 from mako_numba.store.types import OBJ_STRING, WRONGTYPE
-from mako_numba.store.table import (
-    ENC_RAW, OK, db_of, lookup, resize_value, set_enc_flags, store, touch_hash, value_of,
-)
+from mako_numba.store.arena import ENC_RAW, OK
+from mako_numba.store.index import touch_hash
+from mako_numba.store.table import db_of, lookup, resize_value, set_enc_flags, store, value_of
 
 W_BIT = word("bit")
 W_BYTE = word("byte")

@@ -41,7 +41,7 @@ from mako_numba.base.layout import (
     C_DB, C_FLAGS, C_TX_N, C_TX_START, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY, T_MAXMEM, T_TX_SERIAL,
     T_TX_STAMPED,
 )
-from mako_numba.commands.slowpath import _lower
+from mako_numba.commands.slowpath import lower_arg
 
 
 class TransactionCommands:
@@ -56,7 +56,7 @@ class TransactionCommands:
         slot = call.slot
         full = commands.NAMES[ci]
         if len(call.args) >= 2 and full in commands.containers():
-            full += "|" + _lower(call.args[1])
+            full += "|" + lower_arg(call.args[1])
         if core.ks.tm[T_MAXMEM] and self.evicted == EVICT_FAIL:     # Admin.run evicted just now
             self._count_rejected(full)
             conn[slot, C_FLAGS] |= F_TX_DIRTY

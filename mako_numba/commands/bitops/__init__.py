@@ -1,0 +1,1 @@
+"""The bit family (Redis's bitops.c): SETBIT, GETBIT, BITCOUNT, as kernels."""

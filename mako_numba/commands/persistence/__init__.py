@@ -1,0 +1,1 @@
+"""The persistence family: SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF, SHUTDOWN (slow path)."""
