@@ -384,17 +384,24 @@ def describe(item):
     return b" ".join(_cmd(item)).decode("latin-1")
 
 
+def near_mismatch(item, want, got, t0):
+    """What is wrong with a `Near` item's replies (None: both in its window)."""
+    lo, hi = item.window(t0)
+    w, g = as_int(want), as_int(got)
+    if w is None or not lo <= w <= hi:
+        return "%s: Redis itself is outside [%d, %d]: %r (fix the case)" % (describe(item), lo, hi, want)
+    if g is None or not lo <= g <= hi:
+        return "%s: want an integer in [%d, %d] (Redis %r), mako %r" % (describe(item), lo, hi, want, got)
+    return None
+
+
 def compare(results, t0):
     """List of readable mismatches."""
     bad = []
     for item, want, got in results:
         if isinstance(item, Near):
-            lo, hi = item.window(t0)
-            w, g = as_int(want), as_int(got)
-            if w is None or not lo <= w <= hi:
-                bad.append("%s: Redis itself is outside [%d, %d]: %r (fix the case)" % (describe(item), lo, hi, want))
-            elif g is None or not lo <= g <= hi:
-                bad.append("%s: want an integer in [%d, %d] (Redis %r), mako %r" % (describe(item), lo, hi, want, got))
+            if (why := near_mismatch(item, want, got, t0)) is not None:
+                bad.append(why)
         else:
             if got is None or mask_ids(want) != mask_ids(got):
                 bad.append("%s: Redis %r, mako %r" % (describe(item), want, got))

@@ -27,7 +27,10 @@ import time
 
 import pytest
 
-from difftest import C, Conn, Near, Sleep, _segments, as_int, check_case, cmds, describe, flushall, mask_ids, value
+from difftest import (
+    C, Conn, Near, Sleep, _segments, check_case, cmds, describe, flushall, mask_ids, near_mismatch,
+    value,
+)
 
 TIMEOUT = 10.0
 
@@ -80,12 +83,8 @@ def compare(results, t0):
             bad.append("%s: Redis %r, mako gave no reply" % (describe(item), want))
             continue
         if isinstance(item, Near):
-            lo, hi = item.window(t0)
-            w, g = as_int(want), as_int(got)
-            if w is None or not lo <= w <= hi:
-                bad.append("%s: Redis itself is outside [%d, %d]: %r (fix the case)" % (describe(item), lo, hi, want))
-            elif g is None or not lo <= g <= hi:
-                bad.append("%s: want an integer in [%d, %d] (Redis %r), mako %r" % (describe(item), lo, hi, want, got))
+            if (why := near_mismatch(item, want, got, t0)) is not None:
+                bad.append(why)
         elif isinstance(item, Unordered):
             if _unordered_key(value(want)) != _unordered_key(value(got)):
                 bad.append("%s (unordered): Redis %r, mako %r" % (describe(item), want, got))
