@@ -28,7 +28,7 @@ import nbsupport  # noqa: F401  (puts the repository root on sys.path)
 from bench import wire
 from mako_numba.config import settings as config
 from mako_numba.protocol import parser as protocol
-from mako_numba.store import index, table
+from mako_numba.store import arena, index, table
 from mako_numba.base.jit import unowned
 from mako_numba.engine.core import Core
 from mako_numba.base.layout import B_AN, B_QN, B_SN, C_FLAGS, C_RD, C_WR, F_PENDING, F_SLOW
@@ -168,8 +168,8 @@ def _table_insert(T, lim, keys, value, start, stop):
     vlen = value.shape[0]
     for i in range(start, stop):
         kaddr = kbase + i * width
-        h, which, pos = table.lookup_hashed(T, lim, 0, kaddr, width, 0, True, np.uint64(0))
-        if table.store_inline(T, lim, 0, h, which, pos, kaddr, width, vaddr, vlen, 0) != table.OK:
+        h, which, pos = table.lookup_hashed(T, lim, 0, kaddr, width, 0, True, np.uint64(0), -1)
+        if table.store_inline(T, lim, 0, h, which, pos, kaddr, width, vaddr, vlen, 0) != arena.OK:
             return i
     return stop
 
@@ -198,7 +198,7 @@ def _table_lookup(T, lim, keys, order, hashes, d_slot, d_rec):
             if k + d_rec < n:
                 index.prefetch_record(T, hashes[k + d_rec])
             h = hashes[k]
-        h, which, pos = table.lookup_hashed(T, lim, 0, kbase + order[k] * width, width, 0, True, h)
+        h, which, pos = table.lookup_hashed(T, lim, 0, kbase + order[k] * width, width, 0, True, h, -1)
         if which != 0:
             vaddr, vlen = table.value_of(T, which, pos)
             if vlen >= 0:
