@@ -18,12 +18,15 @@ A hash family would be commands/hash/ (family.py, kernels.py), its value code
 store/types/hash.py (docs/adding-a-data-type.md).
 
 How to add a command (say HSTRLEN to a hash family):
-1. Write its handler where its family keeps them: a kernel `x_hstrlen(X, c, a0, argc,
-   ci, now)` returning X_DONE or X_DEFER, or a slow-path method `hstrlen(self, call)`
-   returning the reply bytes (on the family's mixin of Admin).
+1. Write its handler where its family keeps them: a kernel `x_hstrlen(K, R, args, a0)`
+   returning X_DONE or X_DEFER, whose arguments are what it may touch (respond.py:
+   K the key context, R the client and its reply, the request's arguments; `argc`,
+   `ci, cmdt`, `stats` only if it uses them), or a slow-path method
+   `hstrlen(self, call)` returning the reply bytes (on the family's mixin of Admin).
 2. In the family's declaration: a kernel command gets `OP_HSTRLEN = _op()` and a
-   branch in the family's `dispatch`; a slow-path one an entry in `slow_handlers`
-   (and, with subcommands, in `subcommands`).  Then its row in ROWS: name, arity
+   branch in the family's `dispatch` (which passes on what the handler takes); a
+   slow-path one an entry in `slow_handlers` (and, with subcommands, in
+   `subcommands`).  Then its row in ROWS: name, arity
    and flags as the metadata of Redis 7.0 gives them (data/redis_commands.json;
    tests/commands/test_commands.py checks them), op (OP_HSTRLEN or OP_SLOW).  Fixed replies
    only it writes go in the family's LITERALS (ids from family_literal).

@@ -35,12 +35,13 @@ from mako_numba.commands.string.family import (
 from mako_numba.protocol.errors import LIT_NO_MULTI, LIT_NOAUTH, LIT_OOM, LIT_QUEUED, LIT_REPLICA_KEYSPACE
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
-    C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
+    C_DB, C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
     C_TX_N, C_TX_START, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_HASH, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
     T_PROP_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
 )
 from mako_numba.store.effects import effect_room, propagating
+from mako_numba.store.table import db_of
 from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
 from mako_numba.commands.propagate import propagate_request
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW, reply_arity, reply_lit, reply_proto_error
@@ -119,20 +120,22 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
             return X_DEFER
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
             return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
-    X = (T, lim, conn, args, lits, cmdt, stats)
+    sel = conn[c, C_DB]
+    K = (T, lim, db_of(T, sel), now)    # the key context: what a handler reads and writes keys with
+    R = (conn, c, lim, lits)            # the client, and where its reply goes
     f = family_of(o)                # then the family's own dispatch (string first: GET, SET)
     if f == string_family.ID:
-        st = string_family.dispatch(X, o, c, a0, argc, ci, now, now_us, q[k, Q_HASH])
+        st = string_family.dispatch(o, K, R, args, a0, argc, ci, cmdt, stats, q[k, Q_HASH])
     elif f == keys_family.ID:
-        st = keys_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+        st = keys_family.dispatch(o, K, R, args, a0, argc, ci, cmdt, stats, sel)
     elif f == connection_family.ID:
-        st = connection_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+        st = connection_family.dispatch(o, R, args, a0, argc, ci, cmdt)
     elif f == bitops_family.ID:
-        st = bitops_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+        st = bitops_family.dispatch(o, K, R, args, a0, argc, stats)
     elif f == server_family.ID:
-        st = server_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+        st = server_family.dispatch(o, K, R, args, a0, now_us)
     elif f == transactions_family.ID:
-        st = transactions_family.dispatch(X, o, c, a0, argc, ci, now, now_us, 0)
+        st = transactions_family.dispatch(o, R)
     else:
         return X_SLOW
     if st == X_DONE:

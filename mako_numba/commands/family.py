@@ -10,10 +10,16 @@ persistence/family.py) that declares, at module level:
 - ROWS: (name, arity, op, flags), one per command.  op is one of its OP_* or
   OP_SLOW (the Python slow path); arity and flags follow the metadata generated
   from a real Redis (tests/test_commands.py checks them).
-- dispatch(X, o, c, a0, argc, ci, now, now_us, hsh): a @kernel(inline=True)
-  if-chain over its own ops, returning X_DONE, X_DEFER or X_SLOW; only a
-  family with kernel ops has one, and dispatch.execute calls it when
-  family_of(o) is its ID.
+- dispatch(o, ...): a @kernel(inline=True) if-chain over its own ops,
+  returning X_DONE, X_DEFER or X_SLOW; only a family with kernel ops has
+  one, and dispatch.execute calls it when family_of(o) is its ID.  After
+  `o` it takes only what its handlers use, from what execute has at hand
+  (respond.py says what each is): the key context K = (T, lim, db, now),
+  the client R = (conn, c, lim, lits), the request's `args, a0, argc`, and
+  `ci, cmdt`, `stats`, the client's database number `sel`, the clock in
+  microseconds `now_us` or the first key's hash `hsh` (GET, SET).  The
+  string family's is (o, K, R, args, a0, argc, ci, cmdt, stats, hsh); the
+  transactions family's only (o, R).
 - slow_handlers(admin) and subcommands(admin): name -> handler (bound methods of
   the slow path's Admin) for its OP_SLOW rows, and name -> {sub: handler} for
   those with subcommands in the metadata.

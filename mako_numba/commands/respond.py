@@ -1,9 +1,18 @@
 """Check-then-reply helpers shared by every kernel command.
 
-A command handler receives the execution context `X` (a tuple of the
-arrays every command may touch) and scalars for the request: the connection
-slot `c`, the row of its first argument `a0`, the argument count `argc`, the
-command index `ci` and the batch's clock `now` (ms).
+A command handler's arguments say what it may touch (dispatch.execute builds
+them once per request):
+- `K = (T, lim, db, now)`, the key context: the table, the limits, the
+  client's physical database (store/table.db_of) and the batch's clock (ms);
+  what a handler needs to read and write keys.
+- `R = (conn, c, lim, lits)`, the client: its row `c` of the connection table,
+  where its reply is written and how (the limits, the literal replies).
+  Only what changes the client itself (QUIT, MULTI) writes its flags.
+- `args, a0, argc`: the request's argument rows, the first one's row, their count.
+- only if it needs them: `ci, cmdt` (the command's index and the command
+  table: arity errors and errors naming the command) and `stats` (keyspace
+  hits and misses).  What needs more takes exactly that (SWAPDB the whole
+  table, COPY and MOVE the client's database number, TIME the clock in us).
 
 Rules (Redis's "...OrReply" habit):
 - `reply_*` reserve room for the whole reply before writing; they return
@@ -25,12 +34,11 @@ from mako_numba.protocol.errors import (
 )
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
-    C_DB, C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
+    C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
 )
 from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
-from mako_numba.store.table import db_of
 from mako_numba.store.types import WRONGTYPE, lookup_read, lookup_write
 
 X_DONE = 0
@@ -134,7 +142,7 @@ def reply_lit(conn, c, lim, lits, which):
 
 
 @kernel(inline=True)
-def read_or_reply(X, c, k, now, want, hq):
+def read_or_reply(K, R, stats, args, k, want, hq):
     """Redis's lookupKeyReadOrReply + checkType for argument k's key in the client's database:
     (X_*, hash, which, slot), as store/types.lookup_read.
 
@@ -142,26 +150,28 @@ def read_or_reply(X, c, k, now, want, hq):
     error is written (a keyspace hit, as Redis counts it) and X_* is the
     command's status.  Otherwise X_DONE, and the reply is the caller's.
     """
-    T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup_read(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, want, hq)
+    T, lim, db, now = K
+    conn, c, rlim, lits = R
+    h, which, pos = lookup_read(T, lim, db, args[k, 0], args[k, 1], now, want, hq)
     st = X_DONE
     if which == WRONGTYPE:
-        st = reply_lit(conn, c, lim, lits, LIT_WRONGTYPE)
+        st = reply_lit(conn, c, rlim, lits, LIT_WRONGTYPE)
         if st == X_DONE:
             stats[S_HITS] += 1
     return st, h, which, pos
 
 
 @kernel(inline=True)
-def write_or_reply(X, c, k, now, want):
+def write_or_reply(K, R, args, k, want):
     """Redis's lookupKeyWrite + checkType for argument k's key in the client's database:
     (X_*, hash, which, slot), as store/types.lookup_write; which WRONGTYPE: the
     WRONGTYPE error is written and X_* is the command's status."""
-    T, lim, conn, args, lits, cmdt, stats = X
-    h, which, pos = lookup_write(T, lim, db_of(T, conn[c, C_DB]), args[k, 0], args[k, 1], now, want, 0)
+    T, lim, db, now = K
+    conn, c, rlim, lits = R
+    h, which, pos = lookup_write(T, lim, db, args[k, 0], args[k, 1], now, want, 0)
     st = X_DONE
     if which == WRONGTYPE:
-        st = reply_lit(conn, c, lim, lits, LIT_WRONGTYPE)
+        st = reply_lit(conn, c, rlim, lits, LIT_WRONGTYPE)
     return st, h, which, pos
 
 

@@ -25,14 +25,14 @@ LITERALS = []
 
 
 @kernel(inline=True)
-def dispatch(X, o, c, a0, argc, ci, now, now_us, hsh):
+def dispatch(o, K, R, args, a0, argc, stats):
     """Run bit op `o`; X_DONE, X_DEFER or X_SLOW."""
     if o == OP_SETBIT:
-        return x_setbit(X, c, a0, argc, ci, now)
+        return x_setbit(K, R, args, a0)
     if o == OP_GETBIT:
-        return x_getbit(X, c, a0, argc, ci, now)
+        return x_getbit(K, R, args, a0, stats)
     if o == OP_BITCOUNT:
-        return x_bitcount(X, c, a0, argc, ci, now)
+        return x_bitcount(K, R, args, a0, argc, stats)
     return X_SLOW
 
 

@@ -1,7 +1,7 @@
 """Bit commands on string values (Redis's bitops.c): SETBIT, GETBIT, BITCOUNT.
 
-Same calling convention as strings.py (context `X`, then `(c, a0, argc, ci,
-now)`, returning X_DONE or X_DEFER).  Bits are numbered from the most
+Same calling convention as string/kernels.py (`K, R, args, a0`, then what
+else each uses; respond.py), returning X_DONE or X_DEFER.  Bits are numbered from the most
 significant bit of the first byte, as in Redis.  SETBIT grows the value with
 zero bytes; a bit set to the value it already had is not a change (WATCH).
 """
@@ -10,14 +10,14 @@ import numpy as np
 from mako_numba.config import settings as config
 from mako_numba.protocol.errors import LIT_BIT_OFFSET, LIT_BIT_VALUE, LIT_NOT_INT, LIT_ONE, LIT_SYNTAX, LIT_ZERO
 from mako_numba.base.jit import kernel, u8view
-from mako_numba.base.layout import C_DB, S_HITS, S_MISSES
+from mako_numba.base.layout import S_HITS, S_MISSES
 from mako_numba.commands.respond import (
     X_DEFER, arg_int, arg_word, clamp_range, read_or_reply, reply_int, reply_lit, reserve, word, write_or_reply,
 )
 from mako_numba.store.types import OBJ_STRING, WRONGTYPE
 from mako_numba.store.arena import ENC_RAW, OK
 from mako_numba.store.index import touch_hash
-from mako_numba.store.table import db_of, lookup, resize_value, set_enc_flags, store, value_of
+from mako_numba.store.table import lookup, resize_value, set_enc_flags, store, value_of
 
 W_BIT = word("bit")
 W_BYTE = word("byte")
@@ -34,9 +34,10 @@ def bit_offset(args, i, lim):
 
 
 @kernel
-def x_setbit(X, c, a0, argc, ci, now):
+def x_setbit(K, R, args, a0):
     """SETBIT key offset 0|1: the bit's previous value."""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     ok, off = bit_offset(args, a0 + 2, lim)
     if not ok:
         return reply_lit(conn, c, lim, lits, LIT_BIT_OFFSET)
@@ -45,10 +46,9 @@ def x_setbit(X, c, a0, argc, ci, now):
         return reply_lit(conn, c, lim, lits, LIT_BIT_VALUE)
     if not reserve(conn, c, lim, 4):
         return X_DEFER
-    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     byte = off >> 3
-    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    st, h, which, pos = write_or_reply(K, R, args, k, OBJ_STRING)
     if which == WRONGTYPE:
         return st
     if which == 0:
@@ -74,13 +74,14 @@ def x_setbit(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_getbit(X, c, a0, argc, ci, now):
+def x_getbit(K, R, args, a0, stats):
     """GETBIT key offset"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T = K[0]
+    conn, c, lim, lits = R
     ok, off = bit_offset(args, a0 + 2, lim)
     if not ok:
         return reply_lit(conn, c, lim, lits, LIT_BIT_OFFSET)
-    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    st, h, which, pos = read_or_reply(K, R, stats, args, a0 + 1, OBJ_STRING, 0)
     if which == WRONGTYPE:
         return st
     if which == 0:
@@ -105,10 +106,11 @@ def popcount(addr, n):
 
 
 @kernel
-def x_bitcount(X, c, a0, argc, ci, now):
+def x_bitcount(K, R, args, a0, argc, stats):
     """BITCOUNT key [start end [BYTE|BIT]], in bitcountCommand's order of checks."""
-    T, lim, conn, args, lits, cmdt, stats = X
-    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    T = K[0]
+    conn, c, lim, lits = R
+    st, h, which, pos = read_or_reply(K, R, stats, args, a0 + 1, OBJ_STRING, 0)
     if which == WRONGTYPE:
         return st
     if which == 0:

@@ -35,9 +35,9 @@ ROWS = [
 
 
 @kernel(inline=True)
-def dispatch(X, o, c, a0, argc, ci, now, now_us, hsh):
+def dispatch(o, R, args, a0, argc, ci, cmdt):
     """PING [message], ECHO message, QUIT; X_DONE, X_DEFER or X_SLOW."""
-    T, lim, conn, args, lits, cmdt, stats = X
+    conn, c, lim, lits = R
     if o == OP_PING:
         if argc > 2:
             return reply_arity(conn, c, lim, lits, cmdt, ci)

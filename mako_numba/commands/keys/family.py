@@ -65,34 +65,34 @@ LITERALS = []
 
 
 @kernel(inline=True)
-def dispatch(X, o, c, a0, argc, ci, now, now_us, hsh):
-    """Run key-space op `o`; X_DONE, X_DEFER or X_SLOW."""
+def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats, sel):
+    """Run key-space op `o`; X_DONE, X_DEFER or X_SLOW.  sel: the client's database number."""
     if o == OP_DEL or o == OP_EXISTS:
-        return x_del_exists(X, c, a0, argc, ci, now, 1 if o == OP_DEL else 0)
+        return x_del_exists(K, R, args, a0, argc, stats, 1 if o == OP_DEL else 0)
     if o == OP_EXPIRE or o == OP_PEXPIRE or o == OP_EXPIREAT or o == OP_PEXPIREAT:
-        return x_expire(X, c, a0, argc, ci, now, o == OP_EXPIRE or o == OP_EXPIREAT,
+        return x_expire(K, R, args, a0, argc, ci, cmdt, o == OP_EXPIRE or o == OP_EXPIREAT,
                         o == OP_EXPIRE or o == OP_PEXPIRE)
     if o == OP_TTL or o == OP_PTTL or o == OP_EXPIRETIME or o == OP_PEXPIRETIME:
-        return x_ttl(X, c, a0, argc, ci, now, o == OP_PTTL or o == OP_PEXPIRETIME,
+        return x_ttl(K, R, args, a0, stats, o == OP_PTTL or o == OP_PEXPIRETIME,
                      o == OP_EXPIRETIME or o == OP_PEXPIRETIME)
     if o == OP_PERSIST:
-        return x_persist(X, c, a0, argc, ci, now)
+        return x_persist(K, R, args, a0)
     if o == OP_TYPE:
-        return x_type(X, c, a0, argc, ci, now)
+        return x_type(K, R, args, a0, stats)
     if o == OP_TOUCH:
-        return x_touch(X, c, a0, argc, ci, now)
+        return x_touch(K, R, args, a0, argc, stats)
     if o == OP_RENAME or o == OP_RENAMENX:
-        return x_rename(X, c, a0, argc, ci, now, o == OP_RENAMENX)
+        return x_rename(K, R, args, a0, o == OP_RENAMENX)
     if o == OP_COPY:
-        return x_copy(X, c, a0, argc, ci, now)
+        return x_copy(K, R, args, a0, argc, stats, sel)
     if o == OP_MOVE:
-        return x_move(X, c, a0, argc, ci, now)
+        return x_move(K, R, args, a0, stats, sel)
     if o == OP_KEYS:
-        return x_keys(X, c, a0, argc, ci, now)
+        return x_keys(K, R, args, a0)
     if o == OP_SCAN:
-        return x_scan(X, c, a0, argc, ci, now)
+        return x_scan(K, R, args, a0, argc, stats)
     if o == OP_RANDOMKEY:
-        return x_randomkey(X, c, a0, argc, ci, now)
+        return x_randomkey(K, R)
     return X_SLOW
 
 

@@ -1,7 +1,9 @@
 """Key-space and expiry commands (Redis's db.c and expire.c), as kernels.
 
-Same calling convention as strings.py: context `X = (T, lim, conn, args,
-lits, cmdt, stats)` and `(c, a0, argc, ci, now)`, returning X_DONE or X_DEFER.
+Same calling convention as string/kernels.py: `K, R, args, a0` (respond.py
+says what each is), then only what else each uses, returning X_DONE or
+X_DEFER.  COPY and MOVE also take the client's database number (`sel`), SWAPDB
+the whole table instead of `K`, TIME only the clock.
 
 Expiry is kept in milliseconds in each record's header.  Every lookup
 deletes a key whose time has come (lazy expiry, table.lookup); the loop also
@@ -14,7 +16,7 @@ from mako_numba.protocol.errors import (
     LIT_SWAPDB_SECOND, LIT_SYNTAX, LIT_TYPE_NONE, LIT_UNSUPPORTED_PRE, LIT_ZERO,
 )
 from mako_numba.base.jit import kernel, u8view
-from mako_numba.base.layout import C_DB, C_OUT_WR, T_LOADING
+from mako_numba.base.layout import C_OUT_WR, T_LOADING
 from mako_numba.protocol.replies import w_arr_hdr, w_bulk_int
 from mako_numba.commands.respond import (
     INT64_MAX, W_NX, W_XX, X_DEFER, X_DONE, arg_int, arg_int32, arg_word, count_lookup, out_of,
@@ -39,16 +41,16 @@ W_DB = word("db")
 
 
 @kernel
-def x_del_exists(X, c, a0, argc, ci, now, is_del):
+def x_del_exists(K, R, args, a0, argc, stats, is_del):
     """DEL / EXISTS / TOUCH key [key ...] (repeats count): one loop, three verbs.
 
     is_del: 1 DEL, 0 EXISTS (a read that leaves the access time alone), 2
     TOUCH (a read that sets it).  Reads count keyspace hits and misses.
     """
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 24):
         return X_DEFER
-    db = db_of(T, conn[c, C_DB])
     n = 0
     for i in range(a0 + 1, a0 + argc):
         if is_del == 0:
@@ -65,9 +67,10 @@ def x_del_exists(X, c, a0, argc, ci, now, is_del):
 
 
 @kernel
-def x_expire(X, c, a0, argc, ci, now, seconds, relative):
+def x_expire(K, R, args, a0, argc, ci, cmdt, seconds, relative):
     """EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT key time [NX|XX|GT|LT]"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     flags = 0
     for j in range(a0 + 3, a0 + argc):
         w = arg_word(args, j)
@@ -98,7 +101,7 @@ def x_expire(X, c, a0, argc, ci, now, seconds, relative):
     when += base
     if not reserve(conn, c, lim, 4):
         return X_DEFER
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db, args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_ZERO)
     if flags:
@@ -120,12 +123,13 @@ def x_expire(X, c, a0, argc, ci, now, seconds, relative):
 
 
 @kernel
-def x_ttl(X, c, a0, argc, ci, now, ms, absolute):
+def x_ttl(K, R, args, a0, stats, ms, absolute):
     """TTL / PTTL / EXPIRETIME / PEXPIRETIME key"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 24):
         return X_DEFER
-    h, which, pos = peek(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = peek(T, lim, db, args[a0 + 1, 0], args[a0 + 1, 1], now)
     count_lookup(stats, which)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_MINUS2)
@@ -139,12 +143,13 @@ def x_ttl(X, c, a0, argc, ci, now, ms, absolute):
 
 
 @kernel
-def x_persist(X, c, a0, argc, ci, now):
+def x_persist(K, R, args, a0):
     """PERSIST key"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 4):
         return X_DEFER
-    h, which, pos = lookup(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = lookup(T, lim, db, args[a0 + 1, 0], args[a0 + 1, 1], now)
     if which == 0 or expire_of(T, which, pos) == 0:
         return reply_lit(conn, c, lim, lits, LIT_ZERO)
     set_expire_at(T, which, pos, 0)
@@ -153,12 +158,13 @@ def x_persist(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_type(X, c, a0, argc, ci, now):
+def x_type(K, R, args, a0, stats):
     """TYPE key: the name of its type, from the record's type tag (store/types), or none"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 10):
         return X_DEFER
-    h, which, pos = peek(T, lim, db_of(T, conn[c, C_DB]), args[a0 + 1, 0], args[a0 + 1, 1], now)
+    h, which, pos = peek(T, lim, db, args[a0 + 1, 0], args[a0 + 1, 1], now)
     count_lookup(stats, which)
     if which == 0:
         return reply_lit(conn, c, lim, lits, LIT_TYPE_NONE)
@@ -177,9 +183,9 @@ def x_type(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_touch(X, c, a0, argc, ci, now):
+def x_touch(K, R, args, a0, argc, stats):
     """TOUCH key [key ...]: how many exist; their access times are set."""
-    return x_del_exists(X, c, a0, argc, ci, now, 2)
+    return x_del_exists(K, R, args, a0, argc, stats, 2)
 
 
 @kernel
@@ -210,12 +216,13 @@ def _args_equal(args, i, j):
 
 
 @kernel
-def copy_key(X, c, a0, now, src_db, si, dst_db, di, replace, move):
+def copy_key(K, args, si, dst_db, di, replace, move):
     """The shared body of RENAME, COPY and MOVE: 1 copied, 0 refused, -1 no source.
 
-    Returns (status, X_*) where X_DEFER means nothing changed.
+    From K's database to dst_db (physical).  Returns (status, X_*) where
+    X_DEFER means nothing changed.
     """
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, src_db, now = K
     h, which, pos = lookup(T, lim, src_db, args[si, 0], args[si, 1], now)
     if which == 0:
         return -1, X_DONE
@@ -245,12 +252,13 @@ def reply_db_error(conn, c, lim, lits, st):
 
 
 @kernel
-def copy_and_reply(X, c, a0, now, src, si, dst, di, replace, move):
-    """COPY's and MOVE's common end: copy between databases, reply :1 or :0."""
-    T, lim, conn, args, lits, cmdt, stats = X
+def copy_and_reply(K, R, args, stats, si, dst, di, replace, move):
+    """COPY's and MOVE's common end: copy from K's database to database number dst,
+    reply :1 or :0."""
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 4):
         return X_DEFER
-    st, x = copy_key(X, c, a0, now, db_of(T, src), si, db_of(T, dst), di, replace, move)
+    st, x = copy_key(K, args, si, db_of(K[0], dst), di, replace, move)
     if x == X_DEFER:
         return X_DEFER
     if not move:
@@ -259,18 +267,18 @@ def copy_and_reply(X, c, a0, now, src, si, dst, di, replace, move):
 
 
 @kernel
-def x_rename(X, c, a0, argc, ci, now, nx):
+def x_rename(K, R, args, a0, nx):
     """RENAME / RENAMENX key newkey"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 20):
         return X_DEFER
-    db = db_of(T, conn[c, C_DB])
     if _args_equal(args, a0 + 1, a0 + 2):
         h, which, pos = lookup(T, lim, db, args[a0 + 1, 0], args[a0 + 1, 1], now)
         if which == 0:
             return reply_lit(conn, c, lim, lits, LIT_NO_SUCH_KEY)
         return reply_lit(conn, c, lim, lits, LIT_ZERO if nx else LIT_OK)
-    st, x = copy_key(X, c, a0, now, db, a0 + 1, db, a0 + 2, not nx, True)
+    st, x = copy_key(K, args, a0 + 1, db, a0 + 2, not nx, True)
     if x == X_DEFER:
         return X_DEFER
     if st < 0:
@@ -281,11 +289,11 @@ def x_rename(X, c, a0, argc, ci, now, nx):
 
 
 @kernel
-def x_copy(X, c, a0, argc, ci, now):
-    """COPY source destination [DB destination-db] [REPLACE]"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    ndb = T[5].shape[0]
-    src = conn[c, C_DB]
+def x_copy(K, R, args, a0, argc, stats, sel):
+    """COPY source destination [DB destination-db] [REPLACE]; sel: the client's database number"""
+    conn, c, lim, lits = R
+    ndb = K[0][5].shape[0]
+    src = sel
     dst = src
     replace = False
     j = 3
@@ -303,26 +311,25 @@ def x_copy(X, c, a0, argc, ci, now):
         j += 1
     if src == dst and _args_equal(args, a0 + 1, a0 + 2):
         return reply_lit(conn, c, lim, lits, LIT_SAME_OBJECT)
-    return copy_and_reply(X, c, a0, now, src, a0 + 1, dst, a0 + 2, replace, False)
+    return copy_and_reply(K, R, args, stats, a0 + 1, dst, a0 + 2, replace, False)
 
 
 @kernel
-def x_move(X, c, a0, argc, ci, now):
-    """MOVE key db"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    st, dst = arg_db(args, a0 + 2, T[5].shape[0])
+def x_move(K, R, args, a0, stats, sel):
+    """MOVE key db; sel: the client's database number"""
+    conn, c, lim, lits = R
+    st, dst = arg_db(args, a0 + 2, K[0][5].shape[0])
     if st:
         return reply_db_error(conn, c, lim, lits, st)
-    src = conn[c, C_DB]
-    if src == dst:
+    if sel == dst:
         return reply_lit(conn, c, lim, lits, LIT_SAME_OBJECT)
-    return copy_and_reply(X, c, a0, now, src, a0 + 1, dst, a0 + 1, False, True)
+    return copy_and_reply(K, R, args, stats, a0 + 1, dst, a0 + 1, False, True)
 
 
 @kernel
-def x_swapdb(X, c, a0, argc, ci, now):
+def x_swapdb(T, R, args, a0):
     """SWAPDB index1 index2: O(1), by swapping two entries of the database map."""
-    T, lim, conn, args, lits, cmdt, stats = X
+    conn, c, lim, lits = R
     ok1, d1 = arg_int32(args, a0 + 1)
     if not ok1:
         return reply_lit(conn, c, lim, lits, LIT_SWAPDB_FIRST)
@@ -344,9 +351,9 @@ def x_swapdb(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_time(X, c, now_us):
+def x_time(R, now_us):
     """TIME: [seconds, microseconds] as bulk strings."""
-    T, lim, conn, args, lits, cmdt, stats = X
+    conn, c, lim, lits = R
     sec = now_us // 1_000_000
     usec = now_us % 1_000_000
     if not reserve(conn, c, lim, 64):

@@ -19,7 +19,7 @@ import numpy as np
 
 from mako_numba.protocol.errors import LIT_INVALID_CURSOR, LIT_NOT_INT, LIT_SYNTAX
 from mako_numba.base.jit import kernel, u8view
-from mako_numba.base.layout import C_DB, C_OUT_WR, S_HITS, S_MISSES
+from mako_numba.base.layout import C_OUT_WR, S_HITS, S_MISSES
 from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_bulk_int
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
@@ -27,7 +27,7 @@ from mako_numba.commands.respond import (
 from mako_numba.base.layout import T_LOGCAP, T_MIG, T_OLOGCAP
 from mako_numba.store.arena import REC_HDR, rec_db, rec_hdr, rec_klen, rec_type, ref_addr
 from mako_numba.store.index import TOMB, key_hash, slot_ref
-from mako_numba.store.table import db_of, expire_slot
+from mako_numba.store.table import expire_slot
 from mako_numba.store.types import type_named
 
 W_MATCH = word("match")
@@ -156,10 +156,10 @@ def _key_of(T, s):
 
 
 @kernel
-def x_keys(X, c, a0, argc, ci, now):
+def x_keys(K, R, args, a0):
     """KEYS pattern: SCAN's collector over the whole hash line, in one call."""
-    T, lim, conn, args, lits, cmdt, stats = X
-    db = db_of(T, conn[c, C_DB])
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     plen = args[a0 + 1, 1]
     pat = u8view(args[a0 + 1, 0], plen)
     use_pat = not (plen == 1 and pat[0] == 42)
@@ -295,9 +295,10 @@ def _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, mode, reap, keys, n, h
 
 
 @kernel
-def x_scan(X, c, a0, argc, ci, now):
+def x_scan(K, R, args, a0, argc, stats):
     """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     tm = T[0]
     ok, cur = parse_cursor(args, a0 + 1)
     if not ok:
@@ -333,7 +334,6 @@ def x_scan(X, c, a0, argc, ci, now):
     plen = 0 if pi < 0 else args[pi, 1]
     pat = u8view(args[pi, 0] if pi >= 0 else 0, plen)
     use_pat = pi >= 0 and not (plen == 1 and pat[0] == 42)
-    db = db_of(T, conn[c, C_DB])
     keys = np.empty(min(4 * count + 64, 1 << 20), np.int64)
     hm = np.zeros(2, np.int64)
     if T[5][db, 0] == 0 or (T[5][db, 0] <= count and logcap <= SMALL_LOGCAP):
@@ -373,10 +373,10 @@ RANDOM_PROBES = 1024     # random slots RANDOMKEY tries before it walks from one
 
 
 @kernel
-def x_randomkey(X, c, a0, argc, ci, now):
+def x_randomkey(K, R):
     """RANDOMKEY: a live key of the selected database, or nil."""
-    T, lim, conn, args, lits, cmdt, stats = X
-    db = db_of(T, conn[c, C_DB])
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if T[5][db, 0] > 0 and not T[0][T_MIG]:
         # uniform, as Redis's fair random key: probe random slots (a bounded number of times)
         ix = T[1]

@@ -6,13 +6,11 @@ holds the last two); CONFIG (config.py), COMMAND (command.py), OBJECT, MEMORY an
 See commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
-from mako_numba.base.layout import C_DB
 from mako_numba.commands.family import (
     CF_ADMIN, CF_FAST, CF_READONLY, CF_REMAPS_DBS, CF_WRITE, OP_SLOW, op_numbers,
 )
 from mako_numba.commands.keys.generic import x_swapdb, x_time
 from mako_numba.commands.respond import X_SLOW, reply_int
-from mako_numba.store.table import db_of
 
 NAME = "server"
 ID = 6
@@ -43,15 +41,16 @@ LITERALS = []
 
 
 @kernel(inline=True)
-def dispatch(X, o, c, a0, argc, ci, now, now_us, hsh):
+def dispatch(o, K, R, args, a0, now_us):
     """DBSIZE, TIME, SWAPDB; X_DONE, X_DEFER or X_SLOW."""
-    T, lim, conn, args, lits, cmdt, stats = X
     if o == OP_DBSIZE:
-        return reply_int(conn, c, lim, T[5][db_of(T, conn[c, C_DB]), 0])
+        T, lim, db, now = K
+        conn, c, lim, lits = R
+        return reply_int(conn, c, lim, T[5][db, 0])
     if o == OP_TIME:
-        return x_time(X, c, now_us)
+        return x_time(R, now_us)
     if o == OP_SWAPDB:
-        return x_swapdb(X, c, a0, argc, ci, now)
+        return x_swapdb(K[0], R, args, a0)
     return X_SLOW
 
 

@@ -69,40 +69,40 @@ LITERALS = []
 
 
 @kernel(inline=True)
-def dispatch(X, o, c, a0, argc, ci, now, now_us, hsh):
-    """Run string op `o`; X_DONE, X_DEFER or X_SLOW."""
+def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats, hsh):
+    """Run string op `o`; X_DONE, X_DEFER or X_SLOW.  hsh: the key's hash (GET, SET) or 0."""
     if o == OP_GET:
-        return x_get(X, c, a0, argc, ci, now, hsh)
+        return x_get(K, R, args, a0, stats, hsh)
     if o == OP_SET:
-        return x_set(X, c, a0, argc, ci, now, hsh)
+        return x_set(K, R, args, a0, argc, ci, cmdt, stats, hsh)
     if o == OP_SETNX:
-        return set_generic(X, c, a0, argc, ci, now, SET_NX, 0, 2, True)
+        return set_generic(K, R, args, a0, ci, cmdt, stats, SET_NX, 0, 2, True)
     if o == OP_SETEX:
-        return set_generic(X, c, a0, argc, ci, now, SET_EX, 2, 3, False)
+        return set_generic(K, R, args, a0, ci, cmdt, stats, SET_EX, 2, 3, False)
     if o == OP_PSETEX:
-        return set_generic(X, c, a0, argc, ci, now, SET_PX, 2, 3, False)
+        return set_generic(K, R, args, a0, ci, cmdt, stats, SET_PX, 2, 3, False)
     if o == OP_GETSET:
-        return set_generic(X, c, a0, argc, ci, now, SET_GET, 0, 2, False)
+        return set_generic(K, R, args, a0, ci, cmdt, stats, SET_GET, 0, 2, False)
     if o == OP_GETDEL:
-        return x_getdel(X, c, a0, argc, ci, now)
+        return x_getdel(K, R, args, a0, stats)
     if o == OP_GETEX:
-        return x_getex(X, c, a0, argc, ci, now)
+        return x_getex(K, R, args, a0, argc, ci, cmdt, stats)
     if o == OP_MGET:
-        return x_mget(X, c, a0, argc, ci, now)
+        return x_mget(K, R, args, a0, argc, stats)
     if o == OP_MSET or o == OP_MSETNX:
-        return x_mset(X, c, a0, argc, ci, now, o == OP_MSETNX)
+        return x_mset(K, R, args, a0, argc, ci, cmdt, o == OP_MSETNX)
     if o == OP_APPEND:
-        return x_append(X, c, a0, argc, ci, now)
+        return x_append(K, R, args, a0)
     if o == OP_STRLEN:
-        return x_strlen(X, c, a0, argc, ci, now)
+        return x_strlen(K, R, args, a0, stats)
     if o == OP_INCR or o == OP_DECR:
-        return incr_generic(X, c, a0, argc, ci, now, 1 if o == OP_INCR else -1)
+        return incr_generic(K, R, args, a0, 1 if o == OP_INCR else -1)
     if o == OP_INCRBY or o == OP_DECRBY:
-        return x_incrby(X, c, a0, argc, ci, now, 1 if o == OP_INCRBY else -1)
+        return x_incrby(K, R, args, a0, 1 if o == OP_INCRBY else -1)
     if o == OP_GETRANGE:
-        return x_getrange(X, c, a0, argc, ci, now)
+        return x_getrange(K, R, args, a0, stats)
     if o == OP_SETRANGE:
-        return x_setrange(X, c, a0, argc, ci, now)
+        return x_setrange(K, R, args, a0)
     return X_SLOW
 
 

@@ -1,10 +1,11 @@
 """String commands (Redis's t_string.c), as thin kernels over the table.
 
-Every handler takes the execution context `X = (T, lim, conn, args, lits,
-cmdt, stats)` and the request's scalars `(c, a0, argc, ci, now)`, and returns
-X_DONE or X_DEFER (respond.py).  Like t_string.c, variants share one generic
-function: SET, SETNX, SETEX, PSETEX and GETSET are `set_generic` with flag
-bits; INCR, DECR, INCRBY and DECRBY are `incr_generic`.  APPEND, STRLEN,
+Every handler takes the key context `K`, the client `R` and the request's
+arguments `args, a0` (and `argc`), then only what else it uses (`ci, cmdt`,
+`stats`; respond.py says what each is), and returns X_DONE or X_DEFER.  Like
+t_string.c, variants share one generic function: SET, SETNX, SETEX, PSETEX
+and GETSET are `set_generic` with flag bits; INCR, DECR, INCRBY and DECRBY
+are `incr_generic`.  APPEND, STRLEN,
 GETRANGE and SETRANGE are in ranges.py.  Keys are found wanting a string
 (respond.read_or_reply / write_or_reply): another type gets WRONGTYPE; SET
 and MSET replace a value of any type, SETNX and MSETNX only ask whether the
@@ -21,7 +22,7 @@ from mako_numba.protocol.errors import (
     LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_SYNTAX, LIT_ZERO,
 )
 from mako_numba.base.jit import kernel, u8view
-from mako_numba.base.layout import C_DB, C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_LOADING
+from mako_numba.base.layout import C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_LOADING
 from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_nil, w_num
 from mako_numba.commands.respond import (
@@ -32,7 +33,7 @@ from mako_numba.commands.respond import (
 from mako_numba.base.layout import T_NEED
 from mako_numba.store.arena import NEED_INDEX, OK, REC_HDR, alloc, unalloc
 from mako_numba.store.table import (
-    db_of, expire_of, index_room, install, lookup, store_inline, set_expire_at, store, unlink_found,
+    expire_of, index_room, install, lookup, store_inline, set_expire_at, store, unlink_found,
     value_of,
 )
 from mako_numba.store.types import OBJ_ANY, OBJ_STRING, WRONGTYPE, lookup_read, lookup_write
@@ -119,9 +120,10 @@ def expire_time(args, i, flags, now):
 
 
 @kernel(inline=True)
-def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
+def _set_generic(K, R, args, a0, ci, cmdt, stats, flags, ei, vi, counted, hq):
     """SET and friends.  `counted`: reply :1/:0 (SETNX) instead of OK/nil."""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     when = 0
     if ei:
         st, when = expire_time(args, a0 + ei, flags, now)
@@ -129,12 +131,11 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
             return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
         if st == 2:
             return reply_named(conn, c, lim, lits, cmdt, ci, LIT_EXPIRE_PRE, LIT_ARITY_SUF)
-    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + vi
     # with GET, getGenericCommand reads first: the old value must be a string; SET alone
     # replaces a value of any type (one lookup either way: the hot path inlines it once)
-    st, h, which, pos = read_or_reply(X, c, k, now, OBJ_STRING if flags & SET_GET else OBJ_ANY, hq)
+    st, h, which, pos = read_or_reply(K, R, stats, args, k, OBJ_STRING if flags & SET_GET else OBJ_ANY, hq)
     if which == WRONGTYPE:
         return st
     found = which != 0
@@ -174,28 +175,30 @@ def _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, hq):
 
 
 @kernel
-def set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted):
+def set_generic(K, R, args, a0, ci, cmdt, stats, flags, ei, vi, counted):
     """_set_generic as a call, for SET's variants (SET itself inlines it)."""
-    return _set_generic(X, c, a0, argc, ci, now, flags, ei, vi, counted, 0)
+    return _set_generic(K, R, args, a0, ci, cmdt, stats, flags, ei, vi, counted, 0)
 
 
 @kernel(inline=True)
-def x_set(X, c, a0, argc, ci, now, hq):
+def x_set(K, R, args, a0, argc, ci, cmdt, stats, hq):
     """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL]; hq: the key's hash or 0"""
-    flags, ei = parse_set_options(X[3], a0, argc, False)
+    flags, ei = parse_set_options(args, a0, argc, False)
     if flags < 0:
-        return reply_lit(X[2], c, X[1], X[4], LIT_SYNTAX)
-    return _set_generic(X, c, a0, argc, ci, now, flags, ei, 2, False, hq)
+        conn, c, lim, lits = R
+        return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
+    return _set_generic(K, R, args, a0, ci, cmdt, stats, flags, ei, 2, False, hq)
 
 
 @kernel
-def x_getex(X, c, a0, argc, ci, now):
+def x_getex(K, R, args, a0, argc, ci, cmdt, stats):
     """GETEX key [EX s|PX ms|EXAT ts|PXAT ms-ts|PERSIST]"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     flags, ei = parse_set_options(args, a0, argc, True)
     if flags < 0:
         return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    st, h, which, pos = read_or_reply(K, R, stats, args, a0 + 1, OBJ_STRING, 0)
     if which == WRONGTYPE:
         return st
     if which == 0:
@@ -230,11 +233,12 @@ def x_getex(X, c, a0, argc, ci, now):
 
 
 @kernel(inline=True)
-def get_generic(X, c, a0, now, hq):
+def get_generic(K, R, args, a0, stats, hq):
     """Reply with key's value or nil, counting hits and misses: (X_*, which, slot); which
     WRONGTYPE when the key holds another type (its error written)."""
-    T, lim, conn, args, lits, cmdt, stats = X
-    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, hq)
+    T = K[0]
+    conn, c, lim, lits = R
+    st, h, which, pos = read_or_reply(K, R, stats, args, a0 + 1, OBJ_STRING, hq)
     if which == WRONGTYPE:
         return st, which, pos
     if which == 0:
@@ -250,25 +254,25 @@ def get_generic(X, c, a0, now, hq):
 
 
 @kernel(inline=True)
-def x_get(X, c, a0, argc, ci, now, hq):
+def x_get(K, R, args, a0, stats, hq):
     """GET key; hq: the key's hash or 0"""
-    return get_generic(X, c, a0, now, hq)[0]
+    return get_generic(K, R, args, a0, stats, hq)[0]
 
 
 @kernel
-def x_getdel(X, c, a0, argc, ci, now):
+def x_getdel(K, R, args, a0, stats):
     """GETDEL key"""
-    st, which, pos = get_generic(X, c, a0, now, 0)
+    st, which, pos = get_generic(K, R, args, a0, stats, 0)
     if st == X_DONE and which > 0:
-        unlink_found(X[0], X[1], which, pos)
+        unlink_found(K[0], K[1], which, pos)
     return st
 
 
 @kernel
-def x_mget(X, c, a0, argc, ci, now):
+def x_mget(K, R, args, a0, argc, stats):
     """MGET key [key ...]"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    db = db_of(T, conn[c, C_DB])
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     need = int_size(argc - 1)
     for i in range(a0 + 1, a0 + argc):
         h, which, pos = lookup_read(T, lim, db, args[i, 0], args[i, 1], now, OBJ_STRING, 0)
@@ -294,17 +298,17 @@ def x_mget(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_mset(X, c, a0, argc, ci, now, nx):
+def x_mset(K, R, args, a0, argc, ci, cmdt, nx):
     """MSET key value [key value ...] / MSETNX: all pairs or none.
 
     Atomic also when memory runs short: every block is allocated first
     (kept in the argument rows' spare column); if one allocation fails, the
     others are freed and the request defers with nothing changed.
     """
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     if argc % 2 == 0:
         return reply_arity(conn, c, lim, lits, cmdt, ci)
-    db = db_of(T, conn[c, C_DB])
     if nx:
         for i in range(a0 + 1, a0 + argc, 2):
             if lookup(T, lim, db, args[i, 0], args[i, 1], now)[1] != 0:
@@ -329,12 +333,12 @@ def x_mset(X, c, a0, argc, ci, now, nx):
 
 
 @kernel
-def incr_generic(X, c, a0, argc, ci, now, incr):
+def incr_generic(K, R, args, a0, incr):
     """INCR, DECR, INCRBY, DECRBY: add `incr` to the integer stored at key."""
-    T, lim, conn, args, lits, cmdt, stats = X
-    db = db_of(T, conn[c, C_DB])
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     k = a0 + 1
-    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    st, h, which, pos = write_or_reply(K, R, args, k, OBJ_STRING)
     if which == WRONGTYPE:
         return st
     value = 0
@@ -359,9 +363,9 @@ def incr_generic(X, c, a0, argc, ci, now, incr):
 
 
 @kernel
-def x_incrby(X, c, a0, argc, ci, now, sign):
+def x_incrby(K, R, args, a0, sign):
     """INCRBY / DECRBY key increment (sign +1 / -1)"""
-    conn, args, lits, lim = X[2], X[3], X[4], X[1]
+    conn, c, lim, lits = R
     ok, v = arg_int(args, a0 + 2)
     if not ok:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
@@ -369,4 +373,4 @@ def x_incrby(X, c, a0, argc, ci, now, sign):
         if v == INT64_MIN:
             return reply_lit(conn, c, lim, lits, LIT_DECR_OVERFLOW)
         v = -v
-    return incr_generic(X, c, a0, argc, ci, now, v)
+    return incr_generic(K, R, args, a0, v)

@@ -1,33 +1,33 @@
 """APPEND, STRLEN, GETRANGE (and SUBSTR) and SETRANGE: the string commands
 that read or edit a value's bytes and length (Redis's t_string.c).
 
-Same calling convention as strings.py, and the same rule: check, then act.
+Same calling convention as kernels.py, and the same rule: check, then act.
 A value grows through `table.resize_value` (its first bytes kept, the rest
 zeroed) and, as in Redis, never past proto-max-bulk-len.
 """
 from mako_numba.protocol.errors import LIT_EMPTY_BULK, LIT_NOT_INT, LIT_OFFSET_RANGE, LIT_STRING_TOO_BIG
 from mako_numba.config import settings as config
 from mako_numba.base.jit import copy_bytes, kernel
-from mako_numba.base.layout import C_DB, S_HITS, S_MISSES
+from mako_numba.base.layout import S_HITS, S_MISSES
 from mako_numba.protocol.replies import bulk_size, int_size
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, arg_int, clamp_range, count_lookup, read_or_reply, reply_bulk, reply_int, reply_lit,
     reserve, write_or_reply,
 )
 from mako_numba.store.arena import OK, ENC_RAW
-from mako_numba.store.table import db_of, lookup, resize_value, set_enc_flags, store, value_of
+from mako_numba.store.table import lookup, resize_value, set_enc_flags, store, value_of
 from mako_numba.store.types import OBJ_STRING, WRONGTYPE
 
 
 @kernel
-def x_append(X, c, a0, argc, ci, now):
+def x_append(K, R, args, a0):
     """APPEND key value"""
-    T, lim, conn, args, lits, cmdt, stats = X
-    db = db_of(T, conn[c, C_DB])
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     k = a0 + 1
     v = a0 + 2
     n = args[v, 1]
-    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    st, h, which, pos = write_or_reply(K, R, args, k, OBJ_STRING)
     if which == WRONGTYPE:
         return st
     if which == 0:
@@ -50,12 +50,13 @@ def x_append(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_strlen(X, c, a0, argc, ci, now):
+def x_strlen(K, R, args, a0, stats):
     """STRLEN key"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T = K[0]
+    conn, c, lim, lits = R
     if not reserve(conn, c, lim, 24):
         return X_DEFER
-    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    st, h, which, pos = read_or_reply(K, R, stats, args, a0 + 1, OBJ_STRING, 0)
     if which == WRONGTYPE:
         return st
     count_lookup(stats, which)
@@ -63,16 +64,17 @@ def x_strlen(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_getrange(X, c, a0, argc, ci, now):
+def x_getrange(K, R, args, a0, stats):
     """GETRANGE key start end (and SUBSTR)"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T = K[0]
+    conn, c, lim, lits = R
     ok1, start = arg_int(args, a0 + 2)
     if not ok1:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
     ok2, end = arg_int(args, a0 + 3)
     if not ok2:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-    st, h, which, pos = read_or_reply(X, c, a0 + 1, now, OBJ_STRING, 0)
+    st, h, which, pos = read_or_reply(K, R, stats, args, a0 + 1, OBJ_STRING, 0)
     if which == WRONGTYPE:
         return st
     if which == 0:
@@ -93,19 +95,19 @@ def x_getrange(X, c, a0, argc, ci, now):
 
 
 @kernel
-def x_setrange(X, c, a0, argc, ci, now):
+def x_setrange(K, R, args, a0):
     """SETRANGE key offset value"""
-    T, lim, conn, args, lits, cmdt, stats = X
+    T, lim, db, now = K
+    conn, c, lim, lits = R
     ok, offset = arg_int(args, a0 + 2)
     if not ok:
         return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
     if offset < 0:
         return reply_lit(conn, c, lim, lits, LIT_OFFSET_RANGE)
-    db = db_of(T, conn[c, C_DB])
     k = a0 + 1
     v = a0 + 3
     n = args[v, 1]
-    st, h, which, pos = write_or_reply(X, c, k, now, OBJ_STRING)
+    st, h, which, pos = write_or_reply(K, R, args, k, OBJ_STRING)
     if which == WRONGTYPE:
         return st
     old = 0 if which == 0 else value_of(T, which, pos)[1]

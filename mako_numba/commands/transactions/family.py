@@ -30,9 +30,9 @@ ROWS = [
 
 
 @kernel(inline=True)
-def dispatch(X, o, c, a0, argc, ci, now, now_us, hsh):
+def dispatch(o, R):
     """MULTI: opens a transaction (F_MULTI), or refuses a nested one."""
-    T, lim, conn, args, lits, cmdt, stats = X
+    conn, c, lim, lits = R
     if o == OP_MULTI:
         if conn[c, C_FLAGS] & F_MULTI:
             st = reply_lit(conn, c, lim, lits, LIT_MULTI_NESTED)
