@@ -46,10 +46,6 @@ KNOWN_UP = {
     ("mako_numba.observe.cmdstats", "mako_numba.commands"): "commandstats by name",
     ("mako_numba.observe.tracing", "mako_numba.commands"): "SLOWLOG/MONITOR by name",
     ("mako_numba.observe.tracing", "mako_numba.commands.slowpath"): "argument helpers",
-    # the parser and the literal blob read what the families declare
-    ("mako_numba.protocol.errors", "mako_numba.commands"): "lit_tables gathers family literals",
-    ("mako_numba.protocol.parsebase", "mako_numba.commands.family"): "command lookup table shape",
-    ("mako_numba.protocol.parser", "mako_numba.commands.family"): "CF_LAST_PARSED",
     # eviction reads INFO's used_memory and times itself
     ("mako_numba.store.evict", "mako_numba.observe"): "eviction latency",
     ("mako_numba.store.evict", "mako_numba.observe.memstats"): "used_memory",

@@ -23,9 +23,9 @@ from mako_numba.commands.bitops import family as bitops_family
 from mako_numba.commands.transactions import family as transactions_family
 from mako_numba.commands.connection import family as connection_family
 from mako_numba.commands.family import (
-    CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_WRITE, OP_SLOW,
-    family_of,
+    CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_WRITE, family_of,
 )
+from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.commands.keys import family as keys_family
 from mako_numba.commands.server import family as server_family
 from mako_numba.commands.string import family as string_family

@@ -35,12 +35,13 @@ Rules:
 """
 from mako_numba.base.jit import kernel
 
-OP_SLOW = 0             # the op of a command run by the Python slow path
 FAMILY_SHIFT = 8        # op = family id << FAMILY_SHIFT | op within the family
 OP_MASK = (1 << FAMILY_SHIFT) - 1
 MAX_FAMILY = 15
 
-# flag bits (the registry adds CF_CONTAINER, CF_KEY1, CF_NO_AUTH, CF_DENYOOM from the metadata)
+# flag bits (the registry adds CF_CONTAINER, CF_KEY1, CF_NO_AUTH, CF_DENYOOM from the metadata);
+# 2048 is the parser's CF_LAST_PARSED, and op 0 its OP_SLOW (protocol/parsebase.py: what the
+# parser reads of the command table is declared there, below the commands)
 CF_WRITE = 1
 CF_READONLY = 2
 CF_FAST = 4
@@ -53,11 +54,7 @@ CF_DENYOOM = 256    # refused with -OOM when maxmemory is reached (Redis's denyo
 CF_CONTAINER = 512  # has subcommands in the metadata (CONFIG, CLIENT ...): the slow path checks them
 CF_REMAPS_DBS = 1024    # changes which data a database number names (SWAPDB): the batch forgets
                         # the key hashes it prefetched for the requests after it
-CF_LAST_PARSED = 2048   # the parser stops after it: nothing later is read (QUIT closes)
 
-# the name lookup table the parser probes (registry.kernel_tables builds it)
-HASH_SIZE = 1024        # open-addressing slots
-HTAB_SHIFT = 16         # a slot holds `ci | entry << HTAB_SHIFT`
 
 # literal ids: errors.py's own are below FAMILY_LITS_BASE; family f's k-th is
 # FAMILY_LITS_BASE + f * FAMILY_LITS + k

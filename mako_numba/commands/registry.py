@@ -29,11 +29,13 @@ from mako_numba.commands.persistence import family as persistence_family
 from mako_numba.commands.transactions import family as transactions_family
 from mako_numba.commands.connection import family as connection_family
 from mako_numba.commands.family import (
-    CF_CONTAINER, CF_DENYOOM, CF_KEY1, CF_NO_AUTH, FAMILY_SHIFT, HASH_SIZE, HTAB_SHIFT, OP_SLOW,
+    CF_CONTAINER, CF_DENYOOM, CF_KEY1, CF_NO_AUTH, FAMILY_LITS_BASE, FAMILY_SHIFT,
 )
+from mako_numba.protocol.parsebase import HASH_SIZE, HTAB_SHIFT, OP_SLOW
 from mako_numba.commands.keys import family as keys_family
 from mako_numba.commands.server import family as server_family
 from mako_numba.commands.string import family as string_family
+from mako_numba.protocol import errors
 
 # the command families, in table order (string first: GET and SET are its first rows)
 FAMILIES = [
@@ -131,6 +133,28 @@ def kernel_tables(renames=None):
 def kernel_literals():
     """(name, id, bytes) of every family's own kernel literals."""
     return [lit for f in FAMILIES for lit in f.LITERALS]
+
+
+def lit_tables():
+    """(blob uint8, offsets int64[n + 1]) for the kernels: literal i is blob[offs[i]:offs[i + 1]].
+
+    Ids are protocol/errors.py's shared literals (0 ...) then the families' own
+    (family.family_literal); ids no literal has are empty.
+    """
+    assert len(errors.KERNEL_LITERALS) <= FAMILY_LITS_BASE
+    data = {i: d for i, (_, d) in enumerate(errors.KERNEL_LITERALS)}
+    for _, i, d in kernel_literals():
+        assert i >= FAMILY_LITS_BASE and i not in data
+        data[i] = d
+    n = max(data) + 1
+    offs = np.zeros(n + 1, np.int64)
+    pos = 0
+    for i in range(n):
+        offs[i] = pos
+        pos += len(data.get(i, b""))
+    offs[n] = pos
+    blob = b"".join(data.get(i, b"") for i in range(n))
+    return np.frombuffer(blob, np.uint8).copy(), offs
 
 
 @functools.lru_cache(maxsize=1)

@@ -35,7 +35,6 @@ import numpy as np
 from mako_numba.commands import registry as commands
 from mako_numba.config import params
 from mako_numba.config import settings as config
-from mako_numba.protocol import errors
 from mako_numba.store import evict
 from mako_numba.protocol import querybuf
 from mako_numba.commands.admin import Admin
@@ -115,7 +114,7 @@ class Core:
         self.bm[B_SCRATCH_ADDR] = addr_of(self.scratch)
         self.renames = dict(renames or {})     # rename-command: {name: new name}
         self.cmdt = commands.kernel_tables(self.renames)
-        self.lits = errors.lit_tables()
+        self.lits = commands.lit_tables()
         self.stats = np.zeros(S_NFIELDS + 4 * commands.NCOMMANDS, np.int64)
         self.slowq = np.zeros(queue_size, np.int64)
         self.ready = np.zeros(slots, np.int64)

@@ -6,12 +6,11 @@ Rules:
   '-' and trailing CRLF.  Tests assert the exact bytes.
 - Kernels cannot read Python strings, so the fixed replies that kernels write
   are also packed into one byte blob addressed by the integer ids LIT_*
-  (KERNEL_LITERALS here, and each family's LITERALS); `lit_tables()` gives
+  (KERNEL_LITERALS here, and each family's LITERALS); `commands.registry.lit_tables()` gives
   the arrays the kernels receive.
 - Errors that embed user data (unknown command, wrong arity) have a prefix and
   a suffix here; the writer puts the user's bytes between them.
 """
-import numpy as np
 
 # --- protocol errors (networking.c); the connection is closed after them -----
 PROTO_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
@@ -134,8 +133,8 @@ SHUTDOWN_DENY_BLOCKING = "ERR SHUTDOWN without NOW or ABORT isn't allowed for DE
 
 # --- fixed replies written by kernels ------------------------------------------
 # KERNEL_LITERALS lists (name, bytes) in id order; each LIT_* below is its index
-# there (tests/test_commands.py checks the names agree).  A family's own
-# literals are declared in its module (commands/family.py); lit_tables()
+# there (tests/commands/test_families.py checks the names agree).  A family's own
+# literals are declared in its module (commands/family.py); registry.lit_tables()
 # assembles the blob from both.
 KERNEL_LITERALS = []
 
@@ -191,29 +190,6 @@ LIT_REPLICA_KEYSPACE = _lit("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\
 LIT_NOAUTH = _lit("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode())
 LIT_OOM = _lit("LIT_OOM", ("-" + OOM + "\r\n").encode())
 LIT_WRONGTYPE = _lit("LIT_WRONGTYPE", ("-" + WRONGTYPE + "\r\n").encode())
-
-
-def lit_tables():
-    """(blob uint8, offsets int64[n + 1]) for the kernels: literal i is blob[offs[i]:offs[i + 1]].
-
-    Ids are errors.py's own (0 ...) then the families' (family.family_literal):
-    ids no literal has are empty.
-    """
-    from mako_numba.commands import family, registry     # the families import this module
-    assert len(KERNEL_LITERALS) <= family.FAMILY_LITS_BASE
-    data = {i: d for i, (_, d) in enumerate(KERNEL_LITERALS)}
-    for _, i, d in registry.kernel_literals():
-        assert i >= family.FAMILY_LITS_BASE and i not in data
-        data[i] = d
-    n = max(data) + 1
-    offs = np.zeros(n + 1, np.int64)
-    pos = 0
-    for i in range(n):
-        offs[i] = pos
-        pos += len(data.get(i, b""))
-    offs[n] = pos
-    blob = b"".join(data.get(i, b"") for i in range(n))
-    return np.frombuffer(blob, np.uint8).copy(), offs
 
 
 def reply(msg):

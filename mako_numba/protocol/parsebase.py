@@ -17,12 +17,18 @@ Rules:
 """
 import numpy as np
 
-from mako_numba.commands.family import HASH_SIZE, HTAB_SHIFT
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
     B_AN, B_NEED_ARGS, B_NEXT_ID, B_QN, CMD_PROTO_ERR, CMD_UNKNOWN,
     Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_END, Q_ERR, Q_ERRARG, Q_HASH, Q_ID, Q_START, Q_STATUS, QS_NEW,
 )
+
+
+# --- the command table, as the parser reads it (commands/registry.py builds it) ---
+OP_SLOW = 0             # the op of a command run by the Python slow path: parsing stops after it
+CF_LAST_PARSED = 2048   # a command flag: the parser stops after it, nothing later is read (QUIT)
+HASH_SIZE = 1024        # the name lookup table: open-addressing slots
+HTAB_SHIFT = 16         #   a slot holds `ci | entry << HTAB_SHIFT`
 
 
 # parse outcomes for one request

@@ -35,7 +35,7 @@ Rules and theory (after Redis's processMultibulkBuffer/processInlineBuffer):
   request order.
 """
 from mako_numba.config import settings as config
-from mako_numba.commands.family import CF_LAST_PARSED, OP_SLOW
+from mako_numba.protocol.parsebase import CF_LAST_PARSED, OP_SLOW
 from mako_numba.protocol.inline import parse_inline
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (

@@ -2,7 +2,8 @@
 import inspect
 
 from mako_numba.commands import dispatch, registry
-from mako_numba.commands.family import FAMILY_LITS_BASE, FAMILY_SHIFT, OP_SLOW, family_literal
+from mako_numba.commands.family import FAMILY_LITS_BASE, FAMILY_SHIFT, family_literal
+from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.engine.core import Core
 from mako_numba.protocol import errors
 
@@ -93,7 +94,7 @@ def test_literal_names_agree_with_their_ids():
         assert getattr(errors, name) == i, name
         assert data
     assert len(errors.KERNEL_LITERALS) <= FAMILY_LITS_BASE
-    blob, offs = errors.lit_tables()
+    blob, offs = registry.lit_tables()
     seen = set()
     for family in registry.FAMILIES:
         for k, (name, lit, data) in enumerate(family.LITERALS):

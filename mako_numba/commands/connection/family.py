@@ -5,7 +5,8 @@ See commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
 from mako_numba.base.layout import C_FLAGS, F_CLOSE_AFTER
-from mako_numba.commands.family import CF_FAST, CF_LAST_PARSED, CF_NO_QUEUE, OP_SLOW, family_literal, op_numbers
+from mako_numba.commands.family import CF_FAST, CF_NO_QUEUE, family_literal, op_numbers
+from mako_numba.protocol.parsebase import CF_LAST_PARSED, OP_SLOW
 from mako_numba.commands.respond import X_DONE, X_SLOW, reply_arity, reply_bulk, reply_lit
 from mako_numba.protocol.errors import LIT_OK
 

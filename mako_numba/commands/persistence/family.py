@@ -3,7 +3,8 @@ on the slow path (persistence.py).
 
 See commands/family.py for what a family declares.
 """
-from mako_numba.commands.family import CF_ADMIN, CF_FAST, CF_NO_MULTI, OP_SLOW
+from mako_numba.commands.family import CF_ADMIN, CF_FAST, CF_NO_MULTI
+from mako_numba.protocol.parsebase import OP_SLOW
 
 NAME = "persistence"
 ID = 7

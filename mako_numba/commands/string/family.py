@@ -6,9 +6,8 @@ execute() tries this family first, so they stay on the shortest path.
 See commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
-from mako_numba.commands.family import (
-    CF_FAST, CF_READONLY, CF_WRITE, OP_SLOW, op_numbers,
-)
+from mako_numba.commands.family import CF_FAST, CF_READONLY, CF_WRITE, op_numbers
+from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.commands.respond import X_SLOW
 from mako_numba.commands.string.kernels import (
     SET_EX, SET_GET, SET_NX, SET_PX, incr_generic, set_generic, x_get, x_getdel, x_getex,

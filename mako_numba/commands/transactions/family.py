@@ -5,7 +5,8 @@ See commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
 from mako_numba.base.layout import C_FLAGS, C_TX_N, F_MULTI, F_TX_DENYOOM, F_TX_DIRTY
-from mako_numba.commands.family import CF_FAST, CF_NO_QUEUE, OP_SLOW, family_literal, op_numbers
+from mako_numba.commands.family import CF_FAST, CF_NO_QUEUE, family_literal, op_numbers
+from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.commands.respond import X_DONE, X_SLOW, reply_lit
 from mako_numba.protocol.errors import LIT_OK, MULTI_NESTED
 
