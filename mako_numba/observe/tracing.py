@@ -238,7 +238,7 @@ class ObserveCommands:
         items = []
         for eid, when, usec, argv, peer, name in obs.slowlog[:count]:
             items.append(resp.array([resp.integer(eid), resp.integer(when), resp.integer(usec),
-                                     resp.array([resp.bulk(a) for a in argv]),
+                                     resp.bulk_array(argv),
                                      resp.bulk(peer), resp.bulk(name)]))
         return resp.array(items)
 

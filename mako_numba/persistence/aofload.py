@@ -25,7 +25,7 @@ from mako_numba.base.layout import (
 )
 from mako_numba.persistence.snapshots import load_file
 from mako_numba.persistence.rdb import RdbError
-from mako_numba.store.propagation import resp_command as _resp
+from mako_numba.protocol import resp
 
 log = logging.getLogger("mako_numba")
 
@@ -110,7 +110,7 @@ class AofLoad:
             start = fed - int(conn[slot, C_WR])         # file offset of the buffer's first byte
             valid = start + int(conn[slot, C_RD])
             if conn[slot, C_FLAGS] & F_MULTI:
-                valid = min(valid, start + int(conn[slot, C_TX_START]) - len(_resp([b"MULTI"])))
+                valid = min(valid, start + int(conn[slot, C_TX_START]) - len(resp.bulk_array([b"MULTI"])))
                 log.warning("Revert incomplete MULTI/EXEC transaction in AOF file %s", path)
             if valid < fed:
                 if not last:

@@ -47,6 +47,11 @@ def array(items):
     return b"*%d\r\n" % len(items) + b"".join(items)
 
 
+def bulk_array(words):
+    """An array of bulk strings: a command as clients send it (and as the AOF logs it)."""
+    return array([bulk(w) for w in words])
+
+
 def map_(pairs, proto):
     """pairs: list of (encoded key, encoded value)."""
     head = b"%%%d\r\n" % len(pairs) if proto == 3 else b"*%d\r\n" % (2 * len(pairs))

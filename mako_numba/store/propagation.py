@@ -42,11 +42,6 @@ from mako_numba.protocol import resp
 BUFFER = 1 << 20                # the buffer's first size
 
 
-def resp_command(args):
-    """A command as RESP: an array of bulk strings."""
-    return resp.array([resp.bulk(a) for a in args])
-
-
 class Propagation:
     """The stream of effects of one key space and the consumers it feeds."""
 
@@ -148,12 +143,12 @@ class Propagation:
             return
         data = b""
         if tm[T_PROP_TX] == 1:
-            data += resp_command([b"MULTI"])
+            data += resp.bulk_array([b"MULTI"])
             tm[T_PROP_TX] = 2
         if tm[T_PROP_DB] != db:
-            data += resp_command([b"SELECT", b"%d" % db])
+            data += resp.bulk_array([b"SELECT", b"%d" % db])
             tm[T_PROP_DB] = db
-        self.append(data + resp_command(args))
+        self.append(data + resp.bulk_array(args))
 
     def append(self, data):
         """Raw bytes into the stream (drained first, or the buffer grown, when they do not fit)."""
@@ -180,5 +175,5 @@ class Propagation:
         """EXEC ends: EXEC closes its effects, if it had any."""
         tm = self.ks.tm
         if tm[T_PROP_TX] == 2:
-            self.append(resp_command([b"EXEC"]))
+            self.append(resp.bulk_array([b"EXEC"]))
         tm[T_PROP_TX] = 0

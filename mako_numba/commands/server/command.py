@@ -97,7 +97,7 @@ class CommandCommands:
             names += [n] + _subcommands(n)
         if keep is not None:
             names = [n for n in names if keep(n)]
-        return resp.array([resp.bulk(n) for n in names])
+        return resp.bulk_array(names)
 
     @staticmethod
     def _filter(kind, arg):

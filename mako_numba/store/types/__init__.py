@@ -38,11 +38,10 @@ docs/adding-a-data-type.md walks through adding a type.
 import numpy as np
 
 from mako_numba.base.jit import kernel
-from mako_numba.store.arena import OK, rec_hdr, rec_type
+from mako_numba.store.arena import OK, TYPE_BITS, TYPE_SHIFT, rec_hdr, rec_type
 from mako_numba.store.table import (
-    lookup_hashed, expire_of, lookup, set_enc_flags, slot_record, store, value_of,
+    expire_of, lookup, lookup_hashed, set_enc_flags, slot_record, store, value_of,
 )
-from mako_numba.store.arena import TYPE_BITS, TYPE_SHIFT
 from mako_numba.store.types import string
 
 # Redis's object types (server.h)
@@ -88,11 +87,6 @@ def type_of(T, which, pos):
 
 # --- the typed lookups ----------------------------------------------------------------
 @kernel(inline=True)
-def _typed(T, lim, db, kaddr, klen, now, want, hq):
-    return lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq), want)
-
-
-@kernel(inline=True)
 def lookup_read(T, lim, db, kaddr, klen, now, want, hq):
     """Redis's lookupKeyRead + checkType: (hash, which, slot) of a live key of type `want`.
 
@@ -101,7 +95,7 @@ def lookup_read(T, lim, db, kaddr, klen, now, want, hq):
     key's hash when known, else 0.  Hits and misses are the caller's to
     count (a WRONGTYPE key is a hit, as in Redis).
     """
-    return _typed(T, lim, db, kaddr, klen, now, want, hq)
+    return lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq), want)
 
 
 @kernel(inline=True)
@@ -111,7 +105,7 @@ def lookup_write(T, lim, db, kaddr, klen, now, want, hq):
     which 0 leaves (hash, slot) ready for table.store to create the key;
     want OBJ_ANY skips the type check (the write replaces any value).
     """
-    return _typed(T, lim, db, kaddr, klen, now, want, hq)
+    return lookup_hashed(T, lim, db, kaddr, klen, now, True, np.uint64(hq), want)
 
 
 # --- RENAME, COPY, MOVE -----------------------------------------------------------------
