@@ -1,0 +1,159 @@
+"""Where a compiled kernel is cached, keyed by the content of what it was compiled from.
+
+A cached kernel holds the machine code of everything it calls, and the
+constants of every module it reads, so it is stale as soon as any module
+it depends on changes.  Numba keys its cache on the defining file alone;
+here each entry kernel's cache directory is named by a digest of its
+module's *import closure*: the source of that module and of every module of
+the package it imports, directly or not (found by reading the import
+statements, not by importing).  So:
+- editing a module recompiles only the kernels whose modules import it
+  (a family's edit recompiles that family; an edit of base/layout.py,
+  which everything imports, recompiles everything);
+- the key is content, not paths or modification times: a copy of the cache
+  made elsewhere (an image, a wheel) is valid wherever the sources are the
+  same;
+- the Numba and NumPy versions, the Python version and NUMBA_BOUNDSCHECK
+  are part of the key (a bounds-checked build never shares the normal one);
+  the CPU is part of Numba's own index key (CPU name and features), so a
+  cache made on another machine is never loaded wrongly: it is a miss and
+  is compiled again.
+
+Rules:
+- A kernel may only depend on what its module imports (a module-level
+  import of a package module, absolute: `from mako_numba.x import y`).
+  Kernels reach other kernels and constants only through such imports, so
+  the closure is sound.
+- Directories not used for CACHE_KEEP_DAYS are pruned.
+"""
+import ast
+import functools
+import hashlib
+import os
+import shutil
+import sys
+import time
+
+import numba
+import numpy as np
+from numba.core import caching
+
+PACKAGE = "mako_numba"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # the package directory
+
+
+def module_path(name):
+    """The source file of package module `name`, or None if it is not one."""
+    if name != PACKAGE and not name.startswith(PACKAGE + "."):
+        return None
+    rel = name.split(".")[1:]
+    base = os.path.join(ROOT, *rel)
+    for path in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _direct_imports(name):
+    """The package modules `name` imports at module level (and its parent packages)."""
+    path = module_path(name)
+    with open(path, "rb") as f:
+        tree = ast.parse(f.read(), path)
+    found = set()
+    parts = name.split(".")
+    for i in range(2, len(parts)):
+        found.add(".".join(parts[:i]))          # importing a.b.c runs a/__init__ and a/b/__init__
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(node.module + "." + a.name for a in node.names)
+    return frozenset(m for m in found if module_path(m) is not None and m != name)
+
+
+@functools.lru_cache(maxsize=None)
+def closure(name):
+    """`name` and every package module it imports, directly or not, sorted."""
+    seen, todo = {name}, [name]
+    while todo:
+        for dep in _direct_imports(todo.pop()):
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return tuple(sorted(seen))
+
+
+@functools.lru_cache(maxsize=None)
+def digest(name):
+    """A digest of everything a kernel of module `name` is compiled from."""
+    h = hashlib.sha256()
+    h.update(("numba %s numpy %s python %s boundscheck %r opt %r" % (
+        numba.__version__, np.__version__, sys.version_info[:2], numba.config.BOUNDSCHECK,
+        numba.config.OPT)).encode())
+    for dep in closure(name):
+        with open(module_path(dep), "rb") as f:
+            h.update(dep.encode() + b"\0" + f.read() + b"\0")
+    return h.hexdigest()[:20]
+
+
+class ContentLocator(caching._CacheLocator):
+    """Numba cache locator: BASE/<module>-<closure digest>/, stamped with the digest."""
+
+    base = None             # set by install()
+
+    def __init__(self, py_func):
+        self._name = py_func.__module__
+        self._digest = digest(self._name)
+        self._lineno = py_func.__code__.co_firstlineno
+        self._path = os.path.join(self.base, "%s-%s" % (self._name[len(PACKAGE) + 1:], self._digest))
+
+    def get_cache_path(self):
+        return self._path
+
+    def get_source_stamp(self):
+        return self._digest
+
+    def get_disambiguator(self):
+        return str(self._lineno)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if cls.base is None or module_path(getattr(py_func, "__module__", "") or "") is None:
+            return None
+        self = cls(py_func)
+        try:
+            self.ensure_cache_path()
+            os.utime(self._path)            # marks this version as in use (pruning)
+        except OSError:
+            return None                     # not writable: Numba tries its other locators
+        return self
+
+
+def install(base):
+    """Cache every package kernel under `base`; prune directories unused for keep_days."""
+    try:
+        os.makedirs(base, exist_ok=True)
+    except OSError:
+        return None
+    ContentLocator.base = base
+    if ContentLocator not in caching.CacheImpl._locator_classes:
+        caching.CacheImpl._locator_classes.insert(0, ContentLocator)
+    return base
+
+
+def prune(base, keep_days):
+    """Remove cache directories not used for keep_days (other source versions)."""
+    cutoff = time.time() - keep_days * 86400
+    try:
+        entries = os.listdir(base)
+    except OSError:
+        return
+    for name in entries:
+        path = os.path.join(base, name)
+        try:
+            if os.path.isdir(path) and os.path.getmtime(path) < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass
