@@ -141,6 +141,7 @@ H_STATS = HANDLES.take(3)
 H_SLOWQ = HANDLES.take(3)
 H_RES = HANDLES.take(3)
 H_LAT = HANDLES.take(3)         # latency histograms, latency.py's layout: one row per command
+H_FAMS = HANDLES.take(3)        # address of each family's entry kernel, by family id (0: none)
 H_NFIELDS = HANDLES.check()
 
 # run_batch's result: what Python must do after the batch (0: nothing but sending)
@@ -197,7 +198,9 @@ B_NOW_MS = BATCH.take()     # wall clock of this batch, ms
 B_BATCHES = BATCH.take()    # batches run (persists)
 B_NOW_US = BATCH.take()     # wall clock of this batch, us (TIME)
 B_TRACED = BATCH.take()     # rows of this batch slower than slowlog-log-slower-than / the latency monitor
-B_NFIELDS = BATCH.check(16)
+B_FRAME = BATCH.take(7 * 3) # the key space's six arrays and args, (address, rows, columns) each: what a
+                            # family's entry kernel rebuilds them from (commands/frame.py)
+B_NFIELDS = BATCH.check(48)
 
 # --- statistics ------------------------------------------------------------------
 STATS = Fields("stats")

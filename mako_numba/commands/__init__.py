@@ -33,6 +33,6 @@ How to add a command (say HSTRLEN to a hash family):
 3. Tests beside the family's: a differential test against redis-server, and
    tests/commands/test_families.py checks the declaration is complete.
 Nothing central changes.  A new family is a new declaration module with an
-unused ID, one line in registry.FAMILIES and, if it has kernel ops, one branch
-in dispatch.execute (Numba inlines only the calls it can see).
+unused ID, one line in registry.FAMILIES and, if it has kernel ops, its entry
+kernel in entry.py (commands/frame.py), which the batch calls by address.
 """

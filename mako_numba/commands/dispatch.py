@@ -10,40 +10,28 @@ the batch does with each).
 
 Rules and theory:
 - The checks, the arity check and the error writers are shared by all
-  commands; what a command does is its family's (a family's dispatch is a
-  short if-chain over its own ops, inlined here).  Numba inlines a call it
-  can see, so the families are branches here, one per family with kernel
-  ops (tests/test_commands.py checks that every such family has one); the
-  string family is tried first, and GET and SET are its first branches.
+  commands; what a command does is its family's, run by the family's entry
+  kernel, which is compiled apart and called by address (commands/frame.py):
+  this module imports no family, so adding one recompiles nothing here.
 - maxmemory (evict.py): while tm[T_MAXMEM] is set, every command first
   evicts what the policy allows; a denyoom command that finds nothing to
   evict is answered -OOM.  With no limit this is one load and branch.
 """
-from mako_numba.commands.bitops import family as bitops_family
-from mako_numba.commands.transactions import family as transactions_family
-from mako_numba.commands.connection import family as connection_family
 from mako_numba.commands.family import (
-    CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_WRITE, family_of,
+    CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_STORES_ARG, CF_WRITE,
+    family_of,
 )
 from mako_numba.protocol.parsebase import OP_SLOW
-from mako_numba.commands.keys import family as keys_family
-from mako_numba.commands.server import family as server_family
-from mako_numba.commands.string import family as string_family
-from mako_numba.commands.string.family import (
-    OP_APPEND, OP_GETSET, OP_MSET, OP_MSETNX, OP_PSETEX, OP_SET, OP_SETEX, OP_SETNX,
-)
 from mako_numba.protocol.errors import LIT_NO_MULTI, LIT_NOAUTH, LIT_OOM, LIT_QUEUED, LIT_REPLICA_KEYSPACE
-from mako_numba.base.jit import kernel, u8view
+from mako_numba.base.jit import call_entry, kernel, u8view
 from mako_numba.base.layout import (
-    C_DB, C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
-    C_TX_N, C_TX_START, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_HASH, Q_START,
+    C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
+    C_TX_N, C_TX_START, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
-    T_PROP_HELD, T_DIRTY, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
+    T_PROP_HELD, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
 )
 from mako_numba.store.effects import effect_room, propagating
-from mako_numba.store.table import db_of
 from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
-from mako_numba.commands.propagate import propagate_request
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW, reply_arity, reply_lit, reply_proto_error
 
 
@@ -75,10 +63,13 @@ def bad_arity(arity, ci, argc):
 
 
 @kernel(inline=True)
-def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
+def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any.
 
-    A command that ran gets q[k, Q_NS] = 1 (exec_rows replaces it with its time).
+    After the checks, the request's family runs it: the entry kernel at
+    fams[family] is called with (h's address, k) (commands/frame.py); a
+    family with no entry (0) has only slow-path commands.  A command that
+    ran gets q[k, Q_NS] = 1 (exec_rows replaces it with its time).
     """
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
@@ -94,7 +85,6 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
     if ci == CMD_UNKNOWN:
         return X_SLOW
     argc = q[k, Q_ARGC]
-    a0 = q[k, Q_ARG0]
     o = op[ci]
     if o == OP_SLOW:
         return X_SLOW               # the slow path checks its own arity (EXEC's is an EXECABORT)
@@ -120,24 +110,10 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
             return X_DEFER
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
             return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
-    sel = conn[c, C_DB]
-    K = (T, lim, db_of(T, sel), now)    # the key context: what a handler reads and writes keys with
-    R = (conn, c, lim, lits)            # the client, and where its reply goes
-    f = family_of(o)                # then the family's own dispatch (string first: GET, SET)
-    if f == string_family.ID:
-        st = string_family.dispatch(o, K, R, args, a0, argc, ci, cmdt, stats, q[k, Q_HASH])
-    elif f == keys_family.ID:
-        st = keys_family.dispatch(o, K, R, args, a0, argc, ci, cmdt, stats, sel)
-    elif f == connection_family.ID:
-        st = connection_family.dispatch(o, R, args, a0, argc, ci, cmdt)
-    elif f == bitops_family.ID:
-        st = bitops_family.dispatch(o, K, R, args, a0, argc, stats)
-    elif f == server_family.ID:
-        st = server_family.dispatch(o, K, R, args, a0, now_us)
-    elif f == transactions_family.ID:
-        st = transactions_family.dispatch(o, R)
-    else:
+    addr = fams[family_of(o)]
+    if addr == 0:
         return X_SLOW
+    st = call_entry(addr, h.ctypes.data, k)
     if st == X_DONE:
         stats[S_COMMANDS] += 1
         stats[S_NFIELDS + ci] += 1
@@ -148,40 +124,34 @@ def execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
 
 
 @kernel(inline=True)
-def execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay):
+def execute_logged(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
     """execute, and the propagation stream's part when it is on (a consumer attached).
 
     First the room check (no room: X_DEFER, and Python hands the stream to its
-    consumers or grows it before the next turn), then, if the request changed
-    the data set (tm[T_DIRTY] moved), its effect goes into the stream.
+    consumers or grows it before the next turn); if the request changes the
+    data set (tm[T_DIRTY] moves), its family's entry kernel puts its effect
+    into the stream (commands/frame.py).
     """
     tm = T[0]
     streaming = propagating(tm) and q[k, Q_CMD] >= 0
     if streaming and not effect_room(tm, q, k):
         return X_DEFER
-    d0 = tm[T_DIRTY]
     if replay:
-        _tx_stamp(tm, cmdt[4], q[k, Q_CMD])
-    st = execute(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
+        _tx_stamp(tm, cmdt[5], q[k, Q_CMD])
+    st = execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams)
     if replay:
         tm[T_TX_STAMP] = 0
     if streaming:
         tm[T_PROP_HELD] = 0
-        if st == X_DONE and tm[T_DIRTY] != d0:
-            propagate_request(T, conn, q, k, args, cmdt[4])
     return st
 
 
 @kernel(inline=True)
-def _tx_stamp(tm, op, ci):
-    """In EXEC, a command that stores its own argument object (t_string.c: setKey or dbAdd of
-    c->argv[i]) stamps what it stores: the transaction (its argv) holds that object until EXEC
-    ends, and so does the pending propagation when the stream is on (OBJECT REFCOUNT 2 or 3)."""
-    if ci < 0:
-        return
-    o = op[ci]
-    if (o == OP_SET or o == OP_SETNX or o == OP_SETEX or o == OP_PSETEX or o == OP_GETSET
-            or o == OP_MSET or o == OP_MSETNX or o == OP_APPEND):
+def _tx_stamp(tm, flags, ci):
+    """In EXEC, a command that stores its own argument object (CF_STORES_ARG) stamps what it
+    stores: the transaction (its argv) holds that object until EXEC ends, and so does the
+    pending propagation when the stream is on (OBJECT REFCOUNT 2 or 3)."""
+    if ci >= 0 and flags[ci] & CF_STORES_ARG:
         tm[T_TX_STAMP] = (tm[T_TX_SERIAL] << 1) | (1 if propagating(tm) else 0)
         tm[T_TX_STAMPED] = 1
 

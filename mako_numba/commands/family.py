@@ -12,7 +12,9 @@ persistence/family.py) that declares, at module level:
   from a real Redis (tests/test_commands.py checks them).
 - dispatch(o, ...): a @kernel(inline=True) if-chain over its own ops,
   returning X_DONE, X_DEFER or X_SLOW; only a family with kernel ops has
-  one, and dispatch.execute calls it when family_of(o) is its ID.  After
+  one, and its entry kernel (entry.py next to family.py, `run`; see
+  commands/frame.py) calls it, compiled on its own; the batch calls the
+  entry by address when family_of(o) is its ID.  After
   `o` it takes only what its handlers use, from what execute has at hand
   (respond.py says what each is): the key context K = (T, lim, db, now),
   the client R = (conn, c, lim, lits), the request's `args, a0, argc`, and
@@ -29,7 +31,9 @@ persistence/family.py) that declares, at module level:
 
 Rules:
 - A family module imports kernels, respond.py and this module, never the
-  registry (the registry imports the families).
+  registry (the registry imports the families), and nothing outside its
+  package imports its kernels: so each family compiles and caches alone
+  (base/cachekey.py keys a cache on what its module imports).
 - Op and literal numbers are plain module constants: Numba freezes them into
   the kernels, so nothing here is computed at run time.
 """
@@ -54,6 +58,8 @@ CF_DENYOOM = 256    # refused with -OOM when maxmemory is reached (Redis's denyo
 CF_CONTAINER = 512  # has subcommands in the metadata (CONFIG, CLIENT ...): the slow path checks them
 CF_REMAPS_DBS = 1024    # changes which data a database number names (SWAPDB): the batch forgets
                         # the key hashes it prefetched for the requests after it
+CF_STORES_ARG = 4096    # stores its own argument object as the value (t_string.c's setKey or dbAdd
+                        # of c->argv[i]): inside EXEC it is stamped (OBJECT REFCOUNT, dispatch.py)
 
 
 # literal ids: errors.py's own are below FAMILY_LITS_BASE; family f's k-th is

@@ -3,8 +3,8 @@
 Rules:
 - A command is declared once, in its family's ROWS (commands/family.py says
   what a family declares); FAMILIES below lists the families, and adding a
-  family is one line there (plus one branch in dispatch.execute when it has
-  kernel ops).  The table's order (family by family, rows in order) gives
+  family is one line there (plus its entry kernel, entry.py, when it has
+  kernel ops: engine/kernels.py finds it).  The table's order (family by family, rows in order) gives
   the command indices the parser stores in the queue; arity drives the
   "wrong number of arguments" check (the kernels' for their commands, the
   slow path's for OP_SLOW ones, whose subcommands' arities come from the

@@ -1,7 +1,7 @@
 """Check-then-reply helpers shared by every kernel command.
 
-A command handler's arguments say what it may touch (dispatch.execute builds
-them once per request):
+A command handler's arguments say what it may touch (its family's entry kernel builds
+them once per request, commands/frame.py):
 - `K = (T, lim, db, now)`, the key context: the table, the limits, the
   client's physical database (store/table.db_of) and the batch's clock (ms);
   what a handler needs to read and write keys.
@@ -32,7 +32,7 @@ from mako_numba.protocol.errors import (
     LIT_ARITY_PRE, LIT_ARITY_SUF, LIT_CRLF, LIT_P_BIG_BULK, LIT_P_BIG_INLINE, LIT_P_BIG_MBULK,
     LIT_P_BULK, LIT_P_DOLLAR_PRE, LIT_P_DOLLAR_SUF, LIT_P_MULTIBULK, LIT_P_UNBALANCED, LIT_WRONGTYPE,
 )
-from mako_numba.base.jit import kernel, u8view
+from mako_numba.base.jit import copy_bytes, kernel, u8view
 from mako_numba.base.layout import (
     C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
@@ -216,7 +216,7 @@ def reply_named(conn, c, lim, lits, cmdt, ci, pre, suf):
         return X_DEFER
     out = out_of(conn, c)
     pos = w_lit(out, conn[c, C_OUT_WR], lits, pre)
-    out[pos:pos + n] = names[noff[ci]:noff[ci] + n]
+    copy_bytes(out.ctypes.data + pos, names.ctypes.data + noff[ci], n)
     conn[c, C_OUT_WR] = w_lit(out, pos + n, lits, suf)
     return X_DONE
 

@@ -40,7 +40,7 @@ from mako_numba.base.layout import (
     F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_PROP, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
     T_PROP_NEED, T_PROP_WR, T_POLICY, C_LASTCMD, CMD_PROTO_ERR,
-    H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
+    H_BM, H_CMDT, H_CONN, H_FAMS, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
 from mako_numba.protocol.parser import parse_conn
@@ -50,6 +50,7 @@ from mako_numba.base.layout import T_LRU, T_MIG
 from mako_numba.store.index import keyspace_wants, migrate, prefetch_record, prefetch_slot
 from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
+from mako_numba.commands.frame import put_frame
 
 
 @kernel
@@ -124,7 +125,7 @@ def _defer(conn, c, q, k, stats):
     stats[S_DEFERRALS] += 1
 
 
-@kernel(entry=True)
+@kernel
 def compact_input(conn, c):
     """Move an unfinished request (and a transaction's queued ones) to the front."""
     rd = conn[c, C_RD]
@@ -192,7 +193,7 @@ def _timed(lim, q, k, lat, stats, mult, t_prev):
 
 
 @kernel(inline=True)
-def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay):
+def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay, h, fams):
     """Execute queue rows 0..nq-1, the only place `execute` (in execute_logged) is inlined.
 
     A batch (replay False) marks each row done, slow (queued for Python in
@@ -210,7 +211,6 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
     """
     flags = cmdt[5]
     now = bm[B_NOW_MS]
-    now_us = bm[B_NOW_US]
     # Over a large key space each GET or SET waits on two cache misses: its
     # index slot, then its record.  While row k runs, the slot of row
     # k + d_slot and the record of row k + d_rec are already on their way
@@ -239,7 +239,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             if ci >= 0 and flags[ci] & CF_NO_QUEUE:
                 continue
             conn[c, C_NEXEC] = 0        # EXEC's reply is one piece
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
+            st = execute_logged(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams)
             if mult:
                 t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
             if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
@@ -261,7 +261,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if fl & F_MULTI:
             st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
         if st == X_RUN:
-            st = execute_logged(T, lim, conn, q, k, args, cmdt, lits, stats, now, now_us, replay)
+            st = execute_logged(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams)
         if mult:
             t_prev = _timed(lim, q, k, lat, stats, mult, t_prev)
         if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
@@ -290,7 +290,8 @@ def run_batch(h, T, args, nready):
     """Parse, execute and tidy one batch; returns the M_* work left for Python (0: none).
 
     `h` holds the arrays that never move (jit.handles: lim, conn, ready, q,
-    bm, scratch, the command tables, the literals, stats, slowq, res);
+    bm, scratch, the command tables, the literals, stats, slowq, res, the
+    families' entry addresses);
     T (the key space) and args may be replaced between calls and come as
     arrays.  bm[B_NOW_US] is the batch's clock.  Row i of `res` describes
     ready[i] afterwards (R_* columns).
@@ -318,6 +319,8 @@ def run_batch(h, T, args, nready):
     slowq = i64view(h[H_SLOWQ], h[H_SLOWQ + 1])
     res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
     lat = i64view2(h[H_LAT], h[H_LAT + 1], h[H_LAT + 2])
+    fams = i64view(h[H_FAMS], h[H_FAMS + 1])
+    put_frame(bm, T, args)
     t_batch = cycles()
     bm[B_TRACED] = 0
     bm[B_NOW_MS] = bm[B_NOW_US] // 1000
@@ -349,7 +352,7 @@ def run_batch(h, T, args, nready):
             note_read(conn, c)
             parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
     nq = bm[B_QN]
-    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0)
+    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0, h, fams)
     if nready < 0:
         return _replay_close(conn, ready[0], q, nq, k, res)
     tm = T[0]

@@ -39,6 +39,7 @@ from mako_numba.store import evict
 from mako_numba.protocol import querybuf
 from mako_numba.commands.admin import Admin
 from mako_numba.engine.batch import compact_input, finish_traced, run_batch
+from mako_numba.engine.kernels import family_table
 from mako_numba.base.jit import addr_of, handles
 from mako_numba.server.maxclients import grow_table, info_clients
 from mako_numba.base.layout import (
@@ -90,7 +91,8 @@ class Core:
                  queue_size=config.QUEUE_SIZE, args_size=config.ARGS_SIZE,
                  scratch_size=config.SCRATCH_SIZE, in_buf=config.IN_BUF_SIZE,
                  out_buf=config.OUT_BUF_SIZE, table_logcap=config.TABLE_INITIAL_LOGCAP,
-                 chunk_size=config.CHUNK_SIZE, seed=None, settings=None, renames=None, **limits):
+                 chunk_size=config.CHUNK_SIZE, seed=None, settings=None, renames=None, families=True,
+                 **limits):
         self.ks = KeySpace(databases, table_logcap, chunk_size, seed)
         self.net = NetStats()                   # the event loop's counters
         self.memory = MemoryStats()             # used_memory_peak
@@ -120,6 +122,9 @@ class Core:
         self.ready = np.zeros(slots, np.int64)
         self.res = np.zeros((slots, R_NFIELDS), np.int64)
         self.lat = np.zeros((commands.NCOMMANDS, HDR_LEN), np.int64)   # latency.py's histograms
+        # the families' entry kernels (engine/kernels.py); families=False only for engine/prepare.py,
+        # which compiles the batch kernel from a Core's types and never runs it
+        self.fams = family_table(load=families)
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
         self.rows = []
         self.inbufs = [None] * slots           # numpy buffers, and memoryviews of them
@@ -150,7 +155,7 @@ class Core:
     def _handles(self, ready, q, bm, scratch, res):
         """run_batch's fixed arrays (layout.H_*); the batch's or EXEC's own ready/q/bm/scratch/res."""
         return handles([self.lim, self.conn, ready, q, bm, scratch, *self.cmdt, *self.lits,
-                        self.stats, self.slowq, res, self.lat])
+                        self.stats, self.slowq, res, self.lat, self.fams])
 
     # --- connections ---------------------------------------------------------------
     def open(self, peer=("127.0.0.1", 0), fd=-1):

@@ -1,7 +1,9 @@
 """Each command family's declaration is complete and consistent (commands/family.py)."""
 import inspect
 
-from mako_numba.commands import dispatch, registry
+from mako_numba.base import cachekey
+from mako_numba.commands import registry
+from mako_numba.engine import kernels
 from mako_numba.commands.family import FAMILY_LITS_BASE, FAMILY_SHIFT, family_literal
 from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.engine.core import Core
@@ -55,17 +57,29 @@ def test_every_kernel_row_is_handled_by_its_familys_dispatch():
             assert any(row[2] == value for row in kernel_rows), names
 
 
-def test_execute_branches_to_every_family_with_kernel_ops():
-    source = _source(dispatch.execute)
-    aliases = {id(v): k for k, v in vars(dispatch).items() if inspect.ismodule(v)}
+def _family_package(family):
+    return family.__name__.rsplit(".", 1)[0]
+
+
+def test_every_family_with_kernel_ops_has_an_entry_kernel_compiled_alone():
+    """A family's kernels are reached only through its entry kernel, called by address: the
+    batch kernel imports no family, and no family imports another, so each compiles alone."""
+    table = kernels.family_table()
+    packages = [_family_package(f) for f in registry.FAMILIES]
+    batch = cachekey.closure("mako_numba.engine.batch")
+    assert not [m for m in batch if any(m == p or m.startswith(p + ".") for p in packages)]
     for family in registry.FAMILIES:
         if family.dispatch is None:
+            assert kernels.entry_module_name(family) is None and table[family.ID] == 0
             continue
-        alias = aliases.get(id(family))
-        assert alias is not None, family.NAME
-        assert f"f == {alias}.ID:" in source and f"{alias}.dispatch(" in source, family.NAME
-    # GET and SET stay on the shortest path: the string family is the first branch
-    assert source[:source.index(".dispatch(")].endswith("string_family")
+        name = kernels.entry_module_name(family)
+        assert name == _family_package(family) + ".entry"
+        assert "dispatch(" in _source(kernels.entry_kernel(name)), family.NAME
+        assert table[family.ID] != 0, family.NAME
+        others = [p for p in packages if p != _family_package(family)]
+        deps = cachekey.closure(name)
+        assert not [m for m in deps if any(m == p or m.startswith(p + ".") for p in others)], family.NAME
+    # GET and SET stay on the shortest path: the first branches of the first family
     strings = _source(registry.string_family.dispatch)
     assert strings.index("o == OP_GET:") < strings.index("o == OP_SET:") < strings.index("o == OP_SETNX")
     assert registry.TABLE[0][0] == "get" and registry.TABLE[1][0] == "set"

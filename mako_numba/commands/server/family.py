@@ -10,7 +10,7 @@ from mako_numba.commands.family import (
     CF_ADMIN, CF_FAST, CF_READONLY, CF_REMAPS_DBS, CF_WRITE, op_numbers,
 )
 from mako_numba.protocol.parsebase import OP_SLOW
-from mako_numba.commands.keys.generic import x_swapdb, x_time
+from mako_numba.commands.server.kernels import x_swapdb, x_time
 from mako_numba.commands.respond import X_SLOW, reply_int
 
 NAME = "server"

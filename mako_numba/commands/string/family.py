@@ -6,7 +6,7 @@ execute() tries this family first, so they stay on the shortest path.
 See commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
-from mako_numba.commands.family import CF_FAST, CF_READONLY, CF_WRITE, op_numbers
+from mako_numba.commands.family import CF_FAST, CF_READONLY, CF_STORES_ARG, CF_WRITE, op_numbers
 from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.commands.respond import X_SLOW
 from mako_numba.commands.string.kernels import (
@@ -41,17 +41,17 @@ OP_SETRANGE = _op()
 #        name           arity  op              flags
 ROWS = [
     ("get",             2,     OP_GET,         CF_READONLY | CF_FAST),
-    ("set",             -3,    OP_SET,         CF_WRITE),
-    ("setnx",           3,     OP_SETNX,       CF_WRITE | CF_FAST),
-    ("setex",           4,     OP_SETEX,       CF_WRITE),
-    ("psetex",          4,     OP_PSETEX,      CF_WRITE),
-    ("getset",          3,     OP_GETSET,      CF_WRITE | CF_FAST),
+    ("set",             -3,    OP_SET,         CF_WRITE | CF_STORES_ARG),
+    ("setnx",           3,     OP_SETNX,       CF_WRITE | CF_FAST | CF_STORES_ARG),
+    ("setex",           4,     OP_SETEX,       CF_WRITE | CF_STORES_ARG),
+    ("psetex",          4,     OP_PSETEX,      CF_WRITE | CF_STORES_ARG),
+    ("getset",          3,     OP_GETSET,      CF_WRITE | CF_FAST | CF_STORES_ARG),
     ("getdel",          2,     OP_GETDEL,      CF_WRITE | CF_FAST),
     ("getex",           -2,    OP_GETEX,       CF_WRITE | CF_FAST),
     ("mget",            -2,    OP_MGET,        CF_READONLY | CF_FAST),
-    ("mset",            -3,    OP_MSET,        CF_WRITE),
-    ("msetnx",          -3,    OP_MSETNX,      CF_WRITE),
-    ("append",          3,     OP_APPEND,      CF_WRITE),
+    ("mset",            -3,    OP_MSET,        CF_WRITE | CF_STORES_ARG),
+    ("msetnx",          -3,    OP_MSETNX,      CF_WRITE | CF_STORES_ARG),
+    ("append",          3,     OP_APPEND,      CF_WRITE | CF_STORES_ARG),
     ("strlen",          2,     OP_STRLEN,      CF_READONLY | CF_FAST),
     ("incr",            2,     OP_INCR,        CF_WRITE | CF_FAST),
     ("decr",            2,     OP_DECR,        CF_WRITE | CF_FAST),
