@@ -1,10 +1,10 @@
-"""`python -m bench all|throughput|startup|growth|persistence|durability|stats|churn|guarded [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|compile|growth|persistence|durability|stats|churn|guarded [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import churn, durability, growth, guarded, persistence, startup, statscost, suite
+from . import churn, compile, durability, growth, guarded, persistence, startup, statscost, suite
 
 
 def _help(mod):
@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "throughput": ("only the load cases of the suite (all --parts load)",
                    functools.partial(suite.add_arguments, parts=("load",)), suite.main),
     "startup": (_help(startup), startup.add_arguments, startup.main),
+    "compile": (_help(compile), compile.add_arguments, compile.main),
     "growth": (_help(growth), growth.add_arguments, growth.main),
     "durability": (_help(durability), durability.add_arguments, durability.main),
     "persistence": (_help(persistence), persistence.add_arguments, persistence.main),

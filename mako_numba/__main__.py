@@ -78,6 +78,8 @@ def build_parser():
     p.add_argument("--dashboard", action="store_true",
                    help="serve, and show the live dashboard in this terminal (`python -m "
                         "mako_numba top --help` watches a running server)")
+    p.add_argument("--compile-only", action="store_true",
+                   help="prepare the kernels (compile what the cache lacks), then exit: for images and CI")
     p.add_argument("--version", action="version", version=f"mako_numba {config.VERSION} "
                    f"(Redis {config.REDIS_VERSION} compatible)")
     return p
@@ -174,10 +176,19 @@ def _serve(opts):
     from mako_numba.server.loop import Server
     from mako_numba.server.maxclients import RESERVED_FDS, adjust_open_files
     from mako_numba.engine.warmup import warm_up
+    from mako_numba.server.compileprogress import CompileProgress
 
     log.info("mako_numba %s starting (Redis %s compatible), pid=%d",
              config.VERSION, config.REDIS_VERSION, os.getpid())
-    seconds, cached = warm_up()
+    progress = CompileProgress(log)
+    try:
+        seconds, cached = warm_up(progress)
+    finally:
+        progress.close()
+    if opts.compile_only:
+        log.info("Kernels %s in %.2f s; not serving (--compile-only)",
+                 "loaded from cache" if cached else "compiled", seconds)
+        return 0
     settings = {p.name: getattr(opts, p.name.replace("-", "_")) for p in params.PARAMS
                 if p.cli and p.value is None and p.name != "port"}
     for name, value in settings.items():    # the argument's bytes, as CONFIG SET keeps them
