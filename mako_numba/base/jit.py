@@ -4,13 +4,10 @@ Rules:
 - Every kernel is decorated with `kernel` (nopython; internal, entry or
   inlined as linking.py explains).  Import this
   module before any module that defines kernels: it points Numba's cache at a
-  user directory keyed by a hash of the package's top-level sources.  Numba
-  keys its cache on the defining file only, so a constant changed in another
-  module would otherwise leave a stale kernel behind; keying the directory on
-  all of them makes any edit a clean recompile.  Subpackages (the dashboard)
-  hold no kernels and are left out.  NUMBA_BOUNDSCHECK is part of the key:
-  a bounds-checked build (the fuzz tests') never shares the normal cache.  It also keeps the cache out of the
-  package, which may be installed read-only.
+  user directory (never the package, which may be installed read-only), one
+  subdirectory per kernel module keyed by the content of everything that
+  module imports (cachekey.py): an edit recompiles only the kernels that
+  depend on it.
 - Buffers owned by Python (connection buffers, arena chunks) reach kernels as
   integer addresses in int64 tables; `u8view` / `i64view` turn an address into
   a non-owning array.  Passing numba typed Lists instead costs ~2.5 us per call
@@ -23,62 +20,20 @@ Rules:
   fixed-width integer arithmetic.
 """
 import ctypes
-import hashlib
-import os
-import shutil
 import time
 
 import numba
 import numpy as np
 
 from mako_numba.config import settings as config
-from mako_numba.base import linking
-
-
-def _source_digest():
-    """A digest of every module of the package: any edit gives a fresh cache directory."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    h = hashlib.sha1(numba.__version__.encode() + np.__version__.encode())
-    h.update(b"boundscheck=%r" % (numba.config.BOUNDSCHECK,))
-    files = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in ("__pycache__", "dashboard")]
-        files += [os.path.join(dirpath, n) for n in filenames if n.endswith(".py")]
-    for path in sorted(files):
-        with open(path, "rb") as f:
-            h.update(os.path.relpath(path, root).encode() + b"\0" + f.read())
-    return h.hexdigest()[:16]
-
-
-def _prune_old_caches(base, keep):
-    """Remove cache directories of other source versions unused for a month."""
-    cutoff = time.time() - config.CACHE_KEEP_DAYS * 86400
-    try:
-        entries = os.listdir(base)
-    except OSError:
-        return
-    for name in entries:
-        path = os.path.join(base, name)
-        if name != keep and len(name) == 16 and os.path.isdir(path):
-            try:
-                if os.path.getmtime(path) < cutoff:
-                    shutil.rmtree(path, ignore_errors=True)
-            except OSError:
-                pass
+from mako_numba.base import cachekey, linking
 
 
 def _configure_cache():
-    base = config.cache_dir_base()
-    digest = _source_digest()
-    path = os.path.join(base, digest)
-    try:
-        os.makedirs(path, exist_ok=True)
-        os.utime(path)                  # marks this version as in use
-    except OSError:  # no writable home: Numba then warns and compiles each run
-        return None
-    _prune_old_caches(base, digest)
-    numba.config.CACHE_DIR = path
-    return path
+    base = cachekey.install(config.cache_dir_base())
+    if base is not None:
+        cachekey.prune(base, config.CACHE_KEEP_DAYS)
+    return base
 
 
 CACHE_DIR = _configure_cache()
@@ -107,20 +62,24 @@ if not JIT_DISABLED:
     linking.install()
 
 
-def kernel(fn=None, entry=False, inline=False, **kw):
+def kernel(fn=None, entry=False, inline=False, allocates=False, **kw):
     """`@kernel`: nopython, one compiled version per argument types.
 
     Internal by default (see linking.py): no wrappers, no cache of its own,
     compiled into the entry kernels that call it.  `entry=True` for what
     Python calls in the server (cached, wrapped).  `inline=True` for hot
-    helpers LLVM must inline.
+    helpers LLVM must inline.  `allocates=True` for a kernel that makes a
+    temporary array (np.empty): it keeps Numba's reference counting, which
+    frees it; no other kernel has any (linking.py).
     """
     if fn is None:
-        return lambda f: kernel(f, entry=entry, inline=inline, **kw)
+        return lambda f: kernel(f, entry=entry, inline=inline, allocates=allocates, **kw)
     if JIT_DISABLED:
         return numba.njit(**kw)(fn)
     if inline:
         linking.always_inline(fn)
+    if allocates:
+        linking.refcounted(fn)
 
     def as_entry():
         return _one_version_per_type(numba.njit(cache=True, nogil=True, **kw)(fn))
@@ -131,8 +90,17 @@ def kernel(fn=None, entry=False, inline=False, **kw):
 
 
 if JIT_DISABLED:
+    _PY_ENTRIES = {}
+
     def unowned(a):
         return a
+
+    def entry_address(disp, argtypes):
+        _PY_ENTRIES[id(disp)] = getattr(disp, "py_func", disp)
+        return id(disp)
+
+    def call_entry(addr, a, b):
+        return _PY_ENTRIES[addr](a, b)
 
     def copy_bytes(dst, src, n):
         if n > 0:
@@ -161,22 +129,6 @@ if JIT_DISABLED:
 else:
     from numba import types
     from numba.extending import intrinsic
-
-    @intrinsic
-    def _u8ptr(typingctx, addr):
-        sig = types.CPointer(types.uint8)(types.int64)
-
-        def codegen(context, builder, signature, args):
-            return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.uint8)))
-        return sig, codegen
-
-    @intrinsic
-    def _i64ptr(typingctx, addr):
-        sig = types.CPointer(types.int64)(types.int64)
-
-        def codegen(context, builder, signature, args):
-            return builder.inttoptr(args[0], context.get_value_type(types.CPointer(types.int64)))
-        return sig, codegen
 
     def _mem_intrinsic(raw):
         @intrinsic
@@ -243,29 +195,96 @@ else:
             return builder.call(fn, [])
         return sig, codegen
 
-    @kernel(inline=True)
-    def u8view(addr, n):
-        return numba.carray(_u8ptr(addr), (n,))
+    @intrinsic
+    def call_entry(typingctx, addr, a, b):
+        """Call the entry kernel at `addr` (entry_address) with two int64s; its int64 result.
 
-    @kernel(inline=True)
-    def i64view(addr, n):
-        return numba.carray(_i64ptr(addr), (n,))
-
-    @kernel(inline=True)
-    def i64view2(addr, n0, n1):
-        return numba.carray(_i64ptr(addr), (n0, n1))
-
-    @kernel(inline=True)
-    def unowned(a):
-        """The same memory as a C-contiguous int64 array, without its owner.
-
-        Numba counts references to every array that passes between jitted
-        functions (an atomic add on its owner, in a call that LLVM cannot
-        remove); an array made from a raw address has no owner, so those
-        calls return at once.  Entry kernels re-wrap their arguments with
-        this; Python keeps the real arrays alive.
+        How kernels compiled and cached apart call each other: the caller
+        holds only an address (a table filled at start), so neither is
+        compiled into the other.  An indirect call of a few nanoseconds.
         """
-        return numba.carray(_i64ptr(a.ctypes.data), a.shape)
+        sig = types.int64(types.int64, types.int64, types.int64)
+
+        def codegen(context, builder, signature, args):
+            from llvmlite import ir
+            i64 = ir.IntType(64)
+            fn = builder.inttoptr(args[0], ir.FunctionType(i64, [i64, i64]).as_pointer())
+            return builder.call(fn, [args[1], args[2]])
+        return sig, codegen
+
+    def entry_address(disp, argtypes):
+        """Compile (or load from the cache) disp for argtypes; the address of its C entry point.
+
+        Numba gives every entry kernel a C-ABI wrapper besides its Python
+        one; call_entry calls that wrapper.  The function must return int64
+        and take (int64, int64).
+        """
+        disp.compile(argtypes)
+        cres = disp.overloads[tuple(argtypes)]
+        return cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
+
+    from numba.np import arrayobj
+
+    def _make_view(context, builder, aryty, addr, shape):
+        """A C-contiguous aryty array over address addr (intp) with extents `shape`, no owner.
+
+        Built field by field: numba.carray gives the same array but compiles
+        a general shape check with it, which inlined at every use was a
+        large share of the kernels' code.
+        """
+        intp = context.get_value_type(types.intp)
+        ary = arrayobj.make_array(aryty)(context, builder)
+        itemsize = context.get_abi_sizeof(context.get_data_type(aryty.dtype))
+        data = builder.inttoptr(addr, context.get_value_type(types.CPointer(aryty.dtype)))
+        strides = [intp(itemsize)]
+        for extent in reversed(shape[1:]):
+            strides.insert(0, builder.mul(strides[0], extent))
+        arrayobj.populate_array(ary, data=data, shape=shape, strides=strides,
+                                itemsize=intp(itemsize), meminfo=None)
+        return ary._getvalue()
+
+    def _view_intrinsic(dtype, ndim):
+        """An intrinsic view(addr, n) (ndim 1) or view(addr, n0, n1) (ndim 2) over raw memory."""
+        aryty = types.Array(dtype, ndim, "C")
+
+        def codegen(context, builder, signature, args):
+            vals = [context.cast(builder, v, t, types.intp) for v, t in zip(args, signature.args)]
+            return _make_view(context, builder, aryty, vals[0], vals[1:])
+
+        if ndim == 1:
+            @intrinsic
+            def view(typingctx, addr, n):
+                if isinstance(addr, types.Integer) and isinstance(n, types.Integer):
+                    return aryty(addr, n), codegen
+        else:
+            @intrinsic
+            def view(typingctx, addr, n0, n1):
+                if all(isinstance(t, types.Integer) for t in (addr, n0, n1)):
+                    return aryty(addr, n0, n1), codegen
+        return view
+
+    u8view = _view_intrinsic(types.uint8, 1)
+    i64view = _view_intrinsic(types.int64, 1)
+    i64view2 = _view_intrinsic(types.int64, 2)
+
+    @intrinsic
+    def unowned(typingctx, a):
+        """The same memory as array a (C-contiguous), without its owner.
+
+        Entry kernels re-wrap their array arguments with this, so nothing
+        inside refers to Python's arrays' owners (Python keeps them alive).
+        """
+        if not isinstance(a, types.Array) or a.layout != "C":
+            return None
+        aryty = types.Array(a.dtype, a.ndim, "C")
+
+        def codegen(context, builder, signature, args):
+            src = arrayobj.make_array(signature.args[0])(context, builder, value=args[0])
+            ary = arrayobj.make_array(aryty)(context, builder)
+            arrayobj.populate_array(ary, data=src.data, shape=src.shape, strides=src.strides,
+                                    itemsize=src.itemsize, meminfo=None)
+            return ary._getvalue()
+        return aryty(a), codegen
 
 
 def addr_of(arr):

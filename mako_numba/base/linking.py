@@ -14,13 +14,21 @@ Python and C wrappers: most of a cold start went there.  Here:
   internal kernel it reaches linked in, is optimized once at -O3.
 - Python may still call an internal kernel (tests, rare paths): the call
   goes to a twin compiled as an entry on first use.
+- No reference counting: Numba counts references to every array that
+  passes between functions (a call per array at each use, inlined or not);
+  our kernels only see arrays Python owns for the length of the call or
+  views without an owner, so the counting is dead weight, a fifth of the
+  compile time.  It is left out of every package kernel except those
+  marked `allocates=True` (the few that make a temporary array with
+  np.empty: they must free it, and they never hand it to a caller).
 - `inline=True` marks a kernel `alwaysinline` for LLVM: Numba passes each
   array argument as about seven scalars, so calling a helper with the
   key-space tuples copies a kilobyte of arguments; hot helpers must not be
   calls.  (Numba-level inlining would retype the body at every call site.)
 
-Everything here wraps three Numba methods (CPUContext.post_lowering and
-get_executable, JITCodeLibrary.finalize); jit.py installs it once unless
+Everything here wraps four Numba methods (CPUContext.post_lowering and
+get_executable, JITCodeLibrary.finalize, NRTContext._call_incref_decref);
+jit.py installs it once unless
 NUMBA_DISABLE_JIT is set.  It relies on Numba internals, so pyproject.toml
 pins the Numba minor version it was checked against.
 """
@@ -28,9 +36,12 @@ import numba
 from numba._dynfunc import make_function as _make_function
 from numba.core import codegen, cpu
 from numba.core.compiler_lock import require_global_compiler_lock
+from numba.core.runtime import context as nrt_context
 
 _ALWAYS_INLINE = set()      # mangled-name prefixes of kernels LLVM must inline
 _INTERNAL = set()           # mangled-name prefixes of internal kernels
+_REFCOUNTED = set()         # mangled-name prefixes of kernels that allocate (keep reference counting)
+PACKAGE_PREFIX = "_ZN10mako_numba"      # every package function's mangled name starts so
 
 
 def mangled_prefix(fn):
@@ -99,10 +110,21 @@ def _get_executable_hook(original):
     return get_executable
 
 
+def _incref_decref_hook(original):
+    def call_incref_decref(self, builder, typ, value, funcname):
+        name = builder.function.name
+        if name.startswith(PACKAGE_PREFIX) and not _matches(name, _REFCOUNTED):
+            return
+        return original(self, builder, typ, value, funcname)
+    return call_incref_decref
+
+
 def install():
     cpu.CPUContext.post_lowering = _post_lowering_hook(cpu.CPUContext.post_lowering)
     cpu.CPUContext.get_executable = _get_executable_hook(cpu.CPUContext.get_executable)
     codegen.JITCodeLibrary.finalize = _finalize_hook(codegen.JITCodeLibrary.finalize)
+    nrt_context.NRTContext._call_incref_decref = _incref_decref_hook(
+        nrt_context.NRTContext._call_incref_decref)
 
 
 class _InternalDispatcher(numba.core.registry.CPUDispatcher):
@@ -125,3 +147,7 @@ def internal(disp, make_twin):
 
 def always_inline(fn):
     _ALWAYS_INLINE.add(mangled_prefix(fn))
+
+
+def refcounted(fn):
+    _REFCOUNTED.add(mangled_prefix(fn))

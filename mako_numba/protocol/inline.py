@@ -16,7 +16,7 @@ unchanged.  Out of argument rows or scratch, the request is rolled back and
 waits for the next turn.
 """
 from mako_numba.config import settings as config
-from mako_numba.base.jit import kernel
+from mako_numba.base.jit import copy_bytes, kernel
 from mako_numba.base.layout import (
     B_AN, B_SCRATCH_ADDR, B_SN, C_IN_NEED, C_RD, C_WR, CMD_UNKNOWN, PE_BIG_INLINE, PE_UNBALANCED,
 )
@@ -118,7 +118,7 @@ def _split_inline(buf, base, s, e, scratch, bm, args):
                         return -1
                     d0 = bm[B_SN]
                     n = p - tok
-                    scratch[d0:d0 + n] = buf[tok:p]
+                    copy_bytes(scratch.ctypes.data + d0, buf.ctypes.data + tok, n)
                     bm[B_SN] = d0 + n
                     decoded = True
             else:

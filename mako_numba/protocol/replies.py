@@ -44,7 +44,7 @@ def w_lit(out, pos, lits, which):
     blob, offs = lits
     a = offs[which]
     n = offs[which + 1] - a
-    out[pos:pos + n] = blob[a:a + n]
+    copy_bytes(out.ctypes.data + pos, blob.ctypes.data + a, n)     # (a slice copy would compile a shape check)
     return pos + n
 
 

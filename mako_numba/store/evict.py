@@ -248,7 +248,7 @@ def perform_evictions(T, lim, now_ms):
             return EVICT_RUNNING
 
 
-@kernel(entry=True)
+@kernel
 def evict_now(T, lim, now_ms):
     """perform_evictions for Python (tests, and a shrunk maxmemory)."""
     return perform_evictions(T, lim, now_ms)

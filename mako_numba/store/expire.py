@@ -62,7 +62,7 @@ def _clear_stamps(ix, chunks):
             hdr[1] &= ~ENC_TX
 
 
-@kernel(entry=True)
+@kernel
 def clear_tx_stamps(T):
     """Clear every record's EXEC stamp (before the transaction numbers start again)."""
     tm, idx, oidx, chunks, free, dbk = T

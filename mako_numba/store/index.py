@@ -91,7 +91,7 @@ def touch_hash(tm, db, h):
         _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db, WS_WRITTEN)
 
 
-@kernel(entry=True)
+@kernel
 def key_sip(tm, kaddr, klen):
     """The database-free part of a key's hash (the watch table's key)."""
     return np.int64(siphash13(tm[T_SEED0], tm[T_SEED1], kaddr, klen))
@@ -228,7 +228,7 @@ def keyspace_wants(T):
     return oidx.shape[0] > 1 or resize_due(T)
 
 
-@kernel(entry=True)
+@kernel
 def migrate(T, steps):
     """Move up to `steps` slots of the old index into the new one."""
     tm, idx, oidx, chunks, free, dbk = T

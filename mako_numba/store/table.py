@@ -135,7 +135,7 @@ def expire_slot(T, lim, ix, logcap, is_new, pos):
     tm[T_DIRTY] -= 1
 
 
-@kernel(entry=True)
+@kernel
 def flush_db(T, lim, logical):
     """Delete every key of one database (O(slots), as FLUSHDB SYNC is)."""
     tm, idx, oidx, chunks, free, dbk = T
@@ -186,7 +186,7 @@ def lookup_hashed(T, lim, db, kaddr, klen, now, touch, h, want):
     return h, which, pos
 
 
-@kernel(entry=True)
+@kernel
 def lookup(T, lim, db, kaddr, klen, now):
     """(hash, which, slot) of a live key; an expired key is deleted on the way.
 
@@ -197,7 +197,7 @@ def lookup(T, lim, db, kaddr, klen, now):
     return _lookup(T, lim, db, kaddr, klen, now, True)
 
 
-@kernel(entry=True)
+@kernel
 def peek(T, lim, db, kaddr, klen, now):
     """lookup without updating the access time (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT)."""
     return _lookup(T, lim, db, kaddr, klen, now, False)
@@ -219,12 +219,12 @@ def value_of(T, which, pos):
     return ref_addr(chunks, ref) + REC_HDR + rec_klen(hdr), rec_vlen(hdr)
 
 
-@kernel(entry=True)
+@kernel
 def expire_of(T, which, pos):
     return rec_hdr(T[3], slot_record(T, which, pos))[2]
 
 
-@kernel(entry=True)
+@kernel
 def enc_flags(T, which, pos):
     """The object bits of a key found by lookup: its type (arena.TYPE_BITS) and ENC_* flags."""
     return rec_hdr(T[3], slot_record(T, which, pos))[1] & OBJ_BITS

@@ -155,7 +155,7 @@ def _key_of(T, s):
     return ref_addr(chunks, ref) + REC_HDR, rec_klen(rec_hdr(chunks, ref))
 
 
-@kernel
+@kernel(allocates=True)
 def x_keys(K, R, args, a0):
     """KEYS pattern: SCAN's collector over the whole hash line, in one call."""
     T, lim, db, now = K
@@ -294,7 +294,7 @@ def _collect(T, lim, lo, hi, db, now, pat, plen, use_pat, mode, reap, keys, n, h
     return n
 
 
-@kernel
+@kernel(allocates=True)
 def x_scan(K, R, args, a0, argc, stats):
     """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
     T, lim, db, now = K

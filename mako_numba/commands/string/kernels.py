@@ -332,7 +332,7 @@ def x_mset(K, R, args, a0, argc, ci, cmdt, nx):
     return reply_lit(conn, c, lim, lits, LIT_ONE if nx else LIT_OK)
 
 
-@kernel
+@kernel(allocates=True)
 def incr_generic(K, R, args, a0, incr):
     """INCR, DECR, INCRBY, DECRBY: add `incr` to the integer stored at key."""
     T, lim, db, now = K
