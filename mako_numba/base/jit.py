@@ -223,8 +223,6 @@ else:
         cres = disp.overloads[tuple(argtypes)]
         return cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
 
-    from numba.np import arrayobj
-
     def _make_view(context, builder, aryty, addr, shape):
         """A C-contiguous aryty array over address addr (intp) with extents `shape`, no owner.
 
@@ -232,6 +230,7 @@ else:
         a general shape check with it, which inlined at every use was a
         large share of the kernels' code.
         """
+        from numba.np import arrayobj       # (at compile time only: a warm start never needs it)
         intp = context.get_value_type(types.intp)
         ary = arrayobj.make_array(aryty)(context, builder)
         itemsize = context.get_abi_sizeof(context.get_data_type(aryty.dtype))
@@ -279,6 +278,7 @@ else:
         aryty = types.Array(a.dtype, a.ndim, "C")
 
         def codegen(context, builder, signature, args):
+            from numba.np import arrayobj
             src = arrayobj.make_array(signature.args[0])(context, builder, value=args[0])
             ary = arrayobj.make_array(aryty)(context, builder)
             arrayobj.populate_array(ary, data=src.data, shape=src.shape, strides=src.strides,
