@@ -25,6 +25,12 @@ Rules:
   Kernels reach other kernels and constants only through such imports, so
   the closure is sound.
 - Directories not used for CACHE_KEEP_DAYS are pruned.
+- A built wheel ships prepared kernels in the package (`_kernels/`, made by
+  `./dev wheel` for a generic x86-64 CPU, so they run on any).  When they
+  are there, kernels are compiled for that generic CPU too, and `install`
+  copies each shipped directory the user cache lacks into it: a first start
+  then loads instead of compiling, wherever the sources and versions match
+  (a mismatch is simply a miss, and that kernel compiles).
 """
 import functools
 import hashlib
@@ -40,6 +46,7 @@ from numba.core import caching
 
 PACKAGE = "mako_numba"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))     # the package directory
+SHIPPED = os.path.join(ROOT, "_kernels")        # prepared kernels a wheel carries (./dev wheel)
 
 
 def module_path(name):
@@ -142,15 +149,38 @@ class ContentLocator(caching._CacheLocator):
 
 
 def install(base):
-    """Cache every package kernel under `base`; prune directories unused for keep_days."""
+    """Cache every package kernel under `base`, seeded with the shipped kernels if there are any."""
     try:
         os.makedirs(base, exist_ok=True)
     except OSError:
         return None
+    if os.path.isdir(SHIPPED):
+        use_generic_cpu()
+        _seed(base)
     ContentLocator.base = base
     if ContentLocator not in caching.CacheImpl._locator_classes:
         caching.CacheImpl._locator_classes.insert(0, ContentLocator)
     return base
+
+
+def use_generic_cpu():
+    """Compile for a generic x86-64 CPU (the shipped kernels' target), unless the user chose one."""
+    if "NUMBA_CPU_NAME" not in os.environ:
+        numba.config.CPU_NAME = "generic"
+        numba.config.CPU_FEATURES = ""
+
+
+def _seed(base):
+    """Copy each shipped kernel directory the user cache lacks (named by the same digests)."""
+    for name in os.listdir(SHIPPED):
+        dest = os.path.join(base, name)
+        if not os.path.exists(dest):
+            tmp = dest + ".tmp%d" % os.getpid()
+            try:
+                shutil.copytree(os.path.join(SHIPPED, name), tmp)
+                os.replace(tmp, dest)               # whole or not at all (another process may race)
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def prune(base, keep_days):
