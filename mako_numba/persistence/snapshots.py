@@ -50,7 +50,8 @@ log = logging.getLogger("mako_numba")
 REDIS_DEFAULT_SAVE = params.REDIS_DEFAULT_SAVE
 BGSAVE_RETRY_DELAY = 5          # seconds after a failed BGSAVE before save points try again
 WRITE_BUFFER = 1 << 20
-DUMP_ROWS = 4096
+DUMP_ROWS = 1 << 15             # keys encoded per kernel call
+DUMP_ROWS_DELAYED = 4096        # ... under rdb-key-save-delay, which sleeps per call
 
 
 def save_points(text):
@@ -68,11 +69,11 @@ def write_rdb(core, f, compress=True, checksum=True, progress=None):
     T = ks.T
     w = RdbWriter(compress=compress, checksum=checksum)
     f.write(w.header({"used-mem": ks.used_bytes()}))
-    rows = np.zeros((DUMP_ROWS, 4), np.int64)
+    delay = int(core.settings.get("rdb-key-save-delay", "0"))
+    rows = np.zeros((DUMP_ROWS_DELAYED if delay else DUMP_ROWS, 4), np.int64)
     out = np.zeros(1 << 20, np.uint8)
     tmp = np.zeros(64, np.uint8)
     lzf = w.lzf_state()
-    delay = int(core.settings.get("rdb-key-save-delay", "0"))
     keys = 0
     for logical in range(ks.databases):
         pdb = int(ks.dbk[logical, 2])
