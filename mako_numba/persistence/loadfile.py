@@ -32,18 +32,18 @@ import time
 import numpy as np
 
 from mako_numba.config import settings as config
-from mako_numba.base import lzf
 from mako_numba.base.crc64 import TABLES, crc64_update
 from mako_numba.persistence.rdb import (
-    MAGIC, RdbError, checksum_mismatch, corrupt, header_version, stop_error, truncated,
+    MAGIC, RdbError, checksum_mismatch, corrupt, field_bytes, header_version, stop_error,
+    truncated,
 )
 from mako_numba.persistence.rdbload import (
     F_KEEP_EXPIRED, F_MERGE, LOAD_BAD_DB, LOAD_BAD_LZF, LOAD_DUPLICATE, LOAD_NEED, LOAD_RESIZE,
     LOAD_TMP, O_AT, O_DETAIL, O_EXPIRED, O_LOADED, O_NFIELDS, insert_records,
 )
 from mako_numba.persistence.rdbscan import (
-    E_UNSUPPORTED, F_INT, F_RAW, NCOLS, R_AT, R_CODE, R_DB, R_END, R_KEY, R_KIND, R_START, R_VAL,
-    S_EOF, S_ERROR, S_NEED, scan_records,
+    E_UNSUPPORTED, NCOLS, R_AT, R_CODE, R_DB, R_END, R_KEY, R_KIND, R_START, S_EOF, S_ERROR,
+    S_NEED, scan_records,
 )
 
 READ_CHUNK = 32 << 20       # bytes read per call (and the buffer's size, unless an opcode is bigger)
@@ -173,24 +173,14 @@ class _Loader:
             return RdbError("the file has database %d, but the server has %d databases "
                             "(--databases)" % (row[R_DB], self.core.ks.databases))
         assert status == LOAD_DUPLICATE
-        return RdbError("duplicated key '%s' in database %d"
-                        % (self.field(row, R_KEY).decode("latin-1")[:128], row[R_DB]))
+        key = field_bytes(self.buf, self.base, *row[R_KEY:R_KEY + 4])
+        return RdbError("duplicated key '%s' in database %d" % (key.decode("latin-1")[:128],
+                                                                  row[R_DB]))
 
     def refused(self, stop):
-        key = self.field(stop, R_KEY) if stop[R_CODE] == E_UNSUPPORTED else b""
+        key = (field_bytes(self.buf, self.base, *stop[R_KEY:R_KEY + 4])
+               if stop[R_CODE] == E_UNSUPPORTED else b"")
         return stop_error(stop, self.base, key, config.PROTO_MAX_BULK_LEN)
 
-    def field(self, row, col):
-        """The bytes of a string of a row (to name a key in a message)."""
-        enc, a, b, c = row[col:col + 4]
-        if enc == F_RAW:
-            return self.buf[a:a + b].tobytes()
-        if enc == F_INT:
-            return b"%d" % a
-        value = lzf.decompress(self.buf[a:a + b], c)
-        if value is None:
-            raise corrupt(self.base + a, "LZF data that does not expand to %d bytes" % c)
-        return value
 
-
-__all__ = ["load_file", "R_VAL", "R_AT"]
+__all__ = ["load_file"]

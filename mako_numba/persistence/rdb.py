@@ -255,6 +255,18 @@ def checksum_mismatch(stored, crc):
                     "%016x (the file is corrupt)" % (stored, crc))
 
 
+def field_bytes(buf, base, enc, a, b, c):
+    """The bytes of a string of a scanner row (F_*, a, b, c) over buf (file offset base)."""
+    if enc == F_RAW:
+        return bytes(buf[a:a + b])
+    if enc == F_INT:
+        return b"%d" % a
+    value = lzf.decompress(buf[a:a + b], c)
+    if value is None:
+        raise corrupt(base + a, "LZF data that does not expand to %d bytes" % c)
+    return value
+
+
 def stop_error(stop, base, key, max_string):
     """The RdbError of a scanner's S_ERROR row (offsets from base); key: the bytes of the key
     of an unsupported type (E_UNSUPPORTED)."""
@@ -346,9 +358,9 @@ class RdbReader:
                 for kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc in \
                         rows[:n, :R_RECORD].tolist():
                     key = (mv[ka:ka + kb].tobytes() if ke == F_RAW
-                           else self._decode(mv, ke, ka, kb, kc))
+                           else field_bytes(mv, self._base, ke, ka, kb, kc))
                     value = (mv[va:va + vb].tobytes() if ve == F_RAW else b"%d" % va
-                             if ve == F_INT else self._decode(mv, ve, va, vb, vc))
+                             if ve == F_INT else field_bytes(mv, self._base, ve, va, vb, vc))
                     if kind == K_KEY:
                         out.append((db, key, value, expire))
                     elif kind == K_AUX:
@@ -373,19 +385,9 @@ class RdbReader:
             mv.release()
             del arr
 
-    def _decode(self, mv, enc, a, b, c):
-        """The bytes of a string field (F_*, a, b, c) of a row."""
-        if enc == F_RAW:
-            return mv[a:a + b].tobytes()
-        if enc == F_INT:
-            return b"%d" % a
-        value = lzf.decompress(mv[a:a + b], c)
-        if value is None:
-            raise corrupt(self._base + a, "LZF data that does not expand to %d bytes" % c)
-        return value
-
     def _error(self, mv, stop):
-        key = self._decode(mv, *stop[R_KEY:R_KEY + 4]) if stop[R_CODE] == E_UNSUPPORTED else b""
+        key = (field_bytes(mv, self._base, *stop[R_KEY:R_KEY + 4])
+               if stop[R_CODE] == E_UNSUPPORTED else b"")
         return stop_error(stop, self._base, key, self.max_string)
 
     def _trailer(self, buf, out):
