@@ -25,6 +25,9 @@ points (`--save ""`) and a data directory of its own, filled with N keys
 
 Printed: a table with both servers and the ratio mako/redis per figure.
 Written: OUT/persistence-YYYYMMDD-HHMMSS-N.csv, one row per figure.
+
+`--case file` instead loads one file that redis-server wrote into both
+servers, then saves it (bench/persistfile.py).
 """
 import contextlib
 import multiprocessing as mp
@@ -261,9 +264,9 @@ def _fmt(v):
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 
-def rows_of(results):
+def rows_of(results, figures=FIGURES):
     rows = []
-    for key, unit, what in FIGURES:
+    for key, unit, what in figures:
         m, r = results["mako"].get(key), results["redis"].get(key)
         ratio = m / r if m is not None and r and r == r and m == m else float("nan")
         rows.append({"figure": key, "what": what, "unit": unit, "mako": m, "redis": r,
@@ -300,8 +303,12 @@ def run(n, out_dir):
 
 
 def add_arguments(p):
+    p.add_argument("--case", choices=("snapshots", "file"), default="snapshots",
+                   help="snapshots: each server filled over the network, saved, restarted "
+                        "(default); file: one file written by redis-server loaded by both, "
+                        "then saved (bench/persistfile.py)")
     p.add_argument("--keys", type=int, default=1_000_000,
-                   help="keys of 8 bytes in each server (default 1,000,000; 20000 for a smoke "
+                   help="keys in each server (default 1,000,000; 20000 for a smoke "
                         "run; 10000000 for the long one)")
     p.add_argument("--out", default=RESULTS_DIR, help="directory of the CSV (default bench/results)")
 
@@ -309,4 +316,7 @@ def add_arguments(p):
 def main(opts):
     if opts.keys < 1000:
         raise SystemExit("--keys must be at least 1000")
+    if opts.case == "file":
+        from . import persistfile       # it builds on this module's figures and BGSAVE
+        return persistfile.run(opts.keys, opts.out)
     return run(opts.keys, opts.out)

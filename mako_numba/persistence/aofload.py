@@ -23,7 +23,7 @@ from mako_numba.base.layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
     F_REPLY_OFF, T_LOADING,
 )
-from mako_numba.persistence.snapshots import load_file
+from mako_numba.persistence.loadfile import load_file
 from mako_numba.persistence.rdb import RdbError
 from mako_numba.protocol import resp
 

@@ -40,7 +40,7 @@ from mako_numba.base import lzf
 from mako_numba.base.crc64 import crc64
 from mako_numba.persistence.rdbscan import (
     E_BAD_LENGTH, E_BAD_STRING, E_FUNCTION, E_MODULE_AUX, E_TOO_BIG, E_UNKNOWN_OP,
-    E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_INT, F_RAW, K_KEY, LEN_32,
+    E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_INT, F_RAW, K_AUX, K_KEY, LEN_32,
     LEN_64, NCOLS, OP_AUX, OP_EOF, OP_EXPIRETIME_MS, OP_RESIZEDB, OP_SELECTDB, R_AT, R_CODE,
     R_DB, R_DETAIL, R_END, R_KEY, R_KIND, R_RECORD, R_START, RDB_VERSION, S_EOF,
     S_ERROR, S_FULL, S_NEED, TYPE_NAMES, TYPE_STRING, scan_records,
@@ -176,9 +176,16 @@ class RdbWriter:
                                     self.encode_string(value))))
 
     def records(self, data):
-        """Records encoded elsewhere (rdbdump.encode_records, with this writer's LZF state)."""
+        """Records encoded elsewhere (rdbdump.encode_records, with this writer's LZF state):
+        a uint8 array, checksummed where it lies and returned to be written."""
         self._check_started()
-        return self._emit(bytes(data))
+        if self._finished:
+            raise ValueError("the RDB file is already finished (footer written)")
+        if self.checksum:
+            self._flush_crc()
+            self._crc = crc64(data, self._crc)
+        self.bytes_written += len(data)
+        return data
 
     def lzf_state(self):
         """The Compressor whose hash table and base encode_records must share (.htab, .base)."""
@@ -213,6 +220,69 @@ _CORRUPT = {
 
 def _quote(key):
     return "'" + key.decode("utf-8", "backslashreplace").replace("'", "\\'") + "'"
+
+
+# --- why a file is refused (the reader's and snapshots' loader's messages) ------------
+def corrupt(at, what):
+    return RdbError("corrupt RDB file at offset %d: %s" % (at, what))
+
+
+def header_version(head):
+    """The version of the 9-byte header head; RdbError unless it is one we read."""
+    if head[:5] != MAGIC:
+        raise RdbError("not an RDB file: it does not start with 'REDIS'")
+    if not head[5:].isdigit():
+        raise corrupt(5, "the version is not 4 digits: %r" % head[5:])
+    version = int(head[5:])
+    if version > RDB_VERSION:
+        raise RdbError("RDB format version %d is newer than mako_numba reads (versions "
+                       "up to %d, as Redis 7.0 writes)" % (version, RDB_VERSION))
+    if version < 1:
+        raise corrupt(5, "RDB format version %d does not exist" % version)
+    return version
+
+
+def truncated(end, in_header, in_checksum, record_at):
+    """A file that ends at offset end: in the header, the checksum or the record at record_at."""
+    if in_header:
+        return RdbError("RDB file truncated: %d bytes, shorter than the header" % end)
+    what = "the checksum" if in_checksum else "the record at offset %d" % record_at
+    return RdbError("RDB file truncated: it ends at offset %d, inside %s" % (end, what))
+
+
+def checksum_mismatch(stored, crc):
+    return RdbError("RDB checksum mismatch: the file says %016x, its contents give "
+                    "%016x (the file is corrupt)" % (stored, crc))
+
+
+def field_bytes(buf, base, enc, a, b, c):
+    """The bytes of a string of a scanner row (F_*, a, b, c) over buf (file offset base)."""
+    if enc == F_RAW:
+        return bytes(buf[a:a + b])
+    if enc == F_INT:
+        return b"%d" % a
+    value = lzf.decompress(buf[a:a + b], c)
+    if value is None:
+        raise corrupt(base + a, "LZF data that does not expand to %d bytes" % c)
+    return value
+
+
+def stop_error(stop, base, key, max_string):
+    """The RdbError of a scanner's S_ERROR row (offsets from base); key: the bytes of the key
+    of an unsupported type (E_UNSUPPORTED)."""
+    code, at, detail = stop[R_CODE], base + stop[R_AT], stop[R_DETAIL]
+    if code == E_UNSUPPORTED:
+        return RdbError("key %s has type %s, which mako_numba does not support (db %d, "
+                        "offset %d)" % (_quote(key), TYPE_NAMES[detail], stop[R_DB], at))
+    if code == E_MODULE_AUX:
+        return RdbError("the RDB file holds module data (MODULE_AUX at offset %d), which "
+                        "mako_numba does not support" % at)
+    if code == E_FUNCTION:
+        return RdbError("the RDB file holds Redis functions (FUNCTION at offset %d), which "
+                        "mako_numba does not support" % at)
+    if code == E_TOO_BIG:
+        return corrupt(at, _CORRUPT[code] % (detail, max_string))
+    return corrupt(at, _CORRUPT[code] % detail)
 
 
 class RdbReader:
@@ -268,27 +338,11 @@ class RdbReader:
             raise RdbError(self._failed)
         if not self.done:
             end = self._base + len(self._buf)     # _keep kept every unparsed byte
-            if self._phase == _HEADER:
-                raise RdbError("RDB file truncated: %d bytes, shorter than the header" % end)
-            what = ("the checksum" if self._phase == _CHECKSUM
-                    else "the record at offset %d" % (self._base + self._pos))
-            raise RdbError("RDB file truncated: it ends at offset %d, inside %s" % (end, what))
-
-    def _corrupt(self, at, what):
-        return RdbError("corrupt RDB file at offset %d: %s" % (at, what))
+            raise truncated(end, self._phase == _HEADER, self._phase == _CHECKSUM,
+                            self._base + self._pos)
 
     def _header(self, buf, out):
-        head = bytes(buf[:9])
-        if head[:5] != MAGIC:
-            raise RdbError("not an RDB file: it does not start with 'REDIS'")
-        if not head[5:].isdigit():
-            raise self._corrupt(5, "the version is not 4 digits: %r" % head[5:])
-        version = int(head[5:])
-        if version > RDB_VERSION:
-            raise RdbError("RDB format version %d is newer than mako_numba reads (versions "
-                           "up to %d, as Redis 7.0 writes)" % (version, RDB_VERSION))
-        if version < 1:
-            raise self._corrupt(5, "RDB format version %d does not exist" % version)
+        version = header_version(bytes(buf[:9]))
         self.version = version
         self._pos = 9
         self._phase = _BODY
@@ -304,12 +358,12 @@ class RdbReader:
                 for kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc in \
                         rows[:n, :R_RECORD].tolist():
                     key = (mv[ka:ka + kb].tobytes() if ke == F_RAW
-                           else self._decode(mv, ke, ka, kb, kc))
+                           else field_bytes(mv, self._base, ke, ka, kb, kc))
                     value = (mv[va:va + vb].tobytes() if ve == F_RAW else b"%d" % va
-                             if ve == F_INT else self._decode(mv, ve, va, vb, vc))
+                             if ve == F_INT else field_bytes(mv, self._base, ve, va, vb, vc))
                     if kind == K_KEY:
                         out.append((db, key, value, expire))
-                    else:
+                    elif kind == K_AUX:
                         self.aux[key.decode("utf-8", "backslashreplace")] = \
                             value.decode("utf-8", "backslashreplace")
                 stop = rows[n].tolist()
@@ -331,39 +385,16 @@ class RdbReader:
             mv.release()
             del arr
 
-    def _decode(self, mv, enc, a, b, c):
-        """The bytes of a string field (F_*, a, b, c) of a row."""
-        if enc == F_RAW:
-            return mv[a:a + b].tobytes()
-        if enc == F_INT:
-            return b"%d" % a
-        value = lzf.decompress(mv[a:a + b], c)
-        if value is None:
-            raise self._corrupt(self._base + a, "LZF data that does not expand to %d bytes" % c)
-        return value
-
     def _error(self, mv, stop):
-        code, at, detail = stop[R_CODE], self._base + stop[R_AT], stop[R_DETAIL]
-        if code == E_UNSUPPORTED:
-            key = self._decode(mv, *stop[R_KEY:R_KEY + 4])
-            return RdbError("key %s has type %s, which mako_numba does not support (db %d, "
-                            "offset %d)" % (_quote(key), TYPE_NAMES[detail], stop[R_DB], at))
-        if code == E_MODULE_AUX:
-            return RdbError("the RDB file holds module data (MODULE_AUX at offset %d), which "
-                            "mako_numba does not support" % at)
-        if code == E_FUNCTION:
-            return RdbError("the RDB file holds Redis functions (FUNCTION at offset %d), which "
-                            "mako_numba does not support" % at)
-        if code == E_TOO_BIG:
-            return self._corrupt(at, _CORRUPT[code] % (detail, self.max_string))
-        return self._corrupt(at, _CORRUPT[code] % detail)
+        key = (field_bytes(mv, self._base, *stop[R_KEY:R_KEY + 4])
+               if stop[R_CODE] == E_UNSUPPORTED else b"")
+        return stop_error(stop, self._base, key, self.max_string)
 
     def _trailer(self, buf, out):
         if self.version >= 5:
             stored = struct.unpack_from("<Q", buf, self._pos)[0]
             if stored != 0 and stored != self._crc:
-                raise RdbError("RDB checksum mismatch: the file says %016x, its contents give "
-                               "%016x (the file is corrupt)" % (stored, self._crc))
+                raise checksum_mismatch(stored, self._crc)
             self.checksum = stored
             self._pos += 8
         self.unused = bytes(buf[self._pos:])

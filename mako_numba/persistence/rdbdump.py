@@ -17,7 +17,7 @@ longest value.
 """
 import numpy as np
 
-from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
+from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view, unowned
 from mako_numba.base.lzf import lzf_compress
 from mako_numba.persistence.rdbscan import ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS
 from mako_numba.store.arena import REC_HDR, rec_type
@@ -98,8 +98,12 @@ def _string(out, pos, addr, n, tmp, htab, base, compress):
 def encode_records(rows, n, out, tmp, htab, base, compress):
     """RDB records of rows[:n] (address, key length, value length, expire ms or 0) into out.
 
-    Returns (bytes written, the LZF base to keep).
+    Returns (bytes written, the LZF base to keep).  The arrays are re-wrapped
+    without their owners (jit.unowned): each helper call would otherwise
+    count references to them atomically.
     """
+    rows, htab = unowned(rows), unowned(htab)
+    out, tmp = u8view(out.ctypes.data, out.shape[0]), u8view(tmp.ctypes.data, tmp.shape[0])
     pos = 0
     for i in range(n):
         addr = rows[i, 0]

@@ -25,6 +25,8 @@ Rules:
   opcode is complete, so a scan that stops on an incomplete opcode resumes at
   that opcode with nothing lost.  The stop row says how many bytes must be
   buffered before trying again, so a 1 GB value is not rescanned per chunk.
+- A RESIZEDB hint is a row too (K_RESIZE), so a loader can size its index
+  before the keys arrive, as Redis's dictExpand does.
 - Lengths are checked against `maxstr` as they are read: a corrupt length
   fails at once instead of waiting for a gigabyte that never comes.
 - The scanner never raises; errors are codes in the stop row.
@@ -84,6 +86,7 @@ F_LZF = 2           # a = offset of the compressed bytes, b = their length, c = 
 
 K_KEY = 1           # a string key and its value
 K_AUX = 2           # an AUX field (name in the key columns)
+K_RESIZE = 3        # a RESIZEDB hint: R_KEY + 1 = keys, R_VAL + 1 = keys with an expiry (F_INT)
 S_FULL = 10         # rows are full; scan again from R_END
 S_NEED = 11         # the opcode at R_START is incomplete; need bytes up to R_AT
 S_EOF = 12          # the EOF opcode; the checksum follows at R_END
@@ -252,13 +255,22 @@ def scan_records(buf, pos, end, state, maxstr, rows):
                 state[0] = v
             pos = q
         elif op == OP_RESIZEDB:
-            q, v = _plain_length(buf, p, end, row)
+            q, keys = _plain_length(buf, p, end, row)
             if q < 0:
                 return n
-            q, v = _plain_length(buf, q, end, row)
+            q, volatile = _plain_length(buf, q, end, row)
             if q < 0:
                 return n
+            row[R_KIND] = K_RESIZE
+            row[R_DB] = state[0]
+            row[R_EXPIRE] = -1
+            row[R_KEY] = F_INT
+            row[R_KEY + 1] = keys
+            row[R_VAL] = F_INT
+            row[R_VAL + 1] = volatile
+            row[R_END] = q
             pos = q
+            n += 1
         elif op == OP_AUX or op == TYPE_STRING:
             q = _string(buf, p, end, row, R_KEY, maxstr)
             if q < 0:

@@ -36,7 +36,7 @@ from mako_numba.persistence.aofload import AofError
 from mako_numba.base.jit import addr_of
 from mako_numba.base.layout import B_BATCHES, B_NEXT_ID, B_NFIELDS, B_SCRATCH_ADDR, T_DIRTY
 from mako_numba.persistence.rdb import RdbError
-from mako_numba.persistence.snapshots import load_file
+from mako_numba.persistence.loadfile import load_file
 from mako_numba.commands.slowpath import lower_arg
 
 log = logging.getLogger("mako_numba")

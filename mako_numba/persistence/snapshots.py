@@ -3,8 +3,8 @@
 `Snapshots` owns everything about the RDB file: where it lives (`dir`,
 `dbfilename`), the save points (`save "3600 1 300 100 60 10000"`), SAVE,
 BGSAVE in a forked child, and loading at start-up.  rdb.py has the format
-(header, footer, decoding); snapshot.py's kernels walk and fill the key
-space, and rdbdump.py's kernel encodes the records.
+(header, footer, decoding); snapkernels.py's kernel walks the key space,
+rdbdump.py's encodes the records, and loadfile.py loads a file.
 
 Rules:
 - A file is written as Redis writes it: to `temp-<pid>.rdb` in the same
@@ -32,7 +32,6 @@ Rules:
 import logging
 import os
 import time
-from ctypes import string_at
 
 import numpy as np
 
@@ -40,9 +39,10 @@ from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.persistence import forkchild
 from mako_numba.persistence.info import info_persistence
-from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter
+from mako_numba.persistence.loadfile import load_file
+from mako_numba.persistence.rdb import RdbError, RdbWriter
 from mako_numba.persistence.rdbdump import encode_records, worst_case
-from mako_numba.persistence.snapkernels import L_NCOLS, LOAD_DUPLICATE, LOAD_NEED, dump_rows, load_rows
+from mako_numba.persistence.snapkernels import dump_rows
 from mako_numba.base.layout import T_DIRTY
 
 log = logging.getLogger("mako_numba")
@@ -50,9 +50,7 @@ log = logging.getLogger("mako_numba")
 REDIS_DEFAULT_SAVE = params.REDIS_DEFAULT_SAVE
 BGSAVE_RETRY_DELAY = 5          # seconds after a failed BGSAVE before save points try again
 WRITE_BUFFER = 1 << 20
-READ_CHUNK = 4 << 20
-DUMP_ROWS = 4096
-LOAD_BATCH = 4096
+DUMP_ROWS = 4096                # keys per kernel call: more (32768) was slower, `out` left L2
 
 
 def save_points(text):
@@ -142,71 +140,6 @@ def fsync_dir(path):
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def load_file(core, path, keep_expired=False, merge=False):
-    """Load an RDB file into the key space; returns (keys loaded, keys expired).
-
-    Keys whose time is up are skipped, except in an AOF's base (keep_expired),
-    where a later command of the log may still PERSIST them, as Redis's
-    RDBFLAGS_AOF_PREAMBLE does.  A key that exists already is an error,
-    unless `merge` (DEBUG RELOAD MERGE): then the file's key replaces it.
-
-    Raises RdbError for a file we refuse and OSError when it cannot be read.
-    """
-    ks = core.ks
-    reader = RdbReader()
-    now = int(time.time() * 1000)
-    loaded = expired = 0
-    before = ks.keys()
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(READ_CHUNK)
-            if not chunk:
-                break
-            records = reader.feed(chunk)
-            for start in range(0, len(records), LOAD_BATCH):
-                n, e = _insert(core, records[start:start + LOAD_BATCH], now, keep_expired, merge)
-                loaded += n
-                expired += e
-    reader.close()
-    if not merge and ks.keys() - before != loaded:
-        raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys() - before))
-    return loaded, expired
-
-
-def _insert(core, records, now, keep_expired, merge):
-    ks = core.ks
-    pieces = []
-    rows = np.zeros((len(records), L_NCOLS), np.int64)
-    off = n = expired = 0
-    for db, key, value, expire_ms in records:
-        if db >= ks.databases:
-            raise RdbError("the file has database %d, but the server has %d databases "
-                           "(--databases)" % (db, ks.databases))
-        if 0 <= expire_ms < now and not keep_expired:
-            expired += 1
-            continue
-        pieces += (key, value)
-        rows[n] = (ks.dbk[db, 2], off, len(key), off + len(key), len(value),
-                   expire_ms if expire_ms > 0 else 0)
-        off += len(key) + len(value)
-        n += 1
-    buf = np.frombuffer(b"".join(pieces) + b"\0", np.uint8)
-    i = 0
-    while i < n:
-        i, status = load_rows(ks.T, core.lim, buf, rows, i, n, now, merge)
-        if status == LOAD_DUPLICATE:
-            key = string_at(buf.ctypes.data + int(rows[i, 1]), int(rows[i, 2]))
-            raise RdbError("duplicated key '%s' in database %d"
-                           % (key.decode("latin-1")[:128], _logical(ks, int(rows[i, 0]))))
-        if status == LOAD_NEED:
-            ks.after_batch()
-    return n, expired
-
-
-def _logical(ks, pdb):
-    return int(np.nonzero(ks.dbk[:, 2] == pdb)[0][0])
 
 
 class Snapshots:
@@ -384,4 +317,4 @@ class Snapshots:
         }
 
 
-__all__ = ["Snapshots", "RdbError", "save_points", "save_file", "load_file", "config"]
+__all__ = ["Snapshots", "RdbError", "save_points", "save_file", "config"]

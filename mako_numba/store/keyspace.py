@@ -149,9 +149,9 @@ class KeySpace:
         self.tm[T_RELEASE] = 0
 
     # --- the index --------------------------------------------------------------
-    def _target_logcap(self):
-        """Smallest index that holds the live keys at TABLE_TARGET_LOAD or less."""
-        live = int(self.tm[T_LIVE])
+    def _target_logcap(self, live=None):
+        """Smallest index that holds the live keys (or `live`) at TABLE_TARGET_LOAD or less."""
+        live = int(self.tm[T_LIVE]) if live is None else live
         logcap = self.initial_logcap
         while (1 << logcap) * config.TABLE_TARGET_LOAD < live:
             logcap += 1
@@ -186,6 +186,12 @@ class KeySpace:
 
         run_batch reports (M_KEYSPACE) when this has anything to do.
         """
+        self.supply()
+        self._maybe_resize()
+
+    def supply(self):
+        """Answer the NEED_* request of a write that stopped, keep a spare chunk, free chunks
+        released: after_batch without the resize checks (a loader calls it between rows)."""
         tm = self.tm
         need = tm[T_NEED]
         if need:
@@ -198,7 +204,13 @@ class KeySpace:
             self._add_spare()
         if tm[T_RELEASE]:
             self._release_chunks()
-        self._maybe_resize()
+
+    def reserve(self, n):
+        """Size the index for n more keys now (an RDB file's RESIZEDB hint, Redis's
+        dictExpand), so inserting them starts no rehash of its own."""
+        logcap = self._target_logcap(int(self.tm[T_LIVE]) + n)
+        if logcap > self.tm[T_LOGCAP]:
+            self.start_rehash(logcap)
 
     def idle_step(self):
         """Move a larger share of a running rehash while the loop is idle."""

@@ -2,6 +2,7 @@
 plain-Python references (naive_rdb.py) and against a real Redis 7: Redis
 loads what we write, we read what Redis writes, and for the same data our
 records are Redis's byte for byte."""
+import io
 import os
 import random
 import socket
@@ -17,7 +18,10 @@ from hypothesis import strategies as st
 from conftest import Proc, free_port, need_tool
 from mako_numba.base import lzf
 from mako_numba.base.crc64 import crc64
+from mako_numba.engine.core import Core
+from mako_numba.persistence.loadfile import load_file
 from mako_numba.persistence.rdb import RdbError, RdbReader, RdbWriter, encode_integer, encode_length, parse
+from mako_numba.persistence.snapshots import write_rdb
 from naive_rdb import crc64_ref, lzf_compress_ref, lzf_decompress_ref, ref_records
 
 FAR = 4102444800123                 # 2100-01-01, in ms
@@ -375,10 +379,10 @@ def filled(tmp_path_factory):
 
 
 def test_we_read_what_redis_writes_and_write_the_same_bytes(filled):
-    _, data, blob, _ = filled
+    _, data, blob, d = filled
     contents = parse(blob)
     assert contents.version == 10 and contents.aux["redis-ver"].startswith("7.0")
-    assert as_data(contents.records) == data
+    assert as_data(contents.records) == data == kernel_load(d, blob)
     ref = ref_records(blob)[2]
     assert [r[:4] for r in ref] == contents.records
     # each key's record bytes are Redis's
@@ -388,6 +392,16 @@ def test_we_read_what_redis_writes_and_write_the_same_bytes(filled):
     order = [(db, k) for db, k, _, _ in contents.records]
     again, _ = write_file(data, aux=dict(contents.aux), order=order)
     assert again == blob
+
+
+def kernel_load(d, blob):
+    """What the server's loader (loadfile.py's kernels) makes of blob, as parse() reads it back."""
+    (d / "kernel.rdb").write_bytes(blob)
+    core = Core(maxclients=4, seed=3)
+    load_file(core, str(d / "kernel.rdb"))
+    f = io.BytesIO()
+    write_rdb(core, f)
+    return as_data(parse(f.getvalue()).records)
 
 
 def redis_dump(proc, d, *commands):
@@ -406,9 +420,10 @@ def redis_dump(proc, d, *commands):
 def test_other_types_are_refused_by_name(filled, cmd, kind):
     proc, _, _, d = filled
     blob = redis_dump(proc, d, ("SET", "plain", "1"), cmd)
-    with pytest.raises(RdbError, match="key .%s. has type %s, which mako_numba does not "
-                       "support" % (cmd[1], kind)):
-        parse(blob)
+    for read in (parse, lambda b: kernel_load(d, b)):
+        with pytest.raises(RdbError, match="key .%s. has type %s, which mako_numba does not "
+                           "support" % (cmd[1], kind)):
+            read(blob)
 
 
 def test_redis_zero_checksum_is_accepted(tmp_path):
@@ -438,12 +453,13 @@ def test_redis_functions_refused_lru_data_accepted(filled):
             blob = redis_dump(proc, d, ("SET", "k", "v"), ("PEXPIREAT", "k", FAR))
             assert bytes([0xF9 if policy.endswith("lfu") else 0xF8]) in blob
             assert parse(blob).records == [(0, b"k", b"v", FAR)]
+            assert kernel_load(d, blob) == {(0, b"k"): (b"v", FAR)}
         finally:
             r.config_set("maxmemory-policy", "noeviction")
 
 
 def test_redis_file_truncated_or_flipped(filled):
-    _, data, blob, _ = filled
+    _, data, blob, d = filled
     for n in [5, 9, 100, len(blob) // 2, len(blob) - 9, len(blob) - 1]:
         with pytest.raises(RdbError, match="truncated"):
             parse(blob[:n])
@@ -452,6 +468,8 @@ def test_redis_file_truncated_or_flipped(filled):
     bad[blob.index(big) + 1000] ^= 0x20          # inside the raw 1 MB value
     with pytest.raises(RdbError, match="checksum mismatch"):
         parse(bytes(bad))
+    with pytest.raises(RdbError, match="checksum mismatch"):
+        kernel_load(d, bytes(bad))
 
 
 def test_redis_loads_old_seconds_expiry(tmp_path):

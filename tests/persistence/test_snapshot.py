@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from drive import roundtrip
 from mako_numba.engine.core import Core
-from mako_numba.persistence.snapshots import load_file, save_file, write_rdb
+from mako_numba.persistence.loadfile import load_file
+from mako_numba.persistence.snapshots import save_file, write_rdb
 from mako_numba.persistence.rdb import RdbError, RdbWriter, parse
 from mako_numba.base.layout import T_LOGCAP, T_MIG
 from mako_numba.store.index import migrate

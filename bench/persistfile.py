@@ -1,0 +1,141 @@
+"""`python -m bench persistence --case file`: one RDB file loaded by both servers, then saved.
+
+redis-server writes the file: N keys `key:%d` set by a Lua script (GEN_SCRIPT)
+in batches of GEN_BATCH, values of 3 to 10 bytes ("vvv" ...), every third an
+integer (stored INT-encoded), every 101st a 40-odd-byte string (LZF), every
+fifth with an expiry a day ahead; then SAVE.  Each server in turn (mako
+first), alone on the machine, is started on its own copy of that file:
+- load: the "DB loaded from disk: X seconds" line both servers log (the
+  load itself: mako's kernel warm-up comes before it), and launch to first
+  PONG;
+- SAVE: the command's round trip, the file written in the foreground;
+- BGSAVE on a quiet server: from sending it until INFO says it ended
+  (both servers reap their child in a 10 Hz cron), and the child's own
+  writing time from its log lines (persistence.child_seconds).
+Printed: a table with both servers and the ratio mako/redis per figure.
+Written: OUT/persistence-file-YYYYMMDD-HHMMSS-N.csv.
+"""
+import os
+import shutil
+import tempfile
+import time
+
+from . import machine, report
+from .persistence import LOADED_RE, SAVE_TIMEOUT, _fmt, bgsave, rows_of
+from .servers import (
+    HOST, Server, command, info_fields, launch_mako, launch_redis, ping, start_redis, wait_ready,
+)
+
+GEN_BATCH = 1_000_000       # keys per EVAL while redis-server writes the file
+GEN_SCRIPT = """
+local n, first = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = first, first + n - 1 do
+  local v
+  if i % 3 == 0 then v = tostring(i % 100000)
+  elseif i % 101 == 0 then v = string.rep('abcd', 10) .. tostring(i)
+  else v = string.rep('v', 3 + i % 8) end
+  if i % 5 == 0 then redis.call('SET', 'key:' .. i, v, 'PX', 86400000 + i % 1000)
+  else redis.call('SET', 'key:' .. i, v) end
+end
+return n
+"""
+
+# (name, unit, what), in print order
+FIGURES = [
+    ("keys", "", "keys in the file"),
+    ("rdb_mb", "MiB", "RDB file size (written by redis-server)"),
+    ("load_log_sec", "s", "load at start (DB loaded from disk)"),
+    ("start_file_sec", "s", "launch to first PONG, with the file"),
+    ("save_sec", "s", "SAVE"),
+    ("bgsave_sec", "s", "BGSAVE to its end seen in INFO, quiet"),
+    ("child_sec", "s", "BGSAVE child writing (log), quiet"),
+]
+
+
+def make_file(n, data):
+    """Have redis-server write n keys to data/dump.rdb; returns its path."""
+    with start_redis(extra=("--dir", data)) as server:
+        for first in range(0, n, GEN_BATCH):
+            reply = command(server, "EVAL", GEN_SCRIPT, "0", str(min(GEN_BATCH, n - first)),
+                            str(first), timeout=SAVE_TIMEOUT)
+            if not reply.startswith(b":"):
+                raise RuntimeError(f"redis-server: EVAL answered {reply[:200]!r}")
+        if command(server, "SAVE", timeout=SAVE_TIMEOUT) != b"+OK\r\n":
+            raise RuntimeError("redis-server: SAVE failed")
+    return os.path.join(data, "dump.rdb")
+
+
+def start_on(name, data, timeout=SAVE_TIMEOUT):
+    """A server started on data/dump.rdb, and the seconds from launch to its first PONG."""
+    t0 = time.perf_counter()
+    if name == "mako":
+        popen, workdir = launch_mako(extra=("--dir", data))
+        server = Server(name, popen, 0, workdir)
+    else:
+        popen, port, workdir = launch_redis(extra=("--dir", data))
+        server = Server(name, popen, port, workdir)
+    try:
+        if name == "mako":
+            server.port, _ = wait_ready(popen, workdir, timeout)
+        while not ping(HOST, server.port, 1.0):
+            if popen.poll() is not None:
+                raise RuntimeError(f"{name} exited:\n{server.log()}")
+            if time.perf_counter() - t0 > timeout:
+                raise RuntimeError(f"{name} did not answer PING")
+            time.sleep(0.002)
+        return server, time.perf_counter() - t0
+    except BaseException:
+        server.stop()
+        raise
+
+
+def measure(name, n, path):
+    """Start one server on a copy of the file, save it twice; its figures."""
+    data = tempfile.mkdtemp(prefix=f"bench-{name}-file-")
+    try:
+        shutil.copyfile(path, os.path.join(data, "dump.rdb"))
+        server, start_sec = start_on(name, data)
+        with server:
+            log = server.log()
+            m = LOADED_RE.search(log)
+            keys = int(info_fields(server, "keyspace").get("db0", "keys=0").split(",")[0][5:])
+            if not m or keys != n:
+                raise RuntimeError(f"{name} did not load the file ({keys} keys):\n{log[-2000:]}")
+            res = {"keys": n, "rdb_mb": os.path.getsize(path) / 2**20,
+                   "load_log_sec": float(m.group(1)), "start_file_sec": start_sec}
+            t0 = time.perf_counter()
+            reply = command(server, "SAVE", timeout=SAVE_TIMEOUT)
+            res["save_sec"] = time.perf_counter() - t0
+            if reply != b"+OK\r\n":
+                raise RuntimeError(f"{name}: SAVE answered {reply!r}")
+            quiet = bgsave(server, n, writing=False)
+            res["bgsave_sec"], res["child_sec"] = quiet["bgsave_sec"], quiet["child_sec"]
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"  {name}: " + ", ".join(f"{k} {_fmt(v)}" for k, v in res.items()), flush=True)
+    return res
+
+
+def run(n, out_dir):
+    warn = machine.load_warning()
+    if warn:
+        print(warn, flush=True)
+    gen = tempfile.mkdtemp(prefix="bench-rdbfile-")
+    try:
+        print(f"redis-server writes {n:,} keys ...", flush=True)
+        path = make_file(n, gen)
+        results = {name: measure(name, n, path) for name in ("mako", "redis")}
+    finally:
+        shutil.rmtree(gen, ignore_errors=True)
+    rows = rows_of(results, FIGURES)
+    print()
+    for line in report.table(["figure", "unit", "mako", "redis", "mako/redis"],
+                             [[r["what"], r["unit"], _fmt(r["mako"]), _fmt(r["redis"]),
+                               "-" if r["ratio_mako_redis"] != r["ratio_mako_redis"]
+                               else f"{r['ratio_mako_redis']:.2f}"] for r in rows]):
+        print(line)
+    os.makedirs(out_dir, exist_ok=True)
+    out = os.path.join(out_dir, time.strftime("persistence-file-%Y%m%d-%H%M%S-") + f"{n}.csv")
+    report.write_csv(out, rows, ["figure", "what", "unit", "mako", "redis", "ratio_mako_redis"])
+    print(f"\nwrote {out}")
+    return 0
