@@ -7,6 +7,7 @@ what its module imports):
   entry by address) and its companions;
 - "store": what Python calls between batches (expiry, eviction, rehashing,
   the slow path's key-space kernels);
+- "persistence": the RDB file's (scanning, loading, encoding, LZF, CRC-64);
 - one per command family with kernel ops: its entry kernel (commands/frame.py).
 So the cost of a first start is the sum of the units, spread over the CPUs,
 and a new family adds one unit: the work grows with what was added, never
@@ -40,8 +41,8 @@ from mako_numba.base.jit import CACHE_DIR, JIT_DISABLED
 from mako_numba.engine import kernels
 
 # a rough share of the compile time of each unit, to start the largest first
-_WEIGHT = {"batch": 12, "store": 4, "string": 14, "keys": 6, "bitops": 2.5, "server": 1}
-_CORE_UNITS = ("batch", "store")
+_WEIGHT = {"batch": 12, "store": 4, "persistence": 3, "string": 14, "keys": 6, "bitops": 2.5, "server": 1}
+_CORE_UNITS = ("batch", "store", "persistence")
 
 
 def probe_core():
@@ -94,9 +95,22 @@ def _store_unit():
     compile_for(lcs.lcs_walk, ro, ro, dp, 0, False, np.zeros(1, np.uint8), lcs.empty_ranges(1))
 
 
+def _persistence_unit():
+    """The RDB file's kernels, by saving a few keys of every string encoding and loading them back."""
+    import tempfile
+    from mako_numba.persistence import loadfile, snapshots
+    core = probe_core()
+    for i, value in enumerate([b"1", b"-70000", b"12345678901", b"abc", b"x" * 64]):  # INT, raw, LZF
+        core.store_value(0, b"k%d" % i, value)
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "probe.rdb")
+        snapshots.save_file(core, path)
+        loadfile.load_file(probe_core(), path)
+
+
 def units():
     """{name: function compiling that unit}, the largest first."""
-    found = {"batch": _batch_unit, "store": _store_unit}
+    found = {"batch": _batch_unit, "store": _store_unit, "persistence": _persistence_unit}
     for family, module in kernels.entries():
         found[family.NAME] = (lambda m=module: kernels.load_entry(m))
     return dict(sorted(found.items(), key=lambda kv: -_WEIGHT.get(kv[0], 1)))
@@ -135,6 +149,11 @@ def _unit_kernels(name):
                 expire.clear_tx_stamps, expire.set_keep_ttl, table.peek, table.lookup, table.lru_of,
                 table.value_of, table.expire_of, table.enc_flags, index.key_sip,
                 querybuf.cron_trim, latency.read_cycles, lcs.lcs_table, lcs.lcs_walk]
+    if name == "persistence":
+        from mako_numba.base import crc64, lzf
+        from mako_numba.persistence import rdbdump, rdbload, rdbscan, snapkernels
+        return [rdbscan.scan_records, rdbload.insert_records, crc64.crc64_update, rdbdump.encode_records,
+                snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress]
     module = dict((f.NAME, m) for f, m in kernels.entries())[name]
     return [kernels.entry_kernel(module)]
 

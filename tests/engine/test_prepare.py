@@ -28,9 +28,9 @@ def test_every_unit_is_cached_and_the_warm_up_compiles_nothing():
     assert count.compiles == []
 
 
-def test_there_is_a_unit_per_family_with_kernel_ops_and_two_more():
+def test_there_is_a_unit_per_family_with_kernel_ops_and_three_more():
     names = list(prepare.units())
-    assert sorted(names) == sorted(["batch", "store"] + [f.NAME for f, m in kernels.entries()])
+    assert sorted(names) == sorted(["batch", "store", "persistence"] + [f.NAME for f, m in kernels.entries()])
 
 
 def test_groups_cover_every_unit_once_and_keep_the_families_together():
@@ -42,7 +42,7 @@ def test_groups_cover_every_unit_once_and_keep_the_families_together():
         assert sorted(flat) == sorted(names)
     two = prepare.groups(names, 2)
     fams = {f.NAME for f, m in kernels.entries()}
-    assert any(set(g) == fams for g in two) and any(set(g) == {"batch", "store"} for g in two)
+    assert any(set(g) == fams for g in two) and any(set(g) == {"batch", "store", "persistence"} for g in two)
 
 
 def test_prepare_reports_each_unit_it_compiles(tmp_path, monkeypatch):
