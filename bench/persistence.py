@@ -264,6 +264,20 @@ def _fmt(v):
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}"
 
 
+def show_and_save(rows, out_dir, prefix, n):
+    """Print the rows as a table and write them to out_dir/<prefix><time>-<n>.csv."""
+    print()
+    for line in report.table(["figure", "unit", "mako", "redis", "mako/redis"],
+                             [[r["what"], r["unit"], _fmt(r["mako"]), _fmt(r["redis"]),
+                               "-" if r["ratio_mako_redis"] != r["ratio_mako_redis"]
+                               else f"{r['ratio_mako_redis']:.2f}"] for r in rows]):
+        print(line)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, time.strftime(prefix + "%Y%m%d-%H%M%S-") + f"{n}.csv")
+    report.write_csv(path, rows, ["figure", "what", "unit", "mako", "redis", "ratio_mako_redis"])
+    print(f"\nwrote {path}")
+
+
 def rows_of(results, figures=FIGURES):
     rows = []
     for key, unit, what in figures:
@@ -285,17 +299,7 @@ def run(n, out_dir):
             results[name] = measure(name, n, data)
         finally:
             shutil.rmtree(data, ignore_errors=True)
-    rows = rows_of(results)
-    print()
-    for line in report.table(["figure", "unit", "mako", "redis", "mako/redis"],
-                             [[r["what"], r["unit"], _fmt(r["mako"]), _fmt(r["redis"]),
-                               "-" if r["ratio_mako_redis"] != r["ratio_mako_redis"]
-                               else f"{r['ratio_mako_redis']:.2f}"] for r in rows]):
-        print(line)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, time.strftime("persistence-%Y%m%d-%H%M%S-") + f"{n}.csv")
-    report.write_csv(path, rows, ["figure", "what", "unit", "mako", "redis", "ratio_mako_redis"])
-    print(f"\nwrote {path}")
+    show_and_save(rows_of(results), out_dir, "persistence-", n)
     warn = machine.load_warning()
     if warn:
         print(warn)

@@ -20,8 +20,8 @@ import shutil
 import tempfile
 import time
 
-from . import machine, report
-from .persistence import LOADED_RE, SAVE_TIMEOUT, _fmt, bgsave, rows_of
+from . import machine
+from .persistence import LOADED_RE, SAVE_TIMEOUT, _fmt, bgsave, rows_of, show_and_save
 from .servers import (
     HOST, Server, command, info_fields, launch_mako, launch_redis, ping, start_redis, wait_ready,
 )
@@ -127,15 +127,5 @@ def run(n, out_dir):
         results = {name: measure(name, n, path) for name in ("mako", "redis")}
     finally:
         shutil.rmtree(gen, ignore_errors=True)
-    rows = rows_of(results, FIGURES)
-    print()
-    for line in report.table(["figure", "unit", "mako", "redis", "mako/redis"],
-                             [[r["what"], r["unit"], _fmt(r["mako"]), _fmt(r["redis"]),
-                               "-" if r["ratio_mako_redis"] != r["ratio_mako_redis"]
-                               else f"{r['ratio_mako_redis']:.2f}"] for r in rows]):
-        print(line)
-    os.makedirs(out_dir, exist_ok=True)
-    out = os.path.join(out_dir, time.strftime("persistence-file-%Y%m%d-%H%M%S-") + f"{n}.csv")
-    report.write_csv(out, rows, ["figure", "what", "unit", "mako", "redis", "ratio_mako_redis"])
-    print(f"\nwrote {out}")
+    show_and_save(rows_of(results, FIGURES), out_dir, "persistence-file-", n)
     return 0

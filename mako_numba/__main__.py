@@ -175,7 +175,7 @@ def _serve(opts):
     from mako_numba.persistence.rdb import RdbError
     from mako_numba.server.loop import Server
     from mako_numba.server.maxclients import RESERVED_FDS, adjust_open_files
-    from mako_numba.engine.warmup import warm_up
+    from mako_numba.server.warmup import warm_up
     from mako_numba.server.compileprogress import CompileProgress
 
     log.info("mako_numba %s starting (Redis %s compatible), pid=%d",

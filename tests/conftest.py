@@ -28,7 +28,7 @@ REQUIRE_REDIS = os.environ.get("MAKO_TEST_REQUIRE_REDIS") == "1"
 def pytest_sessionstart(session):
     """Prepare every kernel once, before any test: what the cache lacks is compiled now (in
     parallel processes), so the servers the tests start and the cores they make load it."""
-    from mako_numba.engine.warmup import warm_up
+    from mako_numba.server.warmup import warm_up
     seconds, cached = warm_up()
     sys.stderr.write("kernels %s in %.1f s\n" % ("loaded from cache" if cached else "compiled", seconds))
 

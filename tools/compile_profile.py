@@ -3,7 +3,7 @@
     MAKO_NUMBA_CACHE_DIR=$(mktemp -d) .venv/bin/python tools/compile_profile.py
 
 Use an empty cache directory, or everything is loaded rather than compiled.
-It runs the server's warm-up once (engine/warmup.py) and prints:
+It runs the server's warm-up once (server/warmup.py) and prints:
 - the wall time of each top-level compile (the entry kernels Python calls;
   internal kernels are compiled inside them and counted there);
 - for `run_batch`, Numba's own split: type inference (which types and
@@ -37,7 +37,8 @@ class _Timer(event.Listener):
 def main():
     timer = _Timer()
     event.register("numba:compile", timer)
-    from mako_numba.engine import batch, warmup
+    from mako_numba.engine import batch
+    from mako_numba.server import warmup
     t0 = time.perf_counter()
     seconds, cached = warmup.warm_up()
     print("warm-up %.1f s (%s), %d kernel compiles" % (time.perf_counter() - t0,

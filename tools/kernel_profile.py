@@ -41,7 +41,7 @@ codegen.CodeLibrary._set_compiled_object = _remember_object
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from mako_numba.engine import batch as engine
-from mako_numba.engine import warmup  # noqa: E402
+from mako_numba.server import warmup  # noqa: E402
 from mako_numba.engine.core import Core  # noqa: E402
 
 

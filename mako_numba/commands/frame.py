@@ -70,6 +70,17 @@ def _v2(bm, i):
 
 
 @kernel(inline=True)
+def tables(h):
+    """The command table's seven arrays and the literal replies' two, from the handle array."""
+    t = H_CMDT
+    cmdt = (u8view(h[t], h[t + 1]), i64view(h[t + 3], h[t + 4]), i64view(h[t + 6], h[t + 7]),
+            i64view(h[t + 9], h[t + 10]), i64view(h[t + 12], h[t + 13]),
+            i64view(h[t + 15], h[t + 16]), i64view(h[t + 18], h[t + 19]))
+    lits = (u8view(h[H_LITS], h[H_LITS + 1]), i64view(h[H_LITS + 3], h[H_LITS + 4]))
+    return cmdt, lits
+
+
+@kernel(inline=True)
 def request(haddr, k):
     """Row k's context: (o, K, R, args, a0, argc, ci, cmdt, stats, bm, q).
 
@@ -82,11 +93,7 @@ def request(haddr, k):
     lim = i64view(h[H_LIM], h[H_LIM + 1])
     conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
     q = i64view2(h[H_Q], h[H_Q + 1], h[H_Q + 2])
-    t = H_CMDT
-    cmdt = (u8view(h[t], h[t + 1]), i64view(h[t + 3], h[t + 4]), i64view(h[t + 6], h[t + 7]),
-            i64view(h[t + 9], h[t + 10]), i64view(h[t + 12], h[t + 13]),
-            i64view(h[t + 15], h[t + 16]), i64view(h[t + 18], h[t + 19]))
-    lits = (u8view(h[H_LITS], h[H_LITS + 1]), i64view(h[H_LITS + 3], h[H_LITS + 4]))
+    cmdt, lits = tables(h)
     stats = i64view(h[H_STATS], h[H_STATS + 1])
     T = (_v1(bm, 0), _v1(bm, 1), _v1(bm, 2), _v2(bm, 3), _v1(bm, 4), _v2(bm, 5))
     args = _v2(bm, 6)

@@ -40,7 +40,7 @@ from mako_numba.base.layout import (
     F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
     F_REPLY_SKIP, F_REPLY_SKIP_NEXT, LRU_CLOCK_MAX, M_PROP, M_ARGS, M_ATTEND, M_KEYSPACE, M_SLOW,
     T_PROP_NEED, T_PROP_WR, T_POLICY, C_LASTCMD, CMD_PROTO_ERR,
-    H_BM, H_CMDT, H_CONN, H_FAMS, H_LIM, H_LITS, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
+    H_BM, H_CONN, H_FAMS, H_LIM, H_Q, H_READY, H_RES, H_SCRATCH, H_SLOWQ, H_STATS,
 )
 from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
 from mako_numba.protocol.parser import parse_conn
@@ -50,7 +50,7 @@ from mako_numba.base.layout import T_LRU, T_MIG
 from mako_numba.store.index import keyspace_wants, migrate, prefetch_record, prefetch_slot
 from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
-from mako_numba.commands.frame import put_frame
+from mako_numba.commands.frame import put_frame, tables
 
 
 @kernel
@@ -310,11 +310,7 @@ def run_batch(h, T, args, nready):
     q = i64view2(h[H_Q], h[H_Q + 1], h[H_Q + 2])
     bm = i64view(h[H_BM], h[H_BM + 1])
     scratch = u8view(h[H_SCRATCH], h[H_SCRATCH + 1])
-    t = H_CMDT
-    cmdt = (u8view(h[t], h[t + 1]), i64view(h[t + 3], h[t + 4]), i64view(h[t + 6], h[t + 7]),
-            i64view(h[t + 9], h[t + 10]), i64view(h[t + 12], h[t + 13]),
-            i64view(h[t + 15], h[t + 16]), i64view(h[t + 18], h[t + 19]))
-    lits = (u8view(h[H_LITS], h[H_LITS + 1]), i64view(h[H_LITS + 3], h[H_LITS + 4]))
+    cmdt, lits = tables(h)
     stats = i64view(h[H_STATS], h[H_STATS + 1])
     slowq = i64view(h[H_SLOWQ], h[H_SLOWQ + 1])
     res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])

@@ -122,7 +122,7 @@ class Core:
         self.ready = np.zeros(slots, np.int64)
         self.res = np.zeros((slots, R_NFIELDS), np.int64)
         self.lat = np.zeros((commands.NCOMMANDS, HDR_LEN), np.int64)   # latency.py's histograms
-        # the families' entry kernels (engine/kernels.py); families=False only for engine/prepare.py,
+        # the families' entry kernels (engine/kernels.py); families=False only for server/prepare.py,
         # which compiles the batch kernel from a Core's types and never runs it
         self.fams = family_table(load=families)
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)

@@ -51,7 +51,7 @@ def load_entry(module_name):
 def family_table(load=True):
     """int64[MAX_FAMILY + 1]: each family's entry address by id (0: none).
 
-    load=False: only the table's shape, nothing compiled (engine/prepare.py).
+    load=False: only the table's shape, nothing compiled (server/prepare.py).
     """
     if not load:
         return np.zeros(MAX_FAMILY + 1, np.int64)

@@ -1,1 +1,2 @@
-"""Sockets: the selectors event loop, listening sockets, connection limits."""
+"""Sockets: the selectors event loop, listening sockets, connection limits; and the start:
+the kernels prepared (compiled where the cache lacks them, in parallel) before the first client."""

@@ -1,6 +1,6 @@
 """What the terminal shows while the kernels compile: how far along, and what.
 
-engine/prepare.py reports each unit of kernels as it is compiled; this
+server/prepare.py reports each unit of kernels as it is compiled; this
 turns the reports into a rich progress bar when standard output is a
 terminal, and into log lines otherwise (a service's log, CI).  Nothing is
 shown when every kernel comes from the cache.
@@ -10,7 +10,7 @@ import time
 
 
 class CompileProgress:
-    """report(unit, done, total, seconds) for engine.prepare; close() when it returns."""
+    """report(unit, done, total, seconds) for server.prepare; close() when it returns."""
 
     def __init__(self, log, tty=None):
         self.log = log

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import ROOT
 
-PROBE = ("import sys; sys.path.insert(0, sys.argv[1]); import mako_numba, mako_numba.engine.warmup as w; "
+PROBE = ("import sys; sys.path.insert(0, sys.argv[1]); import mako_numba, mako_numba.server.warmup as w; "
          "assert mako_numba.__file__.startswith(sys.argv[1]), mako_numba.__file__; "
          "s, cached = w.warm_up(); print('CACHED' if cached else 'COMPILED', round(s, 2))")
 

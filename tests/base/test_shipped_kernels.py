@@ -14,7 +14,7 @@ import sys
 
 from mako_numba.base import cachekey
 
-PROBE = ("import sys, json; sys.path.insert(0, sys.argv[1]); import mako_numba.engine.prepare as p; "
+PROBE = ("import sys, json; sys.path.insert(0, sys.argv[1]); import mako_numba.server.prepare as p; "
          "import numba; print(json.dumps({'missing': p.missing(), 'cpu': numba.config.CPU_NAME}))")
 
 
@@ -34,7 +34,7 @@ def test_shipped_kernels_load_where_they_fit_and_compile_where_not(tmp_path):
         base.pop(k, None)
     shipped = site / "mako_numba" / "_kernels"
     _run(site, dict(base, NUMBA_CPU_NAME="generic", MAKO_NUMBA_CACHE_DIR=str(shipped)),
-         "-m", "mako_numba.engine.prepare", "transactions")
+         "-m", "mako_numba.server.prepare", "transactions")
     assert any(f.endswith(".nbi") for _, _, files in os.walk(shipped) for f in files)
 
     fresh = dict(base, XDG_CACHE_HOME=str(tmp_path / "user1"))
@@ -46,7 +46,7 @@ def test_shipped_kernels_load_where_they_fit_and_compile_where_not(tmp_path):
     other = dict(base, XDG_CACHE_HOME=str(tmp_path / "user2"), NUMBA_CPU_NAME="x86-64-v2")
     seen = json.loads(_run(site, other, "-c", PROBE, str(site)))
     assert seen["cpu"] == "x86-64-v2" and "transactions" in seen["missing"]
-    out = _run(site, other, "-m", "mako_numba.engine.prepare", "transactions")
+    out = _run(site, other, "-m", "mako_numba.server.prepare", "transactions")
     assert out.split()[0] == "transactions"                     # compiled for that CPU instead
     seen = json.loads(_run(site, other, "-c", PROBE, str(site)))
     assert "transactions" not in seen["missing"]

@@ -1,6 +1,6 @@
 """What a start shows while kernels compile (server/compileprogress.py), and --compile-only.
 
-The progress display is fed the reports engine/prepare.py makes: log lines
+The progress display is fed the reports server/prepare.py makes: log lines
 when standard output is not a terminal (a service's log, CI), nothing at
 all when every kernel came from the cache.
 """

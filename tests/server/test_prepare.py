@@ -1,4 +1,4 @@
-"""Kernel preparation (engine/prepare.py): units, their grouping, and nothing left to compile after.
+"""Kernel preparation (server/prepare.py): units, their grouping, and nothing left to compile after.
 
 The test session prepares every kernel at its start (tests/conftest.py), in
 worker processes where the cache lacked them; these tests check what that
@@ -6,7 +6,8 @@ left behind.
 """
 from numba.core import event
 
-from mako_numba.engine import kernels, prepare, warmup
+from mako_numba.engine import kernels
+from mako_numba.server import prepare, warmup
 
 
 class _Count(event.Listener):

@@ -209,7 +209,7 @@ def groups(names, n):
 def _in_workers(names, n):
     """Compile the units in n worker processes; yields (name, seconds) as each ends.
 
-    A worker is `python -m mako_numba.engine.prepare <unit>...` with this
+    A worker is `python -m mako_numba.server.prepare <unit>...` with this
     package first on its path: a fresh interpreter, so nothing of this
     process (its compiler state, its main module) is inherited.  It prints
     "<unit> <seconds>" as it finishes each unit.
@@ -220,7 +220,7 @@ def _in_workers(names, n):
     lines = queue.Queue()
     procs = []
     for group in groups(names, n):
-        p = subprocess.Popen([sys.executable, "-m", "mako_numba.engine.prepare"] + group, env=env,
+        p = subprocess.Popen([sys.executable, "-m", "mako_numba.server.prepare"] + group, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         procs.append(p)
         threading.Thread(target=_relay, args=(p, lines), daemon=True).start()

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from mako_numba.engine import prepare
+from mako_numba.server import prepare
 from mako_numba.store import evict
 from mako_numba.store import expire
 from mako_numba.protocol import querybuf
