@@ -235,8 +235,8 @@ def measure(name, n, data):
     return res
 
 
-def first_pong(name, data, timeout=SAVE_TIMEOUT):
-    """Seconds from spawning the server on data/ to its first +PONG, and its log."""
+def start_on(name, data, timeout=SAVE_TIMEOUT):
+    """A server started on data/dump.rdb, and the seconds from launch to its first PONG."""
     t0 = time.perf_counter()
     if name == "mako":
         popen, workdir = launch_mako(extra=("--dir", data))
@@ -244,7 +244,7 @@ def first_pong(name, data, timeout=SAVE_TIMEOUT):
     else:
         popen, port, workdir = launch_redis(extra=("--dir", data))
         server = Server(name, popen, port, workdir)
-    with server:
+    try:
         if name == "mako":
             server.port, _ = wait_ready(popen, workdir, timeout)
         while not ping(HOST, server.port, 1.0):
@@ -253,7 +253,17 @@ def first_pong(name, data, timeout=SAVE_TIMEOUT):
             if time.perf_counter() - t0 > timeout:
                 raise RuntimeError(f"{name} did not answer PING")
             time.sleep(0.002)
-        return time.perf_counter() - t0, server.log()
+        return server, time.perf_counter() - t0
+    except BaseException:
+        server.stop()
+        raise
+
+
+def first_pong(name, data, timeout=SAVE_TIMEOUT):
+    """Seconds from spawning the server on data/ to its first +PONG, and its log."""
+    server, seconds = start_on(name, data, timeout)
+    with server:
+        return seconds, server.log()
 
 
 def _fmt(v):

@@ -21,10 +21,8 @@ import tempfile
 import time
 
 from . import machine
-from .persistence import LOADED_RE, SAVE_TIMEOUT, _fmt, bgsave, rows_of, show_and_save
-from .servers import (
-    HOST, Server, command, info_fields, launch_mako, launch_redis, ping, start_redis, wait_ready,
-)
+from .persistence import LOADED_RE, SAVE_TIMEOUT, _fmt, bgsave, rows_of, show_and_save, start_on
+from .servers import command, info_fields, start_redis
 
 GEN_BATCH = 1_000_000       # keys per EVAL while redis-server writes the file
 GEN_SCRIPT = """
@@ -63,30 +61,6 @@ def make_file(n, data):
         if command(server, "SAVE", timeout=SAVE_TIMEOUT) != b"+OK\r\n":
             raise RuntimeError("redis-server: SAVE failed")
     return os.path.join(data, "dump.rdb")
-
-
-def start_on(name, data, timeout=SAVE_TIMEOUT):
-    """A server started on data/dump.rdb, and the seconds from launch to its first PONG."""
-    t0 = time.perf_counter()
-    if name == "mako":
-        popen, workdir = launch_mako(extra=("--dir", data))
-        server = Server(name, popen, 0, workdir)
-    else:
-        popen, port, workdir = launch_redis(extra=("--dir", data))
-        server = Server(name, popen, port, workdir)
-    try:
-        if name == "mako":
-            server.port, _ = wait_ready(popen, workdir, timeout)
-        while not ping(HOST, server.port, 1.0):
-            if popen.poll() is not None:
-                raise RuntimeError(f"{name} exited:\n{server.log()}")
-            if time.perf_counter() - t0 > timeout:
-                raise RuntimeError(f"{name} did not answer PING")
-            time.sleep(0.002)
-        return server, time.perf_counter() - t0
-    except BaseException:
-        server.stop()
-        raise
 
 
 def measure(name, n, path):
