@@ -4,6 +4,7 @@ The test session prepares every kernel at its start (tests/conftest.py), in
 worker processes where the cache lacked them; these tests check what that
 left behind.
 """
+import pytest
 from numba.core import event
 
 from mako_numba.engine import kernels
@@ -53,3 +54,9 @@ def test_prepare_reports_each_unit_it_compiles(tmp_path, monkeypatch):
     assert compiled == ["server", "connection"]
     assert seen[0][0] is None and seen[0][2] == 2
     assert [s[:3] for s in seen[1:]] == [("server", 1, 2), ("connection", 2, 2)]
+
+
+def test_a_worker_that_fails_is_an_error_naming_its_output():
+    with pytest.raises(prepare.CompileError) as err:
+        list(prepare._in_workers(["no-such-unit"], 1))
+    assert "no-such-unit" in str(err.value) and "KeyError" in str(err.value)
