@@ -131,10 +131,17 @@ class _InternalDispatcher(numba.core.registry.CPUDispatcher):
     """An internal kernel; Python calls go to an entry twin compiled on first use."""
 
     def __call__(self, *args, **kws):
-        twin = self.__dict__.get("_mako_twin")
-        if twin is None:
-            twin = self.__dict__["_mako_twin"] = self._mako_make_twin()
-        return twin(*args, **kws)
+        return entry_of(self)(*args, **kws)
+
+
+def entry_of(disp):
+    """What Python calls for disp: an internal kernel's entry twin (made on first use), else disp."""
+    if not isinstance(disp, _InternalDispatcher):
+        return disp
+    twin = disp.__dict__.get("_mako_twin")
+    if twin is None:
+        twin = disp.__dict__["_mako_twin"] = disp._mako_make_twin()
+    return twin
 
 
 def internal(disp, make_twin):

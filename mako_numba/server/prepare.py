@@ -13,10 +13,11 @@ So the cost of a first start is the sum of the units, spread over the CPUs,
 and a new family adds one unit: the work grows with what was added, never
 with everything.
 
-`prepare` finds the units whose kernels are not in the cache, compiles them
-in worker processes (as many as there are CPUs, each a group of units,
-`groups`), then loads everything in this process; warmup.py then runs one
-batch.  `report(unit, done, total, seconds)` hears of each unit as it
+`prepare` reads the cache's indexes once (`cache_index`), compiles the units
+whose kernels are not there in worker processes (as many as there are
+CPUs, each a group of units, `groups`), then loads every cached signature
+in this process (nothing is compiled or run for that); warmup.py then runs
+one batch.  `report(unit, done, total, seconds)` hears of each unit as it
 finishes, for a progress display (first with unit None: the start, and the
 number of workers as `seconds`).
 
@@ -38,10 +39,11 @@ import numpy as np
 from numba import typeof
 
 from mako_numba.base.jit import CACHE_DIR, JIT_DISABLED
+from mako_numba.base.linking import entry_of
 from mako_numba.engine import kernels
 
 # a rough share of the compile time of each unit, to start the largest first
-_WEIGHT = {"batch": 12, "store": 4, "persistence": 3, "string": 14, "keys": 6, "bitops": 2.5, "server": 1}
+_WEIGHT = {"batch": 12, "store": 4, "persistence": 3, "string": 14, "keys": 6, "bitops": 2.5}
 _CORE_UNITS = ("batch", "store", "persistence")
 
 
@@ -54,45 +56,57 @@ def probe_core():
 
 def compile_for(disp, *sample):
     """Compile disp (or load it from the cache) for the types of `sample`, without running it."""
-    twin = getattr(disp, "_mako_make_twin", None)
-    if twin is not None:                    # an internal kernel Python calls: its entry twin
-        disp = disp.__dict__.get("_mako_twin") or disp.__dict__.setdefault("_mako_twin", twin())
-    disp.compile(tuple(typeof(a) for a in sample))
+    entry_of(disp).compile(tuple(typeof(a) for a in sample))
 
 
-def _batch_unit():
+def _batch_kernels():
+    """(kernel, sample arguments from a probe Core) of the batch unit."""
     from mako_numba.engine import batch
-    core = probe_core()
-    compile_for(batch.run_batch, core.h, core.ks.T, core.args, 0)
-    compile_for(batch.compact_input, core.conn, 0)
-    compile_for(batch.finish_traced, core.h, 0)
+    return [(batch.run_batch, lambda c: (c.h, c.ks.T, c.args, 0)),
+            (batch.compact_input, lambda c: (c.conn, 0)),
+            (batch.finish_traced, lambda c: (c.h, 0))]
 
 
-def _store_unit():
+def _store_kernels():
+    """(kernel, sample arguments from a probe Core) of the store unit."""
     from mako_numba.commands.string import lcs
     from mako_numba.observe import latency
     from mako_numba.protocol import querybuf
     from mako_numba.store import evict, expire, index, table
-    core = probe_core()
-    T, lim, i64 = core.ks.T, core.lim, np.zeros(1, np.int64)
-    compile_for(evict.evict_now, T, lim, 0)
-    compile_for(index.migrate, T, 0)
-    compile_for(index.resize_due, T)
-    compile_for(table.flush_db, T, lim, 0)
-    compile_for(expire.active_expire, T, lim, 0, 0)
-    compile_for(expire.clear_tx_stamps, T)
-    compile_for(expire.set_keep_ttl, T, lim, 0, 0, 0, 0, 0, 0)
-    compile_for(table.peek, T, lim, 0, 0, 0, 0)
-    compile_for(table.lookup, T, lim, 0, 0, 0, 0)
-    for reader in (table.lru_of, table.value_of, table.expire_of, table.enc_flags):
-        compile_for(reader, T, 0, 0)
-    compile_for(index.key_sip, core.ks.tm, 0, 0)
-    compile_for(querybuf.cron_trim, core.conn, i64, i64)
-    compile_for(latency.read_cycles)
     ro = np.frombuffer(b"ab", np.uint8)             # the slow path passes read-only views of bytes
     dp = np.zeros((3, 3), np.uint32)
-    compile_for(lcs.lcs_table, ro, ro, dp)
-    compile_for(lcs.lcs_walk, ro, ro, dp, 0, False, np.zeros(1, np.uint8), lcs.empty_ranges(1))
+    i64 = np.zeros(1, np.int64)
+    return [(evict.evict_now, lambda c: (c.ks.T, c.lim, 0)),
+            (index.migrate, lambda c: (c.ks.T, 0)),
+            (index.resize_due, lambda c: (c.ks.T,)),
+            (table.flush_db, lambda c: (c.ks.T, c.lim, 0)),
+            (expire.active_expire, lambda c: (c.ks.T, c.lim, 0, 0)),
+            (expire.clear_tx_stamps, lambda c: (c.ks.T,)),
+            (expire.set_keep_ttl, lambda c: (c.ks.T, c.lim, 0, 0, 0, 0, 0, 0)),
+            (table.peek, lambda c: (c.ks.T, c.lim, 0, 0, 0, 0)),
+            (table.lookup, lambda c: (c.ks.T, c.lim, 0, 0, 0, 0)),
+            (table.lru_of, lambda c: (c.ks.T, 0, 0)),
+            (table.value_of, lambda c: (c.ks.T, 0, 0)),
+            (table.expire_of, lambda c: (c.ks.T, 0, 0)),
+            (table.enc_flags, lambda c: (c.ks.T, 0, 0)),
+            (index.key_sip, lambda c: (c.ks.tm, 0, 0)),
+            (querybuf.cron_trim, lambda c: (c.conn, i64, i64)),
+            (latency.read_cycles, lambda c: ()),
+            (lcs.lcs_table, lambda c: (ro, ro, dp)),
+            (lcs.lcs_walk, lambda c: (ro, ro, dp, 0, False, np.zeros(1, np.uint8), lcs.empty_ranges(1)))]
+
+
+def _persistence_kernels():
+    from mako_numba.base import crc64, lzf
+    from mako_numba.persistence import rdbdump, rdbload, rdbscan, snapkernels
+    return [rdbscan.scan_records, rdbload.insert_records, crc64.crc64_update, rdbdump.encode_records,
+            snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress]
+
+
+def _compile_samples(kernels_and_samples):
+    core = probe_core()
+    for disp, sample in kernels_and_samples:
+        compile_for(disp, *sample(core))
 
 
 def _persistence_unit():
@@ -110,7 +124,9 @@ def _persistence_unit():
 
 def units():
     """{name: function compiling that unit}, the largest first."""
-    found = {"batch": _batch_unit, "store": _store_unit, "persistence": _persistence_unit}
+    found = {"batch": lambda: _compile_samples(_batch_kernels()),
+             "store": lambda: _compile_samples(_store_kernels()),
+             "persistence": _persistence_unit}
     for family, module in kernels.entries():
         found[family.NAME] = (lambda m=module: kernels.load_entry(m))
     return dict(sorted(found.items(), key=lambda kv: -_WEIGHT.get(kv[0], 1)))
@@ -123,44 +139,36 @@ def run_unit(name):
     return time.perf_counter() - t0
 
 
-def _cached(disp):
-    """Has the cache a compiled version of disp for this machine (any signature)?"""
-    twin = getattr(disp, "_mako_make_twin", None)
-    if twin is not None:
-        disp = disp.__dict__.get("_mako_twin") or disp.__dict__.setdefault("_mako_twin", twin())
-    cache = getattr(disp, "_cache", None)
-    cache_file = getattr(cache, "_cache_file", None)
-    if cache_file is None:
-        return False
-    magic = disp.targetctx.codegen().magic_tuple()
-    return any(key[1] == magic for key in cache_file._load_index())
-
-
 def _unit_kernels(name):
-    from mako_numba.commands.string import lcs
-    from mako_numba.engine import batch
-    from mako_numba.observe import latency
-    from mako_numba.protocol import querybuf
-    from mako_numba.store import evict, expire, index, table
     if name == "batch":
-        return [batch.run_batch, batch.compact_input, batch.finish_traced]
+        return [disp for disp, _ in _batch_kernels()]
     if name == "store":
-        return [evict.evict_now, index.migrate, index.resize_due, table.flush_db, expire.active_expire,
-                expire.clear_tx_stamps, expire.set_keep_ttl, table.peek, table.lookup, table.lru_of,
-                table.value_of, table.expire_of, table.enc_flags, index.key_sip,
-                querybuf.cron_trim, latency.read_cycles, lcs.lcs_table, lcs.lcs_walk]
+        return [disp for disp, _ in _store_kernels()]
     if name == "persistence":
-        from mako_numba.base import crc64, lzf
-        from mako_numba.persistence import rdbdump, rdbload, rdbscan, snapkernels
-        return [rdbscan.scan_records, rdbload.insert_records, crc64.crc64_update, rdbdump.encode_records,
-                snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress]
+        return _persistence_kernels()
     module = dict((f.NAME, m) for f, m in kernels.entries())[name]
     return [kernels.entry_kernel(module)]
 
 
-def missing():
+def cached_signatures(disp):
+    """The signatures the cache holds compiled for disp on this machine (Numba's index)."""
+    cache_file = getattr(getattr(disp, "_cache", None), "_cache_file", None)
+    if cache_file is None:
+        return []
+    magic = disp.targetctx.codegen().magic_tuple()
+    return [key[0] for key in cache_file._load_index() if key[1] == magic]
+
+
+def cache_index(names):
+    """{unit: [(kernel Python calls, its cached signatures), ...]}: one reading of the cache's indexes."""
+    return {name: [(d, cached_signatures(d)) for d in map(entry_of, _unit_kernels(name))]
+            for name in names}
+
+
+def missing(index=None):
     """The units with a kernel the cache lacks, largest first."""
-    return [name for name in units() if not all(_cached(d) for d in _unit_kernels(name))]
+    index = cache_index(units()) if index is None else index
+    return [name for name, found in index.items() if not all(sigs for _, sigs in found)]
 
 
 def workers_for(n):
@@ -169,9 +177,6 @@ def workers_for(n):
         return 0
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return min(n, cpus) if cpus > 1 else 0
-
-
-CPU_SECONDS = {}        # unit -> CPU seconds its worker spent on it (the last prepare's)
 
 
 class CompileError(RuntimeError):
@@ -240,9 +245,8 @@ def _in_workers(names, n):
 def _relay(p, lines):
     """A worker's "<unit> <seconds>" lines into `lines`; a CompileError if it fails."""
     for line in p.stdout:
-        name, seconds, cpu = line.decode().split()
+        name, seconds = line.decode().split()
         lines.put((name, float(seconds)))
-        CPU_SECONDS[name] = float(cpu)
     err = p.stderr.read()
     if p.wait() != 0:
         lines.put(CompileError("compiling the kernels failed:\n" + err.decode(errors="replace")[-4000:]))
@@ -255,7 +259,8 @@ def prepare(report=None, workers=None):
     compiled (empty: all came from the cache).
     """
     t0 = time.perf_counter()
-    todo = missing()
+    index = cache_index(units())
+    todo = missing(index)
     n = workers_for(len(todo)) if workers is None else min(workers, len(todo))
     if todo and report:
         report(None, 0, len(todo), float(n))       # the start: how many units, on how many workers
@@ -268,14 +273,17 @@ def prepare(report=None, workers=None):
             seconds = run_unit(name)
             if report:
                 report(name, done, len(todo), seconds)
-    for name, compile_unit in units().items():         # from the cache now
-        if name not in todo or n:
-            compile_unit()
+    if n:
+        index.update(cache_index(todo))                 # what the workers wrote
+    for name, found in index.items():                   # load from the cache what is not loaded yet
+        if n or name not in todo:
+            for disp, sigs in found:
+                for sig in sigs:
+                    disp.compile(sig)
     kernels.family_table()
     return time.perf_counter() - t0, todo
 
 
 if __name__ == "__main__":          # a worker: compile these units, printing each one's seconds
     for unit in sys.argv[1:]:
-        cpu = time.process_time()
-        print(unit, "%.3f" % run_unit(unit), "%.3f" % (time.process_time() - cpu), flush=True)
+        print(unit, "%.3f" % run_unit(unit), flush=True)

@@ -49,7 +49,7 @@ def test_groups_cover_every_unit_once_and_keep_the_families_together():
 
 def test_prepare_reports_each_unit_it_compiles(tmp_path, monkeypatch):
     seen = []
-    monkeypatch.setattr(prepare, "missing", lambda: ["server", "connection"])
+    monkeypatch.setattr(prepare, "missing", lambda index=None: ["server", "connection"])
     seconds, compiled = prepare.prepare(lambda *a: seen.append(a), workers=0)
     assert compiled == ["server", "connection"]
     assert seen[0][0] is None and seen[0][2] == 2
