@@ -178,6 +178,8 @@ def _seed(base):
             tmp = dest + ".tmp%d" % os.getpid()
             try:
                 shutil.copytree(os.path.join(SHIPPED, name), tmp)
+                os.utime(tmp)                       # in use from now (copytree keeps the wheel's
+                                                    # times, which `prune` would find too old)
                 os.replace(tmp, dest)               # whole or not at all (another process may race)
             except OSError:
                 shutil.rmtree(tmp, ignore_errors=True)
