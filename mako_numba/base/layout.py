@@ -114,6 +114,7 @@ F_MONITOR = 16384   # a MONITOR client: keyspace commands get the replica error
 F_NOAUTH = 32768    # not authenticated while a password is set: only no-auth commands run
 F_TX_DENYOOM = 65536    # a denyoom command is queued: EXEC is refused when memory is full
 F_TX_CAS = 131072   # a watched key changed (Redis's CLIENT_DIRTY_CAS): nothing more is counted queued
+F_WAITS_KERNELS = 262144    # deferred: its request's family is still compiling (server/prepare.py)
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer

@@ -29,6 +29,7 @@ from mako_numba.base.layout import (
     C_TX_N, C_TX_START, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_START,
     S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
     T_PROP_HELD, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
+    F_WAITS_KERNELS,
 )
 from mako_numba.store.effects import effect_room, propagating
 from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
@@ -68,8 +69,10 @@ def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
 
     After the checks, the request's family runs it: the entry kernel at
     fams[family] is called with (h's address, k) (commands/frame.py); a
-    family with no entry (0) has only slow-path commands.  A command that
-    ran gets q[k, Q_NS] = 1 (exec_rows replaces it with its time).
+    family whose entry is not loaded yet (0: it is still compiling at a first
+    start, server/prepare.py) defers the request with F_WAITS_KERNELS set, and
+    Python parks the connection until it is loaded.  A command that ran gets
+    q[k, Q_NS] = 1 (exec_rows replaces it with its time).
     """
     names, noff, nlen, arity, op, flags, htab = cmdt
     c = q[k, Q_CONN]
@@ -111,8 +114,9 @@ def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
             return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     addr = fams[family_of(o)]
-    if addr == 0:
-        return X_SLOW
+    if addr == 0:                   # its family is still compiling: the connection waits for it
+        conn[c, C_FLAGS] |= F_WAITS_KERNELS
+        return X_DEFER
     st = call_entry(addr, h.ctypes.data, k)
     if st == X_DONE:
         stats[S_COMMANDS] += 1

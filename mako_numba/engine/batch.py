@@ -34,7 +34,7 @@ from mako_numba.base.layout import (
     A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
     B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
     C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR,
-    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, C_TX_N,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, C_TX_N, F_WAITS_KERNELS,
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR, S_DEFERRALS, S_NFIELDS,
     F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
@@ -97,7 +97,7 @@ def _replay_close(conn, c, q, nq, k, res):
     conn[c, C_PS_POS] = keep[4]
     conn[c, C_PS_BULK] = keep[5]
     conn[c, C_IN_NEED] = keep[6]
-    conn[c, C_FLAGS] = keep[7] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW))
+    conn[c, C_FLAGS] = keep[7] | (conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW | F_WAITS_KERNELS))
     res[0, 0] = k                   # the slow or deferred row; -1: all ran
     res[0, 1] = nxt
     return status

@@ -49,7 +49,7 @@ from mako_numba.base.layout import (
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_LASTCMD, CMD_UNKNOWN, C_QB_ALLOC, C_RD_MAX,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
-    F_DEFERRED, F_PENDING, F_SLOW, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
+    F_DEFERRED, F_PENDING, F_SLOW, F_WAITS_KERNELS, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
     T_TOUCHED,
 )
 from mako_numba.persistence.aof import Aof
@@ -125,6 +125,8 @@ class Core:
         # the families' entry kernels (engine/kernels.py); families=False only for server/prepare.py,
         # which compiles the batch kernel from a Core's types and never runs it
         self.fams = family_table(load=families)
+        self.background = None                  # kernels still compiling at a first start (prepare.py)
+        self.parked = set()                     # slots waiting for one of them (F_WAITS_KERNELS)
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
         self.rows = []
         self.inbufs = [None] * slots           # numpy buffers, and memoryviews of them
@@ -177,6 +179,7 @@ class Core:
 
     def close(self, slot):
         self.admin.disconnected(slot)
+        self.parked.discard(slot)
         self.inbufs[slot] = self.outbufs[slot] = self.inmv[slot] = self.outmv[slot] = None
         self.conn[slot] = 0
         self._free.append(slot)
@@ -328,9 +331,35 @@ class Core:
             att = row[R_ATT]
             if att:
                 self._attend(slot, att)
-                if att & (F_PENDING | F_SLOW) and not att & (F_CLOSE_AFTER | F_CLOSE_NOW):
+                if att & F_DEFERRED and self.conn[slot, C_FLAGS] & F_WAITS_KERNELS:
+                    self.parked.add(slot)           # until its command's family is loaded
+                elif att & (F_PENDING | F_SLOW) and not att & (F_CLOSE_AFTER | F_CLOSE_NOW):
                     again.append(slot)
         return again
+
+    # --- kernels still compiling (a first start) -------------------------------------------
+    def poll_kernels(self):
+        """Load the kernel units that finished compiling; the parked slots to run again."""
+        bg = self.background
+        if bg is not None:
+            if not bg.poll():
+                return []
+            if not bg.pending:
+                self.background = None
+        return self._unpark()
+
+    def await_kernels(self):
+        """Block until every kernel is loaded (EXEC's replay, loading a file)."""
+        if self.background is not None:
+            self.background.wait()
+            self.background = None
+
+    def _unpark(self):
+        slots = sorted(self.parked)
+        self.parked.clear()
+        for slot in slots:
+            self.conn[slot, C_FLAGS] &= ~F_WAITS_KERNELS
+        return slots
 
     def run_queued(self, slot, pos, end):
         """EXEC: run the queued requests in slot's input bytes [pos, end), replies appended.
@@ -367,6 +396,11 @@ class Core:
                 if cut < 0 and not closing and self.conn[slot, C_FLAGS] & F_CLOSE_AFTER:
                     cut = int(self.conn[slot, C_OUT_WR])
             elif st == 2:
+                if self.conn[slot, C_FLAGS] & F_WAITS_KERNELS:     # a family still compiling
+                    self.conn[slot, C_FLAGS] &= ~F_WAITS_KERNELS
+                    if self.background is None:
+                        raise RuntimeError("a queued command's family is not loaded, nor compiling")
+                    self.await_kernels()
                 self.propagation.drain_due()
                 self._supply_out(slot)
                 self.conn[slot, C_OUT_NEED] = 0

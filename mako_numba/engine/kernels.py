@@ -11,8 +11,11 @@ Rules:
 - The list of families comes from commands/registry.py; this module only
   finds each one's entry module by name, so adding a family changes nothing
   here.
-- The table is made once per process and never changes: Cores share it, and
-  the addresses stay valid as long as the process lives.
+- The table is made once per process, Cores share it, and an address never
+  changes once set (it stays valid as long as the process lives).  At a
+  first start the families still compiling in the background
+  (server/prepare.py, `defer`) stay 0 until `load_family` sets them; the
+  batch kernel parks a request of such a family until then.
 """
 import importlib
 
@@ -25,7 +28,7 @@ from mako_numba.commands.family import MAX_FAMILY
 from mako_numba.protocol.parsebase import OP_SLOW
 
 _TABLE = []             # the one table of this process, once made
-
+_DEFERRED = set()       # names of families compiling in the background: not loaded by family_table
 
 def entry_module_name(family):
     """The module holding family's entry kernel, or None if it has no kernel ops."""
@@ -48,16 +51,36 @@ def load_entry(module_name):
     return entry_address(entry_kernel(module_name), ENTRY_ARGS)
 
 
-def family_table(load=True):
-    """int64[MAX_FAMILY + 1]: each family's entry address by id (0: none).
+def _shared():
+    if not _TABLE:
+        _TABLE.append(np.zeros(MAX_FAMILY + 1, np.int64))
+    return _TABLE[0]
 
-    load=False: only the table's shape, nothing compiled (server/prepare.py).
+
+def family_table(load=True):
+    """int64[MAX_FAMILY + 1]: each family's entry address by id (0: none, or not loaded yet).
+
+    The process's one table, with every family loaded (compiled or read from
+    the cache) except those `defer`red.  load=False: a table of zeros of its
+    own, nothing compiled (the probe cores of server/prepare.py).
     """
     if not load:
         return np.zeros(MAX_FAMILY + 1, np.int64)
-    if not _TABLE:
-        table = np.zeros(MAX_FAMILY + 1, np.int64)
-        for family, name in entries():
+    table = _shared()
+    for family, name in entries():
+        if table[family.ID] == 0 and family.NAME not in _DEFERRED:
             table[family.ID] = load_entry(name)
-        _TABLE.append(table)
-    return _TABLE[0]
+    return table
+
+
+def defer(names):
+    """These families compile in the background: family_table leaves them 0 until load_family."""
+    _DEFERRED.update(names)
+
+
+def load_family(name):
+    """Load the family called `name` into the table (its cache entry must be there by now)."""
+    for family, module in entries():
+        if family.NAME == name:
+            _shared()[family.ID] = load_entry(module)
+    _DEFERRED.discard(name)

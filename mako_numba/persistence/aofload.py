@@ -82,6 +82,7 @@ class AofLoad:
     def _replay(self, path, last):
         """Run the commands of one AOF file through a client slot with replies off."""
         core = self.core
+        core.await_kernels()            # every family: its commands run through the kernels
         slot = core.open(peer=("aof", 0))
         conn = core.conn
         conn[slot, C_FLAGS] |= F_REPLY_OFF

@@ -195,6 +195,10 @@ class Server:
             self._next_cron = now + 1.0 / config.CRON_HZ
             core.cron()
             self.limits.cron(now)
+        if core.background is not None or core.parked:     # kernels compiling at a first start
+            woken = core.poll_kernels()
+            if woken:
+                self._pending = list(self._pending) + woken
         busy = self._pending or core.ks.tm[T_MIG]       # rehashing continues while idle
         try:
             events = self._poll(0 if busy else config.IDLE_TICK, len(self.socks) + 1)
