@@ -175,14 +175,22 @@ def _serve(opts):
     from mako_numba.persistence.rdb import RdbError
     from mako_numba.server.loop import Server
     from mako_numba.server.maxclients import RESERVED_FDS, adjust_open_files
-    from mako_numba.server.warmup import warm_up
+    from mako_numba.server.warmup import start_up, warm_up
     from mako_numba.server.compileprogress import CompileProgress
 
     log.info("mako_numba %s starting (Redis %s compatible), pid=%d",
              config.VERSION, config.REDIS_VERSION, os.getpid())
     progress = CompileProgress(log)
+    t_start = time.perf_counter()
+    background = None
+
+    def all_ready():
+        log.info("All kernels ready: %.2f s after the start", time.perf_counter() - t_start)
     try:
-        seconds, cached = warm_up(progress)
+        if opts.compile_only:
+            seconds, cached = warm_up(progress)
+        else:
+            seconds, cached, background = start_up(progress, all_ready)
     finally:
         progress.close()
     if opts.compile_only:
@@ -212,6 +220,7 @@ def _serve(opts):
                 proto_max_bulk_len=int(opts.proto_max_bulk_len),
                 client_query_buffer_limit=int(opts.client_query_buffer_limit))
     core.compile_seconds = seconds
+    core.background = background
     try:
         if opts.appendonly == "yes":
             core.aof.load()                 # the AOF, not the RDB file, as Redis
@@ -245,8 +254,12 @@ def _serve(opts):
     gc.collect()
     gc.freeze()
     how = "loaded from cache" if cached else "compiled"
-    log.info("Ready to accept connections tcp on %s:%d (mako_numba %s; kernels %s in %.2f s)",
-             server.host, server.port, config.VERSION, how, seconds)
+    later = ""
+    if core.background is not None:
+        later = "; still compiling: %s (their commands wait for them)" % ", ".join(
+            sorted(core.background.pending))
+    log.info("Ready to accept connections tcp on %s:%d (mako_numba %s; kernels %s in %.2f s%s)",
+             server.host, server.port, config.VERSION, how, seconds, later)
     sys.stdout.flush()
     server.serve_forever()
     log.info("mako_numba is now ready to exit, bye bye...")

@@ -82,7 +82,7 @@ def kernel(fn=None, entry=False, inline=False, allocates=False, **kw):
         linking.refcounted(fn)
 
     def as_entry():
-        return _one_version_per_type(numba.njit(cache=True, nogil=True, **kw)(fn))
+        return linking.entry(_one_version_per_type(numba.njit(cache=True, nogil=True, **kw)(fn)))
     if entry:
         return as_entry()
     disp = numba.njit(nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, **kw)(fn)

@@ -127,6 +127,26 @@ def install():
         nrt_context.NRTContext._call_incref_decref)
 
 
+DEMAND = []     # [demand(disp)] while kernels compile in the background (server/prepare.py)
+
+
+class _EntryDispatcher(numba.core.registry.CPUDispatcher):
+    """An entry kernel.  Before compiling a version in this process, it lets a
+    background preparation finish the unit that holds it (DEMAND), so a
+    Python call never compiles what a worker is compiling already."""
+
+    def compile(self, sig):
+        if DEMAND:
+            DEMAND[0](self)
+        return super().compile(sig)
+
+
+def entry(disp):
+    """Mark a dispatcher compiled with entry options as an entry kernel."""
+    disp.__class__ = _EntryDispatcher
+    return disp
+
+
 class _InternalDispatcher(numba.core.registry.CPUDispatcher):
     """An internal kernel; Python calls go to an entry twin compiled on first use."""
 

@@ -9,17 +9,25 @@ what its module imports):
   the slow path's key-space kernels);
 - "persistence": the RDB file's (scanning, loading, encoding, LZF, CRC-64);
 - one per command family with kernel ops: its entry kernel (commands/frame.py).
-So the cost of a first start is the sum of the units, spread over the CPUs,
-and a new family adds one unit: the work grows with what was added, never
-with everything.
+A new family adds one unit: the work grows with what was added, never with
+everything.
 
-`prepare` reads the cache's indexes once (`cache_index`), compiles the units
-whose kernels are not there in worker processes (as many as there are
-CPUs, each a group of units, `groups`), then loads every cached signature
-in this process (nothing is compiled or run for that); warmup.py then runs
-one batch.  `report(unit, done, total, seconds)` hears of each unit as it
-finishes, for a progress display (first with unit None: the start, and the
-number of workers as `seconds`).
+`prepare` reads the cache's indexes once (`cache_index`), loads what is
+there (nothing is compiled or run for that), and compiles the rest in
+worker processes, as many as there are CPUs, which take the units in
+chains (`chains`, `_Pool`).  Each unit is loaded here as its worker reports
+it; `report(unit, done, total, seconds)` hears of each, for a progress
+display (first with unit None: the start, and the number of workers as
+`seconds`).
+
+A first start does not wait for everything (`first`, warmup.start_up): it
+returns once the units of FIRST are loaded, the core and the families a
+client needs to connect and configure, so the server answers in the time
+of the longer of the first two chains, whatever the number of families.
+The others go on compiling (`Background`): the event loop loads each as it
+ends, a request of a family not loaded yet parks its connection until then
+(engine/core.py), and what cannot go on without a unit waits for it (EXEC,
+loading a file, a Python call of one of its kernels).
 
 Rules:
 - A unit compiles its kernels from sample arguments of the types Python
@@ -32,6 +40,7 @@ import os
 import queue
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -39,12 +48,18 @@ import numpy as np
 from numba import typeof
 
 from mako_numba.base.jit import CACHE_DIR, JIT_DISABLED
+from mako_numba.base import linking
 from mako_numba.base.linking import entry_of
 from mako_numba.engine import kernels
 
 # a rough share of the compile time of each unit, to start the largest first
 _WEIGHT = {"batch": 12, "store": 4, "persistence": 3, "string": 14, "keys": 6, "bitops": 2.5}
 _CORE_UNITS = ("batch", "store", "persistence")
+# what a start waits for: the core, and the families a client needs to connect, pick its
+# protocol and database, authenticate, configure and inspect (PING, HELLO, AUTH, SELECT,
+# CONFIG, INFO, MULTI); the rest compile while the server answers (Background)
+FIRST = ("batch", "store", "connection", "server", "transactions")
+_CHAINS = (("batch", "connection", "server", "transactions"), ("store", "string"))
 
 
 def probe_core():
@@ -183,107 +198,216 @@ class CompileError(RuntimeError):
     """A unit failed to compile in its worker process (the message has its output)."""
 
 
-def groups(names, n):
-    """Split the units into at most n groups of about equal weight, kin kept together.
+def chains(names, n):
+    """The units to compile as chains, in order: a worker takes a whole chain, then the next.
 
-    A worker compiles a group in one process, so what its units share is
-    compiled once per group: the families share the key space's helpers and
-    the reply writers, the batch and store units the expiry and eviction
-    code.  So the families start as one group and the rest as another; the
-    heaviest group is halved while there are more workers than groups,
-    then groups go to workers largest first, each to the lightest.
+    Units in one chain share much code, compiled once in their worker: the
+    batch kernel with the small families a start waits for (FIRST), the
+    store unit with the string family (the key space's lookups and writes).
+    Those two chains come first, so a start waits for the longer of them;
+    the other units follow one by one, the heaviest first.  With a worker
+    per unit there are no chains.
     """
-    def weight(group):
-        return sum(_WEIGHT.get(u, 1) for u in group)
-
-    fams = [u for u in names if u not in _CORE_UNITS]
-    items = [g for g in ([u for u in names if u in _CORE_UNITS], fams) if g]
-    while len(items) < n and any(len(g) > 1 for g in items):
-        big = max((g for g in items if len(g) > 1), key=weight)
-        items.remove(big)
-        halves = [[], []]
-        for u in sorted(big, key=lambda u: -_WEIGHT.get(u, 1)):
-            min(halves, key=weight).append(u)
-        items += halves
-    bins = [[] for _ in range(n)]
-    for g in sorted(items, key=lambda g: -weight(g)):
-        min(bins, key=weight).extend(g)
-    return [b for b in bins if b]
+    if n >= len(names):
+        return [[u] for u in order(names)]
+    out = []
+    for chain in _CHAINS:
+        part = [u for u in chain if u in names]
+        if part:
+            out.append(part)
+    taken = {u for c in out for u in c}
+    out.sort(key=lambda c: c[0] not in FIRST)
+    return out + [[u] for u in order(names) if u not in taken]
 
 
-def _in_workers(names, n):
-    """Compile the units in n worker processes; yields (name, seconds) as each ends.
+def order(names):
+    """What a start waits for (FIRST) first, then the rest; the heaviest first within each."""
+    def key(u):
+        return (u not in FIRST, -_WEIGHT.get(u, 1))
+    return sorted(names, key=key)
 
-    A worker is `python -m mako_numba.server.prepare <unit>...` with this
-    package first on its path: a fresh interpreter, so nothing of this
-    process (its compiler state, its main module) is inherited.  It prints
-    "<unit> <seconds>" as it finishes each unit.
+
+class _Pool:
+    """n worker processes taking chains of units from one ordered list; their (unit, seconds) in `results`.
+
+    A worker is `python -m mako_numba.server.prepare -` with this package
+    first on its path: a fresh interpreter, so nothing of this process (its
+    compiler state, its main module) is inherited.  It reads unit names from
+    its standard input, one a line, and prints "<unit> <seconds>" as it
+    finishes each.  A worker is given a whole chain (`chains`), and the next
+    one when it has reported all of it, so the workers share the list as
+    they go.  An empty list closes its input and it exits.  A worker that
+    fails puts a CompileError in `results`.
     """
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
-    lines = queue.Queue()
-    procs = []
-    for group in groups(names, n):
-        p = subprocess.Popen([sys.executable, "-m", "mako_numba.server.prepare"] + group, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(p)
-        threading.Thread(target=_relay, args=(p, lines), daemon=True).start()
-    try:
-        for _ in range(len(names)):
-            item = lines.get()
-            if isinstance(item, CompileError):
-                raise item
-            yield item
-    finally:
-        for p in procs:
+
+    def __init__(self, names, n):
+        env = dict(os.environ)
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+        self.todo = chains(names, n)
+        self.lock = threading.Lock()
+        self.results = queue.Queue()
+        self.procs = []
+        self.left = {}          # worker -> units of its chain not reported yet
+        for _ in range(n):
+            err = tempfile.TemporaryFile()
+            p = subprocess.Popen([sys.executable, "-m", "mako_numba.server.prepare", "-"], env=env,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+            self.procs.append(p)
+            self._give(p)
+            threading.Thread(target=self._relay, args=(p, err), daemon=True).start()
+
+    def _give(self, p):
+        with self.lock:
+            chain = self.todo.pop(0) if self.todo else []
+            self.left[p] = len(chain)
+        try:
+            if not chain:
+                p.stdin.close()
+            else:
+                p.stdin.write(b"".join(u.encode() + b"\n" for u in chain))
+                p.stdin.flush()
+        except OSError:             # it has died: _relay reports it
+            pass
+
+    def first(self, unit):
+        """Compile `unit` next (a client waits for it), if no worker has it yet."""
+        with self.lock:
+            for chain in self.todo:
+                if unit in chain:
+                    self.todo.remove(chain)
+                    self.todo.insert(0, chain)
+                    break
+
+    def _relay(self, p, err):
+        for line in p.stdout:
+            name, seconds = line.decode().split()
+            self.left[p] -= 1
+            if self.left[p] == 0:
+                self._give(p)
+            self.results.put((name, float(seconds)))
+        if p.wait() != 0:
+            err.seek(0)
+            text = err.read().decode(errors="replace")[-4000:]
+            self.results.put(CompileError("compiling the kernels failed:\n" + text))
+        err.close()
+
+    def close(self):
+        for p in self.procs:
             if p.poll() is None:
                 p.kill()
             p.wait()
 
 
-def _relay(p, lines):
-    """A worker's "<unit> <seconds>" lines into `lines`; a CompileError if it fails."""
-    for line in p.stdout:
-        name, seconds = line.decode().split()
-        lines.put((name, float(seconds)))
-    err = p.stderr.read()
-    if p.wait() != 0:
-        lines.put(CompileError("compiling the kernels failed:\n" + err.decode(errors="replace")[-4000:]))
+def _load(name, found):
+    """Load unit `name`'s kernels from the cache into this process (nothing is compiled or run)."""
+    for disp, sigs in found:
+        for sig in sigs:
+            disp.compile(sig)
+    if name not in _CORE_UNITS:
+        kernels.load_family(name)
 
 
-def prepare(report=None, workers=None):
-    """Compile what the cache lacks, then load every kernel here.
+class Background:
+    """The units still compiling after a start returned; each is loaded here as it ends.
 
-    Returns (seconds, compiled): compiled is the list of units that were
-    compiled (empty: all came from the cache).
+    The event loop calls `poll` every turn (it never blocks); `wait` blocks
+    for one unit or for all, for what cannot go on without them (EXEC's
+    replay, loading a file, a Python call of one of their kernels: linking.py
+    calls `demand` before compiling an entry kernel here).  `on_done` runs
+    once everything is loaded.
+    """
+
+    def __init__(self, pool, pending, report, done, total, on_done=None):
+        self.pool = pool
+        self.pending = set(pending)
+        self.report = report
+        self.done = done
+        self.total = total
+        self.on_done = on_done
+        self.owner = {d.py_func: u for u in pending for d in _unit_kernels(u)}
+        linking.DEMAND[:] = [self.demand]
+
+    def poll(self):
+        """Load the units that have finished; their names (none: nothing new)."""
+        loaded = []
+        while self.pending:
+            try:
+                item = self.pool.results.get_nowait()
+            except queue.Empty:
+                break
+            loaded.append(self._loaded(item))
+        return loaded
+
+    def wait(self, unit=None):
+        """Block until `unit` (None: every unit) is loaded."""
+        while (unit in self.pending) if unit else self.pending:
+            if unit:
+                self.pool.first(unit)
+            self._loaded(self.pool.results.get())
+
+    def demand(self, disp):
+        unit = self.owner.get(getattr(disp, "py_func", None))
+        if unit in self.pending:
+            self.wait(unit)
+
+    def _loaded(self, item):
+        if isinstance(item, CompileError):
+            self.pending.clear()
+            self.pool.close()
+            linking.DEMAND[:] = []
+            raise item
+        name, seconds = item
+        self.pending.discard(name)          # first: loading must not wait for itself
+        _load(name, cache_index([name])[name])
+        self.done += 1
+        if self.report:
+            self.report(name, self.done, self.total, seconds)
+        if not self.pending:
+            self.pool.close()
+            linking.DEMAND[:] = []
+            if self.on_done:
+                self.on_done()
+        return name
+
+
+def prepare(report=None, workers=None, first=None):
+    """Compile what the cache lacks, then load the kernels here.
+
+    Returns (seconds, compiled, background): compiled is the list of units
+    that were compiled (empty: all came from the cache).  With `first` (a
+    set of unit names) it returns as soon as those are loaded, and the
+    units still compiling are `background`'s (their families are left out
+    of the family table until loaded); otherwise, or when nothing is left,
+    background is None.
     """
     t0 = time.perf_counter()
     index = cache_index(units())
-    todo = missing(index)
+    todo = order(missing(index))
     n = workers_for(len(todo)) if workers is None else min(workers, len(todo))
     if todo and report:
         report(None, 0, len(todo), float(n))       # the start: how many units, on how many workers
-    if n:
-        for done, (name, seconds) in enumerate(_in_workers(todo, n), 1):
-            if report:
-                report(name, done, len(todo), seconds)
-    else:
+    for name, found in index.items():              # load from the cache what is there
+        if name not in todo:
+            _load(name, found)
+    if not n:
         for done, name in enumerate(todo, 1):
             seconds = run_unit(name)
+            _load(name, cache_index([name])[name])
             if report:
                 report(name, done, len(todo), seconds)
-    if n:
-        index.update(cache_index(todo))                 # what the workers wrote
-    for name, found in index.items():                   # load from the cache what is not loaded yet
-        if n or name not in todo:
-            for disp, sigs in found:
-                for sig in sigs:
-                    disp.compile(sig)
-    kernels.family_table()
-    return time.perf_counter() - t0, todo
+        return time.perf_counter() - t0, todo, None
+    kernels.defer(u for u in todo if u not in _CORE_UNITS)
+    bg = Background(_Pool(todo, n), todo, report, 0, len(todo))
+    waits = None if first is None else set(first) & set(todo)
+    if waits is None:
+        bg.wait()
+    else:
+        for unit in waits:
+            bg.wait(unit)
+    return time.perf_counter() - t0, todo, (bg if bg.pending else None)
 
 
-if __name__ == "__main__":          # a worker: compile these units, printing each one's seconds
-    for unit in sys.argv[1:]:
+if __name__ == "__main__":          # a worker: compile units, printing each one's seconds
+    for unit in (line.strip() for line in sys.stdin) if sys.argv[1:] == ["-"] else sys.argv[1:]:
         print(unit, "%.3f" % run_unit(unit), flush=True)

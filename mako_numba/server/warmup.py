@@ -2,7 +2,10 @@
 
 prepare.py compiles what the cache lacks (in parallel processes) and loads
 every kernel; then a throwaway Core runs one batch that touches every
-kernel entry point, so a client never waits for the compiler.  The time it
+kernel entry point, so a client never waits for the compiler.  At a first
+start the server does not wait for all of it (`start_up`): it answers once
+the core and the connection-level families are loaded, and the families
+still compiling are loaded as they end (their commands wait until then).  The time it
 took, and whether the kernels came from the on-disk cache, go into the
 server's ready line: compile cost is reported, never hidden.
 """
@@ -33,9 +36,30 @@ def warm_up(report=None):
     report(unit, done, total, seconds) hears of each unit compiled (prepare.py).
     """
     t0 = time.perf_counter()
-    _, compiled = prepare.prepare(report)
+    _, compiled, _ = prepare.prepare(report)
     run_once()
     return time.perf_counter() - t0, not compiled
+
+
+def start_up(report=None, on_done=None):
+    """The server's start: returns once the kernels a client needs first are loaded (prepare.FIRST).
+
+    Returns (seconds, loaded_from_cache, background): background (or None)
+    has the units still compiling, which the event loop loads as they end;
+    the warm-up batch runs once all are loaded, then on_done().
+    """
+    t0 = time.perf_counter()
+    _, compiled, background = prepare.prepare(report, first=prepare.FIRST)
+
+    def done():
+        run_once()
+        if on_done:
+            on_done()
+    if background is None:
+        run_once()
+    else:
+        background.on_done = done
+    return time.perf_counter() - t0, not compiled, background
 
 
 def run_once():
@@ -65,4 +89,4 @@ def run_once():
     querybuf.cron_trim(core.conn, np.array([slot], np.int64), np.ones(1, np.int64))
 
 
-__all__ = ["warm_up", "store"]
+__all__ = ["warm_up", "start_up", "store"]
