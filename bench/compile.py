@@ -11,7 +11,11 @@ from its log:
    lookup, a little arithmetic, a reply) added to the copy's registry, with
    the cache of step 1: only the new unit compiles;
 5. cold +family: the copy with the synthetic family from an empty cache,
-   to compare with step 1: the growth a family of 30 commands brings.
+   to compare with step 1: the growth a family of 30 commands brings;
+6. first start, and first start +family: the server itself from an empty
+   cache (it answers before every family is compiled): the seconds to the
+   ready line, the first PONG, the first GET (the string family), the first
+   SYN0 (the synthetic one) and every kernel ready.
 Each step prints the wall time, the units compiled and each one's time.
 """
 import os
@@ -100,6 +104,49 @@ def synthetic_family(tree, n=SYNTH_COMMANDS):
     open(reg, "w").write(src)
 
 
+def first_start(tree, cache, synth=False):
+    """{event: seconds from the command} of a server's first start from an empty `cache`."""
+    import socket
+    import threading
+    env = dict(os.environ, MAKO_NUMBA_CACHE_DIR=cache, PYTHONPATH=tree)
+    t0 = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "mako_numba", "--port", "0"], cwd=tree, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen = {}
+    ready = threading.Event()
+    port = []
+
+    def read():
+        for line in p.stdout:
+            m = re.search(r"Ready to accept connections tcp on [^ ]+:(\d+)", line)
+            if m:
+                seen["ready line"] = time.perf_counter() - t0
+                port.append(int(m.group(1)))
+                ready.set()
+            if "All kernels ready" in line:
+                seen["all kernels"] = time.perf_counter() - t0
+        ready.set()
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        ready.wait(1800)
+        if not port:
+            raise RuntimeError("the server did not start")
+        s = socket.create_connection(("127.0.0.1", port[0]))
+        s.settimeout(1800)
+        asks = [("PONG", b"PING\r\n"), ("GET", b"GET k\r\n")] + ([("SYN0", b"SYN0 k\r\n")] if synth else [])
+        for name, cmd in asks:
+            s.sendall(cmd)
+            s.recv(100)
+            seen["first " + name] = time.perf_counter() - t0
+        while "all kernels" not in seen and p.poll() is None:
+            time.sleep(0.05)
+        s.close()
+    finally:
+        p.terminate()
+        p.wait()
+    return seen
+
+
 def _copy(dest):
     shutil.copytree(os.path.join(ROOT, "mako_numba"), os.path.join(dest, "mako_numba"),
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -131,8 +178,12 @@ def run():
         plus = _show("+family", compile_only(synth, cache))
         cold2 = _show("cold +family", compile_only(synth, cache2))
         print(f"\na family of {SYNTH_COMMANDS} commands: {plus[2].get('synthetic', 0):.1f} s on its own "
-              f"(nothing else recompiled: {sorted(plus[2]) == ['synthetic']}); cold start "
-              f"{cold[1]:.1f} s -> {cold2[1]:.1f} s")
+              f"(nothing else recompiled: {sorted(plus[2]) == ['synthetic']}); everything compiled "
+              f"{cold[1]:.1f} s -> {cold2[1]:.1f} s\n", flush=True)
+        for label, tree, c, syn in (("first start", plain, "cache3", False),
+                                    ("first start +family", synth, "cache4", True)):
+            got = first_start(tree, os.path.join(work, c), syn)
+            print(f"{label:<20} " + ", ".join(f"{k} {v:.1f} s" for k, v in got.items()), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
