@@ -19,7 +19,7 @@ Rules and theory:
 """
 from mako_numba.commands.family import (
     CF_CONTAINER, CF_DENYOOM, CF_NO_AUTH, CF_NO_MULTI, CF_NO_QUEUE, CF_READONLY, CF_STORES_ARG, CF_WRITE,
-    family_of,
+    family_of, FN_EVICT,
 )
 from mako_numba.protocol.parsebase import OP_SLOW
 from mako_numba.protocol.errors import LIT_NO_MULTI, LIT_NOAUTH, LIT_OOM, LIT_QUEUED, LIT_REPLICA_KEYSPACE
@@ -32,7 +32,7 @@ from mako_numba.base.layout import (
     F_WAITS_KERNELS,
 )
 from mako_numba.store.effects import effect_room, propagating
-from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK, perform_evictions
+from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW, reply_arity, reply_lit, reply_proto_error
 
 
@@ -61,6 +61,18 @@ def reject(conn, c, lim, lits, stats, ncmd, ci, lit, counter):
 def bad_arity(arity, ci, argc):
     ar = arity[ci]
     return (ar > 0 and argc != ar) or argc < -ar
+
+
+EVICT_WAIT = -1         # the eviction kernel is still compiling (a first start)
+
+
+@kernel(inline=True)
+def evict(fams, h, now):
+    """store/evict.py's perform_evictions, called by address (engine/storecalls.py); EVICT_WAIT if not loaded."""
+    addr = fams[FN_EVICT]
+    if addr == 0:
+        return EVICT_WAIT
+    return call_entry(addr, h.ctypes.data, now)
 
 
 @kernel(inline=True)
@@ -108,7 +120,10 @@ def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
     # maxmemory: evict before the command, refuse a denyoom one if that fails.  Not
     # inside EXEC (replay): Redis evicts once before EXEC, never between its commands.
     if T[0][T_MAXMEM] != 0 and not replay:
-        ev = perform_evictions(T, lim, now)
+        ev = evict(fams, h, now)
+        if ev == EVICT_WAIT:
+            conn[c, C_FLAGS] |= F_WAITS_KERNELS
+            return X_DEFER
         if ev == EVICT_NO_LOG:
             return X_DEFER
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
@@ -164,7 +179,7 @@ X_RUN = -1     # queue_request: not queued, run it now
 
 
 @kernel
-def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
+def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now, h, fams):
     """Inside MULTI: answer +QUEUED, or reject (EXEC will abort), or X_RUN; or X_SLOW for
     what admin.py checks and queues (unknown and container commands, slow-path arity errors).
 
@@ -198,7 +213,10 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now):
             conn[c, C_FLAGS] |= F_TX_DIRTY
             count_error(stats, arity.shape[0], ci, True)
         return st
-    ev = perform_evictions(T, lim, now) if T[0][T_MAXMEM] != 0 else EVICT_OK
+    ev = evict(fams, h, now) if T[0][T_MAXMEM] != 0 else EVICT_OK
+    if ev == EVICT_WAIT:
+        conn[c, C_FLAGS] |= F_WAITS_KERNELS
+        return X_DEFER
     if ev == EVICT_NO_LOG:
         return X_DEFER
     if ev == EVICT_FAIL:

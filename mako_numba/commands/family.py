@@ -42,6 +42,11 @@ from mako_numba.base.jit import kernel
 FAMILY_SHIFT = 8        # op = family id << FAMILY_SHIFT | op within the family
 OP_MASK = (1 << FAMILY_SHIFT) - 1
 MAX_FAMILY = 15
+# the table of entry addresses the batch calls (engine/kernels.py): one per family id, then two
+# store kernels called by address so the batch kernel is compiled without them (engine/storecalls.py)
+FN_EVICT = MAX_FAMILY + 1       # perform_evictions (the slowpath unit)
+FN_MIGRATE = MAX_FAMILY + 2     # an incremental rehash step (the store unit)
+FN_SLOTS = MAX_FAMILY + 3
 
 # flag bits (the registry adds CF_CONTAINER, CF_KEY1, CF_NO_AUTH, CF_DENYOOM from the metadata);
 # 2048 is the parser's CF_LAST_PARSED, and op 0 its OP_SLOW (protocol/parsebase.py: what the

@@ -70,6 +70,15 @@ def _v2(bm, i):
 
 
 @kernel(inline=True)
+def key_space(haddr):
+    """(T, lim) of the batch that made this call (its frame), from its handle array's address."""
+    h = i64view(haddr, H_NFIELDS)
+    bm = i64view(h[H_BM], h[H_BM + 1])
+    T = (_v1(bm, 0), _v1(bm, 1), _v1(bm, 2), _v2(bm, 3), _v1(bm, 4), _v2(bm, 5))
+    return T, i64view(h[H_LIM], h[H_LIM + 1])
+
+
+@kernel(inline=True)
 def tables(h):
     """The command table's seven arrays and the literal replies' two, from the handle array."""
     t = H_CMDT

@@ -27,8 +27,8 @@ Rules and theory:
 import numpy as np
 
 from mako_numba.config import settings as config
-from mako_numba.commands.family import CF_KEY1, CF_NO_QUEUE, CF_REMAPS_DBS
-from mako_numba.base.jit import cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
+from mako_numba.commands.family import CF_KEY1, CF_NO_QUEUE, CF_REMAPS_DBS, FN_MIGRATE
+from mako_numba.base.jit import call_entry, cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
 from mako_numba.observe.latency import NS_SHIFT, record
 from mako_numba.base.layout import (
     A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
@@ -47,7 +47,7 @@ from mako_numba.protocol.parser import parse_conn
 from mako_numba.protocol.querybuf import next_read, note_read
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
 from mako_numba.base.layout import T_LRU, T_MIG
-from mako_numba.store.index import keyspace_wants, migrate, prefetch_record, prefetch_slot
+from mako_numba.store.index import keyspace_wants, prefetch_record, prefetch_slot
 from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
 from mako_numba.commands.frame import put_frame, tables
@@ -259,7 +259,7 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             continue
         wr0 = conn[c, C_OUT_WR]
         if fl & F_MULTI:
-            st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now)
+            st = queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now, h, fams)
         if st == X_RUN:
             st = execute_logged(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams)
         if mult:
@@ -352,8 +352,8 @@ def run_batch(h, T, args, nready):
     if nready < 0:
         return _replay_close(conn, ready[0], q, nq, k, res)
     tm = T[0]
-    if tm[T_MIG]:
-        migrate(T, lim[config.L_REHASH_PER_BATCH])
+    if tm[T_MIG] and fams[FN_MIGRATE] != 0:     # (engine/storecalls.py; 0 while compiling)
+        call_entry(fams[FN_MIGRATE], h.ctypes.data, lim[config.L_REHASH_PER_BATCH])
     if bm[B_TRACED]:
         mask = M_TRACE                  # Python reads the rows' arguments, then finish_traced
     else:
