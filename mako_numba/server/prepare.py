@@ -5,8 +5,10 @@ modules import none of the others' kernels; base/cachekey.py keys a cache on
 what its module imports):
 - "batch": the batch kernel (parser, shared checks, the call of a family's
   entry by address) and its companions;
-- "store": what Python calls between batches (expiry, eviction, rehashing,
-  the slow path's key-space kernels);
+- "store": what Python calls every turn or tick (active expiry, rehashing,
+  the query buffers' trimming);
+- "slowpath": the slow path's key-space kernels (OBJECT, WATCH, FLUSHALL,
+  LCS, eviction for EXEC; a first start does not wait for them);
 - "persistence": the RDB file's (scanning, loading, encoding, LZF, CRC-64);
 - one per command family with kernel ops: its entry kernel (commands/frame.py).
 A new family adds one unit: the work grows with what was added, never with
@@ -21,9 +23,10 @@ display (first with unit None: the start, and the number of workers as
 `seconds`).
 
 A first start does not wait for everything (`first`, warmup.start_up): it
-returns once the units of FIRST are loaded, the core and the families a
-client needs to connect and configure, so the server answers in the time
-of the longer of the first two chains, whatever the number of families.
+returns once the units of FIRST are loaded (the core, the families a
+client needs to connect and configure, and the strings), so the server
+answers in the time of the longer of the first two chains, whatever the
+number of families.
 The others go on compiling (`Background`): the event loop loads each as it
 ends, a request of a family not loaded yet parks its connection until then
 (engine/core.py), and what cannot go on without a unit waits for it (EXEC,
@@ -53,13 +56,14 @@ from mako_numba.base.linking import entry_of
 from mako_numba.engine import kernels
 
 # a rough share of the compile time of each unit, to start the largest first
-_WEIGHT = {"batch": 12, "store": 4, "persistence": 3, "string": 14, "keys": 6, "bitops": 2.5}
-_CORE_UNITS = ("batch", "store", "persistence")
-# what a start waits for: the core, and the families a client needs to connect, pick its
+_WEIGHT = {"batch": 12, "store": 3, "slowpath": 7, "persistence": 3, "string": 14, "keys": 6,
+           "bitops": 2.5}
+# what a start waits for: the core, the families a client needs to connect, pick its
 # protocol and database, authenticate, configure and inspect (PING, HELLO, AUTH, SELECT,
-# CONFIG, INFO, MULTI); the rest compile while the server answers (Background)
-FIRST = ("batch", "store", "connection", "server", "transactions")
-_CHAINS = (("batch", "connection", "server", "transactions"), ("store", "string"))
+# CONFIG, INFO, MULTI), and the strings; the rest compile while the server answers
+# (Background).  The two chains are of about equal length on two CPUs.
+FIRST = ("batch", "store", "connection", "server", "transactions", "string")
+_CHAINS = (("batch", "store", "connection", "server", "transactions"), ("string",))
 
 
 def probe_core():
@@ -83,20 +87,31 @@ def _batch_kernels():
 
 
 def _store_kernels():
-    """(kernel, sample arguments from a probe Core) of the store unit."""
-    from mako_numba.commands.string import lcs
+    """(kernel, sample arguments from a probe Core) of the store unit: what the loop calls every turn or tick."""
     from mako_numba.observe import latency
     from mako_numba.protocol import querybuf
+    from mako_numba.store import expire, index
+    i64 = np.zeros(1, np.int64)
+    calls = kernels.call_kernels()
+    return [(index.migrate, lambda c: (c.ks.T, 0)),
+            (calls["store"], lambda c: (0, 0)),
+            (index.resize_due, lambda c: (c.ks.T,)),
+            (expire.active_expire, lambda c: (c.ks.T, c.lim, 0, 0)),
+            (expire.clear_tx_stamps, lambda c: (c.ks.T,)),
+            (querybuf.cron_trim, lambda c: (c.conn, i64, i64)),
+            (latency.read_cycles, lambda c: ())]
+
+
+def _slowpath_kernels():
+    """(kernel, sample arguments from a probe Core) of the slowpath unit: the slow path's key-space kernels."""
+    from mako_numba.commands.string import lcs
     from mako_numba.store import evict, expire, index, table
     ro = np.frombuffer(b"ab", np.uint8)             # the slow path passes read-only views of bytes
     dp = np.zeros((3, 3), np.uint32)
-    i64 = np.zeros(1, np.int64)
+    calls = kernels.call_kernels()
     return [(evict.evict_now, lambda c: (c.ks.T, c.lim, 0)),
-            (index.migrate, lambda c: (c.ks.T, 0)),
-            (index.resize_due, lambda c: (c.ks.T,)),
+            (calls["slowpath"], lambda c: (0, 0)),
             (table.flush_db, lambda c: (c.ks.T, c.lim, 0)),
-            (expire.active_expire, lambda c: (c.ks.T, c.lim, 0, 0)),
-            (expire.clear_tx_stamps, lambda c: (c.ks.T,)),
             (expire.set_keep_ttl, lambda c: (c.ks.T, c.lim, 0, 0, 0, 0, 0, 0)),
             (table.peek, lambda c: (c.ks.T, c.lim, 0, 0, 0, 0)),
             (table.lookup, lambda c: (c.ks.T, c.lim, 0, 0, 0, 0)),
@@ -105,8 +120,6 @@ def _store_kernels():
             (table.expire_of, lambda c: (c.ks.T, 0, 0)),
             (table.enc_flags, lambda c: (c.ks.T, 0, 0)),
             (index.key_sip, lambda c: (c.ks.tm, 0, 0)),
-            (querybuf.cron_trim, lambda c: (c.conn, i64, i64)),
-            (latency.read_cycles, lambda c: ()),
             (lcs.lcs_table, lambda c: (ro, ro, dp)),
             (lcs.lcs_walk, lambda c: (ro, ro, dp, 0, False, np.zeros(1, np.uint8), lcs.empty_ranges(1)))]
 
@@ -141,6 +154,7 @@ def units():
     """{name: function compiling that unit}, the largest first."""
     found = {"batch": lambda: _compile_samples(_batch_kernels()),
              "store": lambda: _compile_samples(_store_kernels()),
+             "slowpath": lambda: _compile_samples(_slowpath_kernels()),
              "persistence": _persistence_unit}
     for family, module in kernels.entries():
         found[family.NAME] = (lambda m=module: kernels.load_entry(m))
@@ -159,6 +173,8 @@ def _unit_kernels(name):
         return [disp for disp, _ in _batch_kernels()]
     if name == "store":
         return [disp for disp, _ in _store_kernels()]
+    if name == "slowpath":
+        return [disp for disp, _ in _slowpath_kernels()]
     if name == "persistence":
         return _persistence_kernels()
     module = dict((f.NAME, m) for f, m in kernels.entries())[name]
@@ -201,12 +217,12 @@ class CompileError(RuntimeError):
 def chains(names, n):
     """The units to compile as chains, in order: a worker takes a whole chain, then the next.
 
-    Units in one chain share much code, compiled once in their worker: the
-    batch kernel with the small families a start waits for (FIRST), the
-    store unit with the string family (the key space's lookups and writes).
-    Those two chains come first, so a start waits for the longer of them;
-    the other units follow one by one, the heaviest first.  With a worker
-    per unit there are no chains.
+    Units in one chain share much code, compiled once in their worker (the
+    batch kernel, the store's and the small families' kernels all use the
+    key space's lookups and the reply writers); the string family, the
+    largest, is a chain of its own.  Those two chains, what a start waits
+    for (FIRST), come first; the other units follow one by one, the
+    heaviest first.  With a worker per unit there are no chains.
     """
     if n >= len(names):
         return [[u] for u in order(names)]
@@ -304,8 +320,7 @@ def _load(name, found):
     for disp, sigs in found:
         for sig in sigs:
             disp.compile(sig)
-    if name not in _CORE_UNITS:
-        kernels.load_family(name)
+    kernels.load_unit(name)
 
 
 class Background:
@@ -397,7 +412,7 @@ def prepare(report=None, workers=None, first=None):
             if report:
                 report(name, done, len(todo), seconds)
         return time.perf_counter() - t0, todo, None
-    kernels.defer(u for u in todo if u not in _CORE_UNITS)
+    kernels.defer(u for u in todo if u not in ("batch", "persistence"))
     bg = Background(_Pool(todo, n), todo, report, 0, len(todo))
     waits = None if first is None else set(first) & set(todo)
     if waits is None:

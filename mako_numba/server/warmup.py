@@ -4,8 +4,9 @@ prepare.py compiles what the cache lacks (in parallel processes) and loads
 every kernel; then a throwaway Core runs one batch that touches every
 kernel entry point, so a client never waits for the compiler.  At a first
 start the server does not wait for all of it (`start_up`): it answers once
-the core and the connection-level families are loaded, and the families
-still compiling are loaded as they end (their commands wait until then).  The time it
+the core, the connection-level families and the strings are loaded, and
+the families still compiling are loaded as they end (their commands wait
+until then).  The time it
 took, and whether the kernels came from the on-disk cache, go into the
 server's ready line: compile cost is reported, never hidden.
 """

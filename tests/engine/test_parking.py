@@ -10,30 +10,32 @@ that would be compiling it.
 import pytest
 
 from mako_numba.base.layout import C_FLAGS, F_WAITS_KERNELS
+from mako_numba.commands.family import FN_EVICT
 from mako_numba.commands.string import family as string_family
 from mako_numba.engine.core import Core
 from tests.drive import roundtrip
 
 
 class _Compiling:
-    """prepare.Background's interface, for the string family: loaded when `finished` is set (poll) or on wait."""
+    """prepare.Background's interface for one unit (its slot of the table): loaded when
+    `finished` is set (poll) or on wait."""
 
-    def __init__(self, fams):
-        self.fams = fams
-        self.addr = int(fams[string_family.ID])
-        fams[string_family.ID] = 0
-        self.pending = {"string"}
+    def __init__(self, fams, slot=string_family.ID, unit="string"):
+        self.fams, self.slot, self.unit = fams, slot, unit
+        self.addr = int(fams[slot])
+        fams[slot] = 0
+        self.pending = {unit}
         self.finished = False
         self.waits = 0
 
     def _load(self):
-        self.fams[string_family.ID] = self.addr
+        self.fams[self.slot] = self.addr
         self.pending.clear()
 
     def poll(self):
         if self.finished and self.pending:
             self._load()
-            return ["string"]
+            return [self.unit]
         return []
 
     def wait(self, unit=None):
@@ -49,7 +51,7 @@ def compiling():
     try:
         yield core, bg
     finally:
-        core.fams[string_family.ID] = bg.addr
+        core.fams[bg.slot] = bg.addr
 
 
 def test_a_parked_connection_resumes_in_order_and_others_run_meanwhile(compiling):
@@ -83,3 +85,19 @@ def test_a_closed_parked_connection_is_forgotten(compiling):
     core.close(a)
     bg.finished = True
     assert core.poll_kernels() == []
+
+
+def test_a_command_under_maxmemory_waits_for_the_eviction_kernel():
+    core = Core(maxclients=8, seed=1)
+    a = core.open()
+    assert roundtrip(core, a, b"CONFIG SET maxmemory 1\r\n") == b"+OK\r\n"
+    bg = core.background = _Compiling(core.fams, FN_EVICT, "slowpath")
+    try:
+        assert roundtrip(core, a, b"PING\r\nSET k v\r\n") == b""        # PING waits too: eviction runs first
+        assert core.parked == {a}
+        bg.finished = True
+        assert core.poll_kernels() == [a]
+        oom = b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+        assert roundtrip(core, a, b"") == b"+PONG\r\n" + oom
+    finally:
+        core.fams[bg.slot] = bg.addr

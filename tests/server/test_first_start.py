@@ -1,8 +1,8 @@
 """A first start answers before every family is compiled, and a client of a family still
 compiling gets its replies, in order, once that family is loaded (server/prepare.py).
 
-The server runs with a kernel cache that lacks two families (string and
-keys): the real worker processes compile them while the server answers.
+The server runs with a kernel cache that lacks two families (keys and
+bitops): the real worker processes compile them while the server answers.
 Everything else comes from the cache the test session prepared.
 """
 import os
@@ -16,7 +16,7 @@ from mako_numba.base import cachekey
 from mako_numba.base.jit import CACHE_DIR
 from tests.conftest import free_port
 
-MISSING = ("commands.string.entry", "commands.keys.entry")
+MISSING = ("commands.keys.entry", "commands.bitops.entry")
 
 
 def _partial_cache(tmp_path):
@@ -56,17 +56,18 @@ def test_ready_before_the_families_compile_and_their_clients_wait_in_order(tmp_p
             assert p.poll() is None and time.monotonic() < deadline, "".join(lines)
             time.sleep(0.05)
         ready = next(l for l in lines if "Ready to accept" in l)
-        assert "still compiling: keys, string (their commands wait for them)" in ready
+        assert "still compiling: bitops, keys (their commands wait for them)" in ready
         waiting = socket.create_connection(("127.0.0.1", port))
-        waiting.sendall(b"PING\r\nSET k v\r\nGET k\r\nEXPIRE k 100\r\nTTL k\r\nPING\r\n"
-                        b"MULTI\r\nINCR n\r\nEXEC\r\n")
-        assert _reply(waiting, b"+PONG\r\n", 10) == b"+PONG\r\n"     # before the families are loaded
+        waiting.sendall(b"PING\r\nSET k v\r\nEXPIRE k 100\r\nTTL k\r\nSETBIT b 1 1\r\nGET k\r\n"
+                        b"MULTI\r\nEXISTS k\r\nEXEC\r\n")
+        first = b"+PONG\r\n+OK\r\n"
+        assert _reply(waiting, first, 10) == first      # before the families are loaded
         other = socket.create_connection(("127.0.0.1", port))
-        other.sendall(b"PING\r\nCONFIG GET maxmemory\r\n")
-        want = b"+PONG\r\n*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
+        other.sendall(b"PING\r\nGET k\r\nCONFIG GET maxmemory\r\n")
+        want = b"+PONG\r\n$1\r\nv\r\n*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n"
         assert _reply(other, want, 10) == want
         assert not any("All kernels ready" in l for l in lines)
-        rest = b"+OK\r\n$1\r\nv\r\n:1\r\n:100\r\n+PONG\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n"
+        rest = b":1\r\n:100\r\n:0\r\n$1\r\nv\r\n+OK\r\n+QUEUED\r\n*1\r\n:1\r\n"
         assert _reply(waiting, rest, 300) == rest
         deadline = time.monotonic() + 60
         while not any("All kernels ready" in l for l in lines):

@@ -30,9 +30,10 @@ def test_every_unit_is_cached_and_the_warm_up_compiles_nothing():
     assert count.compiles == []
 
 
-def test_there_is_a_unit_per_family_with_kernel_ops_and_three_more():
+def test_there_is_a_unit_per_family_with_kernel_ops_and_four_more():
     names = list(prepare.units())
-    assert sorted(names) == sorted(["batch", "store", "persistence"] + [f.NAME for f, m in kernels.entries()])
+    core = ["batch", "store", "slowpath", "persistence"]
+    assert sorted(names) == sorted(core + [f.NAME for f, m in kernels.entries()])
 
 
 def test_chains_cover_every_unit_once_and_start_with_what_a_start_waits_for():
@@ -42,11 +43,11 @@ def test_chains_cover_every_unit_once_and_start_with_what_a_start_waits_for():
         flat = [u for c in chains for u in c]
         assert sorted(flat) == sorted(names)
     two = prepare.chains(names, 2)
-    assert two[0] == ["batch", "connection", "server", "transactions"] and two[1] == ["store", "string"]
+    assert two[0] == ["batch", "store", "connection", "server", "transactions"] and two[1] == ["string"]
     assert set(two[0] + two[1]) >= set(prepare.FIRST)
     assert all(len(c) == 1 for c in two[2:])
     assert all(len(c) == 1 for c in prepare.chains(names, len(names)))
-    assert prepare.chains(["keys", "string", "bitops"], 2) == [["string"], ["keys"], ["bitops"]]
+    assert prepare.chains(["keys", "slowpath", "bitops"], 2) == [["slowpath"], ["keys"], ["bitops"]]
 
 
 def test_prepare_reports_each_unit_it_compiles(tmp_path, monkeypatch):
