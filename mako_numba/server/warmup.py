@@ -45,12 +45,14 @@ def warm_up(report=None):
 def start_up(report=None, on_done=None):
     """The server's start: returns once the kernels a client needs first are loaded (prepare.FIRST).
 
-    Returns (seconds, loaded_from_cache, background): background (or None)
-    has the units still compiling, which the event loop loads as they end;
+    Returns (seconds, loaded_from_cache, background): loaded_from_cache says
+    whether what the start waited for came from the cache; background (or
+    None) has the units still compiling, which the event loop loads as they end;
     the warm-up batch runs once all are loaded, then on_done().
     """
     t0 = time.perf_counter()
     _, compiled, background = prepare.prepare(report, first=prepare.FIRST)
+    waited = [u for u in compiled if u in prepare.FIRST]       # what the start compiled, not loaded
 
     def done():
         run_once()
@@ -60,7 +62,7 @@ def start_up(report=None, on_done=None):
         run_once()
     else:
         background.on_done = done
-    return time.perf_counter() - t0, not compiled, background
+    return time.perf_counter() - t0, not waited, background
 
 
 def run_once():
