@@ -76,6 +76,13 @@ def evict(fams, h, now):
 
 
 @kernel(inline=True)
+def wait_for_kernels(conn, c):
+    """Defer the request until the kernels it needs are loaded: Python parks the connection."""
+    conn[c, C_FLAGS] |= F_WAITS_KERNELS
+    return X_DEFER
+
+
+@kernel(inline=True)
 def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
     """Run queued request k; X_DONE, X_DEFER or X_SLOW.  Counts its error reply, if any.
 
@@ -122,16 +129,14 @@ def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
     if T[0][T_MAXMEM] != 0 and not replay:
         ev = evict(fams, h, now)
         if ev == EVICT_WAIT:
-            conn[c, C_FLAGS] |= F_WAITS_KERNELS
-            return X_DEFER
+            return wait_for_kernels(conn, c)
         if ev == EVICT_NO_LOG:
             return X_DEFER
         if ev == EVICT_FAIL and flags[ci] & CF_DENYOOM:
             return reject(conn, c, lim, lits, stats, arity.shape[0], ci, LIT_OOM, S_OOM)
     addr = fams[family_of(o)]
     if addr == 0:                   # its family is still compiling: the connection waits for it
-        conn[c, C_FLAGS] |= F_WAITS_KERNELS
-        return X_DEFER
+        return wait_for_kernels(conn, c)
     st = call_entry(addr, h.ctypes.data, k)
     if st == X_DONE:
         stats[S_COMMANDS] += 1
@@ -215,8 +220,7 @@ def queue_request(T, conn, c, lim, q, k, cmdt, lits, stats, now, h, fams):
         return st
     ev = evict(fams, h, now) if T[0][T_MAXMEM] != 0 else EVICT_OK
     if ev == EVICT_WAIT:
-        conn[c, C_FLAGS] |= F_WAITS_KERNELS
-        return X_DEFER
+        return wait_for_kernels(conn, c)
     if ev == EVICT_NO_LOG:
         return X_DEFER
     if ev == EVICT_FAIL:
