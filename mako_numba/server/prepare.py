@@ -333,13 +333,13 @@ class Background:
     once everything is loaded.
     """
 
-    def __init__(self, pool, pending, report, done, total, on_done=None):
+    def __init__(self, pool, pending, report):
         self.pool = pool
         self.pending = set(pending)
         self.report = report
-        self.done = done
-        self.total = total
-        self.on_done = on_done
+        self.done = 0
+        self.total = len(self.pending)
+        self.on_done = None
         self.owner = {d.py_func: u for u in pending for d in _unit_kernels(u)}
         linking.DEMAND[:] = [self.demand]
 
@@ -412,8 +412,8 @@ def prepare(report=None, workers=None, first=None):
             if report:
                 report(name, done, len(todo), seconds)
         return time.perf_counter() - t0, todo, None
-    kernels.defer(u for u in todo if u not in ("batch", "persistence"))
-    bg = Background(_Pool(todo, n), todo, report, 0, len(todo))
+    kernels.defer(todo)
+    bg = Background(_Pool(todo, n), todo, report)
     waits = None if first is None else set(first) & set(todo)
     if waits is None:
         bg.wait()
