@@ -21,12 +21,14 @@ Each step prints the wall time, the units compiled and each one's time.
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 from . import machine
+from .servers import HOST, Server, launch_mako, wait_all_kernels, wait_ready
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNIT_RE = re.compile(r"Compiled the (\w+) kernels in ([\d.]+) s")
@@ -105,45 +107,26 @@ def synthetic_family(tree, n=SYNTH_COMMANDS):
 
 
 def first_start(tree, cache, synth=False):
-    """{event: seconds from the command} of a server's first start from an empty `cache`."""
-    import socket
-    import threading
+    """{event: seconds from the spawn} of a server's first start from an empty `cache`."""
     env = dict(os.environ, MAKO_NUMBA_CACHE_DIR=cache, PYTHONPATH=tree)
     t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "mako_numba", "--port", "0"], cwd=tree, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    popen, workdir = launch_mako(env=env)
+    server = Server("mako", popen, 0, workdir)
     seen = {}
-    ready = threading.Event()
-    port = []
-
-    def read():
-        for line in p.stdout:
-            m = re.search(r"Ready to accept connections tcp on [^ ]+:(\d+)", line)
-            if m:
-                seen["ready line"] = time.perf_counter() - t0
-                port.append(int(m.group(1)))
-                ready.set()
-            if "All kernels ready" in line:
-                seen["all kernels"] = time.perf_counter() - t0
-        ready.set()
-    threading.Thread(target=read, daemon=True).start()
     try:
-        ready.wait(1800)
-        if not port:
-            raise RuntimeError("the server did not start")
-        s = socket.create_connection(("127.0.0.1", port[0]))
-        s.settimeout(1800)
+        port, rest = wait_ready(popen, workdir, 1800)
+        seen["ready line"] = time.perf_counter() - t0
         asks = [("PONG", b"PING\r\n"), ("GET", b"GET k\r\n")] + ([("SYN0", b"SYN0 k\r\n")] if synth else [])
-        for name, cmd in asks:
-            s.sendall(cmd)
-            s.recv(100)
-            seen["first " + name] = time.perf_counter() - t0
-        while "all kernels" not in seen and p.poll() is None:
-            time.sleep(0.05)
-        s.close()
+        with socket.create_connection((HOST, port), timeout=1800) as s:
+            for name, cmd in asks:
+                s.sendall(cmd)
+                s.recv(100)
+                seen["first " + name] = time.perf_counter() - t0
+        if "still compiling" in rest:
+            wait_all_kernels(popen, workdir, 1800)
+        seen["all kernels"] = time.perf_counter() - t0
     finally:
-        p.terminate()
-        p.wait()
+        server.stop()
     return seen
 
 
