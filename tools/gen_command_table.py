@@ -61,7 +61,11 @@ DEFAULT_NAMES = (
     "pexpiretime persist unlink type touch rename renamenx copy move keys scan randomkey "
     "time swapdb object memory debug multi exec discard watch unwatch "
     "incrbyfloat lcs setbit getbit bitcount save bgsave lastsave shutdown bgrewriteaof "
-    "slowlog latency monitor"
+    "slowlog latency monitor "
+    "hset hsetnx hmset hget hmget hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
+    "hincrbyfloat hrandfield hscan "
+    "sadd srem scard sismember smismember smembers srandmember spop smove sinter sintercard "
+    "sinterstore sunion sunionstore sdiff sdiffstore sscan"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(

@@ -126,6 +126,14 @@ if JIT_DISABLED:
 
     def i64view2(addr, n0, n1):
         return i64view(addr, n0 * n1).reshape(n0, n1)
+
+    def u32uview(addr, n):
+        if n <= 0:
+            return np.zeros(0, np.uint32)
+        return np.ctypeslib.as_array((ctypes.c_uint32 * int(n)).from_address(int(addr)))
+
+    def i64uview(addr, n):
+        return i64view(addr, n)
 else:
     from numba import types
     from numba.extending import intrinsic
@@ -242,9 +250,10 @@ else:
                                 itemsize=intp(itemsize), meminfo=None)
         return ary._getvalue()
 
-    def _view_intrinsic(dtype, ndim):
-        """An intrinsic view(addr, n) (ndim 1) or view(addr, n0, n1) (ndim 2) over raw memory."""
-        aryty = types.Array(dtype, ndim, "C")
+    def _view_intrinsic(dtype, ndim, aligned=True):
+        """An intrinsic view(addr, n) (ndim 1) or view(addr, n0, n1) (ndim 2) over raw memory;
+        aligned=False for memory at any address (loads and stores then assume no alignment)."""
+        aryty = types.Array(dtype, ndim, "C", aligned=aligned)
 
         def codegen(context, builder, signature, args):
             vals = [context.cast(builder, v, t, types.intp) for v, t in zip(args, signature.args)]
@@ -265,6 +274,9 @@ else:
     u8view = _view_intrinsic(types.uint8, 1)
     i64view = _view_intrinsic(types.int64, 1)
     i64view2 = _view_intrinsic(types.int64, 2)
+    # over values at any byte offset (the collections' blobs, store/types/blob.py)
+    u32uview = _view_intrinsic(types.uint32, 1, aligned=False)
+    i64uview = _view_intrinsic(types.int64, 1, aligned=False)
 
     @intrinsic
     def unowned(typingctx, a):

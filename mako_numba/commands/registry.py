@@ -32,6 +32,7 @@ from mako_numba.commands.family import (
     CF_CONTAINER, CF_DENYOOM, CF_KEY1, CF_NO_AUTH, FAMILY_LITS_BASE, FAMILY_SHIFT,
 )
 from mako_numba.protocol.parsebase import HASH_SIZE, HTAB_SHIFT, OP_SLOW
+from mako_numba.commands.hash import family as hash_family
 from mako_numba.commands.keys import family as keys_family
 from mako_numba.commands.server import family as server_family
 from mako_numba.commands.string import family as string_family
@@ -46,6 +47,7 @@ FAMILIES = [
     transactions_family,
     server_family,
     persistence_family,
+    hash_family,
 ]
 
 

@@ -59,6 +59,11 @@ REHASH_STEPS_IDLE = 65536         # old slots moved per idle tick
 CHUNK_SIZE = 64 * 1024 * 1024     # arena chunk (virtual; pages are touched lazily)
 LARGE_BLOCK = 1024 * 1024         # blocks above this get a chunk of their own
 
+# --- collections' compact encodings (Redis 7.0's defaults) ------------------------
+HASH_MAX_LISTPACK_ENTRIES = 128
+HASH_MAX_LISTPACK_VALUE = 64
+SET_MAX_INTSET_ENTRIES = 512
+
 # --- expiry ---------------------------------------------------------------------
 ACTIVE_EXPIRE_SLOTS = 65536       # index slots the background sweep visits per cron tick
 
@@ -112,6 +117,9 @@ L_TRACE_NS = 15                   # a run at least this long is traced (slowlog,
                                   # monitor): M_TRACE; -1: none
 L_MONITOR = 16                    # 1: MONITOR clients attached, every run row is traced
 L_LATENCY = 17                    # latency-tracking yes: run times go to the histograms
+L_HASH_LP_ENTRIES = 18           # hash-max-listpack-entries: a hash above this is a table
+L_HASH_LP_VALUE = 19             # hash-max-listpack-value: ... or with a longer field or value
+L_SET_INTSET = 20                # set-max-intset-entries: an integer set above this is a table
 L_NFIELDS = 24
 
 SLOWLOG_LOG_SLOWER_THAN = 10000   # us; Redis's defaults
@@ -137,4 +145,7 @@ def limits_array(**overrides):
     lim[L_PREFETCH_RECORD] = overrides.get("prefetch_record_ahead", PREFETCH_RECORD_AHEAD)
     lim[L_OUT_DEFAULT] = overrides.get("out_buf", OUT_BUF_SIZE)
     lim[L_TRACE_NS] = -1
+    lim[L_HASH_LP_ENTRIES] = overrides.get("hash_max_listpack_entries", HASH_MAX_LISTPACK_ENTRIES)
+    lim[L_HASH_LP_VALUE] = overrides.get("hash_max_listpack_value", HASH_MAX_LISTPACK_VALUE)
+    lim[L_SET_INTSET] = overrides.get("set_max_intset_entries", SET_MAX_INTSET_ENTRIES)
     return lim

@@ -7,8 +7,9 @@ Rules:
   request if the room is not there.  `*_size` functions give those sizes.
 - Fixed replies come from the literal blob built in errors.py (`lits`), so the
   bytes on the wire have a single source.
-- RESP2 and RESP3 differ here only in null (`$-1` vs `_`); the caller passes
-  the connection's protocol.
+- RESP2 and RESP3 differ here in null (`$-1` vs `_`) and in the aggregate
+  headers of maps and sets (`w_agg_hdr`); the caller passes the connection's
+  protocol or the header's byte.
 """
 from mako_numba.protocol.errors import LIT_NIL2, LIT_NIL3
 from mako_numba.base.jit import copy_bytes, kernel
@@ -99,6 +100,13 @@ def w_bulk_hdr(out, pos, n):
 def w_arr_hdr(out, pos, n):
     """*<n>\r\n: the header of an array reply."""
     out[pos] = 42
+    return w_crlf(out, w_num(out, pos + 1, n))
+
+
+@kernel
+def w_agg_hdr(out, pos, ch, n):
+    """<ch><n>\r\n: an aggregate's header (ord('*') array, '%' RESP3 map, '~' RESP3 set)."""
+    out[pos] = ch
     return w_crlf(out, w_num(out, pos + 1, n))
 
 

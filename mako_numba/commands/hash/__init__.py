@@ -1,0 +1,1 @@
+"""The hash family (Redis's t_hash.c)."""

@@ -1,0 +1,1 @@
+"""The set family (Redis's t_set.c)."""

@@ -1,0 +1,204 @@
+"""Hash and set values in the key space: create, grow, convert and shrink their blobs.
+
+blob.py (strings, compact or table) and intset.py (integers) work inside a
+value; this module is where a value meets the key space: it creates the
+key, resizes the value (table.resize_value: in place or in a new block)
+before a write changes anything, converts between encodings as Redis does
+(listpack -> hashtable, intset -> hashtable, never back), and gives the
+bytes back when a collection shrinks.
+
+Rules:
+- `make_room` / `create` come before the change: they return NEED_* (the
+  command defers, nothing visible changed) or the blob's address, valid
+  until the next call that may move the record.  A table's compaction in
+  make_room is invisible (same members), so a deferred request may see it.
+- After a change, `changed` marks the key written (WATCH) and sets the
+  dirty count the command adds (Redis counts members, not commands).
+"""
+import numpy as np
+
+from mako_numba.base.jit import kernel, u8view
+from mako_numba.base.layout import T_DIRTY, T_NEED, T_SEED0, T_SEED1, WS_WRITTEN
+from mako_numba.protocol.replies import digits
+from mako_numba.store.arena import OK, TYPE_SHIFT
+from mako_numba.store.index import touch_record
+from mako_numba.store.table import (
+    lookup, resize_value, set_enc_flags, slot_record, store, value_of,
+)
+from mako_numba.store.types import blob, intset
+from mako_numba.store.types.blob import HDR, KIND_COMPACT, KIND_TABLE
+
+
+@kernel(inline=True)
+def seeds_of(T):
+    tm = T[0]
+    return (tm[T_SEED0], tm[T_SEED1])
+
+
+@kernel(inline=True)
+def blob_of(T, which, pos):
+    return value_of(T, which, pos)[0]
+
+
+@kernel
+def create(T, lim, db, h, pos, kaddr, klen, obj, vlen):
+    """A new key of type obj with a zeroed value of vlen bytes, at a lookup result that found
+    nothing: (OK, which, pos, value address) or (NEED_*, 0, 0, 0)."""
+    st = store(T, lim, db, h, 0, pos, kaddr, klen, 0, vlen, 0)
+    if st != OK:
+        return st, 0, 0, 0
+    h2, which, pos2 = lookup(T, lim, db, kaddr, klen, 0)
+    set_enc_flags(T, which, pos2, obj << TYPE_SHIFT)
+    return OK, which, pos2, value_of(T, which, pos2)[0]
+
+
+@kernel
+def reshape(T, lim, which, pos, kind, ecap, log, pairs, rebuild):
+    """Give the blob of the key at (which, pos) the shape (kind, ecap, log): compact a table's
+    entries, size the value, rebuild the index (also with the same shape when `rebuild`).
+    (OK, address) or (NEED_*, 0)."""
+    b, vlen = value_of(T, which, pos)
+    h = blob.hdr(b)
+    if (not rebuild and np.int64(h[blob.F_KIND]) == kind and np.int64(h[blob.F_ECAP]) == ecap
+            and np.int64(h[blob.F_LOG]) == log):
+        return OK, b
+    seeds = seeds_of(T)
+    if blob.is_table(b):
+        blob.compact_entries(b, seeds, pairs)
+    new_len = blob.blob_size(kind, ecap, log)
+    if new_len > vlen:
+        st, b = resize_value(T, lim, which, pos, new_len)
+        if st != OK:
+            return st, 0
+        blob.reindex(b, seeds, kind, ecap, log, pairs)
+        return OK, b
+    blob.reindex(b, seeds, kind, ecap, log, pairs)
+    if new_len < vlen:
+        shrink(T, lim, which, pos, new_len)
+    return OK, value_of(T, which, pos)[0]
+
+
+@kernel
+def shrink(T, lim, which, pos, new_len):
+    """Best effort: give back the bytes past new_len (kept when no smaller block is at hand)."""
+    tm = T[0]
+    need = tm[T_NEED]
+    st, b = resize_value(T, lim, which, pos, new_len)
+    if st != OK:
+        tm[T_NEED] = need
+
+
+@kernel
+def make_room(T, lim, which, pos, add_bytes, add_entries, pairs, to_table):
+    """Room in the blob for add_entries more entries of add_bytes in all; to_table: convert a
+    compact blob to a table first (Redis's hashTypeConvert).  (OK, address) or (NEED_*, 0)."""
+    b = blob_of(T, which, pos)
+    kind, ecap, log, rebuild = blob.need_shape(b, add_bytes, add_entries)
+    if kind == KIND_COMPACT and to_table:
+        kind = KIND_TABLE
+        ecap, log = blob.table_shape(np.int64(blob.hdr(b)[blob.F_USED]) + add_bytes,
+                                     blob.count(b) + add_entries)
+    return reshape(T, lim, which, pos, kind, ecap, log, pairs, rebuild)
+
+
+@kernel
+def fit_compact(T, lim, which, pos):
+    """A compact blob's value cut to what it uses (after a write that reserved more)."""
+    b, vlen = value_of(T, which, pos)
+    h = blob.hdr(b)
+    if h[blob.F_KIND] != KIND_COMPACT:
+        return
+    used = np.int64(h[blob.F_USED])
+    if HDR + used < vlen:
+        h[blob.F_ECAP] = used
+        shrink(T, lim, which, pos, HDR + used)
+        b2, vlen2 = value_of(T, which, pos)
+        blob.hdr(b2)[blob.F_ECAP] = vlen2 - HDR
+
+
+@kernel
+def changed(T, which, pos, d0, n):
+    """The key at (which, pos) was written: WATCH marks it, and the data set counts n changes
+    from d0 (its dirty count before the command)."""
+    tm = T[0]
+    touch_record(tm, T[3], slot_record(T, which, pos), WS_WRITTEN)
+    tm[T_DIRTY] = d0 + n
+
+
+# --- intset -> table ---------------------------------------------------------------------
+@kernel
+def intset_text_bytes(b):
+    """The entries' bytes an intset's members take as strings in a table."""
+    n = intset.length(b)
+    total = 0
+    for i in range(n):
+        v = intset.get(b, i)
+        d = digits(-v if v < 0 else v) + (1 if v < 0 else 0) if v != -9223372036854775808 else 20
+        total += blob.len_size(d) + d
+    return total
+
+
+@kernel
+def intset_to_table(T, lim, which, pos, add_bytes, add_entries):
+    """Convert the intset at (which, pos) to a table of its members as decimal strings, with
+    room for add_entries more of add_bytes (setTypeConvert).  (OK, address) or (NEED_*, 0)."""
+    b, vlen = value_of(T, which, pos)
+    n = intset.length(b)
+    text = intset_text_bytes(b)
+    ecap, log = blob.table_shape(text + add_bytes, n + add_entries)
+    new_len = blob.blob_size(KIND_TABLE, ecap, log)
+    if new_len > vlen:
+        st, b = resize_value(T, lim, which, pos, new_len)
+        if st != OK:
+            return st, 0
+    enc = intset.width(b)
+    # park the elements in the index's place (it is larger), then write the entries
+    park = b + HDR + ecap
+    u8view(park, enc * n)[:] = u8view(b + intset.IHDR, enc * n)
+    blob.init_header(b, KIND_TABLE, ecap, log)
+    off = 0
+    for i in range(n):
+        v = _parked(park, enc, i)
+        off = _write_int_entry(b, off, v)
+    h = blob.hdr(b)
+    h[blob.F_USED] = off
+    h[blob.F_COUNT] = n
+    blob.reindex(b, seeds_of(T), KIND_TABLE, ecap, log, False)
+    if new_len < vlen:
+        shrink(T, lim, which, pos, new_len)
+        b = value_of(T, which, pos)[0]
+    return OK, b
+
+
+@kernel(inline=True)
+def _parked(park, enc, i):
+    p = u8view(park + enc * i, enc)
+    v = np.int64(0)
+    for j in range(enc):
+        v |= np.int64(p[j]) << (8 * j)
+    if enc < 8:
+        sh = 64 - 8 * enc
+        v = (v << sh) >> sh
+    return v
+
+
+@kernel
+def _write_int_entry(b, off, v):
+    """An entry holding v's decimal text at entry offset off; the offset after it."""
+    neg = v < 0
+    d = 20 if v == -9223372036854775808 else digits(-v if neg else v) + (1 if neg else 0)
+    off = blob.write_len(b, off, d)
+    p = u8view(b + HDR + off, d)
+    if v == -9223372036854775808:
+        s = "-9223372036854775808"
+        for i in range(20):
+            p[i] = ord(s[i])
+        return off + d
+    x = -v if neg else v
+    for i in range(d - 1, -1, -1):
+        if neg and i == 0:
+            p[0] = 45
+            break
+        p[i] = 48 + x % 10
+        x //= 10
+    return off + d
