@@ -35,6 +35,7 @@ from mako_numba.protocol.parsebase import HASH_SIZE, HTAB_SHIFT, OP_SLOW
 from mako_numba.commands.hash import family as hash_family
 from mako_numba.commands.keys import family as keys_family
 from mako_numba.commands.server import family as server_family
+from mako_numba.commands.set import family as set_family
 from mako_numba.commands.string import family as string_family
 from mako_numba.protocol import errors
 
@@ -48,6 +49,7 @@ FAMILIES = [
     server_family,
     persistence_family,
     hash_family,
+    set_family,
 ]
 
 

@@ -90,6 +90,12 @@ FLOAT_NAN_INF = "ERR increment would produce NaN or Infinity"
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 HASH_NOT_INTEGER = "ERR hash value is not an integer"          # t_hash.c HINCRBY
 HASH_NOT_FLOAT = "ERR hash value is not a float"               # t_hash.c HINCRBYFLOAT
+MUST_BE_POSITIVE = "ERR value is out of range, must be positive"     # getPositiveLongFromObjectOrReply
+NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"      # SINTERCARD
+NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+SRANDMEMBER_RANGE = ("ERR value is out of range, must be between -9223372036854775807 and "
+                     "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_LONG = "ERR String too long for LCS"

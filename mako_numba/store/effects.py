@@ -40,6 +40,7 @@ from mako_numba.protocol.replies import w_arr_hdr, w_bulk, w_bulk_int
 
 _W_SET = np.frombuffer(b"SET", np.uint8)
 W_DEL = np.frombuffer(b"DEL", np.uint8)
+W_SREM = np.frombuffer(b"SREM", np.uint8)
 _W_PXAT = np.frombuffer(b"PXAT", np.uint8)
 _W_PEXPIREAT = np.frombuffer(b"PEXPIREAT", np.uint8)
 W_PERSIST = np.frombuffer(b"PERSIST", np.uint8)
@@ -96,6 +97,20 @@ def _begin(tm, db, argc):
         pos = w_bulk_int(out, pos, db)
         tm[T_PROP_DB] = db
     return out, w_arr_hdr(out, pos, argc)
+
+
+@kernel
+def effect_begin(tm, db, argc, word):
+    """Start an effect `WORD ...` of argc words whose other words the caller writes:
+    (buffer, position after WORD); the caller ends with tm[T_PROP_WR] = its position."""
+    out, pos = _begin(tm, db, argc)
+    return out, _w_word(out, pos, word)
+
+
+@kernel(inline=True)
+def effect_free(tm):
+    """Bytes the buffer has free (a command that writes effects of its own checks them)."""
+    return tm[T_PROP_CAP] - tm[T_PROP_WR]
 
 
 @kernel

@@ -177,7 +177,7 @@ def x_hincrby(K, R, args, a0, lit_not_int):
     out = out_of(conn, c)
     p0 = conn[c, C_OUT_WR]
     end = w_int(out, p0, new)
-    vaddr = out.ctypes.data + p0 + 1
+    vaddr = np.int64(out.ctypes.data) + p0 + 1
     vlen = end - p0 - 3
     tm = T[0]
     d0 = tm[T_DIRTY]

@@ -22,6 +22,7 @@ from mako_numba.base.layout import T_DIRTY, T_NEED, T_SEED0, T_SEED1, WS_WRITTEN
 from mako_numba.protocol.replies import digits
 from mako_numba.store.arena import OK, TYPE_SHIFT
 from mako_numba.store.index import touch_record
+from mako_numba.store.lfu import rand63
 from mako_numba.store.table import (
     lookup, resize_value, set_enc_flags, slot_record, store, value_of,
 )
@@ -202,3 +203,32 @@ def _write_int_entry(b, off, v):
         p[i] = 48 + x % 10
         x //= 10
     return off + d
+
+
+# --- random members (SRANDMEMBER, SPOP, HRANDFIELD) --------------------------------------
+RANDOM_TRIES = 64
+
+
+@kernel
+def random_entry(tm, b, pairs):
+    """The offset of a random live entry of a non-empty blob (Redis's dictGetFairRandomKey's
+    aim: each member about as likely): a compact blob by a random index; a table by random
+    slots, falling back to the next live slot after RANDOM_TRIES empty ones."""
+    h = blob.hdr(b)
+    if h[blob.F_KIND] != KIND_TABLE:
+        k = rand63(tm) % blob.count(b)
+        off = 0
+        for i in range(k):
+            off = blob.entry_at(b, off, pairs)[4]
+        return off
+    cur = 0
+    n = np.int64(1) << np.int64(h[blob.F_LOG])
+    for t in range(RANDOM_TRIES):
+        cur = rand63(tm) % n
+        off, nxt = blob.walk_next(b, cur, pairs)
+        if nxt == cur + 1 and off >= 0:
+            return off
+    off, nxt = blob.walk_next(b, cur, pairs)
+    if off < 0:
+        off, nxt = blob.walk_next(b, 0, pairs)
+    return off
