@@ -5,8 +5,9 @@ arguments); `check_case` sends it as one pipeline on fresh connections to
 both servers after FLUSHALL on each (with `resp3=True`, after `HELLO 3`),
 splits the replies one per command and asserts them equal byte for byte
 (client ids in HELLO replies masked).  `Near(cmd, lo, hi)` accepts any
-integer in a window on both servers (TTLs), `Sleep(ms)` pauses between the
-parts of a case.  A new family's differential test is a few lines:
+integer in a window on both servers (TTLs), `Unordered(cmd)` accepts the
+same elements in any order (a hashtable's members), `Sleep(ms)` pauses
+between the parts of a case.  A new family's differential test is a few lines:
 
     from difftest import cmds, differential
 
@@ -317,6 +318,24 @@ class Near:
         return base + self.lo, base + self.hi
 
 
+class Unordered:
+    """A command whose reply's order is not defined (members of a hashtable set or hash):
+    both servers' replies must hold the same elements (an array, a set, or the pairs of a map
+    or of a flat field-value array when `pairs`)."""
+
+    def __init__(self, cmd, pairs=False):
+        self.cmd = C(cmd) if isinstance(cmd, str) else cmd
+        self.pairs = pairs
+
+    def key(self, reply):
+        v = value(reply)
+        if not isinstance(v, list):
+            return (reply[:1], v)
+        if self.pairs:
+            return (reply[:1], sorted(zip(v[0::2], v[1::2]), key=repr))
+        return (reply[:1], sorted(v, key=repr))
+
+
 def C(text):
     """'SET k v' -> [b'SET', b'k', b'v'] (split on single spaces; no quoting)."""
     return [w.encode() for w in text.split(" ")]
@@ -402,6 +421,9 @@ def compare(results, t0):
         if isinstance(item, Near):
             if (why := near_mismatch(item, want, got, t0)) is not None:
                 bad.append(why)
+        elif isinstance(item, Unordered):
+            if got is None or item.key(want) != item.key(got):
+                bad.append("%s (any order): Redis %r, mako %r" % (describe(item), want, got))
         else:
             if got is None or mask_ids(want) != mask_ids(got):
                 bad.append("%s: Redis %r, mako %r" % (describe(item), want, got))
