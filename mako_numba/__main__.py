@@ -63,7 +63,8 @@ def _add_param(p, param):
         p.add_argument(flag, default=param.default, help=helptext,
                        metavar="PASSWORD" if param.name == "requirepass" else None)
     else:
-        p.add_argument(flag, type=_option_type(param), default=param.default, help=helptext)
+        p.add_argument(flag, *("--" + a for a in param.aliases), type=_option_type(param),
+                       default=param.default, help=helptext)
 
 
 def build_parser():
@@ -218,7 +219,10 @@ def _serve(opts):
     core = Core(databases=int(opts.databases), maxclients=maxclients, settings=settings,
                 renames=opts.rename_command,
                 proto_max_bulk_len=int(opts.proto_max_bulk_len),
-                client_query_buffer_limit=int(opts.client_query_buffer_limit))
+                client_query_buffer_limit=int(opts.client_query_buffer_limit),
+                hash_max_listpack_entries=int(opts.hash_max_listpack_entries),
+                hash_max_listpack_value=int(opts.hash_max_listpack_value),
+                set_max_intset_entries=int(opts.set_max_intset_entries))
     core.compile_seconds = seconds
     core.background = background
     try:

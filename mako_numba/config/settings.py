@@ -60,7 +60,7 @@ CHUNK_SIZE = 64 * 1024 * 1024     # arena chunk (virtual; pages are touched lazi
 LARGE_BLOCK = 1024 * 1024         # blocks above this get a chunk of their own
 
 # --- collections' compact encodings (Redis 7.0's defaults) ------------------------
-HASH_MAX_LISTPACK_ENTRIES = 128
+HASH_MAX_LISTPACK_ENTRIES = 512              # the default compiled in (redis.conf says 128)
 HASH_MAX_LISTPACK_VALUE = 64
 SET_MAX_INTSET_ENTRIES = 512
 

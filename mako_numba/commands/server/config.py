@@ -144,8 +144,7 @@ class ConfigCommands:
 
     def _apply_limits(self, changed):
         core = self.core
-        for name, field in (("proto-max-bulk-len", config.L_MAX_BULK),
-                            ("client-query-buffer-limit", config.L_QUERY_LIMIT)):
+        for name, field in LIMIT_PARAMS:
             if name in changed and name in core.settings:   # the kernels read these from lim
                 core.lim[field] = int(core.settings[name])
 
@@ -197,6 +196,20 @@ def _wire(name, value):
     return value.encode("latin-1")
 
 
+# the parameters the kernels read from the limits array, and where
+LIMIT_PARAMS = (("proto-max-bulk-len", config.L_MAX_BULK),
+                ("client-query-buffer-limit", config.L_QUERY_LIMIT),
+                ("hash-max-listpack-entries", config.L_HASH_LP_ENTRIES),
+                ("hash-max-listpack-value", config.L_HASH_LP_VALUE),
+                ("set-max-intset-entries", config.L_SET_INTSET))
+
+
 def config_params(core):
-    """Every parameter CONFIG GET knows, as strings, like Redis prints them (params.py's order)."""
-    return {p.name: p.current(core) for p in params.PARAMS}
+    """Every parameter CONFIG GET knows, as strings, like Redis prints them (params.py's order);
+    an alias (hash-max-ziplist-entries) is listed under its own name too, as Redis 7.0 does."""
+    out = {}
+    for p in params.PARAMS:
+        out[p.name] = p.current(core)
+        for alias in p.aliases:
+            out[alias] = out[p.name]
+    return out

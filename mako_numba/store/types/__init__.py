@@ -134,12 +134,19 @@ def type_number(flags):
     return (flags & TYPE_BITS) >> TYPE_SHIFT
 
 
-_PYTHON_TYPES = {OBJ_STRING: string}
+def _python_types():
+    from mako_numba.store.types import hash as hash_type, set as set_type
+    return {OBJ_STRING: string, OBJ_HASH: hash_type, OBJ_SET: set_type}
+
+
+_PYTHON_TYPES = {}
 
 
 def python_type(flags):
     """The module describing the type in these object bits (encoding, refcount_shared,
     serialized_length, memory_usage)."""
+    if not _PYTHON_TYPES:
+        _PYTHON_TYPES.update(_python_types())
     return _PYTHON_TYPES[type_number(flags)]
 
 
