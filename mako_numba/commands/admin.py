@@ -54,6 +54,7 @@ from mako_numba.commands.server.config import ConfigCommands
 from mako_numba.commands.server.inspect import InspectCommands
 from mako_numba.commands.transactions.slow import TransactionCommands
 from mako_numba.commands.string.slow import StringCommands
+from mako_numba.commands.hash.slow import HashCommands
 from mako_numba.commands.persistence.slow import PersistCommands
 from mako_numba.observe.tracing import ObserveCommands
 from mako_numba.commands.connection.auth import AuthCommands
@@ -70,7 +71,7 @@ except ImportError:  # pragma: no cover
 
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
-            StringCommands, PersistCommands, ObserveCommands, AuthCommands,
+            StringCommands, HashCommands, PersistCommands, ObserveCommands, AuthCommands,
             CommandCommands, ReloadCommands):
     def __init__(self, core):
         self.core = core
@@ -172,6 +173,8 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
             return                          # EXEC's commands were propagated one by one
         if name == "incrbyfloat":           # the result, so a replay gives the same digits
             args = [b"SET", args[1], reply.split(b"\r\n")[1], b"KEEPTTL"]
+        elif name == "hincrbyfloat":
+            args = [b"HSET", args[1], args[2], reply.split(b"\r\n")[1]]
         core.propagation.command(int(core.conn[slot, C_DB]), args)
 
     def _call(self, call, ci):

@@ -104,8 +104,10 @@ def _store_kernels():
 
 def _slowpath_kernels():
     """(kernel, sample arguments from a probe Core) of the slowpath unit: the slow path's key-space kernels."""
+    from mako_numba.commands.hash import slowcalls as hash_calls
     from mako_numba.commands.string import lcs
     from mako_numba.store import evict, expire, index, table
+    rows = np.zeros((2, 3), np.int64)
     ro = np.frombuffer(b"ab", np.uint8)             # the slow path passes read-only views of bytes
     dp = np.zeros((3, 3), np.uint32)
     calls = kernels.call_kernels()
@@ -120,6 +122,8 @@ def _slowpath_kernels():
             (table.expire_of, lambda c: (c.ks.T, 0, 0)),
             (table.enc_flags, lambda c: (c.ks.T, 0, 0)),
             (index.key_sip, lambda c: (c.ks.tm, 0, 0)),
+            (hash_calls.field_of, lambda c: (c.ks.T, c.lim, 0, rows, 0)),
+            (hash_calls.set_field, lambda c: (c.ks.T, c.lim, 0, rows, 0, 0, 0)),
             (lcs.lcs_table, lambda c: (ro, ro, dp)),
             (lcs.lcs_walk, lambda c: (ro, ro, dp, 0, False, np.zeros(1, np.uint8), lcs.empty_ranges(1)))]
 

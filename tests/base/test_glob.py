@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mako_numba.base import glob as pyglob
-from mako_numba.commands.keys.scan import glob_match
+from mako_numba.commands.cursor import glob_match
 from naive import stringmatchlen
 
 ALPHABET = b"ab*?[]^-\\c"

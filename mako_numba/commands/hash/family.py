@@ -10,7 +10,11 @@ from mako_numba.commands.hash.kernels import (
     x_hgetall, x_hincrby, x_hlen_like, x_hmget,
 )
 from mako_numba.commands.respond import X_SLOW
-from mako_numba.protocol.errors import HASH_NOT_INTEGER
+from mako_numba.protocol.parsebase import OP_SLOW
+from mako_numba.protocol.errors import HASH_NOT_INTEGER, OUT_OF_RANGE, SRANDMEMBER_RANGE
+from mako_numba.commands.collscan import x_collscan
+from mako_numba.store.types import OBJ_HASH
+from mako_numba.commands.hash.random import withvalues_arg, x_hrandfield
 
 NAME = "hash"
 ID = 8
@@ -28,10 +32,16 @@ OP_HKEYS = _op()
 OP_HVALS = _op()
 OP_HGETALL = _op()
 OP_HINCRBY = _op()
+OP_HRANDFIELD = _op()
+OP_HSCAN = _op()
 
 LIT_HASH_NOT_INT = family_literal(ID, 0)
+LIT_RAND_RANGE = family_literal(ID, 1)
+LIT_OUT_OF_RANGE = family_literal(ID, 2)
 LITERALS = [
     ("LIT_HASH_NOT_INT", LIT_HASH_NOT_INT, ("-" + HASH_NOT_INTEGER + "\r\n").encode()),
+    ("LIT_RAND_RANGE", LIT_RAND_RANGE, ("-" + SRANDMEMBER_RANGE + "\r\n").encode()),
+    ("LIT_OUT_OF_RANGE", LIT_OUT_OF_RANGE, ("-" + OUT_OF_RANGE + "\r\n").encode()),
 ]
 
 #        name           arity  op              flags
@@ -49,6 +59,9 @@ ROWS = [
     ("hvals",           2,     OP_HVALS,       CF_READONLY),
     ("hgetall",         2,     OP_HGETALL,     CF_READONLY),
     ("hincrby",         4,     OP_HINCRBY,     CF_WRITE | CF_FAST),
+    ("hincrbyfloat",    4,     OP_SLOW,        CF_WRITE | CF_FAST),
+    ("hrandfield",      -2,    OP_HRANDFIELD,  CF_READONLY),
+    ("hscan",           -3,    OP_HSCAN,       CF_READONLY),
 ]
 
 
@@ -81,11 +94,17 @@ def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats):
         return x_hgetall(K, R, args, a0, stats, WANT_FIELDS | WANT_VALUES)
     if o == OP_HINCRBY:
         return x_hincrby(K, R, args, a0, LIT_HASH_NOT_INT)
+    if o == OP_HSCAN:
+        return x_collscan(K, R, args, a0, argc, stats, OBJ_HASH, True)
+    if o == OP_HRANDFIELD:
+        wv = withvalues_arg(args, a0 + 3) if argc == 4 else 0
+        return x_hrandfield(K, R, args, a0, argc, stats, LIT_RAND_RANGE, LIT_OUT_OF_RANGE, wv)
     return X_SLOW
 
 
 def slow_handlers(admin):
-    return {}
+    """HINCRBYFLOAT runs on the slow path (slow.py): C long double arithmetic."""
+    return {"hincrbyfloat": admin.hincrbyfloat}
 
 
 def subcommands(admin):

@@ -179,13 +179,25 @@ def x_hincrby(K, R, args, a0, lit_not_int):
     end = w_int(out, p0, new)
     vaddr = np.int64(out.ctypes.data) + p0 + 1
     vlen = end - p0 - 3
+    if write_pair(K, h, which, pos, args, k, f, vaddr, vlen) != OK:
+        return X_DEFER
+    conn[c, C_OUT_WR] = end
+    return X_DONE
+
+
+@kernel
+def write_pair(K, h, which, pos, args, k, f, vaddr, vlen):
+    """Field args[f] of hash args[k] (at its lookup result) = (vaddr, vlen), creating or
+    converting the hash as Redis's hashTypeSet does; one change counted.  OK or NEED_* (then
+    nothing changed)."""
+    T, lim, db, now = K
     tm = T[0]
     d0 = tm[T_DIRTY]
-    # args rows for prepare_write: the field, then the value (the reply's digits)
     st, which, pos, b = _prepare_pair(K, h, which, pos, args, k, f, vaddr, vlen)
     if st != OK:
         tm[T_DIRTY] = d0
-        return X_DEFER
+        return st
+    seeds = seeds_of(T)
     off, slot = blob.find(b, seeds, args[f, 0], args[f, 1], True)
     if off < 0:
         blob.add(b, seeds, args[f, 0], args[f, 1], vaddr, vlen, True)
@@ -193,8 +205,7 @@ def x_hincrby(K, R, args, a0, lit_not_int):
         blob.set_value(b, seeds, off, slot, vaddr, vlen)
     fit_compact(T, lim, which, pos)
     changed(T, which, pos, d0, 1)
-    conn[c, C_OUT_WR] = end
-    return X_DONE
+    return OK
 
 
 @kernel

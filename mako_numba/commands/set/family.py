@@ -7,7 +7,9 @@ family declares.
 """
 from mako_numba.base.jit import kernel
 from mako_numba.commands.family import CF_FAST, CF_READONLY, CF_WRITE, family_literal, op_numbers
+from mako_numba.commands.collscan import x_collscan
 from mako_numba.commands.respond import X_SLOW, reply_lit
+from mako_numba.store.types import OBJ_SET
 from mako_numba.commands.set.kernels import (
     sintercard_args, x_sadd, x_scard_like, x_smembers, x_smismember, x_smove, x_srem,
 )
@@ -36,6 +38,7 @@ OP_SUNION = _op()
 OP_SUNIONSTORE = _op()
 OP_SDIFF = _op()
 OP_SDIFFSTORE = _op()
+OP_SSCAN = _op()
 
 LIT_POSITIVE = family_literal(ID, 0)
 LIT_NUMKEYS = family_literal(ID, 1)
@@ -68,6 +71,7 @@ ROWS = [
     ("sunionstore",     -3,    OP_SUNIONSTORE, CF_WRITE),
     ("sdiff",           -2,    OP_SDIFF,       CF_READONLY),
     ("sdiffstore",      -3,    OP_SDIFFSTORE,  CF_WRITE),
+    ("sscan",           -3,    OP_SSCAN,       CF_READONLY),
 ]
 
 
@@ -113,6 +117,8 @@ def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats):
         return x_setop(K, R, args, a0, argc, stats, OP_DIFF, False)
     if o == OP_SDIFFSTORE:
         return x_setop(K, R, args, a0, argc, stats, OP_DIFF, True)
+    if o == OP_SSCAN:
+        return x_collscan(K, R, args, a0, argc, stats, OBJ_SET, False)
     return X_SLOW
 
 

@@ -18,7 +18,9 @@ from mako_numba.store.arena import OK
 from mako_numba.store.table import resize_value, value_of
 from mako_numba.store.types import OBJ_SET, blob, intset
 from mako_numba.store.types.blob import KIND_TABLE
-from mako_numba.store.types.coll import create, intset_to_table, make_room, seeds_of, shrink
+from mako_numba.store.types.coll import (
+    create, intset_to_table, make_room, seeds_of, shrink, walk_position,
+)
 
 
 @kernel
@@ -167,11 +169,7 @@ def fit_set(T, lim, which, pos):
 def walk(b, cur):
     """(member index or entry offset, next position) from position cur (0 to start); -1 at the
     end.  An intset is walked by index, a table by blob.walk_next."""
-    if intset.is_intset(b):
-        if cur >= intset.length(b):
-            return -1, cur
-        return cur, cur + 1
-    return blob.walk_next(b, cur, False)
+    return walk_position(b, cur, False)
 
 
 @kernel

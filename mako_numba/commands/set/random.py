@@ -1,11 +1,10 @@
 """SRANDMEMBER and SPOP (t_set.c): random members, with or without repetition, popped or not.
 
 Members are chosen first, as positions (an intset's index, a table's entry
-offset); the reply's and the effect's sizes are then known exactly, so the
-room is reserved before anything is removed.  Distinct members come from a
-partial shuffle of every position when many are wanted (count * 3 > size,
-Redis's SRANDMEMBER_SUB_STRATEGY_MUL) and from random picks with a small
-seen-table otherwise.  These kernels allocate their temporary arrays.
+offset: store/types/coll.py `random_position`, `distinct_random`); the
+reply's and the effect's sizes are then known exactly, so the room is
+reserved before anything is removed.  These kernels allocate their
+temporary arrays.
 
 SPOP's effect is Redis's: `SREM key member ...` for what it popped (Redis
 sends one SREM per member; one SREM with them all has the same effect), or
@@ -26,10 +25,9 @@ from mako_numba.protocol.replies import int_size, w_agg_hdr, w_bulk, w_nil
 from mako_numba.store.effects import (
     EFFECT_SLACK, W_DEL, W_SREM, effect_begin, effect_free, effect_key, propagating,
 )
-from mako_numba.store.lfu import rand63
 from mako_numba.store.table import unlink_found, value_of
 from mako_numba.store.types import OBJ_SET, WRONGTYPE, blob, intset
-from mako_numba.store.types.coll import changed, random_entry, seeds_of
+from mako_numba.store.types.coll import changed, distinct_random, random_position, seeds_of
 from mako_numba.commands.set.members import fit_set
 
 LONG_MAX = INT64_MAX
@@ -38,52 +36,7 @@ LONG_MAX = INT64_MAX
 @kernel
 def random_at(tm, b):
     """A random member's position."""
-    if intset.is_intset(b):
-        return rand63(tm) % intset.length(b)
-    return random_entry(tm, b, False)
-
-
-@kernel(allocates=True)
-def distinct_positions(tm, b, count, size):
-    """count (< size) distinct random positions of the set value b."""
-    out = np.empty(count, np.int64)
-    if count * 3 > size:
-        every = np.empty(size, np.int64)
-        cur = 0
-        n = 0
-        while True:
-            at, cur = walk(b, cur)
-            if at < 0:
-                break
-            every[n] = at
-            n += 1
-        for i in range(count):
-            j = i + rand63(tm) % (size - i)
-            t = every[i]
-            every[i] = every[j]
-            every[j] = t
-            out[i] = every[i]
-        return out
-    m = 4
-    while m < 2 * count:
-        m <<= 1
-    seen = np.zeros(m, np.int64)
-    n = 0
-    while n < count:
-        at = random_at(tm, b)
-        p = (at * 0x9E3779B97F4A7C15 >> 17) & (m - 1)
-        dup = False
-        while seen[p] != 0:
-            if seen[p] == at + 1:
-                dup = True
-                break
-            p = (p + 1) & (m - 1)
-        if dup:
-            continue
-        seen[p] = at + 1
-        out[n] = at
-        n += 1
-    return out
+    return random_position(tm, b, False)
 
 
 @kernel(allocates=True)
@@ -131,7 +84,7 @@ def x_srandmember(K, R, args, a0, argc, stats, lit_range):
         for i in range(count):
             picks[i] = random_at(tm, b)
     else:
-        picks = distinct_positions(tm, b, count, size)
+        picks = distinct_random(tm, b, count, size, False)
     need = int_size(count)
     for i in range(count):
         need += member_reply_size(b, picks[i])
@@ -220,7 +173,7 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
         picks = np.empty(1, np.int64)
         picks[0] = random_at(tm, b)
     else:
-        picks = distinct_positions(tm, b, count, size)
+        picks = distinct_random(tm, b, count, size, False)
     picks = np.sort(picks)[::-1]            # intset indices: remove from the back
     need = int_size(count) if argc == 3 else 0
     eneed = args[k, 1] + EFFECT_SLACK

@@ -155,7 +155,7 @@ def member_hash(seeds, a, n):
 
 
 @kernel(inline=True)
-def _slots(b):
+def slots_of(b):
     h = u32uview(b, 7)
     return i64uview(b + HDR + np.int64(h[F_ECAP]), np.int64(1) << np.int64(h[F_LOG]))
 
@@ -175,7 +175,7 @@ def find(b, seeds, a, n, pairs):
             off = nxt
         return -1, -1
     log = np.int64(h[F_LOG])
-    slots = _slots(b)
+    slots = slots_of(b)
     mask = (np.int64(1) << log) - 1
     hv = member_hash(seeds, a, n)
     tag = np.int64(hv >> np.uint64(32))
@@ -211,7 +211,7 @@ def init(b, kind, ecap, log):
     """Write an empty blob's header (and zero its index) in a value of blob_size bytes."""
     init_header(b, kind, ecap, log)
     if kind == KIND_TABLE:
-        _slots(b)[:] = 0
+        slots_of(b)[:] = 0
 
 
 @kernel
@@ -264,7 +264,7 @@ def compact_entries(b, seeds, pairs):
     h = u32uview(b, 7)
     if np.int64(h[F_DEAD]) == 0:
         return
-    slots = _slots(b)
+    slots = slots_of(b)
     log = np.int64(h[F_LOG])
     mask = (np.int64(1) << log) - 1
     used = np.int64(h[F_USED])
@@ -304,7 +304,7 @@ def reindex(b, seeds, kind, ecap, log, pairs):
         h[F_FILL] = 0
         return
     h[F_LOG] = log
-    slots = _slots(b)
+    slots = slots_of(b)
     slots[:] = 0
     used = np.int64(h[F_USED])
     off = 0
@@ -326,7 +326,7 @@ def add(b, seeds, a1, n1, a2, n2, pairs):
     h[F_USED] = write_entry(b, off, a1, n1, a2, n2, pairs)
     h[F_COUNT] += 1
     if h[F_KIND] == KIND_TABLE:
-        if _place(b, seeds, _slots(b), np.int64(h[F_LOG]), a1, n1, off):
+        if _place(b, seeds, slots_of(b), np.int64(h[F_LOG]), a1, n1, off):
             h[F_FILL] += 1
 
 
@@ -354,7 +354,7 @@ def set_value(b, seeds, off, slot, a2, n2):
     end = np.int64(h[F_USED])
     h[F_USED] = write_entry(b, end, a1, n1, a2, n2, True)
     h[F_DEAD] += nxt - off
-    slots = _slots(b)
+    slots = slots_of(b)
     slots[slot] = (slots[slot] & ~np.int64(OFF_MASK)) | (end + 1)
 
 
@@ -369,7 +369,7 @@ def remove(b, off, slot, pairs):
         move_bytes(b + HDR + off, b + HDR + nxt, used - nxt)
         h[F_USED] = used - (nxt - off)
         return
-    _slots(b)[slot] = TOMB
+    slots_of(b)[slot] = TOMB
     h[F_DEAD] += nxt - off
 
 
@@ -383,7 +383,7 @@ def walk_next(b, cur, pairs):
         if cur >= np.int64(h[F_USED]):
             return -1, cur
         return cur, entry_at(b, cur, pairs)[4]
-    slots = _slots(b)
+    slots = slots_of(b)
     n = slots.shape[0]
     while cur < n:
         s = slots[cur]

@@ -207,6 +207,71 @@ def _write_int_entry(b, off, v):
 
 # --- random members (SRANDMEMBER, SPOP, HRANDFIELD) --------------------------------------
 RANDOM_TRIES = 64
+SUB_STRATEGY_MUL = 3        # Redis's SRANDMEMBER_SUB_STRATEGY_MUL / HRANDFIELD_SUB_STRATEGY_MUL
+
+
+@kernel
+def walk_position(b, cur, pairs):
+    """(position, next cur) of a set or hash value, whichever its encoding; position -1 at the
+    end.  An intset's positions are its indices, a blob's its entry offsets."""
+    if not pairs and intset.is_intset(b):
+        if cur >= intset.length(b):
+            return -1, cur
+        return cur, cur + 1
+    return blob.walk_next(b, cur, pairs)
+
+
+@kernel
+def random_position(tm, b, pairs):
+    """A random member's position in a non-empty set or hash value."""
+    if not pairs and intset.is_intset(b):
+        return rand63(tm) % intset.length(b)
+    return random_entry(tm, b, pairs)
+
+
+@kernel(allocates=True)
+def distinct_random(tm, b, count, size, pairs):
+    """count (< size) distinct random positions: a partial shuffle of every position when many
+    are wanted (count * SUB_STRATEGY_MUL > size, as Redis switches strategy), else random
+    picks deduplicated through a small open-addressing table."""
+    out = np.empty(count, np.int64)
+    if count * SUB_STRATEGY_MUL > size:
+        every = np.empty(size, np.int64)
+        cur = 0
+        n = 0
+        while True:
+            at, cur = walk_position(b, cur, pairs)
+            if at < 0:
+                break
+            every[n] = at
+            n += 1
+        for i in range(count):
+            j = i + rand63(tm) % (size - i)
+            t = every[i]
+            every[i] = every[j]
+            every[j] = t
+            out[i] = every[i]
+        return out
+    m = 4
+    while m < 2 * count:
+        m <<= 1
+    seen = np.zeros(m, np.int64)
+    n = 0
+    while n < count:
+        at = random_position(tm, b, pairs)
+        p = ((at * 0x9E3779B97F4A7C15) >> 17) & (m - 1)
+        dup = False
+        while seen[p] != 0:
+            if seen[p] == at + 1:
+                dup = True
+                break
+            p = (p + 1) & (m - 1)
+        if dup:
+            continue
+        seen[p] = at + 1
+        out[n] = at
+        n += 1
+    return out
 
 
 @kernel
