@@ -13,7 +13,7 @@ from mako_numba.store.types import OBJ_SET
 from mako_numba.commands.set.kernels import (
     sintercard_args, x_sadd, x_scard_like, x_smembers, x_smismember, x_smove, x_srem,
 )
-from mako_numba.commands.set.multi import OP_DIFF, OP_INTER, OP_UNION, x_setop, x_sinter
+from mako_numba.commands.set.multi import SETOP_DIFF, SETOP_INTER, SETOP_UNION, x_setop, x_sinter
 from mako_numba.commands.set.random import x_spop, x_srandmember
 from mako_numba.protocol.errors import (
     LIT_SYNTAX, LIMIT_NEGATIVE, MUST_BE_POSITIVE, NUMKEYS_POSITIVE, NUMKEYS_TOO_MANY, SRANDMEMBER_RANGE,
@@ -108,15 +108,15 @@ def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats):
             return limit
         return x_sinter(K, R, args, a0 + 1, numkeys + 1, stats, limit, True)
     if o == OP_SINTERSTORE:
-        return x_setop(K, R, args, a0, argc, stats, OP_INTER, True)
+        return x_setop(K, R, args, a0, argc, stats, SETOP_INTER, True)
     if o == OP_SUNION:
-        return x_setop(K, R, args, a0, argc, stats, OP_UNION, False)
+        return x_setop(K, R, args, a0, argc, stats, SETOP_UNION, False)
     if o == OP_SUNIONSTORE:
-        return x_setop(K, R, args, a0, argc, stats, OP_UNION, True)
+        return x_setop(K, R, args, a0, argc, stats, SETOP_UNION, True)
     if o == OP_SDIFF:
-        return x_setop(K, R, args, a0, argc, stats, OP_DIFF, False)
+        return x_setop(K, R, args, a0, argc, stats, SETOP_DIFF, False)
     if o == OP_SDIFFSTORE:
-        return x_setop(K, R, args, a0, argc, stats, OP_DIFF, True)
+        return x_setop(K, R, args, a0, argc, stats, SETOP_DIFF, True)
     if o == OP_SSCAN:
         return x_collscan(K, R, args, a0, argc, stats, OBJ_SET, False)
     return X_SLOW

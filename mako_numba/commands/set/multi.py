@@ -33,9 +33,9 @@ from mako_numba.store.types import OBJ_ANY, OBJ_SET, WRONGTYPE, blob, intset, lo
 from mako_numba.store.types.blob import KIND_TABLE
 from mako_numba.store.types.coll import intset_text_bytes, seeds_of
 
-OP_INTER = 0
-OP_UNION = 1
-OP_DIFF = 2
+SETOP_INTER = 0
+SETOP_UNION = 1
+SETOP_DIFF = 2
 
 
 @kernel
@@ -175,7 +175,7 @@ def _build(T, args, first, end, op, rb, seeds):
     ints = True
     width = 2
     b0 = args[first, 2]
-    if op == OP_UNION:
+    if op == SETOP_UNION:
         for j in range(first, end):
             bj = args[j, 2]
             if bj == 0:
@@ -192,7 +192,7 @@ def _build(T, args, first, end, op, rb, seeds):
         return ints, width
     if b0 == 0:
         return ints, width
-    if op == OP_DIFF:
+    if op == SETOP_DIFF:
         for j in range(first + 1, end):
             if args[j, 2] == b0:        # SDIFF of a set with itself: empty
                 return ints, width
@@ -203,7 +203,7 @@ def _build(T, args, first, end, op, rb, seeds):
             break
         a, ln = member_at(b0, at, tmp)
         keep = True
-        if op == OP_INTER:
+        if op == SETOP_INTER:
             keep = _in_all(args, first, end, first, b0, seeds, a, ln)
         else:
             for j in range(first + 1, end):
@@ -269,12 +269,12 @@ def x_setop(K, R, args, a0, argc, stats, op, dst):
     # the worst case: every member of the sets that can be in the result
     nbytes = 0
     nmem = 0
-    for j in range(first, end if op == OP_UNION else first + 1):
+    for j in range(first, end if op == SETOP_UNION else first + 1):
         bj = args[j, 2]
         if bj != 0:
             nbytes += _text_size(bj)
             nmem += card(bj)
-    if op == OP_INTER:
+    if op == SETOP_INTER:
         for j in range(first, end):
             if args[j, 2] == 0:
                 nbytes = 0
