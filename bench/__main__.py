@@ -1,10 +1,10 @@
-"""`python -m bench all|throughput|startup|compile|growth|persistence|durability|stats|churn|guarded [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|compile|growth|persistence|durability|stats|churn|guarded|collections [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import churn, compile, durability, growth, guarded, persistence, startup, statscost, suite
+from . import churn, collections, compile, durability, growth, guarded, persistence, startup, statscost, suite
 
 
 def _help(mod):
@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "stats": (_help(statscost), statscost.add_arguments, statscost.main),
     "churn": (_help(churn), churn.add_arguments, churn.main),
     "guarded": (_help(guarded), guarded.add_arguments, guarded.main),
+    "collections": (_help(collections), collections.add_arguments, collections.main),
 }
 
 

@@ -2,8 +2,9 @@
 
 Every record carries its value's type in its header (arena.TYPE_BITS, bits
 59..62 of word 1), as Redis's robj carries `type`.  The numbers are Redis's
-(server.h OBJ_*).  Only strings exist so far (string.py); a record is
-written as a string unless something sets its type.
+(server.h OBJ_*).  Strings (string.py), hashes (hash.py) and sets (set.py)
+exist; a record is written as a string unless something sets its type
+(store/types/coll.py `create` does for a collection).
 
 Rules:
 - A command that reads or writes a value of one type finds its key with
