@@ -1,6 +1,7 @@
 """Kernel time per request, without sockets, and a perf map for the kernels.
 
-    .venv/bin/python tools/kernel_profile.py [get|set|ping] [--pipeline 16] [--keys 100000]
+    .venv/bin/python tools/kernel_profile.py [get|set|ping|hget|hset|sadd|sismember|hgetall|smembers]
+        [--pipeline 16] [--keys 100000]
         [--clients 50] [--rounds 2000] [--perf-map] [--latency-tracking yes|no]
         [--slowlog-log-slower-than us]
 
@@ -72,9 +73,21 @@ def resp(*args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
 
+KINDS = ["get", "set", "ping", "hget", "hset", "sadd", "sismember", "hgetall", "smembers"]
+
+
+def preload(kind, j):
+    """The request that loads key j for this kind."""
+    if kind in ("hget", "hset"):
+        return resp(b"HSET", b"h:%012d" % j, *[x for f in range(10) for x in (b"f%d" % f, b"value%d" % f)])
+    if kind in ("sadd", "sismember"):
+        return resp(b"SADD", b"s:%012d" % j, *[b"%d" % f for f in range(10)])
+    return resp(b"SET", b"key:%012d" % j, b"xxxxxxxx")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("kind", nargs="?", default="get", choices=["get", "set", "ping"])
+    ap.add_argument("kind", nargs="?", default="get", choices=KINDS)
     ap.add_argument("--pipeline", type=int, default=16)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--keys", type=int, default=100_000)
@@ -93,11 +106,15 @@ def main():
                                   "slowlog-log-slower-than": opts.slowlog_log_slower_than})
     slots = [core.open() for _ in range(opts.clients)]
     for i in range(0, opts.keys, 1000):
-        core.feed(slots[0], b"".join(resp(b"SET", b"key:%012d" % j, b"xxxxxxxx")
-                                     for j in range(i, min(i + 1000, opts.keys))))
+        core.feed(slots[0], b"".join(preload(opts.kind, j) for j in range(i, min(i + 1000, opts.keys))))
         while core.run([slots[0]]):
             pass
         core.sent(slots[0], core.pending_output(slots[0]))
+    core.feed(slots[0], resp(b"HSET", b"big:h", *[x for f in range(100) for x in (b"field:%d" % f, b"value:%d" % f)])
+              + resp(b"SADD", b"big:s", *[b"member:%d" % f for f in range(100)]))
+    while core.run([slots[0]]):
+        pass
+    core.sent(slots[0], core.pending_output(slots[0]))
     keys = np.random.default_rng(1).integers(0, opts.keys, 200_000)
 
     def request(i):
@@ -106,6 +123,19 @@ def main():
             return resp(b"GET", key)
         if opts.kind == "set":
             return resp(b"SET", key, b"xxxxxxxx")
+        n = b"%012d" % keys[i % len(keys)]
+        if opts.kind == "hget":
+            return resp(b"HGET", b"h:" + n, b"f3")
+        if opts.kind == "hset":
+            return resp(b"HSET", b"h:" + n, b"f%d" % (i % 13), b"value")
+        if opts.kind == "sadd":
+            return resp(b"SADD", b"s:" + n, b"%d" % (i % 13))
+        if opts.kind == "sismember":
+            return resp(b"SISMEMBER", b"s:" + n, b"3")
+        if opts.kind == "hgetall":
+            return resp(b"HGETALL", b"big:h")
+        if opts.kind == "smembers":
+            return resp(b"SMEMBERS", b"big:s")
         return resp(b"PING")
     batches = [b"".join(request(s * opts.pipeline + j) for j in range(opts.pipeline))
                for s in range(opts.clients)]

@@ -12,7 +12,7 @@ Rules:
   protocol or the header's byte.
 """
 from mako_numba.protocol.errors import LIT_NIL2, LIT_NIL3
-from mako_numba.base.jit import copy_bytes, kernel
+from mako_numba.base.jit import copy_bytes, kernel, u8view
 
 
 @kernel(inline=True)
@@ -121,6 +121,35 @@ def w_bulk(out, pos, addr, n):
     pos = w_bulk_hdr(out, pos, n)
     pos = w_bytes(out, pos, addr, n)
     return w_crlf(out, pos)
+
+
+@kernel(inline=True)
+def w_bulk_short(out, pos, addr, n):
+    """w_bulk for the elements of a big reply (HGETALL, SMEMBERS): a length under 100 is
+    written without a call, a body of up to 16 bytes without memcpy."""
+    if n >= 100:
+        return w_bulk(out, pos, addr, n)
+    out[pos] = 36
+    if n < 10:
+        out[pos + 1] = 48 + n
+        pos += 2
+    else:
+        out[pos + 1] = 48 + n // 10
+        out[pos + 2] = 48 + n % 10
+        pos += 3
+    out[pos] = 13
+    out[pos + 1] = 10
+    pos += 2
+    if n <= 16:
+        src = u8view(addr, n)
+        for i in range(n):
+            out[pos + i] = src[i]
+    else:
+        copy_bytes(out.ctypes.data + pos, addr, n)
+    pos += n
+    out[pos] = 13
+    out[pos + 1] = 10
+    return pos + 2
 
 
 @kernel(inline=True)

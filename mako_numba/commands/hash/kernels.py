@@ -20,7 +20,7 @@ from mako_numba.config import settings as config
 from mako_numba.protocol.errors import LIT_INCR_OVERFLOW, LIT_NOT_INT, LIT_OK, LIT_ONE, LIT_ZERO
 from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import (
-    bulk_size, int_size, w_agg_hdr, w_bulk, w_int, w_nil,
+    bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_short, w_int, w_nil,
 )
 from mako_numba.store.arena import OK
 from mako_numba.store.table import unlink_found
@@ -381,18 +381,8 @@ def x_hgetall(K, R, args, a0, stats, want):
         return X_DONE
     b = blob_of(T, which, pos)
     n = blob.count(b)
-    need = int_size(2 * n)
-    cur = 0
-    while True:
-        off, cur = blob.walk_next(b, cur, True)
-        if off < 0:
-            break
-        a1, n1, va, vn, nxt = blob.entry_at(b, off, True)
-        if want & WANT_FIELDS:
-            need += bulk_size(n1)
-        if want & WANT_VALUES:
-            need += bulk_size(vn)
-    if not reserve(conn, c, rl, need):
+    # one pass: room for the most the entries can take (blob.reply_bound), not their exact size
+    if not reserve(conn, c, rl, int_size(2 * n) + blob.reply_bound(b, True)):
         return X_DEFER
     count_lookup(stats, which)
     out = out_of(conn, c)
@@ -404,8 +394,8 @@ def x_hgetall(K, R, args, a0, stats, want):
             break
         a1, n1, va, vn, nxt = blob.entry_at(b, off, True)
         if want & WANT_FIELDS:
-            p = w_bulk(out, p, a1, n1)
+            p = w_bulk_short(out, p, a1, n1)
         if want & WANT_VALUES:
-            p = w_bulk(out, p, va, vn)
+            p = w_bulk_short(out, p, va, vn)
     conn[c, C_OUT_WR] = p
     return X_DONE

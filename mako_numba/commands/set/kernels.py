@@ -13,8 +13,7 @@ from mako_numba.commands.respond import (
     reply_lit, reserve, word, write_or_reply,
 )
 from mako_numba.commands.set.members import (
-    add_member, card, contains, fit_set, member_reply_size, prepare_add, remove_member, walk,
-    w_member,
+    add_member, card, contains, fit_set, prepare_add, remove_member, reply_all,
 )
 from mako_numba.protocol.errors import LIT_ONE, LIT_SYNTAX, LIT_WRONGTYPE, LIT_ZERO
 from mako_numba.protocol.replies import int_size, w_agg_hdr, w_int
@@ -144,28 +143,10 @@ def x_smembers(K, R, args, a0, stats):
         count_lookup(stats, which)
         conn[c, C_OUT_WR] = w_agg_hdr(out_of(conn, c), conn[c, C_OUT_WR], ch, 0)
         return X_DONE
-    b = value_of(T, which, pos)[0]
-    n = card(b)
-    need = int_size(n)
-    cur = 0
-    while True:
-        at, cur = walk(b, cur)
-        if at < 0:
-            break
-        need += member_reply_size(b, at)
-    if not reserve(conn, c, rl, need):
-        return X_DEFER
-    count_lookup(stats, which)
-    out = out_of(conn, c)
-    p = w_agg_hdr(out, conn[c, C_OUT_WR], ch, n)
-    cur = 0
-    while True:
-        at, cur = walk(b, cur)
-        if at < 0:
-            break
-        p = w_member(out, p, b, at)
-    conn[c, C_OUT_WR] = p
-    return X_DONE
+    st = reply_all(conn, c, rl, value_of(T, which, pos)[0], ch)
+    if st == X_DONE:
+        count_lookup(stats, which)
+    return st
 
 
 @kernel

@@ -13,7 +13,9 @@ import numpy as np
 
 from mako_numba.base.jit import kernel
 from mako_numba.config import settings as config
-from mako_numba.protocol.replies import bulk_size, int_size, w_bulk, w_bulk_int
+from mako_numba.base.layout import C_OUT_WR
+from mako_numba.commands.respond import X_DEFER, X_DONE, out_of, reserve
+from mako_numba.protocol.replies import bulk_size, int_size, w_agg_hdr, w_bulk_int, w_bulk_short
 from mako_numba.store.arena import OK
 from mako_numba.store.table import resize_value, value_of
 from mako_numba.store.types import OBJ_SET, blob, intset
@@ -180,10 +182,37 @@ def member_reply_size(b, at):
     return bulk_size(blob.entry_at(b, at, False)[1])
 
 
-@kernel
+@kernel(inline=True)
 def w_member(out, p, b, at):
     """Write the member at a walk position's result as a bulk string."""
     if intset.is_intset(b):
         return w_bulk_int(out, p, intset.get(b, at))
     a1, n1, a2, n2, nxt = blob.entry_at(b, at, False)
-    return w_bulk(out, p, a1, n1)
+    return w_bulk_short(out, p, a1, n1)
+
+
+@kernel
+def members_bound(b):
+    """At most how many bytes every member takes as bulk strings in a reply."""
+    if intset.is_intset(b):
+        return 27 * intset.length(b)
+    return blob.reply_bound(b, False)
+
+
+@kernel
+def reply_all(conn, c, rl, b, ch):
+    """Every member of the set value b as one aggregate reply (ch: '*' or RESP3's '~'), in one
+    pass with room for the most they can take; X_DONE or X_DEFER."""
+    n = card(b)
+    if not reserve(conn, c, rl, int_size(n) + members_bound(b)):
+        return X_DEFER
+    out = out_of(conn, c)
+    p = w_agg_hdr(out, conn[c, C_OUT_WR], ch, n)
+    cur = 0
+    while True:
+        at, cur = walk(b, cur)
+        if at < 0:
+            break
+        p = w_member(out, p, b, at)
+    conn[c, C_OUT_WR] = p
+    return X_DONE

@@ -22,7 +22,7 @@ from mako_numba.base.layout import C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_DIRTY,
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, out_of, reply_int, reply_lit, reserve,
 )
-from mako_numba.commands.set.members import card, contains, member_reply_size, walk, w_member
+from mako_numba.commands.set.members import card, contains, member_reply_size, reply_all, walk, w_member
 from mako_numba.config import settings as config
 from mako_numba.protocol.errors import LIT_WRONGTYPE, LIT_ZERO
 from mako_numba.protocol.replies import bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_int, w_num
@@ -303,7 +303,7 @@ def x_setop(K, R, args, a0, argc, stats, op, dst):
             return X_DEFER
         _fill_intset(rb, ib, width)
     if not dst:
-        st = _reply_members(conn, c, rl, ib if n > 0 and as_intset else rb, n)
+        st = reply_all(conn, c, rl, ib if n > 0 and as_intset else rb, 126 if conn[c, C_PROTO] == 3 else 42)
         if st == X_DONE:
             count_sources(stats, args, first, end)
         _give_back(T, lim, rref, rsize, iref, isize)
@@ -347,28 +347,3 @@ def _give_back(T, lim, rref, rsize, iref, isize):
     free_block(T, lim, rref, rsize)
     if iref != 0:
         free_block(T, lim, iref, isize)
-
-
-@kernel
-def _reply_members(conn, c, rl, b, n):
-    """Every member of the set value b (n of them), as a set reply."""
-    ch = 126 if conn[c, C_PROTO] == 3 else 42
-    need = int_size(n)
-    cur = 0
-    while True:
-        at, cur = walk(b, cur)
-        if at < 0:
-            break
-        need += member_reply_size(b, at)
-    if not reserve(conn, c, rl, need):
-        return X_DEFER
-    out = out_of(conn, c)
-    p = w_agg_hdr(out, conn[c, C_OUT_WR], ch, n)
-    cur = 0
-    while True:
-        at, cur = walk(b, cur)
-        if at < 0:
-            break
-        p = w_member(out, p, b, at)
-    conn[c, C_OUT_WR] = p
-    return X_DONE

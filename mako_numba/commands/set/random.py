@@ -19,7 +19,7 @@ from mako_numba.commands.respond import (
     INT64_MAX, X_DEFER, X_DONE, arg_int, count_lookup, out_of, read_or_reply, reply_lit, reserve,
     write_or_reply,
 )
-from mako_numba.commands.set.members import card, member_reply_size, walk, w_member
+from mako_numba.commands.set.members import card, member_reply_size, reply_all, walk, w_member
 from mako_numba.protocol.errors import LIT_NOT_INT
 from mako_numba.protocol.replies import int_size, w_agg_hdr, w_bulk, w_nil
 from mako_numba.store.effects import (
@@ -78,7 +78,10 @@ def x_srandmember(K, R, args, a0, argc, stats, lit_range):
         conn[c, C_OUT_WR] = w_member(out_of(conn, c), conn[c, C_OUT_WR], b, at)
         return X_DONE
     if uniq and count >= size:
-        return _reply_all(conn, c, rl, stats, which, b, size, 42, True)
+        st = reply_all(conn, c, rl, b, 42)
+        if st == X_DONE:
+            count_lookup(stats, which)
+        return st
     if not uniq or count == 1:
         picks = np.empty(count, np.int64)
         for i in range(count):
@@ -95,32 +98,6 @@ def x_srandmember(K, R, args, a0, argc, stats, lit_range):
     p = w_agg_hdr(out, conn[c, C_OUT_WR], 42, count)
     for i in range(count):
         p = w_member(out, p, b, picks[i])
-    conn[c, C_OUT_WR] = p
-    return X_DONE
-
-
-@kernel
-def _reply_all(conn, c, rl, stats, which, b, n, ch, counted):
-    """Every member of the set value b (n of them); counted: a read (keyspace hit)."""
-    need = int_size(n)
-    cur = 0
-    while True:
-        at, cur = walk(b, cur)
-        if at < 0:
-            break
-        need += member_reply_size(b, at)
-    if not reserve(conn, c, rl, need):
-        return X_DEFER
-    if counted:
-        count_lookup(stats, which)
-    out = out_of(conn, c)
-    p = w_agg_hdr(out, conn[c, C_OUT_WR], ch, n)
-    cur = 0
-    while True:
-        at, cur = walk(b, cur)
-        if at < 0:
-            break
-        p = w_member(out, p, b, at)
     conn[c, C_OUT_WR] = p
     return X_DONE
 
@@ -161,7 +138,7 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
         if prop and effect_free(tm) < args[k, 1] + EFFECT_SLACK:
             tm[T_PROP_NEED] = args[k, 1] + EFFECT_SLACK
             return X_DEFER
-        st = _reply_all(conn, c, rl, stats, which, b, size, ch, False)
+        st = reply_all(conn, c, rl, b, ch)
         if st != X_DONE:
             return st
         unlink_found(T, lim, which, pos)

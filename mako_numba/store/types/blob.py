@@ -394,6 +394,13 @@ def walk_next(b, cur, pairs):
 
 
 @kernel
+def reply_bound(b, pairs):
+    """At most how many bytes the bulk strings of every entry take in a reply: each element's
+    bytes (no more than its entry's) and at most 15 of header and CRLFs."""
+    return live_bytes(b) + 15 * count(b) * (2 if pairs else 1)
+
+
+@kernel
 def live_bytes(b):
     h = u32uview(b, 7)
     return np.int64(h[F_USED]) - np.int64(h[F_DEAD])
