@@ -530,3 +530,45 @@ def test_evictions_reach_the_aof_when_its_buffer_fills(tmp_path_factory):
         m.close()
     finally:
         proc.stop()
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru",
+                                    "volatile-lfu", "volatile-random", "volatile-ttl"])
+def test_hashes_and_sets_are_evicted_under_every_policy(both, policy):
+    """Collections are records like strings: sampled, scored and freed whole, so used_memory
+    stays near the limit, and a volatile policy takes only the ones with a TTL."""
+    m = both[0]
+    m("CONFIG", "SET", "maxmemory-policy", policy)
+
+    def fill(prefix, n, ttl):
+        cmds = []
+        for i in range(n):
+            if i % 2:
+                cmds.append(("HSET", f"{prefix}{i}") + tuple(x for j in range(8) for x in (f"f{j}", "v" * 20)))
+            else:
+                cmds.append(("SADD", f"{prefix}{i}") + tuple(f"member{j}" for j in range(8)))
+            if ttl:
+                cmds.append(("EXPIRE", f"{prefix}{i}", str(100000 + i)))
+        for i in range(0, len(cmds), 1000):
+            m.pipeline(cmds[i:i + 1000])
+    fill("keep", 2000, ttl=False)
+    fill("old", 4000, ttl=True)
+    limit = _limit_after(m, 300_000)
+    fill("new", 4000, ttl=True)
+    _near(m, limit)
+    if policy.startswith("volatile"):
+        assert _alive(m, "keep", 2000) == 2000     # no TTL: never a volatile policy's victim
+    assert m("TYPE", "new3999") == b"+hash\r\n" and m("HLEN", "new3999") == b":8\r\n"
+
+
+def test_a_full_memory_refuses_hset_and_sadd_but_not_hdel(both):
+    m, r = both
+    for c in both:
+        c.pipeline([("HSET", f"h{i}", "f", "v" * 100) for i in range(2000)])
+        c("CONFIG", "SET", "maxmemory", "1")
+    same(both, "HSET", "h1", "g", "x")
+    same(both, "SADD", "s", "x")
+    same(both, "HINCRBY", "h1", "n", "1")
+    same(both, "HDEL", "h1", "f")
+    same(both, "SREM", "s", "x")
+    same(both, "HGET", "h2", "f")
