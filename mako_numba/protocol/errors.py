@@ -96,8 +96,8 @@ MUST_BE_POSITIVE = "ERR value is out of range, must be positive"     # getPositi
 NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"      # SINTERCARD
 NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
 LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
-SRANDMEMBER_RANGE = ("ERR value is out of range, must be between -9223372036854775807 and "
-                     "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)
+SRANDMEMBER_RANGE = ("ERR value is out of range, value must between -9223372036854775807 and "
+                     "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX), sic
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_LONG = "ERR String too long for LCS"
