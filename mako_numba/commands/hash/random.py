@@ -75,7 +75,7 @@ def x_hrandfield(K, R, args, a0, argc, stats, lit_rand_range, lit_out_of_range, 
             return reply_lit(conn, c, rl, lits, lit_rand_range)
         if argc > 4 or withvalues < 0:
             return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-        if withvalues and (v < -LONG_MAX // 2 or v > LONG_MAX // 2):
+        if withvalues and (v < -(LONG_MAX // 2) or v > LONG_MAX // 2):       # C's -LONG_MAX/2
             return reply_lit(conn, c, rl, lits, lit_out_of_range)
         uniq = v >= 0
         count = v if uniq else -v
@@ -119,6 +119,9 @@ def x_hrandfield(K, R, args, a0, argc, stats, lit_rand_range, lit_out_of_range, 
             picks[i] = random_position(tm, b, True)
     else:
         picks = distinct_random(tm, b, count, size, True)
+        if not blob.is_table(b) and count * 3 <= size:
+            # a few fields of a listpack come in its order (t_hash.c's lpRandomPairsUnique)
+            picks = np.sort(picks)
     n = picks.shape[0]
     flat = n * 2 if wv and not resp3 else n
     need = int_size(flat)
