@@ -16,21 +16,18 @@ import numpy as np
 
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import C_OUT_WR
-from mako_numba.commands.cursor import glob_match, parse_cursor
+from mako_numba.commands.cursor import glob_match, parse_cursor, pattern, scan_options
 from mako_numba.commands.respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, count_lookup, out_of, read_or_reply, reply_lit, reserve,
-    word,
+    X_DEFER, X_DONE, count_lookup, out_of, read_or_reply, reply_lit, reserve,
 )
-from mako_numba.protocol.errors import LIT_INVALID_CURSOR, LIT_NOT_INT, LIT_SYNTAX
+from mako_numba.protocol.errors import LIT_INVALID_CURSOR
 from mako_numba.protocol.replies import (
-    bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_hdr, w_bulk_int, w_num,
+    bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_int, w_num,
 )
 from mako_numba.store.types import WRONGTYPE, blob, intset
-from mako_numba.store.types.blob import KIND_TABLE, OFF_MASK, TOMB
+from mako_numba.store.types.blob import OFF_MASK, TOMB
 from mako_numba.store.types.coll import blob_of
 
-W_MATCH = word("match")
-W_COUNT = word("count")
 LINE_END = np.int64(1) << 32
 COUNT_CAP = 1 << 30
 
@@ -82,29 +79,11 @@ def x_collscan(K, R, args, a0, argc, stats, want, pairs):
         p = w_bulk_int(out, p, 0)
         conn[c, C_OUT_WR] = w_agg_hdr(out, p, 42, 0)
         return X_DONE
-    count = 10
-    pi = -1
-    j = 3
-    while j < argc:
-        w = arg_word(args, a0 + j)
-        if j + 1 >= argc:
-            return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-        if w == W_COUNT:
-            okc, count = arg_int(args, a0 + j + 1)
-            if not okc:
-                return reply_lit(conn, c, rl, lits, LIT_NOT_INT)
-            if count < 1:
-                return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-            count = min(count, COUNT_CAP)
-        elif w == W_MATCH:
-            pi = a0 + j + 1
-        else:
-            return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-        j += 2
+    err, count, pi, ti = scan_options(args, a0 + 3, a0 + argc, COUNT_CAP, False)
+    if err >= 0:
+        return reply_lit(conn, c, rl, lits, err)
     b = blob_of(T, which, pos)
-    plen = 0 if pi < 0 else args[pi, 1]
-    pat = u8view(args[pi, 0] if pi >= 0 else 0, plen)
-    use_pat = pi >= 0 and not (plen == 1 and pat[0] == 42)
+    pat, plen, use_pat = pattern(args, pi)
     is_int = not pairs and intset.is_intset(b)
     nxt_cursor = np.int64(0)
     if is_int or not blob.is_table(b):

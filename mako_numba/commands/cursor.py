@@ -9,6 +9,12 @@ pattern's end; as in Redis an empty string matches only an empty pattern.
 import numpy as np
 
 from mako_numba.base.jit import kernel, u8view
+from mako_numba.commands.respond import arg_int, arg_word, word
+from mako_numba.protocol.errors import LIT_NOT_INT, LIT_SYNTAX
+
+W_MATCH = word("match")
+W_COUNT = word("count")
+W_TYPE = word("type")
 
 
 @kernel
@@ -115,3 +121,41 @@ def parse_cursor(args, i):
     if neg:
         v = np.uint64(0) - v
     return True, v
+
+
+@kernel
+def scan_options(args, first, end, cap, type_ok):
+    """The options args[first:end] of a SCAN-like command (scanGenericCommand's parsing):
+    (error literal or -1, COUNT (10 by default, at most cap), the row of MATCH's pattern or -1,
+    the row of TYPE's argument or -1; TYPE only where type_ok, as for SCAN)."""
+    count = 10
+    pi = -1
+    ti = -1
+    j = first
+    while j < end:
+        w = arg_word(args, j)
+        if j + 1 >= end:
+            return LIT_SYNTAX, count, pi, ti
+        if w == W_COUNT:
+            ok, count = arg_int(args, j + 1)
+            if not ok:
+                return LIT_NOT_INT, count, pi, ti
+            if count < 1:
+                return LIT_SYNTAX, count, pi, ti
+            count = min(count, cap)
+        elif w == W_MATCH:
+            pi = j + 1
+        elif w == W_TYPE and type_ok:
+            ti = j + 1
+        else:
+            return LIT_SYNTAX, count, pi, ti
+        j += 2
+    return -1, count, pi, ti
+
+
+@kernel(inline=True)
+def pattern(args, pi):
+    """MATCH's pattern (a view, its length) and whether it filters at all (Redis skips `*`)."""
+    plen = 0 if pi < 0 else args[pi, 1]
+    pat = u8view(args[pi, 0] if pi >= 0 else 0, plen)
+    return pat, plen, pi >= 0 and not (plen == 1 and pat[0] == 42)

@@ -23,11 +23,10 @@ from mako_numba.protocol.replies import (
     bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_short, w_int, w_nil,
 )
 from mako_numba.store.arena import OK
-from mako_numba.store.table import unlink_found
 from mako_numba.store.types import OBJ_HASH, WRONGTYPE, blob
 from mako_numba.store.types.blob import KIND_COMPACT, KIND_TABLE
 from mako_numba.store.types.coll import (
-    blob_of, changed, create, fit_compact, make_room, seeds_of,
+    after_removal, blob_of, changed, create, fit_compact, make_room, seeds_of,
 )
 
 HSET_COUNT = 0      # HSET: the number of new fields
@@ -62,17 +61,22 @@ def new_distinct(b, seeds, args, first, end, step, cap):
 
 
 @kernel
-def prepare_write(K, h, which, pos, args, k, first, end, add_bytes, add_entries):
-    """Make room for writing the fields args[first:end:2] (values after each), creating the
-    hash when absent, converting it as Redis would: (OK, which, pos, blob) or (NEED_*, ...)."""
+def long_args(lim, args, first, end):
+    """Is any of args[first:end] longer than hash-max-listpack-value (hashTypeTryConversion)?"""
+    for i in range(first, end):
+        if args[i, 1] > lim[config.L_HASH_LP_VALUE]:
+            return True
+    return False
+
+
+@kernel
+def prepare_write(K, h, which, pos, args, k, first, end, add_bytes, add_entries, long_arg):
+    """Make room for writing the fields args[first:end:2] (add_entries of them at most, add_bytes
+    of entries), creating the hash when absent, converting it as Redis would (long_arg: a field
+    or value is longer than hash-max-listpack-value): (OK, which, pos, blob) or (NEED_*, ...)."""
     T, lim, db, now = K
     seeds = seeds_of(T)
-    maxv = lim[config.L_HASH_LP_VALUE]
     maxe = lim[config.L_HASH_LP_ENTRIES]
-    long_arg = False
-    for i in range(first, end):
-        if args[i, 1] > maxv:
-            long_arg = True
     if which == 0:
         nd = new_distinct(0, seeds, args, first, end, 2, maxe)
         if long_arg or nd > maxe:
@@ -121,7 +125,8 @@ def hset_generic(K, R, args, a0, argc, ci, cmdt, mode):
     for i in range(a0 + 2, a0 + argc, 2):
         add += blob.entry_size(args[i, 1], args[i + 1, 1], True)
     d0 = tm[T_DIRTY]
-    st, which, pos, b = prepare_write(K, h, which, pos, args, k, a0 + 2, a0 + argc, add, npairs)
+    st, which, pos, b = prepare_write(K, h, which, pos, args, k, a0 + 2, a0 + argc, add, npairs,
+                                      long_args(lim, args, a0 + 2, a0 + argc))
     if st != OK:
         tm[T_DIRTY] = d0
         return X_DEFER
@@ -193,7 +198,9 @@ def write_pair(K, h, which, pos, args, k, f, vaddr, vlen):
     T, lim, db, now = K
     tm = T[0]
     d0 = tm[T_DIRTY]
-    st, which, pos, b = _prepare_pair(K, h, which, pos, args, k, f, vaddr, vlen)
+    long_arg = long_args(lim, args, f, f + 1) or vlen > lim[config.L_HASH_LP_VALUE]
+    st, which, pos, b = prepare_write(K, h, which, pos, args, k, f, f + 1,
+                                      blob.entry_size(args[f, 1], vlen, True), 1, long_arg)
     if st != OK:
         tm[T_DIRTY] = d0
         return st
@@ -206,39 +213,6 @@ def write_pair(K, h, which, pos, args, k, f, vaddr, vlen):
     fit_compact(T, lim, which, pos)
     changed(T, which, pos, d0, 1)
     return OK
-
-
-@kernel
-def _prepare_pair(K, h, which, pos, args, k, f, vaddr, vlen):
-    """prepare_write for one field (argument f) and a value (vaddr, vlen) that is not an
-    argument (HINCRBY's new number)."""
-    T, lim, db, now = K
-    seeds = seeds_of(T)
-    maxv = lim[config.L_HASH_LP_VALUE]
-    maxe = lim[config.L_HASH_LP_ENTRIES]
-    fa = args[f, 0]
-    fl = args[f, 1]
-    add = blob.entry_size(fl, vlen, True)
-    long_arg = fl > maxv or vlen > maxv
-    if which == 0:
-        kind = KIND_TABLE if long_arg or maxe < 1 else KIND_COMPACT
-        ecap = add
-        log = 0
-        if kind == KIND_TABLE:
-            ecap, log = blob.table_shape(add, 1)
-        st, which, pos, b = create(T, lim, db, h, pos, args[k, 0], args[k, 1], OBJ_HASH,
-                                   blob.blob_size(kind, ecap, log))
-        if st != OK:
-            return st, 0, 0, 0
-        blob.init(b, kind, ecap, log)
-        return OK, which, pos, b
-    b = blob_of(T, which, pos)
-    to_table = False
-    if not blob.is_table(b):
-        absent = blob.find(b, seeds, fa, fl, True)[0] < 0
-        to_table = long_arg or (absent and blob.count(b) + 1 > maxe)
-    st, b = make_room(T, lim, which, pos, add, 1, True, to_table)
-    return st, which, pos, b
 
 
 @kernel
@@ -330,12 +304,7 @@ def x_hdel(K, R, args, a0, argc):
                 break
     if deleted == 0:
         return reply_lit(conn, c, rl, lits, LIT_ZERO)
-    if blob.count(b) == 0:
-        unlink_found(T, lim, which, pos)
-        tm[T_DIRTY] = d0 + deleted
-    else:
-        fit_compact(T, lim, which, pos)
-        changed(T, which, pos, d0, deleted)
+    after_removal(T, lim, which, pos, d0, deleted, blob.count(b))
     return reply_int(conn, c, rl, deleted)
 
 

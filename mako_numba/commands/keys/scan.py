@@ -16,23 +16,20 @@ use them too).
 """
 import numpy as np
 
-from mako_numba.protocol.errors import LIT_INVALID_CURSOR, LIT_NOT_INT, LIT_SYNTAX
+from mako_numba.protocol.errors import LIT_INVALID_CURSOR
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import C_OUT_WR, S_HITS, S_MISSES
 from mako_numba.protocol.replies import bulk_size, int_size, w_arr_hdr, w_bulk, w_bulk_int
 from mako_numba.commands.respond import (
-    X_DEFER, X_DONE, arg_int, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
+    X_DEFER, X_DONE, arg_word, out_of, reply_bulk_or_nil, reply_lit, reserve, word,
 )
 from mako_numba.base.layout import T_LOGCAP, T_MIG, T_OLOGCAP
 from mako_numba.store.arena import REC_HDR, rec_db, rec_hdr, rec_klen, rec_type, ref_addr
 from mako_numba.store.index import TOMB, key_hash, slot_ref
 from mako_numba.store.table import expire_slot
 from mako_numba.store.types import type_named
-from mako_numba.commands.cursor import glob_match, parse_cursor
+from mako_numba.commands.cursor import glob_match, parse_cursor, pattern, scan_options
 
-W_MATCH = word("match")
-W_COUNT = word("count")
-W_TYPE = word("type")
 W_NONE = word("none")
 LINE_BITS = 62                      # cursors are points on [0, 2**62)
 LINE_END = 1 << 62
@@ -197,37 +194,19 @@ def x_scan(K, R, args, a0, argc, stats):
     ok, cur = parse_cursor(args, a0 + 1)
     if not ok:
         return reply_lit(conn, c, lim, lits, LIT_INVALID_CURSOR)
-    count = 10
-    pi = -1
+    err, count, pi, ti = scan_options(args, a0 + 2, a0 + argc, SCAN_COUNT_CAP, True)
+    if err >= 0:
+        return reply_lit(conn, c, lim, lits, err)
     mode = MODE_ALL
-    j = 2
-    while j < argc:
-        w = arg_word(args, a0 + j)
-        if j + 1 >= argc:
-            return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-        if w == W_COUNT:
-            okc, count = arg_int(args, a0 + j + 1)
-            if not okc:
-                return reply_lit(conn, c, lim, lits, LIT_NOT_INT)
-            if count < 1:
-                return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-            count = min(count, SCAN_COUNT_CAP)
-        elif w == W_MATCH:
-            pi = a0 + j + 1
-        elif w == W_TYPE:
-            tw = arg_word(args, a0 + j + 1)
-            t = type_named(tw)
-            mode = MODE_TYPE + t if t >= 0 else MODE_NONE if tw == W_NONE else MODE_OTHER
-        else:
-            return reply_lit(conn, c, lim, lits, LIT_SYNTAX)
-        j += 2
+    if ti >= 0:
+        tw = arg_word(args, ti)
+        t = type_named(tw)
+        mode = MODE_TYPE + t if t >= 0 else MODE_NONE if tw == W_NONE else MODE_OTHER
     lo = LINE_END
     if cur < np.uint64(LINE_END):
         lo = (np.int64(cur) >> 36) << 36
     logcap = tm[T_LOGCAP]
-    plen = 0 if pi < 0 else args[pi, 1]
-    pat = u8view(args[pi, 0] if pi >= 0 else 0, plen)
-    use_pat = pi >= 0 and not (plen == 1 and pat[0] == 42)
+    pat, plen, use_pat = pattern(args, pi)
     keys = np.empty(min(4 * count + 64, 1 << 20), np.int64)
     hm = np.zeros(2, np.int64)
     if T[5][db, 0] == 0 or (T[5][db, 0] <= count and logcap <= SMALL_LOGCAP):

@@ -13,14 +13,14 @@ from mako_numba.commands.respond import (
     reply_lit, reserve, word, write_or_reply,
 )
 from mako_numba.commands.set.members import (
-    add_member, card, contains, fit_set, prepare_add, remove_member, reply_all,
+    add_member, card, contains, prepare_add, remove_member, reply_all,
 )
 from mako_numba.protocol.errors import LIT_ONE, LIT_SYNTAX, LIT_WRONGTYPE, LIT_ZERO
 from mako_numba.protocol.replies import int_size, w_agg_hdr, w_int
 from mako_numba.store.arena import OK
 from mako_numba.store.table import lookup, unlink_found, value_of
 from mako_numba.store.types import OBJ_SET, WRONGTYPE, blob, lookup_write
-from mako_numba.store.types.coll import changed, seeds_of
+from mako_numba.store.types.coll import after_removal, changed, fit_value, seeds_of
 
 W_LIMIT = word("limit")
 
@@ -46,7 +46,7 @@ def x_sadd(K, R, args, a0, argc):
     added = 0
     for i in range(a0 + 2, a0 + argc):
         added += add_member(b, seeds, args[i, 0], args[i, 1])
-    fit_set(T, lim, which, pos)
+    fit_value(T, lim, which, pos)
     if added == 0:
         tm[T_DIRTY] = d0
     else:
@@ -77,12 +77,7 @@ def x_srem(K, R, args, a0, argc):
             break
     if deleted == 0:
         return reply_lit(conn, c, rl, lits, LIT_ZERO)
-    if card(b) == 0:
-        unlink_found(T, lim, which, pos)
-        tm[T_DIRTY] = d0 + deleted
-    else:
-        fit_set(T, lim, which, pos)
-        changed(T, which, pos, d0, deleted)
+    after_removal(T, lim, which, pos, d0, deleted, card(b))
     return reply_int(conn, c, rl, deleted)
 
 
@@ -182,12 +177,12 @@ def x_smove(K, R, args, a0):
     if card(b1) == 0:
         unlink_found(T, lim, w1, p1)
     else:
-        fit_set(T, lim, w1, p1)
+        fit_value(T, lim, w1, p1)
         changed(T, w1, p1, d0, 0)
     h2, w2, p2 = lookup(T, lim, db, args[dst, 0], args[dst, 1], 0)
     b2 = value_of(T, w2, p2)[0]
     added = add_member(b2, seeds, args[m, 0], args[m, 1])
-    fit_set(T, lim, w2, p2)
+    fit_value(T, lim, w2, p2)
     if added:
         changed(T, w2, p2, d0, 0)
     tm[T_DIRTY] = d0 + 1 + added

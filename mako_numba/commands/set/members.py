@@ -9,8 +9,6 @@ adds each without allocating.
 
 Rules: as the hash kernels': nothing changes before the last possible NEED.
 """
-import numpy as np
-
 from mako_numba.base.jit import kernel
 from mako_numba.config import settings as config
 from mako_numba.base.layout import C_OUT_WR
@@ -21,7 +19,7 @@ from mako_numba.store.table import resize_value, value_of
 from mako_numba.store.types import OBJ_SET, blob, intset
 from mako_numba.store.types.blob import KIND_TABLE
 from mako_numba.store.types.coll import (
-    create, intset_to_table, make_room, seeds_of, shrink, walk_position,
+    create, intset_to_table, make_room, walk_position,
 )
 
 
@@ -139,7 +137,7 @@ def add_member(b, seeds, a, n):
 @kernel
 def remove_member(b, seeds, a, n):
     """Remove (a, n) from the set value at b; 1 if it was there.  An intset is left longer than
-    it needs (fit_set cuts it)."""
+    it needs (coll.fit_value cuts it)."""
     if intset.is_intset(b):
         ok, v = intset.as_int(a, n)
         if not ok:
@@ -154,16 +152,6 @@ def remove_member(b, seeds, a, n):
         return 0
     blob.remove(b, off, slot, False)
     return 1
-
-
-@kernel
-def fit_set(T, lim, which, pos):
-    """An intset's value cut to its length (best effort)."""
-    b, vlen = value_of(T, which, pos)
-    if intset.is_intset(b):
-        size = intset.size_of(intset.width(b), intset.length(b))
-        if size < vlen:
-            shrink(T, lim, which, pos, size)
 
 
 # --- walking: a position per member, whichever the encoding ---------------------------

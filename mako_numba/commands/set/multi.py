@@ -18,14 +18,14 @@ cannot be had, the request defers having changed nothing.
 import numpy as np
 
 from mako_numba.base.jit import kernel
-from mako_numba.base.layout import C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_DIRTY, T_NEED
+from mako_numba.base.layout import C_OUT_WR, C_PROTO, S_HITS, S_MISSES, T_DIRTY
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, out_of, reply_int, reply_lit, reserve,
 )
 from mako_numba.commands.set.members import card, contains, member_reply_size, reply_all, walk, w_member
 from mako_numba.config import settings as config
 from mako_numba.protocol.errors import LIT_WRONGTYPE, LIT_ZERO
-from mako_numba.protocol.replies import bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_int, w_num
+from mako_numba.protocol.replies import int_size, w_agg_hdr, w_num
 from mako_numba.store.arena import OK, alloc, free_block, ref_addr
 from mako_numba.store.table import lookup, set_enc_flags, store, unlink_found, value_of
 from mako_numba.store.arena import TYPE_SHIFT
@@ -239,7 +239,6 @@ def _scratch(T, lim, size):
 @kernel
 def _fill_intset(rb, ib, width):
     """The intset at ib (size_of(width, count) bytes) made of the integer members of table rb."""
-    h = blob.hdr(rb)
     iset = ib
     intset.init(iset)
     cur = 0
@@ -249,6 +248,42 @@ def _fill_intset(rb, ib, width):
             break
         a1, n1, a2, n2, nxt = blob.entry_at(rb, off, False)
         intset.insert(iset, intset.as_int(a1, n1)[1])
+
+
+@kernel
+def _diff_fills_first(args, first, end, maxi):
+    """Does t_set.c's SDIFF leave a hashtable whatever is left: its second algorithm (chosen when
+    the first set's size times the sets there are, halved, exceeds the sum of their sizes) adds
+    the whole first set to its temporary set before removing, and that set became a hashtable
+    if the first set cannot be an intset."""
+    b0 = args[first, 2]
+    if b0 == 0:
+        return False
+    n0 = card(b0)
+    sets = 0
+    total = 0
+    for j in range(first, end):
+        bj = args[j, 2]
+        if bj == 0:
+            continue
+        if j > first and bj == b0:
+            return False            # the first set again: an empty result
+        sets += 1
+        total += card(bj)
+    if (n0 * sets) // 2 <= total:
+        return False                # the first algorithm adds only what is left
+    if n0 > maxi:
+        return True
+    if intset.is_intset(b0):
+        return False
+    cur = 0
+    while True:
+        off, cur = blob.walk_next(b0, cur, False)
+        if off < 0:
+            return False
+        a1, n1, a2, n2, nxt = blob.entry_at(b0, off, False)
+        if not intset.as_int(a1, n1)[0]:
+            return True
 
 
 @kernel
@@ -291,7 +326,8 @@ def x_setop(K, R, args, a0, argc, stats, op, dst):
         ints = True
         width = 2
     n = blob.count(rb)
-    as_intset = ints and n <= lim[config.L_SET_INTSET]
+    maxi = lim[config.L_SET_INTSET]
+    as_intset = ints and n <= maxi and not (op == SETOP_DIFF and _diff_fills_first(args, first, end, maxi))
     iref = 0
     isize = 0
     ib = 0

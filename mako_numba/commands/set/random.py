@@ -19,16 +19,16 @@ from mako_numba.commands.respond import (
     INT64_MAX, X_DEFER, X_DONE, arg_int, count_lookup, out_of, read_or_reply, reply_lit, reserve,
     write_or_reply,
 )
-from mako_numba.commands.set.members import card, member_reply_size, reply_all, walk, w_member
+from mako_numba.commands.set.members import card, member_reply_size, members_bound, reply_all, w_member
 from mako_numba.protocol.errors import LIT_NOT_INT
-from mako_numba.protocol.replies import int_size, w_agg_hdr, w_bulk, w_nil
+from mako_numba.config import settings as config
+from mako_numba.protocol.replies import int_size, w_agg_hdr, w_bulk, w_bulk_int, w_nil
 from mako_numba.store.effects import (
     EFFECT_SLACK, W_DEL, W_SREM, effect_begin, effect_free, effect_key, propagating,
 )
 from mako_numba.store.table import unlink_found, value_of
 from mako_numba.store.types import OBJ_SET, WRONGTYPE, blob, intset
-from mako_numba.store.types.coll import changed, distinct_random, random_position, seeds_of
-from mako_numba.commands.set.members import fit_set
+from mako_numba.store.types.coll import after_removal, distinct_random, random_position, seeds_of
 
 LONG_MAX = INT64_MAX
 
@@ -37,6 +37,68 @@ LONG_MAX = INT64_MAX
 def random_at(tm, b):
     """A random member's position."""
     return random_position(tm, b, False)
+
+
+@kernel(allocates=True)
+def table_ints(b, maxi):
+    """(True, the members sorted) when every member of the table b is an integer and there are
+    at most maxi of them (a set Redis makes of them is then an intset), else (False, ...)."""
+    n = blob.count(b)
+    vals = np.empty(n, np.int64)
+    if n > maxi:
+        return False, vals
+    cur = 0
+    i = 0
+    while True:
+        off, cur = blob.walk_next(b, cur, False)
+        if off < 0:
+            break
+        a1, n1, a2, n2, nxt = blob.entry_at(b, off, False)
+        ok, v = intset.as_int(a1, n1)
+        if not ok:
+            return False, vals
+        vals[i] = v
+        i += 1
+    vals.sort()
+    return True, vals
+
+
+@kernel(allocates=True)
+def reply_as_union(conn, c, rl, b, ch, maxi):
+    """Every member of the set value b as SUNION of b alone answers: sorted when they can make
+    an intset (SUNION's temporary set is one then), else in b's own order."""
+    if intset.is_intset(b):
+        return reply_all(conn, c, rl, b, ch)
+    ok, vals = table_ints(b, maxi)
+    if not ok:
+        return reply_all(conn, c, rl, b, ch)
+    n = vals.shape[0]
+    if not reserve(conn, c, rl, int_size(n) + members_bound(b)):
+        return X_DEFER
+    out = out_of(conn, c)
+    p = w_agg_hdr(out, conn[c, C_OUT_WR], ch, n)
+    for i in range(n):
+        p = w_bulk_int(out, p, vals[i])
+    conn[c, C_OUT_WR] = p
+    return X_DONE
+
+
+@kernel(allocates=True)
+def table_to_intset(b, vlen, maxi):
+    """The table b (in a value of vlen bytes) rewritten as the intset of its members when they
+    can make one: the set t_set.c's SPOP makes of what stays when it pops most of a set."""
+    ok, vals = table_ints(b, maxi)
+    n = vals.shape[0]
+    if not ok or n == 0:
+        return
+    width = 2
+    for i in range(n):
+        width = max(width, intset.value_width(vals[i]))
+    if intset.size_of(width, n) > vlen:
+        return
+    intset.init(b)
+    for i in range(n):
+        intset.insert(b, vals[i])
 
 
 @kernel(allocates=True)
@@ -111,9 +173,7 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
     count = 1
     if argc == 3:
         ok, count = arg_int(args, a0 + 2)
-        if not ok:
-            return reply_lit(conn, c, rl, lits, LIT_NOT_INT)
-        if count < 0:
+        if not ok or count < 0:         # getPositiveLongFromObjectOrReply: one message for both
             return reply_lit(conn, c, rl, lits, lit_positive)
     k = a0 + 1
     st, h, which, pos = write_or_reply(K, R, args, k, OBJ_SET)
@@ -138,9 +198,12 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
         if prop and effect_free(tm) < args[k, 1] + EFFECT_SLACK:
             tm[T_PROP_NEED] = args[k, 1] + EFFECT_SLACK
             return X_DEFER
-        st = reply_all(conn, c, rl, b, ch)
+        # t_set.c answers with SUNION's code: its lookup counts a keyspace hit, and its
+        # temporary set sorts the members when they can make an intset
+        st = reply_as_union(conn, c, rl, b, ch, lim[config.L_SET_INTSET])
         if st != X_DONE:
             return st
+        count_lookup(stats, which)
         unlink_found(T, lim, which, pos)
         tm[T_DIRTY] = d0 + size
         if prop:
@@ -151,7 +214,11 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
         picks[0] = random_at(tm, b)
     else:
         picks = distinct_random(tm, b, count, size, False)
-    picks = np.sort(picks)[::-1]            # intset indices: remove from the back
+    # t_set.c's case 3 (what stays is at most a fifth of what goes) keeps what stays as a new
+    # set and answers the rest in the set's own order
+    most = argc == 3 and (size - count) * 5 <= count
+    if most:
+        picks = np.sort(picks)
     need = int_size(count) if argc == 3 else 0
     eneed = args[k, 1] + EFFECT_SLACK
     for i in range(picks.shape[0]):
@@ -177,17 +244,15 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
             ep = w_member(eout, ep, b, picks[i])
         tm[T_PROP_WR] = ep
     seeds = seeds_of(T)
-    for i in range(picks.shape[0]):
+    gone = np.sort(picks)[::-1]             # intset indices: remove from the back
+    for i in range(gone.shape[0]):
         if intset.is_intset(b):
-            intset.delete_at(b, picks[i])
+            intset.delete_at(b, gone[i])
         else:
-            a1, n1, a2, n2, nxt = blob.entry_at(b, picks[i], False)
+            a1, n1, a2, n2, nxt = blob.entry_at(b, gone[i], False)
             off, slot = blob.find(b, seeds, a1, n1, False)
             blob.remove(b, off, slot, False)
-    if card(b) == 0:
-        unlink_found(T, lim, which, pos)
-        tm[T_DIRTY] = d0 + picks.shape[0]
-    else:
-        fit_set(T, lim, which, pos)
-        changed(T, which, pos, d0, picks.shape[0])
+    if most and not intset.is_intset(b):
+        table_to_intset(b, value_of(T, which, pos)[1], lim[config.L_SET_INTSET])
+    after_removal(T, lim, which, pos, d0, picks.shape[0], card(b))
     return X_DONE

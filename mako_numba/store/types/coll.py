@@ -24,7 +24,7 @@ from mako_numba.store.arena import OK, TYPE_SHIFT
 from mako_numba.store.index import touch_record
 from mako_numba.store.lfu import rand63
 from mako_numba.store.table import (
-    lookup, resize_value, set_enc_flags, slot_record, store, value_of,
+    lookup, resize_value, set_enc_flags, slot_record, store, unlink_found, value_of,
 )
 from mako_numba.store.types import blob, intset
 from mako_numba.store.types.blob import HDR, KIND_COMPACT, KIND_TABLE
@@ -115,6 +115,33 @@ def fit_compact(T, lim, which, pos):
         shrink(T, lim, which, pos, HDR + used)
         b2, vlen2 = value_of(T, which, pos)
         blob.hdr(b2)[blob.F_ECAP] = vlen2 - HDR
+
+
+@kernel
+def fit_value(T, lim, which, pos):
+    """After a write: an intset's value cut to its length, a compact blob's to what it uses
+    (best effort: kept when no smaller block is at hand); a table keeps its room."""
+    b, vlen = value_of(T, which, pos)
+    if intset.is_intset(b):
+        size = intset.size_of(intset.width(b), intset.length(b))
+        if size < vlen:
+            shrink(T, lim, which, pos, size)
+        return
+    fit_compact(T, lim, which, pos)
+
+
+@kernel
+def after_removal(T, lim, which, pos, d0, removed, left):
+    """A command removed `removed` members (d0: the dirty count before it), `left` remain: an
+    empty collection's key is deleted (Redis deletes it), else the value is fitted and marked
+    written."""
+    tm = T[0]
+    if left == 0:
+        unlink_found(T, lim, which, pos)
+        tm[T_DIRTY] = d0 + removed
+        return
+    fit_value(T, lim, which, pos)
+    changed(T, which, pos, d0, removed)
 
 
 @kernel
