@@ -228,6 +228,9 @@ PARAMS = [
           help="microseconds to sleep per key saved (testing)"),
     Param("auto-aof-rewrite-min-size", "memory", str(64 << 20), 0, LLONG_MAX,
           help="smallest AOF an automatic rewrite considers"),
+    Param("aof-use-rdb-preamble", "bool", "yes",
+          help="write an AOF rewrite's base as an RDB file (no: as the commands that rebuild "
+               "the data set)"),
     Param("dir", "string", ".", mutable=False, refuse=PROTECTED,
           help="directory of the RDB file"),
     Param("dbfilename", "string", "dump.rdb", mutable=False, refuse=PROTECTED,

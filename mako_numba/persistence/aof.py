@@ -4,7 +4,11 @@ In `dir/appenddirname` (default `appendonlydir`), with Redis 7.0's names:
     appendonly.aof.1.base.rdb   the data set when the log began (RDB format)
     appendonly.aof.1.incr.aof   every effective write since, as RESP commands
     appendonly.aof.manifest     the files in order: `file NAME seq N type b|i`
-so a real redis-server 7 loads the directory, and we load Redis's.
+so a real redis-server 7 loads the directory, and we load Redis's.  With
+`aof-use-rdb-preamble no` a new base is `appendonly.aof.N.base.aof`, the
+commands that rebuild the data set (aofbase.py), as Redis writes it; the
+setting applies from the next base written (a rewrite, a start without a
+manifest, CONFIG SET appendonly yes).
 
 Rules:
 - The AOF is one consumer of the propagation stream (store/effects.py,
@@ -28,6 +32,7 @@ import logging
 import os
 import time
 
+from mako_numba.persistence import aofbase
 from mako_numba.persistence.aofload import AofError, AofLoad
 from mako_numba.persistence.aofrewrite import AofRewrite
 from mako_numba.persistence.snapshots import fsync_dir, save_file
@@ -49,6 +54,7 @@ class Aof(AofRewrite, AofLoad):
         s.setdefault("appenddirname", "appendonlydir")
         s.setdefault("auto-aof-rewrite-percentage", "100")
         s.setdefault("auto-aof-rewrite-min-size", str(64 << 20))
+        s.setdefault("aof-use-rdb-preamble", "yes")
         self.fd = -1
         self.base = None            # (name, seq)
         self.incrs = []             # [(name, seq)]
@@ -82,6 +88,19 @@ class Aof(AofRewrite, AofLoad):
 
     def enabled(self):
         return self.core.settings["appendonly"] == "yes"
+
+    def base_kind(self):
+        """The name's ending of a base written now: "base.rdb", or "base.aof" (command form)
+        under aof-use-rdb-preamble no (getNewBaseFileNameAndMarkPreAsHistory)."""
+        return "base.rdb" if self.core.settings["aof-use-rdb-preamble"] == "yes" else "base.aof"
+
+    def write_base(self, path, kind, progress=None):
+        """Write the data set to path as a base of this kind; returns the number of keys."""
+        if kind == "base.rdb":
+            return save_file(self.core, path, progress=progress)
+        keys = aofbase.save_base(self.core, path, progress=progress)
+        fsync_dir(os.path.dirname(path))
+        return keys
 
     # --- the manifest -----------------------------------------------------------------
     def _read_manifest(self):
@@ -136,9 +155,10 @@ class Aof(AofRewrite, AofLoad):
     def _new_base(self):
         """A base file holding the data set now, a fresh incr file, and their manifest."""
         seq = self.base[1] + 1 if self.base else 1
-        name = self._name(seq, "base.rdb")
+        kind = self.base_kind()
+        name = self._name(seq, kind)
         log.info("Creating AOF base file %s on server start", name)
-        save_file(self.core, os.path.join(self.dir, name))
+        self.write_base(os.path.join(self.dir, name), kind)
         self.base = (name, seq)
         self.base_size = self.current_size = os.path.getsize(os.path.join(self.dir, name))
         self.incrs = []

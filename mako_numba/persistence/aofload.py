@@ -4,10 +4,13 @@ A mixin of aof.Aof: at start-up (`Aof.load`) and for DEBUG LOADAOF
 (`reload`, reload.py).
 
 Rules:
-- The base (RDB format) is loaded keeping keys whose time is up (a later
-  command of the log may PERSIST them); the incr files are replayed through
-  a client slot of the Core whose replies are off, with propagation paused
-  (nothing replayed reaches the stream's consumers, as Redis's loading).
+- A base that begins as an RDB file ("REDIS") is loaded as one, keeping
+  keys whose time is up (a later command of the log may PERSIST them); any
+  other base (`.base.aof`, written under aof-use-rdb-preamble no) and the
+  incr files are replayed through a client slot of the Core whose replies
+  are off, with propagation paused (nothing replayed reaches the stream's
+  consumers, as Redis's loading).  The content decides, not the name, as
+  in Redis's loadSingleAppendOnlyFile.
 - A last command cut short (a crash mid-write) is cut off the file, as
   Redis's `aof-load-truncated yes`; anything else malformed stops with the
   file and the byte offset, and a command we do not have (another data
@@ -23,6 +26,7 @@ from mako_numba.base.layout import (
     C_FLAGS, C_OUT_SENT, C_OUT_WR, C_RD, C_TX_START, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW, F_MULTI,
     F_REPLY_OFF, T_LOADING,
 )
+from mako_numba.persistence.aofbase import is_rdb
 from mako_numba.persistence.loadfile import load_file
 from mako_numba.persistence.rdb import RdbError
 from mako_numba.protocol import resp
@@ -61,7 +65,8 @@ class AofLoad:
             try:
                 if self.base:
                     path = os.path.join(self.dir, self.base[0])
-                    if self.base[0].endswith(".rdb"):
+                    if is_rdb(path):
+                        log.info("Reading RDB base file on AOF loading...")
                         try:
                             load_file(self.core, path, keep_expired=True)
                         except RdbError as e:

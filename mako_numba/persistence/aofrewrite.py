@@ -10,16 +10,19 @@ Rules:
   manifest becomes the new base plus the incr files opened since, and the
   old files are removed; when it fails nothing changes.  A crash at any
   moment leaves a manifest whose files hold every logged write.
+- The child writes the base as an RDB file (`N.base.rdb`) or, under
+  `aof-use-rdb-preamble no`, as commands (`N.base.aof`, aofbase.py): the
+  setting when it forks decides the content and the name.
 - The child is forkchild's: timed, reporting its copy-on-write
   (aof_last_cow_size), stopped on purpose by shutdown without counting as a
-  failure, as in Redis.
+  failure, as in Redis.  A failed or stopped child's temporary files are
+  removed (aofRemoveTempFile).
 """
 import logging
 import os
 import time
 
-from mako_numba.persistence import forkchild
-from mako_numba.persistence.snapshots import save_file
+from mako_numba.persistence import aofbase, forkchild
 
 log = logging.getLogger("mako_numba")
 
@@ -50,6 +53,7 @@ class AofRewrite:
                 self._new_incr()            # the writes from now on: kept after the rewrite
                 self._open_incr()
             keep = len(self.incrs) - 1 if self.fd >= 0 else len(self.incrs)
+            kind = self.base_kind()
             started = time.time()
             forked = forkchild.fork(self.core, "AOF rewrite", self.core.ks.keys())
         except OSError as e:
@@ -58,10 +62,10 @@ class AofRewrite:
             return False
         if forked.pid == 0:                 # the child: write the base, leave without returning
             def work():
-                forked.done(save_file(self.core, self._temp(os.getpid()), progress=forked.progress))
+                forked.done(self.write_base(self._temp(os.getpid()), kind, progress=forked.progress))
             forkchild.run_in_child(work, "Write error writing append only file on disk: %s")
         log.info("Background append only file rewriting started by pid %d", forked.pid)
-        self.child = (forked.pid, started, keep)
+        self.child = (forked.pid, started, keep, kind)
         self.forked = forked
         return True
 
@@ -69,7 +73,7 @@ class AofRewrite:
         """Notice a finished rewrite child: install its base, or forget it."""
         if self.child is None:
             return
-        pid, started, keep = self.child
+        pid, started, keep, kind = self.child
         ended = self.forked.reap(block)
         if ended is None:
             return
@@ -81,12 +85,14 @@ class AofRewrite:
             if result == forkchild.FAILED:
                 log.warning("Background AOF rewrite terminated with error")
                 self.last_rewrite_ok = False
-            _unlink(tmp)
+            for path in (tmp, aofbase.temp_path(self.dir, pid),
+                         os.path.join(self.dir, "temp-%d.rdb" % pid)):
+                _unlink(path)
             return
         if forked.final_cow is not None:
             self.last_cow = forked.final_cow
         seq = self.base[1] + 1 if self.base else 1
-        name = self._name(seq, "base.rdb")
+        name = self._name(seq, kind)
         os.replace(tmp, os.path.join(self.dir, name))
         log.info("Successfully renamed the temporary AOF base file %s into %s",
                  os.path.basename(tmp), name)

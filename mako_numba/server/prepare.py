@@ -9,7 +9,8 @@ what its module imports):
   the query buffers' trimming);
 - "slowpath": the slow path's key-space kernels (OBJECT, WATCH, FLUSHALL,
   LCS, eviction for EXEC; a first start does not wait for them);
-- "persistence": the RDB file's (scanning, loading, encoding, LZF, CRC-64);
+- "persistence": the RDB file's (scanning, loading, encoding, LZF, CRC-64)
+  and the command-form AOF base's;
 - one per command family with kernel ops: its entry kernel (commands/frame.py).
 A new family adds one unit: the work grows with what was added, never with
 everything.
@@ -130,9 +131,9 @@ def _slowpath_kernels():
 
 def _persistence_kernels():
     from mako_numba.base import crc64, lzf
-    from mako_numba.persistence import rdbdump, rdbload, rdbscan, snapkernels
+    from mako_numba.persistence import aofbase, rdbdump, rdbload, rdbscan, snapkernels
     return [rdbscan.scan_records, rdbload.insert_records, crc64.crc64_update, rdbdump.encode_records,
-            snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress]
+            snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress, aofbase.encode_commands]
 
 
 def _compile_samples(kernels_and_samples):
@@ -142,9 +143,11 @@ def _compile_samples(kernels_and_samples):
 
 
 def _persistence_unit():
-    """The RDB file's kernels, by saving a few keys of every string encoding and loading them back."""
+    """The RDB file's kernels, by saving a few keys of every string encoding and loading them back,
+    and the command-form AOF base's, by writing one."""
+    import io
     import tempfile
-    from mako_numba.persistence import loadfile, snapshots
+    from mako_numba.persistence import aofbase, loadfile, snapshots
     core = probe_core()
     for i, value in enumerate([b"1", b"-70000", b"12345678901", b"abc", b"x" * 64]):  # INT, raw, LZF
         core.store_value(0, b"k%d" % i, value)
@@ -152,6 +155,7 @@ def _persistence_unit():
         path = os.path.join(d, "probe.rdb")
         snapshots.save_file(core, path)
         loadfile.load_file(probe_core(), path)
+    aofbase.write_commands(core, io.BytesIO())
 
 
 def units():
