@@ -7,7 +7,7 @@ or the fields and values one by one) and MEMORY USAGE (our own accounting,
 as for strings: the record's block and its index slot).
 """
 from mako_numba.store.types import pyview
-from mako_numba.store.types.string import INDEX_SLOT_BYTES, _rdb_len_size, rdb_string_length
+from mako_numba.store.types.string import INDEX_SLOT_BYTES, rdb_len_size, rdb_string_length
 
 RDB_TYPE_HASH = 4                   # rdb.h
 RDB_TYPE_HASH_LISTPACK = 16
@@ -26,7 +26,7 @@ def serialized_length(value, flags):
     if encoding(value) == "listpack":
         flat = [s for pair in items for s in pair]
         return rdb_string_length(pyview.listpack(flat), False)
-    return _rdb_len_size(len(items)) + sum(
+    return rdb_len_size(len(items)) + sum(
         rdb_string_length(f, False) + rdb_string_length(v, False) for f, v in items)
 
 

@@ -6,7 +6,7 @@ OBJECT ENCODING, DEBUG OBJECT's serializedlength (the intset as one RDB
 string, or the members one by one) and MEMORY USAGE (our own accounting).
 """
 from mako_numba.store.types import pyview
-from mako_numba.store.types.string import INDEX_SLOT_BYTES, _rdb_len_size, rdb_string_length
+from mako_numba.store.types.string import INDEX_SLOT_BYTES, rdb_len_size, rdb_string_length
 
 RDB_TYPE_SET = 2                    # rdb.h
 RDB_TYPE_SET_INTSET = 11
@@ -24,7 +24,7 @@ def serialized_length(value, flags):
     if pyview.is_intset(value):
         return rdb_string_length(bytes(value), False)
     members = pyview.set_members(value)
-    return _rdb_len_size(len(members)) + sum(rdb_string_length(m, False) for m in members)
+    return rdb_len_size(len(members)) + sum(rdb_string_length(m, False) for m in members)
 
 
 def memory_usage(found):

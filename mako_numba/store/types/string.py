@@ -68,7 +68,7 @@ def string_encoding(value, flags=0):
     return "embstr" if len(value) <= EMBSTR_LIMIT else "raw"
 
 
-def _rdb_len_size(n):
+def rdb_len_size(n):
     """Bytes rdbSaveLen writes for a length."""
     if n < 64:
         return 1
@@ -102,12 +102,12 @@ def rdb_string_length(value, int_encoded):
             if size:
                 return size
             if int_encoded:
-                return _rdb_len_size(n) + n
+                return rdb_len_size(n) + n
     if n > 20:
         comp = lzf_compress_len(value, n - 4)
         if comp:
-            return 1 + _rdb_len_size(comp) + _rdb_len_size(n) + comp
-    return _rdb_len_size(n) + n
+            return 1 + rdb_len_size(comp) + rdb_len_size(n) + comp
+    return rdb_len_size(n) + n
 
 
 def lzf_compress_len(data, out_len):
