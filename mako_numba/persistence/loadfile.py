@@ -26,6 +26,7 @@ Rules:
 - An opcode longer than the buffer (a value of hundreds of MB) grows the
   buffer to hold it; the scanner says how many bytes it needs.
 """
+import logging
 import os
 import time
 
@@ -37,14 +38,32 @@ from mako_numba.persistence.rdb import (
     MAGIC, RdbError, checksum_mismatch, corrupt, field_bytes, header_version, stop_error,
     truncated,
 )
+from mako_numba.persistence.rdbbuild import B_CORRUPT, B_DUPLICATE
 from mako_numba.persistence.rdbload import (
-    F_KEEP_EXPIRED, F_MERGE, LOAD_BAD_DB, LOAD_BAD_LZF, LOAD_DUPLICATE, LOAD_NEED, LOAD_RESIZE,
-    LOAD_TMP, O_AT, O_DETAIL, O_EXPIRED, O_LOADED, O_NFIELDS, insert_records,
+    F_KEEP_EXPIRED, F_MERGE, LOAD_BAD_DB, LOAD_BAD_LZF, LOAD_BAD_VALUE, LOAD_DUPLICATE, LOAD_NEED,
+    LOAD_RESIZE, LOAD_TMP, O_AT, O_DETAIL, O_EMPTY, O_EXPIRED, O_LOADED, O_NFIELDS, insert_records,
 )
 from mako_numba.persistence.rdbscan import (
-    E_UNSUPPORTED, NCOLS, R_AT, R_CODE, R_DB, R_END, R_KEY, R_KIND, R_START, S_EOF, S_ERROR,
-    S_NEED, scan_records,
+    E_UNSUPPORTED, NCOLS, R_AT, R_CODE, R_DB, R_END, R_KEY, R_KIND, R_START, R_TYPE, S_EOF,
+    S_ERROR, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_SET,
+    TYPE_SET_INTSET, scan_records,
 )
+
+log = logging.getLogger("mako_numba")
+
+# Redis's words for a hash or set it refuses (rdb.c), by RDB type and rdbbuild.B_*
+BAD_VALUE = {
+    (TYPE_HASH_LISTPACK, B_CORRUPT): "Hash listpack integrity check failed",
+    (TYPE_HASH_ZIPLIST, B_CORRUPT): "Hash ziplist integrity check failed",
+    (TYPE_HASH_ZIPMAP, B_CORRUPT): "Zipmap integrity check failed",
+    (TYPE_SET_INTSET, B_CORRUPT): "Intset integrity check failed",
+    (TYPE_HASH, B_DUPLICATE): "Duplicate hash fields detected",
+    (TYPE_HASH_LISTPACK, B_DUPLICATE): "Duplicate hash fields detected",
+    (TYPE_HASH_ZIPLIST, B_DUPLICATE): "Hash ziplist integrity check failed",
+    (TYPE_HASH_ZIPMAP, B_DUPLICATE): "Hash zipmap with dup elements",
+    (TYPE_SET, B_DUPLICATE): "Duplicate set members detected",
+    (TYPE_SET_INTSET, B_DUPLICATE): "Duplicate set members detected",
+}
 
 READ_CHUNK = 32 << 20       # bytes read per call (and the buffer's size, unless an opcode is bigger)
 ROWS = 1 << 14              # records scanned per call
@@ -69,6 +88,8 @@ def load_file(core, path, keep_expired=False, merge=False):
         loader.run()
     ks.after_batch()
     loaded, expired = int(loader.out[O_LOADED]), int(loader.out[O_EXPIRED])
+    if loader.out[O_EMPTY]:
+        log.warning("Empty hashes or sets skipped: %d", loader.out[O_EMPTY])
     if not merge and ks.keys() - before != loaded:
         raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys() - before))
     return loaded, expired
@@ -169,6 +190,9 @@ class _Loader:
         if status == LOAD_BAD_LZF:
             return corrupt(self.base + int(self.out[O_AT]),
                            "LZF data that does not expand to %d bytes" % self.out[O_DETAIL])
+        if status == LOAD_BAD_VALUE:
+            what = BAD_VALUE.get((row[R_TYPE], int(self.out[O_DETAIL])), "a corrupt value")
+            return corrupt(self.base + int(self.out[O_AT]), what)
         if status == LOAD_BAD_DB:
             return RdbError("the file has database %d, but the server has %d databases "
                             "(--databases)" % (row[R_DB], self.core.ks.databases))

@@ -1,4 +1,4 @@
-"""Redis's RDB file format, version 10 (Redis 7.0), for string keys: a sans-IO codec.
+"""Redis's RDB file format, version 10 (Redis 7.0), for strings, hashes and sets: a sans-IO codec.
 
 `RdbWriter` turns a data set into bytes, a piece per call, so a dump of
 millions of keys is written as it is produced and never held whole.
@@ -16,13 +16,21 @@ Rules:
   records are Redis's, byte for byte (lzf.py tells the one rare exception).
 - The writer keeps the running CRC-64 and ends the file with it (or with
   zeros when checksums are off, as Redis's rdbchecksum no).
-- The reader accepts what Redis 7.0 writes for strings: every string
-  encoding, EXPIRETIME_MS and the old EXPIRETIME, SELECTDB, RESIZEDB, AUX,
-  LRU/LFU data (ignored); versions 1..10.  Anything else is refused with
-  `RdbError`: another type (naming the key and the type), module or
-  function data, a newer version, corruption (naming the byte offset), a
-  checksum mismatch, a file that ends early.  A stored checksum of zero
-  means "not computed" and is accepted, as Redis does.
+- Hashes and sets are written as Redis 7.0 writes them: a listpack hash
+  as RDB_TYPE_HASH_LISTPACK, an intset as RDB_TYPE_SET_INTSET (each one
+  string), a hashtable hash or set as RDB_TYPE_HASH / RDB_TYPE_SET (a
+  count, then the strings).  rdbcoll.py has the encodings and the Python
+  values (`Hash`, `Set`) the reader returns for them.
+- The reader accepts what Redis 7.0 writes for strings, hashes and sets,
+  and the older hash encodings it still loads (ziplist, zipmap): every
+  string encoding, EXPIRETIME_MS and the old EXPIRETIME, SELECTDB,
+  RESIZEDB, AUX, LRU/LFU data (ignored); versions 1..10.  An empty hash
+  or set is skipped, as Redis skips it.  Anything else is refused with
+  `RdbError`: another type (a list, sorted set or stream, naming the key
+  and the type), module or function data, a newer version, corruption
+  (naming the byte offset), a checksum mismatch, a file that ends early.
+  A stored checksum of zero means "not computed" and is accepted, as
+  Redis does.
 - The checksum is known only at the end.  `feed` hands out records as they
   are parsed, so a loader must treat them as provisional until `close()`
   returns; `parse` returns nothing unless the whole file was good.
@@ -38,12 +46,16 @@ import numpy as np
 from mako_numba.config import settings as config
 from mako_numba.base import lzf
 from mako_numba.base.crc64 import crc64
+from mako_numba.persistence import rdbcoll
+from mako_numba.persistence.rdbcoll import Hash, Set
 from mako_numba.persistence.rdbscan import (
     E_BAD_LENGTH, E_BAD_STRING, E_FUNCTION, E_MODULE_AUX, E_TOO_BIG, E_UNKNOWN_OP,
-    E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_INT, F_RAW, K_AUX, K_KEY, LEN_32,
-    LEN_64, NCOLS, OP_AUX, OP_EOF, OP_EXPIRETIME_MS, OP_RESIZEDB, OP_SELECTDB, R_AT, R_CODE,
-    R_DB, R_DETAIL, R_END, R_KEY, R_KIND, R_RECORD, R_START, RDB_VERSION, S_EOF,
-    S_ERROR, S_FULL, S_NEED, TYPE_NAMES, TYPE_STRING, scan_records,
+    E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_ELEMS, F_INT, F_RAW, K_AUX,
+    K_KEY, LEN_32, LEN_64, NCOLS, OP_AUX, OP_EOF, OP_EXPIRETIME_MS, OP_RESIZEDB, OP_SELECTDB,
+    R_AT, R_CODE, R_DB, R_DETAIL, R_END, R_KEY, R_KIND, R_RECORD, R_START, R_TYPE,
+    RDB_VERSION, S_EOF, S_ERROR, S_FULL, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK,
+    TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_NAMES, TYPE_SET, TYPE_SET_INTSET, TYPE_STRING,
+    scan_records,
 )
 
 MAGIC = b"REDIS"
@@ -175,6 +187,41 @@ class RdbWriter:
         return self._emit(b"".join((head, _TYPE_STRING, self.encode_string(key),
                                     self.encode_string(value))))
 
+    def hash(self, key, pairs, expire_ms=-1):
+        """One hash key (a dict, or a Hash whose encoding says how it is saved)."""
+        self._check_started()
+        enc = getattr(pairs, "encoding", None) or rdbcoll.hash_encoding(pairs)
+        if enc == "listpack":
+            value = self.encode_string(rdbcoll.listpack([x for kv in pairs.items() for x in kv]))
+            return self._key(TYPE_HASH_LISTPACK, key, value, expire_ms)
+        value = [encode_length(len(pairs))]
+        for f, v in pairs.items():
+            value += [self.encode_string(f), self.encode_string(v)]
+        return self._key(TYPE_HASH, key, b"".join(value), expire_ms)
+
+    def set(self, key, members, expire_ms=-1):
+        """One set key (a set, or a Set whose encoding and order say how it is saved)."""
+        self._check_started()
+        order = getattr(members, "order", None) or list(members)
+        enc = getattr(members, "encoding", None) or rdbcoll.set_encoding(order)
+        if enc == "intset":
+            value = self.encode_string(rdbcoll.intset([int(m) for m in order]))
+            return self._key(TYPE_SET_INTSET, key, value, expire_ms)
+        value = b"".join([encode_length(len(order))] + [self.encode_string(m) for m in order])
+        return self._key(TYPE_SET, key, value, expire_ms)
+
+    def key(self, key, value, expire_ms=-1):
+        """One key of any type the reader returns: bytes, a dict (hash) or a set."""
+        if isinstance(value, dict):
+            return self.hash(key, value, expire_ms)
+        if isinstance(value, (set, frozenset)):
+            return self.set(key, value, expire_ms)
+        return self.string(key, value, expire_ms)
+
+    def _key(self, rdb_type, key, value, expire_ms):
+        head = _EXPIRE.pack(OP_EXPIRETIME_MS, expire_ms) if expire_ms >= 0 else b""
+        return self._emit(b"".join((head, bytes((rdb_type,)), self.encode_string(key), value)))
+
     def records(self, data):
         """Records encoded elsewhere (rdbdump.encode_records, with this writer's LZF state):
         a uint8 array, checksummed where it lies and returned to be written."""
@@ -267,6 +314,71 @@ def field_bytes(buf, base, enc, a, b, c):
     return value
 
 
+def _string_at(buf, base, at):
+    """(bytes, next offset) of the RDB string at buf[at:], already checked by the scanner."""
+    first = buf[at]
+    kind = first >> 6
+    if kind == 3:
+        enc = first & 0x3F
+        if enc < 3:
+            k = 1 << enc
+            return b"%d" % int.from_bytes(buf[at + 1:at + 1 + k], "little", signed=True), at + 1 + k
+        clen, q = _length_at(buf, at + 1)
+        ulen, q = _length_at(buf, q)
+        return field_bytes(buf, base, 2, q, clen, ulen), q + clen
+    n, q = _length_at(buf, at)
+    return bytes(buf[q:q + n]), q + n
+
+
+def _length_at(buf, at):
+    first = buf[at]
+    if first >> 6 == 0:
+        return first & 0x3F, at + 1
+    if first >> 6 == 1:
+        return (first & 0x3F) << 8 | buf[at + 1], at + 2
+    k = 4 if first == LEN_32 else 8
+    return int.from_bytes(buf[at + 1:at + 1 + k], "big"), at + 1 + k
+
+
+def elements_value(buf, base, rdb_type, at, strings):
+    """The Hash or Set of a TYPE_HASH / TYPE_SET value whose strings start at buf[at:]."""
+    items = []
+    for _ in range(strings):
+        item, at = _string_at(buf, base, at)
+        items.append(item)
+    if rdb_type == TYPE_HASH:
+        return Hash(zip(items[::2], items[1::2]), "hashtable")
+    return Set(items, "hashtable")
+
+
+_PACKED = {
+    TYPE_HASH_LISTPACK: ("hash", "listpack", rdbcoll.listpack_items, "Hash listpack integrity check failed"),
+    TYPE_HASH_ZIPLIST: ("hash", "ziplist", rdbcoll.ziplist_items, "Hash ziplist integrity check failed"),
+    TYPE_HASH_ZIPMAP: ("hash", "zipmap", rdbcoll.zipmap_items, "Zipmap integrity check failed"),
+    TYPE_SET_INTSET: ("set", "intset", rdbcoll.intset_items, "Intset integrity check failed"),
+}
+
+
+def packed_value(rdb_type, value, at):
+    """The Hash or Set a hash or set key's value decodes to (value: the string of a one-string
+    encoding, or elements_value's result); `at`: the value's file offset, for errors."""
+    if rdb_type not in _PACKED:
+        return value
+    kind, encoding, items, message = _PACKED[rdb_type]
+    try:
+        items = items(value)
+        if kind == "hash" and len(items) % 2:
+            raise ValueError("odd")
+    except (ValueError, IndexError, struct.error):
+        raise corrupt(at, message) from None
+    if kind == "set":
+        return Set(items, "intset")
+    pairs = list(zip(items[::2], items[1::2]))
+    if rdb_type != TYPE_HASH_LISTPACK and len(dict(pairs)) != len(pairs):
+        raise corrupt(at, "Hash zipmap with dup elements" if rdb_type == TYPE_HASH_ZIPMAP else message)
+    return Hash(pairs, "listpack")
+
+
 def stop_error(stop, base, key, max_string):
     """The RdbError of a scanner's S_ERROR row (offsets from base); key: the bytes of the key
     of an unsupported type (E_UNSUPPORTED)."""
@@ -355,13 +467,18 @@ class RdbReader:
             while True:
                 n = scan_records(arr, self._pos, arr.shape[0], self._state, self.max_string, rows)
                 # the hot loop of a load: one pass, raw strings sliced inline
-                for kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc in \
-                        rows[:n, :R_RECORD].tolist():
+                for (kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc), rdb_type in \
+                        zip(rows[:n, :R_RECORD].tolist(), rows[:n, R_TYPE].tolist()):
                     key = (mv[ka:ka + kb].tobytes() if ke == F_RAW
                            else field_bytes(mv, self._base, ke, ka, kb, kc))
-                    value = (mv[va:va + vb].tobytes() if ve == F_RAW else b"%d" % va
-                             if ve == F_INT else field_bytes(mv, self._base, ve, va, vb, vc))
-                    if kind == K_KEY:
+                    if ve == F_ELEMS:
+                        value = elements_value(mv, self._base, rdb_type, va, vb)
+                    else:
+                        value = (mv[va:va + vb].tobytes() if ve == F_RAW else b"%d" % va
+                                 if ve == F_INT else field_bytes(mv, self._base, ve, va, vb, vc))
+                    if kind == K_KEY and rdb_type != TYPE_STRING:
+                        value = packed_value(rdb_type, value, self._base + va)
+                    if kind == K_KEY and (rdb_type == TYPE_STRING or len(value)):   # empty: skipped
                         out.append((db, key, value, expire))
                     elif kind == K_AUX:
                         self.aux[key.decode("utf-8", "backslashreplace")] = \

@@ -1,28 +1,45 @@
 """RDB records encoded by a kernel, straight from the arena's records.
 
 `encode_records` turns rows of (record address, key length, value length,
-expire ms) from snapshot.dump_rows into the bytes RdbWriter.string would
-write for them, a few thousand records per call: Python's per-key work was
-most of a snapshot's time (SAVE of 1,000,000 keys: 5.3 s against Redis's
-0.6 s).
+expire ms) from snapshot.dump_rows into the bytes RdbWriter would write for
+them, a few thousand records per call: Python's per-key work was most of a
+snapshot's time (SAVE of 1,000,000 keys: 5.3 s against Redis's 0.6 s).
 
-Rules: the same encodings as rdb.RdbWriter.encode_string (rdbSaveRawString):
-a canonical integer of at most 11 bytes that fits 32 bits as INT8/16/32, else
-LZF when compression is on, the string is over 20 bytes and the result
-saves 4 bytes, else raw.  The LZF hash table and its base are the writer's
-Compressor's, passed in and handed back, so the bytes are the same as the
-Python writer's (tests compare them).  The caller sizes `out` for the
-worst case (each record's key and value plus 32 bytes) and `tmp` for the
-longest value.
+Each value is saved as Redis 7.0's rdbSaveObject saves it (rdb.c):
+- a string: one RDB string;
+- a compact hash (blob.py's KIND_COMPACT, Redis's listpack encoding):
+  RDB_TYPE_HASH_LISTPACK, the listpack Redis would hold (listpack.py) as
+  one RDB string;
+- a hash table (KIND_TABLE): RDB_TYPE_HASH, the count, then each live
+  field and value as RDB strings, in the index's order;
+- an intset (intset.py, Redis's byte for byte): RDB_TYPE_SET_INTSET, the
+  intset as one RDB string;
+- a set table: RDB_TYPE_SET, the count, then each member.
+
+Rules: every RDB string is written as rdb.RdbWriter.encode_string writes
+it (rdbSaveRawString): a canonical integer of at most 11 bytes that fits 32
+bits as INT8/16/32, else LZF when compression is on, the string is over 20
+bytes and the result saves 4 bytes, else raw.  The LZF hash table and its
+base are the writer's Compressor's, passed in and handed back, so the
+bytes are the same as the Python writer's (tests compare them).  The
+caller sizes `out` and `tmp` by `worst_case` (a listpack is built in
+`tmp`; LZF compresses straight into `out`).
 """
 import numpy as np
 
-from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view, unowned
+from mako_numba.base.jit import copy_bytes, i64view, kernel, move_bytes, u8view, unowned
 from mako_numba.base.lzf import lzf_compress
-from mako_numba.persistence.rdbscan import ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS
+from mako_numba.persistence import listpack
+from mako_numba.persistence.rdbscan import (
+    ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS, TYPE_HASH,
+    TYPE_HASH_LISTPACK, TYPE_SET, TYPE_SET_INTSET,
+)
 from mako_numba.store.arena import REC_HDR, rec_type
-from mako_numba.store.types import OBJ_STRING
+from mako_numba.store.types import OBJ_HASH, OBJ_SET, OBJ_STRING, blob, intset
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
+
+STRING_ROOM = 19        # the longest header of an RDB string: LZF mark and two 64-bit lengths
+RECORD_ROOM = 9 + 1 + STRING_ROOM + 9     # expiry, type, the key's header, a count
 
 
 @kernel
@@ -65,8 +82,10 @@ def _canonical_int(s, n):
 
 
 @kernel
-def _string(out, pos, addr, n, tmp, htab, base, compress):
-    """One string as rdbSaveRawString writes it; returns (new pos, new LZF base)."""
+def _string(out, pos, addr, n, htab, base, compress):
+    """The n bytes at addr as rdbSaveRawString writes them, at out[pos:]; returns (new pos,
+    new LZF base).  LZF output goes straight into out, past the longest header a compressed
+    string can have, and moves back behind its header: out needs STRING_ROOM + n bytes."""
     s = u8view(addr, n)
     if 0 < n <= 11:
         ok, v = _canonical_int(s, n)
@@ -81,14 +100,15 @@ def _string(out, pos, addr, n, tmp, htab, base, compress):
                 out[pos + 1 + i] = (v >> (8 * i)) & 0xFF
             return pos + 1 + k, base
     if compress and n > 20:
-        k = lzf_compress(s, n, tmp, n - 4, htab, base)
+        dst = u8view(out.ctypes.data + pos + STRING_ROOM, n)
+        k = lzf_compress(s, n, dst, n - 4, htab, base)
         base += n + 1
         if k >= 0:
             out[pos] = ENC_LZF
-            pos = _length(out, pos + 1, k)
-            pos = _length(out, pos, n)
-            copy_bytes(out.ctypes.data + pos, tmp.ctypes.data, k)
-            return pos + k, base
+            p = _length(out, pos + 1, k)
+            p = _length(out, p, n)
+            move_bytes(out.ctypes.data + p, out.ctypes.data + pos + STRING_ROOM, k)
+            return p + k, base
     pos = _length(out, pos, n)
     copy_bytes(out.ctypes.data + pos, addr, n)
     return pos + n, base
@@ -115,18 +135,23 @@ def encode_records(rows, n, out, tmp, htab, base, compress):
                 out[pos + 1 + b] = (exp >> (8 * b)) & 0xFF
             pos += 9
         t = rec_type(i64view(addr, 3))
-        out[pos] = _rdb_type(t)
-        pos, base = _string(out, pos + 1, addr + REC_HDR, klen, tmp, htab, base, compress)
-        pos, base = _save_value(out, pos, t, addr + REC_HDR + klen, rows[i, 2], tmp, htab, base, compress)
+        vaddr = addr + REC_HDR + klen
+        out[pos] = _rdb_type(t, vaddr)
+        pos, base = _string(out, pos + 1, addr + REC_HDR, klen, htab, base, compress)
+        pos, base = _save_value(out, pos, t, vaddr, rows[i, 2], tmp, htab, base, compress)
     return pos, base
 
 
 # --- the per-type seam of RDB saving (and of AOF rewrites, which write an RDB preamble) ----
 @kernel(inline=True)
-def _rdb_type(t):
-    """rdbSaveObjectType: the byte that marks a value of type t (OBJ_*, store/types)."""
+def _rdb_type(t, vaddr):
+    """rdbSaveObjectType: the byte that marks a value of type t (OBJ_*, store/types) at vaddr."""
     if t == OBJ_STRING:
         return RDB_TYPE_STRING
+    if t == OBJ_HASH:
+        return TYPE_HASH if blob.is_table(vaddr) else TYPE_HASH_LISTPACK
+    if t == OBJ_SET:
+        return TYPE_SET_INTSET if intset.is_intset(vaddr) else TYPE_SET
     raise ValueError("a record of a type with no RDB encoding")
 
 
@@ -136,13 +161,56 @@ def _save_value(out, pos, t, vaddr, vlen, tmp, htab, base, compress):
 
     A new type adds its case here, and its bytes to worst_case."""
     if t == OBJ_STRING:
-        return _string(out, pos, vaddr, vlen, tmp, htab, base, compress)
+        return _string(out, pos, vaddr, vlen, htab, base, compress)
+    if t == OBJ_HASH and not blob.is_table(vaddr):
+        n = listpack.write_blob(tmp, vaddr, True)
+        return _string(out, pos, tmp.ctypes.data, n, htab, base, compress)
+    if t == OBJ_SET and intset.is_intset(vaddr):
+        return _string(out, pos, vaddr, intset.size_of(intset.width(vaddr), intset.length(vaddr)),
+                       htab, base, compress)
+    if t == OBJ_HASH or t == OBJ_SET:
+        return _save_members(out, pos, vaddr, t == OBJ_HASH, htab, base, compress)
     raise ValueError("a record of a type with no RDB encoding")
 
 
+@kernel
+def _save_members(out, pos, b, pairs, htab, base, compress):
+    """A hash or set blob as RDB_TYPE_HASH / RDB_TYPE_SET: its count, then its live entries'
+    strings (field and value for a hash)."""
+    pos = _length(out, pos, blob.count(b))
+    off, cur = blob.walk_next(b, 0, pairs)
+    while off >= 0:
+        a1, n1, a2, n2, nxt = blob.entry_at(b, off, pairs)
+        pos, base = _string(out, pos, a1, n1, htab, base, compress)
+        if pairs:
+            pos, base = _string(out, pos, a2, n2, htab, base, compress)
+        off, cur = blob.walk_next(b, cur, pairs)
+    return pos, base
+
+
+@kernel(entry=True)
 def worst_case(rows, n):
-    """Bytes `out` must hold for rows[:n]."""
-    return int(rows[:n, 1].sum() + rows[:n, 2].sum()) + 32 * n
+    """(bytes `out` must hold, bytes `tmp` must hold) to encode rows[:n], read from the
+    records' headers and their blobs' headers."""
+    rows = unowned(rows)
+    need = 0
+    scratch = 64
+    for i in range(n):
+        addr = rows[i, 0]
+        klen = rows[i, 1]
+        vaddr = addr + REC_HDR + klen
+        t = rec_type(i64view(addr, 3))
+        need += RECORD_ROOM + klen
+        if t == OBJ_HASH and not blob.is_table(vaddr):
+            lp = listpack.bound(vaddr, True)
+            need += STRING_ROOM + lp
+            scratch = max(scratch, lp)
+        elif (t == OBJ_HASH or t == OBJ_SET) and not intset.is_intset(vaddr):
+            strings = blob.count(vaddr) * (2 if t == OBJ_HASH else 1)
+            need += blob.live_bytes(vaddr) + STRING_ROOM * (strings + 1)
+        else:
+            need += STRING_ROOM + rows[i, 2]
+    return need, scratch
 
 
 __all__ = ["encode_records", "worst_case", "np"]

@@ -21,6 +21,10 @@ Rules:
 - A key whose time is up (0 <= expiry < now) is counted and skipped, unless
   F_KEEP_EXPIRED (an AOF's base, where a later PERSIST may save it).
   out[O_LOADED] and out[O_EXPIRED] count across calls.
+- A hash or set (rdbbuild.py) is checked and measured first, then its
+  record is made at its final size and written in place: an empty one is
+  skipped (out[O_EMPTY]); a refused one stops the load (LOAD_BAD_VALUE),
+  after deleting the key if it was half made.
 - The arguments are re-wrapped without their owners (jit.unowned), as
   run_batch does: otherwise every helper call counts references atomically,
   which took 40% of a load.
@@ -32,14 +36,19 @@ Rules:
 import numpy as np
 
 from mako_numba.base.jit import kernel, u8view, unowned
-from mako_numba.base.lzf import lzf_decompress
+from mako_numba.persistence import rdbbuild
+from mako_numba.persistence.rdbbuild import B_BAD_LZF, B_EMPTY, B_OK
+from mako_numba.persistence.rdbfields import field, room
 from mako_numba.persistence.rdbscan import (
-    F_INT, F_LZF, F_RAW, K_AUX, K_KEY, R_DB, R_EXPIRE, R_KEY, R_KIND, R_VAL,
+    F_INT, F_RAW, K_AUX, K_KEY, R_DB, R_EXPIRE, R_KEY, R_KIND, R_START, R_TYPE, R_VAL,
+    TYPE_STRING,
 )
 from mako_numba.config import settings as config
-from mako_numba.store.arena import OK
+from mako_numba.store.arena import OK, TYPE_SHIFT
 from mako_numba.store.index import prefetch_slot
-from mako_numba.store.table import lookup_hashed, store_inline, unlink_found
+from mako_numba.store.table import (
+    lookup_hashed, set_enc_flags, store_inline, unlink_found, value_of,
+)
 
 LOAD_DONE = 0
 LOAD_NEED = 1           # memory: tm[T_NEED] says which
@@ -48,6 +57,7 @@ LOAD_RESIZE = 3         # the row is a RESIZEDB hint
 LOAD_BAD_DB = 4         # the row's database is not one of the server's
 LOAD_BAD_LZF = 5        # a string's LZF data does not expand to its length
 LOAD_TMP = 6            # the scratch array is too small
+LOAD_BAD_VALUE = 7      # a hash or set refused (rdbbuild.B_* in out[O_DETAIL], its offset in out[O_AT])
 
 F_KEEP_EXPIRED = 1
 F_MERGE = 2
@@ -56,65 +66,23 @@ O_LOADED = 0            # the counters of out
 O_EXPIRED = 1
 O_AT = 2
 O_DETAIL = 3
-O_NFIELDS = 4
+O_EMPTY = 4             # empty hashes and sets skipped
+O_NFIELDS = 5
 
-INT_MAX_DIGITS = 24     # room for an int64 in decimal, with its sign
+@kernel(inline=True)
+def _bad_lzf(rows, i, col, out):
+    """LOAD_BAD_LZF for the string in rows[i, col:col + 4]: where its data lies, its length."""
+    out[O_AT] = rows[i, col + 1]
+    out[O_DETAIL] = rows[i, col + 3]
+    return LOAD_BAD_LZF
 
 
 @kernel(inline=True)
-def _decimal(v, tmp, at):
-    """Write v in decimal at tmp[at:]; its length (tmp holds INT_MAX_DIGITS there)."""
-    neg = v < 0
-    u = np.uint64(-(v + 1)) + np.uint64(1) if neg else np.uint64(v)
-    n = 0
-    while True:
-        tmp[at + INT_MAX_DIGITS - 1 - n] = 48 + np.int64(u % np.uint64(10))
-        u //= np.uint64(10)
-        n += 1
-        if u == 0:
-            break
-    if neg:
-        tmp[at + INT_MAX_DIGITS - 1 - n] = 45
-        n += 1
-    for j in range(n):
-        tmp[at + j] = tmp[at + INT_MAX_DIGITS - n + j]
-    return n
-
-
-@kernel(inline=True)
-def _room(rows, i, col):
-    """Scratch bytes the string in rows[i, col:col + 4] takes when decoded."""
-    enc = rows[i, col]
-    if enc == F_INT:
-        return INT_MAX_DIGITS
-    if enc == F_LZF:
-        return rows[i, col + 3]
-    return 0
-
-
-@kernel
-def _expand(buf, off, clen, tmp, at, ulen, out):
-    """LZF data buf[off:off + clen] into tmp[at:at + ulen]; False (out says where) if it is bad."""
-    if lzf_decompress(buf[off:off + clen], clen, tmp[at:], ulen) == ulen:
-        return True
-    out[O_AT] = off
-    out[O_DETAIL] = ulen
-    return False
-
-
-@kernel(inline=True)
-def _field(buf, rows, i, col, tmp, at, out):
-    """(address, length) of the string in rows[i, col:col + 4], decoded into tmp[at:] if need
-    be; length -1 when its LZF data is bad (out[O_AT], out[O_DETAIL] say where)."""
-    enc = rows[i, col]
-    if enc == F_INT:
-        return tmp.ctypes.data + at, _decimal(rows[i, col + 1], tmp, at)
-    if enc == F_LZF:
-        ulen = rows[i, col + 3]
-        if not _expand(buf, rows[i, col + 1], rows[i, col + 2], tmp, at, ulen, out):
-            return 0, -1
-        return tmp.ctypes.data + at, ulen
-    return buf.ctypes.data + rows[i, col + 1], rows[i, col + 2]
+def _bad_value(rows, i, st, out):
+    """LOAD_BAD_VALUE: why (rdbbuild.B_*) and where the value lies."""
+    out[O_AT] = rows[i, R_START] if rows[i, R_VAL] == F_INT else rows[i, R_VAL + 1]
+    out[O_DETAIL] = st
+    return LOAD_BAD_VALUE
 
 
 @kernel(inline=True)
@@ -147,22 +115,34 @@ def insert_records(T, lim, buf, rows, start, n, now, flags, tmp, out, hashes):
             _hash_ahead(T, buf, rows, i + ahead, hashes)
         kind = rows[i, R_KIND]
         if kind == K_KEY or kind == K_AUX:
-            kroom = _room(rows, i, R_KEY)
-            need = kroom + _room(rows, i, R_VAL)
+            t = rows[i, R_TYPE] if kind == K_KEY else TYPE_STRING
+            kroom = room(rows, i, R_KEY)
+            vroom = room(rows, i, R_VAL)
+            eroom = rdbbuild.slot_room(rows, i) if t != TYPE_STRING else 0
+            need = kroom + vroom + 2 * eroom
             if need > tmp.shape[0]:
                 out[O_DETAIL] = need
                 return i, LOAD_TMP
-            kaddr, klen = _field(buf, rows, i, R_KEY, tmp, 0, out)
+            kaddr, klen = field(buf, rows, i, R_KEY, tmp, 0)
             if klen < 0:
-                return i, LOAD_BAD_LZF
-            vaddr, vlen = _field(buf, rows, i, R_VAL, tmp, kroom, out)
+                return i, _bad_lzf(rows, i, R_KEY, out)
+            vaddr, vlen = field(buf, rows, i, R_VAL, tmp, kroom)
             if vlen < 0:
-                return i, LOAD_BAD_LZF
+                return i, _bad_lzf(rows, i, R_VAL, out)
             if kind == K_AUX:
                 continue
             logical = rows[i, R_DB]
             if logical < 0 or logical >= dbk.shape[0]:
                 return i, LOAD_BAD_DB
+            slot = kroom + vroom
+            if t != TYPE_STRING:
+                st, form, csize, count, nbytes, log = rdbbuild.plan(lim, t, buf, rows, i, vaddr, vlen,
+                                                                    tmp, slot)
+                if st == B_EMPTY:
+                    out[O_EMPTY] += 1
+                    continue
+                if st != B_OK:
+                    return i, _bad_value(rows, i, st, out)
             expire = rows[i, R_EXPIRE]
             if 0 <= expire < now and not flags & F_KEEP_EXPIRED:
                 out[O_EXPIRED] += 1
@@ -174,9 +154,25 @@ def insert_records(T, lim, buf, rows, start, n, now, flags, tmp, out, hashes):
                     return i, LOAD_DUPLICATE
                 unlink_found(T, lim, which, pos)
                 h, which, pos = lookup_hashed(T, lim, db, kaddr, klen, now, True, h, -1)
-            if store_inline(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen,
-                            expire if expire > 0 else 0) != OK:
-                return i, LOAD_NEED
+            if t == TYPE_STRING:
+                if store_inline(T, lim, db, h, which, pos, kaddr, klen, vaddr, vlen,
+                                expire if expire > 0 else 0) != OK:
+                    return i, LOAD_NEED
+            else:
+                if store_inline(T, lim, db, h, which, pos, kaddr, klen, 0, csize,
+                                expire if expire > 0 else 0) != OK:
+                    return i, LOAD_NEED
+                h, which, pos = lookup_hashed(T, lim, db, kaddr, klen, now, False, h, -1)
+                set_enc_flags(T, which, pos, rdbbuild.object_type(t) << TYPE_SHIFT)
+                st, at, detail = rdbbuild.fill(T, value_of(T, which, pos)[0], t, form, count, nbytes,
+                                               log, buf, rows, i, vaddr, tmp, slot, eroom)
+                if st != B_OK:
+                    unlink_found(T, lim, which, pos)
+                    if st == B_BAD_LZF:
+                        out[O_AT] = at
+                        out[O_DETAIL] = detail
+                        return i, LOAD_BAD_LZF
+                    return i, _bad_value(rows, i, st, out)
             out[O_LOADED] += 1
         else:
             return i, LOAD_RESIZE

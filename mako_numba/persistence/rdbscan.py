@@ -18,8 +18,14 @@ decimal form) or LZF (compressed length, original length, data).
 
 Rules:
 - The scanner does no allocation and no decoding: a record is integers in a
-  row (FIELDS below): where its key and value lie in the buffer and how they
-  are encoded.  rdb.py turns rows into bytes.
+  row (the R_* columns below): where its key and value lie in the buffer
+  and how they are encoded.  rdb.py turns rows into bytes.  A hash or set
+  saved as a count and strings (TYPE_HASH, TYPE_SET) is walked whole, so
+  its row also says how long its strings are decoded (R_BYTES, R_LONGEST)
+  and whether a set's are all integers (R_INTS): what the loader needs to
+  choose the value's encoding and size before writing any of it.  A value
+  saved as one string (the listpack, ziplist, zipmap or intset of a hash or
+  set) is a string here; the loader checks it.
 - Each opcode is parsed whole or not at all.  The state it changes (current
   database, pending expiry) lives in `state` and is written only when an
   opcode is complete, so a scan that stops on an incomplete opcode resumes at
@@ -34,6 +40,10 @@ Rules:
 import numpy as np
 
 from mako_numba.base.jit import kernel
+from mako_numba.protocol.parsebase import string2ll
+from mako_numba.protocol.replies import digits
+from mako_numba.store.types.blob import len_size
+from mako_numba.store.types.intset import value_width
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
 
 RDB_VERSION = 10                    # what Redis 7.0 writes, the newest we read
@@ -50,8 +60,15 @@ OP_EXPIRETIME = 0xFD
 OP_SELECTDB = 0xFE
 OP_EOF = 0xFF
 
-TYPE_STRING = RDB_TYPE_STRING   # the one object type this loader decodes (store/types/string.py);
-                                # any other stops the load (E_UNSUPPORTED), as before
+TYPE_STRING = RDB_TYPE_STRING   # store/types/string.py
+TYPE_SET = 2                    # a count, then the members
+TYPE_HASH = 4                   # a count, then each field and its value
+TYPE_HASH_ZIPMAP = 9            # one string each, holding the whole value in Redis's
+TYPE_SET_INTSET = 11            # encoding of it: Redis 2.x's zipmap, the intset,
+TYPE_HASH_ZIPLIST = 13          # the ziplist of Redis 3.2 .. 6.2, Redis 7.0's listpack
+TYPE_HASH_LISTPACK = 16
+# The types this loader decodes; any other (lists, sorted sets, streams, modules) stops the
+# load (E_UNSUPPORTED), naming the key and its type.
 ENC_INT8 = 0xC0
 ENC_INT16 = 0xC1
 ENC_INT32 = 0xC2
@@ -78,11 +95,18 @@ R_END = 12          # offset after the record (S_FULL: where to resume; S_EOF: a
 R_CODE = 13         # S_ERROR: E_*
 R_AT = 14           # S_ERROR: offset of the fault; S_NEED: bytes needed up to here
 R_DETAIL = 15       # S_ERROR: the byte or number at fault
-NCOLS = 16
+R_TYPE = 16         # K_KEY: the value's RDB type (TYPE_*)
+R_BYTES = 17        # F_ELEMS: the strings' bytes as blob entries (store/types/blob.py), decoded
+R_LONGEST = 18      # F_ELEMS: the longest string, decoded
+R_INTS = 19         # F_ELEMS of a set: the intset width every member fits (2, 4 or 8); 0 when
+                    # a member is not an integer (Redis's isSdsRepresentableAsLongLong)
+NCOLS = 20
 
 F_RAW = 0           # a = offset, b = length
 F_INT = 1           # a = the integer
 F_LZF = 2           # a = offset of the compressed bytes, b = their length, c = original length
+F_ELEMS = 3         # a = offset of the first of the value's strings, b = how many, c = the
+                    # collection's count (TYPE_HASH: fields, two strings each; TYPE_SET: members)
 
 K_KEY = 1           # a string key and its value
 K_AUX = 2           # an AUX field (name in the key columns)
@@ -212,6 +236,89 @@ def _string(buf, p, end, row, col, maxstr):
     return q + v
 
 
+@kernel
+def string_at(buf, p):
+    """(next offset, F_*, a, b, c) of a string at p that a scan has already parsed whole (the
+    strings of an F_ELEMS value): no checks."""
+    first = np.int64(buf[p])
+    kind = first >> 6
+    if kind == 3:
+        v = first & 0x3F
+        if v < 3:
+            nbytes = 1 << v
+            return p + 1 + nbytes, F_INT, _le(buf, p + 1, nbytes), 0, 0
+        q, clen = _trusted_length(buf, p + 1)
+        q, ulen = _trusted_length(buf, q)
+        return q + clen, F_LZF, q, clen, ulen
+    q, n = _trusted_length(buf, p)
+    return q + n, F_RAW, q, n, 0
+
+
+@kernel(inline=True)
+def _trusted_length(buf, p):
+    b = np.int64(buf[p])
+    if b >> 6 == 0:
+        return p + 1, b & 0x3F
+    if b >> 6 == 1:
+        return p + 2, ((b & 0x3F) << 8) | np.int64(buf[p + 1])
+    nbytes = 4 if b == LEN_32 else 8
+    v = np.int64(0)
+    for j in range(nbytes):
+        v = (v << 8) | np.int64(buf[p + 1 + j])
+    return p + 1 + nbytes, v
+
+
+@kernel(inline=True)
+def _one_string(op):
+    """Is op a key type whose value is one RDB string?"""
+    return (op == TYPE_STRING or op == TYPE_HASH_LISTPACK or op == TYPE_SET_INTSET
+            or op == TYPE_HASH_ZIPLIST or op == TYPE_HASH_ZIPMAP)
+
+
+@kernel
+def _elements(buf, p, end, row, maxstr, pairs):
+    """Parse a TYPE_HASH / TYPE_SET value at p (a count, then its strings) into the row's
+    F_ELEMS columns, measuring its strings on the way; the next offset, or -1."""
+    q, count = _plain_length(buf, p, end, row)
+    if q < 0:
+        return q
+    if count > maxstr:
+        return _error(row, E_TOO_BIG, p, count)
+    strings = count * 2 if pairs else count
+    first = q
+    total = 0
+    longest = 0
+    width = 2
+    for j in range(strings):
+        q = _string(buf, q, end, row, R_VAL, maxstr)
+        if q < 0:
+            return q
+        enc = row[R_VAL]
+        isint = False
+        v = 0
+        if enc == F_INT:
+            v = row[R_VAL + 1]
+            ln = digits(-v if v < 0 else v) + (1 if v < 0 else 0)
+            isint = True
+        elif enc == F_LZF:
+            ln = row[R_VAL + 3]         # (Redis compresses only strings over 20 bytes)
+        else:
+            ln = row[R_VAL + 2]
+            if width != 0 and not pairs:
+                isint, v = string2ll(buf, row[R_VAL + 1], row[R_VAL + 1] + ln)
+        width = max(width, value_width(v)) if isint and width != 0 else 0
+        total += len_size(ln) + ln
+        longest = max(longest, ln)
+    row[R_VAL] = F_ELEMS
+    row[R_VAL + 1] = first
+    row[R_VAL + 2] = strings
+    row[R_VAL + 3] = count
+    row[R_BYTES] = total
+    row[R_LONGEST] = longest
+    row[R_INTS] = 0 if pairs else width
+    return q
+
+
 @kernel(entry=True)
 def scan_records(buf, pos, end, state, maxstr, rows):
     """Parse the opcodes of buf[pos:end] into rows; returns n, the records filled.
@@ -271,17 +378,21 @@ def scan_records(buf, pos, end, state, maxstr, rows):
             row[R_END] = q
             pos = q
             n += 1
-        elif op == OP_AUX or op == TYPE_STRING:
+        elif op == OP_AUX or op == TYPE_HASH or op == TYPE_SET or _one_string(op):
             q = _string(buf, p, end, row, R_KEY, maxstr)
             if q < 0:
                 return n
-            q = _string(buf, q, end, row, R_VAL, maxstr)
+            if op == TYPE_HASH or op == TYPE_SET:
+                q = _elements(buf, q, end, row, maxstr, op == TYPE_HASH)
+            else:
+                q = _string(buf, q, end, row, R_VAL, maxstr)
             if q < 0:
                 return n
             row[R_KIND] = K_AUX if op == OP_AUX else K_KEY
+            row[R_TYPE] = op
             row[R_DB] = state[0]
             row[R_EXPIRE] = -1
-            if op == TYPE_STRING:
+            if op != OP_AUX:
                 row[R_EXPIRE] = state[1]
                 state[1] = -1
             row[R_END] = q

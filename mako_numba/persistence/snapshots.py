@@ -86,12 +86,11 @@ def write_rdb(core, f, compress=True, checksum=True, progress=None):
                 n, pos = dump_rows(T, which, pos, pdb, rows)
                 if n == 0:
                     continue
-                need = worst_case(rows, n)
+                need, scratch = worst_case(rows, n)
                 if need > out.shape[0]:
                     out = np.zeros(1 << (need - 1).bit_length(), np.uint8)
-                longest = int(rows[:n, 2].max()) + 1
-                if longest > tmp.shape[0]:
-                    tmp = np.zeros(1 << (longest - 1).bit_length(), np.uint8)
+                if scratch > tmp.shape[0]:
+                    tmp = np.zeros(1 << (scratch - 1).bit_length(), np.uint8)
                 m, lzf.base = encode_records(rows, n, out, tmp, lzf.htab, lzf.base, w.compress)
                 f.write(w.records(out[:m]))
                 keys += n

@@ -133,7 +133,8 @@ def _persistence_kernels():
     from mako_numba.base import crc64, lzf
     from mako_numba.persistence import aofbase, rdbdump, rdbload, rdbscan, snapkernels
     return [rdbscan.scan_records, rdbload.insert_records, crc64.crc64_update, rdbdump.encode_records,
-            snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress, aofbase.encode_commands]
+            rdbdump.worst_case, snapkernels.dump_rows, lzf.lzf_compress, lzf.lzf_decompress,
+            aofbase.encode_commands]
 
 
 def _compile_samples(kernels_and_samples):

@@ -1,0 +1,218 @@
+"""Hash and set values built from an RDB file's records, with Redis 7.0's encoding decisions.
+
+rdbload.insert_records stores a hash or set key in two steps, around the
+record's creation (which may need memory Python supplies first):
+`plan` checks and measures the value and chooses its encoding and size,
+changing nothing; `fill` writes the value into the zeroed record.
+
+The encodings follow rdb.c's rdbLoadObject (lim: the server's limits):
+- RDB_TYPE_HASH (a count, then fields and values): a listpack (our compact
+  blob) when it has at most hash-max-listpack-entries fields and none of
+  its strings is longer than hash-max-listpack-value, else a table;
+- RDB_TYPE_SET: an intset when it has at most set-max-intset-entries
+  members (at most 2**30) and every member is an integer
+  (isSdsRepresentableAsLongLong), else a table;
+- RDB_TYPE_HASH_LISTPACK and _ZIPLIST: compact, unless more fields than
+  hash-max-listpack-entries (Redis looks at the count alone here);
+  RDB_TYPE_HASH_ZIPMAP: also a table when a string is too long;
+- RDB_TYPE_SET_INTSET: the intset as it is, unless longer than
+  set-max-intset-entries.
+A compact value keeps the file's order; an empty hash or set is skipped
+(B_EMPTY), as Redis skips it.
+
+Refusals, as Redis's: a listpack, ziplist, zipmap or intset that fails its
+integrity check (Redis checks a listpack's entries only with
+sanitize-dump-payload; we always do, since a kernel must never read past
+a value), a duplicated field or member where Redis finds one (a table, an
+intset; in a ziplist or zipmap always), bad LZF data.  `fill` finds
+duplicates only as it writes; the caller then deletes the half-made key.
+
+Rules: kernels; no allocation.  Strings that must be decoded (integers,
+LZF) go to two scratch slots of `tmp` (a field and its value), each
+`slot_room` bytes.  The hash seeds are the process's: an index is always
+rebuilt, never read from a file.
+"""
+import numpy as np
+
+from mako_numba.base.jit import copy_bytes, kernel, u32uview
+from mako_numba.config import settings as config
+from mako_numba.persistence import listpack, ziplist
+from mako_numba.persistence.rdbfields import INT_MAX_DIGITS, decimal, decode
+from mako_numba.persistence.rdbscan import (
+    F_ELEMS, R_BYTES, R_INTS, R_LONGEST, R_VAL, TYPE_HASH, TYPE_HASH_LISTPACK,
+    TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_SET, TYPE_SET_INTSET, string_at,
+)
+from mako_numba.store.types import OBJ_HASH, OBJ_SET, blob, intset
+from mako_numba.store.types.blob import HDR, KIND_COMPACT, KIND_TABLE
+from mako_numba.store.types.coll import intset_text_bytes, seeds_of
+
+B_OK = 0
+B_EMPTY = 1         # no field or member: the key is skipped
+B_CORRUPT = 2       # fails its integrity check
+B_DUPLICATE = 3     # a field or member twice
+B_BAD_LZF = 4       # a string's LZF data is bad (at: its offset, detail: its promised length)
+
+V_COMPACT = 1       # a compact hash blob
+V_TABLE = 2         # a hash or set table blob
+V_INTSET = 3        # an intset built from the members
+V_INTSET_COPY = 4   # the file's intset as it is
+
+MAX_INTSET = 1 << 30
+
+
+@kernel(inline=True)
+def object_type(t):
+    """The key's type (OBJ_*) for an RDB type this loader builds."""
+    return OBJ_SET if t == TYPE_SET or t == TYPE_SET_INTSET else OBJ_HASH
+
+
+@kernel(inline=True)
+def slot_room(rows, i):
+    """Bytes of each of the two scratch slots row i's strings need."""
+    if rows[i, R_VAL] == F_ELEMS:
+        return max(INT_MAX_DIGITS, rows[i, R_LONGEST])
+    return INT_MAX_DIGITS
+
+
+@kernel(inline=True)
+def _first(t, rows, i):
+    if t == TYPE_HASH or t == TYPE_SET:
+        return rows[i, R_VAL + 1]
+    if t == TYPE_HASH_LISTPACK:
+        return listpack.LP_HDR
+    if t == TYPE_HASH_ZIPLIST:
+        return ziplist.ZL_HDR
+    return ziplist.ZM_HDR
+
+
+@kernel(inline=True)
+def _element(t, buf, src, at, k, tmp, slot):
+    """String k of the value (at offset at): (next offset, address, length, and where bad LZF
+    data lies and the length it promised); length -1 for bad LZF.  Integers and LZF are
+    decoded into tmp[slot:]."""
+    if t == TYPE_HASH or t == TYPE_SET:
+        q, enc, a, b, c = string_at(buf, at)
+        addr, n = decode(buf, enc, a, b, c, tmp, slot)
+        return q, addr, n, a, c
+    if t == TYPE_HASH_LISTPACK:
+        q, addr, n, isint, v = listpack.element(src, at)
+    elif t == TYPE_HASH_ZIPLIST:
+        q, addr, n, isint, v = ziplist.ziplist_element(src, at)
+    else:
+        q, addr, n, isint, v = ziplist.zipmap_element(src, at, k & 1 == 1)
+    if isint:
+        return q, tmp.ctypes.data + slot, decimal(v, tmp, slot), 0, 0
+    return q, addr, n, 0, 0
+
+
+@kernel
+def _packed_strings(t, src, n):
+    if t == TYPE_HASH_LISTPACK:
+        return listpack.check(src, n)
+    if t == TYPE_HASH_ZIPLIST:
+        return ziplist.check_ziplist(src, n)
+    return ziplist.check_zipmap(src, n)
+
+
+@kernel
+def _intset_ok(src, n):
+    """intsetValidateIntegrity (not deep): a known width, the size it implies, not empty."""
+    if n < intset.IHDR:
+        return False
+    h = u32uview(src, 2)
+    w = np.int64(h[0])
+    return (w == 2 or w == 4 or w == 8) and intset.IHDR + w * np.int64(h[1]) == n and h[1] != 0
+
+
+@kernel(inline=True)
+def _table(nbytes, count):
+    log = blob.table_shape(nbytes, count)[1]
+    return V_TABLE, blob.blob_size(KIND_TABLE, nbytes, log), count, nbytes, log
+
+
+@kernel
+def plan(lim, t, buf, rows, i, src, srclen, tmp, slot):
+    """Check and measure row i's value (for a one-string encoding: the srclen bytes at src):
+    (B_*, V_* form, value length, count, entry bytes, index log)."""
+    max_entries = lim[config.L_HASH_LP_ENTRIES]
+    max_value = lim[config.L_HASH_LP_VALUE]
+    max_ints = min(lim[config.L_SET_INTSET], MAX_INTSET)
+    if t == TYPE_HASH or t == TYPE_SET:
+        count = rows[i, R_VAL + 3]
+        nbytes = rows[i, R_BYTES]
+        if count == 0:
+            return B_EMPTY, 0, 0, 0, 0, 0
+        if t == TYPE_HASH and count <= max_entries and rows[i, R_LONGEST] <= max_value:
+            return B_OK, V_COMPACT, HDR + nbytes, count, nbytes, 0
+        if t == TYPE_SET and count <= max_ints and rows[i, R_INTS] != 0:
+            return B_OK, V_INTSET, intset.size_of(rows[i, R_INTS], count), count, 0, 0
+        form, vlen, count, nbytes, log = _table(nbytes, count)
+        return B_OK, form, vlen, count, nbytes, log
+    if t == TYPE_SET_INTSET:
+        if not _intset_ok(src, srclen):
+            return B_CORRUPT, 0, 0, 0, 0, 0
+        count = intset.length(src)
+        if count <= lim[config.L_SET_INTSET]:
+            return B_OK, V_INTSET_COPY, srclen, count, 0, 0
+        form, vlen, count, nbytes, log = _table(intset_text_bytes(src), count)
+        return B_OK, form, vlen, count, nbytes, log
+    strings = _packed_strings(t, src, srclen)
+    if strings < 0 or strings % 2 != 0:
+        return B_CORRUPT, 0, 0, 0, 0, 0
+    if strings == 0:
+        return B_EMPTY, 0, 0, 0, 0, 0
+    at = _first(t, rows, i)
+    nbytes = 0
+    longest = 0
+    for k in range(strings):
+        at, addr, n, ea, ec = _element(t, buf, src, at, k, tmp, slot)
+        nbytes += blob.len_size(n) + n
+        longest = max(longest, n)
+    count = strings // 2
+    if count <= max_entries and (t != TYPE_HASH_ZIPMAP or longest <= max_value):
+        return B_OK, V_COMPACT, HDR + nbytes, count, nbytes, 0
+    form, vlen, count, nbytes, log = _table(nbytes, count)
+    return B_OK, form, vlen, count, nbytes, log
+
+
+@kernel
+def fill(T, b, t, form, count, nbytes, log, buf, rows, i, src, tmp, slot, room):
+    """Write row i's value, planned as (form, count, nbytes, log), into the zeroed value at b:
+    (B_OK or B_DUPLICATE or B_BAD_LZF, where the bad LZF lies, its promised length)."""
+    seeds = seeds_of(T)
+    if form == V_INTSET_COPY:
+        copy_bytes(b, src, intset.size_of(intset.width(src), count))
+        return B_OK, 0, 0
+    if form == V_INTSET:
+        h = u32uview(b, 2)
+        h[0] = rows[i, R_INTS]
+        h[1] = 0
+    else:
+        blob.init(b, KIND_COMPACT if form == V_COMPACT else KIND_TABLE, nbytes, log)
+    pairs = object_type(t) == OBJ_HASH
+    check = form == V_TABLE or t == TYPE_HASH_ZIPLIST or t == TYPE_HASH_ZIPMAP
+    at = _first(t, rows, i)
+    for k in range(count):
+        if t == TYPE_SET_INTSET:
+            a1 = tmp.ctypes.data + slot
+            n1 = decimal(intset.get(src, k), tmp, slot)
+        else:
+            at, a1, n1, ea, ec = _element(t, buf, src, at, 2 * k if pairs else k, tmp, slot)
+            if n1 < 0:
+                return B_BAD_LZF, ea, ec
+        a2 = 0
+        n2 = 0
+        if pairs:
+            at, a2, n2, ea, ec = _element(t, buf, src, at, 2 * k + 1, tmp, slot + room)
+            if n2 < 0:
+                return B_BAD_LZF, ea, ec
+        if form == V_INTSET:
+            v = intset.as_int(a1, n1)[1]
+            if intset.search(b, v)[0]:
+                return B_DUPLICATE, 0, 0
+            intset.insert(b, v)
+            continue
+        if check and blob.find(b, seeds, a1, n1, pairs)[0] >= 0:
+            return B_DUPLICATE, 0, 0
+        blob.add(b, seeds, a1, n1, a2, n2, pairs)
+    return B_OK, 0, 0

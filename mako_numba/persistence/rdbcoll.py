@@ -1,0 +1,242 @@
+"""Hashes and sets in the RDB file, in plain Python: the values rdb.py reads and writes.
+
+rdb.RdbReader hands a hash back as a `Hash` (a dict, its fields in the
+file's order) and a set as a `Set` (a frozenset that remembers the file's
+order); each says which encoding the file gave it (`encoding`: "listpack",
+"intset" or "hashtable", Redis's OBJECT ENCODING names for what the RDB
+type says).  RdbWriter writes them back, choosing the RDB type from that
+encoding, or for a plain dict or set as Redis would hold it after the
+commands that built it (under the default limits: at most 128 fields of at
+most 64 bytes is a listpack; at most 512 members, all integers, an intset).
+
+The formats, as Redis 7.0 writes (listpack, intset) or still reads
+(ziplist of Redis 3.2 .. 6.2, zipmap of Redis 2.x) them, are decoded here
+by slow, plain functions; the kernels (listpack.py, ziplist.py,
+rdbbuild.py) are checked against them.  A decoder raises ValueError for
+bytes that fail Redis's integrity checks.
+
+Rules: this is the reference and the test suite's tool, never the server's
+load path (loadfile.py); clarity over speed.
+"""
+import struct
+
+HASH_MAX_LISTPACK_ENTRIES = 128     # Redis's defaults (config/settings.py has the server's)
+HASH_MAX_LISTPACK_VALUE = 64
+SET_MAX_INTSET_ENTRIES = 512
+
+
+class Hash(dict):
+    """A hash read from a file (fields in the file's order) and its encoding there."""
+
+    def __init__(self, pairs=(), encoding=None):
+        super().__init__(pairs)
+        self.encoding = encoding or hash_encoding(self)
+
+
+class Set(frozenset):
+    """A set read from a file, its members' order there (`order`) and its encoding."""
+
+    def __new__(cls, members=(), encoding=None):
+        members = list(members)
+        self = super().__new__(cls, members)
+        self.order = members
+        self.encoding = encoding or set_encoding(members)
+        return self
+
+
+def as_int(s):
+    """Redis's string2ll (lpStringToInt64, isSdsRepresentableAsLongLong): the int, or None."""
+    if not 0 < len(s) <= 20 or s[:1] not in b"-0123456789" or s == b"-":
+        return None
+    try:
+        v = int(s)
+    except ValueError:
+        return None
+    if b"%d" % v != s or not -2**63 <= v < 2**63:
+        return None
+    return v
+
+
+def hash_encoding(pairs):
+    small = len(pairs) <= HASH_MAX_LISTPACK_ENTRIES and all(
+        len(f) <= HASH_MAX_LISTPACK_VALUE and len(v) <= HASH_MAX_LISTPACK_VALUE
+        for f, v in pairs.items())
+    return "listpack" if small else "hashtable"
+
+
+def set_encoding(members):
+    small = len(members) <= SET_MAX_INTSET_ENTRIES
+    return "intset" if small and all(as_int(m) is not None for m in members) else "hashtable"
+
+
+# --- listpack (listpack.c) ----------------------------------------------------------------
+def _backlen(n):
+    """lpEncodeBacklen: 7 bits a byte, most significant first; all but that first byte have
+    the top bit set (the reader walks backwards until a byte without it)."""
+    k = 1 if n <= 127 else 2 if n < 16383 else 3 if n < 2097151 else 4 if n < 268435455 else 5
+    return bytes(((n >> (7 * (k - 1 - j))) & 127) | (128 if j else 0) for j in range(k))
+
+
+def _lp_entry(s):
+    v = as_int(s)
+    if v is None:
+        n = len(s)
+        if n < 64:
+            head = bytes((0x80 | n,))
+        elif n < 4096:
+            head = bytes((0xE0 | n >> 8, n & 0xFF))
+        else:
+            head = b"\xf0" + struct.pack("<I", n)
+        body = head + s
+    elif 0 <= v <= 127:
+        body = bytes((v,))
+    elif -4096 <= v <= 4095:
+        u = v & 0x1FFF
+        body = bytes((0xC0 | u >> 8, u & 0xFF))
+    else:
+        for mark, k in ((0xF1, 2), (0xF2, 3), (0xF3, 4), (0xF4, 8)):
+            if -(1 << (8 * k - 1)) <= v < 1 << (8 * k - 1):
+                body = bytes((mark,)) + (v & ((1 << (8 * k)) - 1)).to_bytes(k, "little")
+                break
+    return body + _backlen(len(body))
+
+
+def listpack(strings):
+    """The listpack lpAppend builds from these strings, in order."""
+    body = b"".join(_lp_entry(s) for s in strings) + b"\xff"
+    return struct.pack("<IH", 6 + len(body), min(len(strings), 65535)) + body
+
+
+def listpack_items(data):
+    """The strings of a listpack (integers as their decimal text); ValueError if corrupt."""
+    if len(data) < 7 or struct.unpack_from("<I", data)[0] != len(data) or data[-1] != 0xFF:
+        raise ValueError("listpack header or end")
+    out, at, last = [], 6, len(data) - 1
+    while at < last:
+        e = data[at]
+        if e < 0x80:
+            size, val = 1, e
+        elif e & 0xC0 == 0x80:
+            size, val = 1 + (e & 0x3F), data[at + 1:at + 1 + (e & 0x3F)]
+        elif e & 0xE0 == 0xC0:
+            u = (e & 0x1F) << 8 | data[at + 1]
+            size, val = 2, u - 8192 if u >= 4096 else u
+        elif e & 0xF0 == 0xE0:
+            n = (e & 0xF) << 8 | data[at + 1]
+            size, val = 2 + n, data[at + 2:at + 2 + n]
+        elif e == 0xF0:
+            n = struct.unpack_from("<I", data, at + 1)[0]
+            size, val = 5 + n, data[at + 5:at + 5 + n]
+        elif e in (0xF1, 0xF2, 0xF3, 0xF4):
+            k = {0xF1: 2, 0xF2: 3, 0xF3: 4, 0xF4: 8}[e]
+            size, val = 1 + k, int.from_bytes(data[at + 1:at + 1 + k], "little", signed=True)
+        else:
+            raise ValueError("listpack entry encoding 0x%02x" % e)
+        back = _backlen(size)
+        if at + size + len(back) > last or data[at + size:at + size + len(back)] != back:
+            raise ValueError("listpack entry size")
+        out.append(b"%d" % val if isinstance(val, int) else bytes(val))
+        at += size + len(back)
+    numele = struct.unpack_from("<H", data, 4)[0]
+    if numele != 65535 and numele != len(out):
+        raise ValueError("listpack count")
+    return out
+
+
+# --- intset (intset.c) --------------------------------------------------------------------
+def intset(values):
+    values = sorted(set(values))
+    width = max([2] + [2 if -2**15 <= v < 2**15 else 4 if -2**31 <= v < 2**31 else 8 for v in values])
+    return struct.pack("<II", width, len(values)) + b"".join(
+        v.to_bytes(width, "little", signed=True) for v in values)
+
+
+def intset_items(data):
+    """The members of an intset, as decimal strings; ValueError if corrupt (intsetValidateIntegrity)."""
+    if len(data) < 8:
+        raise ValueError("intset header")
+    width, n = struct.unpack_from("<II", data)
+    if width not in (2, 4, 8) or 8 + width * n != len(data) or n == 0:
+        raise ValueError("intset size")
+    return [b"%d" % int.from_bytes(data[8 + width * i:8 + width * (i + 1)], "little", signed=True)
+            for i in range(n)]
+
+
+# --- ziplist (ziplist.c, RDB_TYPE_HASH_ZIPLIST) -----------------------------------------------
+_ZL_INTS = {0xC0: 2, 0xD0: 4, 0xE0: 8, 0xF0: 3, 0xFE: 1}
+
+
+def ziplist_items(data):
+    """The strings of a ziplist; ValueError if corrupt (ziplistValidateIntegrity, deep)."""
+    if len(data) < 11:
+        raise ValueError("ziplist header")
+    zlbytes, tail, count = struct.unpack_from("<IIH", data)
+    if zlbytes != len(data) or data[-1] != 0xFF or tail > len(data) - 1:
+        raise ValueError("ziplist header")
+    out, at, last, prev, prev_at = [], 10, len(data) - 1, 0, None
+    while at < last:
+        if data[at] < 254:
+            prevlen, head = data[at], 1
+        else:
+            prevlen, head = struct.unpack_from("<I", data, at + 1)[0], 5
+        if prevlen != prev:
+            raise ValueError("ziplist prevlen")
+        e = data[at + head]
+        if e >> 6 == 0:
+            n, lensize = e & 0x3F, 1
+        elif e >> 6 == 1:
+            n, lensize = (e & 0x3F) << 8 | data[at + head + 1], 2
+        elif e >> 6 == 2:
+            n, lensize = struct.unpack_from(">I", data, at + head + 1)[0], 5
+        elif e in _ZL_INTS:
+            n, lensize = _ZL_INTS[e], 1
+        elif 0xF1 <= e <= 0xFD:
+            n, lensize = 0, 1
+        else:
+            raise ValueError("ziplist encoding 0x%02x" % e)
+        start = at + head + lensize
+        if start + n > last:
+            raise ValueError("ziplist entry size")
+        body = data[start:start + n]
+        if e >> 6 < 3:
+            out.append(bytes(body))
+        elif 0xF1 <= e <= 0xFD:
+            out.append(b"%d" % ((e & 0x0F) - 1))
+        else:
+            out.append(b"%d" % int.from_bytes(body, "little", signed=True))
+        prev, prev_at, at = head + lensize + n, at, start + n
+    if at != last or (prev_at is not None and prev_at != tail) or (count != 65535 and count != len(out)):
+        raise ValueError("ziplist end, tail or count")
+    return out
+
+
+# --- zipmap (zipmap.c, RDB_TYPE_HASH_ZIPMAP) --------------------------------------------------
+def zipmap_items(data):
+    """Field, value, field, value ... of a zipmap; ValueError if corrupt."""
+    if len(data) < 2 or data[-1] != 0xFF:
+        raise ValueError("zipmap end")
+    out, at, last = [], 1, len(data) - 1
+
+    def length(at):
+        if at >= last:
+            raise ValueError("zipmap length")
+        if data[at] < 254:
+            return data[at], at + 1
+        if at + 5 > last:
+            raise ValueError("zipmap length")
+        return struct.unpack_from("<I", data, at + 1)[0], at + 5
+
+    while at < last:
+        n, at = length(at)
+        field, at = data[at:at + n], at + n
+        n, at = length(at)
+        if at >= last:
+            raise ValueError("zipmap free byte")
+        free = data[at]
+        value, at = data[at + 1:at + 1 + n], at + 1 + n + free
+        if at > last:
+            raise ValueError("zipmap entry size")
+        out += [bytes(field), bytes(value)]
+    if not out or (data[0] != 254 and data[0] != len(out) // 2):
+        raise ValueError("zipmap count")
+    return out
