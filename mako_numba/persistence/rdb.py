@@ -193,11 +193,11 @@ class RdbWriter:
         enc = getattr(pairs, "encoding", None) or rdbcoll.hash_encoding(pairs)
         if enc == "listpack":
             value = self.encode_string(rdbcoll.listpack([x for kv in pairs.items() for x in kv]))
-            return self._key(TYPE_HASH_LISTPACK, key, value, expire_ms)
+            return self.encoded(TYPE_HASH_LISTPACK, key, value, expire_ms)
         value = [encode_length(len(pairs))]
         for f, v in pairs.items():
             value += [self.encode_string(f), self.encode_string(v)]
-        return self._key(TYPE_HASH, key, b"".join(value), expire_ms)
+        return self.encoded(TYPE_HASH, key, b"".join(value), expire_ms)
 
     def set(self, key, members, expire_ms=-1):
         """One set key (a set, or a Set whose encoding and order say how it is saved)."""
@@ -206,9 +206,9 @@ class RdbWriter:
         enc = getattr(members, "encoding", None) or rdbcoll.set_encoding(order)
         if enc == "intset":
             value = self.encode_string(rdbcoll.intset([int(m) for m in order]))
-            return self._key(TYPE_SET_INTSET, key, value, expire_ms)
+            return self.encoded(TYPE_SET_INTSET, key, value, expire_ms)
         value = b"".join([encode_length(len(order))] + [self.encode_string(m) for m in order])
-        return self._key(TYPE_SET, key, value, expire_ms)
+        return self.encoded(TYPE_SET, key, value, expire_ms)
 
     def key(self, key, value, expire_ms=-1):
         """One key of any type the reader returns: bytes, a dict (hash) or a set."""
@@ -218,7 +218,9 @@ class RdbWriter:
             return self.set(key, value, expire_ms)
         return self.string(key, value, expire_ms)
 
-    def _key(self, rdb_type, key, value, expire_ms):
+    def encoded(self, rdb_type, key, value, expire_ms=-1):
+        """One key whose value is already in its RDB form (value: the bytes after the key)."""
+        self._check_started()
         head = _EXPIRE.pack(OP_EXPIRETIME_MS, expire_ms) if expire_ms >= 0 else b""
         return self._emit(b"".join((head, bytes((rdb_type,)), self.encode_string(key), value)))
 
@@ -467,8 +469,9 @@ class RdbReader:
             while True:
                 n = scan_records(arr, self._pos, arr.shape[0], self._state, self.max_string, rows)
                 # the hot loop of a load: one pass, raw strings sliced inline
-                for (kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc), rdb_type in \
-                        zip(rows[:n, :R_RECORD].tolist(), rows[:n, R_TYPE].tolist()):
+                for (kind, db, expire, ke, ka, kb, kc, ve, va, vb, vc), rdb_type, start in zip(
+                        rows[:n, :R_RECORD].tolist(), rows[:n, R_TYPE].tolist(),
+                        rows[:n, R_START].tolist()):
                     key = (mv[ka:ka + kb].tobytes() if ke == F_RAW
                            else field_bytes(mv, self._base, ke, ka, kb, kc))
                     if ve == F_ELEMS:
@@ -477,7 +480,7 @@ class RdbReader:
                         value = (mv[va:va + vb].tobytes() if ve == F_RAW else b"%d" % va
                                  if ve == F_INT else field_bytes(mv, self._base, ve, va, vb, vc))
                     if kind == K_KEY and rdb_type != TYPE_STRING:
-                        value = packed_value(rdb_type, value, self._base + va)
+                        value = packed_value(rdb_type, value, self._base + (start if ve == F_INT else va))
                     if kind == K_KEY and (rdb_type == TYPE_STRING or len(value)):   # empty: skipped
                         out.append((db, key, value, expire))
                     elif kind == K_AUX:

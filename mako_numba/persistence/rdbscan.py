@@ -42,6 +42,7 @@ import numpy as np
 from mako_numba.base.jit import kernel
 from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import digits
+from mako_numba.store.types import hash as hash_type, set as set_type
 from mako_numba.store.types.blob import len_size
 from mako_numba.store.types.intset import value_width
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
@@ -61,12 +62,12 @@ OP_SELECTDB = 0xFE
 OP_EOF = 0xFF
 
 TYPE_STRING = RDB_TYPE_STRING   # store/types/string.py
-TYPE_SET = 2                    # a count, then the members
-TYPE_HASH = 4                   # a count, then each field and its value
+TYPE_SET = set_type.RDB_TYPE_SET                # a count, then the members
+TYPE_HASH = hash_type.RDB_TYPE_HASH             # a count, then each field and its value
 TYPE_HASH_ZIPMAP = 9            # one string each, holding the whole value in Redis's
-TYPE_SET_INTSET = 11            # encoding of it: Redis 2.x's zipmap, the intset,
-TYPE_HASH_ZIPLIST = 13          # the ziplist of Redis 3.2 .. 6.2, Redis 7.0's listpack
-TYPE_HASH_LISTPACK = 16
+TYPE_SET_INTSET = set_type.RDB_TYPE_SET_INTSET  # encoding of it: Redis 2.x's zipmap, the
+TYPE_HASH_ZIPLIST = 13          # intset, the ziplist of Redis 3.2 .. 6.2, Redis 7.0's listpack
+TYPE_HASH_LISTPACK = hash_type.RDB_TYPE_HASH_LISTPACK
 # The types this loader decodes; any other (lists, sorted sets, streams, modules) stops the
 # load (E_UNSUPPORTED), naming the key and its type.
 ENC_INT8 = 0xC0
