@@ -5,6 +5,8 @@
   VERY_FAST) with the hash table as a dict, output built run by run.
 - `ref_records(data)`: an RDB walker for string-only files that also returns
   each key's record bytes as they sit in the file.
+- `ziplist(strings)` / `zipmap(pairs)`: the hash encodings of Redis 3.2 .. 6.2 and
+  2.x, as their ziplist.c / zipmap.c built them (Redis 7.0 only reads them).
 """
 import struct
 
@@ -220,3 +222,52 @@ def ref_records(data):
             expire, start = -1, None
         else:
             raise ValueError("opcode %d at %d" % (op, at))
+
+
+# --- the old hash encodings ----------------------------------------------------------------
+def _zl_int(s):
+    """zipTryEncoding: the integer a ziplist stores s as, or None."""
+    if not 0 < len(s) < 32 or s[:1] not in b"-0123456789":
+        return None
+    try:
+        v = int(s)
+    except ValueError:
+        return None
+    return v if b"%d" % v == s and -2**63 <= v < 2**63 else None
+
+
+def _zl_entry(prevlen, s):
+    head = bytes((prevlen,)) if prevlen < 254 else b"\xfe" + struct.pack("<I", prevlen)
+    v = _zl_int(s)
+    if v is None:
+        n = len(s)
+        if n <= 63:
+            enc = bytes((n,))
+        elif n <= 16383:
+            enc = bytes((0x40 | n >> 8, n & 0xFF))
+        else:
+            enc = b"\x80" + struct.pack(">I", n)
+        return head + enc + s
+    if 0 <= v <= 12:
+        return head + bytes((0xF1 + v,))
+    for mark, k in ((0xFE, 1), (0xC0, 2), (0xF0, 3), (0xD0, 4), (0xE0, 8)):
+        if -(1 << (8 * k - 1)) <= v < 1 << (8 * k - 1):
+            return head + bytes((mark,)) + v.to_bytes(k, "little", signed=True)
+
+
+def ziplist(strings):
+    entries, prev, tail = [], 0, 10
+    for s in strings:
+        e = _zl_entry(prev, s)
+        tail = 10 + sum(map(len, entries))
+        entries.append(e)
+        prev = len(e)
+    body = b"".join(entries)
+    return struct.pack("<IIH", 11 + len(body), tail, min(len(strings), 65535)) + body + b"\xff"
+
+
+def zipmap(pairs):
+    def length(n):
+        return bytes((n,)) if n < 254 else b"\xfe" + struct.pack("<I", n)
+    body = b"".join(length(len(f)) + f + length(len(v)) + b"\x00" + v for f, v in pairs)
+    return bytes((min(len(pairs), 254),)) + body + b"\xff"
