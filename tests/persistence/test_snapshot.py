@@ -154,3 +154,14 @@ def test_the_kernel_encodes_as_the_python_writer(ops):
     write_rdb(core, f)
     data = parse(f.getvalue())
     assert f.getvalue() == python_encoded(data)
+
+
+def test_long_keys_and_values_of_one_batch_fit_the_encoder_s_arrays():
+    """Keys count in the room the encoder takes (an incompressible key longer than every value
+    of its batch once overran the scratch array LZF wrote into)."""
+    import random
+    rng = random.Random(3)
+    ops = [(0, rng.randbytes(5000 + i), b"v", 0) for i in range(3)] + [
+        (1, b"k", rng.randbytes(70000), 0), (1, b"x" * 40, b"y" * 100000, 1)]
+    core, ref = build(ops)
+    assert dump(core) == ref
