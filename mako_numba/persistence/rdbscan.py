@@ -117,7 +117,7 @@ S_NEED = 11         # the opcode at R_START is incomplete; need bytes up to R_AT
 S_EOF = 12          # the EOF opcode; the checksum follows at R_END
 S_ERROR = 13
 
-E_UNSUPPORTED = 1   # an object of a type other than string (R_DETAIL); key columns filled
+E_UNSUPPORTED = 1   # an object of a type not loaded here (R_DETAIL); key columns filled
 E_UNKNOWN_OP = 2    # a byte that is no opcode and no type
 E_BAD_LENGTH = 3    # a length byte of no known form
 E_BAD_STRING = 4    # a string encoding other than INT8/16/32 and LZF
