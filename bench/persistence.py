@@ -27,7 +27,8 @@ Printed: a table with both servers and the ratio mako/redis per figure.
 Written: OUT/persistence-YYYYMMDD-HHMMSS-N.csv, one row per figure.
 
 `--case file` instead loads one file that redis-server wrote into both
-servers, then saves it (bench/persistfile.py).
+servers, then saves it (bench/persistfile.py); `--case hashes` the same with
+hashes of 10 fields.
 """
 import contextlib
 import multiprocessing as mp
@@ -317,10 +318,11 @@ def run(n, out_dir):
 
 
 def add_arguments(p):
-    p.add_argument("--case", choices=("snapshots", "file"), default="snapshots",
+    p.add_argument("--case", choices=("snapshots", "file", "hashes"), default="snapshots",
                    help="snapshots: each server filled over the network, saved, restarted "
                         "(default); file: one file written by redis-server loaded by both, "
-                        "then saved (bench/persistfile.py)")
+                        "then saved (bench/persistfile.py); hashes: the same with hashes of "
+                        "10 fields")
     p.add_argument("--keys", type=int, default=1_000_000,
                    help="keys in each server (default 1,000,000; 20000 for a smoke "
                         "run; 10000000 for the long one)")
@@ -330,7 +332,7 @@ def add_arguments(p):
 def main(opts):
     if opts.keys < 1000:
         raise SystemExit("--keys must be at least 1000")
-    if opts.case == "file":
+    if opts.case in ("file", "hashes"):
         from . import persistfile       # it builds on this module's figures and BGSAVE
-        return persistfile.run(opts.keys, opts.out)
+        return persistfile.run(opts.keys, opts.out, hashes=opts.case == "hashes")
     return run(opts.keys, opts.out)

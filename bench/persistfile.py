@@ -1,9 +1,11 @@
-"""`python -m bench persistence --case file`: one RDB file loaded by both servers, then saved.
+"""`python -m bench persistence --case file|hashes`: one RDB file loaded by both servers, then saved.
 
 redis-server writes the file: N keys `key:%d` set by a Lua script (GEN_SCRIPT)
 in batches of GEN_BATCH, values of 3 to 10 bytes ("vvv" ...), every third an
 integer (stored INT-encoded), every 101st a 40-odd-byte string (LZF), every
-fifth with an expiry a day ahead; then SAVE.  Each server in turn (mako
+fifth with an expiry a day ahead; then SAVE.  With `--case hashes`, N hashes
+`hash:%d` of 10 fields each instead (GEN_HASHES: short strings and integers,
+a listpack each, saved as RDB_TYPE_HASH_LISTPACK).  Each server in turn (mako
 first), alone on the machine, is started on its own copy of that file:
 - load: the "DB loaded from disk: X seconds" line both servers log (the
   load itself: mako's kernel warm-up comes before it), and launch to first
@@ -37,6 +39,16 @@ for i = first, first + n - 1 do
 end
 return n
 """
+GEN_HASHES = """
+local n, first = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = first, first + n - 1 do
+  redis.call('HSET', 'hash:' .. i, 'name', 'user' .. i, 'age', tostring(i % 90),
+             'city', 'city' .. (i % 1000), 'score', tostring(i * 7 % 100000),
+             'email', 'user' .. i .. '@example.com', 'plan', 'free', 'visits', tostring(i),
+             'tag', 'abcdefgh', 'flag', 'x', 'delta', tostring(-(i % 5000)))
+end
+return n
+"""
 
 # (name, unit, what), in print order
 FIGURES = [
@@ -50,11 +62,11 @@ FIGURES = [
 ]
 
 
-def make_file(n, data):
-    """Have redis-server write n keys to data/dump.rdb; returns its path."""
+def make_file(n, data, script=GEN_SCRIPT):
+    """Have redis-server write n keys to data/dump.rdb (by `script`); returns its path."""
     with start_redis(extra=("--dir", data)) as server:
         for first in range(0, n, GEN_BATCH):
-            reply = command(server, "EVAL", GEN_SCRIPT, "0", str(min(GEN_BATCH, n - first)),
+            reply = command(server, "EVAL", script, "0", str(min(GEN_BATCH, n - first)),
                             str(first), timeout=SAVE_TIMEOUT)
             if not reply.startswith(b":"):
                 raise RuntimeError(f"redis-server: EVAL answered {reply[:200]!r}")
@@ -90,16 +102,17 @@ def measure(name, n, path):
     return res
 
 
-def run(n, out_dir):
+def run(n, out_dir, hashes=False):
     warn = machine.load_warning()
     if warn:
         print(warn, flush=True)
     gen = tempfile.mkdtemp(prefix="bench-rdbfile-")
     try:
-        print(f"redis-server writes {n:,} keys ...", flush=True)
-        path = make_file(n, gen)
+        print(f"redis-server writes {n:,} {'hashes' if hashes else 'keys'} ...", flush=True)
+        path = make_file(n, gen, GEN_HASHES if hashes else GEN_SCRIPT)
         results = {name: measure(name, n, path) for name in ("mako", "redis")}
     finally:
         shutil.rmtree(gen, ignore_errors=True)
-    show_and_save(rows_of(results, FIGURES), out_dir, "persistence-file-", n)
+    show_and_save(rows_of(results, FIGURES), out_dir,
+                  "persistence-hashes-" if hashes else "persistence-file-", n)
     return 0
