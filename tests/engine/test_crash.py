@@ -26,24 +26,44 @@ WRITERS = 4
 
 
 class Writer(threading.Thread):
-    def __init__(self, port, name, stop):
+    """Writes items no one else writes: keys (SET), or, with `collections`, fields of hashes and
+    members of sets (HSET then SADD, GROUP items per key, so values grow past the listpack and
+    intset limits and change encoding while the server is killed)."""
+    GROUP = 600
+
+    def __init__(self, port, name, stop, collections=False):
         super().__init__(daemon=True)
         self.r = redis.Redis(port=port, socket_timeout=5)
         self.name_ = name
         self.stop = stop
+        self.collections = collections
         self.sent = set()
-        self.acked = {}             # key -> time acknowledged
+        self.acked = {}             # item -> time acknowledged
+
+    def write(self, n):
+        """The item written (a key, or ('h'|'s', key, field or member))."""
+        if not self.collections:
+            key = "%s:%d" % (self.name_, n)
+            self.sent.add(key)
+            self.r.set(key, key)
+            return key
+        kind = "h" if n % 2 == 0 else "s"
+        item = (kind, "%s:%s:%d" % (kind, self.name_, n // (2 * self.GROUP)), str(n))
+        self.sent.add(item)
+        if kind == "h":
+            self.r.hset(item[1], item[2], item[2])
+        else:
+            self.r.sadd(item[1], item[2])
+        return item
 
     def run(self):
         n = 0
         while not self.stop.is_set():
-            key = "%s:%d" % (self.name_, n)
-            self.sent.add(key)
             try:
-                self.r.set(key, key)
+                item = self.write(n)
             except (redis.ConnectionError, redis.TimeoutError):
                 return
-            self.acked[key] = time.monotonic()
+            self.acked[item] = time.monotonic()
             n += 1
 
 
@@ -114,3 +134,46 @@ def test_kill_9_under_load(tmp_path_factory, policy):
     assert len(acked) > 100
     print(f"\n{policy}: {ROUNDS} kills, {len(acked)} acknowledged writes present, "
           f"{lost_recent} lost from the last 2.5 s before a kill")
+
+
+def test_kill_9_under_hash_and_set_writes_loses_nothing_acknowledged(tmp_path_factory):
+    """appendfsync always, with BGREWRITEAOF and BGSAVE at random moments: every acknowledged
+    field and member is there after each kill, and nothing no client sent."""
+    rng = random.Random(4321)
+    d = tmp_path_factory.mktemp("crash-collections")
+    opts = ["--dir", str(d), "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
+    sent, acked = set(), {}
+    for _ in range(ROUNDS):
+        mako = start_mako(tmp_path_factory, *opts)
+        stop = threading.Event()
+        writers = [Writer(mako.port, "w%d-%d" % (i, rng.randrange(1 << 30)), stop, collections=True)
+                   for i in range(WRITERS)]
+        chores = Chores(mako.port, stop, rng)
+        for t in writers + [chores]:
+            t.start()
+        time.sleep(rng.uniform(0.5, 1.5))
+        os.kill(mako.popen.pid, signal.SIGKILL)
+        mako.popen.wait(30)
+        stop.set()
+        for t in writers + [chores]:
+            t.join(10)
+        for w in writers:
+            sent |= w.sent
+            acked.update(w.acked)
+        again = start_mako(tmp_path_factory, *opts)
+        try:
+            r = redis.Redis(port=again.port)
+            present = set()
+            for key in r.scan_iter(count=10000):
+                if r.type(key) == b"hash":
+                    present |= {("h", key.decode(), f.decode()) for f, v in r.hgetall(key).items()
+                                if f == v}
+                else:
+                    present |= {("s", key.decode(), m.decode()) for m in r.smembers(key)}
+            assert present <= sent, "items no client sent: %r" % sorted(present - sent)[:5]
+            missing = [item for item in acked if item not in present]
+            assert not missing, "%d acknowledged writes lost, e.g. %s" % (len(missing), missing[:3])
+        finally:
+            again.popen.send_signal(signal.SIGKILL)
+            again.popen.wait(30)
+    assert len(acked) > 100
