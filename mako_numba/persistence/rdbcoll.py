@@ -6,7 +6,7 @@ order); each says which encoding the file gave it (`encoding`: "listpack",
 "intset" or "hashtable", Redis's OBJECT ENCODING names for what the RDB
 type says).  RdbWriter writes them back, choosing the RDB type from that
 encoding, or for a plain dict or set as Redis would hold it after the
-commands that built it (under the default limits: at most 128 fields of at
+commands that built it (under the default limits: at most 512 fields of at
 most 64 bytes is a listpack; at most 512 members, all integers, an intset).
 
 The formats, as Redis 7.0 writes (listpack, intset) or still reads
@@ -20,9 +20,9 @@ load path (loadfile.py); clarity over speed.
 """
 import struct
 
-HASH_MAX_LISTPACK_ENTRIES = 128     # Redis's defaults (config/settings.py has the server's)
-HASH_MAX_LISTPACK_VALUE = 64
-SET_MAX_INTSET_ENTRIES = 512
+from mako_numba.config.settings import (     # Redis 7.0's defaults, as the server's
+    HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE, SET_MAX_INTSET_ENTRIES,
+)
 
 
 class Hash(dict):
