@@ -23,6 +23,7 @@ import struct
 from mako_numba.config.settings import (     # Redis 7.0's defaults, as the server's
     HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE, SET_MAX_INTSET_ENTRIES,
 )
+from mako_numba.store.types.pyview import as_int, listpack, lp_backlen  # noqa: F401 (re-exported)
 
 
 class Hash(dict):
@@ -44,19 +45,6 @@ class Set(frozenset):
         return self
 
 
-def as_int(s):
-    """Redis's string2ll (lpStringToInt64, isSdsRepresentableAsLongLong): the int, or None."""
-    if not 0 < len(s) <= 20 or s[:1] not in b"-0123456789" or s == b"-":
-        return None
-    try:
-        v = int(s)
-    except ValueError:
-        return None
-    if b"%d" % v != s or not -2**63 <= v < 2**63:
-        return None
-    return v
-
-
 def hash_encoding(pairs):
     small = len(pairs) <= HASH_MAX_LISTPACK_ENTRIES and all(
         len(f) <= HASH_MAX_LISTPACK_VALUE and len(v) <= HASH_MAX_LISTPACK_VALUE
@@ -69,44 +57,7 @@ def set_encoding(members):
     return "intset" if small and all(as_int(m) is not None for m in members) else "hashtable"
 
 
-# --- listpack (listpack.c) ----------------------------------------------------------------
-def _backlen(n):
-    """lpEncodeBacklen: 7 bits a byte, most significant first; all but that first byte have
-    the top bit set (the reader walks backwards until a byte without it)."""
-    k = 1 if n <= 127 else 2 if n < 16383 else 3 if n < 2097151 else 4 if n < 268435455 else 5
-    return bytes(((n >> (7 * (k - 1 - j))) & 127) | (128 if j else 0) for j in range(k))
-
-
-def _lp_entry(s):
-    v = as_int(s)
-    if v is None:
-        n = len(s)
-        if n < 64:
-            head = bytes((0x80 | n,))
-        elif n < 4096:
-            head = bytes((0xE0 | n >> 8, n & 0xFF))
-        else:
-            head = b"\xf0" + struct.pack("<I", n)
-        body = head + s
-    elif 0 <= v <= 127:
-        body = bytes((v,))
-    elif -4096 <= v <= 4095:
-        u = v & 0x1FFF
-        body = bytes((0xC0 | u >> 8, u & 0xFF))
-    else:
-        for mark, k in ((0xF1, 2), (0xF2, 3), (0xF3, 4), (0xF4, 8)):
-            if -(1 << (8 * k - 1)) <= v < 1 << (8 * k - 1):
-                body = bytes((mark,)) + (v & ((1 << (8 * k)) - 1)).to_bytes(k, "little")
-                break
-    return body + _backlen(len(body))
-
-
-def listpack(strings):
-    """The listpack lpAppend builds from these strings, in order."""
-    body = b"".join(_lp_entry(s) for s in strings) + b"\xff"
-    return struct.pack("<IH", 6 + len(body), min(len(strings), 65535)) + body
-
-
+# --- listpack (listpack.c): built by store/types/pyview.py, read here -----------------------
 def listpack_items(data):
     """The strings of a listpack (integers as their decimal text); ValueError if corrupt."""
     if len(data) < 7 or struct.unpack_from("<I", data)[0] != len(data) or data[-1] != 0xFF:
@@ -132,7 +83,7 @@ def listpack_items(data):
             size, val = 1 + k, int.from_bytes(data[at + 1:at + 1 + k], "little", signed=True)
         else:
             raise ValueError("listpack entry encoding 0x%02x" % e)
-        back = _backlen(size)
+        back = lp_backlen(size)
         if at + size + len(back) > last or data[at + size:at + size + len(back)] != back:
             raise ValueError("listpack entry size")
         out.append(b"%d" % val if isinstance(val, int) else bytes(val))

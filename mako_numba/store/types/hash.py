@@ -6,7 +6,6 @@ serializedlength (what rdbSaveObject writes: the listpack as one RDB string,
 or the fields and values one by one) and MEMORY USAGE (our own accounting,
 as for strings: the record's block and its index slot).
 """
-from mako_numba.persistence.rdbcoll import listpack
 from mako_numba.store.types import pyview
 from mako_numba.store.types.string import INDEX_SLOT_BYTES, rdb_len_size, rdb_string_length
 
@@ -26,7 +25,7 @@ def serialized_length(value, flags):
     items = pyview.hash_items(value)
     if encoding(value) == "listpack":
         flat = [s for pair in items for s in pair]
-        return rdb_string_length(listpack(flat), False)
+        return rdb_string_length(pyview.listpack(flat), False)
     return rdb_len_size(len(items)) + sum(
         rdb_string_length(f, False) + rdb_string_length(v, False) for f, v in items)
 

@@ -2,7 +2,9 @@
 
 OBJECT ENCODING, DEBUG OBJECT, MEMORY USAGE and the slow-path commands get a
 key's value bytes (Core.key_info); these functions decode them.  Kernels
-never use this module.
+never use this module.  `listpack` builds the bytes Redis's listpack.c holds
+for the same strings (DEBUG OBJECT's serializedlength; persistence/rdbcoll.py,
+the RDB reference, uses it too).
 """
 import struct
 
@@ -63,3 +65,54 @@ def set_members(value):
     if is_intset(value):
         return [str(v).encode() for v in intset_members(value)]
     return _entries(value, False)
+
+
+# --- Redis's listpack bytes, as lpAppend builds them (DEBUG OBJECT, the RDB reference) -----
+def as_int(s):
+    """Redis's string2ll (lpStringToInt64, isSdsRepresentableAsLongLong): the int, or None."""
+    if not 0 < len(s) <= 20 or s[:1] not in b"-0123456789" or s == b"-":
+        return None
+    try:
+        v = int(s)
+    except ValueError:
+        return None
+    if b"%d" % v != s or not -2**63 <= v < 2**63:
+        return None
+    return v
+
+
+def lp_backlen(n):
+    """lpEncodeBacklen: 7 bits a byte, most significant first; all but that first byte have
+    the top bit set (the reader walks backwards until a byte without it)."""
+    k = 1 if n <= 127 else 2 if n < 16383 else 3 if n < 2097151 else 4 if n < 268435455 else 5
+    return bytes(((n >> (7 * (k - 1 - j))) & 127) | (128 if j else 0) for j in range(k))
+
+
+def _lp_entry(s):
+    v = as_int(s)
+    if v is None:
+        n = len(s)
+        if n < 64:
+            head = bytes((0x80 | n,))
+        elif n < 4096:
+            head = bytes((0xE0 | n >> 8, n & 0xFF))
+        else:
+            head = b"\xf0" + struct.pack("<I", n)
+        body = head + s
+    elif 0 <= v <= 127:
+        body = bytes((v,))
+    elif -4096 <= v <= 4095:
+        u = v & 0x1FFF
+        body = bytes((0xC0 | u >> 8, u & 0xFF))
+    else:
+        for mark, k in ((0xF1, 2), (0xF2, 3), (0xF3, 4), (0xF4, 8)):
+            if -(1 << (8 * k - 1)) <= v < 1 << (8 * k - 1):
+                body = bytes((mark,)) + (v & ((1 << (8 * k)) - 1)).to_bytes(k, "little")
+                break
+    return body + lp_backlen(len(body))
+
+
+def listpack(strings):
+    """The listpack lpAppend builds from these strings, in order."""
+    body = b"".join(_lp_entry(s) for s in strings) + b"\xff"
+    return struct.pack("<IH", 6 + len(body), min(len(strings), 65535)) + body
