@@ -15,6 +15,10 @@ loaded into both with redis-py pipelines, then:
 - memory: used_memory and RSS after loading, less an empty server's, per
   field or member: 100,000 hashes of 10 fields, one hash of 1,000,000
   fields, 100,000 sets of 10 small integers, one set of 1,000,000 strings.
+- stall: one hash grown to 1,000,000 fields by single-field HSETs, 1,000 to
+  a pipeline over one connection: the median and worst round trips of a
+  pipeline (a table that grows by rebuilding shows its rebuilds there), then
+  the time DEL of the whole hash takes.
 
 Prints one table per part with medians (min-max over `--runs`) and the
 mako/redis ratio, and writes them to bench/results/<stamp>-collections/.
@@ -31,7 +35,7 @@ import redis
 from . import report
 from .servers import die_with_parent, info_fields, start_mako, start_redis
 
-PARTS = ("throughput", "big", "sinter", "memory")
+PARTS = ("throughput", "big", "sinter", "memory", "stall")
 KEYS = 100_000
 THROUGHPUT = [
     ("HSET", ["HSET", "h:__rand_int__", "f__rand_int__", "v"]),
@@ -202,6 +206,30 @@ def part_memory(opts):
     return lines
 
 
+def part_stall(opts):
+    n = 1_000_000 // (10 if opts.quick else 1)
+    lines = ["| server | median ms per 1,000 HSETs | worst 3 (ms) | DEL of the hash (ms) |",
+             "|---|---|---|---|"]
+    for start in (start_mako, start_redis):
+        with start() as s:
+            r = _client(s)
+            times = []
+            for lo in range(0, n, 1000):
+                pipe = r.pipeline(transaction=False)
+                for i in range(lo, lo + 1000):
+                    pipe.hset("stall", f"field:{i}", f"v{i}")
+                t0 = time.perf_counter()
+                pipe.execute()
+                times.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            r.delete("stall")
+            dele = (time.perf_counter() - t0) * 1000
+            worst = ", ".join("%.1f" % t for t in sorted(times)[-3:])
+            lines.append("| %s | %.2f | %s | %.1f |" % (s.name, statistics.median(times), worst, dele))
+            print(lines[-1], flush=True)
+    return lines
+
+
 def main(opts):
     if opts.quick:
         opts.runs = 1
@@ -220,6 +248,8 @@ def main(opts):
     if "memory" in parts:
         out_lines += ["## Memory per field or member (after loading, less the empty server)", ""]
         out_lines += part_memory(opts) + [""]
+    if "stall" in parts:
+        out_lines += ["## Growing one hash to a million fields, then DEL", ""] + part_stall(opts) + [""]
     out = os.path.join(opts.out, time.strftime("%Y%m%d-%H%M%S-collections"))
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "summary.md"), "w") as f:
