@@ -14,8 +14,10 @@ import os
 import re
 import subprocess
 
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize
+from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test,
+)
 
 import difftest
 from difftest import C, Conn, as_int, describe, value
@@ -160,3 +162,52 @@ class Model(RuleBasedStateMachine):
             return
         for k in sorted(set(keys)):
             self.both([b"OBJECT", b"ENCODING", k])
+
+
+def with_key_space_rules(keys, watched):
+    """Model plus the rules every type's machine has: RENAME/RENAMENX/COPY, EXPIRE, PERSIST,
+    and MULTI (WATCH-ing `watched` or not) then EXEC/DISCARD; `keys` the machine's strategy."""
+    class KeySpaceRules(Model):
+        @rule(a=keys, b=keys, cmd=st.sampled_from([b"RENAME", b"RENAMENX", b"COPY"]))
+        def rename_copy(self, a, b, cmd):
+            self.both([cmd, a, b])
+            self.encodings([a, b])
+
+        @rule(key=keys, secs=st.sampled_from([b"100", b"1000", b"0", b"-1"]))
+        def expire(self, key, secs):
+            self.both([b"EXPIRE", key, secs])
+            if not self.in_multi:
+                self.ttl(key)
+
+        @rule(key=keys)
+        def persist(self, key):
+            self.both([b"PERSIST", key])
+
+        @precondition(lambda self: not self.in_multi)
+        @rule(watch=st.booleans())
+        def multi(self, watch):
+            if watch:
+                self.both([b"WATCH", *watched])
+            self.both([b"MULTI"])
+            self.in_multi = True
+
+        @precondition(lambda self: self.in_multi)
+        @rule(cmd=st.sampled_from([b"EXEC", b"EXEC", b"DISCARD"]))
+        def exec_(self, cmd):
+            self.in_multi = False
+            self.both([cmd])
+            self.encodings(self.KEYS)
+    return KeySpaceRules
+
+
+def run_machine(machine, redis_ref, mako, restart):
+    """Run a machine against the module's servers (mako restarted if a run crashed it)."""
+    machine.ref_port = redis_ref.port
+    machine.box = box = {"proc": mako, "restart": restart, "extra": []}
+    try:
+        run_state_machine_as_test(machine, settings=settings(
+            max_examples=int(os.environ.get("MAKO_MODEL_EXAMPLES", "30")), stateful_step_count=30,
+            deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+    finally:
+        for proc in box["extra"]:
+            proc.stop()

@@ -33,13 +33,14 @@ string, key-space and transaction commands over four keys, each sent to both
 servers and compared (as the same elements where a hashtable answers), with
 OBJECT ENCODING compared after every write.
 """
-import os
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import precondition, rule, run_state_machine_as_test
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
 
-from colltest import I64MAX, I64MIN, Keyspace, Model, compare, multiset, pairset
+from colltest import (
+    I64MAX, I64MIN, Keyspace, compare, multiset, pairset, run_machine, with_key_space_rules,
+)
 from conftest import start_mako
 from difftest import C, Conn, Near, Sleep, Unordered, cmds, differential, flushall, value
 
@@ -442,7 +443,8 @@ increments = st.one_of(st.integers(-5, 5).map(lambda i: b"%d" % i),
                        st.sampled_from([b"%d" % I64MAX, b"%d" % I64MIN, b"x", b"1.0", b"-0"]))
 
 
-class HashMachine(Model):
+class HashMachine(with_key_space_rules(keys, KEYS[:2])):
+    KEYS = KEYS
 
     def hash_order(self, key):
         """Is key a hashtable on Redis (its order its own)?"""
@@ -530,45 +532,6 @@ class HashMachine(Model):
         args = [cmd, key] + ([b"x"] if cmd in (b"SET", b"APPEND", b"SADD") else [])
         self.both(args)
 
-    @rule(a=keys, b=keys, cmd=st.sampled_from([b"RENAME", b"RENAMENX", b"COPY"]))
-    def rename_copy(self, a, b, cmd):
-        self.both([cmd, a, b])
-        self.encodings([a, b])
-
-    @rule(key=keys, secs=st.sampled_from([b"100", b"1000", b"0", b"-1"]))
-    def expire(self, key, secs):
-        self.both([b"EXPIRE", key, secs])
-        if not self.in_multi:
-            self.ttl(key)
-
-    @rule(key=keys)
-    def persist(self, key):
-        self.both([b"PERSIST", key])
-
-    # ---- transactions ----
-    @precondition(lambda self: not self.in_multi)
-    @rule(watch=st.booleans())
-    def multi(self, watch):
-        if watch:
-            self.both([b"WATCH", KEYS[0], KEYS[1]])
-        self.both([b"MULTI"])
-        self.in_multi = True
-
-    @precondition(lambda self: self.in_multi)
-    @rule(cmd=st.sampled_from([b"EXEC", b"EXEC", b"DISCARD"]))
-    def exec_(self, cmd):
-        self.in_multi = False
-        self.both([cmd])
-        self.encodings(KEYS)
-
 
 def test_random_streams_match_redis(redis_ref, mako, tmp_path_factory):
-    HashMachine.ref_port = redis_ref.port
-    HashMachine.box = box = {"proc": mako, "restart": lambda: start_mako(tmp_path_factory), "extra": []}
-    try:
-        run_state_machine_as_test(HashMachine, settings=settings(
-            max_examples=int(os.environ.get("MAKO_MODEL_EXAMPLES", "30")), stateful_step_count=30,
-            deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
-    finally:
-        for proc in box["extra"]:
-            proc.stop()
+    run_machine(HashMachine, redis_ref, mako, lambda: start_mako(tmp_path_factory))

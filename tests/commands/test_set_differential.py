@@ -41,13 +41,14 @@ servers and compared (as the same elements where Redis's order is not
 defined), with OBJECT ENCODING compared after every write.  SPOP is checked
 by its properties there too, then mako's set is brought to Redis's members.
 """
-import os
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import precondition, rule, run_state_machine_as_test
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
 
-from colltest import I64MAX, I64MIN, Keyspace, Model, compare, multiset
+from colltest import (
+    I64MAX, I64MIN, Keyspace, compare, multiset, run_machine, with_key_space_rules,
+)
 from conftest import start_mako
 from difftest import C, Conn, Near, Sleep, Unordered, cmds, differential, flushall, value
 
@@ -520,7 +521,8 @@ def intset_able(ms):
     return len(ms) <= 512 and all(as_int(m) is not None for m in ms)
 
 
-class SetMachine(Model):
+class SetMachine(with_key_space_rules(keys, KEYS[:2])):
+    KEYS = KEYS
 
     def state(self, key):
         """(members, encoding) of key on Redis (a set; else (None, None))."""
@@ -654,45 +656,6 @@ class SetMachine(Model):
         extra = {b"SET": [b"x"], b"HSET": [b"f", b"v"]}
         self.both([cmd, key, *extra.get(cmd, [])])
 
-    @rule(a=keys, b=keys, cmd=st.sampled_from([b"RENAME", b"RENAMENX", b"COPY"]))
-    def rename_copy(self, a, b, cmd):
-        self.both([cmd, a, b])
-        self.encodings([a, b])
-
-    @rule(key=keys, secs=st.sampled_from([b"100", b"1000", b"0", b"-1"]))
-    def expire(self, key, secs):
-        self.both([b"EXPIRE", key, secs])
-        if not self.in_multi:
-            self.ttl(key)
-
-    @rule(key=keys)
-    def persist(self, key):
-        self.both([b"PERSIST", key])
-
-    # ---- transactions ----
-    @precondition(lambda self: not self.in_multi)
-    @rule(watch=st.booleans())
-    def multi(self, watch):
-        if watch:
-            self.both([b"WATCH", KEYS[0], KEYS[1]])
-        self.both([b"MULTI"])
-        self.in_multi = True
-
-    @precondition(lambda self: self.in_multi)
-    @rule(cmd=st.sampled_from([b"EXEC", b"EXEC", b"DISCARD"]))
-    def exec_(self, cmd):
-        self.in_multi = False
-        self.both([cmd])
-        self.encodings(KEYS)
-
 
 def test_random_streams_match_redis(redis_ref, mako, tmp_path_factory):
-    SetMachine.ref_port = redis_ref.port
-    SetMachine.box = box = {"proc": mako, "restart": lambda: start_mako(tmp_path_factory), "extra": []}
-    try:
-        run_state_machine_as_test(SetMachine, settings=settings(
-            max_examples=int(os.environ.get("MAKO_MODEL_EXAMPLES", "30")), stateful_step_count=30,
-            deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
-    finally:
-        for proc in box["extra"]:
-            proc.stop()
+    run_machine(SetMachine, redis_ref, mako, lambda: start_mako(tmp_path_factory))
