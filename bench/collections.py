@@ -7,7 +7,9 @@ loaded into both with redis-py pipelines, then:
   and P=16, over 100,000 keys (`-r 100000`, `__rand_int__` in key and
   member): HSET h:N fN v, HGET h:N f3 (100,000 hashes of 10 fields
   preloaded), SADD s:N N, SISMEMBER s:N 3 (100,000 sets of 10 integers
-  preloaded); runs alternate between the servers (who goes first swaps).
+  preloaded), and SET/GET k:N beside them for reference (what a command
+  costs when the type does not matter); runs alternate between the servers
+  (who goes first swaps).
 - big replies at P=16: HGETALL of a 100-field hash, SMEMBERS of a 100-member
   set (strings).
 - SINTER of two 100,000-member sets (half in common): wall time per call
@@ -42,6 +44,8 @@ THROUGHPUT = [
     ("HGET", ["HGET", "h:__rand_int__", "f3"]),
     ("SADD", ["SADD", "s:__rand_int__", "__rand_int__"]),
     ("SISMEMBER", ["SISMEMBER", "s:__rand_int__", "3"]),
+    ("SET (strings, for reference)", ["SET", "k:__rand_int__", "v"]),
+    ("GET (strings, for reference)", ["GET", "k:__rand_int__"]),
 ]
 BIG = [("HGETALL 100 fields", ["HGETALL", "big:h"]), ("SMEMBERS 100 members", ["SMEMBERS", "big:s"])]
 
