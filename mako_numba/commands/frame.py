@@ -13,8 +13,9 @@ The call carries two integers: `h`, the address of the batch's handle array
 (base/layout.py H_*), and `k`, the queue row.  `request` rebuilds from them
 what a family's dispatch takes (commands/family.py): views over the same
 memory, made without allocation or reference counting.  The key space's
-arrays and the argument rows may be replaced between batches, so run_batch
-writes their handles into bm[B_FRAME] each call (`put_frame`).
+arrays and the argument rows may be replaced between batches, so Python
+writes their handles into bm[B_FRAME] before a batch when they were
+(`write_frame`); run_batch reads them from there too (`frame_arrays`).
 
 Rules:
 - An entry kernel runs its family's dispatch and then, if the request
@@ -28,7 +29,7 @@ Rules:
 """
 from numba import types
 
-from mako_numba.base.jit import i64view, i64view2, kernel, u8view
+from mako_numba.base.jit import addr_of, i64view, i64view2, kernel, u8view
 from mako_numba.base.layout import (
     B_FRAME, B_NOW_MS, C_DB, H_BM, H_CMDT, H_CONN, H_LIM, H_LITS, H_NFIELDS, H_Q, H_STATS,
     Q_ARG0, Q_ARGC, Q_CMD, Q_CONN, T_DIRTY, T_PROP_HELD,
@@ -40,23 +41,13 @@ from mako_numba.store.table import db_of
 ENTRY_ARGS = (types.int64, types.int64)        # run(h, k): the entry kernels' one signature
 
 
-@kernel(inline=True)
-def put_frame(bm, T, args):
-    """Where this batch's key space and argument rows are, for the entry kernels."""
-    _put(bm, 0, T[0])
-    _put(bm, 1, T[1])
-    _put(bm, 2, T[2])
-    _put(bm, 3, T[3])
-    _put(bm, 4, T[4])
-    _put(bm, 5, T[5])
-    _put(bm, 6, args)
-
-
-@kernel(inline=True)
-def _put(bm, i, a):
-    bm[B_FRAME + 3 * i] = a.ctypes.data
-    bm[B_FRAME + 3 * i + 1] = a.shape[0]
-    bm[B_FRAME + 3 * i + 2] = a.shape[-1]
+def write_frame(bm, T, args):
+    """Where the key space's arrays and the argument rows are, for the batch and the entry
+    kernels: Python writes it before a batch whenever either was replaced (Core.run)."""
+    for i, a in enumerate((*T, args)):
+        bm[B_FRAME + 3 * i] = addr_of(a)
+        bm[B_FRAME + 3 * i + 1] = a.shape[0]
+        bm[B_FRAME + 3 * i + 2] = a.shape[-1]
 
 
 @kernel(inline=True)
@@ -70,11 +61,17 @@ def _v2(bm, i):
 
 
 @kernel(inline=True)
+def frame_arrays(bm):
+    """(T, args): the key space's six arrays and the argument rows, from the frame."""
+    T = (_v1(bm, 0), _v1(bm, 1), _v1(bm, 2), _v2(bm, 3), _v1(bm, 4), _v2(bm, 5))
+    return T, _v2(bm, 6)
+
+
+@kernel(inline=True)
 def key_space(haddr):
     """(T, lim) of the batch that made this call (its frame), from its handle array's address."""
     h = i64view(haddr, H_NFIELDS)
-    bm = i64view(h[H_BM], h[H_BM + 1])
-    T = (_v1(bm, 0), _v1(bm, 1), _v1(bm, 2), _v2(bm, 3), _v1(bm, 4), _v2(bm, 5))
+    T, _ = frame_arrays(i64view(h[H_BM], h[H_BM + 1]))
     return T, i64view(h[H_LIM], h[H_LIM + 1])
 
 
@@ -104,8 +101,7 @@ def request(haddr, k):
     q = i64view2(h[H_Q], h[H_Q + 1], h[H_Q + 2])
     cmdt, lits = tables(h)
     stats = i64view(h[H_STATS], h[H_STATS + 1])
-    T = (_v1(bm, 0), _v1(bm, 1), _v1(bm, 2), _v2(bm, 3), _v1(bm, 4), _v2(bm, 5))
-    args = _v2(bm, 6)
+    T, args = frame_arrays(bm)
     c = q[k, Q_CONN]
     ci = q[k, Q_CMD]
     K = (T, lim, db_of(T, conn[c, C_DB]), bm[B_NOW_MS])

@@ -28,7 +28,7 @@ import numpy as np
 
 from mako_numba.config import settings as config
 from mako_numba.commands.family import CF_KEY1, CF_NO_QUEUE, CF_REMAPS_DBS, FN_MIGRATE
-from mako_numba.base.jit import call_entry, cycles, i64view, i64view2, kernel, move_bytes, u8view, unowned
+from mako_numba.base.jit import call_entry, cycles, i64view, i64view2, kernel, move_bytes, u8view
 from mako_numba.observe.latency import NS_SHIFT, record
 from mako_numba.base.layout import (
     A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
@@ -46,11 +46,11 @@ from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
 from mako_numba.protocol.parser import parse_conn
 from mako_numba.protocol.querybuf import next_read, note_read
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
-from mako_numba.base.layout import T_LRU, T_MIG
+from mako_numba.base.layout import H_NFIELDS, T_LRU, T_MIG
 from mako_numba.store.index import keyspace_wants, prefetch_record, prefetch_slot
 from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
-from mako_numba.commands.frame import put_frame, tables
+from mako_numba.commands.frame import frame_arrays, tables
 
 
 @kernel
@@ -286,15 +286,17 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
 
 
 @kernel(entry=True)
-def run_batch(h, T, args, nready):
+def run_batch(haddr, nready):
     """Parse, execute and tidy one batch; returns the M_* work left for Python (0: none).
 
-    `h` holds the arrays that never move (jit.handles: lim, conn, ready, q,
-    bm, scratch, the command tables, the literals, stats, slowq, res, the
-    families' entry addresses);
-    T (the key space) and args may be replaced between calls and come as
-    arrays.  bm[B_NOW_US] is the batch's clock.  Row i of `res` describes
-    ready[i] afterwards (R_* columns).
+    `haddr` is the address of the handle array of the arrays that never move
+    (jit.handles: lim, conn, ready, q, bm, scratch, the command tables, the
+    literals, stats, slowq, res, the families' entry addresses); T (the key
+    space) and args may be replaced between calls, and Python writes where
+    they are into bm's frame (commands/frame.py).  bm[B_NOW_US] is the
+    batch's clock.  Row i of `res` describes ready[i] afterwards (R_*
+    columns).  Two int64s in, one out: the server's turn kernel
+    (server/netio.py) calls it by address, as the batch calls a family.
 
     With nready -1 it is one step of EXEC's replay instead (in the same
     kernel, so the executor is compiled and inlined once): the requests
@@ -302,8 +304,7 @@ def run_batch(h, T, args, nready):
     into q, args and scratch private to EXEC, and run until one needs
     Python; returns _replay_close's status.  `res` is then a (1, 10) array.
     """
-    T = (unowned(T[0]), unowned(T[1]), unowned(T[2]), unowned(T[3]), unowned(T[4]), unowned(T[5]))
-    args = unowned(args)
+    h = i64view(haddr, H_NFIELDS)
     lim = i64view(h[H_LIM], h[H_LIM + 1])
     conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
     ready = i64view(h[H_READY], h[H_READY + 1])
@@ -316,7 +317,7 @@ def run_batch(h, T, args, nready):
     res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
     lat = i64view2(h[H_LAT], h[H_LAT + 1], h[H_LAT + 2])
     fams = i64view(h[H_FAMS], h[H_FAMS + 1])
-    put_frame(bm, T, args)
+    T, args = frame_arrays(bm)
     t_batch = cycles()
     bm[B_TRACED] = 0
     bm[B_NOW_MS] = bm[B_NOW_US] // 1000
@@ -353,7 +354,7 @@ def run_batch(h, T, args, nready):
         return _replay_close(conn, ready[0], q, nq, k, res)
     tm = T[0]
     if tm[T_MIG] and fams[FN_MIGRATE] != 0:     # (engine/storecalls.py; 0 while compiling)
-        call_entry(fams[FN_MIGRATE], h.ctypes.data, lim[config.L_REHASH_PER_BATCH])
+        call_entry(fams[FN_MIGRATE], haddr, lim[config.L_REHASH_PER_BATCH])
     if bm[B_TRACED]:
         mask = M_TRACE                  # Python reads the rows' arguments, then finish_traced
     else:

@@ -39,6 +39,7 @@ from mako_numba.store import evict
 from mako_numba.protocol import querybuf
 from mako_numba.commands.admin import Admin
 from mako_numba.engine.batch import compact_input, finish_traced, run_batch
+from mako_numba.commands.frame import write_frame
 from mako_numba.engine.kernels import family_table
 from mako_numba.base.jit import addr_of, handles
 from mako_numba.server.maxclients import grow_table, info_clients
@@ -128,7 +129,7 @@ class Core:
         self.background = None                  # kernels still compiling at a first start (prepare.py)
         self.parked = set()                     # slots waiting for one of them (F_WAITS_KERNELS)
         self.h = self._handles(self.ready, self.q, self.bm, self.scratch, self.res)
-        self.rows = []
+        self._framed = None                     # (T, args, bm) as the frame last told the kernels
         self.inbufs = [None] * slots           # numpy buffers, and memoryviews of them
         self.outbufs = [None] * slots
         self.inmv = [None] * slots
@@ -299,25 +300,51 @@ class Core:
 
     # --- a batch -------------------------------------------------------------------------------
     def run(self, slots):
-        """Parse and execute everything buffered for `slots`; return slots to run again.
+        """Parse and execute everything buffered for `slots` (a list or int64 array); return
+        slots to run again.
 
-        Afterwards `self.rows[i]` is [sent, written, attention] for slots[i]:
-        the replies to send are outmv[slot][sent:written], and a non-zero
-        attention means "look at the connection table" (closing, partial
-        state); the event loop's fast path needs nothing else.
+        Afterwards row i of `self.res` is (sent, written, attention) for
+        slots[i] (layout R_*): the replies to send are
+        outmv[slot][sent:written], and a non-zero attention means "look at
+        the connection table" (closing, partial state); the event loop's
+        fast path needs nothing else.
         """
         n = len(slots)
         self.ready[:n] = slots
         self.bm[B_NOW_US] = time.time_ns() // 1000
-        mask = run_batch(self.h, self.ks.T, self.args, n)
+        self.frame()
+        return self.finish(run_batch(self.haddr, n), slots)
+
+    @property
+    def h(self):
+        """The batch's handle array (jit.handles; layout H_*); `haddr` is its address."""
+        return self._h
+
+    @h.setter
+    def h(self, h):
+        self._h = h
+        self.haddr = addr_of(h)
+
+    def frame(self):
+        """Tell the kernels where the key space and the argument rows are, if they moved."""
+        T, args, bm = self.ks.T, self.args, self.bm
+        f = self._framed
+        if f is None or f[0] is not T or f[1] is not args or f[2] is not bm:
+            write_frame(bm, T, args)
+            self._framed = (T, args, bm)
+
+    def finish(self, mask, slots):
+        """What Python does after run_batch returned `mask` for `slots`; the slots to run again."""
+        n = len(slots)
         if mask & M_TRACE:              # rows for MONITOR or SLOWLOG, their input still in place
             self.observe.rows(self.q, 0, int(self.bm[B_QN]), self.args)
             mask |= finish_traced(self.h, n)
-        self.rows = rows = self.res[:n].tolist()
         if self.ks.tm[T_TOUCHED]:       # a watched key changed: its watchers are dirty at once
             self.watches.settle()       # (they queue no more, as Redis), before any WATCH or EXEC
         if not mask:
             return []                   # the common turn: replies to send, nothing else
+        if not isinstance(slots, list):
+            slots = slots.tolist()      # (the loop passes its numpy array of readable slots)
         if mask & M_SLOW:
             for i in range(int(self.bm[B_NSLOW])):
                 self.admin.execute(int(self.slowq[i]))
@@ -327,7 +354,7 @@ class Core:
             self.grow_args()
         self.propagation.drain_due()    # to the consumers (the AOF) before any reply of the batch is sent
         again = []
-        for slot, row in zip(slots, rows):
+        for slot, row in zip(slots, self.res[:n].tolist()):
             att = row[R_ATT]
             if att:
                 self._attend(slot, att)
@@ -382,7 +409,8 @@ class Core:
         cut = -1        # a CLIENT KILL of this client: Redis adds no reply after it (CLOSE_AFTER_REPLY)
         while pos < end:
             where[:] = (slot, pos, end)
-            st = run_batch(th, self.ks.T, targs, -1)
+            write_frame(tbm, self.ks.T, targs)
+            st = run_batch(addr_of(th), -1)
             k, nxt = int(tres[0, 0]), int(tres[0, 1])
             if tbm[B_TRACED]:
                 self.observe.rows(tq, 0, k if k >= 0 else int(tbm[B_QN]), targs)

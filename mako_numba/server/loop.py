@@ -1,70 +1,68 @@
 """The event loop: sockets in, sockets out, one batch per turn.
 
 Theory of operation (the Mako flow, in one process):
-1. `selectors` reports readable sockets; each is read once with recv_into
-   straight into its connection's numpy input buffer, at most the bytes
-   the core allows (C_RD_MAX: Redis's read size, see querybuf.py).  No byte
-   is looked at.
-   The selector registers the sockets; the turn reads its epoll's raw
-   (fd, mask) pairs (`_Events`): building a SelectorKey pair per event cost
-   0.35 us of the ~3 us of Python a request costs at 50 clients, P=1.
+1. One kernel call (netio.read_events) waits on the epoll set and reads
+   every readable socket once, with recv, straight into its connection's
+   numpy input buffer: at most the bytes the core allows (C_RD_MAX: Redis's
+   read size, see querybuf.py).  No byte is looked at.  What is not that
+   common case (a listener's event, a connection waiting to write, a closed
+   socket, a read that filled the buffer) comes back as rows Python handles.
+   Doing the reads from Python cost a few microseconds per request at 50
+   clients, P=1 (a bound method, a memoryview slice, an exception for
+   EAGAIN): as much as executing the request.
 2. The readable slots, plus slots with unparsed input left from the previous
    turn, go to `Core.run`: one kernel call parses them all into the request
    queue, executes it and writes every reply; Python then runs the few
    slow-path commands and supplies memory the kernels asked for.
-3. Each touched connection's unsent replies are sent.  What the socket does
-   not take stays in its output buffer and is sent when writable, so a slow
-   reader never blocks the others; a client that stops reading while its
-   replies pile up is not read from until it catches up.
+3. One kernel call (netio.send_replies) sends each touched connection's
+   new replies.  What the socket does not take stays in its output buffer
+   and is sent when writable (Python's `_flush`), so a slow reader never
+   blocks the others; a client that stops reading while its replies pile
+   up is not read from until it catches up.
 
 Rules: this module owns sockets, the selector and signals, and never
 interprets protocol bytes.  What it enforces per connection (idle timeout,
 TCP keepalive, output buffer limits) is netlimits.py's; how it listens
 (the bind addresses, CONFIG SET port and bind: `relisten`) is
 listeners.py's.  It never blocks: every socket is non-blocking.
-Per-connection state the turn reads is in lists indexed by slot (the bound
-recv_into/send methods, the registered interest), not dicts of objects.
+Per-connection state the kernels read is in the server's table `nt`
+(netio.N_*: fd, registered interest, last I/O time) and `fdslot` (fd ->
+slot), not in Python objects.
 """
 import errno
 import logging
-import select
+import math
 import selectors
 import signal
 import socket
 import time
 
+import numpy as np
+
 from mako_numba.config import settings as config
 from mako_numba.protocol import errors
 from mako_numba.server.listeners import bind_words, listen_to_port
 from mako_numba.server.netlimits import NetLimits
-from mako_numba.base.layout import C_NFIELDS, C_OUT_SENT, C_RD_MAX, C_WR
-from mako_numba.base.layout import T_MIG
+from mako_numba.server.netio import (D_AFTER, D_DROP, D_EVENT, D_NFIELDS, EP_IN, EP_OUT,
+                                     FD_LISTENER, FD_NONE, N_LAST_US, N_NFIELDS, N_WANT, ST_BATCH,
+                                     ST_DONE, TR_NFIELDS, event_buffer, put_event, read_events,
+                                     send_replies, serve_turn)
+from mako_numba.base.jit import entry_address, handles
+from mako_numba.base.layout import C_WR, T_MIG
+from mako_numba.commands.frame import ENTRY_ARGS
+from mako_numba.engine.batch import run_batch
 
 log = logging.getLogger("mako_numba")
 
 _READ = selectors.EVENT_READ
 _WRITE = selectors.EVENT_WRITE
-_EP_IN = getattr(select, "EPOLLIN", 1)
-_EP_OUT = getattr(select, "EPOLLOUT", 4)
 MAXCLIENTS_REPLY = b"-ERR max number of clients reached\r\n"
-_RD_MAX = C_RD_MAX - C_WR
+_SPARE_EVENTS = 16                  # event rows beyond one per slot (the listeners)
 
 
-class _Events:
-    """The selector's ready events as (fd, epoll mask) pairs.
-
-    With an EpollSelector, its epoll object's poll() as it is; other
-    selectors' (key, events) are translated, so the turn has one shape.
-    """
-
-    def __init__(self, sel):
-        self.sel = sel
-        ep = getattr(sel, "_selector", None) if isinstance(sel, getattr(selectors, "EpollSelector", ())) else None
-        self.poll = ep.poll if ep is not None else self._translated
-
-    def _translated(self, timeout, maxevents):
-        return [(key.fd, (_EP_IN if ev & _READ else 0) | (_EP_OUT if ev & _WRITE else 0))
-                for key, ev in self.sel.select(timeout)]
+def now_us():
+    """The loop's clock (nt's N_LAST_US): monotonic microseconds."""
+    return int(time.monotonic() * 1e6)
 
 
 class Server:
@@ -72,7 +70,8 @@ class Server:
         self.core = core
         self.sel = selectors.DefaultSelector()
         self.listeners = {}                               # fd -> listening socket
-        self._slot_of = {}                                # fd -> slot (-1: a listener)
+        self.fdslot = np.full(1024, FD_NONE, np.int64)    # fd -> slot (netio.FD_*: none, listener)
+        self.tr = np.zeros(TR_NFIELDS, np.int64)          # the turn row (netio.TR_*)
         words = bind_words(host)
         if isinstance(words, str):
             raise OSError(errno.EINVAL, words)
@@ -85,27 +84,49 @@ class Server:
         core.relisten = self.relisten
         self.socks = {}                                   # slot -> socket
         n = len(core.inmv)
-        self.want = [0] * n                               # slot -> registered _READ/_WRITE
-        self._recv_into = [None] * n                      # slot -> sock.recv_into
-        self._send = [None] * n                           # slot -> sock.send
-        self._poll = _Events(self.sel).poll
+        self.nt = np.zeros((n, N_NFIELDS), np.int64)      # slot -> fd, interest, last I/O (netio.py)
+        self._size_events(n)
+        ep = getattr(self.sel, "_selector", None)
+        self._epfd = ep.fileno() if isinstance(self.sel, getattr(selectors, "EpollSelector", ())) else -1
+        self._idle_ms = int(math.ceil(config.IDLE_TICK * 1000))
+        self._batch = entry_address(run_batch, ENTRY_ARGS)  # what serve_turn calls
         self.stopping = False
         self._pending = []          # slots with unparsed input: run without new bytes
         self._paused = set()        # slots not run until their replies drain
         self._next_cron = 0.0
         self.limits = NetLimits(self)                     # timeout, keepalive, output limits
-        self._cv = memoryview(core.conn).cast("B").cast("q")   # the connection table, flat:
         self.net = core.net                               # counters (netlimits.NetStats)
         self.net.input = self.net.output = self.net.rejected = self.net.denied = 0
         core.on_grow = self._grown
 
+    def _size_events(self, n):
+        """Room for a turn's events and their rows: one per slot, and the listeners'."""
+        cap = n + _SPARE_EVENTS
+        self.evbuf = event_buffer(cap)
+        self.rd = np.zeros(cap, np.int64)                 # the turn's readable slots
+        self.defer = np.zeros((cap, D_NFIELDS), np.int64)   # rows for Python (netio.D_*)
+        self._handles()
+
+    def _handles(self):
+        """serve_turn's handle array (netio.NH_*), after any of its arrays was replaced."""
+        if hasattr(self, "fdslot") and hasattr(self, "nt"):
+            self.nh = handles([self.nt, self.fdslot, self.evbuf, self.rd, self.defer, self.tr])
+
     def _grown(self, n):
-        """The connection table has n rows now (maxclients.py): the per-slot lists follow."""
-        more = n - len(self.want)
-        for lst, blank in ((self.want, 0), (self._recv_into, None), (self._send, None),
-                           (self.limits.last, 0.0)):
-            lst.extend([blank] * more)
-        self._cv = memoryview(self.core.conn).cast("B").cast("q")
+        """The connection table has n rows now (maxclients.py): the per-slot table follows."""
+        nt = np.zeros((n, N_NFIELDS), np.int64)
+        nt[:len(self.nt)] = self.nt
+        self.nt = nt
+        self._size_events(n)
+
+    def _map_fd(self, fd, slot):
+        """fdslot[fd] = slot (FD_LISTENER for a listener, FD_NONE once closed)."""
+        if fd >= len(self.fdslot):
+            grown = np.full(max(2 * len(self.fdslot), fd + 1), FD_NONE, np.int64)
+            grown[:len(self.fdslot)] = self.fdslot
+            self.fdslot = grown
+            self._handles()
+        self.fdslot[fd] = slot
 
     def _listen(self, addrs, port, pick=False):
         """Listen on every address of addrs (listeners.py); OSError with none open.
@@ -128,7 +149,7 @@ class Server:
         for s in socks:
             self.sel.register(s, _READ, None)
             self.listeners[s.fileno()] = s
-            self._slot_of[s.fileno()] = -1
+            self._map_fd(s.fileno(), FD_LISTENER)
 
     def _close_listeners(self):
         for fd, s in self.listeners.items():
@@ -136,7 +157,7 @@ class Server:
                 self.sel.unregister(s)
             except (KeyError, ValueError):
                 pass
-            del self._slot_of[fd]
+            self.fdslot[fd] = FD_NONE
             s.close()
         self.listeners = {}
 
@@ -200,108 +221,133 @@ class Server:
             if woken:
                 self._pending = list(self._pending) + woken
         busy = self._pending or core.ks.tm[T_MIG]       # rehashing continues while idle
-        try:
-            events = self._poll(0 if busy else config.IDLE_TICK, len(self.socks) + 1)
-        except InterruptedError:
-            events = []
-        socks = self.socks
-        slot_of = self._slot_of
-        want = self.want
-        recv_into = self._recv_into
-        inmv = core.inmv
-        cv = self._cv
-        last = self.limits.last
-        readable = []
-        got = 0
-        for fd, ev in events:
-            slot = slot_of.get(fd)
-            if slot is None:
-                continue                    # closed earlier this turn
-            if slot < 0:
-                self._accept(self.listeners[fd])
-                cv = self._cv               # a new table if it grew
-                continue
-            w = want[slot]
-            if ev & ~_EP_IN and w & _WRITE:     # writable, or an error/hang-up: flush
-                self._flush(slot)
-                if recv_into[slot] is None:
-                    continue
-                w = want[slot]
-            if not (ev & ~_EP_OUT and w & _READ):
-                continue
-            # read what the socket has into the slot's input buffer (no byte is looked at)
-            i = slot * C_NFIELDS + C_WR
-            wr = cv[i]
-            mv = inmv[slot]
-            if wr < len(mv):                # else full: the core grows it
-                m = cv[i + _RD_MAX]         # the core's bound on this read (Redis's read size)
-                try:
-                    n = recv_into[slot](mv[wr:wr + m] if m and wr + m < len(mv) else mv[wr:] if wr else mv)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError:
-                    self._drop(slot)
-                    continue
-                if n == 0:
-                    self._drop(slot)
-                    continue
-                cv[i] = wr + n
-                last[slot] = now
-                got += n
-                if wr + n == len(mv):
-                    if m > n:                   # the buffer, not the bound, ended the read
-                        got += self._read_rest(slot, m - n)
-                    else:
-                        core.widen_input(slot)
-            readable.append(slot)
+        timeout = 0 if busy else self._idle_ms
+        if self._pending or self._epfd < 0:
+            self._turn_in_steps(timeout, int(now * 1e6))
+            return
+        core.frame()
+        st = serve_turn(self.nh, core.haddr, self._batch, self._epfd, timeout)
+        nready, nd, got, nev, mask, put, t_us = self.tr.tolist()
         self.net.input += got
-        ready = readable
+        if st == ST_DONE:               # the common turn, all in the kernels
+            self.net.output += put
+            if nd:
+                self._deferred_sends(nd)
+        elif st == ST_BATCH:
+            ready = self.rd[:nready]
+            self._after_batch(core.finish(mask, ready), ready, t_us)
+        else:
+            self._after_reads(nready, nd, nev, t_us)
+
+    def _turn_in_steps(self, timeout, t_us):
+        """The same turn, one kernel call per step: with input left from the turn before
+        (those slots run first), or another selector than epoll."""
+        if self._epfd >= 0:
+            nev = 0
+        else:
+            nev, timeout = self._select(timeout), 0
+        nready, nd, got, nev = read_events(self.core.conn, self.nt, self.fdslot, self.evbuf, nev,
+                                           self._epfd, timeout, t_us, self.rd, 0, self.defer)
+        self.net.input += got
+        self._after_reads(nready, nd, nev, t_us)
+
+    def _after_reads(self, nready, nd, nev, t_us):
+        """Python's rows from the reads, then the batch and the sends."""
+        if nd:
+            nready, more = self._deferred_reads(nd, nready, t_us)
+            self.net.input += more
         if self._pending:
-            ready = []
-            seen = set()
-            for slot in self._pending:
-                if slot in socks and slot not in seen:
-                    if core.pending_output(slot) > config.READ_PAUSE_OUTPUT:
-                        self._paused.add(slot)      # resumes when its replies drain
-                    else:
-                        seen.add(slot)
-                        ready.append(slot)
-            for slot in readable:
-                if slot not in seen:
+            ready = self._with_pending(self.rd[:nready].tolist())
+        else:
+            ready = self.rd[:nready]
+        if not len(ready):
+            self._pending = []
+            if not nev:
+                self.core.ks.idle_step()
+            return
+        self._after_batch(self.core.run(ready), ready, t_us)
+
+    def _after_batch(self, again, ready, t_us):
+        """The batch of `ready` ran (`again`: slots with work left): send its replies."""
+        core = self.core
+        self._pending = again
+        if core.observe.woken:              # MONITOR lines: buffers moved under the rows
+            self._wake_monitors(list(ready))
+            return
+        nd, put = send_replies(core.conn, self.nt, core.ready, core.res, len(ready), t_us, self.defer)
+        self.net.output += put
+        if nd:
+            self._deferred_sends(nd)
+
+    def _deferred_sends(self, nd):
+        """The rows send_replies left: attention, a failed socket, replies left to send."""
+        for kind, slot, _ in self.defer[:nd].tolist():
+            if slot not in self.socks:
+                continue
+            if kind == D_AFTER:
+                self._after(slot)
+            elif kind == D_DROP:
+                self._drop(slot)
+            else:                       # D_FLUSH
+                self._flush(slot)
+
+    def _select(self, timeout_ms):
+        """Another selector than epoll: its events into the event buffer as epoll puts them."""
+        n = 0
+        for key, ev in self.sel.select(timeout_ms / 1000):
+            if n >= len(self.rd):
+                break
+            put_event(self.evbuf, n, key.fd, (EP_IN if ev & _READ else 0) | (EP_OUT if ev & _WRITE else 0))
+            n += 1
+        return n
+
+    def _deferred_reads(self, nd, nready, t_us):
+        """The rows read_events left: accept, flush (then read), close, a full buffer."""
+        got = 0
+        retry = []
+        for kind, a, b in self.defer[:nd].tolist():
+            if kind == D_EVENT:
+                slot = int(self.fdslot[a])
+                if slot == FD_LISTENER:
+                    self._accept(self.listeners[a])
+                elif slot >= 0:
+                    self._flush(slot)       # writable, or an error/hang-up
+                    if slot in self.socks and b & ~EP_OUT:
+                        retry.append(a)     # then read, if it still wants to
+            elif kind == D_DROP:
+                self._drop(a)
+            elif b > 0:                     # D_FULL: the buffer, not the bound, ended the read
+                got += self._read_rest(a, b)
+            else:
+                self.core.widen_input(a)
+        if retry:
+            for i, fd in enumerate(retry):
+                put_event(self.evbuf, i, fd, EP_IN)
+            nready, nd, more, _ = read_events(self.core.conn, self.nt, self.fdslot, self.evbuf,
+                                              len(retry), -1, 0, t_us, self.rd, nready, self.defer)
+            got += more
+            if nd:                          # (no D_EVENT: these events are reads only)
+                nready, more = self._deferred_reads(nd, nready, t_us)
+                got += more
+        return nready, got
+
+    def _with_pending(self, readable):
+        """This turn's slots: those with unparsed input first (unless paused), then the readable."""
+        core = self.core
+        ready = []
+        seen = set()
+        for slot in self._pending:
+            if slot in self.socks and slot not in seen:
+                if core.pending_output(slot) > config.READ_PAUSE_OUTPUT:
+                    self._paused.add(slot)      # resumes when its replies drain
+                else:
                     seen.add(slot)
                     ready.append(slot)
-        if not ready:
-            self._pending = []
-            if not events:
-                core.ks.idle_step()
-            return
-        self._pending = core.run(ready)
-        if core.observe.woken:              # MONITOR lines: buffers moved under the rows
-            self._wake_monitors(ready)
-            return
-        send = self._send
-        outmv = core.outmv
-        put = 0
-        for slot, (sent, wr, att) in zip(ready, core.rows):
-            if att or want[slot] != _READ:
-                if slot in self.socks:
-                    self._after(slot)
-            elif wr > sent:
-                # the common case: send this turn's replies, nothing else to do
-                try:
-                    n = send[slot](outmv[slot][sent:wr])
-                except (BlockingIOError, InterruptedError):
-                    n = 0
-                except OSError:
-                    self._drop(slot)
-                    continue
-                cv[slot * C_NFIELDS + C_OUT_SENT] = sent + n
-                if n:
-                    last[slot] = now
-                put += n
-                if sent + n < wr:
-                    self._flush(slot)
-        self.net.output += put
+        for slot in readable:
+            if slot not in seen:
+                seen.add(slot)
+                ready.append(slot)
+        return ready
 
     def _read_rest(self, slot, m):
         """Grow the input buffer and read up to m more: one read of Redis's size, as Redis's."""
@@ -309,7 +355,7 @@ class Server:
         core.fit_read(slot)
         wr = int(core.conn[slot, C_WR])
         try:
-            n = self._recv_into[slot](core.inmv[slot][wr:wr + m])
+            n = self.socks[slot].recv_into(core.inmv[slot][wr:wr + m])
         except (BlockingIOError, InterruptedError):
             return 0
         except OSError:
@@ -356,10 +402,8 @@ class Server:
                 sock.close()
                 continue
             self.socks[slot] = sock
-            self.want[slot] = _READ
-            self._recv_into[slot] = sock.recv_into
-            self._send[slot] = sock.send
-            self._slot_of[sock.fileno()] = slot
+            self.nt[slot] = (sock.fileno(), _READ, now_us())
+            self._map_fd(sock.fileno(), slot)
             self.sel.register(sock, _READ, slot)
             self.limits.accepted(slot, sock)
             log.debug("Accepted %s:%s", peer[0], peer[1])
@@ -386,7 +430,7 @@ class Server:
             core.sent(slot, n)
             self.net.output += n
             if n:
-                self.limits.last[slot] = time.monotonic()
+                self.nt[slot, N_LAST_US] = now_us()
         left = core.pending_output(slot)
         if left and self.limits.output_over(slot, left):
             self._drop(slot)
@@ -402,17 +446,16 @@ class Server:
             want = _WRITE if left > config.READ_PAUSE_OUTPUT else _READ | _WRITE
         if core.closing(slot):
             want = _WRITE
-        if want != self.want[slot]:
-            self.want[slot] = want
+        if want != self.nt[slot, N_WANT]:
+            self.nt[slot, N_WANT] = want
             self.sel.modify(sock, want, slot)
 
     def _drop(self, slot):
         sock = self.socks.pop(slot, None)
         if sock is None:
             return
-        self.want[slot] = 0
-        self._recv_into[slot] = self._send[slot] = None
-        self._slot_of.pop(sock.fileno(), None)
+        self.nt[slot] = 0
+        self.fdslot[sock.fileno()] = FD_NONE
         try:
             self.sel.unregister(sock)
         except (KeyError, ValueError):

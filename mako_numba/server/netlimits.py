@@ -37,6 +37,7 @@ from mako_numba.base.cnum import c_int, memtoull, strtoll
 from mako_numba.protocol.errors import OBUF_BAD_CLASS, OBUF_BAD_VALUE, OBUF_WRONG_COUNT
 from mako_numba.base.layout import C_FLAGS, F_MONITOR
 from mako_numba.protocol.querybuf import cron_trim
+from mako_numba.server.netio import N_LAST_US
 
 log = logging.getLogger("mako_numba")
 
@@ -104,12 +105,11 @@ def set_keepalive(sock, interval):
 
 
 class NetLimits:
-    """The server's per-connection limits; `last[slot]` is the loop's last-I/O clock."""
+    """The server's per-connection limits; the loop's last-I/O clock is its table's N_LAST_US."""
 
     def __init__(self, server):
         self.server = server
         self.core = server.core
-        self.last = [0.0] * len(self.core.inmv)     # slot -> monotonic time of its last read/write
         self.soft_since = {}                        # slot -> when it reached the soft limit
         self._next_scan = 0.0
         self._obuf_src = None
@@ -117,7 +117,6 @@ class NetLimits:
         self.disconnections = 0                     # clients closed for their output buffer
 
     def accepted(self, slot, sock):
-        self.last[slot] = time.monotonic()
         interval = int(self.core.settings["tcp-keepalive"])
         if interval > 0 and sock.family in (socket.AF_INET, socket.AF_INET6):
             try:
@@ -135,9 +134,9 @@ class NetLimits:
         timeout = int(self.core.settings["timeout"])
         if timeout <= 0:
             return
-        conn, last = self.core.conn, self.last
+        conn, last = self.core.conn, self.server.nt[:, N_LAST_US]
         for slot in list(self.server.socks):
-            if now - last[slot] > timeout and not int(conn[slot, C_FLAGS]) & F_MONITOR:
+            if now - last[slot] / 1e6 > timeout and not int(conn[slot, C_FLAGS]) & F_MONITOR:
                 log.debug("Closing idle client")
                 self.server._drop(slot)
 
@@ -147,9 +146,8 @@ class NetLimits:
         socks = self.server.socks
         if not socks or (len(socks) > 5 * config.CRON_HZ and now < self._next_scan):
             return
-        last, secs = self.last, int(now)
         slots = np.fromiter(socks, np.int64, len(socks))
-        idle = np.fromiter((secs - int(last[s]) > 2 for s in socks), np.int64, len(socks))
+        idle = (int(now) - self.server.nt[slots, N_LAST_US] // 1_000_000 > 2).astype(np.int64)
         cron_trim(self.core.conn, slots, idle)
 
     def output_over(self, slot, pending):

@@ -5,8 +5,8 @@ modules import none of the others' kernels; base/cachekey.py keys a cache on
 what its module imports):
 - "batch": the batch kernel (parser, shared checks, the call of a family's
   entry by address) and its companions;
-- "store": what Python calls every turn or tick (active expiry, rehashing,
-  the query buffers' trimming);
+- "store": what Python calls every turn or tick (the event loop's reads and
+  sends, active expiry, rehashing, the query buffers' trimming);
 - "slowpath": the slow path's key-space kernels (OBJECT, WATCH, FLUSHALL,
   LCS, eviction for EXEC; a first start does not wait for them);
 - "persistence": the RDB file's (scanning, loading, encoding, LZF, CRC-64)
@@ -82,7 +82,7 @@ def compile_for(disp, *sample):
 def _batch_kernels():
     """(kernel, sample arguments from a probe Core) of the batch unit."""
     from mako_numba.engine import batch
-    return [(batch.run_batch, lambda c: (c.h, c.ks.T, c.args, 0)),
+    return [(batch.run_batch, lambda c: (c.haddr, 0)),
             (batch.compact_input, lambda c: (c.conn, 0)),
             (batch.finish_traced, lambda c: (c.h, 0))]
 
@@ -92,9 +92,15 @@ def _store_kernels():
     from mako_numba.observe import latency
     from mako_numba.protocol import querybuf
     from mako_numba.store import expire, index
+    from mako_numba.server import netio
     i64 = np.zeros(1, np.int64)
+    rows = np.zeros((1, netio.D_NFIELDS), np.int64)
     calls = kernels.call_kernels()
-    return [(index.migrate, lambda c: (c.ks.T, 0)),
+    return [(netio.read_events, lambda c: (c.conn, rows, i64, netio.event_buffer(1), 0, -1, 0, 0,
+                                           i64, 0, rows)),
+            (netio.send_replies, lambda c: (c.conn, rows, c.ready, c.res, 0, 0, rows)),
+            (netio.serve_turn, lambda c: (i64, 0, 0, 0, 0)),
+            (index.migrate, lambda c: (c.ks.T, 0)),
             (calls["store"], lambda c: (0, 0)),
             (index.resize_due, lambda c: (c.ks.T,)),
             (expire.active_expire, lambda c: (c.ks.T, c.lim, 0, 0)),
