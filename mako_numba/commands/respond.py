@@ -38,7 +38,7 @@ from mako_numba.base.layout import (
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
 )
 from mako_numba.protocol.parsebase import string2ll
-from mako_numba.protocol.replies import bulk_size, int_size, lit_len, w_bulk, w_int, w_lit, w_nil
+from mako_numba.protocol.replies import bulk_size, int_size, lit_len, w_agg_hdr, w_bulk, w_int, w_lit, w_nil
 from mako_numba.store.types import WRONGTYPE, lookup_read, lookup_write
 
 X_DONE = 0
@@ -196,6 +196,18 @@ def reply_nil(conn, c, lim, lits):
     if not reserve(conn, c, lim, 5):
         return X_DEFER
     conn[c, C_OUT_WR] = w_nil(out_of(conn, c), conn[c, C_OUT_WR], lits, conn[c, C_PROTO])
+    return X_DONE
+
+
+@kernel
+def reply_nothing(conn, c, lim, lits, counted, agg):
+    """Nothing to return from a random pick (SRANDMEMBER, SPOP, HRANDFIELD): nil for the
+    one-member form, an empty aggregate (type byte `agg`: '*' or RESP3's '~') for the counted one."""
+    if not counted:
+        return reply_nil(conn, c, lim, lits)
+    if not reserve(conn, c, lim, 4):
+        return X_DEFER
+    conn[c, C_OUT_WR] = w_agg_hdr(out_of(conn, c), conn[c, C_OUT_WR], agg, 0)
     return X_DONE
 
 

@@ -11,11 +11,11 @@ import numpy as np
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import C_OUT_WR, C_PROTO
 from mako_numba.commands.respond import (
-    INT64_MAX, X_DEFER, X_DONE, arg_int, count_lookup, out_of, read_or_reply, reply_lit,
+    INT64_MAX, X_DEFER, X_DONE, arg_int, count_lookup, out_of, read_or_reply, reply_lit, reply_nothing,
     reserve,
 )
 from mako_numba.protocol.errors import LIT_NOT_INT, LIT_SYNTAX
-from mako_numba.protocol.replies import bulk_size, int_size, w_agg_hdr, w_bulk, w_nil
+from mako_numba.protocol.replies import bulk_size, int_size, w_agg_hdr, w_bulk
 from mako_numba.store.types import OBJ_HASH, WRONGTYPE, blob
 from mako_numba.store.types.coll import blob_of, distinct_random, random_position, walk_position
 
@@ -84,15 +84,10 @@ def x_hrandfield(K, R, args, a0, argc, stats, lit_rand_range, lit_out_of_range, 
         return st
     resp3 = conn[c, C_PROTO] == 3
     if which == 0 or (argc >= 3 and count == 0):
-        if not reserve(conn, c, rl, 5):
-            return X_DEFER
-        count_lookup(stats, which)
-        out = out_of(conn, c)
-        if argc == 2:
-            conn[c, C_OUT_WR] = w_nil(out, conn[c, C_OUT_WR], lits, conn[c, C_PROTO])
-        else:
-            conn[c, C_OUT_WR] = w_agg_hdr(out, conn[c, C_OUT_WR], 42, 0)
-        return X_DONE
+        st = reply_nothing(conn, c, rl, lits, argc >= 3, 42)
+        if st == X_DONE:
+            count_lookup(stats, which)
+        return st
     b = blob_of(T, which, pos)
     size = blob.count(b)
     wv = withvalues > 0

@@ -16,13 +16,13 @@ import numpy as np
 from mako_numba.base.jit import kernel
 from mako_numba.base.layout import C_DB, C_OUT_WR, C_PROTO, T_DIRTY, T_PROP_NEED, T_PROP_WR
 from mako_numba.commands.respond import (
-    INT64_MAX, X_DEFER, X_DONE, arg_int, count_lookup, out_of, read_or_reply, reply_lit, reserve,
-    write_or_reply,
+    INT64_MAX, X_DEFER, X_DONE, arg_int, count_lookup, out_of, read_or_reply, reply_lit,
+    reply_nothing, reserve, write_or_reply,
 )
 from mako_numba.commands.set.members import card, member_reply_size, members_bound, reply_all, w_member
 from mako_numba.protocol.errors import LIT_NOT_INT
 from mako_numba.config import settings as config
-from mako_numba.protocol.replies import int_size, w_agg_hdr, w_bulk, w_bulk_int, w_nil
+from mako_numba.protocol.replies import int_size, w_agg_hdr, w_bulk, w_bulk_int
 from mako_numba.store.effects import (
     EFFECT_SLACK, W_DEL, W_SREM, effect_begin, effect_free, effect_key, propagating,
 )
@@ -121,15 +121,10 @@ def x_srandmember(K, R, args, a0, argc, stats, lit_range):
     if which == WRONGTYPE:
         return st
     if which == 0 or (argc == 3 and count == 0):
-        if not reserve(conn, c, rl, 5):
-            return X_DEFER
-        count_lookup(stats, which)
-        out = out_of(conn, c)
-        if argc == 2:
-            conn[c, C_OUT_WR] = w_nil(out, conn[c, C_OUT_WR], lits, conn[c, C_PROTO])
-        else:
-            conn[c, C_OUT_WR] = w_agg_hdr(out, conn[c, C_OUT_WR], 42, 0)
-        return X_DONE
+        st = reply_nothing(conn, c, rl, lits, argc == 3, 42)
+        if st == X_DONE:
+            count_lookup(stats, which)
+        return st
     b = value_of(T, which, pos)[0]
     size = card(b)
     if argc == 2:
@@ -181,14 +176,7 @@ def x_spop(K, R, args, a0, argc, stats, lit_positive):
         return st
     ch = 126 if conn[c, C_PROTO] == 3 else 42
     if which == 0 or count == 0:
-        if not reserve(conn, c, rl, 5):
-            return X_DEFER
-        out = out_of(conn, c)
-        if argc == 2:
-            conn[c, C_OUT_WR] = w_nil(out, conn[c, C_OUT_WR], lits, conn[c, C_PROTO])
-        else:
-            conn[c, C_OUT_WR] = w_agg_hdr(out, conn[c, C_OUT_WR], ch, 0)
-        return X_DONE
+        return reply_nothing(conn, c, rl, lits, argc == 3, ch)
     b = value_of(T, which, pos)[0]
     size = card(b)
     d0 = tm[T_DIRTY]
