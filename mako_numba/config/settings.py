@@ -69,6 +69,8 @@ ACTIVE_EXPIRE_SLOTS = 65536       # index slots the background sweep visits per 
 
 # --- event loop -----------------------------------------------------------------
 IDLE_TICK = 0.1                   # seconds the loop sleeps with nothing to do
+TURNS_PER_CALL = 8                # turns one call of the turn kernel may run back to back
+                                  # (server/netio.py serve_turn; Python's own work waits that long)
 CRON_HZ = 10                      # housekeeping per second (Redis's hz)
 
 

@@ -226,7 +226,8 @@ class Server:
             self._turn_in_steps(timeout, int(now * 1e6))
             return
         core.frame()
-        st = serve_turn(self.nh, core.haddr, self._batch, self._epfd, timeout)
+        rounds = 1 if core.background is not None else config.TURNS_PER_CALL
+        st = serve_turn(self.nh, core.haddr, self._batch, self._epfd, timeout, rounds)
         nready, nd, got, nev, mask, put, t_us = self.tr.tolist()
         self.net.input += got
         if st == ST_DONE:               # the common turn, all in the kernels

@@ -18,11 +18,13 @@ request's execution.  These kernels do the common case of a whole turn:
   row for Python (D_AFTER, D_FLUSH, D_DROP).
 - `serve_turn` is a whole common turn in one call: the reads, then the
   batch (engine/batch.py's run_batch, called by address as the batch calls
-  a family, so it is not compiled in here), then the sends.  It stops and
+  a family, so it is not compiled in here), then the sends; and then
+  another turn, without waiting, up to a number of turns.  It stops and
   returns to Python where Python has something to do: rows after the
   reads (ST_READ), work after the batch (ST_BATCH, run_batch's mask or a
   touched watched key); else everything is sent (ST_DONE).  Its results
-  are in the turn row `tr` (TR_*).
+  are in the turn row `tr` (TR_*), for the last turn (TR_GOT, TR_PUT and
+  TR_NEV: over all of them).
 
 Rules: no byte of a buffer is looked at; what Python decides (accepting,
 flushing, dropping, output limits, pausing) stays in Python.  The server's
@@ -208,9 +210,14 @@ def send_replies(conn, nt, ready, res, n, now_us, defer):
 
 
 @kernel(entry=True)
-def serve_turn(nh, haddr, batch, epfd, timeout_ms):
-    """One turn: wait, read, run the batch (run_batch at address `batch`, on the batch's
-    handle array at haddr), send; ST_* where it stopped, its results in the turn row."""
+def serve_turn(nh, haddr, batch, epfd, timeout_ms, rounds):
+    """Up to `rounds` turns: wait, read, run the batch (run_batch at address `batch`, on the
+    batch's handle array at haddr), send; ST_* where it stopped, its results in the turn row.
+
+    After a turn that needed nothing of Python, the next waits for nothing
+    (timeout 0): while clients keep the server busy, Python is entered once
+    per `rounds` turns, not once per turn.  Counts add up over the turns.
+    """
     nt = i64view2(nh[NH_NT], nh[NH_NT + 1], nh[NH_NT + 2])
     fdslot = i64view(nh[NH_FDSLOT], nh[NH_FDSLOT + 1])
     evbuf = u8view(nh[NH_EVBUF], nh[NH_EVBUF + 1])
@@ -219,30 +226,38 @@ def serve_turn(nh, haddr, batch, epfd, timeout_ms):
     tr = i64view(nh[NH_TR], nh[NH_TR + 1])
     h = i64view(haddr, H_NFIELDS)
     conn = i64view2(h[H_CONN], h[H_CONN + 1], h[H_CONN + 2])
-    nev = _wait(epfd, evbuf, timeout_ms)
-    now_us = clock_us(CLOCK_MONOTONIC)
-    nready, nd, got = _read_all(conn, nt, fdslot, evbuf, nev, now_us, rd, 0, defer)
-    tr[TR_NREADY] = nready
-    tr[TR_NDEFER] = nd
-    tr[TR_GOT] = got
-    tr[TR_NEV] = nev
-    tr[TR_MASK] = 0
-    tr[TR_PUT] = 0
-    tr[TR_NOW_US] = now_us
-    if nd or not nready:
-        return ST_READ
     ready = i64view(h[H_READY], h[H_READY + 1])
     res = i64view2(h[H_RES], h[H_RES + 1], h[H_RES + 2])
     bm = i64view(h[H_BM], h[H_BM + 1])
     tm = i64view(bm[B_FRAME], bm[B_FRAME + 1])      # the key space's first array (frame.py)
-    for i in range(nready):
-        ready[i] = rd[i]
-    bm[B_NOW_US] = clock_us(CLOCK_REALTIME)
-    mask = call_entry(batch, haddr, nready)
-    tr[TR_MASK] = mask
-    if mask or tm[T_TOUCHED]:
-        return ST_BATCH
-    nd, put = _send_all(conn, nt, ready, res, nready, now_us, defer)
-    tr[TR_NDEFER] = nd
-    tr[TR_PUT] = put
-    return ST_DONE
+    tr[TR_GOT] = 0
+    tr[TR_PUT] = 0
+    tr[TR_NEV] = 0
+    st = ST_DONE
+    for r in range(rounds):
+        nev = _wait(epfd, evbuf, timeout_ms if r == 0 else 0)
+        now_us = clock_us(CLOCK_MONOTONIC)
+        nready, nd, got = _read_all(conn, nt, fdslot, evbuf, nev, now_us, rd, 0, defer)
+        tr[TR_NREADY] = nready
+        tr[TR_NDEFER] = nd
+        tr[TR_GOT] += got
+        tr[TR_NEV] += nev
+        tr[TR_MASK] = 0
+        tr[TR_NOW_US] = now_us
+        if nd or not nready:
+            if r and not nd:
+                return ST_DONE          # a later turn found nothing: the turns before were done
+            return ST_READ
+        for i in range(nready):
+            ready[i] = rd[i]
+        bm[B_NOW_US] = clock_us(CLOCK_REALTIME)
+        mask = call_entry(batch, haddr, nready)
+        tr[TR_MASK] = mask
+        if mask or tm[T_TOUCHED]:
+            return ST_BATCH
+        nd, put = _send_all(conn, nt, ready, res, nready, now_us, defer)
+        tr[TR_NDEFER] = nd
+        tr[TR_PUT] += put
+        if nd:
+            break
+    return st

@@ -99,7 +99,7 @@ def _store_kernels():
     return [(netio.read_events, lambda c: (c.conn, rows, i64, netio.event_buffer(1), 0, -1, 0, 0,
                                            i64, 0, rows)),
             (netio.send_replies, lambda c: (c.conn, rows, c.ready, c.res, 0, 0, rows)),
-            (netio.serve_turn, lambda c: (i64, 0, 0, 0, 0)),
+            (netio.serve_turn, lambda c: (i64, 0, 0, 0, 0, 0)),
             (index.migrate, lambda c: (c.ks.T, 0)),
             (calls["store"], lambda c: (0, 0)),
             (index.resize_due, lambda c: (c.ks.T,)),
