@@ -214,9 +214,10 @@ def serve_turn(nh, haddr, batch, epfd, timeout_ms, rounds):
     """Up to `rounds` turns: wait, read, run the batch (run_batch at address `batch`, on the
     batch's handle array at haddr), send; ST_* where it stopped, its results in the turn row.
 
-    After a turn that needed nothing of Python, the next waits for nothing
-    (timeout 0): while clients keep the server busy, Python is entered once
-    per `rounds` turns, not once per turn.  Counts add up over the turns.
+    After a turn of two or more connections that needed nothing of Python,
+    the next waits for nothing (timeout 0): while clients keep the server
+    busy, Python is entered once per `rounds` turns, not once per turn.
+    Counts add up over the turns.
     """
     nt = i64view2(nh[NH_NT], nh[NH_NT + 1], nh[NH_NT + 2])
     fdslot = i64view(nh[NH_FDSLOT], nh[NH_FDSLOT + 1])
@@ -233,7 +234,6 @@ def serve_turn(nh, haddr, batch, epfd, timeout_ms, rounds):
     tr[TR_GOT] = 0
     tr[TR_PUT] = 0
     tr[TR_NEV] = 0
-    st = ST_DONE
     for r in range(rounds):
         nev = _wait(epfd, evbuf, timeout_ms if r == 0 else 0)
         now_us = clock_us(CLOCK_MONOTONIC)
@@ -258,6 +258,6 @@ def serve_turn(nh, haddr, batch, epfd, timeout_ms, rounds):
         nd, put = _send_all(conn, nt, ready, res, nready, now_us, defer)
         tr[TR_NDEFER] = nd
         tr[TR_PUT] += put
-        if nd:
-            break
-    return st
+        if nd or nready < 2:
+            break                       # (one client at a time: no empty poll before waiting)
+    return ST_DONE
