@@ -362,7 +362,7 @@ def x_setop(K, R, args, a0, argc, stats, op, dst):
         e2, l2 = blob.table_shape(blob.live_bytes(rb), n)
         e2 = max(blob.live_bytes(rb), min(e2, ecap))
         if blob.blob_size(KIND_TABLE, e2, l2) <= rsize:
-            blob.reindex(rb, seeds, KIND_TABLE, e2, l2, False)
+            blob.reindex(rb, seeds, KIND_TABLE, e2, l2, False, True)
         va = rb
         vl = blob.blob_size(KIND_TABLE, np.int64(blob.hdr(rb)[blob.F_ECAP]), np.int64(blob.hdr(rb)[blob.F_LOG]))
     st = store(T, lim, db, h, which, pos, args[k, 0], args[k, 1], va, vl, 0)

@@ -64,16 +64,17 @@ def reshape(T, lim, which, pos, kind, ecap, log, pairs, rebuild):
             and np.int64(h[blob.F_LOG]) == log):
         return OK, b
     seeds = seeds_of(T)
-    if blob.is_table(b):
+    table = blob.is_table(b)
+    if table:
         blob.compact_entries(b, seeds, pairs)
     new_len = blob.blob_size(kind, ecap, log)
     if new_len > vlen:
         st, b = resize_value(T, lim, which, pos, new_len)
         if st != OK:
             return st, 0
-        blob.reindex(b, seeds, kind, ecap, log, pairs)
+        blob.reindex(b, seeds, kind, ecap, log, pairs, table)
         return OK, b
-    blob.reindex(b, seeds, kind, ecap, log, pairs)
+    blob.reindex(b, seeds, kind, ecap, log, pairs, table)
     if new_len < vlen:
         shrink(T, lim, which, pos, new_len)
     return OK, value_of(T, which, pos)[0]
@@ -191,7 +192,7 @@ def intset_to_table(T, lim, which, pos, add_bytes, add_entries):
     h = blob.hdr(b)
     h[blob.F_USED] = off
     h[blob.F_COUNT] = n
-    blob.reindex(b, seeds_of(T), KIND_TABLE, ecap, log, False)
+    blob.reindex(b, seeds_of(T), KIND_TABLE, ecap, log, False, False)
     if new_len < vlen:
         shrink(T, lim, which, pos, new_len)
         b = value_of(T, which, pos)[0]
