@@ -21,7 +21,7 @@ import numpy as np
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.store.types import blob
 from mako_numba.store.types.lp import (  # noqa: F401  (the format's kernels, re-exported)
-    LP_EOF, LP_HDR, NUMELE_UNKNOWN, _le, as_int, backlen_size, element, put, put_int,
+    LP_EOF, LP_HDR, NUMELE_UNKNOWN, as_int, backlen_size, element, put, put_int, put_le,
 )
 
 MAX_GROWTH = 8      # an element's listpack entry exceeds its blob entry by at most this
@@ -47,9 +47,9 @@ def write_blob(dst, b, pairs):
         off, cur = blob.walk_next(b, cur, pairs)
     dst[p] = LP_EOF
     p += 1
-    _le(dst, 0, p, 4)
+    put_le(dst, 0, p, 4)
     elements = blob.count(b) * (2 if pairs else 1)
-    _le(dst, 4, min(elements, NUMELE_UNKNOWN), 2)
+    put_le(dst, 4, min(elements, NUMELE_UNKNOWN), 2)
     return p
 
 

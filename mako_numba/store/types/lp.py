@@ -60,7 +60,8 @@ def backlen_size(n):
 
 
 @kernel(inline=True)
-def _le(dst, p, v, nbytes):
+def put_le(dst, p, v, nbytes):
+    """v as nbytes little-endian bytes at dst[p:] (the header's fields, integer data)."""
     for j in range(nbytes):
         dst[p + j] = (v >> (8 * j)) & 0xFF
 
@@ -116,7 +117,7 @@ def put_int(dst, p, v):
     else:
         dst[p] = 0xF4
         k = 8
-    _le(dst, p + 1, v, k)
+    put_le(dst, p + 1, v, k)
     dst[p + 1 + k] = 1 + k
     return p + 2 + k
 
@@ -137,7 +138,7 @@ def put(dst, p, a, n):
         p += 2
     else:
         dst[p] = 0xF0
-        _le(dst, p + 1, n, 4)
+        put_le(dst, p + 1, n, 4)
         p += 5
     copy_bytes(dst.ctypes.data + p, a, n)
     p += n
@@ -196,8 +197,8 @@ def count(a):
 def init(a):
     """An empty listpack at a (EMPTY_SIZE bytes)."""
     p = u8view(a, EMPTY_SIZE)
-    _le(p, 0, EMPTY_SIZE, 4)
-    _le(p, 4, 0, 2)
+    put_le(p, 0, EMPTY_SIZE, 4)
+    put_le(p, 4, 0, 2)
     p[LP_HDR] = LP_EOF
 
 
@@ -234,8 +235,8 @@ def last_at(a):
 @kernel(inline=True)
 def _set_header(a, total, n):
     p = u8view(a, LP_HDR)
-    _le(p, 0, total, 4)
-    _le(p, 4, min(n, NUMELE_UNKNOWN), 2)
+    put_le(p, 0, total, 4)
+    put_le(p, 4, min(n, NUMELE_UNKNOWN), 2)
 
 
 @kernel
