@@ -87,6 +87,30 @@ class Chores(threading.Thread):
                 return
 
 
+def kill_under_load(tmp_path_factory, opts, rng, nap, sent, acked, collections=False):
+    """One round: a server, writers and chores for a random `nap` (lo, hi) seconds, then
+    SIGKILL; what the writers sent and had acknowledged goes into sent / acked.  Returns when
+    the kill was."""
+    mako = start_mako(tmp_path_factory, *opts)
+    stop = threading.Event()
+    writers = [Writer(mako.port, "w%d-%d" % (i, rng.randrange(1 << 30)), stop, collections=collections)
+               for i in range(WRITERS)]
+    chores = Chores(mako.port, stop, rng)
+    for t in writers + [chores]:
+        t.start()
+    time.sleep(rng.uniform(*nap))
+    os.kill(mako.popen.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    mako.popen.wait(30)
+    stop.set()
+    for t in writers + [chores]:
+        t.join(10)
+    for w in writers:
+        sent |= w.sent
+        acked.update(w.acked)
+    return killed_at
+
+
 @pytest.mark.parametrize("policy", ["always", "everysec"])
 def test_kill_9_under_load(tmp_path_factory, policy):
     rng = random.Random(1234)
@@ -95,23 +119,7 @@ def test_kill_9_under_load(tmp_path_factory, policy):
     sent, acked = set(), {}
     lost_recent = 0
     for _ in range(ROUNDS):
-        mako = start_mako(tmp_path_factory, *opts)
-        stop = threading.Event()
-        writers = [Writer(mako.port, "w%d-%d" % (i, rng.randrange(1 << 30)), stop)
-                   for i in range(WRITERS)]
-        chores = Chores(mako.port, stop, rng)
-        for t in writers + [chores]:
-            t.start()
-        time.sleep(rng.uniform(0.3, 1.2))
-        os.kill(mako.popen.pid, signal.SIGKILL)
-        killed_at = time.monotonic()
-        mako.popen.wait(30)
-        stop.set()
-        for t in writers + [chores]:
-            t.join(10)
-        for w in writers:
-            sent |= w.sent
-            acked.update(w.acked)
+        killed_at = kill_under_load(tmp_path_factory, opts, rng, (0.3, 1.2), sent, acked)
         again = start_mako(tmp_path_factory, *opts)      # loads what the files hold
         try:
             r = redis.Redis(port=again.port)
@@ -144,22 +152,7 @@ def test_kill_9_under_hash_and_set_writes_loses_nothing_acknowledged(tmp_path_fa
     opts = ["--dir", str(d), "--save", "", "--appendonly", "yes", "--appendfsync", "always"]
     sent, acked = set(), {}
     for _ in range(ROUNDS):
-        mako = start_mako(tmp_path_factory, *opts)
-        stop = threading.Event()
-        writers = [Writer(mako.port, "w%d-%d" % (i, rng.randrange(1 << 30)), stop, collections=True)
-                   for i in range(WRITERS)]
-        chores = Chores(mako.port, stop, rng)
-        for t in writers + [chores]:
-            t.start()
-        time.sleep(rng.uniform(0.5, 1.5))
-        os.kill(mako.popen.pid, signal.SIGKILL)
-        mako.popen.wait(30)
-        stop.set()
-        for t in writers + [chores]:
-            t.join(10)
-        for w in writers:
-            sent |= w.sent
-            acked.update(w.acked)
+        kill_under_load(tmp_path_factory, opts, rng, (0.5, 1.5), sent, acked, collections=True)
         again = start_mako(tmp_path_factory, *opts)
         try:
             r = redis.Redis(port=again.port)
