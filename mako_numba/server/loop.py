@@ -72,6 +72,9 @@ class Server:
         self.listeners = {}                               # fd -> listening socket
         self.fdslot = np.full(1024, FD_NONE, np.int64)    # fd -> slot (netio.FD_*: none, listener)
         self.tr = np.zeros(TR_NFIELDS, np.int64)          # the turn row (netio.TR_*)
+        n = len(core.inmv)
+        self.nt = np.zeros((n, N_NFIELDS), np.int64)      # slot -> fd, interest, last I/O (netio.py)
+        self._size_events(n)
         words = bind_words(host)
         if isinstance(words, str):
             raise OSError(errno.EINVAL, words)
@@ -83,9 +86,6 @@ class Server:
         core.settings.setdefault("bind", host)
         core.relisten = self.relisten
         self.socks = {}                                   # slot -> socket
-        n = len(core.inmv)
-        self.nt = np.zeros((n, N_NFIELDS), np.int64)      # slot -> fd, interest, last I/O (netio.py)
-        self._size_events(n)
         ep = getattr(self.sel, "_selector", None)
         self._epfd = ep.fileno() if isinstance(self.sel, getattr(selectors, "EpollSelector", ())) else -1
         self._idle_ms = int(math.ceil(config.IDLE_TICK * 1000))
@@ -109,8 +109,7 @@ class Server:
 
     def _handles(self):
         """serve_turn's handle array (netio.NH_*), after any of its arrays was replaced."""
-        if hasattr(self, "fdslot") and hasattr(self, "nt"):
-            self.nh = handles([self.nt, self.fdslot, self.evbuf, self.rd, self.defer, self.tr])
+        self.nh = handles([self.nt, self.fdslot, self.evbuf, self.rd, self.defer, self.tr])
 
     def _grown(self, n):
         """The connection table has n rows now (maxclients.py): the per-slot table follows."""
