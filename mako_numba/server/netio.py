@@ -78,7 +78,7 @@ TR_PUT = 5          # bytes sent
 TR_NOW_US = 6       # the turn's monotonic clock
 TR_NFIELDS = 7
 
-# serve_turn's arrays, in its handle array (jit.handles): what `NetArrays` makes
+# serve_turn's arrays, in its handle array (jit.handles), as loop.Server._handles makes it
 NH_NT, NH_FDSLOT, NH_EVBUF, NH_RD, NH_DEFER, NH_TR = 0, 3, 6, 9, 12, 15
 
 # struct epoll_event: uint32 events, then a uint64 of user data (the fd, as Python's

@@ -297,10 +297,11 @@ def reindex(b, seeds, kind, ecap, log, pairs, from_slots):
     are kept; a compact blob becomes a table here: Redis's conversion).
 
     With `from_slots` (a table whose header and index are still its old shape's, entries
-    and slots agreeing), a table that stays one keeps its slots' hash tags: each slot moves to the home its tag
-    gives under the new size (the tag is the hash's top 32 bits, the home its top `log`), in
-    the old index's order, so no member is hashed again and the writes go mostly forwards.
-    Growing a million-field hash that way takes a fraction of re-hashing every field."""
+    and slots agreeing), a table that stays one keeps its slots' hash tags: each slot moves
+    to the home its tag gives under the new size (the tag is the hash's top 32 bits, the
+    home its top `log`), in the old index's order, so no member is hashed again and the
+    writes go mostly forwards.  Growing a million-field hash that way takes a fraction of
+    re-hashing every field."""
     h = u32uview(b, 7)
     was_table = from_slots and h[F_KIND] == KIND_TABLE and kind == KIND_TABLE and log <= 32
     if was_table:
