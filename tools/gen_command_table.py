@@ -65,7 +65,9 @@ DEFAULT_NAMES = (
     "hset hsetnx hmset hget hmget hdel hlen hstrlen hexists hkeys hvals hgetall hincrby "
     "hincrbyfloat hrandfield hscan "
     "sadd srem scard sismember smismember smembers srandmember spop smove sinter sintercard "
-    "sinterstore sunion sunionstore sdiff sdiffstore sscan"
+    "sinterstore sunion sunionstore sdiff sdiffstore sscan "
+    "lpush rpush lpushx rpushx lpop rpop llen lindex lset lrange ltrim lrem linsert lpos lmove "
+    "rpoplpush lmpop"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(

@@ -34,6 +34,7 @@ from mako_numba.commands.family import (
 from mako_numba.protocol.parsebase import HASH_SIZE, HTAB_SHIFT, OP_SLOW
 from mako_numba.commands.hash import family as hash_family
 from mako_numba.commands.keys import family as keys_family
+from mako_numba.commands.list import family as list_family
 from mako_numba.commands.server import family as server_family
 from mako_numba.commands.set import family as set_family
 from mako_numba.commands.string import family as string_family
@@ -50,6 +51,7 @@ FAMILIES = [
     persistence_family,
     hash_family,
     set_family,
+    list_family,
 ]
 
 

@@ -96,6 +96,12 @@ MUST_BE_POSITIVE = "ERR value is out of range, must be positive"     # getPositi
 NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0"      # SINTERCARD
 NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
 LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+INDEX_OUT_OF_RANGE = "ERR index out of range"                  # LSET (shared.outofrangeerr)
+LPOS_RANK_ZERO = ("ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                  "second ... or use negative to start from the end of the list")
+LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
+LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
+COUNT_POSITIVE = "ERR count should be greater than 0"          # LMPOP, BLMPOP ... COUNT
 SRANDMEMBER_RANGE = ("ERR value is out of range, value must between -9223372036854775807 and "
                      "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX), sic
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"

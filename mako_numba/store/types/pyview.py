@@ -116,3 +116,47 @@ def listpack(strings):
     """The listpack lpAppend builds from these strings, in order."""
     body = b"".join(_lp_entry(s) for s in strings) + b"\xff"
     return struct.pack("<IH", 6 + len(body), min(len(strings), 65535)) + body
+
+
+# --- list values (listblob.py): a header, then listpack entries -----------------------------
+LIST_HDR = 32
+
+
+def lp_entries(body):
+    """[(entry bytes, element bytes)] of a run of listpack entries."""
+    out = []
+    off = 0
+    while off < len(body):
+        e = body[off]
+        if e < 0x80:
+            size, elem = 1, b"%d" % e
+        elif e & 0xC0 == 0x80:
+            n = e & 0x3F
+            size, elem = 1 + n, bytes(body[off + 1:off + 1 + n])
+        elif e & 0xF0 == 0xE0:
+            n = (e & 0xF) << 8 | body[off + 1]
+            size, elem = 2 + n, bytes(body[off + 2:off + 2 + n])
+        elif e == 0xF0:
+            n = struct.unpack_from("<I", body, off + 1)[0]
+            size, elem = 5 + n, bytes(body[off + 5:off + 5 + n])
+        elif e & 0xE0 == 0xC0:
+            u = (e & 0x1F) << 8 | body[off + 1]
+            size, elem = 2, b"%d" % (u - 8192 if u >= 4096 else u)
+        else:
+            k = {0xF1: 2, 0xF2: 3, 0xF3: 4, 0xF4: 8}[e]
+            size, elem = 1 + k, b"%d" % int.from_bytes(body[off + 1:off + 1 + k], "little", signed=True)
+        size += len(lp_backlen(size))
+        out.append((bytes(body[off:off + size]), elem))
+        off += size
+    return out
+
+
+def list_entries(value):
+    """[(entry bytes, element bytes)] of a list value, head first."""
+    head, tail, count, cap = struct.unpack_from("<4q", value)
+    return lp_entries(value[LIST_HDR + head:LIST_HDR + tail])
+
+
+def list_items(value):
+    """[element bytes] of a list value, head first."""
+    return [elem for entry, elem in list_entries(value)]
