@@ -19,7 +19,7 @@ from mako_numba.protocol.errors import (
     LIT_MINUS1, LIT_NIL3, LIT_NO_SUCH_KEY, LIT_NOT_INT, LIT_OK, LIT_SYNTAX, LIT_WRONGTYPE, LIT_ZERO,
 )
 from mako_numba.protocol.replies import (
-    bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_int, w_int, w_lit, w_nil,
+    bulk_size, int_size, w_agg_hdr, w_bulk, w_bulk_int, w_int, w_nil,
 )
 from mako_numba.store.arena import OK
 from mako_numba.store.effects import effect_begin, propagating
