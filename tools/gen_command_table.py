@@ -67,7 +67,11 @@ DEFAULT_NAMES = (
     "sadd srem scard sismember smismember smembers srandmember spop smove sinter sintercard "
     "sinterstore sunion sunionstore sdiff sdiffstore sscan "
     "lpush rpush lpushx rpushx lpop rpop llen lindex lset lrange ltrim lrem linsert lpos lmove "
-    "rpoplpush lmpop"
+    "rpoplpush lmpop blpop brpop blmove brpoplpush blmpop "
+    "zadd zincrby zrem zcard zscore zmscore zrank zrevrank zcount zlexcount zrange zrangestore "
+    "zrevrange zrangebyscore zrevrangebyscore zrangebylex zrevrangebylex zremrangebyrank "
+    "zremrangebyscore zremrangebylex zpopmin zpopmax zmpop zunion zinter zdiff zunionstore "
+    "zinterstore zdiffstore zintercard zrandmember zscan bzpopmin bzpopmax bzmpop sort sort_ro"
 ).split()
 
 DEFAULT_OUTPUT = os.path.join(
