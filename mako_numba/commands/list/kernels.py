@@ -605,6 +605,8 @@ def x_lrem(K, R, args, a0):
     tm = T[0]
     d0 = tm[T_DIRTY]
     limit = -count if count < 0 else count
+    if limit < 0:       # count -2**63: Redis's toremove stays negative, no count reaches it, all go
+        limit = 0
     removed = listblob.keep_matching(b, args[a0 + 3, 0], args[a0 + 3, 1], limit, count < 0)
     if removed:
         removed_elements(T, lim, which, pos, d0, removed)
