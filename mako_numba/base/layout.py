@@ -97,6 +97,9 @@ C_QB_ALLOC = CONN.take()    # Redis's query buffer allocation for this client, a
 C_RD_MAX = CONN.take()      # the most bytes the next read may bring (0: no bound), set each batch
 C_QB_PEAK = CONN.take()     # ... the buffer's peak length since the last cron (Redis's querybuf_peak)
 C_QB_LEN = CONN.take()      # ... bytes pending at the end of the last batch (-1: nothing to model)
+C_BLOCK_KEY0 = CONN.take()  # a blocking command that blocked (F_BLOCKED): the argument row of its first
+C_BLOCK_NKEYS = CONN.take() #   key, how many keys it waits on, and its timeout in ms (0: none); Python
+C_BLOCK_MS = CONN.take()    #   reads them once, when it registers the block (engine/blocking.py)
 C_NFIELDS = CONN.check()
 
 # connection flags
@@ -115,6 +118,11 @@ F_NOAUTH = 32768    # not authenticated while a password is set: only no-auth co
 F_TX_DENYOOM = 65536    # a denyoom command is queued: EXEC is refused when memory is full
 F_TX_CAS = 131072   # a watched key changed (Redis's CLIENT_DIRTY_CAS): nothing more is counted queued
 F_WAITS_KERNELS = 262144    # deferred: its request's family is still compiling (server/prepare.py)
+F_BLOCKED = 1 << 19         # deferred: a blocking command waits for its keys (engine/blocking.py)
+F_DENY_BLOCK = 1 << 20      # blocking commands answer at once (inside EXEC: Redis's CLIENT_DENY_BLOCKING)
+F_UNBLOCK_TIMEOUT = 1 << 21     # the blocked command is to answer its timeout reply now (timeout, CLIENT UNBLOCK)
+F_UNBLOCK_ERROR = 1 << 22       # ... or -UNBLOCKED (CLIENT UNBLOCK ... ERROR)
+F_UNBLOCKED = 1 << 23       # a blocked command answered this batch: Python forgets the block
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -300,6 +308,8 @@ T_TX_SERIAL = TM.take()     # this transaction's number (txcmds.py); its command
                             # stamp it on values stored from an argument
 T_TX_STAMP = TM.take()      #   the stamp while such a command runs in EXEC, else 0
 T_TX_STAMPED = TM.take()    #   1 once an EXEC ran such a command (next: a new number)
+T_BLOCK_READY = TM.take()   # a key clients are blocked on was written: the batch stops after the request
+                            # (Redis serves them before the next command), Python clears it (watch.py)
 T_NFIELDS = TM.check()
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
@@ -307,7 +317,8 @@ W_HASH = 0          # SipHash of the key (without the database)
 W_PDB = 1           # physical database
 W_STATE = 2         # WS_*
 W_OTHER = 3         # SWAPDB: the other database number (as clients see it)
-W_SIZE = 4
+W_BLOCK = 4         # 1: clients are blocked on this key (a write makes it ready: T_BLOCK_READY)
+W_SIZE = 5
 WS_EMPTY = 0
 WS_CLEAN = 1        # an entry's state: WS_CLEAN or'ed with the marks since WATCH below
 WS_WRITTEN = 2      # written (created, overwritten, modified) since WATCH

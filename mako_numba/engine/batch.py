@@ -34,7 +34,7 @@ from mako_numba.base.layout import (
     A_BIG_OUT, A_GROW_IN, A_SHRINK_IN, B_AN, B_BATCHES, B_NEED_ARGS, B_NOW_MS, B_NOW_US, B_NSLOW, B_QN,
     B_SN, C_DB, C_FLAGS, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NEXEC, C_OUT_CAP, C_OUT_NEED,
     C_OUT_SENT, C_OUT_WR, C_PS_ARGC, C_PS_POS, C_RD, C_WR,
-    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_MULTI, F_PENDING, F_SLOW, C_TX_N, F_WAITS_KERNELS,
+    F_CLOSE_AFTER, F_CLOSE_NOW, F_DEFERRED, F_UNBLOCKED, F_MULTI, F_PENDING, F_SLOW, C_TX_N, F_WAITS_KERNELS,
     C_TX_START, C_PS_ARGI, C_PS_BULK, Q_END, Q_ARG0, Q_ARGC, Q_CMD, Q_CONN,
     Q_HASH, Q_START, Q_STATUS, QS_DEFERRED, QS_DONE, QS_SLOW, R_ATT, R_SENT, R_WR, S_DEFERRALS, S_NFIELDS,
     F_REPLY_OFF, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_REQS, B_TRACED, M_TRACE, Q_NS, H_LAT, F_MONITOR,
@@ -46,7 +46,7 @@ from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
 from mako_numba.protocol.parser import parse_conn
 from mako_numba.protocol.querybuf import next_read, note_read
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
-from mako_numba.base.layout import H_NFIELDS, T_LRU, T_MIG
+from mako_numba.base.layout import F_BLOCKED, H_NFIELDS, T_BLOCK_READY, T_LRU, T_MIG
 from mako_numba.store.index import keyspace_wants, prefetch_record, prefetch_slot
 from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
@@ -152,7 +152,7 @@ def compact_input(conn, c):
 def _result_row(conn, c, lim, res, i):
     """Tell Python what slot c needs: bytes to send, and anything unusual."""
     fl = conn[c, C_FLAGS]
-    att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED)
+    att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED | F_UNBLOCKED)
     next_read(conn, c)              # Redis's next read: how much it may bring (querybuf.py)
     if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
         att |= A_GROW_IN
@@ -251,6 +251,12 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if conn[c, C_FLAGS] & F_DEFERRED:
             q[k, Q_STATUS] = QS_DEFERRED
             continue
+        if T[0][T_BLOCK_READY]:
+            # a key clients block on was written: Redis serves them before the next command,
+            # so the rest of the batch waits for Python to run them first (store/watch.py)
+            _defer(conn, c, q, k, stats)
+            stats[S_DEFERRALS] -= 1
+            continue
         st = X_RUN
         fl = conn[c, C_FLAGS]
         if fl & F_MONITOR and conn[c, C_NEXEC] > 0:
@@ -272,6 +278,8 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             _reply_mode(conn, c, fl, wr0)
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
+            if conn[c, C_FLAGS] & F_BLOCKED:
+                conn[c, C_LASTCMD] = q[k, Q_CMD]    # a blocked client's cmd= is its command
         elif st == X_SLOW:
             q[k, Q_STATUS] = QS_SLOW
             slowq[bm[B_NSLOW]] = k
@@ -384,8 +392,8 @@ def _finish(conn, lim, ready, nready, res):
     mask = 0
     for i in range(nready):
         c = ready[i]
-        if not (conn[c, C_FLAGS] & F_SLOW):
-            compact_input(conn, c)
+        if not (conn[c, C_FLAGS] & (F_SLOW | F_BLOCKED)):     # a blocked request's argument
+            compact_input(conn, c)                          # rows stay good for Python
         _result_row(conn, c, lim, res, i)
         if res[i, R_ATT]:
             mask = M_ATTEND

@@ -50,7 +50,8 @@ from mako_numba.base.layout import (
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_LASTCMD, CMD_UNKNOWN, C_QB_ALLOC, C_RD_MAX,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
-    F_DEFERRED, F_PENDING, F_SLOW, F_WAITS_KERNELS, Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
+    F_BLOCKED, F_DENY_BLOCK, F_DEFERRED, F_PENDING, F_SLOW, F_UNBLOCKED, F_WAITS_KERNELS, M_ATTEND,
+    Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
     T_TOUCHED,
 )
 from mako_numba.persistence.aof import Aof
@@ -65,6 +66,7 @@ from mako_numba.persistence.snapshots import Snapshots
 from mako_numba.store.keyspace import KeySpace, info_keyspace
 from mako_numba.store.propagation import Propagation
 from mako_numba.store.watch import Watches
+from mako_numba.engine.blocking import Blocking
 from mako_numba.store.expire import active_expire, set_keep_ttl
 from mako_numba.base.layout import T_LRU
 from mako_numba.store.arena import OK, REC_HDR, class_size, size_class
@@ -145,6 +147,7 @@ class Core:
         self.relisten = None                    # its hook for CONFIG SET port / bind
         self.admin = Admin(self)
         self.watches = Watches(self)
+        self.blocking = Blocking(self)
         self._tx = None                         # EXEC's own queue, argument rows, scratch
         self.started = time.time()
         self.snapshots = Snapshots(self)        # the RDB file: SAVE, BGSAVE, save points
@@ -181,6 +184,7 @@ class Core:
     def close(self, slot):
         self.admin.disconnected(slot)
         self.parked.discard(slot)
+        self.blocking.release(slot)
         self.inbufs[slot] = self.outbufs[slot] = self.inmv[slot] = self.outmv[slot] = None
         self.conn[slot] = 0
         self._free.append(slot)
@@ -339,12 +343,15 @@ class Core:
         if mask & M_TRACE:              # rows for MONITOR or SLOWLOG, their input still in place
             self.observe.rows(self.q, 0, int(self.bm[B_QN]), self.args)
             mask |= finish_traced(self.h, n)
+        watches = self.watches
         if self.ks.tm[T_TOUCHED]:       # a watched key changed: its watchers are dirty at once
-            self.watches.settle()       # (they queue no more, as Redis), before any WATCH or EXEC
-        if not mask:
-            return []                   # the common turn: replies to send, nothing else
+            watches.settle()            # (they queue no more, as Redis), before any WATCH or EXEC
+        if not mask:                    # the common turn: replies to send, nothing else, unless
+            return watches.take_woken() if watches.woken else []    # blocked clients can go on
         if not isinstance(slots, list):
             slots = slots.tolist()      # (the loop passes its numpy array of readable slots)
+        if mask & M_ATTEND:
+            self._blocks(slots)         # while the argument rows are the batch's
         if mask & M_SLOW:
             for i in range(int(self.bm[B_NSLOW])):
                 self.admin.execute(int(self.slowq[i]))
@@ -358,11 +365,29 @@ class Core:
             att = row[R_ATT]
             if att:
                 self._attend(slot, att)
-                if att & F_DEFERRED and self.conn[slot, C_FLAGS] & F_WAITS_KERNELS:
-                    self.parked.add(slot)           # until its command's family is loaded
+                fl = self.conn[slot, C_FLAGS]
+                if att & F_DEFERRED and fl & (F_WAITS_KERNELS | F_BLOCKED):
+                    if fl & F_WAITS_KERNELS:
+                        self.parked.add(slot)       # until its command's family is loaded
                 elif att & (F_PENDING | F_SLOW) and not att & (F_CLOSE_AFTER | F_CLOSE_NOW):
                     again.append(slot)
+        if self.ks.tm[T_TOUCHED]:       # marks of the slow path's writes (EXEC)
+            watches.settle()
+        woken = watches.take_woken() + self.blocking.take_runs()
+        if woken:                       # Redis serves blocked clients before the next command
+            first = set(woken)
+            again = woken + [s for s in again if s not in first]
         return again
+
+    def _blocks(self, slots):
+        """Blocked requests of the batch to note, answered ones to forget (engine/blocking.py)."""
+        conn = self.conn
+        for i, slot in enumerate(slots):
+            att = int(self.res[i, R_ATT])
+            if att & F_UNBLOCKED:
+                self.blocking.release(slot, keep_blocked=True)
+            if att & F_DEFERRED and conn[slot, C_FLAGS] & F_BLOCKED:
+                self.blocking.register(slot)
 
     # --- kernels still compiling (a first start) -------------------------------------------
     def poll_kernels(self):
@@ -407,6 +432,13 @@ class Core:
         tbm[B_NOW_US] = self.bm[B_NOW_US]
         tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
         cut = -1        # a CLIENT KILL of this client: Redis adds no reply after it (CLOSE_AFTER_REPLY)
+        self.conn[slot, C_FLAGS] |= F_DENY_BLOCK        # blocking commands answer at once
+        try:
+            self._run_queued(slot, pos, end, cut, tq, targs, tbm, where, tres, th)
+        finally:
+            self.conn[slot, C_FLAGS] &= ~F_DENY_BLOCK
+
+    def _run_queued(self, slot, pos, end, cut, tq, targs, tbm, where, tres, th):
         while pos < end:
             where[:] = (slot, pos, end)
             write_frame(tbm, self.ks.T, targs)

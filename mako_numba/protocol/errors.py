@@ -102,6 +102,10 @@ LPOS_RANK_ZERO = ("ERR RANK can't be zero: use 1 to start from the first match, 
 LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
 LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
 COUNT_POSITIVE = "ERR count should be greater than 0"          # LMPOP, BLMPOP ... COUNT
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"     # getTimeoutFromObjectOrReply
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 SRANDMEMBER_RANGE = ("ERR value is out of range, value must between -9223372036854775807 and "
                      "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX), sic
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
@@ -206,6 +210,10 @@ LIT_REPLICA_KEYSPACE = _lit("LIT_REPLICA_KEYSPACE", ("-" + REPLICA_KEYSPACE + "\
 LIT_NOAUTH = _lit("LIT_NOAUTH", ("-" + NOAUTH + "\r\n").encode())
 LIT_OOM = _lit("LIT_OOM", ("-" + OOM + "\r\n").encode())
 LIT_WRONGTYPE = _lit("LIT_WRONGTYPE", ("-" + WRONGTYPE + "\r\n").encode())
+LIT_NULL_ARRAY2 = _lit("LIT_NULL_ARRAY2", b"*-1\r\n")
+LIT_TIMEOUT_NOT_FLOAT = _lit("LIT_TIMEOUT_NOT_FLOAT", ("-" + TIMEOUT_NOT_FLOAT + "\r\n").encode())
+LIT_TIMEOUT_NEGATIVE = _lit("LIT_TIMEOUT_NEGATIVE", ("-" + TIMEOUT_NEGATIVE + "\r\n").encode())
+LIT_UNBLOCKED = _lit("LIT_UNBLOCKED", ("-" + UNBLOCKED + "\r\n").encode())
 
 
 def reply(msg):

@@ -219,8 +219,17 @@ class Server:
             woken = core.poll_kernels()
             if woken:
                 self._pending = list(self._pending) + woken
+        blocking = core.blocking
+        if blocking.deadlines:                          # blocked clients whose time is up
+            expired = blocking.expire(int(time.time() * 1000))
+            if expired:
+                self._pending = list(self._pending) + expired
         busy = self._pending or core.ks.tm[T_MIG]       # rehashing continues while idle
         timeout = 0 if busy else self._idle_ms
+        if blocking.deadlines and timeout:
+            due = blocking.next_deadline()
+            if due is not None:
+                timeout = max(0, min(timeout, due - int(time.time() * 1000)))
         if self._pending or self._epfd < 0:
             self._turn_in_steps(timeout, int(now * 1e6))
             return

@@ -112,7 +112,7 @@ def info_clients(core):
         ("maxclients", core.maxclients),
         ("client_recent_max_input_buffer", max_in),
         ("client_recent_max_output_buffer", max_out),
-        ("blocked_clients", 0),
+        ("blocked_clients", len(core.blocking)),
         ("tracking_clients", 0),
-        ("clients_in_timeout_table", 0),
+        ("clients_in_timeout_table", core.blocking.timed()),
     ]

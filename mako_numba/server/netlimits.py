@@ -35,7 +35,7 @@ from mako_numba.config import params
 from mako_numba.config import settings as config
 from mako_numba.base.cnum import c_int, memtoull, strtoll
 from mako_numba.protocol.errors import OBUF_BAD_CLASS, OBUF_BAD_VALUE, OBUF_WRONG_COUNT
-from mako_numba.base.layout import C_FLAGS, F_MONITOR
+from mako_numba.base.layout import C_FLAGS, F_BLOCKED, F_MONITOR
 from mako_numba.protocol.querybuf import cron_trim
 from mako_numba.server.netio import N_LAST_US
 
@@ -136,7 +136,8 @@ class NetLimits:
             return
         conn, last = self.core.conn, self.server.nt[:, N_LAST_US]
         for slot in list(self.server.socks):
-            if now - last[slot] / 1e6 > timeout and not int(conn[slot, C_FLAGS]) & F_MONITOR:
+            # blocked clients wait as long as their command says (clientsCronHandleTimeout)
+            if now - last[slot] / 1e6 > timeout and not int(conn[slot, C_FLAGS]) & (F_MONITOR | F_BLOCKED):
                 log.debug("Closing idle client")
                 self.server._drop(slot)
 

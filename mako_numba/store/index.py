@@ -24,9 +24,9 @@ from mako_numba.base.jit import i64view, kernel, prefetch, u8view
 from mako_numba.base.siphash import siphash13
 from mako_numba.store.arena import REC_HDR, rec_db, rec_hdr, rec_klen, ref_addr
 from mako_numba.base.layout import (
-    T_DIRTY, T_FILLED, T_INITLOG, T_LIVE, T_LOGCAP, T_MIG, T_MIGPOS, T_NEED, T_OLOGCAP, T_RELEASE,
+    T_BLOCK_READY, T_DIRTY, T_FILLED, T_INITLOG, T_LIVE, T_LOGCAP, T_MIG, T_MIGPOS, T_NEED, T_OLOGCAP, T_RELEASE,
     T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING,
-    W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_EMPTY, WS_SWAPPED, WS_WRITTEN,
+    W_BLOCK, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_EMPTY, WS_SWAPPED, WS_WRITTEN,
 )
 
 
@@ -79,6 +79,8 @@ def _watch_mark(tm, s, db, mark):
             if st == WS_CLEAN:
                 tm[T_TOUCHED] += 1
             wt[e + W_STATE] = st | mark
+            if mark == WS_WRITTEN and wt[e + W_BLOCK] != 0:
+                tm[T_BLOCK_READY] = 1
             return
         pos = (pos + 1) & (n - 1)
 
@@ -123,6 +125,8 @@ def watch_swapdb(tm, p1, p2, d1, d2):
         if wt[e + W_STATE] == WS_CLEAN:
             tm[T_TOUCHED] += 1
         wt[e + W_STATE] |= WS_SWAPPED
+        if wt[e + W_BLOCK] != 0:
+            tm[T_BLOCK_READY] = 1       # scanDatabaseForReadyKeys
 
 
 @kernel

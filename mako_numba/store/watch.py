@@ -1,4 +1,4 @@
-"""WATCH: which clients watch which keys, and which of them were touched.
+"""WATCH and blocked clients: which clients watch or wait on which keys, and which were touched.
 
 Redis marks a watching client "dirty" when a key it watches is written,
 deleted, expired or flushed after WATCH, and then EXEC answers a null array.
@@ -19,6 +19,13 @@ Here the kernels do the noticing and Python the bookkeeping:
   changes (so a mark is charged to the watchers of its time) and before EXEC
   decides.  Slow-path commands run after the batch's kernel work, so a
   WATCH or EXEC sees every write queued before it in the same batch.
+- Blocked clients (BLPOP and the like, engine/blocking.py) wait on keys in
+  the same table, flagged W_BLOCK: a write to such a key also sets
+  tm[T_BLOCK_READY] (the batch stops after that request) and `settle()`
+  returns the clients blocked on it, in the order they blocked, to be run
+  again before anything else.  The table grows one key at a time (a key
+  that nobody watches or waits on any more stays as a dead entry until a
+  rebuild), so ten thousand blocked clients cost no rebuild each.
 - Expiry as Redis 7.0's watchedKey.expired: WATCH and EXEC only look, they
   delete nothing.  A key that is already expired when watched is flagged;
   its deletion (lazy or active expiry, a flush) is then no change, and it
@@ -29,7 +36,8 @@ import time
 import numpy as np
 
 from mako_numba.base.layout import (
-    C_FLAGS, F_TX_CAS, T_TOUCHED, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
+    C_FLAGS, F_TX_CAS, T_BLOCK_READY, T_TOUCHED, T_WATCHING, W_BLOCK, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE,
+    WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from mako_numba.base.jit import addr_of
 from mako_numba.store.index import key_sip
@@ -45,6 +53,10 @@ class Watches:
         self.dirty = set()      # slots whose EXEC must fail
         self.expired = set()    # (slot, db, key): the key was already expired when watched
         self.entries = []       # watch-table entry i -> (db, key), or None
+        self.blocked = {}       # (db, key) -> [slot, ...], in the order they blocked
+        self.where = {}         # (db, key) -> its entry in the table
+        self.dead = {}          # (db, key) -> its entry, for keys nobody watches or waits on now
+        self.woken = []         # blocked slots whose keys were written, not yet taken
 
     def watching(self, slot):
         return slot in self.by_slot
@@ -72,19 +84,25 @@ class Watches:
 
     # --- marks from the kernels --------------------------------------------------------
     def settle(self):
-        """Charge the kernels' marks to the watching clients (touchWatchedKey and SWAPDB's rules)."""
+        """Charge the kernels' marks to the watching clients (touchWatchedKey and SWAPDB's
+        rules); return the blocked clients whose keys were written, to run again."""
         ks = self.core.ks
         table = ks.watch_table
         if table is None or not ks.tm[T_TOUCHED]:
+            ks.tm[T_BLOCK_READY] = 0
             return
         now = int(time.time() * 1000)
+        woken = []
         states = table[W_STATE::W_SIZE]
         for i in np.flatnonzero(states > WS_CLEAN):
             i = int(i)
-            db, key = self.entries[i]
+            dk = self.entries[i]
             st = int(states[i])
             states[i] = WS_CLEAN
-            for slot in self.by_key.get((db, key), ()):
+            db, key = dk
+            if st & (WS_WRITTEN | WS_SWAPPED) and dk in self.blocked:
+                woken.extend(self.blocked[dk])
+            for slot in self.by_key.get(dk, ()):
                 wk = (slot, db, key)
                 if st & WS_WRITTEN or (st & WS_DELETED and wk not in self.expired):
                     self._dirty(slot)
@@ -94,6 +112,16 @@ class Watches:
                 if st & WS_SWAPPED:
                     self._swapped(wk, int(table[i * W_SIZE + W_OTHER]), now)
         ks.tm[T_TOUCHED] = 0
+        ks.tm[T_BLOCK_READY] = 0
+        self.woken.extend(woken)
+
+    def take_woken(self):
+        """The blocked slots to run again (settled marks), in the order they blocked."""
+        woken = self.woken
+        if not woken:
+            return woken
+        self.woken = []
+        return list(dict.fromkeys(woken)) if len(woken) > 1 else woken
 
     def _swapped(self, wk, other, now):
         """touchAllWatchedKeysInDb(emptied, replaced_with) for SWAPDB: the key's old
@@ -136,10 +164,10 @@ class Watches:
             states = ks.watch_table[W_STATE::W_SIZE]
             states[states > WS_CLEAN] = WS_CLEAN
         ks.tm[T_TOUCHED] = 0
+        ks.tm[T_BLOCK_READY] = 0
 
     # --- the registry ---------------------------------------------------------------------
     def watch(self, slot, db, keys):
-        core = self.core
         self.settle()
         now = int(time.time() * 1000)
         mine = self.by_slot.setdefault(slot, set())
@@ -150,10 +178,7 @@ class Watches:
             if self._is_expired(db, key, now):
                 self.expired.add((slot, db, key))
             self.by_key.setdefault((db, key), set()).add(slot)
-            if key not in self.sip:
-                buf = np.frombuffer(bytes(key) + b"\0", np.uint8)
-                self.sip[key] = int(key_sip(core.ks.tm, addr_of(buf), len(key)))
-        self._rebuild()
+            self._enter(db, key)
 
     def unwatch(self, slot):
         """Forget the slot's watches and its dirty mark (the slot may serve a new client next)."""
@@ -165,11 +190,8 @@ class Watches:
                 slots.discard(slot)
                 if not slots:
                     del self.by_key[wk]
+                    self._leave(*wk)
                 self.expired.discard((slot,) + wk)
-            live = {key for _, key in self.by_key}
-            for key in [k for k in self.sip if k not in live]:
-                del self.sip[key]
-            self._rebuild()
         self._clean(slot)           # ...so the mark goes last
 
     def exec_dirty(self, slot):
@@ -182,28 +204,109 @@ class Watches:
         return any((slot, db, key) not in self.expired and self._is_expired(db, key, now)
                    for db, key in self.by_slot.get(slot, ()))
 
-    def _rebuild(self):
+    # --- blocked clients (engine/blocking.py keeps their deadlines and replies) -------------
+    def block(self, slot, db, keys):
+        """The client at slot waits on these keys (after those already waiting on them)."""
+        self.settle()
+        for key in keys:
+            waiting = self.blocked.setdefault((db, key), [])
+            if slot not in waiting:
+                waiting.append(slot)
+            self._enter(db, key)
+
+    def unblock(self, slot, db, keys):
+        self.settle()
+        for key in keys:
+            waiting = self.blocked.get((db, key))
+            if waiting is not None and slot in waiting:
+                waiting.remove(slot)
+                if not waiting:
+                    del self.blocked[(db, key)]
+                    self._leave(db, key)
+
+    # --- the table ------------------------------------------------------------------------
+    def _enter(self, db, key):
+        """Give (db, key) an entry (and its W_BLOCK flag) in the kernels' table."""
+        dk = (db, key)
+        e = self.where.get(dk)
+        if e is None and dk in self.dead:
+            e = self.where[dk] = self.dead.pop(dk)     # its old entry lives again
+            self._count()
+        if e is None:
+            live = len(self.where) + 1
+            table = self.core.ks.watch_table
+            if table is None or 2 * (live + len(self.dead)) > table.shape[0] // W_SIZE:
+                self.where[dk] = -1
+                self._rebuild()
+                return
+            if key not in self.sip:
+                self.sip[key] = self._sip(key)
+            mask = table.shape[0] // W_SIZE - 1
+            pos = self.sip[key] & mask
+            while self.entries[pos] is not None:
+                pos = (pos + 1) & mask
+            self._fill(table, pos, db, key)
+            self.where[dk] = pos
+            self._count()
+            return
+        self.core.ks.watch_table[e * W_SIZE + W_BLOCK] = 1 if dk in self.blocked else 0
+
+    def _leave(self, db, key):
+        """Nobody may watch or wait on (db, key) any more: its entry goes dead."""
+        dk = (db, key)
+        if dk in self.by_key or dk in self.blocked:
+            self._enter(db, key)                # only its W_BLOCK flag changes
+            return
+        e = self.where.pop(dk, None)
+        if e is None:
+            return
+        table = self.core.ks.watch_table
+        table[e * W_SIZE + W_BLOCK] = 0
+        self.dead[dk] = e
+        if not self.where or len(self.dead) > max(16, len(self.where)):
+            self._rebuild()
+
+    def _count(self):
         ks = self.core.ks
-        n = len(self.by_key)
+        ks.watching = ks.tm[T_WATCHING] = len(self.where)
+
+    def _sip(self, key):
+        buf = np.frombuffer(bytes(key) + b"\0", np.uint8)
+        return int(key_sip(self.core.ks.tm, addr_of(buf), len(key)))
+
+    def _fill(self, table, pos, db, key):
+        e = pos * W_SIZE
+        table[e + W_HASH] = self.sip[key]
+        table[e + W_PDB] = self.core.ks.dbk[db, 2]
+        table[e + W_STATE] = WS_CLEAN
+        table[e + W_BLOCK] = 1 if (db, key) in self.blocked else 0
+        self.entries[pos] = (db, key)
+
+    def _rebuild(self):
+        """A new table of the live keys (marks are settled first by the callers)."""
+        ks = self.core.ks
+        self.dead = {}
+        keys = list(self.where)
+        live_keys = {key for _, key in keys}
+        for key in [k for k in self.sip if k not in live_keys]:
+            del self.sip[key]
+        n = len(keys)
         if n == 0:
             self.entries = []
             ks.set_watch_table(None, 0)
             return
         cap = 16
-        while cap < 2 * n:
+        while cap < 4 * n:
             cap *= 2
         table = np.zeros(cap * W_SIZE, np.int64)
-        entries = [None] * cap
+        self.entries = [None] * cap
         mask = cap - 1
-        for db, key in self.by_key:
-            s = self.sip[key]
-            pos = s & mask
-            while entries[pos] is not None:
+        for db, key in keys:
+            if key not in self.sip:
+                self.sip[key] = self._sip(key)
+            pos = self.sip[key] & mask
+            while self.entries[pos] is not None:
                 pos = (pos + 1) & mask
-            entries[pos] = (db, key)
-            e = pos * W_SIZE
-            table[e + W_HASH] = s
-            table[e + W_PDB] = ks.dbk[db, 2]
-            table[e + W_STATE] = WS_CLEAN
-        self.entries = entries
+            self._fill(table, pos, db, key)
+            self.where[(db, key)] = pos
         ks.set_watch_table(table, n)

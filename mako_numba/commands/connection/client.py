@@ -100,6 +100,8 @@ class ClientCommands:
         flags = "O" if fl & F_MONITOR else ""
         if multi >= 0:
             flags += "x"
+        if slot in core.blocking.by_slot:
+            flags += "b"
         if slot in core.watches.dirty:
             flags += "d"
         if fl & F_CLOSE_AFTER:
@@ -235,6 +237,27 @@ class ClientCommands:
             return resp.error(errors.SYNTAX)
         self.core.clients[call.slot].no_evict = v == "on"
         return resp.simple("OK")
+
+    def client_unblock(self, call):
+        """CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: a client blocked in a blocking command
+        answers its timeout reply, or -UNBLOCKED (engine/blocking.py); 1 if it was blocked."""
+        args = call.args
+        if len(args) not in (3, 4):
+            return resp.error(errors.DEBUG_SUBCOMMAND % ("unblock", "CLIENT"))
+        error = False
+        if len(args) == 4:
+            how = lower_arg(args[3])
+            if how not in ("timeout", "error"):
+                return resp.error(errors.UNBLOCK_REASON)
+            error = how == "error"
+        cid = int_or_none(args[2])
+        if cid is None:
+            return resp.error(errors.NOT_INTEGER)
+        core = self.core
+        for slot in self._live_slots():
+            if int(core.conn[slot, C_ID]) == cid:
+                return resp.integer(1 if core.blocking.unblock(slot, error) else 0)
+        return resp.integer(0)
 
     def client_reply(self, call):
         """CLIENT REPLY ON|OFF|SKIP.  OFF and SKIP answer nothing, as in Redis.

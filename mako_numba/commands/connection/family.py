@@ -66,5 +66,5 @@ def subcommands(admin):
                    "getname": admin.client_getname, "setinfo": admin.client_setinfo,
                    "list": admin.client_list, "info": admin.client_info,
                    "kill": admin.client_kill, "no-evict": admin.client_no_evict,
-                   "reply": admin.client_reply},
+                   "reply": admin.client_reply, "unblock": admin.client_unblock},
     }

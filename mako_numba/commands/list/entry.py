@@ -1,8 +1,8 @@
 """The list family's entry kernel (commands/frame.py): its dispatch, then its effect as sent,
-except LMPOP's, which kernels.py writes itself (LPOP or RPOP key count)."""
+except LMPOP's and the blocking commands', which they write themselves (OWN_EFFECT_FIRST on)."""
 from mako_numba.base.jit import kernel
 from mako_numba.commands.frame import changed, dirty, request
-from mako_numba.commands.list.family import OP_LMPOP, dispatch
+from mako_numba.commands.list.family import OWN_EFFECT_FIRST, dispatch
 from mako_numba.commands.propagate import as_sent
 
 
@@ -12,6 +12,6 @@ def run(h, k):
     o, K, R, args, a0, argc, ci, cmdt, stats, bm, q = request(h, k)
     d0 = dirty(K)
     st = dispatch(o, K, R, args, a0, argc, ci, cmdt, stats)
-    if changed(K, st, d0) and o != OP_LMPOP:
+    if changed(K, st, d0) and o < OWN_EFFECT_FIRST:
         as_sent(K, R, args, a0, argc)
     return st

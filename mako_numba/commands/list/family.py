@@ -7,6 +7,7 @@ family declares.
 from mako_numba.base.jit import kernel
 from mako_numba.commands.family import CF_FAST, CF_READONLY, CF_WRITE, family_literal, op_numbers
 from mako_numba.commands.list import kernels as lk
+from mako_numba.commands.list.blocking import x_blmove, x_blmpop, x_blpop
 from mako_numba.commands.list.kernels import (
     x_lindex, x_linsert, x_llen,
     x_lmove, x_lmove_args, x_lmpop, x_lpos, x_lrange, x_lrem, x_lset, x_ltrim, x_pop, x_push,
@@ -34,6 +35,11 @@ OP_LPOS = _op()
 OP_LMOVE = _op()
 OP_RPOPLPUSH = _op()
 OP_LMPOP = _op()
+OP_BLPOP = _op()
+OP_BRPOP = _op()
+OP_BLMOVE = _op()
+OP_BRPOPLPUSH = _op()
+OP_BLMPOP = _op()
 
 # the kernels take the first literal's id (LIT0) and add their offsets (kernels.LIT_*)
 LIT0 = family_literal(ID, 0)
@@ -83,7 +89,15 @@ ROWS = [
     ("lmove",           5,     OP_LMOVE,       CF_WRITE),
     ("rpoplpush",       3,     OP_RPOPLPUSH,   CF_WRITE),
     ("lmpop",           -4,    OP_LMPOP,       CF_WRITE),
+    ("blpop",           -3,    OP_BLPOP,       CF_WRITE),
+    ("brpop",           -3,    OP_BRPOP,       CF_WRITE),
+    ("blmove",          6,     OP_BLMOVE,      CF_WRITE),
+    ("brpoplpush",      4,     OP_BRPOPLPUSH,  CF_WRITE),
+    ("blmpop",          -5,    OP_BLMPOP,      CF_WRITE),
 ]
+
+# the ops that write their own effect (the entry kernel propagates the others as sent)
+OWN_EFFECT_FIRST = OP_LMPOP
 
 
 @kernel(inline=True)
@@ -122,6 +136,17 @@ def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats):
         return x_lmove(K, R, args, a0, False, True)
     if o == OP_LMPOP:
         return x_lmpop(K, R, args, a0, argc, LIT0)
+    if o == OP_BLPOP or o == OP_BRPOP:
+        return x_blpop(K, R, args, a0, argc, o == OP_BLPOP)
+    if o == OP_BLMOVE:
+        ok, fl, tl, st = x_lmove_args(R, args, a0)
+        if not ok:
+            return st
+        return x_blmove(K, R, args, a0, fl, tl, 5, False)
+    if o == OP_BRPOPLPUSH:
+        return x_blmove(K, R, args, a0, False, True, 3, True)
+    if o == OP_BLMPOP:
+        return x_blmpop(K, R, args, a0, argc, LIT0)
     return X_SLOW
 
 

@@ -138,21 +138,23 @@ def x_push(K, R, args, a0, argc, left, xx):
 
 # --- pops ------------------------------------------------------------------------------------
 @kernel
-def pop_reply(R, b, m, left, with_key, args, k):
-    """Reply with m elements popped from one end (with_key: as [key, [elements]])."""
+def pop_reply(R, b, m, left, with_key, flat, args, k):
+    """Reply with m elements popped from one end: as an array, or with_key as
+    [key, [elements]] (LMPOP), or flat as [key, element] (BLPOP, m 1)."""
     conn, c, rl, lits = R
     start = 0 if left else listblob.count(b) - 1
     need = int_size(m) + range_size(b, start, m, not left)
-    if with_key:
+    if with_key or flat:
         need += 4 + bulk_size(args[k, 1])
     if not reserve(conn, c, rl, need):
         return X_DEFER
     out = out_of(conn, c)
     p = conn[c, C_OUT_WR]
-    if with_key:
+    if with_key or flat:
         p = w_agg_hdr(out, p, 42, 2)
         p = w_bulk(out, p, args[k, 0], args[k, 1])
-    p = w_agg_hdr(out, p, 42, m)
+    if not flat:
+        p = w_agg_hdr(out, p, 42, m)
     conn[c, C_OUT_WR] = w_range(out, p, b, start, m, not left)
     return X_DONE
 
@@ -194,7 +196,7 @@ def x_pop(K, R, args, a0, argc, left, lit0):
         m = 1
     else:
         m = min(count, n)
-        st = pop_reply(R, b, m, left, False, args, k)
+        st = pop_reply(R, b, m, left, False, False, args, k)
         if st != X_DONE:
             return st
     listblob.drop_ends(b, m if left else 0, 0 if left else m)
@@ -203,20 +205,20 @@ def x_pop(K, R, args, a0, argc, left, lit0):
 
 
 @kernel
-def x_lmpop(K, R, args, a0, argc, lit0):
-    """LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]; propagated as LPOP/RPOP key count."""
-    T, lim, db, now = K
+def lmpop_args(R, args, a0, argc, ni, lit0):
+    """[B]LMPOP's numkeys (argument ni), LEFT|RIGHT and [COUNT count], checked as
+    lmpopGenericCommand does: (ok, numkeys, left, count, status); the error is written when
+    not ok."""
     conn, c, rl, lits = R
-    ok, numkeys = arg_int(args, a0 + 1)
+    ok, numkeys = arg_int(args, a0 + ni)
     if not ok or numkeys < 1:
-        return reply_lit(conn, c, rl, lits, lit0 + LIT_NUMKEYS)
-    wi = 2 + numkeys
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_NUMKEYS)
+    wi = ni + 1 + numkeys
     if wi >= argc or numkeys > argc:
-        return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
     w = arg_word(args, a0 + wi)
     if w != W_LEFT and w != W_RIGHT:
-        return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    left = w == W_LEFT
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
     count = -1
     j = wi + 1
     while j < argc:
@@ -224,20 +226,35 @@ def x_lmpop(K, R, args, a0, argc, lit0):
             j += 1
             ok, count = arg_int(args, a0 + j)
             if not ok or count < 1:
-                return reply_lit(conn, c, rl, lits, lit0 + LIT_COUNT_POS)
+                return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_COUNT_POS)
         else:
-            return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
+            return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
         j += 1
-    if count == -1:
-        count = 1
-    return pop_first(K, R, args, a0 + 2, numkeys, left, count, lit0)
+    return True, numkeys, w == W_LEFT, 1 if count == -1 else count, X_DONE
 
 
 @kernel
-def pop_first(K, R, args, k0, numkeys, left, count, lit0):
+def x_lmpop(K, R, args, a0, argc, lit0):
+    """LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]; propagated as LPOP/RPOP key count."""
+    conn, c, rl, lits = R
+    ok, numkeys, left, count, st = lmpop_args(R, args, a0, argc, 1, lit0)
+    if not ok:
+        return st
+    served, st = pop_first(K, R, args, a0 + 2, numkeys, left, count, False, False)
+    if served:
+        return st
+    if conn[c, C_PROTO] == 3:
+        return reply_lit(conn, c, rl, lits, LIT_NIL3)
+    return reply_lit(conn, c, rl, lits, lit0 + LIT_NULL_ARRAY)
+
+
+@kernel
+def pop_first(K, R, args, k0, numkeys, left, count, flat, retry):
     """Pop up to count elements from the first non-empty list of the keys args[k0:k0+numkeys],
-    replying [key, [elements]] (a null array when all are empty), propagated as
-    LPOP/RPOP key count."""
+    replying [key, [elements]] (flat: [key, element]) and propagating LPOP/RPOP key count
+    (flat: LPOP/RPOP key).  (served, status): not served when every list is empty; a key of
+    another type answers WRONGTYPE, unless `retry` (a blocked command trying again: Redis
+    serves it only from a list, and it waits on)."""
     T, lim, db, now = K
     conn, c, rl, lits = R
     for k in range(k0, k0 + numkeys):
@@ -245,24 +262,26 @@ def pop_first(K, R, args, k0, numkeys, left, count, lit0):
         if which == 0:
             continue
         if which == WRONGTYPE:
-            return reply_lit(conn, c, rl, lits, LIT_WRONGTYPE)
+            if retry:
+                continue
+            return True, reply_lit(conn, c, rl, lits, LIT_WRONGTYPE)
         b = value_of(T, which, pos)[0]
         m = min(count, listblob.count(b))
-        st = pop_reply(R, b, m, left, True, args, k)
+        st = pop_reply(R, b, m, left, not flat, flat, args, k)
         if st != X_DONE:
-            return st
+            return True, st
         tm = T[0]
         d0 = tm[T_DIRTY]
         listblob.drop_ends(b, m if left else 0, 0 if left else m)
         removed_elements(T, lim, which, pos, d0, m)
         if propagating(tm):
-            out, p = effect_begin(tm, conn[c, C_DB], 3, W_LPOP if left else W_RPOP)
+            out, p = effect_begin(tm, conn[c, C_DB], 2 if flat else 3, W_LPOP if left else W_RPOP)
             p = w_bulk(out, p, args[k, 0], args[k, 1])
-            tm[T_PROP_WR] = w_bulk_int(out, p, m)
-        return X_DONE
-    if conn[c, C_PROTO] == 3:
-        return reply_lit(conn, c, rl, lits, LIT_NIL3)
-    return reply_lit(conn, c, rl, lits, lit0 + LIT_NULL_ARRAY)
+            if not flat:
+                p = w_bulk_int(out, p, m)
+            tm[T_PROP_WR] = p
+        return True, X_DONE
+    return False, X_DONE
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""The blocking list commands (t_list.c): BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP.
+
+Each tries its keys as its non-blocking twin would and, when none can serve
+it, blocks (commands/blocking.py says how a block works).  What they
+propagate is that twin's effect, as Redis rewrites them: BLPOP key ... as
+`LPOP key`, BLMPOP as `LPOP key count`, BLMOVE as `LMOVE ...` (with the
+words the client sent), BRPOPLPUSH as `RPOPLPUSH`; so each writes its own.
+"""
+import numpy as np
+
+from mako_numba.base.layout import C_DB, T_DIRTY, T_PROP_WR
+from mako_numba.base.jit import kernel
+from mako_numba.commands.blocking import (
+    T_NEGATIVE, T_OK, answered, block, cannot_block, parse_timeout, retrying,
+)
+from mako_numba.commands.list.kernels import lmpop_args, pop_first, x_lmove
+from mako_numba.commands.respond import X_DEFER, reply_lit
+from mako_numba.protocol.errors import LIT_TIMEOUT_NEGATIVE, LIT_TIMEOUT_NOT_FLOAT, LIT_WRONGTYPE
+from mako_numba.protocol.replies import w_bulk
+from mako_numba.store.effects import effect_begin, propagating
+from mako_numba.store.types import OBJ_LIST, WRONGTYPE, lookup_write
+
+W_LMOVE = np.frombuffer(b"LMOVE", np.uint8)
+W_RPOPLPUSH = np.frombuffer(b"RPOPLPUSH", np.uint8)
+
+
+@kernel
+def timeout_or_reply(R, args, i):
+    """(ok, ms, status): the timeout at argument i, or its error written."""
+    conn, c, rl, lits = R
+    ts, ms = parse_timeout(args, i)
+    if ts == T_OK:
+        return True, ms, 0
+    return False, 0, reply_lit(conn, c, rl, lits,
+                               LIT_TIMEOUT_NEGATIVE if ts == T_NEGATIVE else LIT_TIMEOUT_NOT_FLOAT)
+
+
+@kernel
+def x_blpop(K, R, args, a0, argc, left):
+    """BLPOP / BRPOP key [key ...] timeout"""
+    conn, c, rl, lits = R
+    ok, ms, st = timeout_or_reply(R, args, a0 + argc - 1)
+    if not ok:
+        return st
+    served, st = pop_first(K, R, args, a0 + 1, argc - 2, left, 1, True, retrying(conn, c))
+    if served:
+        if st != X_DEFER:
+            answered(conn, c)
+        return st
+    done, st = cannot_block(R, True)
+    if done:
+        return st
+    return block(conn, c, a0 + 1, argc - 2, ms)
+
+
+@kernel
+def x_blmpop(K, R, args, a0, argc, lit0):
+    """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
+    conn, c, rl, lits = R
+    ok, numkeys, left, count, st = lmpop_args(R, args, a0, argc, 2, lit0)
+    if not ok:
+        return st
+    ok, ms, st = timeout_or_reply(R, args, a0 + 1)
+    if not ok:
+        return st
+    served, st = pop_first(K, R, args, a0 + 3, numkeys, left, count, False, retrying(conn, c))
+    if served:
+        if st != X_DEFER:
+            answered(conn, c)
+        return st
+    done, st = cannot_block(R, True)
+    if done:
+        return st
+    return block(conn, c, a0 + 3, numkeys, ms)
+
+
+@kernel
+def x_blmove(K, R, args, a0, from_left, to_left, tidx, rpoplpush):
+    """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout (timeout argument tidx 5),
+    BRPOPLPUSH source destination timeout (3)"""
+    T, lim, db, now = K
+    conn, c, rl, lits = R
+    ok, ms, st = timeout_or_reply(R, args, a0 + tidx)
+    if not ok:
+        return st
+    src = a0 + 1
+    h, which, pos = lookup_write(T, lim, db, args[src, 0], args[src, 1], now, OBJ_LIST, 0)
+    if which == WRONGTYPE and not retrying(conn, c):
+        st = reply_lit(conn, c, rl, lits, LIT_WRONGTYPE)
+        if st != X_DEFER:
+            answered(conn, c)
+        return st
+    if which != 0 and which != WRONGTYPE:
+        tm = T[0]
+        d0 = tm[T_DIRTY]
+        st = x_lmove(K, R, args, a0, from_left, to_left)
+        if st == X_DEFER:
+            return st
+        answered(conn, c)
+        if propagating(tm) and tm[T_DIRTY] != d0:     # moved (not a WRONGTYPE destination)
+            if rpoplpush:
+                out, p = effect_begin(tm, conn[c, C_DB], 3, W_RPOPLPUSH)
+                last = 3
+            else:
+                out, p = effect_begin(tm, conn[c, C_DB], 5, W_LMOVE)
+                last = 5
+            for i in range(a0 + 1, a0 + last):
+                p = w_bulk(out, p, args[i, 0], args[i, 1])
+            tm[T_PROP_WR] = p
+        return st
+    done, st = cannot_block(R, False)
+    if done:
+        return st
+    return block(conn, c, src, 1, ms)
