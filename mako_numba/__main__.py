@@ -222,7 +222,9 @@ def _serve(opts):
                 client_query_buffer_limit=int(opts.client_query_buffer_limit),
                 hash_max_listpack_entries=int(opts.hash_max_listpack_entries),
                 hash_max_listpack_value=int(opts.hash_max_listpack_value),
-                set_max_intset_entries=int(opts.set_max_intset_entries))
+                set_max_intset_entries=int(opts.set_max_intset_entries),
+                zset_max_listpack_entries=int(opts.zset_max_listpack_entries),
+                zset_max_listpack_value=int(opts.zset_max_listpack_value))
     core.compile_seconds = seconds
     core.background = background
     try:

@@ -38,6 +38,7 @@ from mako_numba.commands.list import family as list_family
 from mako_numba.commands.server import family as server_family
 from mako_numba.commands.set import family as set_family
 from mako_numba.commands.string import family as string_family
+from mako_numba.commands.zset import family as zset_family
 from mako_numba.protocol import errors
 
 # the command families, in table order (string first: GET and SET are its first rows)
@@ -52,6 +53,7 @@ FAMILIES = [
     hash_family,
     set_family,
     list_family,
+    zset_family,
 ]
 
 

@@ -63,6 +63,8 @@ LARGE_BLOCK = 1024 * 1024         # blocks above this get a chunk of their own
 HASH_MAX_LISTPACK_ENTRIES = 512              # the default compiled in (redis.conf says 128)
 HASH_MAX_LISTPACK_VALUE = 64
 SET_MAX_INTSET_ENTRIES = 512
+ZSET_MAX_LISTPACK_ENTRIES = 128
+ZSET_MAX_LISTPACK_VALUE = 64
 
 # --- expiry ---------------------------------------------------------------------
 ACTIVE_EXPIRE_SLOTS = 65536       # index slots the background sweep visits per cron tick
@@ -122,6 +124,8 @@ L_LATENCY = 17                    # latency-tracking yes: run times go to the hi
 L_HASH_LP_ENTRIES = 18           # hash-max-listpack-entries: a hash above this is a table
 L_HASH_LP_VALUE = 19             # hash-max-listpack-value: ... or with a longer field or value
 L_SET_INTSET = 20                # set-max-intset-entries: an integer set above this is a table
+L_ZSET_LP_ENTRIES = 21           # zset-max-listpack-entries: a sorted set above this is a skiplist
+L_ZSET_LP_VALUE = 22             # zset-max-listpack-value: ... or with a longer member
 L_NFIELDS = 24
 
 SLOWLOG_LOG_SLOWER_THAN = 10000   # us; Redis's defaults
@@ -150,4 +154,6 @@ def limits_array(**overrides):
     lim[L_HASH_LP_ENTRIES] = overrides.get("hash_max_listpack_entries", HASH_MAX_LISTPACK_ENTRIES)
     lim[L_HASH_LP_VALUE] = overrides.get("hash_max_listpack_value", HASH_MAX_LISTPACK_VALUE)
     lim[L_SET_INTSET] = overrides.get("set_max_intset_entries", SET_MAX_INTSET_ENTRIES)
+    lim[L_ZSET_LP_ENTRIES] = overrides.get("zset_max_listpack_entries", ZSET_MAX_LISTPACK_ENTRIES)
+    lim[L_ZSET_LP_VALUE] = overrides.get("zset_max_listpack_value", ZSET_MAX_LISTPACK_VALUE)
     return lim

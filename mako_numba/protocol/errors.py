@@ -108,6 +108,17 @@ UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 SRANDMEMBER_RANGE = ("ERR value is out of range, value must between -9223372036854775807 and "
                      "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX), sic
+ZADD_NAN = "ERR resulting score is not a number (NaN)"      # t_zset.c
+ZADD_XX_NX = "ERR XX and NX options at the same time are not compatible"
+ZADD_GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible"
+ZADD_INCR_PAIR = "ERR INCR option supports a single increment-element pair"
+MINMAX_NOT_FLOAT = "ERR min or max is not a float"
+MINMAX_NOT_LEX = "ERR min or max not valid string range item"
+ZRANGE_LIMIT_RANK = ("ERR syntax error, LIMIT is only supported in combination with either BYSCORE "
+                     "or BYLEX")
+ZRANGE_WITHSCORES_LEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+WEIGHT_NOT_FLOAT = "ERR weight value is not a float"
+AT_LEAST_ONE_KEY = "ERR at least 1 input key is needed for '%s' command"
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_LONG = "ERR String too long for LCS"
@@ -214,6 +225,7 @@ LIT_NULL_ARRAY2 = _lit("LIT_NULL_ARRAY2", b"*-1\r\n")
 LIT_TIMEOUT_NOT_FLOAT = _lit("LIT_TIMEOUT_NOT_FLOAT", ("-" + TIMEOUT_NOT_FLOAT + "\r\n").encode())
 LIT_TIMEOUT_NEGATIVE = _lit("LIT_TIMEOUT_NEGATIVE", ("-" + TIMEOUT_NEGATIVE + "\r\n").encode())
 LIT_UNBLOCKED = _lit("LIT_UNBLOCKED", ("-" + UNBLOCKED + "\r\n").encode())
+LIT_NOT_FLOAT = _lit("LIT_NOT_FLOAT", ("-" + NOT_FLOAT + "\r\n").encode())
 
 
 def reply(msg):

@@ -201,7 +201,9 @@ LIMIT_PARAMS = (("proto-max-bulk-len", config.L_MAX_BULK),
                 ("client-query-buffer-limit", config.L_QUERY_LIMIT),
                 ("hash-max-listpack-entries", config.L_HASH_LP_ENTRIES),
                 ("hash-max-listpack-value", config.L_HASH_LP_VALUE),
-                ("set-max-intset-entries", config.L_SET_INTSET))
+                ("set-max-intset-entries", config.L_SET_INTSET),
+                ("zset-max-listpack-entries", config.L_ZSET_LP_ENTRIES),
+                ("zset-max-listpack-value", config.L_ZSET_LP_VALUE))
 
 
 def config_params(core):

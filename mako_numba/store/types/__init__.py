@@ -138,7 +138,9 @@ def type_number(flags):
 
 def _python_types():
     from mako_numba.store.types import hash as hash_type, list as list_type, set as set_type
-    return {OBJ_STRING: string, OBJ_LIST: list_type, OBJ_HASH: hash_type, OBJ_SET: set_type}
+    from mako_numba.store.types import zset as zset_type
+    return {OBJ_STRING: string, OBJ_LIST: list_type, OBJ_HASH: hash_type, OBJ_SET: set_type,
+            OBJ_ZSET: zset_type}
 
 
 _PYTHON_TYPES = {}
