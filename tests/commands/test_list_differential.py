@@ -68,8 +68,9 @@ def ints(n, start=0):
 
 
 BIG = 100000
-BIG_PUSH = rpush("big", *ints(BIG))
-DUPS_PUSH = rpush("d", *[str(i % 10) for i in range(BIG)])
+# pushed 2,000 at a time (difftest encodes a command by repeated concatenation)
+BIG_PUSH = [rpush("big", *ints(2000, i)) for i in range(0, BIG, 2000)]
+DUPS_PUSH = [rpush("d", *[str(j % 10) for j in range(i, i + 2000)]) for i in range(0, BIG, 2000)]
 
 CASES = [
     # ---------------- LPUSH / RPUSH / LPUSHX / RPUSHX ----------------
@@ -274,23 +275,23 @@ CASES = [
                              "LMPOP 2 a s LEFT", "LMPOP 1 s LEFT COUNT 0", "LMPOP 1 s UP", "LRANGE a 0 -1")),
     ("lmpop_missing", cmds("LMPOP 1 missing LEFT", "LMPOP 2 missing other RIGHT COUNT 3")),
     # ---------------- big lists ----------------
-    ("big_list_reads", cmds(BIG_PUSH, "LLEN big", "LINDEX big 0", "LINDEX big -1", "LINDEX big 50000",
+    ("big_list_reads", cmds(*BIG_PUSH, "LLEN big", "LINDEX big 0", "LINDEX big -1", "LINDEX big 50000",
                             "LINDEX big -50000", "LINDEX big 99999", "LINDEX big -100000", "LINDEX big 100000",
                             "LINDEX big -100001", "LRANGE big 0 10", "LRANGE big -10 -1", "LRANGE big 49995 50005",
                             "LRANGE big -50005 -49995", "LRANGE big 99990 200000", "LPOS big 99999",
                             "LPOS big 0 RANK -1", "LPOS big 5 MAXLEN 5", "LPOS big 5 MAXLEN 6",
                             "LPOS big 99990 RANK -1 MAXLEN 10", "LPOS big 99989 RANK -1 MAXLEN 10",
-                            "LRANGE big 0 -1")),
-    ("big_list_trim", cmds(BIG_PUSH, "LTRIM big 10 -10", "LLEN big", "LINDEX big 0", "LINDEX big -1",
+                            "LRANGE big 0 1999", "LRANGE big -2000 -1")),
+    ("big_list_trim", cmds(*BIG_PUSH, "LTRIM big 10 -10", "LLEN big", "LINDEX big 0", "LINDEX big -1",
                            "LTRIM big 40000 40100", "LRANGE big 0 -1", "LTRIM big 50 49", "EXISTS big")),
-    ("big_list_pops", cmds(BIG_PUSH, "LPOP big 1000", "RPOP big 1000", "LLEN big", "LMPOP 1 big RIGHT COUNT 5",
-                           "LINDEX big 0", "LINDEX big -1", "RPOP big 100000", "EXISTS big")),
-    ("big_list_lrem", cmds(DUPS_PUSH, "LREM d -3 7", "LREM d 5 3", "LLEN d", "LRANGE d -30 -1", "LRANGE d 0 30",
+    ("big_list_pops", cmds(*BIG_PUSH, "LPOP big 1000", "RPOP big 1000", "LLEN big", "LMPOP 1 big RIGHT COUNT 5",
+                           "LINDEX big 0", "LINDEX big -1", "LTRIM big 0 2999", "RPOP big 100000", "EXISTS big")),
+    ("big_list_lrem", cmds(*DUPS_PUSH, "LREM d -3 7", "LREM d 5 3", "LLEN d", "LRANGE d -30 -1", "LRANGE d 0 30",
                            "LREM d -10000 9", "LLEN d", "LPOS d 9", "LREM d 0 1", "LLEN d", "LRANGE d -12 -1",
                            "LPOS d 7 RANK -1", "LPOS d 7 COUNT 3 RANK -2", "LREM d -1 0", "LINDEX d -1")),
-    ("big_list_lpos_count", cmds(DUPS_PUSH, "LPOS d 7 COUNT 0", "LPOS d 7 COUNT 0 RANK -1",
+    ("big_list_lpos_count", cmds(*DUPS_PUSH, "LPOS d 7 COUNT 0", "LPOS d 7 COUNT 0 RANK -1",
                                  "LPOS d 7 COUNT 0 MAXLEN 1000", "LPOS d 7 COUNT 10 RANK 9990")),
-    ("big_list_inside", cmds(BIG_PUSH, "LINSERT big BEFORE 50000 x", "LINSERT big AFTER 99999 y",
+    ("big_list_inside", cmds(*BIG_PUSH, "LINSERT big BEFORE 50000 x", "LINSERT big AFTER 99999 y",
                              "LSET big 50001 z", "LSET big -1 w", "LRANGE big 49998 50003", "LRANGE big -3 -1",
                              "LLEN big", "LMOVE big big LEFT RIGHT", "LINDEX big -1", "LINDEX big 0")),
     ("big_list_grows_by_pushes", cmds(*[rpush("g", *ints(500, i * 500)) for i in range(40)],
@@ -348,7 +349,7 @@ CASES = [
     ("copy", cmds(rpush("l", "1", "2"), "COPY l t", rpush("t", "3"), "LPOP t", "LRANGE l 0 -1", "LRANGE t 0 -1",
                   "COPY l t", "COPY l t REPLACE", "LRANGE t 0 -1", "OBJECT ENCODING t", "COPY l u DB 1",
                   "SELECT 1", "LRANGE u 0 -1", "TYPE u")),
-    ("copy_big", cmds(BIG_PUSH, "COPY big c", "LTRIM big 0 0", "LLEN c", "LINDEX c -1", "LLEN big")),
+    ("copy_big", cmds(*BIG_PUSH, "COPY big c", "LTRIM big 0 0", "LLEN c", "LINDEX c -1", "LLEN big")),
     ("move", cmds(rpush("l", "a"), "MOVE l 1", "EXISTS l", "SELECT 1", "LRANGE l 0 -1", "TYPE l", rpush("l", "b"),
                   "SELECT 0", rpush("l", "z"), "SELECT 1", "MOVE l 0", "LRANGE l 0 -1")),
     ("expire_ttl_persist", cmds(rpush("l", "a"), "EXPIRE l 100", Near("TTL l", 99, 100), rpush("l", "b"),
