@@ -26,7 +26,9 @@ Rules:
   it has (tm[T_PROP_NEED]), so the request fits on its next turn.
 - Slow-path writes (FLUSHALL, INCRBYFLOAT ...) go in through `command`, with
   the MULTI and SELECT bookkeeping the kernels keep in tm; EXEC's closing
-  EXEC through `exec_end`.
+  EXEC through `exec_end`, which also shapes the transaction as Redis 7.0's
+  propagatePendingCommands does: one effect goes unwrapped (no MULTI, no
+  EXEC), and a SELECT the first effect needed goes before the MULTI.
 - Replaying the AOF propagates nothing (`paused`), as Redis's loading.
 """
 import contextlib
@@ -172,8 +174,48 @@ class Propagation:
             self.tx_from = int(tm[T_PROP_WR])
 
     def exec_end(self):
-        """EXEC ends: EXEC closes its effects, if it had any."""
+        """EXEC ends: EXEC closes its effects, if it had more than one (a single effect is
+        atomic: Redis does not wrap it); a SELECT right after the MULTI goes before it."""
         tm = self.ks.tm
         if tm[T_PROP_TX] == 2:
+            start, end = self.tx_from, int(tm[T_PROP_WR])
+            body = bytes(self.buf[start:end])
+            if body.startswith(_MULTI):
+                ops = _commands(body, len(_MULTI))
+                writes = [op for op in ops if not op[2]]
+                if len(writes) <= 1:
+                    self._put_back(start, body[len(_MULTI):])
+                    tm[T_PROP_TX] = 0
+                    return
+                if ops and ops[0][2]:
+                    a, b = ops[0][0], ops[0][1]
+                    self._put_back(start, body[a:b] + _MULTI + body[b:])
             self.append(resp.bulk_array([b"EXEC"]))
         tm[T_PROP_TX] = 0
+
+    def _put_back(self, start, data):
+        self.buf[start:start + len(data)] = np.frombuffer(data, np.uint8)
+        self.ks.tm[T_PROP_WR] = start + len(data)
+
+
+_MULTI = resp.bulk_array([b"MULTI"])
+
+
+def _commands(data, pos):
+    """[(start, end, is SELECT)] of the RESP arrays of bulk strings in data from pos."""
+    out = []
+    while pos < len(data):
+        start = pos
+        eol = data.index(b"\r\n", pos)
+        n = int(data[pos + 1:eol])
+        pos = eol + 2
+        first = None
+        for i in range(n):
+            eol = data.index(b"\r\n", pos)
+            size = int(data[pos + 1:eol])
+            word = data[eol + 2:eol + 2 + size]
+            if i == 0:
+                first = word
+            pos = eol + 2 + size + 2
+        out.append((start, pos, first is not None and first.upper() == b"SELECT"))
+    return out
