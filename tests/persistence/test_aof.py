@@ -194,13 +194,13 @@ def test_a_log_with_another_data_type_is_refused(tmp_path_factory):
     try:
         r = redis.Redis(port=ref.port)
         r.set("a", "1")
-        r.rpush("mylist", "x")
+        r.xadd("mystream", {"f": "v"})
     finally:
         ref.stop()
     res = subprocess.run([*SERVER, "--port", "0", "--dir", str(d), "--appendonly", "yes"],
                          capture_output=True, text=True, timeout=300, cwd=d)
     assert res.returncode == 1
-    assert "unknown command 'rpush' reading the append only file" in res.stdout.lower()
+    assert "unknown command 'xadd' reading the append only file" in res.stdout.lower()
 
 
 def test_config_set_appendonly_starts_the_log(tmp_path_factory):
