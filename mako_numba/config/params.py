@@ -25,6 +25,7 @@ from mako_numba.base.cnum import c_int, memtoull, string2d, string2ll, strtoll
 from mako_numba.config import settings as config
 
 INT_MAX = 2**31 - 1
+INT_MIN = -2**31
 LLONG_MAX = 2**63 - 1
 
 
@@ -271,6 +272,12 @@ PARAMS = [
           apply="limits", value=_lim(config.L_ZSET_LP_VALUE),
           aliases=("zset-max-ziplist-value",),
           help="a sorted set with a longer member is a skiplist, not a listpack"),
+    Param("list-max-listpack-size", "int", str(config.LIST_MAX_LISTPACK_SIZE), INT_MIN, INT_MAX,
+          aliases=("list-max-ziplist-size",),
+          help="a list's quicklist nodes (as an RDB file holds them): at most N elements, or "
+               "-1..-5: at most 4, 8, 16, 32, 64 KB"),
+    Param("list-compress-depth", "int", str(config.LIST_COMPRESS_DEPTH), 0, INT_MAX,
+          help="recorded only: lists are never compressed"),
     Param("client-query-buffer-limit", "memory", str(config.CLIENT_QUERY_BUFFER_LIMIT),
           1024 * 1024, LLONG_MAX, apply="limits", value=_lim(config.L_QUERY_LIMIT),
           help="largest unfinished argument of one client (at least 1mb)"),

@@ -65,6 +65,8 @@ HASH_MAX_LISTPACK_VALUE = 64
 SET_MAX_INTSET_ENTRIES = 512
 ZSET_MAX_LISTPACK_ENTRIES = 128
 ZSET_MAX_LISTPACK_VALUE = 64
+LIST_MAX_LISTPACK_SIZE = -2                  # a quicklist node of at most 8 KB (the RDB file's nodes)
+LIST_COMPRESS_DEPTH = 0                      # accepted and shown; lists are never compressed
 
 # --- expiry ---------------------------------------------------------------------
 ACTIVE_EXPIRE_SLOTS = 65536       # index slots the background sweep visits per cron tick
