@@ -55,6 +55,7 @@ from mako_numba.commands.server.inspect import InspectCommands
 from mako_numba.commands.transactions.slow import TransactionCommands
 from mako_numba.commands.string.slow import StringCommands
 from mako_numba.commands.hash.slow import HashCommands
+from mako_numba.commands.sort.slow import SortCommands
 from mako_numba.commands.persistence.slow import PersistCommands
 from mako_numba.observe.tracing import ObserveCommands
 from mako_numba.commands.connection.auth import AuthCommands
@@ -72,7 +73,7 @@ except ImportError:  # pragma: no cover
 
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
             StringCommands, HashCommands, PersistCommands, ObserveCommands, AuthCommands,
-            CommandCommands, ReloadCommands):
+            CommandCommands, ReloadCommands, SortCommands):
     def __init__(self, core):
         self.core = core
         # each family declares its slow-path handlers and subcommand tables (commands/family.py)

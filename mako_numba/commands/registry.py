@@ -37,6 +37,7 @@ from mako_numba.commands.keys import family as keys_family
 from mako_numba.commands.list import family as list_family
 from mako_numba.commands.server import family as server_family
 from mako_numba.commands.set import family as set_family
+from mako_numba.commands.sort import family as sort_family
 from mako_numba.commands.string import family as string_family
 from mako_numba.commands.zset import family as zset_family
 from mako_numba.protocol import errors
@@ -54,6 +55,7 @@ FAMILIES = [
     set_family,
     list_family,
     zset_family,
+    sort_family,
 ]
 
 

@@ -69,8 +69,9 @@ from mako_numba.store.watch import Watches
 from mako_numba.engine.blocking import Blocking
 from mako_numba.store.expire import active_expire, set_keep_ttl
 from mako_numba.base.layout import T_LRU
-from mako_numba.store.arena import OK, REC_HDR, class_size, size_class
-from mako_numba.store.table import enc_flags, expire_of, lookup, lru_of, peek, value_of
+from mako_numba.store.arena import OK, REC_HDR, TYPE_SHIFT, class_size, size_class
+from mako_numba.store.table import delete, enc_flags, expire_of, lookup, lru_of, peek, set_enc_flags, value_of
+from mako_numba.store.types import OBJ_LIST, pyview
 
 
 def _grown_args(bm, args):
@@ -516,6 +517,20 @@ class Core:
         while set_keep_ttl(self.ks.T, self.lim, int(self.ks.dbk[db, 2]), addr_of(kbuf), len(key),
                            addr_of(vbuf), len(value), int(time.time() * 1000)) != OK:
             self.ks.after_batch()           # the arena or the index lacked room: supply it
+
+    def delete_key(self, db, key):
+        """Delete key from database db (whatever its type); True if it was there (dbDelete)."""
+        kbuf = np.frombuffer(bytes(key) + b"\0", np.uint8)
+        return bool(delete(self.ks.T, self.lim, int(self.ks.dbk[db, 2]), addr_of(kbuf), len(key)))
+
+    def store_list(self, db, key, items):
+        """key = a new list of these elements in database db, replacing any value and its
+        time to live (Redis's setKey of a new quicklist: SORT ... STORE)."""
+        self.delete_key(db, key)
+        self.store_value(db, key, pyview.list_value(items))
+        kbuf = np.frombuffer(bytes(key) + b"\0", np.uint8)
+        h, which, pos = lookup(self.ks.T, self.lim, int(self.ks.dbk[db, 2]), addr_of(kbuf), len(key), 0)
+        set_enc_flags(self.ks.T, which, pos, OBJ_LIST << TYPE_SHIFT)
 
     def cron(self):
         """Housekeeping between batches: the LRU clock, snapshots due, and a sweep for expired keys (Redis's active expiry).

@@ -106,6 +106,7 @@ TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"     # getTimeou
 TIMEOUT_NEGATIVE = "ERR timeout is negative"
 UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+SORT_SCORES = "ERR One or more scores can't be converted into double"
 SRANDMEMBER_RANGE = ("ERR value is out of range, value must between -9223372036854775807 and "
                      "9223372036854775807")           # getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX), sic
 ZADD_NAN = "ERR resulting score is not a number (NaN)"      # t_zset.c

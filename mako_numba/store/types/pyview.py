@@ -160,3 +160,9 @@ def list_entries(value):
 def list_items(value):
     """[element bytes] of a list value, head first."""
     return [elem for entry, elem in list_entries(value)]
+
+
+def list_value(items):
+    """The value bytes of a list of these elements (listblob.py: header, then the entries)."""
+    body = b"".join(_lp_entry(bytes(x)) for x in items)
+    return struct.pack("<4q", 0, len(body), len(items), len(body)) + body
