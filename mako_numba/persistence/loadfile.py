@@ -38,21 +38,26 @@ from mako_numba.persistence.rdb import (
     MAGIC, RdbError, checksum_mismatch, corrupt, field_bytes, header_version, stop_error,
     truncated,
 )
-from mako_numba.persistence.rdbbuild import B_CORRUPT, B_DUPLICATE
+from mako_numba.persistence.rdbbuild import B_CORRUPT, B_DUPLICATE, B_QUICKLIST
 from mako_numba.persistence.rdbload import (
     F_KEEP_EXPIRED, F_MERGE, LOAD_BAD_DB, LOAD_BAD_LZF, LOAD_BAD_VALUE, LOAD_DUPLICATE, LOAD_NEED,
     LOAD_RESIZE, LOAD_TMP, O_AT, O_DETAIL, O_EMPTY, O_EXPIRED, O_LOADED, O_NFIELDS, insert_records,
 )
 from mako_numba.persistence.rdbscan import (
     E_UNSUPPORTED, NCOLS, R_AT, R_CODE, R_DB, R_END, R_KEY, R_KIND, R_START, R_TYPE, S_EOF,
-    S_ERROR, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_SET,
-    TYPE_SET_INTSET, scan_records,
+    S_ERROR, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP,
+    TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2, TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET,
+    scan_records,
 )
 
 log = logging.getLogger("mako_numba")
 
-# Redis's words for a hash or set it refuses (rdb.c), by RDB type and rdbbuild.B_*
+# Redis's words for a hash, set or list it refuses (rdb.c), by RDB type and rdbbuild.B_*
 BAD_VALUE = {
+    (TYPE_LIST_ZIPLIST, B_CORRUPT): "List ziplist integrity check failed",
+    (TYPE_LIST_QUICKLIST, B_CORRUPT): "Ziplist integrity check failed",
+    (TYPE_LIST_QUICKLIST_2, B_CORRUPT): "Listpack integrity check failed",
+    (TYPE_LIST_QUICKLIST_2, B_QUICKLIST): "Quicklist integrity check failed",
     (TYPE_HASH_LISTPACK, B_CORRUPT): "Hash listpack integrity check failed",
     (TYPE_HASH_ZIPLIST, B_CORRUPT): "Hash ziplist integrity check failed",
     (TYPE_HASH_ZIPMAP, B_CORRUPT): "Zipmap integrity check failed",
@@ -89,7 +94,7 @@ def load_file(core, path, keep_expired=False, merge=False):
     ks.after_batch()
     loaded, expired = int(loader.out[O_LOADED]), int(loader.out[O_EXPIRED])
     if loader.out[O_EMPTY]:
-        log.warning("Empty hashes or sets skipped: %d", loader.out[O_EMPTY])
+        log.warning("Empty hashes, sets or lists skipped: %d", loader.out[O_EMPTY])
     if not merge and ks.keys() - before != loaded:
         raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys() - before))
     return loaded, expired

@@ -1,4 +1,4 @@
-"""Redis's RDB file format, version 10 (Redis 7.0), for strings, hashes and sets: a sans-IO codec.
+"""Redis 7.0's RDB file format (version 10) for strings, hashes, sets and lists: a sans-IO codec.
 
 `RdbWriter` turns a data set into bytes, a piece per call, so a dump of
 millions of keys is written as it is produced and never held whole.
@@ -19,16 +19,21 @@ Rules:
 - Hashes and sets are written as Redis 7.0 writes them: a listpack hash
   as RDB_TYPE_HASH_LISTPACK, an intset as RDB_TYPE_SET_INTSET (each one
   string), a hashtable hash or set as RDB_TYPE_HASH / RDB_TYPE_SET (a
-  count, then the strings).  rdbcoll.py has the encodings and the Python
-  values (`Hash`, `Set`) the reader returns for them.
-- The reader accepts what Redis 7.0 writes for strings, hashes and sets,
-  and the older hash encodings it still loads (ziplist, zipmap): every
-  string encoding, EXPIRETIME_MS and the old EXPIRETIME, SELECTDB,
-  RESIZEDB, AUX, LRU/LFU data (ignored); versions 1..10.  An empty hash
-  or set is skipped, as Redis skips it.  Anything else is refused with
-  `RdbError`: another type (a list, sorted set or stream, naming the key
-  and the type), module or function data, a newer version, corruption
-  (naming the byte offset), a checksum mismatch, a file that ends early.
+  count, then the strings).  A list is written as RDB_TYPE_LIST_QUICKLIST_2:
+  its nodes (cut by list-max-listpack-size, `fill`), each PACKED, its
+  listpack one string.  rdbcoll.py has the encodings and the Python values
+  (`Hash`, `Set`, `List`) the reader returns for them.
+- The reader accepts what Redis 7.0 writes for strings, hashes, sets and
+  lists, and the older encodings it still loads (hash ziplist and zipmap;
+  a list of strings, one ziplist, a quicklist of ziplists; a quicklist 2's
+  PLAIN nodes): every string encoding, EXPIRETIME_MS and the old
+  EXPIRETIME, SELECTDB, RESIZEDB, AUX, LRU/LFU data (ignored); versions
+  1..10.  An empty hash, set or list (empty list nodes are skipped) is
+  skipped, as Redis skips it.  Anything else is refused with `RdbError`:
+  another type (a sorted set or stream, naming the key and the type),
+  module or function data, a newer version, corruption (naming the byte
+  offset: a list's, its faulty node's), a checksum mismatch, a file that
+  ends early.
   A stored checksum of zero means "not computed" and is accepted, as
   Redis does.
 - The checksum is known only at the end.  `feed` hands out records as they
@@ -47,15 +52,18 @@ from mako_numba.config import settings as config
 from mako_numba.base import lzf
 from mako_numba.base.crc64 import crc64
 from mako_numba.persistence import rdbcoll
-from mako_numba.persistence.rdbcoll import Hash, Set
+from mako_numba.persistence.rdbcoll import Hash, List, Set
 from mako_numba.persistence.rdbscan import (
     E_BAD_LENGTH, E_BAD_STRING, E_FUNCTION, E_MODULE_AUX, E_TOO_BIG, E_UNKNOWN_OP,
     E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_ELEMS, F_INT, F_RAW, K_AUX,
     K_KEY, LEN_32, LEN_64, NCOLS, OP_AUX, OP_EOF, OP_EXPIRETIME_MS, OP_RESIZEDB, OP_SELECTDB,
     R_AT, R_CODE, R_DB, R_DETAIL, R_END, R_KEY, R_KIND, R_RECORD, R_START, R_TYPE,
     RDB_VERSION, S_EOF, S_ERROR, S_FULL, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK,
-    TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_NAMES, TYPE_SET, TYPE_SET_INTSET, TYPE_STRING,
-    scan_records,
+    TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_LIST, TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2,
+    TYPE_LIST_ZIPLIST, TYPE_NAMES, TYPE_SET, TYPE_SET_INTSET, TYPE_STRING, scan_records,
+)
+from mako_numba.store.types.list import (
+    QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN,
 )
 
 MAGIC = b"REDIS"
@@ -210,12 +218,24 @@ class RdbWriter:
         value = b"".join([encode_length(len(order))] + [self.encode_string(m) for m in order])
         return self.encoded(TYPE_SET, key, value, expire_ms)
 
+    def list(self, key, items, expire_ms=-1, fill=config.LIST_MAX_LISTPACK_SIZE):
+        """One list key (its elements, head first) as RDB_TYPE_LIST_QUICKLIST_2: the nodes
+        Redis would hold under list-max-listpack-size fill, each PACKED."""
+        self._check_started()
+        nodes = rdbcoll.quicklist_nodes(items, fill)
+        value = [encode_length(len(nodes))]
+        for lp in nodes:
+            value += [encode_length(QUICKLIST_NODE_CONTAINER_PACKED), self.encode_string(lp)]
+        return self.encoded(TYPE_LIST_QUICKLIST_2, key, b"".join(value), expire_ms)
+
     def key(self, key, value, expire_ms=-1):
-        """One key of any type the reader returns: bytes, a dict (hash) or a set."""
+        """One key of any type the reader returns: bytes, a dict (hash), a set or a list."""
         if isinstance(value, dict):
             return self.hash(key, value, expire_ms)
         if isinstance(value, (set, frozenset)):
             return self.set(key, value, expire_ms)
+        if isinstance(value, list):
+            return self.list(key, value, expire_ms)
         return self.string(key, value, expire_ms)
 
     def encoded(self, rdb_type, key, value, expire_ms=-1):
@@ -332,6 +352,19 @@ def _string_at(buf, base, at):
     return bytes(buf[q:q + n]), q + n
 
 
+def _node_at(buf, base, at):
+    """(bytes, offset of its bytes in the file, next offset) of the RDB string at buf[at:]
+    (an integer's offset is the string's own; LZF's, its compressed bytes')."""
+    first = buf[at]
+    value, nxt = _string_at(buf, base, at)
+    if first >> 6 == 3:
+        if first & 0x3F < 3:
+            return value, base + at, nxt
+        clen, q = _length_at(buf, at + 1)
+        return value, base + _length_at(buf, q)[1], nxt
+    return value, base + _length_at(buf, at)[1], nxt
+
+
 def _length_at(buf, at):
     first = buf[at]
     if first >> 6 == 0:
@@ -343,14 +376,48 @@ def _length_at(buf, at):
 
 
 def elements_value(buf, base, rdb_type, at, strings):
-    """The Hash or Set of a TYPE_HASH / TYPE_SET value whose strings start at buf[at:]."""
+    """The Hash, Set or List of a value saved as a count and strings (TYPE_HASH, TYPE_SET,
+    a list's) whose strings start at buf[at:]."""
+    if rdb_type == TYPE_LIST_QUICKLIST or rdb_type == TYPE_LIST_QUICKLIST_2:
+        return quicklist_value(buf, base, rdb_type, at, strings)
     items = []
     for _ in range(strings):
         item, at = _string_at(buf, base, at)
         items.append(item)
     if rdb_type == TYPE_HASH:
         return Hash(zip(items[::2], items[1::2]), "hashtable")
+    if rdb_type == TYPE_LIST:
+        return List(items)
     return Set(items, "hashtable")
+
+
+def quicklist_value(buf, base, rdb_type, at, nodes):
+    """The List of a quicklist value whose nodes start at buf[at:], checked as rdbLoadObject
+    checks them: a container PLAIN or PACKED (quicklist 2), a PLAIN node not empty, a PACKED
+    node's listpack (a quicklist's ziplist) whole; empty nodes skipped."""
+    items = []
+    for _ in range(nodes):
+        container = QUICKLIST_NODE_CONTAINER_PACKED
+        if rdb_type == TYPE_LIST_QUICKLIST_2:
+            container, nxt = _length_at(buf, at)
+            if container not in (QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN):
+                raise corrupt(base + at, "Quicklist integrity check failed")
+            at = nxt
+        data, where, at = _node_at(buf, base, at)
+        if container == QUICKLIST_NODE_CONTAINER_PLAIN:
+            if not data:
+                raise corrupt(where, "Quicklist integrity check failed")
+            items.append(data)
+            continue
+        try:
+            if rdb_type == TYPE_LIST_QUICKLIST_2:
+                items += rdbcoll.listpack_items(data)
+            else:
+                items += rdbcoll.ziplist_items(data)
+        except (ValueError, IndexError, struct.error):
+            raise corrupt(where, "Listpack integrity check failed" if rdb_type == TYPE_LIST_QUICKLIST_2
+                          else "Ziplist integrity check failed") from None
+    return List(items)
 
 
 _PACKED = {
@@ -358,12 +425,15 @@ _PACKED = {
     TYPE_HASH_ZIPLIST: ("hash", "ziplist", rdbcoll.ziplist_items, "Hash ziplist integrity check failed"),
     TYPE_HASH_ZIPMAP: ("hash", "zipmap", rdbcoll.zipmap_items, "Zipmap integrity check failed"),
     TYPE_SET_INTSET: ("set", "intset", rdbcoll.intset_items, "Intset integrity check failed"),
+    TYPE_LIST_ZIPLIST: ("list", "quicklist", rdbcoll.ziplist_items,
+                        "List ziplist integrity check failed"),
 }
 
 
 def packed_value(rdb_type, value, at):
-    """The Hash or Set a hash or set key's value decodes to (value: the string of a one-string
-    encoding, or elements_value's result); `at`: the value's file offset, for errors."""
+    """The Hash, Set or List a collection's value decodes to (value: the string of a
+    one-string encoding, or elements_value's result); `at`: the value's file offset, for
+    errors."""
     if rdb_type not in _PACKED:
         return value
     kind, encoding, items, message = _PACKED[rdb_type]
@@ -375,6 +445,8 @@ def packed_value(rdb_type, value, at):
         raise corrupt(at, message) from None
     if kind == "set":
         return Set(items, "intset")
+    if kind == "list":
+        return List(items)
     pairs = list(zip(items[::2], items[1::2]))
     if rdb_type != TYPE_HASH_LISTPACK and len(dict(pairs)) != len(pairs):
         raise corrupt(at, "Hash zipmap with dup elements" if rdb_type == TYPE_HASH_ZIPMAP else message)

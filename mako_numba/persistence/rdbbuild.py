@@ -1,6 +1,6 @@
-"""Hash and set values built from an RDB file's records, with Redis 7.0's encoding decisions.
+"""Hash, set and list values built from an RDB file's records, with Redis 7.0's decisions.
 
-rdbload.insert_records stores a hash or set key in two steps, around the
+rdbload.insert_records stores a hash, set or list key in two steps, around the
 record's creation (which may need memory Python supplies first):
 `plan` checks and measures the value and chooses its encoding and size,
 changing nothing; `fill` writes the value into the zeroed record.
@@ -20,50 +20,86 @@ The encodings follow rdb.c's rdbLoadObject (lim: the server's limits):
 A compact value keeps the file's order; an empty hash or set is skipped
 (B_EMPTY), as Redis skips it.
 
+A list (any of RDB_TYPE_LIST, _ZIPLIST, _QUICKLIST, _QUICKLIST_2) becomes
+our one list value (store/types/listblob.py), its entries in the file's
+order (V_LIST): a quicklist 2's PACKED node gives its listpack's entries as
+they are (Redis keeps the listpack); an element from anywhere else (a
+string of RDB_TYPE_LIST, a ziplist's entry, a PLAIN node's one string) is
+written as lpAppend writes it (store/types/lp.py), as Redis's push does.
+Empty nodes are skipped, and a list left empty is (B_EMPTY), as in
+rdbLoadObject.  `plan` walks the whole list once to check it and measure
+it, `fill` a second time to write it.
+
 Refusals, as Redis's: a listpack, ziplist, zipmap or intset that fails its
 integrity check (Redis checks a listpack's entries only with
 sanitize-dump-payload; we always do, since a kernel must never read past
 a value), a duplicated field or member where Redis finds one (a table, an
 intset; in a ziplist or zipmap always), bad LZF data.  `fill` finds
 duplicates only as it writes; the caller then deletes the half-made key.
+A list's node that fails its check is refused (B_CORRUPT: a ziplist by the
+deep check Redis always makes, a listpack by the deep one it makes with
+sanitize-dump-payload, as for hashes), and so are a container other than
+PLAIN or PACKED and an empty PLAIN node (B_QUICKLIST); `plan` says where
+the fault lies, so the message names that node's offset.
 
 Rules: kernels; no allocation.  Strings that must be decoded (integers,
-LZF) go to two scratch slots of `tmp` (a field and its value), each
-`slot_room` bytes.  The hash seeds are the process's: an index is always
+LZF) go to two scratch slots of `tmp` (a field and its value; a list's
+element or node: the first), each `slot_room` bytes.  The hash seeds are the process's: an index is always
 rebuilt, never read from a file.
 """
 import numpy as np
 
-from mako_numba.base.jit import copy_bytes, kernel, u32uview
+from mako_numba.base.jit import copy_bytes, kernel, u32uview, u8view
 from mako_numba.config import settings as config
 from mako_numba.persistence import listpack, ziplist
 from mako_numba.persistence.rdbfields import INT_MAX_DIGITS, decimal, decode
 from mako_numba.persistence.rdbscan import (
-    F_ELEMS, R_BYTES, R_INTS, R_LONGEST, R_VAL, TYPE_HASH, TYPE_HASH_LISTPACK,
-    TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_SET, TYPE_SET_INTSET, string_at,
+    F_ELEMS, F_INT, R_BYTES, R_INTS, R_LONGEST, R_VAL, TYPE_HASH, TYPE_HASH_LISTPACK,
+    TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_LIST, TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2,
+    TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET, length_at, string_at,
 )
-from mako_numba.store.types import OBJ_HASH, OBJ_SET, blob, intset
+from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, blob, intset, listblob, lp
 from mako_numba.store.types.blob import HDR, KIND_COMPACT, KIND_TABLE
 from mako_numba.store.types.coll import intset_text_bytes, seeds_of
+from mako_numba.store.types.list import (
+    QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN,
+)
 
 B_OK = 0
 B_EMPTY = 1         # no field or member: the key is skipped
 B_CORRUPT = 2       # fails its integrity check
 B_DUPLICATE = 3     # a field or member twice
 B_BAD_LZF = 4       # a string's LZF data is bad (at: its offset, detail: its promised length)
+B_QUICKLIST = 5     # a quicklist node's container is neither PLAIN nor PACKED, or a PLAIN node
+                    # is empty
 
 V_COMPACT = 1       # a compact hash blob
 V_TABLE = 2         # a hash or set table blob
 V_INTSET = 3        # an intset built from the members
 V_INTSET_COPY = 4   # the file's intset as it is
+V_LIST = 5          # a list value
 
 MAX_INTSET = 1 << 30
 
 
 @kernel(inline=True)
+def is_list(t):
+    return (t == TYPE_LIST or t == TYPE_LIST_ZIPLIST or t == TYPE_LIST_QUICKLIST
+            or t == TYPE_LIST_QUICKLIST_2)
+
+
+@kernel(inline=True)
 def object_type(t):
     """The key's type (OBJ_*) for an RDB type this loader builds."""
+    if is_list(t):
+        return OBJ_LIST
     return OBJ_SET if t == TYPE_SET or t == TYPE_SET_INTSET else OBJ_HASH
+
+
+@kernel(inline=True)
+def _refused(st):
+    """plan's answer for a value it refuses, the fault not placed (the value as a whole)."""
+    return st, 0, 0, -1, 0, 0
 
 
 @kernel(inline=True)
@@ -133,7 +169,16 @@ def _table(nbytes, count):
 @kernel
 def plan(lim, t, buf, rows, i, src, srclen, tmp, slot):
     """Check and measure row i's value (for a one-string encoding: the srclen bytes at src):
-    (B_*, V_* form, value length, count, entry bytes, index log)."""
+    (B_*, V_* form, value length, count, entry bytes, index log).  A refusal is (B_*, 0, 0,
+    where, detail, 0): where the fault lies in buf (-1: the value as a whole) and, for
+    B_BAD_LZF, the length its data promised."""
+    if is_list(t):
+        st, nbytes, count, at, detail = _list_walk(t, buf, rows, i, src, srclen, tmp, slot, 0, 0)
+        if st != B_OK:
+            return st, 0, 0, at, detail, 0
+        if count == 0:
+            return B_EMPTY, 0, 0, 0, 0, 0
+        return B_OK, V_LIST, listblob.HDR + nbytes, count, nbytes, 0
     max_entries = lim[config.L_HASH_LP_ENTRIES]
     max_value = lim[config.L_HASH_LP_VALUE]
     max_ints = min(lim[config.L_SET_INTSET], MAX_INTSET)
@@ -150,7 +195,7 @@ def plan(lim, t, buf, rows, i, src, srclen, tmp, slot):
         return B_OK, form, vlen, count, nbytes, log
     if t == TYPE_SET_INTSET:
         if not _intset_ok(src, srclen):
-            return B_CORRUPT, 0, 0, 0, 0, 0
+            return _refused(B_CORRUPT)
         count = intset.length(src)
         if count <= lim[config.L_SET_INTSET]:
             return B_OK, V_INTSET_COPY, srclen, count, 0, 0
@@ -158,7 +203,7 @@ def plan(lim, t, buf, rows, i, src, srclen, tmp, slot):
         return B_OK, form, vlen, count, nbytes, log
     strings = _packed_strings(t, src, srclen)
     if strings < 0 or strings % 2 != 0:
-        return B_CORRUPT, 0, 0, 0, 0, 0
+        return _refused(B_CORRUPT)
     if strings == 0:
         return B_EMPTY, 0, 0, 0, 0, 0
     at = _first(t, rows, i)
@@ -179,6 +224,15 @@ def plan(lim, t, buf, rows, i, src, srclen, tmp, slot):
 def fill(T, b, t, form, count, nbytes, log, buf, rows, i, src, tmp, slot, room):
     """Write row i's value, planned as (form, count, nbytes, log), into the zeroed value at b:
     (B_OK or B_DUPLICATE or B_BAD_LZF, where the bad LZF lies, its promised length)."""
+    if form == V_LIST:
+        listblob.init(b, nbytes, 0)
+        srclen = u32uview(src, 1)[0] if t == TYPE_LIST_ZIPLIST else 0     # (checked by plan)
+        st, used, n, at, detail = _list_walk(t, buf, rows, i, src, srclen, tmp, slot,
+                                             listblob.data(b), nbytes)
+        h = listblob.hdr(b)
+        h[listblob.F_TAIL] = used
+        h[listblob.F_COUNT] = n
+        return st, at, detail
     seeds = seeds_of(T)
     if form == V_INTSET_COPY:
         copy_bytes(b, src, intset.size_of(intset.width(src), count))
@@ -216,3 +270,102 @@ def fill(T, b, t, form, count, nbytes, log, buf, rows, i, src, tmp, slot, room):
             return B_DUPLICATE, 0, 0
         blob.add(b, seeds, a1, n1, a2, n2, pairs)
     return B_OK, 0, 0
+
+
+# --- lists ------------------------------------------------------------------------------------
+@kernel(inline=True)
+def _int_entry_size(v):
+    """Bytes of the listpack entry of the integer v, backlen included (lp.put_int's)."""
+    if 0 <= v <= 127:
+        return 2
+    if -4096 <= v <= 4095:
+        return 3
+    if -32768 <= v <= 32767:
+        return 4
+    if -8388608 <= v <= 8388607:
+        return 5
+    if -2147483648 <= v <= 2147483647:
+        return 6
+    return 10
+
+
+@kernel(inline=True)
+def _put_string(d, p, a, n, write):
+    """The string (a, n) as lpAppend writes it, at d[p:] when write; the offset after it."""
+    if write:
+        return lp.put(d, p, a, n)
+    return p + lp.entry_size(a, n)
+
+
+@kernel(inline=True)
+def _put_int(d, p, v, write):
+    if write:
+        return lp.put_int(d, p, v)
+    return p + _int_entry_size(v)
+
+
+@kernel
+def _ziplist_entries(z, zn, d, p, write):
+    """The entries of the checked ziplist of zn strings at z, as lpAppend writes them (an
+    integer entry as an integer, a string as a string that may be one: _ziplistEntryConvert):
+    the offset after them."""
+    at = ziplist.ZL_HDR
+    for k in range(zn):
+        at, a, n, isint, v = ziplist.ziplist_element(z, at)
+        if isint:
+            p = _put_int(d, p, v, write)
+        else:
+            p = _put_string(d, p, a, n, write)
+    return p
+
+
+@kernel
+def _list_walk(t, buf, rows, i, src, srclen, tmp, slot, dst, cap):
+    """Every element of row i's list, in order, checked and measured (dst 0) or written into
+    the cap bytes at dst: (B_*, entry bytes, elements, where a fault lies, its detail).
+    Strings that must be decoded (integers, LZF) go to tmp[slot:]."""
+    write = dst != 0
+    d = u8view(dst, cap)
+    p = 0
+    count = 0
+    if t == TYPE_LIST_ZIPLIST:
+        zn = ziplist.check_ziplist(src, srclen)
+        if zn < 0:
+            return B_CORRUPT, 0, 0, -1, 0
+        return B_OK, _ziplist_entries(src, zn, d, 0, write), zn, 0, 0
+    at = rows[i, R_VAL + 1]
+    for k in range(rows[i, R_VAL + 2]):
+        container = QUICKLIST_NODE_CONTAINER_PACKED
+        if t == TYPE_LIST_QUICKLIST_2:
+            start = at
+            at, container = length_at(buf, at)
+            if container != QUICKLIST_NODE_CONTAINER_PACKED and \
+                    container != QUICKLIST_NODE_CONTAINER_PLAIN:
+                return B_QUICKLIST, 0, 0, start, 0
+        start = at
+        at, enc, a, b, c = string_at(buf, at)
+        where = start if enc == F_INT else a       # where the string's bytes lie
+        addr, n = decode(buf, enc, a, b, c, tmp, slot)
+        if n < 0:
+            return B_BAD_LZF, 0, 0, a, c
+        if t == TYPE_LIST or container == QUICKLIST_NODE_CONTAINER_PLAIN:
+            if n == 0 and container == QUICKLIST_NODE_CONTAINER_PLAIN:
+                return B_QUICKLIST, 0, 0, where, 0
+            p = _put_string(d, p, addr, n, write)
+            count += 1
+        elif t == TYPE_LIST_QUICKLIST:
+            zn = ziplist.check_ziplist(addr, n)     # (checked again when written: its count)
+            if zn < 0:
+                return B_CORRUPT, 0, 0, where, 0
+            p = _ziplist_entries(addr, zn, d, p, write)
+            count += zn
+        else:
+            ln = listpack.check(addr, n)
+            if ln < 0:
+                return B_CORRUPT, 0, 0, where, 0
+            m = n - listpack.LP_HDR - 1
+            if write:
+                copy_bytes(dst + p, addr + listpack.LP_HDR, m)
+            p += m
+            count += ln
+    return B_OK, p, count, 0, 0

@@ -1,13 +1,16 @@
-"""Hashes and sets in the RDB file, in plain Python: the values rdb.py reads and writes.
+"""Hashes, sets and lists in the RDB file, in plain Python: the values rdb.py reads and writes.
 
 rdb.RdbReader hands a hash back as a `Hash` (a dict, its fields in the
-file's order) and a set as a `Set` (a frozenset that remembers the file's
-order); each says which encoding the file gave it (`encoding`: "listpack",
-"intset" or "hashtable", Redis's OBJECT ENCODING names for what the RDB
-type says).  RdbWriter writes them back, choosing the RDB type from that
-encoding, or for a plain dict or set as Redis would hold it after the
-commands that built it (under the default limits: at most 512 fields of at
-most 64 bytes is a listpack; at most 512 members, all integers, an intset).
+file's order), a set as a `Set` (a frozenset that remembers the file's
+order) and a list as a `List` (a list of its elements); each says which
+encoding the file gave it (`encoding`: "listpack", "intset", "hashtable"
+or "quicklist", Redis's OBJECT ENCODING names for what the RDB type says).
+RdbWriter writes them back, choosing the RDB type from that encoding, or
+for a plain dict or set as Redis would hold it after the commands that
+built it (under the default limits: at most 512 fields of at most 64 bytes
+is a listpack; at most 512 members, all integers, an intset).  A list is
+written as Redis 7.0 writes one, a quicklist of listpacks
+(`quicklist_nodes`: the nodes store/types/list.py cuts).
 
 The formats, as Redis 7.0 writes (listpack, intset) or still reads
 (ziplist of Redis 3.2 .. 6.2, zipmap of Redis 2.x) them, are decoded here
@@ -21,9 +24,13 @@ load path (loadfile.py); clarity over speed.
 import struct
 
 from mako_numba.config.settings import (     # Redis 7.0's defaults, as the server's
-    HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE, SET_MAX_INTSET_ENTRIES,
+    HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE, LIST_MAX_LISTPACK_SIZE,
+    SET_MAX_INTSET_ENTRIES,
 )
-from mako_numba.store.types.pyview import as_int, listpack, lp_backlen  # noqa: F401 (re-exported)
+from mako_numba.store.types import list as list_type
+from mako_numba.store.types.pyview import (  # noqa: F401 (re-exported)
+    as_int, listpack, lp_backlen, lp_entries,
+)
 
 
 class Hash(dict):
@@ -43,6 +50,21 @@ class Set(frozenset):
         self.order = members
         self.encoding = encoding or set_encoding(members)
         return self
+
+
+class List(list):
+    """A list read from a file (its elements, head first) and its encoding there."""
+
+    def __init__(self, items=(), encoding="quicklist"):
+        super().__init__(items)
+        self.encoding = encoding
+
+
+def quicklist_nodes(items, fill=LIST_MAX_LISTPACK_SIZE):
+    """The listpacks of the nodes Redis 7.0 holds for a list RPUSH built of these elements,
+    under list-max-listpack-size fill."""
+    entries = lp_entries(listpack(list(items))[6:-1])
+    return [list_type.node_listpack(node) for node in list_type.nodes(entries, fill)]
 
 
 def hash_encoding(pairs):

@@ -14,7 +14,14 @@ Each value is saved as Redis 7.0's rdbSaveObject saves it (rdb.c):
   field and value as RDB strings, in the index's order;
 - an intset (intset.py, Redis's byte for byte): RDB_TYPE_SET_INTSET, the
   intset as one RDB string;
-- a set table: RDB_TYPE_SET, the count, then each member.
+- a set table: RDB_TYPE_SET, the count, then each member;
+- a list (listblob.py): RDB_TYPE_LIST_QUICKLIST_2, the node count, then
+  per node its container (PACKED) and its listpack as one RDB string (a
+  header, the node's entries as the value holds them, the end byte), the
+  nodes cut by list-max-listpack-size (`fill`) as Redis cuts a list that
+  RPUSH built (`_node_end`: store/types/list.py's `nodes`, as a kernel).
+  Redis would keep an element of 1 GB or more as a PLAIN node; it is a
+  PACKED node of its own here, which Redis loads alike.
 
 Rules: every RDB string is written as rdb.RdbWriter.encode_string writes
 it (rdbSaveRawString): a canonical integer of at most 11 bytes that fits 32
@@ -30,16 +37,24 @@ import numpy as np
 from mako_numba.base.jit import copy_bytes, i64view, kernel, move_bytes, u8view, unowned
 from mako_numba.base.lzf import lzf_compress
 from mako_numba.persistence import listpack
+from mako_numba.persistence.rdbfields import decimal_len
 from mako_numba.persistence.rdbscan import (
     ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS, TYPE_HASH,
-    TYPE_HASH_LISTPACK, TYPE_SET, TYPE_SET_INTSET,
+    TYPE_HASH_LISTPACK, TYPE_LIST_QUICKLIST_2, TYPE_SET, TYPE_SET_INTSET,
 )
 from mako_numba.store.arena import REC_HDR, rec_type
-from mako_numba.store.types import OBJ_HASH, OBJ_SET, OBJ_STRING, blob, intset
+from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, blob, intset, listblob
+from mako_numba.store.types.list import (
+    EMPTY_LISTPACK, NODE_BYTES, PACKED_THRESHOLD, QUICKLIST_NODE_CONTAINER_PACKED,
+    SIZE_ESTIMATE_OVERHEAD, SIZE_SAFETY_LIMIT,
+)
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
 
 STRING_ROOM = 19        # the longest header of an RDB string: LZF mark and two 64-bit lengths
 RECORD_ROOM = 9 + 1 + STRING_ROOM + 9     # expiry, type, the key's header, a count
+NODE_ROOM = 1 + STRING_ROOM + EMPTY_LISTPACK     # a list node beyond its entries: container,
+                                                # string header, listpack header and end
+SMALLEST_NODE = NODE_BYTES[0]
 
 
 @kernel
@@ -115,8 +130,9 @@ def _string(out, pos, addr, n, htab, base, compress):
 
 
 @kernel(entry=True)
-def encode_records(rows, n, out, tmp, htab, base, compress):
-    """RDB records of rows[:n] (address, key length, value length, expire ms or 0) into out.
+def encode_records(rows, n, out, tmp, htab, base, compress, fill):
+    """RDB records of rows[:n] (address, key length, value length, expire ms or 0) into out;
+    lists cut into nodes by `fill` (list-max-listpack-size, store/types/list.clamp_fill'ed).
 
     Returns (bytes written, the LZF base to keep).  The arrays are re-wrapped
     without their owners (jit.unowned): each helper call would otherwise
@@ -138,7 +154,7 @@ def encode_records(rows, n, out, tmp, htab, base, compress):
         vaddr = addr + REC_HDR + klen
         out[pos] = _rdb_type(t, vaddr)
         pos, base = _string(out, pos + 1, addr + REC_HDR, klen, htab, base, compress)
-        pos, base = _save_value(out, pos, t, vaddr, rows[i, 2], tmp, htab, base, compress)
+        pos, base = _save_value(out, pos, t, vaddr, rows[i, 2], tmp, htab, base, compress, fill)
     return pos, base
 
 
@@ -152,16 +168,20 @@ def _rdb_type(t, vaddr):
         return TYPE_HASH if blob.is_table(vaddr) else TYPE_HASH_LISTPACK
     if t == OBJ_SET:
         return TYPE_SET_INTSET if intset.is_intset(vaddr) else TYPE_SET
+    if t == OBJ_LIST:
+        return TYPE_LIST_QUICKLIST_2
     raise ValueError("a record of a type with no RDB encoding")
 
 
 @kernel(inline=True)
-def _save_value(out, pos, t, vaddr, vlen, tmp, htab, base, compress):
+def _save_value(out, pos, t, vaddr, vlen, tmp, htab, base, compress, fill):
     """rdbSaveObject: a value of type t as its type saves it; (position after it, LZF base).
 
     A new type adds its case here, and its bytes to worst_case."""
     if t == OBJ_STRING:
         return _string(out, pos, vaddr, vlen, htab, base, compress)
+    if t == OBJ_LIST:
+        return _save_list(out, pos, vaddr, tmp, htab, base, compress, fill)
     if t == OBJ_HASH and not blob.is_table(vaddr):
         n = listpack.write_blob(tmp, vaddr, True)
         return _string(out, pos, tmp.ctypes.data, n, htab, base, compress)
@@ -188,10 +208,77 @@ def _save_members(out, pos, b, pairs, htab, base, compress):
     return pos, base
 
 
+# --- lists: quicklist nodes ---------------------------------------------------------------------
+@kernel
+def _node_end(b, off, end, fill):
+    """The quicklist node Redis would start at data offset off of the list b (entries up to
+    end) had RPUSH built it: (the offset after its last entry, its entries).  An entry joins
+    while _quicklistNodeAllowInsert allows it (store/types/list.py's allow_insert: a size
+    estimated from the node's listpack and the element's string length)."""
+    size = np.int64(EMPTY_LISTPACK)
+    k = 0
+    large = False
+    while off < end:
+        nxt, a, ln, isint, v = listblob.element(b, off)
+        n = decimal_len(v) if isint else ln
+        if k > 0:
+            if large or n >= PACKED_THRESHOLD:
+                break
+            new_size = size + n + SIZE_ESTIMATE_OVERHEAD
+            if fill < 0:
+                if new_size > SMALLEST_NODE << (-fill - 1):
+                    break
+            elif new_size > SIZE_SAFETY_LIMIT or k >= fill:
+                break
+        large = n >= PACKED_THRESHOLD
+        size += nxt - off
+        k += 1
+        off = nxt
+    return off, k
+
+
+@kernel
+def _list_nodes(b, fill):
+    """(nodes, the largest node's listpack bytes) of the list b cut by fill."""
+    h = listblob.hdr(b)
+    end = h[listblob.F_TAIL]
+    off = h[listblob.F_HEAD]
+    nodes = 0
+    largest = 0
+    while off < end:
+        nxt, k = _node_end(b, off, end, fill)
+        nodes += 1
+        largest = max(largest, EMPTY_LISTPACK + nxt - off)
+        off = nxt
+    return nodes, largest
+
+
+@kernel
+def _save_list(out, pos, b, tmp, htab, base, compress, fill):
+    """A list as RDB_TYPE_LIST_QUICKLIST_2: its node count, then per node the container
+    (PACKED) and the node's listpack, built in tmp, as an RDB string."""
+    h = listblob.hdr(b)
+    end = h[listblob.F_TAIL]
+    off = h[listblob.F_HEAD]
+    pos = _length(out, pos, _list_nodes(b, fill)[0])
+    while off < end:
+        nxt, k = _node_end(b, off, end, fill)
+        pos = _length(out, pos, QUICKLIST_NODE_CONTAINER_PACKED)
+        m = nxt - off
+        copy_bytes(tmp.ctypes.data + listpack.LP_HDR, listblob.data(b) + off, m)
+        total = listpack.LP_HDR + m + 1
+        tmp[total - 1] = listpack.LP_EOF
+        listpack.put_le(tmp, 0, total, 4)
+        listpack.put_le(tmp, 4, min(k, listpack.NUMELE_UNKNOWN), 2)
+        pos, base = _string(out, pos, tmp.ctypes.data, total, htab, base, compress)
+        off = nxt
+    return pos, base
+
+
 @kernel(entry=True)
-def worst_case(rows, n):
+def worst_case(rows, n, fill):
     """(bytes `out` must hold, bytes `tmp` must hold) to encode rows[:n], read from the
-    records' headers and their blobs' headers."""
+    records' headers and their blobs' headers (a list's: its nodes, cut by fill)."""
     rows = unowned(rows)
     need = 0
     scratch = 64
@@ -201,7 +288,11 @@ def worst_case(rows, n):
         vaddr = addr + REC_HDR + klen
         t = rec_type(i64view(addr, 3))
         need += RECORD_ROOM + klen
-        if t == OBJ_HASH and not blob.is_table(vaddr):
+        if t == OBJ_LIST:
+            nodes, largest = _list_nodes(vaddr, fill)
+            need += listblob.used(vaddr) + NODE_ROOM * nodes
+            scratch = max(scratch, largest)
+        elif t == OBJ_HASH and not blob.is_table(vaddr):
             lp = listpack.bound(vaddr, True)
             need += STRING_ROOM + lp
             scratch = max(scratch, lp)

@@ -21,10 +21,11 @@ Rules:
 - A key whose time is up (0 <= expiry < now) is counted and skipped, unless
   F_KEEP_EXPIRED (an AOF's base, where a later PERSIST may save it).
   out[O_LOADED] and out[O_EXPIRED] count across calls.
-- A hash or set (rdbbuild.py) is checked and measured first, then its
-  record is made at its final size and written in place: an empty one is
-  skipped (out[O_EMPTY]); a refused one stops the load (LOAD_BAD_VALUE),
-  after deleting the key if it was half made.
+- A hash, set or list (rdbbuild.py) is checked and measured first, then
+  its record is made at its final size and written in place: an empty one
+  is skipped (out[O_EMPTY]); a refused one stops the load (LOAD_BAD_VALUE,
+  or LOAD_BAD_LZF for bad LZF data inside it), after deleting the key if it
+  was half made.
 - The arguments are re-wrapped without their owners (jit.unowned), as
   run_batch does: otherwise every helper call counts references atomically,
   which took 40% of a load.
@@ -57,7 +58,7 @@ LOAD_RESIZE = 3         # the row is a RESIZEDB hint
 LOAD_BAD_DB = 4         # the row's database is not one of the server's
 LOAD_BAD_LZF = 5        # a string's LZF data does not expand to its length
 LOAD_TMP = 6            # the scratch array is too small
-LOAD_BAD_VALUE = 7      # a hash or set refused (rdbbuild.B_* in out[O_DETAIL], its offset in out[O_AT])
+LOAD_BAD_VALUE = 7      # a value refused (rdbbuild.B_* in out[O_DETAIL], the fault's offset in out[O_AT])
 
 F_KEEP_EXPIRED = 1
 F_MERGE = 2
@@ -66,7 +67,7 @@ O_LOADED = 0            # the counters of out
 O_EXPIRED = 1
 O_AT = 2
 O_DETAIL = 3
-O_EMPTY = 4             # empty hashes and sets skipped
+O_EMPTY = 4             # empty hashes, sets and lists skipped
 O_NFIELDS = 5
 
 @kernel(inline=True)
@@ -82,6 +83,20 @@ def _bad_value(rows, i, st, out):
     """LOAD_BAD_VALUE: why (rdbbuild.B_*) and where the value lies."""
     out[O_AT] = rows[i, R_START] if rows[i, R_VAL] == F_INT else rows[i, R_VAL + 1]
     out[O_DETAIL] = st
+    return LOAD_BAD_VALUE
+
+
+@kernel(inline=True)
+def _refused(rows, i, st, at, detail, out):
+    """The LOAD_* code of a value rdbbuild refused (st: B_*), the fault at buffer offset at
+    (-1: the value as a whole) with detail (B_BAD_LZF: the length its data promised)."""
+    if st == B_BAD_LZF:
+        out[O_AT] = at
+        out[O_DETAIL] = detail
+        return LOAD_BAD_LZF
+    _bad_value(rows, i, st, out)
+    if at >= 0:
+        out[O_AT] = at
     return LOAD_BAD_VALUE
 
 
@@ -142,7 +157,7 @@ def insert_records(T, lim, buf, rows, start, n, now, flags, tmp, out, hashes):
                     out[O_EMPTY] += 1
                     continue
                 if st != B_OK:
-                    return i, _bad_value(rows, i, st, out)
+                    return i, _refused(rows, i, st, count, nbytes, out)
             expire = rows[i, R_EXPIRE]
             if 0 <= expire < now and not flags & F_KEEP_EXPIRED:
                 out[O_EXPIRED] += 1
@@ -168,11 +183,7 @@ def insert_records(T, lim, buf, rows, start, n, now, flags, tmp, out, hashes):
                                                log, buf, rows, i, vaddr, tmp, slot, eroom)
                 if st != B_OK:
                     unlink_found(T, lim, which, pos)
-                    if st == B_BAD_LZF:
-                        out[O_AT] = at
-                        out[O_DETAIL] = detail
-                        return i, LOAD_BAD_LZF
-                    return i, _bad_value(rows, i, st, out)
+                    return i, _refused(rows, i, st, at if st == B_BAD_LZF else -1, detail, out)
             out[O_LOADED] += 1
         else:
             return i, LOAD_RESIZE

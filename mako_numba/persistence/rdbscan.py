@@ -23,9 +23,13 @@ Rules:
   saved as a count and strings (TYPE_HASH, TYPE_SET) is walked whole, so
   its row also says how long its strings are decoded (R_BYTES, R_LONGEST)
   and whether a set's are all integers (R_INTS): what the loader needs to
-  choose the value's encoding and size before writing any of it.  A value
-  saved as one string (the listpack, ziplist, zipmap or intset of a hash or
-  set) is a string here; the loader checks it.
+  choose the value's encoding and size before writing any of it.  A list
+  saved as a count and strings (TYPE_LIST: its elements; the quicklists:
+  its nodes, each after its container for TYPE_LIST_QUICKLIST_2) is walked
+  whole too; its row says how much of it LZF hides (R_LONGEST), the
+  scratch the loader needs to look inside.  A value saved as one string
+  (the listpack, ziplist, zipmap or intset of a hash or set, a list's
+  ziplist) is a string here; the loader checks it.
 - Each opcode is parsed whole or not at all.  The state it changes (current
   database, pending expiry) lives in `state` and is written only when an
   opcode is complete, so a scan that stops on an incomplete opcode resumes at
@@ -42,7 +46,7 @@ import numpy as np
 from mako_numba.base.jit import kernel
 from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import digits
-from mako_numba.store.types import hash as hash_type, set as set_type
+from mako_numba.store.types import hash as hash_type, list as list_type, set as set_type
 from mako_numba.store.types.blob import len_size
 from mako_numba.store.types.intset import value_width
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
@@ -68,8 +72,13 @@ TYPE_HASH_ZIPMAP = 9            # one string each, holding the whole value in Re
 TYPE_SET_INTSET = set_type.RDB_TYPE_SET_INTSET  # encoding of it: Redis 2.x's zipmap, the
 TYPE_HASH_ZIPLIST = 13          # intset, the ziplist of Redis 3.2 .. 6.2, Redis 7.0's listpack
 TYPE_HASH_LISTPACK = hash_type.RDB_TYPE_HASH_LISTPACK
-# The types this loader decodes; any other (lists, sorted sets, streams, modules) stops the
-# load (E_UNSUPPORTED), naming the key and its type.
+TYPE_LIST = list_type.RDB_TYPE_LIST                     # a count, then the elements
+TYPE_LIST_ZIPLIST = list_type.RDB_TYPE_LIST_ZIPLIST     # one string: a ziplist
+TYPE_LIST_QUICKLIST = list_type.RDB_TYPE_LIST_QUICKLIST     # a count, then each node's ziplist
+TYPE_LIST_QUICKLIST_2 = list_type.RDB_TYPE_LIST_QUICKLIST_2     # a count, then each node's
+                                                # container and its listpack or plain element
+# The types this loader decodes; any other (sorted sets, streams, modules) stops the load
+# (E_UNSUPPORTED), naming the key and its type.
 ENC_INT8 = 0xC0
 ENC_INT16 = 0xC1
 ENC_INT32 = 0xC2
@@ -98,7 +107,8 @@ R_AT = 14           # S_ERROR: offset of the fault; S_NEED: bytes needed up to h
 R_DETAIL = 15       # S_ERROR: the byte or number at fault
 R_TYPE = 16         # K_KEY: the value's RDB type (TYPE_*)
 R_BYTES = 17        # F_ELEMS: the strings' bytes as blob entries (store/types/blob.py), decoded
-R_LONGEST = 18      # F_ELEMS: the longest string, decoded
+R_LONGEST = 18      # F_ELEMS: the longest string, decoded (a list's: the longest LZF string,
+                    # decoded, 0 when none is)
 R_INTS = 19         # F_ELEMS of a set: the intset width every member fits (2, 4 or 8); 0 when
                     # a member is not an integer (Redis's isSdsRepresentableAsLongLong)
 NCOLS = 20
@@ -107,7 +117,8 @@ F_RAW = 0           # a = offset, b = length
 F_INT = 1           # a = the integer
 F_LZF = 2           # a = offset of the compressed bytes, b = their length, c = original length
 F_ELEMS = 3         # a = offset of the first of the value's strings, b = how many, c = the
-                    # collection's count (TYPE_HASH: fields, two strings each; TYPE_SET: members)
+                    # collection's count (TYPE_HASH: fields, two strings each; TYPE_SET: members;
+                    # a list: its strings, a quicklist's first after its container's length)
 
 K_KEY = 1           # a string key and its value
 K_AUX = 2           # an AUX field (name in the key columns)
@@ -256,6 +267,13 @@ def string_at(buf, p):
 
 
 @kernel(inline=True)
+def length_at(buf, p):
+    """(next offset, value) of a length that a scan has already parsed (a quicklist node's
+    container): no checks."""
+    return _trusted_length(buf, p)
+
+
+@kernel(inline=True)
 def _trusted_length(buf, p):
     b = np.int64(buf[p])
     if b >> 6 == 0:
@@ -273,7 +291,45 @@ def _trusted_length(buf, p):
 def _one_string(op):
     """Is op a key type whose value is one RDB string?"""
     return (op == TYPE_STRING or op == TYPE_HASH_LISTPACK or op == TYPE_SET_INTSET
-            or op == TYPE_HASH_ZIPLIST or op == TYPE_HASH_ZIPMAP)
+            or op == TYPE_HASH_ZIPLIST or op == TYPE_HASH_ZIPMAP or op == TYPE_LIST_ZIPLIST)
+
+
+@kernel(inline=True)
+def _list_of_strings(op):
+    """Is op a list type saved as a count and strings?"""
+    return op == TYPE_LIST or op == TYPE_LIST_QUICKLIST or op == TYPE_LIST_QUICKLIST_2
+
+
+@kernel
+def _list_strings(buf, p, end, row, maxstr, containers):
+    """Parse a TYPE_LIST or quicklist value at p (a count, then its strings, each after a
+    container's length when `containers`) into the row's F_ELEMS columns; the next offset,
+    or -1.  What the strings hold is the loader's to check (rdbbuild.py)."""
+    q, count = _plain_length(buf, p, end, row)
+    if q < 0:
+        return q
+    if count > maxstr:
+        return _error(row, E_TOO_BIG, p, count)
+    first = q
+    longest = 0
+    for j in range(count):
+        if containers:
+            q, c = _plain_length(buf, q, end, row)
+            if q < 0:
+                return q
+        q = _string(buf, q, end, row, R_VAL, maxstr)
+        if q < 0:
+            return q
+        if row[R_VAL] == F_LZF:
+            longest = max(longest, row[R_VAL + 3])
+    row[R_VAL] = F_ELEMS
+    row[R_VAL + 1] = first
+    row[R_VAL + 2] = count
+    row[R_VAL + 3] = count
+    row[R_BYTES] = 0
+    row[R_LONGEST] = longest
+    row[R_INTS] = 0
+    return q
 
 
 @kernel
@@ -379,12 +435,15 @@ def scan_records(buf, pos, end, state, maxstr, rows):
             row[R_END] = q
             pos = q
             n += 1
-        elif op == OP_AUX or op == TYPE_HASH or op == TYPE_SET or _one_string(op):
+        elif (op == OP_AUX or op == TYPE_HASH or op == TYPE_SET or _one_string(op)
+              or _list_of_strings(op)):
             q = _string(buf, p, end, row, R_KEY, maxstr)
             if q < 0:
                 return n
             if op == TYPE_HASH or op == TYPE_SET:
                 q = _elements(buf, q, end, row, maxstr, op == TYPE_HASH)
+            elif _list_of_strings(op):
+                q = _list_strings(buf, q, end, row, maxstr, op == TYPE_LIST_QUICKLIST_2)
             else:
                 q = _string(buf, q, end, row, R_VAL, maxstr)
             if q < 0:

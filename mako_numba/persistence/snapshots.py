@@ -4,7 +4,8 @@
 `dbfilename`), the save points (`save "3600 1 300 100 60 10000"`), SAVE,
 BGSAVE in a forked child, and loading at start-up.  rdb.py has the format
 (header, footer, decoding); snapkernels.py's kernel walks the key space,
-rdbdump.py's encodes the records, and loadfile.py loads a file.
+rdbdump.py's encodes the records (a list's nodes cut by the server's
+list-max-listpack-size), and loadfile.py loads a file.
 
 Rules:
 - A file is written as Redis writes it: to `temp-<pid>.rdb` in the same
@@ -43,6 +44,7 @@ from mako_numba.persistence.loadfile import load_file
 from mako_numba.persistence.rdb import RdbError, RdbWriter
 from mako_numba.persistence.rdbdump import encode_records, worst_case
 from mako_numba.persistence.snapkernels import dump_rows
+from mako_numba.store.types import list as list_type
 from mako_numba.base.layout import T_DIRTY
 
 log = logging.getLogger("mako_numba")
@@ -73,6 +75,8 @@ def write_rdb(core, f, compress=True, checksum=True, progress=None):
     tmp = np.zeros(64, np.uint8)
     lzf = w.lzf_state()
     delay = int(core.settings.get("rdb-key-save-delay", "0"))
+    fill = list_type.clamp_fill(core.settings.get("list-max-listpack-size",
+                                                  config.LIST_MAX_LISTPACK_SIZE))
     keys = 0
     for logical in range(ks.databases):
         pdb = int(ks.dbk[logical, 2])
@@ -86,12 +90,13 @@ def write_rdb(core, f, compress=True, checksum=True, progress=None):
                 n, pos = dump_rows(T, which, pos, pdb, rows)
                 if n == 0:
                     continue
-                need, scratch = worst_case(rows, n)
+                need, scratch = worst_case(rows, n, fill)
                 if need > out.shape[0]:
                     out = np.zeros(1 << (need - 1).bit_length(), np.uint8)
                 if scratch > tmp.shape[0]:
                     tmp = np.zeros(1 << (scratch - 1).bit_length(), np.uint8)
-                m, lzf.base = encode_records(rows, n, out, tmp, lzf.htab, lzf.base, w.compress)
+                m, lzf.base = encode_records(rows, n, out, tmp, lzf.htab, lzf.base, w.compress,
+                                             fill)
                 f.write(w.records(out[:m]))
                 keys += n
                 if delay:

@@ -30,9 +30,10 @@ The seam, one place per concern:
   RDB save, AOF rewrite            persistence/rdbdump.py `_rdb_type`, `_save_value` (a rewrite
                                      writes an RDB preamble: the same code)
   RDB load                         persistence/rdbscan.py: the RDB type bytes it
-                                     decodes (string.py's, hash.py's, set.py's), then
-                                     persistence/rdbbuild.py builds a hash or set; any
-                                     other type stops the load with "unsupported type"
+                                     decodes (string.py's, hash.py's, set.py's,
+                                     list.py's), then persistence/rdbbuild.py builds a
+                                     hash, set or list; any other type stops the load
+                                     with "unsupported type"
   eviction sampling, expiry        type-agnostic: they score and free records by
                                      their header (store/evict.py, table.unlink_slot)
 docs/adding-a-data-type.md walks through adding a type.
