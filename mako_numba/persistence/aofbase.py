@@ -8,6 +8,7 @@ an RDB file, as Redis 7.0's rewriteAppendOnlyFileRio writes it:
     HMSET key f v ...           a hash, at most 64 field-value pairs a command
     SADD key m ...              a set, at most 64 members a command (an intset's
                                 integers as their decimal text)
+    RPUSH key e ...             a list, head first, at most 64 elements a command
     PEXPIREAT key ms            after the key's commands, when it has an expire time
 in Redis's RESP framing (`*N\\r\\n`, `$len\\r\\n`), a key whose time is up
 included (loading keeps it until the whole log is in).  An empty key space
@@ -16,8 +17,9 @@ is an empty file.
 Rules:
 - The keys are snapkernels.dump_rows's rows, the ones the RDB writer walks,
   in the same order.  `encode_commands` (a kernel) writes the strings' commands
-  a batch of rows at a time and stops at a row of another type; the hashes
-  and sets are decoded in Python (store/types/pyview.py) and written per key.
+  a batch of rows at a time and stops at a row of another type; the hashes,
+  sets and lists are decoded in Python (store/types/pyview.py) and written
+  per key.
   A million small string keys take about 0.15 s.
 - A file is written to `temp-rewriteaof-<pid>.aof` beside the target, flushed
   and fsynced, then renamed over it, as Redis's rewriteAppendOnlyFile does.
@@ -33,7 +35,7 @@ import numpy as np
 from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
 from mako_numba.persistence.snapkernels import dump_rows
 from mako_numba.store.arena import REC_HDR, TYPE_MAX, TYPE_SHIFT, rec_type
-from mako_numba.store.types import OBJ_HASH, OBJ_SET, OBJ_STRING
+from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING
 from mako_numba.store.types import pyview
 
 ITEMS_PER_CMD = 64              # AOF_REWRITE_ITEMS_PER_CMD
@@ -130,7 +132,7 @@ def encode_commands(rows, i, n, out):
     return pos, i
 
 
-# --- hashes and sets, in Python --------------------------------------------------------------
+# --- hashes, sets and lists, in Python ---------------------------------------------------------
 def bulk(b):
     return b"$%d\r\n%s\r\n" % (len(b), b)
 
@@ -141,7 +143,8 @@ def select_command(db):
 
 def collection_commands(name, key, items, per_item):
     """`name key item ...` commands of at most ITEMS_PER_CMD items each (rewriteHashObject,
-    rewriteSetObject); per_item is the bulk strings an item is (2 for a hash's pairs)."""
+    rewriteSetObject, rewriteListObject); per_item is the bulk strings an item is (2 for a
+    hash's pairs)."""
     head = bulk(name) + bulk(key)
     parts = []
     for start in range(0, len(items), ITEMS_PER_CMD):
@@ -156,7 +159,7 @@ def collection_commands(name, key, items, per_item):
 
 
 def record_commands(addr, klen, vlen, exp):
-    """The commands of one hash or set record at addr."""
+    """The commands of one hash, set or list record at addr."""
     t = (ctypes.c_int64.from_address(addr + 8).value >> TYPE_SHIFT) & TYPE_MAX
     key = ctypes.string_at(addr + REC_HDR, klen)
     value = ctypes.string_at(addr + REC_HDR + klen, vlen)
@@ -164,6 +167,8 @@ def record_commands(addr, klen, vlen, exp):
         out = collection_commands(b"HMSET", key, pyview.hash_items(value), 2)
     elif t == OBJ_SET:
         out = collection_commands(b"SADD", key, pyview.set_members(value), 1)
+    elif t == OBJ_LIST:
+        out = collection_commands(b"RPUSH", key, pyview.list_items(value), 1)
     else:
         raise ValueError("a record of a type with no AOF rewrite")
     if exp:

@@ -11,6 +11,7 @@
   _QUICKLIST_2 with PLAIN, PACKED and LZF nodes) loads as the reader reads it;
   empty lists and nodes are skipped as Redis skips them; list values cut or
   flipped anywhere are refused with the reader's message.
+- aof-use-rdb-preamble no: RPUSH of at most 64 elements, then PEXPIREAT.
 (test_list_rdb_redis.py does the same against a real Redis, over sockets.)
 """
 import hashlib
@@ -21,7 +22,7 @@ import pytest
 
 from drive import cmd_bytes, roundtrip
 from mako_numba.engine.core import Core
-from mako_numba.persistence import loadfile
+from mako_numba.persistence import aofbase, loadfile
 from mako_numba.persistence.loadfile import load_file
 from mako_numba.persistence.rdb import RdbError, RdbWriter, encode_length, parse
 from mako_numba.persistence.rdbcoll import Hash, List, Set, listpack
@@ -400,3 +401,53 @@ def test_writer_reader_round_trip_of_python_values():
                      w.key(b"h", Hash({b"f": b"v"})), w.key(b"s", Set([b"1"])), w.footer()])
     got = {k: v for db, k, v, e in parse(data).records}
     assert got[b"l"] == [b"1", b"x" * 9000, b""] and got[b"l"].encoding == "quicklist"
+
+
+# --- the command-form AOF base --------------------------------------------------------------
+def commands_of(data):
+    cmds, pos = [], 0
+    while pos < len(data):
+        end = data.index(b"\r\n", pos)
+        n, pos, args = int(data[pos + 1:end]), end + 2, []
+        for _ in range(n):
+            end = data.index(b"\r\n", pos)
+            size, pos = int(data[pos + 1:end]), end + 2
+            args.append(data[pos:pos + size])
+            pos += size + 2
+        cmds.append(args)
+    return cmds
+
+
+def test_the_command_form_base_rpushes_at_most_64_elements_a_command():
+    core = built()
+    f = io.BytesIO()
+    assert aofbase.write_commands(core, f) == len(expected())
+    cmds = commands_of(f.getvalue())
+    pushes = {}
+    db = 0
+    for c in cmds:
+        if c[0] == b"SELECT":
+            db = int(c[1])
+        elif c[0] == b"RPUSH":
+            assert 3 <= len(c) <= 2 + aofbase.ITEMS_PER_CMD
+            pushes.setdefault((db, c[1]), []).append(len(c) - 2)
+        elif c[0] == b"PEXPIREAT":
+            assert c[1] in (b"l:ttl",) and c[2] == b"%d" % FAR
+    for key, sizes in pushes.items():
+        assert sizes[:-1] == [64] * (len(sizes) - 1) and 0 < sizes[-1] <= 64, key
+    again = Core(maxclients=4, seed=3)
+    run(again, [tuple(c) for c in cmds])
+    assert normal(saved(again)) == expected()
+
+
+def test_mixed_types_after_lists_in_one_batch():
+    """Writers of the command form stop their string kernel at a list and go on after it."""
+    core = Core(maxclients=4, seed=3)
+    run(core, [("SET", "a", "1"), ("RPUSH", "b", "x"), ("SET", "c", "2"),
+               ("HSET", "d", "f", "v"), ("RPUSH", "e", *range(130))])
+    f = io.BytesIO()
+    aofbase.write_commands(core, f)
+    again = Core(maxclients=4, seed=4)
+    run(again, [tuple(c) for c in commands_of(f.getvalue())])
+    assert normal(saved(again)) == normal(saved(core))
+    assert normal(saved(core))[(0, b"e")] == ([b"%d" % i for i in range(130)], -1)

@@ -14,8 +14,8 @@ ENCODING:
     Redis wrote it with list-compress-depth 1 and 2 (LZF-compressed nodes,
     with and without rdbcompression) or list-max-listpack-size 5;
 (c) DEBUG RELOAD keeps the data;
-(d) BGREWRITEAOF (its base an RDB file), then a restart, keep the data in
-    mako and in a redis-server started on the same AOF files;
+(d) BGREWRITEAOF with and without the RDB preamble, then a restart, keep the
+    data in mako and in a redis-server started on the same AOF files;
 (e) DEBUG OBJECT's serializedlength is Redis's.
 """
 import shutil
@@ -28,8 +28,8 @@ from conftest import need_tool, start_mako, start_pair, start_redis
 from drive import wait_info
 from mako_numba.engine.core import Core
 from mako_numba.store.types import list as list_type
-from test_aof_preamble import check_manifest
-from test_list_rdb import commands, run
+from test_aof_preamble import check_manifest, parse_commands
+from test_list_rdb import commands, expected, run
 from test_rdb_format import start_redis as start_redis_in
 
 DEBUG = ("--enable-debug-command", "yes")
@@ -185,7 +185,7 @@ def test_debug_reload_keeps_the_data(filled):
     assert contents(m.port) == want
 
 
-@pytest.mark.parametrize("preamble", ["yes"])
+@pytest.mark.parametrize("preamble", ["yes", "no"])
 def test_bgrewriteaof_and_a_restart_keep_the_data_here_and_in_redis(tmp_path_factory, preamble):
     d = tmp_path_factory.mktemp("aof-" + preamble)
     opts = ("--appendonly", "yes", "--aof-use-rdb-preamble", preamble)
@@ -200,7 +200,16 @@ def test_bgrewriteaof_and_a_restart_keep_the_data_here_and_in_redis(tmp_path_fac
         want = contents(m.port)
     finally:
         m.stop()
-    assert (d / "appendonlydir" / "appendonly.aof.2.base.rdb").exists()
+    base = d / "appendonlydir" / ("appendonly.aof.2.base." + ("rdb" if preamble == "yes" else "aof"))
+    if preamble == "no":                # rewriteListObject: RPUSH of 64 elements, the rest last
+        cmds = parse_commands(base.read_bytes())
+        pushes = [len(c) - 2 for c in cmds if c[0] == b"RPUSH"]
+        lists = [v for v, e in expected().values() if isinstance(v, list)]
+        want_pushes = []
+        for v in lists:
+            want_pushes += [64] * (len(v) // 64) + ([len(v) % 64] if len(v) % 64 else [])
+        assert sorted(pushes) == sorted(want_pushes)
+        assert [c[1] for c in cmds if c[0] == b"PEXPIREAT"] == [b"l:ttl", b"l:ttl"]
     check_manifest(d)
     again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "", "--appendonly", "yes")
     try:
