@@ -219,13 +219,15 @@ S_MISSES = STATS.take()
 S_PROTO_ERRORS = STATS.take()
 S_SLOW = STATS.take()       # requests run by the Python slow path
 S_DEFERRALS = STATS.take()
-S_ERRORS = STATS.take()     # error replies written by kernels (all of them "-ERR ...")
+S_ERRORS = STATS.take()     # error replies written by kernels ("-ERR ..." unless counted below)
 S_BATCH_CYCLES = STATS.take() # cycle-counter ticks spent inside run_batch
 S_BATCH_REQS = STATS.take() # requests queued by batches
 S_BATCH_HIST_N = 15         # batches by requests: [S_BATCH_HIST + i] counts 2**(i-1) < n <= 2**i
 S_BATCH_HIST = STATS.take(S_BATCH_HIST_N)   # (QUEUE_SIZE is 2**14)
 S_OOM = STATS.take()        # -OOM replies (maxmemory reached): errorstat_OOM, not ERR
 S_NOAUTH = STATS.take()     # NOAUTH replies written by kernels (not in S_ERRORS: their code is NOAUTH)
+S_ERR_WRONGTYPE = STATS.take()  # of S_ERRORS: -WRONGTYPE replies (errorstat_WRONGTYPE)
+S_ERR_UNBLOCKED = STATS.take()  # of S_ERRORS: -UNBLOCKED replies (CLIENT UNBLOCK ... ERROR)
 S_NFIELDS = STATS.check(32) # per-command counters follow: calls at S_NFIELDS + cmd, then
                             # failed calls (+ ncommands), rejected calls (+ 2 * ncommands)
                             # and run time in ns (+ 3 * ncommands, when timed)

@@ -27,7 +27,7 @@ from mako_numba.base.jit import call_entry, kernel, u8view
 from mako_numba.base.layout import (
     C_FLAGS, C_OUT_WR, CMD_PROTO_ERR, CMD_UNKNOWN, F_CLOSE_AFTER, F_MULTI, F_TX_CAS, F_TX_DENYOOM, F_TX_DIRTY,
     C_TX_N, C_TX_START, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_START,
-    S_COMMANDS, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
+    S_COMMANDS, S_ERR_UNBLOCKED, S_ERR_WRONGTYPE, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
     T_PROP_HELD, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
     F_WAITS_KERNELS,
 )
@@ -143,6 +143,11 @@ def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
         stats[S_NFIELDS + ci] += 1
         if conn[c, C_OUT_WR] > wr0 and u8view(conn[c, C_OUT_ADDR] + wr0, 1)[0] == 45:   # '-'
             count_error(stats, arity.shape[0], ci, False)
+            code = u8view(conn[c, C_OUT_ADDR] + wr0 + 1, 1)[0]     # errorstats by the code
+            if code == 87:                                          # 'W': WRONGTYPE
+                stats[S_ERR_WRONGTYPE] += 1
+            elif code == 85:                                        # 'U': UNBLOCKED
+                stats[S_ERR_UNBLOCKED] += 1
         q[k, Q_NS] = 1
     return st
 

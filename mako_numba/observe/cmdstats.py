@@ -5,14 +5,15 @@ Commandstats: calls, `rejected_calls` (arity and queuing errors) and
 per-command times (nanoseconds, kept while commands are timed:
 latency-tracking or a slow log) and the slow path's, which `Admin.cmdstats`
 keeps per subcommand.  Errorstats counts error replies by their first word,
-as Redis does (every kernel error is an `ERR`).  `batch_fields` is the
+as Redis does (a kernel error is an `ERR` unless the batch counted its
+code apart: WRONGTYPE, UNBLOCKED, NOAUTH, OOM).  `batch_fields` is the
 `# Mako` section's part about the batch kernel.
 """
 from mako_numba.commands import registry as commands
 from mako_numba.observe import latency
 from mako_numba.base.layout import (
-    B_BATCHES, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS, S_ERRORS, S_NFIELDS,
-    S_NOAUTH, S_OOM,
+    B_BATCHES, S_BATCH_CYCLES, S_BATCH_HIST, S_BATCH_HIST_N, S_BATCH_REQS, S_ERR_UNBLOCKED,
+    S_ERR_WRONGTYPE, S_ERRORS, S_NFIELDS, S_NOAUTH, S_OOM,
 )
 
 
@@ -44,9 +45,13 @@ def commandstats(core):
 
 
 def errorstats(core):
-    """(errorstat_CODE, count=N) pairs: the kernels' errors are ERR, and NOAUTH apart."""
+    """(errorstat_CODE, count=N) pairs: the kernels' errors are ERR, but for NOAUTH, OOM,
+    WRONGTYPE and UNBLOCKED, counted apart."""
     counts = dict(getattr(getattr(core, "admin", None), "errorstats", {}))
-    for code, kernel in (("ERR", int(core.stats[S_ERRORS])), ("NOAUTH", int(core.stats[S_NOAUTH]))):
+    st = core.stats
+    wrongtype, unblocked = int(st[S_ERR_WRONGTYPE]), int(st[S_ERR_UNBLOCKED])
+    for code, kernel in (("ERR", int(st[S_ERRORS]) - wrongtype - unblocked), ("NOAUTH", int(st[S_NOAUTH])),
+                         ("WRONGTYPE", wrongtype), ("UNBLOCKED", unblocked)):
         if kernel:
             counts[code] = counts.get(code, 0) + kernel
     if core.stats[S_OOM]:

@@ -11,8 +11,10 @@ GET pattern order; OBJECT FREQ (a probabilistic counter); DEBUG OBJECT's
 address and LRU fields; MEMORY USAGE and COMMAND COUNT numbers; how many
 clients CLIENT KILL killed when some were (stale connections may linger).
 One known difference is accepted too: the ql_* fields DEBUG OBJECT adds for a
-list (its quicklist's nodes, fill and sizes; mako_numba keeps a list as one
-run of listpack entries and does not print them) are cut from Redis's line.
+list (its quicklist's nodes, fill and sizes) are masked on both lines:
+mako_numba keeps a list as one run of listpack entries and prints the nodes a
+list pushed in its order would have, while Redis's nodes keep the shape
+edits in the middle (LINSERT, LSET, LREM) gave them.
 Errors (but for SCAN's NUL cursor), EOF and timeouts are never masked.
 EXEC's reply is normalised element by element with the commands it ran.
 """

@@ -13,7 +13,8 @@ import time
 from mako_numba.protocol import errors
 from mako_numba.protocol import resp
 from mako_numba.store.arena import ENC_TX, ENC_TX_SHIFT
-from mako_numba.store.types import python_type
+from mako_numba.config import settings as config
+from mako_numba.store.types import OBJ_LIST, list as list_type, python_type, pyview, type_number
 from mako_numba.base.cnum import atoi, strtod
 from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY, T_TX_SERIAL
 from mako_numba.store.lfu import lfu_decayed, lfu_minutes
@@ -171,10 +172,33 @@ class InspectCommands:
         kind = python_type(found[4])
         enc = kind.encoding(value, found[4])
         refcount = self._refcount(found)
+        if type_number(found[4]) == OBJ_LIST:       # cut into nodes by the server's setting
+            length = kind.serialized_length(value, found[4], self._list_fill())
+        else:
+            length = kind.serialized_length(value, found[4])
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
-            f"serializedlength:{kind.serialized_length(value, found[4])} "
-            f"lru:{found[3]} lru_seconds_idle:{idle_seconds(found[3])}")
+            f"serializedlength:{length} "
+            f"lru:{found[3]} lru_seconds_idle:{idle_seconds(found[3])}{self._quicklist(found)}")
+
+    def _list_fill(self):
+        return list_type.clamp_fill(self.core.settings.get("list-max-listpack-size",
+                                                           config.LIST_MAX_LISTPACK_SIZE))
+
+    def _quicklist(self, found):
+        """debug.c's quicklist fields of a list: its nodes as Redis would cut them under the
+        server's list-max-listpack-size (list.nodes), their mean fill, the settings, and the
+        nodes' listpack bytes."""
+        if type_number(found[4]) != OBJ_LIST:
+            return ""
+        settings = self.core.settings
+        fill = self._list_fill()
+        ns = list_type.nodes(pyview.list_entries(found[0]), fill)
+        count = sum(len(n) for n in ns)
+        size = sum(len(list_type.node_listpack(n)) for n in ns)
+        compressed = 1 if int(settings.get("list-compress-depth", 0)) != 0 else 0
+        return (f" ql_nodes:{len(ns)} ql_avg_node:{count / len(ns):.2f} ql_listpack_max:{fill}"
+                f" ql_compressed:{compressed} ql_uncompressed_size:{size}")
 
 
 def _lfu(core):
