@@ -61,7 +61,11 @@ def title(model, width):
         left.append(model.value("replication", "role") or "?")
         left.append("up " + duration(model.number("server", "uptime_in_seconds")))
         left.append(f"pid {s.get('process_id', '?')}")
-        left.append(f"{count(model.number('clients', 'connected_clients'))} clients")
+        clients = f"{count(model.number('clients', 'connected_clients'))} clients"
+        blocked = model.number("clients", "blocked_clients")
+        if blocked:                         # BLPOP and friends waiting for their keys
+            clients += f" ({count(blocked)} blocked)"
+        left.append(clients)
     right = "q quit"
     if model.now:
         right = time.strftime("%H:%M:%S", time.localtime(model.now)) + "  " + right

@@ -113,6 +113,13 @@ def test_persistence_panel_states():
     assert "aof         off" in frame(two_samples(info(), info()), 160, 50)
 
 
+def test_banner_counts_blocked_clients():
+    waiting = info()
+    waiting["clients"]["blocked_clients"] = "2"
+    assert "3 clients (2 blocked)" in frame(two_samples(info(), waiting), 160, 50)
+    assert "blocked" not in frame(two_samples(info(), info()), 160, 50)
+
+
 def test_mako_panel_kernel_times_and_batch_sizes():
     model = two_samples(info(mako=mako_lines(10, 5, 5, 1000, 45)),
                         info(mako=mako_lines(110, 55, 55, 1500, 1045)))
