@@ -7,9 +7,8 @@ the node count, then each node's container type and listpack (as an RDB
 string: LZF-compressed when that saves 4 bytes, as rdbcompression yes),
 nodes cut by list-max-listpack-size `fill` as Redis cuts a list built by
 RPUSH (`nodes`), never compressed in memory (list-compress-depth is
-recorded only).  The seam's callers (commands/server/inspect.py) hand
-`serialized_length` no setting, so DEBUG OBJECT answers for Redis's
-default fill, -2; the RDB writer reads the server's setting itself
+recorded only).  DEBUG OBJECT (commands/server/inspect.py) passes the
+server's list-max-listpack-size, and so does the RDB writer
 (persistence/snapshots.py).  MEMORY USAGE is our own accounting, as for
 strings: the record's block and its index slot.
 
