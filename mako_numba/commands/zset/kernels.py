@@ -57,6 +57,7 @@ O_NOP = 0           # nothing done (NX, XX, GT, LT said no): not "processed"
 O_ADD = 1
 O_UPD = 2
 O_SAME = 3          # processed, the score unchanged
+NEG_ZERO_BITS = -9223372036854775808      # the bits of -0.0
 
 W_CH = word("ch")
 W_INCR = word("incr")
@@ -166,15 +167,19 @@ def _plan(b, seeds, args, s0, k, flags):
             cur = 0.0
         out = O_NOP
         new = cur
+        cand = cur
         if here:
             if not nx:
-                new = v + cur if incr else v
-                if new != new:
+                cand = v + cur if incr else v
+                if cand != cand:
                     return added, updated, processed, True, last
-                if not ((lt and new >= cur) or (gt and new <= cur)):
-                    out = O_UPD if new != cur else O_SAME
+                if not ((lt and cand >= cur) or (gt and cand <= cur)):
+                    out = O_UPD if cand != cur else O_SAME
+                    if out == O_UPD:
+                        new = cand
         elif not xx:
             new = v
+            cand = v
             out = O_ADD
         present[j] = here or out == O_ADD
         after[j] = new
@@ -182,12 +187,29 @@ def _plan(b, seeds, args, s0, k, flags):
         args[sr, 2] = bits_of_f64(new)
         if out != O_NOP:
             processed += 1
-            last = new
+            last = cand
         if out == O_ADD:
             added += 1
         elif out == O_UPD:
             updated += 1
     return added, updated, processed, False, last
+
+
+@kernel
+def _listpack_first(args, s0, k, count, maxe, maxv):
+    """The pairs zsetAdd applies while the set is still a listpack (those before the add that
+    converts it) store their score as a listpack does: -0 as the integer 0.  So a set converted
+    in the middle of a ZADD holds 0 where Redis's holds 0, and -0 where it does."""
+    for j in range(k):
+        sr = s0 + 2 * j
+        mr = sr + 1
+        out = args[mr, 2]
+        if out == O_ADD:
+            if count + 1 > maxe or args[mr, 1] > maxv:
+                return
+            count += 1
+        if (out == O_ADD or out == O_UPD) and args[sr, 2] == NEG_ZERO_BITS:
+            args[sr, 2] = 0
 
 
 @kernel
@@ -281,6 +303,13 @@ def x_zadd(K, R, args, a0, argc, flags, lit0):
     if nan:
         return reply_lit(conn, c, rl, lits, lit0 + LIT_NAN)
     if added + updated > 0:
+        maxe = lim[config.L_ZSET_LP_ENTRIES]
+        maxv = lim[config.L_ZSET_LP_VALUE]
+        if which == 0:
+            if maxe != 0 and args[s0 + 1, 1] <= maxv:
+                _listpack_first(args, s0, k, 0, maxe, maxv)
+        elif not zsl.is_zsl(b):
+            _listpack_first(args, s0, k, zsetval.length(b), maxe, maxv)
         tm = T[0]
         d0 = tm[T_DIRTY]
         st, which, pos, b = _make_room(K, h, which, pos, args, key, s0, k, added, seeds)

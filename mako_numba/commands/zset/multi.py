@@ -42,7 +42,7 @@ from mako_numba.store.types import (
 from mako_numba.store.types.coll import seeds_of
 from mako_numba.store.types.zscore import bits_of_f64, stack_bytes, string2d
 from mako_numba.store.types.zsetkey import (
-    free_scratch, member_text, scratch, store_value,
+    free_scratch, member_text, scratch, store_value, unalloc_scratch,
 )
 from mako_numba.commands.zset.ranges import build_run, run_shape
 
@@ -276,7 +276,7 @@ def x_zsetop(K, R, args, a0, argc, ci, cmdt, stats, op, dst, card_only, lit0):
         p = zsl.first(acc)
         need = int_size(2 * n) + (run_size(acc, p, n, withscores, nested, False) if n > 0 else 0)
         if not reserve(conn, c, rl, need):
-            free_scratch(T, lim, aref, asize)
+            unalloc_scratch(T, lim, aref, asize)
             return X_DEFER
         out = out_of(conn, c)
         q = w_agg_hdr(out, conn[c, C_OUT_WR], 42, 2 * n if withscores and not resp3 else n)
@@ -307,7 +307,7 @@ def x_zsetop(K, R, args, a0, argc, ci, cmdt, stats, op, dst, card_only, lit0):
         size = lp.EMPTY_SIZE + lpb
     ref, z = scratch(T, lim, size)
     if ref == 0:
-        free_scratch(T, lim, aref, asize)
+        unalloc_scratch(T, lim, aref, asize)
         return X_DEFER
     if skiplist:
         zsl.init(z, ncap, mcap, log)
@@ -315,11 +315,13 @@ def x_zsetop(K, R, args, a0, argc, ci, cmdt, stats, op, dst, card_only, lit0):
         lp.init(z)
     build_run(z, skiplist, acc, p, n, seeds)
     st = store_value(T, lim, db, h, which, pos, args[k, 0], args[k, 1], z, size)
-    free_scratch(T, lim, ref, size)
-    free_scratch(T, lim, aref, asize)
     if st != OK:
+        unalloc_scratch(T, lim, ref, size)
+        unalloc_scratch(T, lim, aref, asize)
         tm[T_DIRTY] = d0
         return X_DEFER
+    free_scratch(T, lim, ref, size)
+    free_scratch(T, lim, aref, asize)
     count_sources(stats, args, first, last)
     tm[T_DIRTY] = d0 + 1
     return reply_int(conn, c, rl, n)

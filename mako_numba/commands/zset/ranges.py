@@ -30,7 +30,7 @@ from mako_numba.store.types import OBJ_ANY, OBJ_ZSET, WRONGTYPE, blob, lookup_wr
 from mako_numba.store.types.coll import seeds_of
 from mako_numba.store.types.zscore import stack_bytes
 from mako_numba.store.types.zsetkey import (
-    LISTPACK_SAFETY, after_removal, free_scratch, member_text, scratch, store_value,
+    LISTPACK_SAFETY, after_removal, free_scratch, member_text, scratch, store_value, unalloc_scratch,
 )
 
 RT_AUTO = 0
@@ -260,10 +260,11 @@ def _store(K, R, args, dst, b, p, n, reverse, by_rank):
         lp.init(z)
     build_run(z, skiplist, b, p, n, seeds)
     st = store_value(T, lim, db, h, which, pos, args[dst, 0], args[dst, 1], z, size)
-    free_scratch(T, lim, ref, size)
     if st != OK:
+        unalloc_scratch(T, lim, ref, size)
         tm[T_DIRTY] = d0
         return X_DEFER
+    free_scratch(T, lim, ref, size)
     tm[T_DIRTY] = d0 + 1
     return reply_int(conn, c, rl, n)
 

@@ -13,8 +13,8 @@ meets the key space (as coll.py for hashes and sets, listkey.py for lists):
 - `fit` cuts a listpack's value to its length after a write;
   `after_removal` deletes a key left empty, as Redis does.
 - A value built apart (a STORE command's result) lives in a scratch block
-  of the arena (`scratch`, `free_scratch`) and is copied into its key by
-  `store_value`.
+  of the arena (`scratch`; `free_scratch` when done, `unalloc_scratch` when
+  the command defers) and is copied into its key by `store_value`.
 
 Rules: (coll.py's) everything that may need memory comes before the change
 and returns NEED_* (the command defers, nothing visible changed) or the
@@ -26,7 +26,7 @@ import numpy as np
 from mako_numba.base.jit import copy_bytes, kernel, u8view
 from mako_numba.base.layout import T_DIRTY
 from mako_numba.protocol.replies import w_num
-from mako_numba.store.arena import OK, TYPE_SHIFT, alloc, free_block, ref_addr
+from mako_numba.store.arena import OK, TYPE_SHIFT, alloc, free_block, ref_addr, unalloc
 from mako_numba.store.table import lookup, resize_value, set_enc_flags, store, unlink_found, value_of
 from mako_numba.store.types import OBJ_ZSET, blob, lp, zsetlp, zsl
 from mako_numba.store.types.coll import changed, create, shrink
@@ -187,8 +187,18 @@ def scratch(T, lim, size):
 
 @kernel
 def free_scratch(T, lim, ref, size):
+    """A scratch block's end, the command done."""
     if ref != 0:
         free_block(T, lim, ref, size)
+
+
+@kernel
+def unalloc_scratch(T, lim, ref, size):
+    """A scratch block given back by a command that defers: a chunk of its own stays ready for
+    the retry (arena.unalloc), so a command needing two never loses the first while it waits
+    for the second."""
+    if ref != 0:
+        unalloc(T, lim, ref, size)
 
 
 @kernel
