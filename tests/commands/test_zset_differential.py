@@ -21,8 +21,14 @@ and after HELLO 3, replies compared byte for byte).  A sorted set's order is
 defined in both encodings, so almost everything compares exactly; a
 skiplist's ZSCAN order is its index's, so a whole scan is `Unordered`.
 """
-from colltest import Keyspace, compare
-from difftest import Near, Sleep, Unordered, cmds, differential, value
+import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from colltest import Keyspace, compare, run_machine, with_key_space_rules
+from conftest import start_mako
+from difftest import C, Conn, Near, Sleep, Unordered, cmds, describe, differential, flushall, value
+from difftest import parse as difftest_parse
 
 M64 = "m" * 64              # the longest member a listpack keeps
 M65 = "m" * 65
@@ -96,6 +102,11 @@ CASES = [
                                 "ZADD s -0 a", "ZINCRBY s -0 a", "ZSCORE s a",
                                 zadd("big", *pairs(130)), "ZADD big -0 neg", "ZSCORE big neg",
                                 "ZINCRBY big 0 neg", "ZSCORE big neg")),
+    ("zadd_negative_zero_converting", cmds("CONFIG SET zset-max-listpack-entries 2", "ZADD y -0 a 1 b 2 c",
+                                           "ZRANGE y 0 -1 WITHSCORES", "ZADD x -0 a", "ZADD x 1 b 2 c -0 d",
+                                           "ZRANGE x 0 -1 WITHSCORES", "ZADD w 5 a", "ZADD w -0 a 1 b 2 c -0 d",
+                                           "ZRANGE w 0 -1 WITHSCORES", "ZADD v INCR -0 a", "ZSCORE v a",
+                                           "CONFIG SET zset-max-listpack-entries 128")),
     ("zadd_arity", cmds("ZADD", "ZADD z", "ZADD z 1", "ZINCRBY z 1", "ZINCRBY z 1 a b")),
     ("zadd_member_binary", cmds(["ZADD", "z", "1", "a\x00b", "2", "\r\n", "3", "\xff", "4", ""],
                                 "ZRANGE z 0 -1 WITHSCORES", ["ZSCORE", "z", "a\x00b"], ["ZSCORE", "z", ""],
@@ -357,3 +368,277 @@ IDS = [c[0] for c in CASES]
 assert len(set(IDS)) == len(IDS)
 
 test_same_replies = differential(CASES, compare=compare)
+
+
+# --------------------------------------------------------------------------------------
+# ZRANDMEMBER: properties of each server's reply
+# --------------------------------------------------------------------------------------
+
+def value3(reply):
+    """difftest.value, with RESP3 doubles (",1.5") read as their text."""
+    def parse(buf, pos):
+        if buf[pos:pos + 1] == b",":
+            e = buf.index(b"\r\n", pos)
+            return bytes(buf[pos + 1:e]), e + 2
+        if buf[pos:pos + 1] in (b"*", b"~"):
+            e = buf.index(b"\r\n", pos)
+            n = int(buf[pos + 1:e])
+            pos = e + 2
+            if n < 0:
+                return None, pos
+            out = []
+            for _ in range(n):
+                v, pos = parse(buf, pos)
+                out.append(v)
+            return out, pos
+        return difftest_parse(buf, pos)
+    if reply is None:
+        return None
+    v, end = parse(reply, 0)
+    assert end == len(reply)
+    return v
+
+
+def zset_of(conn, key):
+    """({member: score text}, [members in order], encoding) of a sorted set on one server."""
+    flat = value3(conn.call(b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"))
+    flat = [x for p in flat for x in p] if flat and isinstance(flat[0], list) else flat
+    enc = value3(conn.call(b"OBJECT", b"ENCODING", key))
+    return dict(zip(flat[0::2], flat[1::2])), flat[0::2], enc
+
+
+def zrandmember_problems(cmd, scores, order, enc, reply, resp3):
+    """What is wrong with one server's reply (raw) to ZRANDMEMBER cmd on a set of `scores`."""
+    v = value3(reply)
+    if len(cmd) == 2:
+        if not scores:
+            return [] if v is None else ["a missing key answers nil, got %r" % reply]
+        return [] if v in scores else ["%r is not one member" % reply]
+    count = int(cmd[2])
+    ws = len(cmd) == 4
+    if not isinstance(v, list):
+        return ["%r is not an array" % reply]
+    if ws and resp3:
+        if not all(isinstance(p, list) and len(p) == 2 for p in v):
+            return ["RESP3 WITHSCORES answers [member, score] pairs, got %r" % reply]
+        got = [tuple(p) for p in v]
+    elif ws:
+        got = list(zip(v[0::2], v[1::2]))
+    else:
+        got = [(m, scores.get(m)) for m in v]
+    ms = [m for m, _ in got]
+    n = min(count, len(scores)) if count >= 0 else (-count if scores else 0)
+    bad = []
+    if len(got) != n:
+        bad.append("%d members, want %d" % (len(got), n))
+    if any(m not in scores for m in ms):
+        bad.append("not the set's members")
+    if ws and any(scores.get(m) != s for m, s in got):
+        bad.append("scores not the members'")
+    if count >= 0 and len(set(ms)) != len(ms):
+        bad.append("repeated members in a positive count's reply")
+    if count <= -10 * len(scores) and scores and set(ms) != set(scores):
+        bad.append("%d draws never chose %r" % (-count, set(scores) - set(ms)))
+    if count >= len(scores) > 0 and ms != order[::-1]:
+        bad.append("the whole set: want it from the highest score down")
+    if enc == b"listpack" and 1 < count < len(scores) and count * 3 <= len(scores):
+        at = {m: i for i, m in enumerate(order)}
+        if [at.get(m) for m in ms] != sorted(at.get(m, -1) for m in ms):
+            bad.append("a few members of a listpack: want them in its order")
+    return bad
+
+
+SMALL_Z = zadd("z", "1", "a", "2", "b", "3", "c", "4", "d", "5.5", "e")
+LP_100 = zadd("z", *pairs(100, score=lambda i: i / 3))
+SL_300 = zadd("z", *pairs(300, score=lambda i: i % 17))
+
+RANDOM_CASES = [
+    ("one", [SMALL_Z], "ZRANDMEMBER z"),
+    ("one_missing", [], "ZRANDMEMBER z"),
+    ("one_skiplist", [SL_300], "ZRANDMEMBER z"),
+    ("count_1", [SMALL_Z], "ZRANDMEMBER z 1 WITHSCORES"),
+    ("count_few", [SMALL_Z], "ZRANDMEMBER z 2"),
+    ("count_most", [SMALL_Z], "ZRANDMEMBER z 4 WITHSCORES"),
+    ("count_all", [SMALL_Z], "ZRANDMEMBER z 5 WITHSCORES"),
+    ("count_listpack_few", [LP_100], "ZRANDMEMBER z 10 WITHSCORES"),
+    ("count_listpack_many", [LP_100], "ZRANDMEMBER z 60"),
+    ("count_skiplist_few", [SL_300], "ZRANDMEMBER z 10 WITHSCORES"),
+    ("count_skiplist_most", [SL_300], "ZRANDMEMBER z 250"),
+    ("count_skiplist_all", [SL_300], "ZRANDMEMBER z 300 WITHSCORES"),
+    ("negative", [SMALL_Z], "ZRANDMEMBER z -3 WITHSCORES"),
+    ("negative_many", [SMALL_Z], "ZRANDMEMBER z -200"),
+    ("negative_many_skiplist", [SL_300], "ZRANDMEMBER z -20000 WITHSCORES"),
+    ("negative_missing", [], "ZRANDMEMBER z -3"),
+]
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+@pytest.mark.parametrize("setup,cmd", [(c[1], c[2]) for c in RANDOM_CASES], ids=[c[0] for c in RANDOM_CASES])
+def test_zrandmember(redis_ref, mk, setup, cmd, resp3):
+    setup = [[a.encode() for a in c] for c in setup]
+    cmd = C(cmd)
+    flushall(redis_ref.port)
+    flushall(mk.port)
+    ref, mko = Conn(redis_ref.port), Conn(mk.port)
+    try:
+        for conn in (ref, mko):
+            conn.pipeline([C("HELLO 3")] if resp3 else [])
+        assert ref.pipeline(setup) == mko.pipeline(setup)
+        state = zset_of(ref, cmd[1])
+        assert zset_of(mko, cmd[1]) == state
+        want = ref.call(*cmd)
+        got = mko.call(*cmd)
+        assert got is not None, "mako did not answer"
+        assert not zrandmember_problems(cmd, *state, want, resp3), "Redis itself: fix the case"
+        bad = zrandmember_problems(cmd, *state, got, resp3)
+        assert not bad, "%s: mako %r: %s" % (b" ".join(cmd), got[:200], "; ".join(bad))
+        assert got[:1] == want[:1]
+    finally:
+        ref.close()
+        mko.close()
+
+
+# --------------------------------------------------------------------------------------
+# Random command streams (hypothesis)
+# --------------------------------------------------------------------------------------
+
+KEYS = [b"z0", b"z1", b"z2", b"s"]
+keys = st.sampled_from(KEYS)
+members = st.one_of(st.sampled_from([b"a", b"b", b"c", b"", b"1", b"-7", b"007", b"m" * 65, b"x\x00y"]),
+                    st.integers(0, 40).map(lambda i: b"m%d" % i))
+scores = st.one_of(st.integers(-10, 10).map(lambda i: b"%d" % i),
+                   st.sampled_from([b"1.5", b"-0", b"0.1", b"inf", b"-inf", b"1e17", b"x", b"nan",
+                                    b"4611686018427387904", b"(1", b"1e400"]))
+bounds = st.one_of(scores, st.sampled_from([b"(1", b"(-inf", b"+inf", b"(0.1"]))
+lexes = st.sampled_from([b"-", b"+", b"[a", b"(a", b"[m1", b"(m3", b"[", b"(", b"a", b"[m" * 3])
+ranks = st.integers(-8, 8).map(lambda i: b"%d" % i)
+
+
+class ZSetMachine(with_key_space_rules(keys, KEYS[:2])):
+    KEYS = KEYS
+
+    def both(self, args, order=None):
+        """Send and compare byte for byte (a sorted set's replies have one order); Redis's reply
+        parsed, RESP3 doubles as their text."""
+        want, got = self.send(args)
+        assert got == want, "%s: Redis %r, mako %r%s" % (describe(args), want, got, self.context())
+        return value3(want)
+
+    def ref_value(self, *args):
+        return value3(self.ref.call(*args))
+
+    @rule(key=keys, ps=st.lists(st.tuples(scores, members), min_size=1, max_size=5),
+          opts=st.sampled_from([[], [], [b"NX"], [b"XX"], [b"CH"], [b"GT"], [b"LT"], [b"XX", b"LT", b"CH"],
+                                [b"INCR"], [b"NX", b"XX"], [b"GT", b"LT"]]))
+    def zadd(self, key, ps, opts):
+        self.both([b"ZADD", key, *opts, *[x for p in ps for x in p]])
+        self.encodings([key])
+
+    @rule(key=keys, n=st.sampled_from([10, 127, 128, 129, 200]), step=st.sampled_from([1, 3]))
+    def zadd_many(self, key, n, step):
+        args = []
+        for i in range(0, n * step, step):
+            args += [b"%d" % (i % 7), b"m%d" % i]
+        self.both([b"ZADD", key, *args])
+        self.encodings([key])
+
+    @rule(key=keys, by=scores, m=members)
+    def zincrby(self, key, by, m):
+        self.both([b"ZINCRBY", key, by, m])
+
+    @rule(key=keys, ms=st.lists(members, min_size=1, max_size=4))
+    def zrem(self, key, ms):
+        self.both([b"ZREM", key, *ms])
+        self.encodings([key])
+
+    @rule(key=keys, m=members, cmd=st.sampled_from([b"ZSCORE", b"ZRANK", b"ZREVRANK", b"ZCARD", b"ZMSCORE"]))
+    def reads(self, key, m, cmd):
+        self.both([cmd, key] if cmd == b"ZCARD" else [cmd, key, m])
+
+    @rule(key=keys, a=ranks, b=ranks, opts=st.sampled_from([[], [b"WITHSCORES"], [b"REV"], [b"REV", b"WITHSCORES"]]))
+    def zrange(self, key, a, b, opts):
+        self.both([b"ZRANGE", key, a, b, *opts])
+
+    @rule(key=keys, lo=bounds, hi=bounds, rev=st.booleans(), ws=st.booleans(),
+          limit=st.sampled_from([None, (b"0", b"2"), (b"1", b"-1"), (b"-1", b"3")]))
+    def zrangebyscore(self, key, lo, hi, rev, ws, limit):
+        args = [b"ZRANGE", key, lo, hi, b"BYSCORE"] + ([b"REV"] if rev else []) + ([b"WITHSCORES"] if ws else [])
+        if limit:
+            args += [b"LIMIT", *limit]
+        self.both(args)
+        self.both([b"ZCOUNT", key, lo, hi])
+
+    def lex_defined(self, key):
+        """Is a lex range of key the same on any server?  On a skiplist whose members have
+        different scores Redis's answer depends on its nodes' random levels."""
+        if self.ref_value(b"OBJECT", b"ENCODING", key) != b"skiplist":
+            return True
+        flat = self.ref_value(b"ZRANGE", key, b"0", b"-1", b"WITHSCORES")
+        flat = [x for p in flat for x in p] if flat and isinstance(flat[0], list) else flat
+        return len(set(flat[1::2])) <= 1
+
+    @precondition(lambda self: not self.in_multi)
+    @rule(key=keys, lo=lexes, hi=lexes, rev=st.booleans())
+    def zrangebylex(self, key, lo, hi, rev):
+        if self.lex_defined(key):
+            self.both([b"ZREVRANGEBYLEX" if rev else b"ZRANGEBYLEX", key, lo, hi])
+            self.both([b"ZLEXCOUNT", key, lo, hi])
+
+    @rule(key=keys, cmd=st.sampled_from([b"ZREMRANGEBYRANK", b"ZREMRANGEBYSCORE", b"ZREMRANGEBYLEX"]),
+          a=ranks, b=ranks, lo=lexes, hi=lexes)
+    def zremrange(self, key, cmd, a, b, lo, hi):
+        if cmd == b"ZREMRANGEBYLEX":
+            if self.in_multi or not self.lex_defined(key):
+                return
+            self.both([cmd, key, lo, hi])
+        else:
+            self.both([cmd, key, a, b])
+        self.encodings([key])
+
+    @rule(key=keys, cmd=st.sampled_from([b"ZPOPMIN", b"ZPOPMAX"]), count=st.sampled_from([None, b"0", b"2", b"50"]))
+    def zpop(self, key, cmd, count):
+        self.both([cmd, key] + ([count] if count else []))
+
+    @rule(ks=st.lists(keys, min_size=1, max_size=3), where=st.sampled_from([b"MIN", b"MAX"]),
+          count=st.sampled_from([None, b"1", b"3"]))
+    def zmpop(self, ks, where, count):
+        self.both([b"ZMPOP", b"%d" % len(ks), *ks, where] + ([b"COUNT", count] if count else []))
+
+    @rule(dst=keys, ks=st.lists(keys, min_size=1, max_size=3),
+          cmd=st.sampled_from([b"ZUNIONSTORE", b"ZINTERSTORE", b"ZDIFFSTORE", b"ZUNION", b"ZINTER", b"ZDIFF",
+                               b"ZINTERCARD"]),
+          agg=st.sampled_from([None, b"MIN", b"MAX", b"SUM"]), weights=st.booleans())
+    def setops(self, dst, ks, cmd, agg, weights):
+        args = [cmd] + ([dst] if cmd.endswith(b"STORE") else []) + [b"%d" % len(ks), *ks]
+        if cmd not in (b"ZDIFF", b"ZDIFFSTORE", b"ZINTERCARD"):
+            if weights:
+                args += [b"WEIGHTS"] + [b"%d" % (i + 1) for i in range(len(ks))]
+            if agg:
+                args += [b"AGGREGATE", agg]
+        if cmd in (b"ZUNION", b"ZINTER", b"ZDIFF"):
+            args.append(b"WITHSCORES")
+        self.both(args)
+        self.encodings([dst])
+
+    @rule(dst=keys, src=keys, a=ranks, b=ranks)
+    def zrangestore(self, dst, src, a, b):
+        self.both([b"ZRANGESTORE", dst, src, a, b])
+        self.encodings([dst])
+
+    @precondition(lambda self: not self.in_multi)
+    @rule(key=keys)
+    def zscan(self, key):
+        if self.ref_value(b"OBJECT", b"ENCODING", key) == b"skiplist":
+            want, got = self.send([b"ZSCAN", key, b"0", b"COUNT", b"1000"])
+            w, g = WholeScan(C("ZSCAN")), WholeScan(C("ZSCAN"))
+            assert w.key(want) == g.key(got), "ZSCAN %r: Redis %r, mako %r%s" % (key, want, got, self.context())
+        else:
+            self.both([b"ZSCAN", key, b"0"])
+
+    @rule(key=keys, cmd=st.sampled_from([b"SET", b"GET", b"SADD", b"TYPE", b"EXISTS", b"DEL"]))
+    def other(self, key, cmd):
+        self.both([cmd, key] + ([b"x"] if cmd in (b"SET", b"SADD") else []))
+
+
+def test_random_streams_match_redis(redis_ref, mako, tmp_path_factory):
+    run_machine(ZSetMachine, redis_ref, mako, lambda: start_mako(tmp_path_factory))
