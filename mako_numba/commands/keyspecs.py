@@ -8,10 +8,11 @@ Rules:
 - `find_keys` is Redis 7.0's getKeysFromCommandWithSpecs: the generic walk of
   getKeysUsingKeySpecs (begin_search index|keyword, find_keys range|keynum,
   every quirk kept) when the specs are complete and their flags reliable,
-  else the command's own getkeys procedure (GETKEYS_PROCS).  Of the commands
-  we have, only SET has one (setGetKeys: its flags depend on GET); Redis's
-  others (SORT, EVAL, ZUNION, MIGRATE, XREAD ...) belong to commands we do
-  not have, which COMMAND GETKEYS answers as unknown, as Redis would.
+  else the command's own getkeys procedure (GETKEYS_PROCS): SET's (setGetKeys:
+  its flags depend on GET), SORT's (sortGetKeys: STORE's destination) and
+  SORT_RO's;
+  Redis's others (EVAL, MIGRATE, XREAD ...) belong to commands we do not
+  have, which COMMAND GETKEYS answers as unknown, as Redis would.
 - Key flags are reported in Redis's order (addReplyFlagsForKeyArgs).
 """
 import functools
@@ -151,4 +152,27 @@ def _set_keys(argv):
     return [(1, ("OW", "update"))]
 
 
-GETKEYS_PROCS = {"set": _set_keys}
+def _sort_keys(argv):
+    """sortGetKeys: the key, then the last STORE's destination (LIMIT skips two arguments,
+    GET and BY one; any other word none)."""
+    keys = [(1, ("RO", "access"))]
+    store = None
+    i = 2
+    while i < len(argv):
+        word = argv[i].split(b"\0", 1)[0].lower()
+        if word == b"limit":
+            i += 2
+        elif word in (b"get", b"by"):
+            i += 1
+        elif word == b"store" and i + 1 < len(argv):
+            store = (i + 1, ("OW", "update"))
+        i += 1
+    return keys + [store] if store else keys
+
+
+def _sort_ro_keys(argv):
+    """sortROGetKeys: the key alone."""
+    return [(1, ("RO", "access"))]
+
+
+GETKEYS_PROCS = {"set": _set_keys, "sort": _sort_keys, "sort_ro": _sort_ro_keys}

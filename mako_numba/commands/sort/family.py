@@ -10,6 +10,7 @@ from mako_numba.protocol.parsebase import OP_SLOW
 NAME = "sort"
 ID = 12
 LITERALS = []
+dispatch = None         # no kernel ops
 
 #        name           arity  op              flags
 ROWS = [
