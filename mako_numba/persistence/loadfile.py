@@ -35,10 +35,10 @@ import numpy as np
 from mako_numba.config import settings as config
 from mako_numba.base.crc64 import TABLES, crc64_update
 from mako_numba.persistence.rdb import (
-    MAGIC, RdbError, checksum_mismatch, corrupt, field_bytes, header_version, stop_error,
-    truncated,
+    MAGIC, ZSET_SCORE_TEXT, RdbError, checksum_mismatch, corrupt, field_bytes, header_version,
+    stop_error, truncated,
 )
-from mako_numba.persistence.rdbbuild import B_CORRUPT, B_DUPLICATE, B_QUICKLIST
+from mako_numba.persistence.rdbbuild import B_CORRUPT, B_DUPLICATE, B_NAN, B_QUICKLIST
 from mako_numba.persistence.rdbload import (
     F_KEEP_EXPIRED, F_MERGE, LOAD_BAD_DB, LOAD_BAD_LZF, LOAD_BAD_VALUE, LOAD_DUPLICATE, LOAD_NEED,
     LOAD_RESIZE, LOAD_TMP, O_AT, O_DETAIL, O_EMPTY, O_EXPIRED, O_LOADED, O_NFIELDS, insert_records,
@@ -47,13 +47,23 @@ from mako_numba.persistence.rdbscan import (
     E_UNSUPPORTED, NCOLS, R_AT, R_CODE, R_DB, R_END, R_KEY, R_KIND, R_START, R_TYPE, S_EOF,
     S_ERROR, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK, TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP,
     TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2, TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET,
-    scan_records,
+    TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST, scan_records,
 )
 
 log = logging.getLogger("mako_numba")
 
-# Redis's words for a hash, set or list it refuses (rdb.c), by RDB type and rdbbuild.B_*
+# Redis's words for a hash, set, list or sorted set it refuses (rdb.c), by RDB type and
+# rdbbuild.B_* (a text score sscanf cannot read: Redis stops with "Short read", naming nothing)
 BAD_VALUE = {
+    (TYPE_ZSET, B_NAN): "Zset with NAN score detected",
+    (TYPE_ZSET_2, B_NAN): "Zset with NAN score detected",
+    (TYPE_ZSET, B_CORRUPT): ZSET_SCORE_TEXT,
+    (TYPE_ZSET, B_DUPLICATE): "Duplicate zset fields detected",
+    (TYPE_ZSET_2, B_DUPLICATE): "Duplicate zset fields detected",
+    (TYPE_ZSET_ZIPLIST, B_CORRUPT): "Zset ziplist integrity check failed",
+    (TYPE_ZSET_ZIPLIST, B_DUPLICATE): "Zset ziplist integrity check failed",
+    (TYPE_ZSET_LISTPACK, B_CORRUPT): "Zset listpack integrity check failed",
+    (TYPE_ZSET_LISTPACK, B_DUPLICATE): "Zset listpack integrity check failed",
     (TYPE_LIST_ZIPLIST, B_CORRUPT): "List ziplist integrity check failed",
     (TYPE_LIST_QUICKLIST, B_CORRUPT): "Ziplist integrity check failed",
     (TYPE_LIST_QUICKLIST_2, B_CORRUPT): "Listpack integrity check failed",
@@ -94,7 +104,7 @@ def load_file(core, path, keep_expired=False, merge=False):
     ks.after_batch()
     loaded, expired = int(loader.out[O_LOADED]), int(loader.out[O_EXPIRED])
     if loader.out[O_EMPTY]:
-        log.warning("Empty hashes, sets or lists skipped: %d", loader.out[O_EMPTY])
+        log.warning("Empty hashes, sets, lists or sorted sets skipped: %d", loader.out[O_EMPTY])
     if not merge and ks.keys() - before != loaded:
         raise RdbError("the file holds %d keys but %d were loaded" % (loaded, ks.keys() - before))
     return loaded, expired

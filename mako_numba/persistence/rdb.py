@@ -1,4 +1,4 @@
-"""Redis 7.0's RDB file format (version 10) for strings, hashes, sets and lists: a sans-IO codec.
+"""Redis 7.0's RDB file format (version 10), strings to sorted sets: a sans-IO codec.
 
 `RdbWriter` turns a data set into bytes, a piece per call, so a dump of
 millions of keys is written as it is produced and never held whole.
@@ -21,19 +21,23 @@ Rules:
   string), a hashtable hash or set as RDB_TYPE_HASH / RDB_TYPE_SET (a
   count, then the strings).  A list is written as RDB_TYPE_LIST_QUICKLIST_2:
   its nodes (cut by list-max-listpack-size, `fill`), each PACKED, its
-  listpack one string.  rdbcoll.py has the encodings and the Python values
-  (`Hash`, `Set`, `List`) the reader returns for them.
-- The reader accepts what Redis 7.0 writes for strings, hashes, sets and
-  lists, and the older encodings it still loads (hash ziplist and zipmap;
-  a list of strings, one ziplist, a quicklist of ziplists; a quicklist 2's
-  PLAIN nodes): every string encoding, EXPIRETIME_MS and the old
-  EXPIRETIME, SELECTDB, RESIZEDB, AUX, LRU/LFU data (ignored); versions
-  1..10.  An empty hash, set or list (empty list nodes are skipped) is
-  skipped, as Redis skips it.  Anything else is refused with `RdbError`:
-  another type (a sorted set or stream, naming the key and the type),
-  module or function data, a newer version, corruption (naming the byte
-  offset: a list's, its faulty node's), a checksum mismatch, a file that
-  ends early.
+  listpack one string.  A sorted set is written as RDB_TYPE_ZSET_LISTPACK
+  (its listpack, one string) or RDB_TYPE_ZSET_2 (a count, then from the
+  highest score down each member and its score as a binary double).
+  rdbcoll.py has the encodings and the Python values (`Hash`, `Set`,
+  `List`, `Zset`) the reader returns for them.
+- The reader accepts what Redis 7.0 writes for strings, hashes, sets, lists
+  and sorted sets, and the older encodings it still loads (hash ziplist and
+  zipmap; a list of strings, one ziplist, a quicklist of ziplists; a
+  quicklist 2's PLAIN nodes; a sorted set's ziplist, or its scores as text):
+  every string encoding, EXPIRETIME_MS and the old EXPIRETIME, SELECTDB,
+  RESIZEDB, AUX, LRU/LFU data (ignored); versions 1..10.  An empty hash,
+  set, list or sorted set (empty list nodes are skipped) is skipped, as
+  Redis skips it.  Anything else is refused with `RdbError`: another type
+  (a stream or a module's, naming the key and the type), module or function
+  data, a newer version, corruption (naming the byte offset: a list's, its
+  faulty node's; a sorted set's, its faulty score's), a checksum mismatch,
+  a file that ends early.
   A stored checksum of zero means "not computed" and is accepted, as
   Redis does.
 - The checksum is known only at the end.  `feed` hands out records as they
@@ -42,6 +46,7 @@ Rules:
 - Keys are returned whatever their expiry: dropping keys already expired
   (as a Redis master does when loading) is the loader's decision.
 """
+import math
 import struct
 import time
 from collections import namedtuple
@@ -52,7 +57,7 @@ from mako_numba.config import settings as config
 from mako_numba.base import lzf
 from mako_numba.base.crc64 import crc64
 from mako_numba.persistence import rdbcoll
-from mako_numba.persistence.rdbcoll import Hash, List, Set
+from mako_numba.persistence.rdbcoll import Hash, List, Set, Zset
 from mako_numba.persistence.rdbscan import (
     E_BAD_LENGTH, E_BAD_STRING, E_FUNCTION, E_MODULE_AUX, E_TOO_BIG, E_UNKNOWN_OP,
     E_UNSUPPORTED, ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, F_ELEMS, F_INT, F_RAW, K_AUX,
@@ -60,7 +65,8 @@ from mako_numba.persistence.rdbscan import (
     R_AT, R_CODE, R_DB, R_DETAIL, R_END, R_KEY, R_KIND, R_RECORD, R_START, R_TYPE,
     RDB_VERSION, S_EOF, S_ERROR, S_FULL, S_NEED, TYPE_HASH, TYPE_HASH_LISTPACK,
     TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_LIST, TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2,
-    TYPE_LIST_ZIPLIST, TYPE_NAMES, TYPE_SET, TYPE_SET_INTSET, TYPE_STRING, scan_records,
+    TYPE_LIST_ZIPLIST, TYPE_NAMES, TYPE_SET, TYPE_SET_INTSET, TYPE_STRING, TYPE_ZSET,
+    TYPE_ZSET_2, TYPE_ZSET_LISTPACK, TYPE_ZSET_ZIPLIST, scan_records,
 )
 from mako_numba.store.types.list import (
     QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN,
@@ -72,6 +78,10 @@ _LEN6 = [bytes((n,)) for n in range(64)]    # the one-byte lengths, made once
 _INT_FIRST = frozenset(b"-0123456789")
 _TYPE_STRING = bytes((TYPE_STRING,))
 _EXPIRE = struct.Struct("<Bq")
+_DOUBLE = struct.Struct("<d")
+# a text score (RDB_TYPE_ZSET) that sscanf reads nothing from: Redis's load stops with "Short
+# read or OOM loading DB", naming nothing; ours names it
+ZSET_SCORE_TEXT = "Zset score that is not a number"
 
 
 class RdbError(Exception):
@@ -228,8 +238,29 @@ class RdbWriter:
             value += [encode_length(QUICKLIST_NODE_CONTAINER_PACKED), self.encode_string(lp)]
         return self.encoded(TYPE_LIST_QUICKLIST_2, key, b"".join(value), expire_ms)
 
+    def zset(self, key, pairs, expire_ms=-1):
+        """One sorted-set key: a Zset (its pairs in its order, its encoding saying how it is
+        saved), or a dict member -> score or (member, score) pairs, saved as Redis would hold
+        them after ZADD: RDB_TYPE_ZSET_LISTPACK or RDB_TYPE_ZSET_2."""
+        self._check_started()
+        if isinstance(pairs, Zset):
+            order = list(pairs)
+        else:
+            order = rdbcoll.zset_order(pairs.items() if isinstance(pairs, dict) else pairs)
+        enc = getattr(pairs, "encoding", None) or rdbcoll.zset_encoding(order)
+        if enc == "listpack":
+            value = self.encode_string(rdbcoll.zset_listpack(order))
+            return self.encoded(TYPE_ZSET_LISTPACK, key, value, expire_ms)
+        value = [encode_length(len(order))]
+        for m, v in reversed(order):
+            value += [self.encode_string(m), _DOUBLE.pack(v)]
+        return self.encoded(TYPE_ZSET_2, key, b"".join(value), expire_ms)
+
     def key(self, key, value, expire_ms=-1):
-        """One key of any type the reader returns: bytes, a dict (hash), a set or a list."""
+        """One key of any type the reader returns: bytes, a dict (hash), a set, a list or a
+        Zset."""
+        if isinstance(value, Zset):
+            return self.zset(key, value, expire_ms)
         if isinstance(value, dict):
             return self.hash(key, value, expire_ms)
         if isinstance(value, (set, frozenset)):
@@ -376,10 +407,12 @@ def _length_at(buf, at):
 
 
 def elements_value(buf, base, rdb_type, at, strings):
-    """The Hash, Set or List of a value saved as a count and strings (TYPE_HASH, TYPE_SET,
-    a list's) whose strings start at buf[at:]."""
+    """The Hash, Set, List or Zset of a value saved as a count and strings (TYPE_HASH,
+    TYPE_SET, a list's, a sorted set's pairs) whose strings start at buf[at:]."""
     if rdb_type == TYPE_LIST_QUICKLIST or rdb_type == TYPE_LIST_QUICKLIST_2:
         return quicklist_value(buf, base, rdb_type, at, strings)
+    if rdb_type == TYPE_ZSET or rdb_type == TYPE_ZSET_2:
+        return zset_value(buf, base, rdb_type, at, strings)
     items = []
     for _ in range(strings):
         item, at = _string_at(buf, base, at)
@@ -420,6 +453,36 @@ def quicklist_value(buf, base, rdb_type, at, nodes):
     return List(items)
 
 
+def zset_value(buf, base, rdb_type, at, count):
+    """The Zset of a TYPE_ZSET / TYPE_ZSET_2 value whose pairs start at buf[at:], checked as
+    rdbLoadObject checks them (every score readable and not NaN, naming its offset; then no
+    member twice, naming the value's)."""
+    first = at
+    pairs = []
+    for _ in range(count):
+        member, at = _string_at(buf, base, at)
+        where = base + at
+        if rdb_type == TYPE_ZSET_2:
+            score = _DOUBLE.unpack_from(buf, at)[0]
+            at += 8
+        else:
+            n = buf[at]
+            at += 1
+            if n >= 253:
+                score = (math.nan, math.inf, -math.inf)[n - 253]
+            else:
+                score = rdbcoll.text_score(bytes(buf[at:at + n])) if n else None
+                at += n
+                if score is None:
+                    raise corrupt(where, ZSET_SCORE_TEXT)
+        if math.isnan(score):
+            raise corrupt(where, "Zset with NAN score detected")
+        pairs.append((member, score))
+    if len({m for m, v in pairs}) != len(pairs):
+        raise corrupt(base + first, "Duplicate zset fields detected")
+    return Zset(rdbcoll.zset_order(pairs), "skiplist")
+
+
 _PACKED = {
     TYPE_HASH_LISTPACK: ("hash", "listpack", rdbcoll.listpack_items, "Hash listpack integrity check failed"),
     TYPE_HASH_ZIPLIST: ("hash", "ziplist", rdbcoll.ziplist_items, "Hash ziplist integrity check failed"),
@@ -427,6 +490,10 @@ _PACKED = {
     TYPE_SET_INTSET: ("set", "intset", rdbcoll.intset_items, "Intset integrity check failed"),
     TYPE_LIST_ZIPLIST: ("list", "quicklist", rdbcoll.ziplist_items,
                         "List ziplist integrity check failed"),
+    TYPE_ZSET_LISTPACK: ("zset", "listpack", rdbcoll.listpack_items,
+                         "Zset listpack integrity check failed"),
+    TYPE_ZSET_ZIPLIST: ("zset", "listpack", rdbcoll.ziplist_items,
+                        "Zset ziplist integrity check failed"),
 }
 
 
@@ -441,6 +508,8 @@ def packed_value(rdb_type, value, at):
         items = items(value)
         if kind == "hash" and len(items) % 2:
             raise ValueError("odd")
+        if kind == "zset":
+            return Zset(rdbcoll.zset_pairs(items), encoding)
     except (ValueError, IndexError, struct.error):
         raise corrupt(at, message) from None
     if kind == "set":

@@ -1,7 +1,8 @@
-"""Hash, set and list values built from an RDB file's records, with Redis 7.0's decisions.
+"""Hash, set, list and sorted-set values built from an RDB file's records, as Redis 7.0 does.
 
-rdbload.insert_records stores a hash, set or list key in two steps, around the
-record's creation (which may need memory Python supplies first):
+rdbload.insert_records stores a hash, set, list or sorted-set key in two
+steps, around the record's creation (which may need memory Python supplies
+first):
 `plan` checks and measures the value and chooses its encoding and size,
 changing nothing; `fill` writes the value into the zeroed record.
 
@@ -30,6 +31,26 @@ Empty nodes are skipped, and a list left empty is (B_EMPTY), as in
 rdbLoadObject.  `plan` walks the whole list once to check it and measure
 it, `fill` a second time to write it.
 
+A sorted set becomes a listpack (store/types/zsetlp.py) or a skiplist
+(store/types/zsl.py), as rdbLoadObject decides:
+- RDB_TYPE_ZSET / _ZSET_2 (members and scores, Redis writes them highest
+  first): a listpack when it has at most zset-max-listpack-entries members,
+  none longer than zset-max-listpack-value and all within lpSafeToAdd's
+  1 GB, its pairs in score order as zsetConvert writes them (V_ZSET_LP:
+  zsetlp.insert, each pair where it belongs, a score as zzlInsertAt stores
+  it), else a skiplist (V_ZSET_ZSL: zsl.insert, which sorts too, and for a
+  file's order highest first stops at the head);
+- RDB_TYPE_ZSET_LISTPACK: the listpack as it is (V_ZSET_LP_COPY), and
+  RDB_TYPE_ZSET_ZIPLIST: its entries as lpAppend writes them (V_ZSET_LP_ZL),
+  unless more members than zset-max-listpack-entries (Redis looks at the
+  count alone here): then a skiplist of its pairs, as zsetConvert builds one
+  with zslInsert.
+A score read as text (RDB_TYPE_ZSET) is sscanf's "%lg" (libc strtod,
+zscore.strtod_n); a length byte of 253, 254, 255 is NaN, +inf, -inf.  An
+empty sorted set is skipped (B_EMPTY).  `plan` walks the pairs to check
+them and measure the value (for a skiplist the members' hashes give its
+nodes' levels), `fill` a second time to write it.
+
 Refusals, as Redis's: a listpack, ziplist, zipmap or intset that fails its
 integrity check (Redis checks a listpack's entries only with
 sanitize-dump-payload; we always do, since a kernel must never read past
@@ -40,11 +61,18 @@ A list's node that fails its check is refused (B_CORRUPT: a ziplist by the
 deep check Redis always makes, a listpack by the deep one it makes with
 sanitize-dump-payload, as for hashes), and so are a container other than
 PLAIN or PACKED and an empty PLAIN node (B_QUICKLIST); `plan` says where
-the fault lies, so the message names that node's offset.
+the fault lies, so the message names that node's offset.  A sorted set is
+refused for a NaN score (B_NAN) or a text score sscanf cannot read
+(B_CORRUPT), naming the score's offset; for a member twice (B_DUPLICATE,
+found by `fill`: Redis's dict of a ZSET_2, the dups check of a listpack
+that sanitize-dump-payload makes and we always make, a ziplist's always);
+for a listpack or ziplist that fails its check or has an odd number of
+entries (B_CORRUPT).
 
 Rules: kernels; no allocation.  Strings that must be decoded (integers,
 LZF) go to two scratch slots of `tmp` (a field and its value; a list's
-element or node: the first), each `slot_room` bytes.  The hash seeds are the process's: an index is always
+element or node, a sorted set's member: the first), each `slot_room`
+bytes.  The hash seeds are the process's: an index is always
 rebuilt, never read from a file.
 """
 import numpy as np
@@ -56,14 +84,19 @@ from mako_numba.persistence.rdbfields import INT_MAX_DIGITS, decimal, decode
 from mako_numba.persistence.rdbscan import (
     F_ELEMS, F_INT, R_BYTES, R_INTS, R_LONGEST, R_VAL, TYPE_HASH, TYPE_HASH_LISTPACK,
     TYPE_HASH_ZIPLIST, TYPE_HASH_ZIPMAP, TYPE_LIST, TYPE_LIST_QUICKLIST, TYPE_LIST_QUICKLIST_2,
-    TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET, length_at, string_at,
+    TYPE_LIST_ZIPLIST, TYPE_SET, TYPE_SET_INTSET, TYPE_ZSET, TYPE_ZSET_2, TYPE_ZSET_LISTPACK,
+    TYPE_ZSET_ZIPLIST, length_at, string_at,
 )
-from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, blob, intset, listblob, lp
+from mako_numba.store.types import (
+    OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_ZSET, blob, intset, listblob, lp, zsetlp, zsl,
+)
 from mako_numba.store.types.blob import HDR, KIND_COMPACT, KIND_TABLE
 from mako_numba.store.types.coll import intset_text_bytes, seeds_of
 from mako_numba.store.types.list import (
     QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN,
 )
+from mako_numba.store.types.zscore import load_f64, lp_score, stack_bytes, strtod_n
+from mako_numba.store.types.zsetkey import LISTPACK_SAFETY, member_text
 
 B_OK = 0
 B_EMPTY = 1         # no field or member: the key is skipped
@@ -72,12 +105,17 @@ B_DUPLICATE = 3     # a field or member twice
 B_BAD_LZF = 4       # a string's LZF data is bad (at: its offset, detail: its promised length)
 B_QUICKLIST = 5     # a quicklist node's container is neither PLAIN nor PACKED, or a PLAIN node
                     # is empty
+B_NAN = 6           # a sorted set's score is NaN
 
 V_COMPACT = 1       # a compact hash blob
 V_TABLE = 2         # a hash or set table blob
 V_INTSET = 3        # an intset built from the members
 V_INTSET_COPY = 4   # the file's intset as it is
 V_LIST = 5          # a list value
+V_ZSET_LP = 6       # a sorted set's listpack, built from its pairs in score order
+V_ZSET_LP_COPY = 7  # the file's listpack as it is
+V_ZSET_LP_ZL = 8    # the file's ziplist's entries as lpAppend writes them
+V_ZSET_ZSL = 9      # a skiplist (count, then node and member entry bytes for zsl.shape)
 
 MAX_INTSET = 1 << 30
 
@@ -89,10 +127,18 @@ def is_list(t):
 
 
 @kernel(inline=True)
+def is_zset(t):
+    return (t == TYPE_ZSET or t == TYPE_ZSET_2 or t == TYPE_ZSET_ZIPLIST
+            or t == TYPE_ZSET_LISTPACK)
+
+
+@kernel(inline=True)
 def object_type(t):
     """The key's type (OBJ_*) for an RDB type this loader builds."""
     if is_list(t):
         return OBJ_LIST
+    if is_zset(t):
+        return OBJ_ZSET
     return OBJ_SET if t == TYPE_SET or t == TYPE_SET_INTSET else OBJ_HASH
 
 
@@ -167,11 +213,14 @@ def _table(nbytes, count):
 
 
 @kernel
-def plan(lim, t, buf, rows, i, src, srclen, tmp, slot):
+def plan(lim, t, buf, rows, i, src, srclen, tmp, slot, seeds):
     """Check and measure row i's value (for a one-string encoding: the srclen bytes at src):
-    (B_*, V_* form, value length, count, entry bytes, index log).  A refusal is (B_*, 0, 0,
-    where, detail, 0): where the fault lies in buf (-1: the value as a whole) and, for
-    B_BAD_LZF, the length its data promised."""
+    (B_*, V_* form, value length, count, entry bytes, index log); a skiplist's are (count,
+    node bytes, member entry bytes).  A refusal is (B_*, 0, 0, where, detail, 0): where the
+    fault lies in buf (-1: the value as a whole) and, for B_BAD_LZF, the length its data
+    promised.  seeds: the process's hash seeds (a skiplist node's level is its member's)."""
+    if is_zset(t):
+        return _zset_plan(lim, t, buf, rows, i, src, srclen, tmp, slot, seeds)
     if is_list(t):
         st, nbytes, count, at, detail = _list_walk(t, buf, rows, i, src, srclen, tmp, slot, 0, 0)
         if st != B_OK:
@@ -234,6 +283,8 @@ def fill(T, b, t, form, count, nbytes, log, buf, rows, i, src, tmp, slot, room):
         h[listblob.F_COUNT] = n
         return st, at, detail
     seeds = seeds_of(T)
+    if is_zset(t):
+        return _zset_fill(b, t, form, count, nbytes, log, buf, rows, i, src, tmp, slot, seeds)
     if form == V_INTSET_COPY:
         copy_bytes(b, src, intset.size_of(intset.width(src), count))
         return B_OK, 0, 0
@@ -369,3 +420,197 @@ def _list_walk(t, buf, rows, i, src, srclen, tmp, slot, dst, cap):
             p += m
             count += ln
     return B_OK, p, count, 0, 0
+
+
+# --- sorted sets ------------------------------------------------------------------------------
+@kernel
+def _score(t, buf, at):
+    """(next offset, score, readable) of the score at buf[at:] of a TYPE_ZSET_2 value (8 bytes)
+    or a TYPE_ZSET one (rdbLoadDoubleValue: a length byte, 255 -inf, 254 +inf, 253 NaN, else
+    that much text read by sscanf "%lg": libc strtod, which must take something)."""
+    if t == TYPE_ZSET_2:
+        return at + 8, load_f64(buf.ctypes.data + at), True
+    n = np.int64(buf[at])
+    if n == 255:
+        return at + 1, -np.inf, True
+    if n == 254:
+        return at + 1, np.inf, True
+    if n == 253:
+        return at + 1, np.nan, True
+    if n == 0:
+        return at + 1, 0.0, False
+    v, used, err = strtod_n(buf.ctypes.data + at + 1, n)
+    return at + 1 + n, v, used > 0
+
+
+@kernel
+def _zset_pair(t, buf, at, tmp, slot):
+    """The pair at `at` of a TYPE_ZSET / TYPE_ZSET_2 value: (B_* , next offset, member address,
+    member length, score, where a fault lies, its detail).  The member is decoded into
+    tmp[slot:] if need be."""
+    at, enc, a, b, c = string_at(buf, at)
+    addr, n = decode(buf, enc, a, b, c, tmp, slot)
+    if n < 0:
+        return B_BAD_LZF, 0, 0, 0, 0.0, a, c
+    where = at
+    at, v, ok = _score(t, buf, at)
+    if not ok:
+        return B_CORRUPT, 0, 0, 0, 0.0, where, 0
+    if v != v:
+        return B_NAN, 0, 0, 0, 0.0, where, 0
+    return B_OK, at, addr, n, v, 0, 0
+
+
+@kernel
+def _packed_pair(t, src, at, tmp, slot):
+    """The pair at `at` of a checked listpack (TYPE_ZSET_LISTPACK) or ziplist: (next offset,
+    member address, member length, score); an integer member is written out at tmp[slot:], a
+    score read as zzlGetScore reads it (an integer, or zzlStrtod of the text)."""
+    if t == TYPE_ZSET_LISTPACK:
+        q, addr, n, isint, v = lp.element(src, at)
+    else:
+        q, addr, n, isint, v = ziplist.ziplist_element(src, at)
+    if isint:
+        addr = tmp.ctypes.data + slot
+        n = decimal(v, tmp, slot)
+    if t == TYPE_ZSET_LISTPACK:
+        q, sa, sn, sint, sv = lp.element(src, q)
+    else:
+        q, sa, sn, sint, sv = ziplist.ziplist_element(src, q)
+    score = np.float64(sv) if sint else lp_score(sa, sn)
+    return q, addr, n, score
+
+
+@kernel(inline=True)
+def _packed_first(t):
+    return listpack.LP_HDR if t == TYPE_ZSET_LISTPACK else ziplist.ZL_HDR
+
+
+@kernel(inline=True)
+def _node_bytes(seeds, a, n):
+    return zsl.node_size(zsl.level_of(blob.member_hash(seeds, a, n)))
+
+
+@kernel
+def _zset_plan(lim, t, buf, rows, i, src, srclen, tmp, slot, seeds):
+    """plan's part for a sorted set (see the module's text)."""
+    max_entries = lim[config.L_ZSET_LP_ENTRIES]
+    if t == TYPE_ZSET_LISTPACK or t == TYPE_ZSET_ZIPLIST:
+        if t == TYPE_ZSET_LISTPACK:
+            strings = listpack.check(src, srclen)
+        else:
+            strings = ziplist.check_ziplist(src, srclen)
+        if strings < 0 or strings % 2 != 0:
+            return _refused(B_CORRUPT)
+        if strings == 0:
+            return B_EMPTY, 0, 0, 0, 0, 0
+        count = strings // 2
+        if count <= max_entries:
+            if t == TYPE_ZSET_LISTPACK:
+                return B_OK, V_ZSET_LP_COPY, srclen, count, srclen, 0
+            body = _ziplist_entries(src, strings, u8view(0, 0), 0, False)
+            return B_OK, V_ZSET_LP_ZL, lp.EMPTY_SIZE + body, count, body, 0
+        nodes = 0
+        members = 0
+        at = _packed_first(t)
+        for k in range(count):
+            at, a, n, v = _packed_pair(t, src, at, tmp, slot)
+            nodes += _node_bytes(seeds, a, n)
+            members += zsl.entry_size(n)
+        return B_OK, V_ZSET_ZSL, _zsl_size(nodes, members, count), count, nodes, members
+    count = rows[i, R_VAL + 3]
+    if count == 0:
+        return B_EMPTY, 0, 0, 0, 0, 0
+    small = (count <= max_entries and rows[i, R_LONGEST] <= lim[config.L_ZSET_LP_VALUE]
+             and rows[i, R_BYTES] <= LISTPACK_SAFETY)
+    total = lp.EMPTY_SIZE
+    nodes = 0
+    members = 0
+    at = rows[i, R_VAL + 1]
+    for k in range(count):
+        st, at, a, n, v, where, detail = _zset_pair(t, buf, at, tmp, slot)
+        if st != B_OK:
+            return st, 0, 0, where, detail, 0
+        if small:
+            total += zsetlp.pair_size(a, n, v)
+        else:
+            nodes += _node_bytes(seeds, a, n)
+            members += zsl.entry_size(n)
+    if small:
+        return B_OK, V_ZSET_LP, total, count, total, 0
+    return B_OK, V_ZSET_ZSL, _zsl_size(nodes, members, count), count, nodes, members
+
+
+@kernel(inline=True)
+def _zsl_shape(nodes, members, count):
+    """A new skiplist's shape for count members (zsetkey.create_skiplist's)."""
+    return zsl.shape(zsl.HEAD + nodes, members, count)
+
+
+@kernel(inline=True)
+def _zsl_size(nodes, members, count):
+    ncap, mcap, log = _zsl_shape(nodes, members, count)
+    return zsl.value_size(ncap, mcap, log)
+
+
+@kernel
+def _listpack_dups(b):
+    """Does a member of the sorted-set listpack at b come twice (lpPairsValidateIntegrityAndDups,
+    ziplistPairsConvertAndValidateIntegrity: members compared as strings)?"""
+    buf = stack_bytes()
+    e = zsetlp.first(b)
+    while e >= 0:
+        a, n, isint, v = zsetlp.member_at(b, e)
+        s, m = member_text(a, n, isint, v, buf)
+        if zsetlp.find(b, s, m)[0] != e:
+            return True
+        e = zsetlp.next_pos(b, e)
+    return False
+
+
+@kernel
+def _zsl_add(b, seeds, a, n, v):
+    """zslInsert and dictAdd of one member into the skiplist at b: False when it is there
+    already."""
+    hv = blob.member_hash(seeds, a, n)
+    if zsl.find_hashed(b, hv, a, n)[0] != zsl.NONE:
+        return False
+    zsl.insert(b, hv, v, a, n)
+    return True
+
+
+@kernel
+def _zset_fill(b, t, form, count, nbytes, log, buf, rows, i, src, tmp, slot, seeds):
+    """fill's part for a sorted set planned as (form, count, nbytes, log): (B_OK or B_DUPLICATE
+    or B_BAD_LZF, 0, 0)."""
+    if form == V_ZSET_LP_COPY:
+        copy_bytes(b, src, nbytes)
+        return B_DUPLICATE if _listpack_dups(b) else B_OK, 0, 0
+    if form == V_ZSET_LP_ZL:
+        d = u8view(b, lp.EMPTY_SIZE + nbytes)
+        _ziplist_entries(src, 2 * count, d, listpack.LP_HDR, True)
+        lp.put_le(d, 0, lp.EMPTY_SIZE + nbytes, 4)
+        lp.put_le(d, 4, min(2 * count, lp.NUMELE_UNKNOWN), 2)
+        d[lp.EMPTY_SIZE + nbytes - 1] = lp.LP_EOF
+        return B_DUPLICATE if _listpack_dups(b) else B_OK, 0, 0
+    if form == V_ZSET_LP:
+        lp.init(b)
+    else:
+        ncap, mcap, zlog = _zsl_shape(nbytes, log, count)
+        zsl.init(b, ncap, mcap, zlog)
+    packed = t == TYPE_ZSET_LISTPACK or t == TYPE_ZSET_ZIPLIST
+    at = _packed_first(t) if packed else rows[i, R_VAL + 1]
+    for k in range(count):
+        if packed:
+            at, a, n, v = _packed_pair(t, src, at, tmp, slot)
+        else:
+            st, at, a, n, v, where, detail = _zset_pair(t, buf, at, tmp, slot)
+            if st != B_OK:
+                return st, where, detail
+        if form == V_ZSET_LP:
+            if zsetlp.find(b, a, n)[0] >= 0:
+                return B_DUPLICATE, 0, 0
+            zsetlp.insert(b, a, n, v)
+        elif not _zsl_add(b, seeds, a, n, v):
+            return B_DUPLICATE, 0, 0
+    return B_OK, 0, 0

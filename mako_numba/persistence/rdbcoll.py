@@ -1,16 +1,22 @@
-"""Hashes, sets and lists in the RDB file, in plain Python: the values rdb.py reads and writes.
+"""Hashes, sets, lists and sorted sets in the RDB file, in plain Python: what rdb.py handles.
 
 rdb.RdbReader hands a hash back as a `Hash` (a dict, its fields in the
 file's order), a set as a `Set` (a frozenset that remembers the file's
-order) and a list as a `List` (a list of its elements); each says which
-encoding the file gave it (`encoding`: "listpack", "intset", "hashtable"
-or "quicklist", Redis's OBJECT ENCODING names for what the RDB type says).
-RdbWriter writes them back, choosing the RDB type from that encoding, or
-for a plain dict or set as Redis would hold it after the commands that
-built it (under the default limits: at most 512 fields of at most 64 bytes
-is a listpack; at most 512 members, all integers, an intset).  A list is
-written as Redis 7.0 writes one, a quicklist of listpacks
-(`quicklist_nodes`: the nodes store/types/list.py cuts).
+order), a list as a `List` (a list of its elements) and a sorted set as a
+`Zset` (a list of (member, score) pairs, lowest score first: a listpack's
+in the file's order, a skiplist's sorted as zslInsert sorts them); each
+says which encoding the file gave it (`encoding`: "listpack", "intset",
+"hashtable", "quicklist" or "skiplist", Redis's OBJECT ENCODING names for
+what the RDB type says).  RdbWriter writes them back, choosing the RDB
+type from that encoding, or for a plain dict or set as Redis would hold it
+after the commands that built it (under the default limits: at most 512
+fields of at most 64 bytes is a listpack; at most 512 members, all
+integers, an intset; at most 128 members of at most 64 bytes, a sorted
+set's listpack).  A list is written as Redis 7.0 writes one, a quicklist
+of listpacks (`quicklist_nodes`: the nodes store/types/list.py cuts); a
+sorted set's listpack holds its scores as zzlInsertAt writes them
+(`score_text`), a skiplist is written highest score first, the scores as
+binary doubles (rdbSaveObject's walk from the tail).
 
 The formats, as Redis 7.0 writes (listpack, intset) or still reads
 (ziplist of Redis 3.2 .. 6.2, zipmap of Redis 2.x) them, are decoded here
@@ -21,13 +27,16 @@ bytes that fail Redis's integrity checks.
 Rules: this is the reference and the test suite's tool, never the server's
 load path (loadfile.py); clarity over speed.
 """
+import ctypes
+import math
 import struct
 
 from mako_numba.config.settings import (     # Redis 7.0's defaults, as the server's
     HASH_MAX_LISTPACK_ENTRIES, HASH_MAX_LISTPACK_VALUE, LIST_MAX_LISTPACK_SIZE,
-    SET_MAX_INTSET_ENTRIES,
+    SET_MAX_INTSET_ENTRIES, ZSET_MAX_LISTPACK_ENTRIES, ZSET_MAX_LISTPACK_VALUE,
 )
 from mako_numba.store.types import list as list_type
+from mako_numba.store.types.zscore import format_score
 from mako_numba.store.types.pyview import (  # noqa: F401 (re-exported)
     as_int, listpack, lp_backlen, lp_entries,
 )
@@ -60,6 +69,15 @@ class List(list):
         self.encoding = encoding
 
 
+class Zset(list):
+    """A sorted set read from a file: its (member, score) pairs, lowest score first, and its
+    encoding there ("listpack" or "skiplist")."""
+
+    def __init__(self, pairs=(), encoding=None):
+        super().__init__(pairs)
+        self.encoding = encoding or zset_encoding(self)
+
+
 def quicklist_nodes(items, fill=LIST_MAX_LISTPACK_SIZE):
     """The listpacks of the nodes Redis 7.0 holds for a list RPUSH built of these elements,
     under list-max-listpack-size fill."""
@@ -77,6 +95,69 @@ def hash_encoding(pairs):
 def set_encoding(members):
     small = len(members) <= SET_MAX_INTSET_ENTRIES
     return "intset" if small and all(as_int(m) is not None for m in members) else "hashtable"
+
+
+# --- sorted sets (t_zset.c) -------------------------------------------------------------------
+TWO_62 = float(2**62)       # double2ll's bound, (double)(LLONG_MAX / 2)
+LP_STRTOD_MAX = 127         # zzlStrtod reads at most this many bytes of a listpack's score
+
+_libc = ctypes.CDLL(None)
+_libc.strtod.restype = ctypes.c_double
+_libc.strtod.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+
+
+def strtod(text):
+    """libc strtod over text as a C string (a NUL ends it): (value, bytes it took)."""
+    buf = ctypes.create_string_buffer(bytes(text))
+    end = ctypes.c_void_p()
+    value = _libc.strtod(buf, ctypes.byref(end))
+    return value, (end.value or ctypes.addressof(buf)) - ctypes.addressof(buf)
+
+
+def zset_encoding(pairs):
+    small = len(pairs) <= ZSET_MAX_LISTPACK_ENTRIES and all(
+        len(m) <= ZSET_MAX_LISTPACK_VALUE for m, s in pairs)
+    return "listpack" if small else "skiplist"
+
+
+def zset_order(pairs):
+    """(member, score) pairs in a sorted set's order: by score, then by member's bytes."""
+    return sorted(pairs, key=lambda p: (p[1], p[0]))
+
+
+def score_text(v):
+    """What zzlInsertAt stores for score v: an integer's digits when double2ll takes it (the
+    listpack then holds an integer), else "%.17g" (d2string's for a non-integer)."""
+    if not math.isnan(v) and -TWO_62 <= v <= TWO_62 and float(int(v)) == v:
+        return b"%d" % int(v)
+    return format_score(v)
+
+
+def zset_listpack(pairs):
+    """The listpack Redis holds for these (member, score) pairs, in their order."""
+    return listpack([x for m, v in pairs for x in (m, score_text(v))])
+
+
+def listpack_score(text):
+    """zzlStrtod: the score a listpack's string (or an integer's digits) spells."""
+    return strtod(bytes(text[:LP_STRTOD_MAX]))[0]
+
+
+def text_score(text):
+    """rdbLoadDoubleValue's sscanf("%lg") of a score saved as text; None when it reads none."""
+    value, used = strtod(text)
+    return value if used else None
+
+
+def zset_pairs(strings):
+    """The (member, score) pairs of a sorted set's listpack or ziplist strings; ValueError for
+    an odd number of strings or a member twice (lpPairsValidateIntegrityAndDups)."""
+    if len(strings) % 2:
+        raise ValueError("odd")
+    members = strings[0::2]
+    if len(set(members)) != len(members):
+        raise ValueError("duplicate member")
+    return [(m, listpack_score(v)) for m, v in zip(members, strings[1::2])]
 
 
 # --- listpack (listpack.c): built by store/types/pyview.py, read here -----------------------

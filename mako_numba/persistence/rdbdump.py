@@ -21,7 +21,13 @@ Each value is saved as Redis 7.0's rdbSaveObject saves it (rdb.c):
   nodes cut by list-max-listpack-size (`fill`) as Redis cuts a list that
   RPUSH built (`_node_end`: store/types/list.py's `nodes`, as a kernel).
   Redis would keep an element of 1 GB or more as a PLAIN node; it is a
-  PACKED node of its own here, which Redis loads alike.
+  PACKED node of its own here, which Redis loads alike;
+- a sorted set's listpack (zsetlp.py, Redis's byte for byte):
+  RDB_TYPE_ZSET_LISTPACK, the listpack as one RDB string;
+- a skiplist (zsl.py): RDB_TYPE_ZSET_2, the count, then from the tail
+  (the highest score) back each member as an RDB string and its score as
+  8 little-endian bytes (rdbSaveBinaryDoubleValue), as rdbSaveObject walks
+  Redis's skiplist.
 
 Rules: every RDB string is written as rdb.RdbWriter.encode_string writes
 it (rdbSaveRawString): a canonical integer of at most 11 bytes that fits 32
@@ -40,10 +46,13 @@ from mako_numba.persistence import listpack
 from mako_numba.persistence.rdbfields import decimal_len
 from mako_numba.persistence.rdbscan import (
     ENC_INT8, ENC_INT16, ENC_INT32, ENC_LZF, LEN_32, LEN_64, OP_EXPIRETIME_MS, TYPE_HASH,
-    TYPE_HASH_LISTPACK, TYPE_LIST_QUICKLIST_2, TYPE_SET, TYPE_SET_INTSET,
+    TYPE_HASH_LISTPACK, TYPE_LIST_QUICKLIST_2, TYPE_SET, TYPE_SET_INTSET, TYPE_ZSET_2,
+    TYPE_ZSET_LISTPACK,
 )
 from mako_numba.store.arena import REC_HDR, rec_type
-from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, blob, intset, listblob
+from mako_numba.store.types import (
+    OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET, blob, intset, listblob, lp, zsl,
+)
 from mako_numba.store.types.list import (
     EMPTY_LISTPACK, NODE_BYTES, PACKED_THRESHOLD, QUICKLIST_NODE_CONTAINER_PACKED,
     SIZE_ESTIMATE_OVERHEAD, SIZE_SAFETY_LIMIT,
@@ -170,6 +179,8 @@ def _rdb_type(t, vaddr):
         return TYPE_SET_INTSET if intset.is_intset(vaddr) else TYPE_SET
     if t == OBJ_LIST:
         return TYPE_LIST_QUICKLIST_2
+    if t == OBJ_ZSET:
+        return TYPE_ZSET_2 if zsl.is_zsl(vaddr) else TYPE_ZSET_LISTPACK
     raise ValueError("a record of a type with no RDB encoding")
 
 
@@ -182,6 +193,10 @@ def _save_value(out, pos, t, vaddr, vlen, tmp, htab, base, compress, fill):
         return _string(out, pos, vaddr, vlen, htab, base, compress)
     if t == OBJ_LIST:
         return _save_list(out, pos, vaddr, tmp, htab, base, compress, fill)
+    if t == OBJ_ZSET:
+        if zsl.is_zsl(vaddr):
+            return _save_skiplist(out, pos, vaddr, htab, base, compress)
+        return _string(out, pos, vaddr, lp.total_bytes(vaddr), htab, base, compress)
     if t == OBJ_HASH and not blob.is_table(vaddr):
         n = listpack.write_blob(tmp, vaddr, True)
         return _string(out, pos, tmp.ctypes.data, n, htab, base, compress)
@@ -205,6 +220,21 @@ def _save_members(out, pos, b, pairs, htab, base, compress):
         if pairs:
             pos, base = _string(out, pos, a2, n2, htab, base, compress)
         off, cur = blob.walk_next(b, cur, pairs)
+    return pos, base
+
+
+@kernel
+def _save_skiplist(out, pos, b, htab, base, compress):
+    """A skiplist as RDB_TYPE_ZSET_2: its count, then from the tail back each member and its
+    score's 8 bytes, as they lie in the node (little-endian: rdbSaveBinaryDoubleValue)."""
+    pos = _length(out, pos, zsl.count(b))
+    x = zsl.last(b)
+    while x != zsl.NONE:
+        a, n = zsl.member(b, x)
+        pos, base = _string(out, pos, a, n, htab, base, compress)
+        copy_bytes(out.ctypes.data + pos, zsl.node_addr(b, x), 8)
+        pos += 8
+        x = zsl.backward(b, x)
     return pos, base
 
 
@@ -278,7 +308,8 @@ def _save_list(out, pos, b, tmp, htab, base, compress, fill):
 @kernel(entry=True)
 def worst_case(rows, n, fill):
     """(bytes `out` must hold, bytes `tmp` must hold) to encode rows[:n], read from the
-    records' headers and their blobs' headers (a list's: its nodes, cut by fill)."""
+    records' headers and their blobs' headers (a list's: its nodes, cut by fill; a sorted
+    set's: its listpack's length, or its skiplist's count and live member bytes)."""
     rows = unowned(rows)
     need = 0
     scratch = 64
@@ -292,10 +323,15 @@ def worst_case(rows, n, fill):
             nodes, largest = _list_nodes(vaddr, fill)
             need += listblob.used(vaddr) + NODE_ROOM * nodes
             scratch = max(scratch, largest)
+        elif t == OBJ_ZSET and zsl.is_zsl(vaddr):
+            h = zsl.hdr(vaddr)          # the live member entries hold every member's bytes
+            need += h[zsl.F_MUSED] - h[zsl.F_MDEAD] + (STRING_ROOM + 8) * h[zsl.F_COUNT]
+        elif t == OBJ_ZSET:
+            need += STRING_ROOM + lp.total_bytes(vaddr)
         elif t == OBJ_HASH and not blob.is_table(vaddr):
-            lp = listpack.bound(vaddr, True)
-            need += STRING_ROOM + lp
-            scratch = max(scratch, lp)
+            size = listpack.bound(vaddr, True)
+            need += STRING_ROOM + size
+            scratch = max(scratch, size)
         elif (t == OBJ_HASH or t == OBJ_SET) and not intset.is_intset(vaddr):
             strings = blob.count(vaddr) * (2 if t == OBJ_HASH else 1)
             need += blob.live_bytes(vaddr) + STRING_ROOM * (strings + 1)

@@ -21,11 +21,11 @@ Rules:
 - A key whose time is up (0 <= expiry < now) is counted and skipped, unless
   F_KEEP_EXPIRED (an AOF's base, where a later PERSIST may save it).
   out[O_LOADED] and out[O_EXPIRED] count across calls.
-- A hash, set or list (rdbbuild.py) is checked and measured first, then
-  its record is made at its final size and written in place: an empty one
-  is skipped (out[O_EMPTY]); a refused one stops the load (LOAD_BAD_VALUE,
-  or LOAD_BAD_LZF for bad LZF data inside it), after deleting the key if it
-  was half made.
+- A hash, set, list or sorted set (rdbbuild.py) is checked and measured
+  first, then its record is made at its final size and written in place:
+  an empty one is skipped (out[O_EMPTY]); a refused one stops the load
+  (LOAD_BAD_VALUE, or LOAD_BAD_LZF for bad LZF data inside it), after
+  deleting the key if it was half made.
 - The arguments are re-wrapped without their owners (jit.unowned), as
   run_batch does: otherwise every helper call counts references atomically,
   which took 40% of a load.
@@ -50,6 +50,7 @@ from mako_numba.store.index import prefetch_slot
 from mako_numba.store.table import (
     lookup_hashed, set_enc_flags, store_inline, unlink_found, value_of,
 )
+from mako_numba.store.types.coll import seeds_of
 
 LOAD_DONE = 0
 LOAD_NEED = 1           # memory: tm[T_NEED] says which
@@ -67,7 +68,7 @@ O_LOADED = 0            # the counters of out
 O_EXPIRED = 1
 O_AT = 2
 O_DETAIL = 3
-O_EMPTY = 4             # empty hashes, sets and lists skipped
+O_EMPTY = 4             # empty hashes, sets, lists and sorted sets skipped
 O_NFIELDS = 5
 
 @kernel(inline=True)
@@ -152,7 +153,7 @@ def insert_records(T, lim, buf, rows, start, n, now, flags, tmp, out, hashes):
             slot = kroom + vroom
             if t != TYPE_STRING:
                 st, form, csize, count, nbytes, log = rdbbuild.plan(lim, t, buf, rows, i, vaddr, vlen,
-                                                                    tmp, slot)
+                                                                    tmp, slot, seeds_of(T))
                 if st == B_EMPTY:
                     out[O_EMPTY] += 1
                     continue

@@ -29,7 +29,12 @@ Rules:
   whole too; its row says how much of it LZF hides (R_LONGEST), the
   scratch the loader needs to look inside.  A value saved as one string
   (the listpack, ziplist, zipmap or intset of a hash or set, a list's
-  ziplist) is a string here; the loader checks it.
+  ziplist, a sorted set's ziplist or listpack) is a string here; the
+  loader checks it.  A sorted set saved as a count and pairs (TYPE_ZSET:
+  each member and its score as text, a length byte of 253..255 standing
+  for NaN, +inf and -inf; TYPE_ZSET_2: each member and its score as 8
+  bytes) is walked whole: its row says how long its members are decoded
+  (R_BYTES, R_LONGEST), what Redis's choice of encoding looks at.
 - Each opcode is parsed whole or not at all.  The state it changes (current
   database, pending expiry) lives in `state` and is written only when an
   opcode is complete, so a scan that stops on an incomplete opcode resumes at
@@ -46,7 +51,9 @@ import numpy as np
 from mako_numba.base.jit import kernel
 from mako_numba.protocol.parsebase import string2ll
 from mako_numba.protocol.replies import digits
-from mako_numba.store.types import hash as hash_type, list as list_type, set as set_type
+from mako_numba.store.types import (
+    hash as hash_type, list as list_type, set as set_type, zset as zset_type,
+)
 from mako_numba.store.types.blob import len_size
 from mako_numba.store.types.intset import value_width
 from mako_numba.store.types.string import RDB_TYPE as RDB_TYPE_STRING
@@ -77,8 +84,13 @@ TYPE_LIST_ZIPLIST = list_type.RDB_TYPE_LIST_ZIPLIST     # one string: a ziplist
 TYPE_LIST_QUICKLIST = list_type.RDB_TYPE_LIST_QUICKLIST     # a count, then each node's ziplist
 TYPE_LIST_QUICKLIST_2 = list_type.RDB_TYPE_LIST_QUICKLIST_2     # a count, then each node's
                                                 # container and its listpack or plain element
-# The types this loader decodes; any other (sorted sets, streams, modules) stops the load
-# (E_UNSUPPORTED), naming the key and its type.
+TYPE_ZSET = zset_type.RDB_TYPE_ZSET                     # a count, then each member and its
+                                                # score as text (a length byte, the text)
+TYPE_ZSET_2 = zset_type.RDB_TYPE_ZSET_2                 # ... its score as a binary double
+TYPE_ZSET_ZIPLIST = zset_type.RDB_TYPE_ZSET_ZIPLIST     # one string: a ziplist of pairs
+TYPE_ZSET_LISTPACK = zset_type.RDB_TYPE_ZSET_LISTPACK   # one string: Redis 7.0's listpack
+# The types this loader decodes; any other (streams, modules) stops the load (E_UNSUPPORTED),
+# naming the key and its type.
 ENC_INT8 = 0xC0
 ENC_INT16 = 0xC1
 ENC_INT32 = 0xC2
@@ -107,6 +119,7 @@ R_AT = 14           # S_ERROR: offset of the fault; S_NEED: bytes needed up to h
 R_DETAIL = 15       # S_ERROR: the byte or number at fault
 R_TYPE = 16         # K_KEY: the value's RDB type (TYPE_*)
 R_BYTES = 17        # F_ELEMS: the strings' bytes as blob entries (store/types/blob.py), decoded
+                    # (a sorted set's: its members' decoded bytes, Redis's totelelen)
 R_LONGEST = 18      # F_ELEMS: the longest string, decoded (a list's: the longest LZF string,
                     # decoded, 0 when none is)
 R_INTS = 19         # F_ELEMS of a set: the intset width every member fits (2, 4 or 8); 0 when
@@ -118,7 +131,8 @@ F_INT = 1           # a = the integer
 F_LZF = 2           # a = offset of the compressed bytes, b = their length, c = original length
 F_ELEMS = 3         # a = offset of the first of the value's strings, b = how many, c = the
                     # collection's count (TYPE_HASH: fields, two strings each; TYPE_SET: members;
-                    # a list: its strings, a quicklist's first after its container's length)
+                    # a list: its strings, a quicklist's first after its container's length;
+                    # a sorted set: its members, each followed by its score)
 
 K_KEY = 1           # a string key and its value
 K_AUX = 2           # an AUX field (name in the key columns)
@@ -291,7 +305,8 @@ def _trusted_length(buf, p):
 def _one_string(op):
     """Is op a key type whose value is one RDB string?"""
     return (op == TYPE_STRING or op == TYPE_HASH_LISTPACK or op == TYPE_SET_INTSET
-            or op == TYPE_HASH_ZIPLIST or op == TYPE_HASH_ZIPMAP or op == TYPE_LIST_ZIPLIST)
+            or op == TYPE_HASH_ZIPLIST or op == TYPE_HASH_ZIPMAP or op == TYPE_LIST_ZIPLIST
+            or op == TYPE_ZSET_ZIPLIST or op == TYPE_ZSET_LISTPACK)
 
 
 @kernel(inline=True)
@@ -327,6 +342,57 @@ def _list_strings(buf, p, end, row, maxstr, containers):
     row[R_VAL + 2] = count
     row[R_VAL + 3] = count
     row[R_BYTES] = 0
+    row[R_LONGEST] = longest
+    row[R_INTS] = 0
+    return q
+
+
+@kernel
+def _zset_pairs(buf, p, end, row, maxstr, binary):
+    """Parse a TYPE_ZSET / TYPE_ZSET_2 value at p (a count, then each member and its score:
+    8 bytes when `binary`, else a length byte and that much text, none for 253..255) into the
+    row's F_ELEMS columns, measuring the members decoded; the next offset, or -1.  Whether a
+    score is a number (and not NaN) is the loader's to check (rdbbuild.py)."""
+    q, count = _plain_length(buf, p, end, row)
+    if q < 0:
+        return q
+    if count > maxstr:
+        return _error(row, E_TOO_BIG, p, count)
+    first = q
+    total = 0
+    longest = 0
+    for j in range(count):
+        q = _string(buf, q, end, row, R_VAL, maxstr)
+        if q < 0:
+            return q
+        enc = row[R_VAL]
+        if enc == F_INT:
+            v = row[R_VAL + 1]
+            ln = digits(-v if v < 0 else v) + (1 if v < 0 else 0)
+        elif enc == F_LZF:
+            ln = row[R_VAL + 3]
+        else:
+            ln = row[R_VAL + 2]
+        total += ln
+        longest = max(longest, ln)
+        if binary:
+            if q + 8 > end:
+                return _need(row, q + 8)
+            q += 8
+        else:
+            if q + 1 > end:
+                return _need(row, q + 1)
+            n = np.int64(buf[q])
+            q += 1
+            if n < 253:
+                if q + n > end:
+                    return _need(row, q + n)
+                q += n
+    row[R_VAL] = F_ELEMS
+    row[R_VAL + 1] = first
+    row[R_VAL + 2] = count
+    row[R_VAL + 3] = count
+    row[R_BYTES] = total
     row[R_LONGEST] = longest
     row[R_INTS] = 0
     return q
@@ -436,7 +502,7 @@ def scan_records(buf, pos, end, state, maxstr, rows):
             pos = q
             n += 1
         elif (op == OP_AUX or op == TYPE_HASH or op == TYPE_SET or _one_string(op)
-              or _list_of_strings(op)):
+              or _list_of_strings(op) or op == TYPE_ZSET or op == TYPE_ZSET_2):
             q = _string(buf, p, end, row, R_KEY, maxstr)
             if q < 0:
                 return n
@@ -444,6 +510,8 @@ def scan_records(buf, pos, end, state, maxstr, rows):
                 q = _elements(buf, q, end, row, maxstr, op == TYPE_HASH)
             elif _list_of_strings(op):
                 q = _list_strings(buf, q, end, row, maxstr, op == TYPE_LIST_QUICKLIST_2)
+            elif op == TYPE_ZSET or op == TYPE_ZSET_2:
+                q = _zset_pairs(buf, q, end, row, maxstr, op == TYPE_ZSET_2)
             else:
                 q = _string(buf, q, end, row, R_VAL, maxstr)
             if q < 0:
