@@ -9,6 +9,8 @@ an RDB file, as Redis 7.0's rewriteAppendOnlyFileRio writes it:
     SADD key m ...              a set, at most 64 members a command (an intset's
                                 integers as their decimal text)
     RPUSH key e ...             a list, head first, at most 64 elements a command
+    ZADD key score member ...   a sorted set, lowest score first, at most 64 pairs a
+                                command, each score as "%.17g" (rioWriteBulkDouble)
     PEXPIREAT key ms            after the key's commands, when it has an expire time
 in Redis's RESP framing (`*N\\r\\n`, `$len\\r\\n`), a key whose time is up
 included (loading keeps it until the whole log is in).  An empty key space
@@ -18,8 +20,8 @@ Rules:
 - The keys are snapkernels.dump_rows's rows, the ones the RDB writer walks,
   in the same order.  `encode_commands` (a kernel) writes the strings' commands
   a batch of rows at a time and stops at a row of another type; the hashes,
-  sets and lists are decoded in Python (store/types/pyview.py) and written
-  per key.
+  sets and lists are decoded in Python (store/types/pyview.py), the sorted
+  sets too (store/types/zset.py), and written per key.
   A million small string keys take about 0.15 s.
 - A file is written to `temp-rewriteaof-<pid>.aof` beside the target, flushed
   and fsynced, then renamed over it, as Redis's rewriteAppendOnlyFile does.
@@ -35,8 +37,9 @@ import numpy as np
 from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
 from mako_numba.persistence.snapkernels import dump_rows
 from mako_numba.store.arena import REC_HDR, TYPE_MAX, TYPE_SHIFT, rec_type
-from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING
-from mako_numba.store.types import pyview
+from mako_numba.store.types import OBJ_HASH, OBJ_LIST, OBJ_SET, OBJ_STRING, OBJ_ZSET
+from mako_numba.store.types import pyview, zset as zset_type
+from mako_numba.store.types.zscore import format_score
 
 ITEMS_PER_CMD = 64              # AOF_REWRITE_ITEMS_PER_CMD
 DUMP_ROWS = 4096                # keys per dump_rows call (the RDB writer's batch)
@@ -143,8 +146,8 @@ def select_command(db):
 
 def collection_commands(name, key, items, per_item):
     """`name key item ...` commands of at most ITEMS_PER_CMD items each (rewriteHashObject,
-    rewriteSetObject, rewriteListObject); per_item is the bulk strings an item is (2 for a
-    hash's pairs)."""
+    rewriteSetObject, rewriteListObject, rewriteSortedSetObject); per_item is the bulk
+    strings an item is (2 for a hash's pairs, a sorted set's score and member)."""
     head = bulk(name) + bulk(key)
     parts = []
     for start in range(0, len(items), ITEMS_PER_CMD):
@@ -159,7 +162,7 @@ def collection_commands(name, key, items, per_item):
 
 
 def record_commands(addr, klen, vlen, exp):
-    """The commands of one hash, set or list record at addr."""
+    """The commands of one hash, set, list or sorted-set record at addr."""
     t = (ctypes.c_int64.from_address(addr + 8).value >> TYPE_SHIFT) & TYPE_MAX
     key = ctypes.string_at(addr + REC_HDR, klen)
     value = ctypes.string_at(addr + REC_HDR + klen, vlen)
@@ -169,6 +172,9 @@ def record_commands(addr, klen, vlen, exp):
         out = collection_commands(b"SADD", key, pyview.set_members(value), 1)
     elif t == OBJ_LIST:
         out = collection_commands(b"RPUSH", key, pyview.list_items(value), 1)
+    elif t == OBJ_ZSET:
+        out = collection_commands(b"ZADD", key, [(format_score(v), m) for m, v
+                                                 in zset_type.items(value)], 2)
     else:
         raise ValueError("a record of a type with no AOF rewrite")
     if exp:

@@ -14,6 +14,8 @@
   as the reader reads it; empty ones are skipped; NaN scores, duplicated
   members, corrupt listpacks and ziplists are refused with Redis's words,
   and every flipped byte is refused (or read) as the reader does.
+- aof-use-rdb-preamble no: ZADD of at most 64 pairs, scores as "%.17g", then
+  PEXPIREAT.
 (test_zset_rdb_redis.py does the same against a real Redis, over sockets.)
 """
 import io
@@ -26,7 +28,7 @@ import pytest
 
 from drive import cmd_bytes, roundtrip
 from mako_numba.engine.core import Core
-from mako_numba.persistence import loadfile
+from mako_numba.persistence import aofbase, loadfile
 from mako_numba.persistence.loadfile import load_file
 from mako_numba.persistence.rdb import RdbError, RdbWriter, encode_length, parse
 from mako_numba.persistence.rdbcoll import Hash, List, Set, Zset, listpack, zset_listpack
@@ -34,7 +36,7 @@ from mako_numba.persistence.snapshots import write_rdb
 from mako_numba.store.types import zset as zset_type
 from mako_numba.store.types.zscore import format_score
 from naive_rdb import ziplist
-from test_list_rdb import noise, refusal
+from test_list_rdb import commands_of, noise, refusal
 
 FAR = 4102444800000             # 2100-01-01
 CHUNK = 2000                    # pairs per ZADD when a set is big
@@ -594,3 +596,45 @@ def test_writer_reader_round_trip_of_python_values():
     assert got[b"zd"] == [(b"c", -math.inf), (b"a", 2.0), (b"b", 2.0)]
     assert isinstance(got[b"l"], List) and not isinstance(got[b"l"], Zset)
     assert Set([b"1"]).encoding == "intset"
+
+
+# --- the command-form AOF base --------------------------------------------------------------
+def test_the_command_form_base_zadds_at_most_64_pairs_a_command():
+    core = built()
+    f = io.BytesIO()
+    assert aofbase.write_commands(core, f) == len(expected())
+    cmds = commands_of(f.getvalue())
+    adds = {}
+    db = 0
+    for c in cmds:
+        if c[0] == b"SELECT":
+            db = int(c[1])
+        elif c[0] == b"ZADD":
+            assert 4 <= len(c) <= 2 + 2 * aofbase.ITEMS_PER_CMD and len(c) % 2 == 0
+            adds.setdefault((db, c[1]), []).append((len(c) - 2) // 2)
+            for score in c[2::2]:               # rioWriteBulkDouble: "%.17g"
+                v = float(score)
+                assert score == (b"inf" if v == math.inf else b"-inf" if v == -math.inf
+                                 else b"%.17g" % v), score
+        elif c[0] == b"PEXPIREAT":
+            assert c[1] == b"z:ttl" and c[2] == b"%d" % FAR
+    for key, sizes in adds.items():
+        assert sizes[:-1] == [64] * (len(sizes) - 1) and 0 < sizes[-1] <= 64, key
+    assert sum(adds[(0, b"z:big")]) == 1000
+    assert [b"ZADD", b"z:neg0", b"-inf", b"a", b"-0", b"N" * 65, b"-0", b"m", b"0", b"z"] in cmds
+    again = Core(maxclients=4, seed=3)
+    run(again, [tuple(c) for c in cmds])
+    assert normal(saved(again)) == expected()
+
+
+def test_mixed_types_after_zsets_in_one_batch():
+    """Writers of the command form stop their string kernel at a sorted set and go on after it."""
+    core = Core(maxclients=4, seed=3)
+    run(core, [("SET", "a", "1"), ("ZADD", "b", 1, "x"), ("SET", "c", "2"),
+               ("RPUSH", "d", "f"), *zadd_chunks("e", [(b"%d" % i, b"%d" % i) for i in range(130)])])
+    f = io.BytesIO()
+    aofbase.write_commands(core, f)
+    again = Core(maxclients=4, seed=4)
+    run(again, [tuple(c) for c in commands_of(f.getvalue())])
+    assert normal(saved(again)) == normal(saved(core))
+    assert normal(saved(core))[(0, b"e")][0][1] == "skiplist"
