@@ -10,9 +10,9 @@ in by adding a module and listing it in FAMILIES below; the generator
 applies the generic mutations (random case of the name, wrong arity, junk
 and repeated options) to every family alike.
 """
-from . import connection, keyspace, lists, server, strings, transactions
+from . import connection, keyspace, lists, server, strings, transactions, zsets
 
-FAMILIES = [strings, keyspace, connection, server, transactions, lists]
+FAMILIES = [strings, keyspace, connection, server, transactions, lists, zsets]
 
 
 def observers():
