@@ -45,8 +45,10 @@ A sorted set becomes a listpack (store/types/zsetlp.py) or a skiplist
   unless more members than zset-max-listpack-entries (Redis looks at the
   count alone here): then a skiplist of its pairs, as zsetConvert builds one
   with zslInsert.
-A score read as text (RDB_TYPE_ZSET) is sscanf's "%lg" (libc strtod,
-zscore.strtod_n); a length byte of 253, 254, 255 is NaN, +inf, -inf.  An
+A score read as text (RDB_TYPE_ZSET) is read as glibc's sscanf("%lg")
+reads it: libc strtod (zscore.strtod_n), and nothing where strtod takes
+the "0" of a "0x" that scanf takes for a hex number's start
+(`_scanf_hex_prefix`); a length byte of 253, 254, 255 is NaN, +inf, -inf.  An
 empty sorted set is skipped (B_EMPTY).  `plan` walks the pairs to check
 them and measure the value (for a skiplist the members' hashes give its
 nodes' levels), `fill` a second time to write it.
@@ -440,7 +442,25 @@ def _score(t, buf, at):
     if n == 0:
         return at + 1, 0.0, False
     v, used, err = strtod_n(buf.ctypes.data + at + 1, n)
-    return at + 1 + n, v, used > 0
+    return at + 1 + n, v, used > 0 and not _scanf_hex_prefix(buf, at + 1, n, used)
+
+
+@kernel(inline=True)
+def _space(c):
+    return c == 32 or 9 <= c <= 13
+
+
+@kernel
+def _scanf_hex_prefix(buf, p, n, used):
+    """Where glibc's sscanf("%lg") reads nothing but strtod reads a "0": the text's number is a
+    lone "0" (after spaces and a sign) followed by "x" or "X" and no "." (scanf took "0x" as a
+    hex number's start and found no digit), e.g. "0x", "-0xg"."""
+    if used >= n or (buf[p + used] != 120 and buf[p + used] != 88) or buf[p + used - 1] != 48:
+        return False
+    if used >= 2 and not (buf[p + used - 2] == 43 or buf[p + used - 2] == 45
+                          or _space(buf[p + used - 2])):
+        return False
+    return not (used + 1 < n and buf[p + used + 1] == 46)
 
 
 @kernel

@@ -144,9 +144,11 @@ def listpack_score(text):
 
 
 def text_score(text):
-    """rdbLoadDoubleValue's sscanf("%lg") of a score saved as text; None when it reads none."""
-    value, used = strtod(text)
-    return value if used else None
+    """rdbLoadDoubleValue's sscanf("%lg") of a score saved as text (libc's own, on a C string:
+    a NUL ends it); None when it reads none."""
+    value = ctypes.c_double()
+    got = _libc.sscanf(ctypes.create_string_buffer(bytes(text)), b"%lg", ctypes.byref(value))
+    return value.value if got == 1 else None
 
 
 def zset_pairs(strings):

@@ -480,6 +480,26 @@ def test_random_orders_and_sizes_load_sorted(tmp_path):
     assert load(tmp_path, file_of(*records)) == ((40, 0), want)
 
 
+TEXTS = [b"0x", b"0xg", b"0x ", b"-0x", b" +0X", b"0x.", b"0x.p1", b"0x.1", b"0xp1", b"0x1p",
+         b"0x1.8", b"00x", b"0x0", b"1x!", b" 1e3", b"-0.0 ", b"infinity", b"-INF", b"0x1p3", b"1e",
+         b"1e+", b".", b"-", b"+.5", b"1.5e-", b"\t7", b"inf x", b"1e400", b"1e-400", b"7\x008",
+         b"\x007", b"nan(1)", b"1" * 252, b"0." + b"1" * 250, b"0x" + b"f" * 250]
+
+
+def test_text_scores_are_read_as_sscanf_reads_them(tmp_path):
+    """rdbLoadDoubleValue: glibc's sscanf("%lg") (the reader calls it) against the loader's
+    strtod and its "0x" rule."""
+    for text in TEXTS:
+        data = file_of((b"k", (3, encode_length(1) + string(b"m") + bytes((len(text),)) + text)))
+        try:
+            pairs = [(m, 0.0 if v == 0 else v) for m, v in parse(data).records[0][2]]
+            want = {(0, b"k"): ((exact(pairs), "listpack"), -1)}     # (a listpack's -0 is 0)
+        except RdbError as e:
+            assert refusal(load, tmp_path, data) == str(e), text
+            continue
+        assert load(tmp_path, data) == ((1, 0), want), text
+
+
 def test_empty_zsets_are_skipped(tmp_path):
     data = file_of((b"a", (3, b"\x00")), (b"b", (5, b"\x00")), (b"c", (12, string(ziplist([])))),
                    (b"d", (17, string(listpack([])))), (b"e", (5, pairs5([(b"v", 1.0)]))))
