@@ -41,8 +41,8 @@ from mako_numba.store.types import OBJ_ZSET, WRONGTYPE, blob, lookup_write, lp, 
 from mako_numba.store.types.coll import changed, seeds_of
 from mako_numba.store.types.zscore import SCORE_REPLY, bits_of_f64, f64_of_bits, string2d, w_double
 from mako_numba.store.types.zsetkey import (
-    LISTPACK_SAFETY, after_removal, create_listpack, create_skiplist, fit, lp_room, to_skiplist,
-    zsl_room,
+    LISTPACK_SAFETY, after_removal, compact_loose, create_listpack, create_skiplist, fit, lp_room,
+    to_skiplist, zsl_room,
 )
 from mako_numba.store.types.zsetlp import pair_size
 
@@ -384,6 +384,13 @@ def x_zrem(K, R, args, a0, argc):
     d0 = tm[T_DIRTY]
     seeds = seeds_of(T)
     b = value_of(T, which, pos)[0]
+    if zsl.is_zsl(b):
+        for i in range(a0 + 2, a0 + argc):
+            if zsetval.find(b, seeds, args[i, 0], args[i, 1])[0] >= 0:
+                if compact_loose(T, lim, which, pos, seeds) != OK:
+                    return X_DEFER
+                b = value_of(T, which, pos)[0]
+                break
     deleted = 0
     left = zsetval.length(b)
     for i in range(a0 + 2, a0 + argc):
@@ -585,6 +592,8 @@ def x_zpop(K, R, args, a0, argc, top, lit0):
         return reply_empty(R)
     if count == -1:
         count = 1
+    if compact_loose(T, lim, which, pos, seeds_of(T)) != OK:
+        return X_DEFER
     b = value_of(T, which, pos)[0]
     m = min(count, zsetval.length(b))
     st = pop_reply(R, b, m, top, False, args, 0, nested)
@@ -632,6 +641,8 @@ def x_zmpop(K, R, args, a0, argc, lit0):
             continue
         if which == WRONGTYPE:
             return reply_lit(conn, c, rl, lits, LIT_WRONGTYPE)
+        if compact_loose(T, lim, which, pos, seeds_of(T)) != OK:
+            return X_DEFER
         b = value_of(T, which, pos)[0]
         m = min(count, zsetval.length(b))
         st = pop_reply(R, b, m, top, True, args, k, True)

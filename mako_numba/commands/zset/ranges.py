@@ -30,7 +30,8 @@ from mako_numba.store.types import OBJ_ANY, OBJ_ZSET, WRONGTYPE, blob, lookup_wr
 from mako_numba.store.types.coll import seeds_of
 from mako_numba.store.types.zscore import stack_bytes
 from mako_numba.store.types.zsetkey import (
-    LISTPACK_SAFETY, after_removal, free_scratch, member_text, scratch, store_value, unalloc_scratch,
+    LISTPACK_SAFETY, after_removal, compact_loose, free_scratch, member_text, scratch, store_value,
+    unalloc_scratch,
 )
 
 RT_AUTO = 0
@@ -315,6 +316,10 @@ def x_zremrange(K, R, args, a0, rt, lit0):
             return reply_lit(conn, c, rl, lits, LIT_ZERO)
         if stop >= llen:
             stop = llen - 1
+    if zsl.is_zsl(b) and (rt != RT_SCORE or zsetval.first_in_range(b, rng) >= 0):
+        if compact_loose(T, lim, which, pos, seeds) != OK:
+            return X_DEFER
+        b = value_of(T, which, pos)[0]
     tm = T[0]
     d0 = tm[T_DIRTY]
     if rt == RT_RANK:

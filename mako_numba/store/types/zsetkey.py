@@ -11,7 +11,11 @@ meets the key space (as coll.py for hashes and sets, listkey.py for lists):
   get a member longer than zset-max-listpack-value bytes, and never back
   (only a new value, ZRANGESTORE's or ZUNIONSTORE's, starts small again).
 - `fit` cuts a listpack's value to its length after a write;
-  `after_removal` deletes a key left empty, as Redis does.
+  `after_removal` deletes a key left empty, as Redis does.  A skiplist's
+  nodes never move, so removals leave its value as large as it grew; a
+  command about to remove members first rebuilds one that has become
+  LOOSE times larger than its members need (`compact_loose`), so memory
+  follows the set down, as Redis's frees its nodes.
 - A value built apart (a STORE command's result) lives in a scratch block
   of the arena (`scratch`; `free_scratch` when done, `unalloc_scratch` when
   the command defers) and is copied into its key by `store_value`.
@@ -24,7 +28,7 @@ value's address, valid until the next call that may move a record.  Only
 import numpy as np
 
 from mako_numba.base.jit import copy_bytes, kernel, u8view
-from mako_numba.base.layout import T_DIRTY
+from mako_numba.base.layout import T_DIRTY, T_NEED
 from mako_numba.protocol.replies import w_num
 from mako_numba.store.arena import OK, TYPE_SHIFT, alloc, free_block, ref_addr, unalloc
 from mako_numba.store.table import lookup, resize_value, set_enc_flags, store, unlink_found, value_of
@@ -33,6 +37,8 @@ from mako_numba.store.types.coll import changed, create, shrink
 from mako_numba.store.types.zscore import stack_bytes
 
 LISTPACK_SAFETY = 1 << 30       # lpSafeToAdd's LISTPACK_MAX_SAFETY_SIZE
+LOOSE_MIN = 1 << 16             # a skiplist value at most this long is never rebuilt smaller
+LOOSE = 4                       # ... nor one at most this many times what its members need
 
 
 @kernel
@@ -148,6 +154,51 @@ def to_skiplist(T, lim, which, pos, seeds, add_nodes, add_members, add_entries):
         shrink(T, lim, which, pos, size)
         b = value_of(T, which, pos)[0]
     return OK, b
+
+
+@kernel
+def live_shape(b):
+    """The shape (ncap, mcap, log) a skiplist's members would take built afresh."""
+    h = zsl.hdr(b)
+    free = 0
+    for i in range(zsl.MAXLEVEL):
+        free += h[zsl.F_NFREE + i] * zsl.node_size(i + 1)
+    return zsl.shape(h[zsl.F_NUSED] - free, h[zsl.F_MUSED] - h[zsl.F_MDEAD], h[zsl.F_COUNT])
+
+
+@kernel
+def compact_loose(T, lim, which, pos, seeds):
+    """Before a command removes members from a skiplist: when its value is more than LOOSE
+    times what its members need (deletions leave nodes on free lists and dead member bytes;
+    nodes never move), build it afresh in a scratch block and take that size.  The members are
+    the same, so a request that defers after this changed nothing; OK or NEED_* (nothing done
+    then: the scratch block's chunk stays ready for the retry)."""
+    b, vlen = value_of(T, which, pos)
+    if not zsl.is_zsl(b) or vlen <= LOOSE_MIN:
+        return OK
+    ncap, mcap, log = live_shape(b)
+    size = zsl.value_size(ncap, mcap, log)
+    if vlen <= LOOSE * size:
+        return OK
+    tm = T[0]
+    ref, z = scratch(T, lim, size)
+    if ref == 0:
+        return tm[T_NEED]
+    zsl.init(z, ncap, mcap, log)
+    zsl.build_begin(z)
+    x = zsl.first(b)
+    while x != zsl.NONE:
+        a, n = zsl.member(b, x)
+        zsl.append(z, blob.member_hash(seeds, a, n), zsl.score(b, x), a, n)
+        x = zsl.forward(b, x, 0)
+    zsl.build_end(z)
+    st, nb = resize_value(T, lim, which, pos, size)
+    if st != OK:
+        unalloc_scratch(T, lim, ref, size)
+        return st
+    copy_bytes(nb, z, size)
+    free_scratch(T, lim, ref, size)
+    return OK
 
 
 @kernel
