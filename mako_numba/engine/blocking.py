@@ -7,9 +7,11 @@ keys and how long it waits.  After the batch, Core.finish hands such a slot
 to `register`, which notes the block once (a blocked client tried again stays
 where it was in line) and has store/watch.py flag its keys.  Then:
 
-- a write to one of the keys makes them ready: watch.py's `settle` gives the
-  slots blocked on it, in the order they blocked, and Core runs them again
-  before anything else; the request, tried anew, serves them or blocks on;
+- a write to one of the keys makes it ready: watch.py's `settle` gives the
+  first slot blocked on it (the next follows when it is served and elements
+  are left), and Core runs it again before anything else; the request, tried
+  anew, serves it or blocks on.  A key already there when the block is noted
+  (written later in the same batch, before its flag existed) runs it again too;
 - a timeout (`expire`, each turn of the event loop) or CLIENT UNBLOCK
   (`unblock`) sets F_UNBLOCK_TIMEOUT or F_UNBLOCK_ERROR and runs the slot:
   the command answers its timeout reply or -UNBLOCKED;
@@ -61,6 +63,9 @@ class Blocking:
         core.watches.block(slot, db, keys)
         if deadline:
             heapq.heappush(self.deadlines, (deadline, self.serial, slot))
+        # a key written later in the batch that blocked it was not flagged yet: try again
+        if any(core.key_info(db, key) is not None for key in keys):
+            self.to_run.append(slot)
 
     def release(self, slot, keep_blocked=False):
         """The slot's request was answered, or the client went: forget its block.
@@ -70,7 +75,12 @@ class Blocking:
         drop = F_UNBLOCKED if keep_blocked else F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR | F_UNBLOCKED
         conn[slot, C_FLAGS] &= ~drop
         if b is not None:
-            self.core.watches.unblock(slot, b[0], b[1])
+            watches = self.core.watches
+            watches.unblock(slot, b[0], b[1])
+            for key in b[1]:            # what it left (or did not take) goes to the next in line
+                waiting = watches.blocked.get((b[0], key))
+                if waiting and self.core.key_info(b[0], key) is not None:
+                    self.to_run.append(waiting[0])
 
     def expire(self, now_ms):
         """Slots whose deadline passed, flagged to answer their timeout reply."""

@@ -345,14 +345,17 @@ class Core:
             self.observe.rows(self.q, 0, int(self.bm[B_QN]), self.args)
             mask |= finish_traced(self.h, n)
         watches = self.watches
+        if mask & M_ATTEND:
+            if not isinstance(slots, list):
+                slots = slots.tolist()  # (the loop passes its numpy array of readable slots)
+            self._blocks(slots)         # while the argument rows are the batch's; before settle,
+                                        # so a served client is out of line when its key wakes the next
         if self.ks.tm[T_TOUCHED]:       # a watched key changed: its watchers are dirty at once
             watches.settle()            # (they queue no more, as Redis), before any WATCH or EXEC
         if not mask:                    # the common turn: replies to send, nothing else, unless
             return watches.take_woken() if watches.woken else []    # blocked clients can go on
         if not isinstance(slots, list):
-            slots = slots.tolist()      # (the loop passes its numpy array of readable slots)
-        if mask & M_ATTEND:
-            self._blocks(slots)         # while the argument rows are the batch's
+            slots = slots.tolist()
         if mask & M_SLOW:
             for i in range(int(self.bm[B_NSLOW])):
                 self.admin.execute(int(self.slowq[i]))

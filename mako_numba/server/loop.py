@@ -102,9 +102,13 @@ class Server:
     def _size_events(self, n):
         """Room for a turn's events and their rows: one per slot, and the listeners'."""
         cap = n + _SPARE_EVENTS
+        old = getattr(self, "rd", None), getattr(self, "defer", None)
         self.evbuf = event_buffer(cap)
         self.rd = np.zeros(cap, np.int64)                 # the turn's readable slots
         self.defer = np.zeros((cap, D_NFIELDS), np.int64)   # rows for Python (netio.D_*)
+        if old[0] is not None:      # grown mid-turn (an accept): the turn's rows so far stay
+            self.rd[:len(old[0])] = old[0]
+            self.defer[:len(old[1])] = old[1]
         self._handles()
 
     def _handles(self):

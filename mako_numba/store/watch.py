@@ -22,8 +22,10 @@ Here the kernels do the noticing and Python the bookkeeping:
 - Blocked clients (BLPOP and the like, engine/blocking.py) wait on keys in
   the same table, flagged W_BLOCK: a write to such a key also sets
   tm[T_BLOCK_READY] (the batch stops after that request) and `settle()`
-  returns the clients blocked on it, in the order they blocked, to be run
-  again before anything else.  The table grows one key at a time (a key
+  wakes the first client blocked on it (in the order they blocked), to be
+  run again before anything else; when it is served its pop writes the key
+  again if elements are left, which wakes the next, so a push of n elements
+  serves n clients in order and wakes no one else.  The table grows one key at a time (a key
   that nobody watches or waits on any more stays as a dead entry until a
   rebuild), so ten thousand blocked clients cost no rebuild each.
 - Expiry as Redis 7.0's watchedKey.expired: WATCH and EXEC only look, they
@@ -101,7 +103,9 @@ class Watches:
             states[i] = WS_CLEAN
             db, key = dk
             if st & (WS_WRITTEN | WS_SWAPPED) and dk in self.blocked:
-                woken.extend(self.blocked[dk])
+                # the first in line: once served, its pop writes the key again (WS_WRITTEN)
+                # while the list still holds elements, which wakes the next
+                woken.append(self.blocked[dk][0])
             for slot in self.by_key.get(dk, ()):
                 wk = (slot, db, key)
                 if st & WS_WRITTEN or (st & WS_DELETED and wk not in self.expired):
