@@ -271,3 +271,48 @@ def test_client_list_shows_the_blocked_flag(pair):
         cl.got(1)
     log = both(pair, s)
     assert ("b", "blpop") in log
+
+
+def test_sorted_set_pops_block_and_wake(pair):
+    def s(cl):
+        cl.send(0, "zadd", "z", "1", "a", "2", "b", "3", "c")
+        cl.got(0)
+        cl.send(1, "bzpopmin", "none", "z", "0")
+        cl.got(1)
+        cl.send(1, "bzpopmax", "z", "0")
+        cl.got(1)
+        cl.send(1, "bzmpop", "0", "2", "none", "z", "min", "count", "5")
+        cl.got(1)
+        cl.send(1, "bzpopmin", "z", "0")
+        cl.blocked(1)
+        cl.send(2, "bzmpop", "0", "1", "z", "max", "count", "2")
+        cl.blocked(2)
+        cl.send(0, "zadd", "z", "5", "x", "6", "y", "7", "w")
+        cl.got(0)
+        cl.got(1)
+        cl.got(2)
+        cl.send(0, "zrange", "z", "0", "-1", "withscores")
+        cl.got(0)
+        cl.send(3, "hello", "3")
+        _read(cl.c[3])
+        cl.send(3, "bzpopmax", "r3", "0")
+        cl.blocked(1)
+        cl.send(0, "zadd", "r3", "1.5", "m")
+        cl.got(0)
+        cl.got(3)
+        cl.send(3, "bzmpop", "0.05", "1", "none", "min")
+        cl.got(3, 1.0)
+        cl.c[1].sendall(cmd_bytes("multi") + cmd_bytes("bzpopmin", "none", "0")
+                        + cmd_bytes("bzmpop", "0", "1", "none", "max") + cmd_bytes("exec"))
+        cl.got(1)
+        cl.send(0, "set", "str", "v")
+        cl.got(0)
+        for cmd in (("bzpopmin", "str", "0"), ("bzpopmin", "z", "-1"), ("bzpopmin", "z", "x"),
+                    ("bzmpop", "0", "0", "z", "min"), ("bzmpop", "0", "1", "z", "up"),
+                    ("bzmpop", "x", "1", "z", "min"), ("bzmpop", "0", "1", "z", "min", "count", "0"),
+                    ("bzpopmin", "z")):
+            cl.send(1, *cmd)
+            cl.got(1)
+        cl.send(1, "bzpopmin", "none", "0.1")
+        cl.got(1, 1.0)
+    both(pair, s)

@@ -1,9 +1,10 @@
 """What blocking commands and transactions leave in the append-only file, beside Redis 7.0.
 
 Served at once or after blocking, inside MULTI or not, BLPOP, BRPOP, BLMPOP,
-BLMOVE and BRPOPLPUSH go to the log as their non-blocking effect (LPOP key,
-LPOP key count, LMOVE with the client's words or with "left"/"right" after
-blocking, RPOPLPUSH), as Redis rewrites them; the two logs must be equal byte
+BLMOVE, BRPOPLPUSH, BZPOPMIN, BZPOPMAX and BZMPOP go to the log as their
+non-blocking effect (LPOP key, LPOP key count, LMOVE with the client's words
+or with "left"/"right" after blocking, RPOPLPUSH, ZPOPMIN/ZPOPMAX key [count]
+with the count popped), as Redis rewrites them; the two logs must be equal byte
 for byte, and each server loads the other's.
 """
 import socket
@@ -54,6 +55,12 @@ def run(port):
     out.append(_block_then_push(port, ("BLMPOP", "0", "1", "m", "RIGHT", "COUNT", "5"), ("RPUSH", "m", "1", "2")))
     out.append(_block_then_push(port, ("BLMOVE", "s", "d", "RIGHT", "LEFT", "0"), ("RPUSH", "s", "v")))
     out.append(_block_then_push(port, ("BRPOPLPUSH", "s2", "d2", "0"), ("RPUSH", "s2", "w")))
+    r.zadd("zs", {"a": 1, "b": 2, "c": 3, "d": 4})
+    out += [r.bzpopmin(["none", "zs"], 0),
+            r.execute_command("BZMPOP", "0", "1", "zs", "MAX", "COUNT", "5")]
+    out.append(_block_then_push(port, ("BZPOPMAX", "zb", "0"), ("ZADD", "zb", "1", "m")))
+    out.append(_block_then_push(port, ("BZMPOP", "0", "1", "zm", "MIN", "COUNT", "3"),
+                                ("ZADD", "zm", "1", "a", "2", "b")))
     r.close()
     return out
 

@@ -4,7 +4,7 @@ Sorted sets live in the key space as one value each, a listpack or a
 skiplist with its member index (store/types/zsetval.py); the commands are
 Redis 7.0's t_zset.c: one key (kernels.py), ranges (ranges.py), several keys
 (multi.py), random members (random.py), ZSCAN (scan.py).  BZPOPMIN,
-BZPOPMAX and BZMPOP are the blocking commands' (not here).  See
+BZPOPMAX and BZMPOP are blocking.py's.  See
 commands/family.py for what a family declares.
 """
 from mako_numba.base.jit import kernel
@@ -14,6 +14,7 @@ from mako_numba.commands.zset import common as zc
 from mako_numba.commands.zset.kernels import (
     ZADD_INCR, x_zadd, x_zcard, x_zcount, x_zmpop, x_zmscore, x_zpop, x_zrank, x_zrem, x_zscore,
 )
+from mako_numba.commands.zset.blocking import x_bzmpop, x_bzpop
 from mako_numba.commands.zset.multi import SETOP_DIFF, SETOP_INTER, SETOP_UNION, x_zsetop
 from mako_numba.commands.zset.random import x_zrandmember
 from mako_numba.commands.zset.ranges import (
@@ -57,6 +58,9 @@ OP_ZDIFFSTORE = _op()
 OP_ZINTERCARD = _op()
 OP_ZRANDMEMBER = _op()
 OP_ZSCAN = _op()
+OP_BZPOPMIN = _op()
+OP_BZPOPMAX = _op()
+OP_BZMPOP = _op()
 
 # the kernels take the first literal's id (LIT0) and add their offsets (common.LIT_*)
 LIT0 = family_literal(ID, 0)
@@ -135,6 +139,9 @@ ROWS = [
     ("zintercard",           -3,    OP_ZINTERCARD,        CF_READONLY),
     ("zrandmember",          -2,    OP_ZRANDMEMBER,       CF_READONLY),
     ("zscan",                -3,    OP_ZSCAN,             CF_READONLY),
+    ("bzpopmin",             -3,    OP_BZPOPMIN,          CF_WRITE | CF_FAST),
+    ("bzpopmax",             -3,    OP_BZPOPMAX,          CF_WRITE | CF_FAST),
+    ("bzmpop",               -5,    OP_BZMPOP,            CF_WRITE),
 ]
 
 
@@ -177,6 +184,10 @@ def dispatch(o, K, R, args, a0, argc, ci, cmdt, stats):
         return x_zpop(K, R, args, a0, argc, o == OP_ZPOPMAX, LIT0)
     if o == OP_ZMPOP:
         return x_zmpop(K, R, args, a0, argc, LIT0)
+    if o == OP_BZPOPMIN or o == OP_BZPOPMAX:
+        return x_bzpop(K, R, args, a0, argc, o == OP_BZPOPMAX)
+    if o == OP_BZMPOP:
+        return x_bzmpop(K, R, args, a0, argc, LIT0)
     if o == OP_ZUNION:
         return x_zsetop(K, R, args, a0, argc, ci, cmdt, stats, SETOP_UNION, False, False, LIT0)
     if o == OP_ZINTER:

@@ -604,24 +604,25 @@ def x_zpop(K, R, args, a0, argc, top, lit0):
 
 
 @kernel
-def x_zmpop(K, R, args, a0, argc, lit0):
-    """ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]; propagated as ZPOPMIN/ZPOPMAX key count."""
-    T, lim, db, now = K
+def zmpop_args(R, args, a0, argc, ni, lit0):
+    """[B]ZMPOP's numkeys (argument ni), MIN|MAX and [COUNT count], checked as
+    zmpopGenericCommand does: (ok, numkeys, top, count, status); the error is written when
+    not ok."""
     conn, c, rl, lits = R
-    ok, numkeys = arg_int(args, a0 + 1)
+    ok, numkeys = arg_int(args, a0 + ni)
     if not ok or numkeys < 1:
-        return reply_lit(conn, c, rl, lits, lit0 + LIT_NUMKEYS)
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_NUMKEYS)
     if numkeys >= argc:
-        return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    wi = 2 + numkeys
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
+    wi = ni + 1 + numkeys
     if wi >= argc:
-        return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
     if arg_is(args, a0 + wi, W_MIN):
         top = False
     elif arg_is(args, a0 + wi, W_MAX):
         top = True
     else:
-        return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
+        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
     count = -1
     j = wi + 1
     while j < argc:
@@ -629,30 +630,74 @@ def x_zmpop(K, R, args, a0, argc, lit0):
             j += 1
             ok, count = arg_int(args, a0 + j)
             if not ok or count < 1:
-                return reply_lit(conn, c, rl, lits, lit0 + LIT_COUNT_POS)
+                return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_COUNT_POS)
         else:
-            return reply_lit(conn, c, rl, lits, LIT_SYNTAX)
+            return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
         j += 1
-    if count == -1:
-        count = 1
-    for k in range(a0 + 2, a0 + 2 + numkeys):
+    return True, numkeys, top, 1 if count == -1 else count, X_DONE
+
+
+@kernel
+def x_zmpop(K, R, args, a0, argc, lit0):
+    """ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]; propagated as ZPOPMIN/ZPOPMAX key count."""
+    ok, numkeys, top, count, st = zmpop_args(R, args, a0, argc, 1, lit0)
+    if not ok:
+        return st
+    served, st = zpop_first(K, R, args, a0 + 2, numkeys, top, count, False, False)
+    if served:
+        return st
+    return reply_null_array(R)
+
+
+@kernel
+def zpop_first(K, R, args, k0, numkeys, top, count, flat, retry):
+    """Pop up to count elements from the first non-empty sorted set of the keys
+    args[k0:k0+numkeys], replying [key, [[member, score] ...]] (flat: [key, member, score],
+    BZPOPMIN's), and propagating ZPOPMIN/ZPOPMAX key count (the count popped; no count when
+    flat).  (served, status): not served when every set is empty; a key of
+    another type answers WRONGTYPE, unless `retry` (a blocked command trying again)."""
+    T, lim, db, now = K
+    conn, c, rl, lits = R
+    for k in range(k0, k0 + numkeys):
         h, which, pos = lookup_write(T, lim, db, args[k, 0], args[k, 1], now, OBJ_ZSET, 0)
         if which == 0:
             continue
         if which == WRONGTYPE:
-            return reply_lit(conn, c, rl, lits, LIT_WRONGTYPE)
+            if retry:
+                continue
+            return True, reply_lit(conn, c, rl, lits, LIT_WRONGTYPE)
         if compact_loose(T, lim, which, pos, seeds_of(T)) != OK:
-            return X_DEFER
+            return True, X_DEFER
         b = value_of(T, which, pos)[0]
         m = min(count, zsetval.length(b))
-        st = pop_reply(R, b, m, top, True, args, k, True)
+        if flat:
+            st = pop_reply_flat(R, b, top, args, k)
+        else:
+            st = pop_reply(R, b, m, top, True, args, k, True)
         if st != X_DONE:
-            return st
+            return True, st
         pop_n(T, lim, which, pos, b, m, top)
         tm = T[0]
         if propagating(tm):
-            out, p = effect_begin(tm, conn[c, C_DB], 3, W_ZPOPMAX if top else W_ZPOPMIN)
+            out, p = effect_begin(tm, conn[c, C_DB], 2 if flat else 3, W_ZPOPMAX if top else W_ZPOPMIN)
             p = w_bulk(out, p, args[k, 0], args[k, 1])
-            tm[T_PROP_WR] = w_bulk_int(out, p, m)
-        return X_DONE
-    return reply_null_array(R)
+            if not flat:
+                p = w_bulk_int(out, p, m)
+            tm[T_PROP_WR] = p
+        return True, X_DONE
+    return False, X_DONE
+
+
+@kernel
+def pop_reply_flat(R, b, top, args, k):
+    """BZPOPMIN's reply: [key, member, score] of the lowest (not top) or highest element."""
+    conn, c, rl, lits = R
+    resp3 = conn[c, C_PROTO] == 3
+    p = zsetval.last(b) if top else zsetval.first(b)
+    if not reserve(conn, c, rl, 4 + w_key_size(args, k) + elem_size(b, p, True, False)):
+        return X_DEFER
+    out = out_of(conn, c)
+    q = w_agg_hdr(out, conn[c, C_OUT_WR], 42, 3)
+    q = w_bulk(out, q, args[k, 0], args[k, 1])
+    conn[c, C_OUT_WR] = w_elem(out, q, b, p, True, False, resp3)
+    return X_DONE

@@ -36,8 +36,8 @@ from mako_numba.protocol.replies import int_size, w_agg_hdr, w_num
 from mako_numba.store.arena import OK
 from mako_numba.store.table import unlink_found, value_of
 from mako_numba.store.types import (
-    OBJ_ANY, OBJ_SET, OBJ_ZSET, WRONGTYPE, blob, intset, lookup_read, lookup_write, lp, type_of,
-    zsetlp, zsetval, zsl,
+    OBJ_ANY, OBJ_SET, OBJ_ZSET, blob, intset, lookup_read, lookup_write, lp, type_of,
+    zsetval, zsl,
 )
 from mako_numba.store.types.coll import seeds_of
 from mako_numba.store.types.zscore import bits_of_f64, stack_bytes, string2d
