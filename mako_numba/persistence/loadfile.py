@@ -57,6 +57,8 @@ log = logging.getLogger("mako_numba")
 BAD_VALUE = {
     (TYPE_ZSET, B_NAN): "Zset with NAN score detected",
     (TYPE_ZSET_2, B_NAN): "Zset with NAN score detected",
+    (TYPE_ZSET_ZIPLIST, B_NAN): "Zset with NAN score detected",      # (Redis takes these two)
+    (TYPE_ZSET_LISTPACK, B_NAN): "Zset with NAN score detected",
     (TYPE_ZSET, B_CORRUPT): ZSET_SCORE_TEXT,
     (TYPE_ZSET, B_DUPLICATE): "Duplicate zset fields detected",
     (TYPE_ZSET_2, B_DUPLICATE): "Duplicate zset fields detected",

@@ -509,9 +509,17 @@ def packed_value(rdb_type, value, at):
         if kind == "hash" and len(items) % 2:
             raise ValueError("odd")
         if kind == "zset":
-            return Zset(rdbcoll.zset_pairs(items), encoding)
+            pairs = rdbcoll.zset_pairs(items)
     except (ValueError, IndexError, struct.error):
         raise corrupt(at, message) from None
+    if kind == "zset":
+        # a NaN score: Redis takes it here (the loader does not: no skiplist could hold it);
+        # then a member twice; pairs out of order are put in order, as the loader does
+        if any(math.isnan(v) for m, v in pairs):
+            raise corrupt(at, "Zset with NAN score detected")
+        if len({m for m, v in pairs}) != len(pairs):
+            raise corrupt(at, message)
+        return Zset(rdbcoll.zset_order(pairs), encoding)
     if kind == "set":
         return Set(items, "intset")
     if kind == "list":

@@ -44,7 +44,10 @@ A sorted set becomes a listpack (store/types/zsetlp.py) or a skiplist
   RDB_TYPE_ZSET_ZIPLIST: its entries as lpAppend writes them (V_ZSET_LP_ZL),
   unless more members than zset-max-listpack-entries (Redis looks at the
   count alone here): then a skiplist of its pairs, as zsetConvert builds one
-  with zslInsert.
+  with zslInsert.  One whose pairs are out of order (by score, then member)
+  is built anew in order (V_ZSET_LP), where Redis keeps it as it is: our
+  skiplist kernels trust a listpack's order when the commands convert it
+  (zsetkey.to_skiplist), and a node out of place could not be unlinked.
 A score read as text (RDB_TYPE_ZSET) is read as glibc's sscanf("%lg")
 reads it: libc strtod (zscore.strtod_n), and nothing where strtod takes
 the "0" of a "0x" that scanf takes for a hex number's start
@@ -65,7 +68,9 @@ sanitize-dump-payload, as for hashes), and so are a container other than
 PLAIN or PACKED and an empty PLAIN node (B_QUICKLIST); `plan` says where
 the fault lies, so the message names that node's offset.  A sorted set is
 refused for a NaN score (B_NAN) or a text score sscanf cannot read
-(B_CORRUPT), naming the score's offset; for a member twice (B_DUPLICATE,
+(B_CORRUPT), naming the score's offset (a NaN in a listpack or ziplist,
+the value's: Redis takes that one, and no skiplist could hold it); for a
+member twice (B_DUPLICATE,
 found by `fill`: Redis's dict of a ZSET_2, the dups check of a listpack
 that sanitize-dump-payload makes and we always make, a ziplist's always);
 for a listpack or ziplist that fails its check or has an odd number of
@@ -525,19 +530,19 @@ def _zset_plan(lim, t, buf, rows, i, src, srclen, tmp, slot, seeds):
         if strings == 0:
             return B_EMPTY, 0, 0, 0, 0, 0
         count = strings // 2
-        if count <= max_entries:
-            if t == TYPE_ZSET_LISTPACK:
-                return B_OK, V_ZSET_LP_COPY, srclen, count, srclen, 0
-            body = _ziplist_entries(src, strings, u8view(0, 0), 0, False)
-            return B_OK, V_ZSET_LP_ZL, lp.EMPTY_SIZE + body, count, body, 0
-        nodes = 0
-        members = 0
-        at = _packed_first(t)
-        for k in range(count):
-            at, a, n, v = _packed_pair(t, src, at, tmp, slot)
-            nodes += _node_bytes(seeds, a, n)
-            members += zsl.entry_size(n)
-        return B_OK, V_ZSET_ZSL, _zsl_size(nodes, members, count), count, nodes, members
+        small = count <= max_entries
+        nan, ordered, total, nodes, members = _packed_walk(t, src, count, tmp, slot, seeds,
+                                                           not small)
+        if nan:
+            return _refused(B_NAN)
+        if not small:
+            return B_OK, V_ZSET_ZSL, _zsl_size(nodes, members, count), count, nodes, members
+        if not ordered:
+            return B_OK, V_ZSET_LP, total, count, total, 0
+        if t == TYPE_ZSET_LISTPACK:
+            return B_OK, V_ZSET_LP_COPY, srclen, count, srclen, 0
+        body = _ziplist_entries(src, strings, u8view(0, 0), 0, False)
+        return B_OK, V_ZSET_LP_ZL, lp.EMPTY_SIZE + body, count, body, 0
     count = rows[i, R_VAL + 3]
     if count == 0:
         return B_EMPTY, 0, 0, 0, 0, 0
@@ -559,6 +564,36 @@ def _zset_plan(lim, t, buf, rows, i, src, srclen, tmp, slot, seeds):
     if small:
         return B_OK, V_ZSET_LP, total, count, total, 0
     return B_OK, V_ZSET_ZSL, _zsl_size(nodes, members, count), count, nodes, members
+
+
+@kernel
+def _packed_walk(t, src, count, tmp, slot, seeds, skiplist):
+    """The pairs of a checked listpack or ziplist: (a score is NaN, they are in the sorted
+    set's order (by score, then member: zslInsert's), bytes of the listpack zsetlp.insert
+    would build of them, and when `skiplist` its node and member entry bytes).  An integer
+    member is written out in one of two scratch slots in turn (the one before is compared)."""
+    ordered = True
+    total = lp.EMPTY_SIZE
+    nodes = 0
+    members = 0
+    pa = 0
+    pn = 0
+    pv = 0.0
+    at = _packed_first(t)
+    for k in range(count):
+        at, a, n, v = _packed_pair(t, src, at, tmp, slot + (k & 1) * INT_MAX_DIGITS)
+        if v != v:
+            return True, False, 0, 0, 0
+        if k > 0 and (v < pv or (v == pv and zsetlp.cmp_bytes(pa, pn, a, n) >= 0)):
+            ordered = False
+        pa = a
+        pn = n
+        pv = v
+        total += zsetlp.pair_size(a, n, v)
+        if skiplist:
+            nodes += _node_bytes(seeds, a, n)
+            members += zsl.entry_size(n)
+    return False, ordered, total, nodes, members
 
 
 @kernel(inline=True)

@@ -3,8 +3,9 @@
 rdb.RdbReader hands a hash back as a `Hash` (a dict, its fields in the
 file's order), a set as a `Set` (a frozenset that remembers the file's
 order), a list as a `List` (a list of its elements) and a sorted set as a
-`Zset` (a list of (member, score) pairs, lowest score first: a listpack's
-in the file's order, a skiplist's sorted as zslInsert sorts them); each
+`Zset` (a list of (member, score) pairs, lowest score first, ties in the
+members' byte order, as zslInsert sorts them: a listpack's pairs out of
+order are put in order, as the loader does); each
 says which encoding the file gave it (`encoding`: "listpack", "intset",
 "hashtable", "quicklist" or "skiplist", Redis's OBJECT ENCODING names for
 what the RDB type says).  RdbWriter writes them back, choosing the RDB
@@ -152,14 +153,11 @@ def text_score(text):
 
 
 def zset_pairs(strings):
-    """The (member, score) pairs of a sorted set's listpack or ziplist strings; ValueError for
-    an odd number of strings or a member twice (lpPairsValidateIntegrityAndDups)."""
+    """The (member, score) pairs of a sorted set's listpack or ziplist strings, in the file's
+    order; ValueError for an odd number of strings (lpPairsValidateIntegrityAndDups)."""
     if len(strings) % 2:
         raise ValueError("odd")
-    members = strings[0::2]
-    if len(set(members)) != len(members):
-        raise ValueError("duplicate member")
-    return [(m, listpack_score(v)) for m, v in zip(members, strings[1::2])]
+    return [(m, listpack_score(v)) for m, v in zip(strings[0::2], strings[1::2])]
 
 
 # --- listpack (listpack.c): built by store/types/pyview.py, read here -----------------------

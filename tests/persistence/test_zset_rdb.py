@@ -445,12 +445,33 @@ def test_the_encoding_is_chosen_as_rdbLoadObject_chooses_it(tmp_path):
     value2 = {(0, k): ((exact(small), "skiplist" if k in (b"z5", b"z3") else "listpack"), -1)
               for k in (b"z5", b"z3", b"z12", b"z17")}
     assert load(tmp_path, data, zset_max_listpack_value=1) == ((4, 0), value2)
-    # a listpack out of order stays as it is; made a skiplist, it is sorted (zslInsert)
-    upside = small[::-1]
-    data = file_of((b"z17", (17, string(lp(upside)))))
-    assert load(tmp_path, data)[1] == {(0, b"z17"): ((exact(upside), "listpack"), -1)}
-    assert load(tmp_path, data, zset_max_listpack_entries=2)[1] == \
-        {(0, b"z17"): ((exact(small), "skiplist"), -1)}
+    # a listpack or ziplist out of order is put in order (Redis keeps it as it is; a skiplist
+    # made of it later by the commands would need it sorted), made a skiplist it is sorted too
+    ties = [(b"b", 1.0), (b"a", 1.0), (b"c", 0.5)]
+    for pairs in (small[::-1], small[:3] + small[4:] + small[3:4], ties):
+        data = file_of((b"z17", (17, string(lp(pairs)))), (b"z12", (12, string(zl(pairs)))))
+        ordered = exact(sorted(pairs, key=lambda p: (p[1], p[0])))
+        assert {k: list(v) for db, k, v, e in parse(data).records} == \
+            {b"z17": sorted(pairs, key=lambda p: (p[1], p[0])),
+             b"z12": sorted(pairs, key=lambda p: (p[1], p[0]))}
+        assert load(tmp_path, data)[1] == {(0, k): ((ordered, "listpack"), -1)
+                                           for k in (b"z17", b"z12")}
+        assert string(zset_listpack(sorted(pairs, key=lambda p: (p[1], p[0])))) in \
+            saved_of(tmp_path, data)
+        assert load(tmp_path, data, zset_max_listpack_entries=2)[1] == \
+            {(0, k): ((ordered, "skiplist"), -1) for k in (b"z17", b"z12")}
+    # and then takes the writes that convert it and unlink its nodes
+    data = file_of((b"z17", (17, string(lp(small[::-1])))))
+    path = tmp_path / "w.rdb"
+    path.write_bytes(data)
+    core = Core(maxclients=4, seed=2)
+    load_file(core, str(path))
+    got = roundtrip(core, core.open(), b"".join(cmd_bytes(*c) for c in [
+        ("ZADD", "z17", 4.5, "x" * 100), ("ZREM", "z17", "m0", "m9", "m5"),
+        ("ZRANGE", "z17", 0, -1)]))
+    assert got == b":1\r\n:3\r\n*8\r\n" + b"".join(
+        b"$%d\r\n%s\r\n" % (len(m), m) for m in
+        [b"m1", b"m2", b"m3", b"m4", b"x" * 100, b"m6", b"m7", b"m8"])
 
 
 def saved_of(tmp_path, data, **limits):
@@ -533,6 +554,11 @@ def test_corrupt_zsets_are_refused_as_redis_refuses_them(tmp_path):
          "Zset ziplist integrity check failed", 1),
         ((12, string(ziplist([b"a", b"1", b"b"]))), "Zset ziplist integrity check failed", 1),
         ((12, string(zl([(b"a", 1.0)])[:-1] + b"\x00")), "Zset ziplist integrity check failed", 1),
+        ((17, string(listpack([b"a", b"1", b"b", b"nan"]))), "Zset with NAN score detected", 1),
+        ((12, string(ziplist([b"a", b"-nan", b"b", b"1"]))), "Zset with NAN score detected", 1),
+        ((17, string(listpack([b"a", b"1", b"a", b"nan"]))), "Zset with NAN score detected", 1),
+        ((17, string(listpack([b"b", b"1", b"a", b"1", b"b", b"2"]))),
+         "Zset listpack integrity check failed", 1),
     ]
     for value, text, rel in cases:
         data = file_of((b"k", value))
