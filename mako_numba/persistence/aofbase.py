@@ -135,7 +135,7 @@ def encode_commands(rows, i, n, out):
     return pos, i
 
 
-# --- hashes, sets and lists, in Python ---------------------------------------------------------
+# --- hashes, sets, lists and sorted sets, in Python ---------------------------------------------
 def bulk(b):
     return b"$%d\r\n%s\r\n" % (len(b), b)
 

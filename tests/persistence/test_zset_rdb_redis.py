@@ -7,9 +7,11 @@ empty, binary, 64 and 65 bytes, 4095, 5000 and 70000 bytes, LZF and
 incompressible; 128 and 129 members; expiry; two databases) build the same
 data on both servers.  Then, comparing every key's pairs (ZRANGE ...
 WITHSCORES, the scores as Redis prints them), TTL and OBJECT ENCODING:
-(a) mako's SAVE, loaded into a fresh redis-server, holds what the reference
-    Redis holds, and redis-check-rdb accepts the file; DEBUG OBJECT's
-    serializedlength there is the reference's (the same bytes);
+(a) mako's SAVE, loaded into a fresh redis-server (and into mako again),
+    holds what the reference Redis holds, and redis-check-rdb accepts the
+    file; DEBUG OBJECT's serializedlength there is the reference's, and the
+    reference's own SAVE holds the same records byte for byte; a sorted set
+    of 100,000 members goes both ways and through DEBUG RELOAD;
 (b) mako started on a dump of the reference Redis (default settings,
     zset-max-listpack-entries 0 so that every sorted set is RDB_TYPE_ZSET_2,
     rdbcompression no) holds what a redis-server started on it holds;
@@ -123,7 +125,7 @@ def test_the_model_is_what_redis_holds(filled):
             [math.copysign(1, v) for k, v in sorted(d.items(), key=lambda p: (p[1], p[0]))], key
 
 
-def test_redis_loads_what_mako_saves(filled, tmp_path):
+def test_redis_loads_what_mako_saves(filled, tmp_path, tmp_path_factory):
     m, r, want = filled
     assert redis.Redis(port=m.port).save()
     path = m.log_path.parent / "dump.rdb"
@@ -134,6 +136,51 @@ def test_redis_loads_what_mako_saves(filled, tmp_path):
         assert lengths(fresh.port) == lengths(r.port)       # the values' bytes are Redis's
     finally:
         fresh.stop()
+    d = tmp_path_factory.mktemp("restart")       # and mako restarts on its own file
+    shutil.copy(path, d / "dump.rdb")
+    again = start_mako(tmp_path_factory, "--dir", str(d), "--save", "")
+    try:
+        assert contents(again.port) == want
+    finally:
+        again.stop()
+
+
+def test_100k_members_both_ways(tmp_path_factory):
+    """A sorted set of 100,000 members: mako's SAVE into Redis, Redis's into mako, DEBUG
+    RELOAD."""
+    big = [("ZADD", "huge", *[x for i in range(j, j + 5000)
+                              for x in ("%d.%d" % (i % 977, i % 10), "member:%d" % i)])
+           for j in range(0, 100_000, 5000)]
+    d = tmp_path_factory.mktemp("huge")
+    m = start_mako(tmp_path_factory, "--dir", str(d), "--save", "")
+    r = start_redis(tmp_path_factory, *DEBUG)
+    try:
+        for port in (m.port, r.port):
+            c = redis.Redis(port=port)
+            for cmd in big:
+                c.execute_command(*cmd)
+            c.pexpireat("huge", 4102444800000)
+        want = contents(r.port)
+        assert contents(m.port) == want and len(want[(0, b"huge")][1]) == 100_000
+        assert redis.Redis(port=m.port).execute_command("DEBUG", "RELOAD") in (True, b"OK")
+        assert contents(m.port) == want
+        assert redis.Redis(port=m.port).save() and redis.Redis(port=r.port).save()
+        check_rdb(d / "dump.rdb")
+        fresh = redis_on(d / "dump.rdb", tmp_path_factory.mktemp("huge-redis"))
+        try:
+            assert contents(fresh.port) == want
+        finally:
+            fresh.stop()
+        d2 = tmp_path_factory.mktemp("huge-mako")
+        shutil.copy(r.log_path.parent / "dump.rdb", d2 / "dump.rdb")
+        again = start_mako(tmp_path_factory, "--dir", str(d2), "--save", "")
+        try:
+            assert contents(again.port) == want
+        finally:
+            again.stop()
+    finally:
+        m.stop()
+        r.stop()
 
 
 def test_mako_and_redis_files_are_alike(filled, tmp_path_factory):
