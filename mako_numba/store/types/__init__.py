@@ -31,9 +31,9 @@ The seam, one place per concern:
                                      writes an RDB preamble: the same code)
   RDB load                         persistence/rdbscan.py: the RDB type bytes it
                                      decodes (string.py's, hash.py's, set.py's,
-                                     list.py's), then persistence/rdbbuild.py builds a
-                                     hash, set or list; any other type stops the load
-                                     with "unsupported type"
+                                     list.py's, zset.py's), then persistence/rdbbuild.py
+                                     builds a hash, set, list or sorted set; any other
+                                     type (a stream) stops the load with "unsupported type"
   eviction sampling, expiry        type-agnostic: they score and free records by
                                      their header (store/evict.py, table.unlink_slot)
 docs/adding-a-data-type.md walks through adding a type.
