@@ -11,6 +11,9 @@ Run through `./dev bench SUBCOMMAND` (= `python -m bench SUBCOMMAND`):
   durability  SET with the append-only file on; persistence: SAVE/BGSAVE/load
   stats       what latency tracking and the dashboard's polling cost
   churn       memory and fragmentation after long overwrite/delete churn
+  collections hashes and sets: throughput, big replies, SINTER, memory, stalls
+  lists       lists, sorted sets and blocking pops: throughput, a BRPOP job
+              queue, 10,000 blocked clients, bytes per element
 
 Modules:
   profiles    what smoke, quick and long measure (the cases, runs, sizes)
