@@ -13,7 +13,7 @@ it again too; `cannot_block` then answers as Redis does.
 
 Rules:
 - A command checks its arguments in Redis's order, the timeout with
-  `parse_timeout` (getTimeoutFromObjectOrReply), and answers their errors at once.
+  `timeout_or_reply` (getTimeoutFromObjectOrReply), and answers their errors at once.
 - `cannot_block` comes after the keys were tried and found wanting: inside
   EXEC (F_DENY_BLOCK) it answers the timeout reply at once, as Redis's
   CLIENT_DENY_BLOCKING does; otherwise the command calls `block`.
@@ -27,7 +27,9 @@ from mako_numba.base.layout import (
     F_UNBLOCK_ERROR, F_UNBLOCK_TIMEOUT, F_UNBLOCKED,
 )
 from mako_numba.commands.respond import X_DEFER, reply_lit
-from mako_numba.protocol.errors import LIT_NIL2, LIT_NIL3, LIT_NULL_ARRAY2, LIT_UNBLOCKED
+from mako_numba.protocol.errors import (
+    LIT_NIL2, LIT_NIL3, LIT_NULL_ARRAY2, LIT_TIMEOUT_NEGATIVE, LIT_TIMEOUT_NOT_FLOAT, LIT_UNBLOCKED,
+)
 
 T_OK = 0
 T_NOT_FLOAT = 1
@@ -192,6 +194,17 @@ def _hex_timeout(b, j, n, neg):
     if x >= 9.2e18:
         return T_NEGATIVE, 0
     return T_OK, np.int64(np.ceil(x))
+
+
+@kernel
+def timeout_or_reply(R, args, i):
+    """(ok, ms, status): the timeout at argument i (parse_timeout), or its error written."""
+    conn, c, rl, lits = R
+    ts, ms = parse_timeout(args, i)
+    if ts == T_OK:
+        return True, ms, 0
+    return False, 0, reply_lit(conn, c, rl, lits,
+                               LIT_TIMEOUT_NEGATIVE if ts == T_NEGATIVE else LIT_TIMEOUT_NOT_FLOAT)
 
 
 @kernel

@@ -12,12 +12,10 @@ import numpy as np
 
 from mako_numba.base.layout import C_DB, T_DIRTY, T_PROP_WR
 from mako_numba.base.jit import kernel
-from mako_numba.commands.blocking import (
-    T_NEGATIVE, T_OK, answered, block, cannot_block, parse_timeout, retrying,
-)
+from mako_numba.commands.blocking import answered, block, cannot_block, retrying, timeout_or_reply
 from mako_numba.commands.list.kernels import lmpop_args, pop_first, x_lmove
 from mako_numba.commands.respond import X_DEFER, reply_lit
-from mako_numba.protocol.errors import LIT_TIMEOUT_NEGATIVE, LIT_TIMEOUT_NOT_FLOAT, LIT_WRONGTYPE
+from mako_numba.protocol.errors import LIT_WRONGTYPE
 from mako_numba.protocol.replies import w_bulk, w_bulk_hdr, w_crlf
 from mako_numba.store.effects import effect_begin, propagating
 from mako_numba.store.types import OBJ_LIST, WRONGTYPE, lookup_write
@@ -35,17 +33,6 @@ def w_side(out, p, left):
     for i in range(w.shape[0]):
         out[p + i] = w[i]
     return w_crlf(out, p + w.shape[0])
-
-
-@kernel
-def timeout_or_reply(R, args, i):
-    """(ok, ms, status): the timeout at argument i, or its error written."""
-    conn, c, rl, lits = R
-    ts, ms = parse_timeout(args, i)
-    if ts == T_OK:
-        return True, ms, 0
-    return False, 0, reply_lit(conn, c, rl, lits,
-                               LIT_TIMEOUT_NEGATIVE if ts == T_NEGATIVE else LIT_TIMEOUT_NOT_FLOAT)
 
 
 @kernel

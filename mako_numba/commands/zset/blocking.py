@@ -7,23 +7,9 @@ them: `ZPOPMIN key` for BZPOPMIN, `ZPOPMIN key count` for BZMPOP with the
 count popped (blockingGenericZpopCommand and serveClientsBlockedOnSortedSetKey).
 """
 from mako_numba.base.jit import kernel
-from mako_numba.commands.blocking import (
-    T_NEGATIVE, T_OK, answered, block, cannot_block, parse_timeout, retrying,
-)
-from mako_numba.commands.respond import X_DEFER, reply_lit
+from mako_numba.commands.blocking import answered, block, cannot_block, retrying, timeout_or_reply
+from mako_numba.commands.respond import X_DEFER
 from mako_numba.commands.zset.kernels import zmpop_args, zpop_first
-from mako_numba.protocol.errors import LIT_TIMEOUT_NEGATIVE, LIT_TIMEOUT_NOT_FLOAT
-
-
-@kernel
-def timeout_or_reply(R, args, i):
-    """(ok, ms, status): the timeout at argument i, or its error written."""
-    conn, c, rl, lits = R
-    ts, ms = parse_timeout(args, i)
-    if ts == T_OK:
-        return True, ms, 0
-    return False, 0, reply_lit(conn, c, rl, lits,
-                               LIT_TIMEOUT_NEGATIVE if ts == T_NEGATIVE else LIT_TIMEOUT_NOT_FLOAT)
 
 
 @kernel
