@@ -100,6 +100,10 @@ C_QB_LEN = CONN.take()      # ... bytes pending at the end of the last batch (-1
 C_BLOCK_KEY0 = CONN.take()  # a blocking command that blocked (F_BLOCKED): the argument row of its first
 C_BLOCK_NKEYS = CONN.take() #   key, how many keys it waits on, and its timeout in ms (0: none); Python
 C_BLOCK_MS = CONN.take()    #   reads them once, when it registers the block (engine/blocking.py)
+C_BLOCK_NODE = CONN.take()  # its first node in the blocked-keys table (store/blockq.py), 0: not registered
+C_BLOCK_SERIAL = CONN.take()    # the block's number (a timeout in Python's heap names it)
+C_BATCH_STAMP = CONN.take()     # the batch (bm[B_BATCHES] + 1) whose rows hold this client's requests
+C_BLOCK_ROW = CONN.take()   #   ... and that batch's row of its blocked request (-1: none)
 C_NFIELDS = CONN.check()
 
 # connection flags
@@ -122,7 +126,8 @@ F_BLOCKED = 1 << 19         # deferred: a blocking command waits for its keys (e
 F_DENY_BLOCK = 1 << 20      # blocking commands answer at once (inside EXEC: Redis's CLIENT_DENY_BLOCKING)
 F_UNBLOCK_TIMEOUT = 1 << 21     # the blocked command is to answer its timeout reply now (timeout, CLIENT UNBLOCK)
 F_UNBLOCK_ERROR = 1 << 22       # ... or -UNBLOCKED (CLIENT UNBLOCK ... ERROR)
-F_UNBLOCKED = 1 << 23       # a blocked command answered this batch: Python forgets the block
+F_UNBLOCKED = 1 << 23       # a blocked command answered this batch (the batch unlinks it, store/blockq.py)
+F_BLOCK_TIMED = 1 << 24     # a block with a timeout was just registered: Python notes its deadline
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer
@@ -206,6 +211,7 @@ B_NSLOW = BATCH.take()      # requests left for the slow path
 B_NOW_MS = BATCH.take()     # wall clock of this batch, ms
 B_BATCHES = BATCH.take()    # batches run (persists)
 B_NOW_US = BATCH.take()     # wall clock of this batch, us (TIME)
+B_NREADY = BATCH.take()     # connections of the batch's result rows: the ready ones, then woken blocked clients
 B_TRACED = BATCH.take()     # rows of this batch slower than slowlog-log-slower-than / the latency monitor
 B_FRAME = BATCH.take(7 * 3) # the key space's six arrays and args, (address, rows, columns) each: what a
                             # family's entry kernel rebuilds them from (commands/frame.py)
@@ -310,8 +316,13 @@ T_TX_SERIAL = TM.take()     # this transaction's number (txcmds.py); its command
                             # stamp it on values stored from an argument
 T_TX_STAMP = TM.take()      #   the stamp while such a command runs in EXEC, else 0
 T_TX_STAMPED = TM.take()    #   1 once an EXEC ran such a command (next: a new number)
-T_BLOCK_READY = TM.take()   # a key clients are blocked on was written: the batch stops after the request
-                            # (Redis serves them before the next command), Python clears it (watch.py)
+
+TM.owner("blocking")        # store/blockq.py: the blocked-keys table, kernel-kept (Python allocates it)
+T_BQ_ADDR = TM.take()       # its address (int64, BQ_* layout), 0: none yet
+T_BQ_LEN = TM.take()        #   its length in int64s
+T_BQ_KEYS = TM.take()       #   keys with clients blocked on them (0: writes skip the check)
+T_BQ_GROW = TM.take()       #   a block found no room for this many keys: Python gives a bigger table
+T_BLOCK_READY = TM.take()   #   keys in the ready ring: written while clients wait on them, to serve
 T_NFIELDS = TM.check()
 
 # --- the watch table: entries of W_SIZE int64 at T_WATCH_ADDR, Python-built ------------
@@ -319,8 +330,7 @@ W_HASH = 0          # SipHash of the key (without the database)
 W_PDB = 1           # physical database
 W_STATE = 2         # WS_*
 W_OTHER = 3         # SWAPDB: the other database number (as clients see it)
-W_BLOCK = 4         # 1: clients are blocked on this key (a write makes it ready: T_BLOCK_READY)
-W_SIZE = 5
+W_SIZE = 4
 WS_EMPTY = 0
 WS_CLEAN = 1        # an entry's state: WS_CLEAN or'ed with the marks since WATCH below
 WS_WRITTEN = 2      # written (created, overwritten, modified) since WATCH

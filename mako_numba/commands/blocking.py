@@ -4,12 +4,12 @@ A blocking command runs in the kernels like any other: when one of its keys
 can serve it, it answers and propagates its non-blocking effect.  When none
 can, it blocks: `block` sets F_BLOCKED, notes its keys and timeout in the
 connection row (C_BLOCK_*) and defers the request, which stays unconsumed at
-the front of the client's input.  Python (engine/blocking.py) registers the
-block once, marks its keys in the watch table (store/watch.py) and leaves
-the connection alone; a write that creates or changes one of those keys makes
-it ready, and Python runs the client again: the same request, tried anew.  A
-timeout or CLIENT UNBLOCK sets F_UNBLOCK_TIMEOUT or F_UNBLOCK_ERROR and runs
-it again too; `cannot_block` then answers as Redis does.
+the front of the client's input.  The batch registers the block once in the
+blocked-keys table (store/blockq.py); a write that creates or changes one of
+those keys makes it ready, and the batch runs the client again right after
+that write: the same request, tried anew.  A timeout or CLIENT UNBLOCK
+(engine/blocking.py) sets F_UNBLOCK_TIMEOUT or F_UNBLOCK_ERROR and runs it
+again too; `cannot_block` then answers as Redis does.
 
 Rules:
 - A command checks its arguments in Redis's order, the timeout with
@@ -17,7 +17,7 @@ Rules:
 - `cannot_block` comes after the keys were tried and found wanting: inside
   EXEC (F_DENY_BLOCK) it answers the timeout reply at once, as Redis's
   CLIENT_DENY_BLOCKING does; otherwise the command calls `block`.
-- Whatever answers a blocked request calls `answered`, so Python forgets the block.
+- Whatever answers a blocked request calls `answered`; the batch then takes it out of line.
 """
 import numpy as np
 
@@ -252,7 +252,7 @@ def retrying(conn, c):
 
 @kernel(inline=True)
 def answered(conn, c):
-    """The request has its reply: a blocked client is blocked no more (Python forgets it)."""
+    """The request has its reply: a blocked client is blocked no more (the batch unlinks it)."""
     fl = conn[c, C_FLAGS]
     if fl & (F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR):
         conn[c, C_FLAGS] = (fl & ~(F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR)) | F_UNBLOCKED

@@ -46,7 +46,12 @@ from mako_numba.store.lfu import FLAG_LFU, LFU_INIT_VAL
 from mako_numba.protocol.parser import parse_conn
 from mako_numba.protocol.querybuf import next_read, note_read
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
-from mako_numba.base.layout import F_BLOCKED, H_NFIELDS, T_BLOCK_READY, T_LRU, T_MIG
+from mako_numba.base.layout import (
+    B_NREADY, C_BATCH_STAMP, C_BLOCK_KEY0, C_BLOCK_MS, C_BLOCK_NKEYS, C_BLOCK_NODE, C_BLOCK_ROW, F_BLOCKED,
+    F_BLOCK_TIMED, F_UNBLOCK_ERROR, F_UNBLOCK_TIMEOUT, H_NFIELDS, QS_NEW, T_BLOCK_READY, T_LRU, T_MIG,
+)
+from mako_numba.store.blockq import bq_add, bq_first, bq_pop, bq_room, bq_unlink
+from mako_numba.store.index import key_sip
 from mako_numba.store.index import keyspace_wants, prefetch_record, prefetch_slot
 from mako_numba.store.table import db_of
 from mako_numba.commands.dispatch import X_RUN, execute_logged, queue_request
@@ -152,7 +157,9 @@ def compact_input(conn, c):
 def _result_row(conn, c, lim, res, i):
     """Tell Python what slot c needs: bytes to send, and anything unusual."""
     fl = conn[c, C_FLAGS]
-    att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED | F_UNBLOCKED)
+    att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED | F_BLOCK_TIMED)
+    if fl & F_BLOCKED and conn[c, C_BLOCK_NODE] != 0:
+        att &= ~(F_PENDING | F_DEFERRED)        # it waits in line (store/blockq.py): nothing to do
     next_read(conn, c)              # Redis's next read: how much it may bring (querybuf.py)
     if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
         att |= A_GROW_IN
@@ -192,8 +199,100 @@ def _timed(lim, q, k, lat, stats, mult, t_prev):
     return t
 
 
+@kernel
+def _register(T, conn, c, args):
+    """The blocked request of c waits on its keys (store/blockq.py); False when the table has
+    no room (Python gives a bigger one, and the request is tried again)."""
+    tm = T[0]
+    if conn[c, C_BLOCK_NODE] != 0:
+        return True                 # tried again and blocked on: it keeps its place in line
+    k0 = conn[c, C_BLOCK_KEY0]
+    n = conn[c, C_BLOCK_NKEYS]
+    if not bq_room(tm, n):
+        return False
+    pdb = db_of(T, conn[c, C_DB])
+    for r in range(k0, k0 + n):
+        bq_add(tm, conn, c, key_sip(tm, args[r, 0], args[r, 1]), pdb)
+    if conn[c, C_BLOCK_MS] > 0:
+        conn[c, C_FLAGS] |= F_BLOCK_TIMED
+    return True
+
+
+@kernel
+def _unregister(T, conn, c):
+    """c's blocked request was answered: out of line."""
+    bq_unlink(T[0], conn, c, True)
+    conn[c, C_FLAGS] &= ~(F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR | F_UNBLOCKED | F_BLOCK_TIMED)
+
+
 @kernel(inline=True)
-def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay, h, fams):
+def _enter_batch(conn, c):
+    """Connection c takes part in this batch: its per-batch state starts afresh."""
+    fl = conn[c, C_FLAGS]
+    conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
+    conn[c, C_NEXEC] = 0
+    conn[c, C_OUT_NEED] = 0
+    if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
+        conn[c, C_OUT_SENT] = 0
+        conn[c, C_OUT_WR] = 0
+    return fl
+
+
+@kernel
+def _parse_into(conn, c, q, bm, args, scratch, lim, cmdt, stamp):
+    """Queue c's buffered requests; note the row of its blocked request, if it is blocked."""
+    r0 = bm[B_QN]
+    note_read(conn, c)
+    parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
+    conn[c, C_BATCH_STAMP] = stamp
+    conn[c, C_BLOCK_ROW] = r0 if conn[c, C_BLOCK_NODE] != 0 and bm[B_QN] > r0 else -1
+
+
+@kernel
+def _wake(T, conn, q, bm, args, scratch, lim, cmdt, ready, stamp):
+    """A key clients wait on was written: the row of the first in line, to run next
+    (Redis serves blocked clients before the next command); -1 when none is left.
+    -2: it cannot run in this batch (no queue room for its request): the rest of the
+    batch waits, and Python runs it first next turn."""
+    tm = T[0]
+    while tm[T_BLOCK_READY]:
+        c = bq_first(tm)
+        if c < 0:
+            return -1
+        if conn[c, C_FLAGS] & (F_CLOSE_AFTER | F_CLOSE_NOW):
+            _unregister(T, conn, c)         # going: the next in line
+            continue
+        if conn[c, C_BATCH_STAMP] == stamp:
+            r = conn[c, C_BLOCK_ROW]        # its requests are rows of this batch already
+            if r < 0:
+                return -2
+        else:
+            _enter_batch(conn, c)
+            r = bm[B_QN]
+            _parse_into(conn, c, q, bm, args, scratch, lim, cmdt, stamp)
+            if conn[c, C_BLOCK_ROW] != r:
+                return -2
+            ready[bm[B_NREADY]] = c         # its reply is sent with the batch's
+            bm[B_NREADY] += 1
+        bq_pop(tm)
+        conn[c, C_FLAGS] &= ~(F_DEFERRED | F_PENDING)
+        q[r, Q_STATUS] = QS_NEW
+        return r
+    return -1
+
+
+@kernel(inline=True)
+def _after_woken(conn, c, q, k):
+    """A woken client's request was answered: what follows it is parsed anew next turn."""
+    conn[c, C_RD] = q[k, Q_END]
+    conn[c, C_PS_ARGC] = 0
+    if conn[c, C_RD] < conn[c, C_WR]:
+        conn[c, C_FLAGS] |= F_DEFERRED | F_PENDING
+
+
+@kernel(inline=True)
+def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, replay, h, fams,
+              scratch, ready):
     """Execute queue rows 0..nq-1, the only place `execute` (in execute_logged) is inlined.
 
     A batch (replay False) marks each row done, slow (queued for Python in
@@ -203,6 +302,14 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
     (-1 when all ran).  Rows to trace (MONITOR, SLOWLOG: lim[L_MONITOR],
     lim[L_TRACE_NS]) are counted in bm[B_TRACED].
 
+    Blocked clients (a batch only): a blocking command that blocks is
+    registered in the blocked-keys table (store/blockq.py), and after a row
+    that wrote a key someone waits on, the first in line runs next (`_wake`:
+    its blocked request, parsed into rows after the batch's if it was not
+    in the batch); served, it writes the key again while elements remain,
+    which wakes the next.  Rows run out of order are skipped when their
+    turn comes (Q_STATUS no longer QS_NEW).
+
     Timing (lim[L_NS_MULT] set: latency-tracking or a slow log): one read of
     the cycle counter per row, so a row's time runs from the end of the row
     before to the end of its own (its share of the loop, prefetches
@@ -211,6 +318,8 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
     """
     flags = cmdt[5]
     now = bm[B_NOW_MS]
+    tm = T[0]
+    stamp = bm[B_BATCHES] + 1
     # Over a large key space each GET or SET waits on two cache misses: its
     # index slot, then its record.  While row k runs, the slot of row
     # k + d_slot and the record of row k + d_rec are already on their way
@@ -225,12 +334,29 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         trace_ns = 0
     mult = lim[config.L_NS_MULT]
     t_prev = cycles() if mult else 0
-    for k in range(nq):
+    prio = -1                       # a woken client's row, to run next
+    stuck = False                   # ... that could not be queued: the rest waits
+    if not replay and tm[T_BLOCK_READY]:
+        prio = _wake(T, conn, q, bm, args, scratch, lim, cmdt, ready, stamp)
+        stuck = prio == -2
+    seq = 0
+    while True:
+        woken = prio >= 0
+        if woken:
+            k = prio
+            prio = -1
+        elif seq < bm[B_QN]:
+            k = seq
+            seq += 1
+            if q[k, Q_STATUS] != QS_NEW:
+                continue            # a woken client's, run already
+        else:
+            break
         q[k, Q_NS] = 0
         if d_slot:
-            if k + d_slot < nq:
-                _prefetch_slot(T, conn, q, args, flags, k + d_slot)
-            j = k + d_rec
+            if seq - 1 + d_slot < nq:
+                _prefetch_slot(T, conn, q, args, flags, seq - 1 + d_slot)
+            j = seq - 1 + d_rec
             if j < nq and q[j, Q_HASH] != 0:
                 prefetch_record(T, np.uint64(q[j, Q_HASH]))
         c = q[k, Q_CONN]
@@ -251,9 +377,9 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if conn[c, C_FLAGS] & F_DEFERRED:
             q[k, Q_STATUS] = QS_DEFERRED
             continue
-        if T[0][T_BLOCK_READY]:
-            # a key clients block on was written: Redis serves them before the next command,
-            # so the rest of the batch waits for Python to run them first (store/watch.py)
+        if stuck:
+            # a woken client could not be queued: Redis serves it before the next command,
+            # so the rest of the batch waits for Python to run it first
             _defer(conn, c, q, k, stats)
             stats[S_DEFERRALS] -= 1
             continue
@@ -273,23 +399,36 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
         if trace_ns >= 0 and q[k, Q_NS] > trace_ns:
             bm[B_TRACED] += 1
         if st == X_DONE and q[k, Q_CMD] >= 0 and cmdt[5][q[k, Q_CMD]] & CF_REMAPS_DBS:
-            q[k + 1:nq, Q_HASH] = 0     # the prefetched hashes were for the old databases
+            q[k + 1:bm[B_QN], Q_HASH] = 0     # the prefetched hashes were for the old databases
         if st == X_DONE and (fl | conn[c, C_FLAGS]) & (F_REPLY_OFF | F_REPLY_SKIP | F_REPLY_SKIP_NEXT):
             _reply_mode(conn, c, fl, wr0)
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
             if conn[c, C_FLAGS] & F_BLOCKED:
                 conn[c, C_LASTCMD] = q[k, Q_CMD]    # a blocked client's cmd= is its command
-        elif st == X_SLOW:
-            q[k, Q_STATUS] = QS_SLOW
-            slowq[bm[B_NSLOW]] = k
-            bm[B_NSLOW] += 1
+                conn[c, C_BLOCK_ROW] = k
+                if not _register(T, conn, c, args):
+                    conn[c, C_FLAGS] &= ~F_BLOCKED  # an ordinary deferral until there is room
         else:
-            q[k, Q_STATUS] = QS_DONE
-            conn[c, C_NEXEC] += 1
-            ci = q[k, Q_CMD]
-            if ci != CMD_PROTO_ERR:
-                conn[c, C_LASTCMD] = ci     # CLIENT LIST's cmd= (Redis's lastcmd); slow path: admin.py
+            if conn[c, C_BLOCK_NODE] != 0:
+                _unregister(T, conn, c)     # its blocked request was answered
+            elif conn[c, C_FLAGS] & F_UNBLOCKED:
+                conn[c, C_FLAGS] &= ~(F_BLOCKED | F_UNBLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR)
+            if woken:
+                _after_woken(conn, c, q, k)
+            if st == X_SLOW:
+                q[k, Q_STATUS] = QS_SLOW
+                slowq[bm[B_NSLOW]] = k
+                bm[B_NSLOW] += 1
+            else:
+                q[k, Q_STATUS] = QS_DONE
+                conn[c, C_NEXEC] += 1
+                ci = q[k, Q_CMD]
+                if ci != CMD_PROTO_ERR:
+                    conn[c, C_LASTCMD] = ci     # CLIENT LIST's cmd= (Redis's lastcmd); slow path: admin.py
+        if tm[T_BLOCK_READY] and not stuck:
+            prio = _wake(T, conn, q, bm, args, scratch, lim, cmdt, ready, stamp)
+            stuck = prio == -2
     return -1
 
 
@@ -343,26 +482,26 @@ def run_batch(haddr, nready):
     else:
         bm[B_NSLOW] = 0
         bm[B_NEED_ARGS] = 0
+        bm[B_NREADY] = nready
+        stamp = bm[B_BATCHES] + 1
         for i in range(nready):
             c = ready[i]
-            fl = conn[c, C_FLAGS]
-            conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
-            conn[c, C_NEXEC] = 0
-            conn[c, C_OUT_NEED] = 0
-            if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
-                conn[c, C_OUT_SENT] = 0
-                conn[c, C_OUT_WR] = 0
+            fl = _enter_batch(conn, c)
             if fl & (F_CLOSE_AFTER | F_CLOSE_NOW):
+                conn[c, C_BATCH_STAMP] = stamp
+                conn[c, C_BLOCK_ROW] = -1
                 continue
-            note_read(conn, c)
-            parse_conn(conn, c, q, bm, args, scratch, lim, cmdt)
+            _parse_into(conn, c, q, bm, args, scratch, lim, cmdt, stamp)
     nq = bm[B_QN]
-    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0, h, fams)
+    k = exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, nready < 0, h, fams,
+                  scratch, ready)
+    nq = bm[B_QN]                       # (with the requests of woken clients)
     if nready < 0:
         return _replay_close(conn, ready[0], q, nq, k, res)
     tm = T[0]
     if tm[T_MIG] and fams[FN_MIGRATE] != 0:     # (engine/storecalls.py; 0 while compiling)
         call_entry(fams[FN_MIGRATE], haddr, lim[config.L_REHASH_PER_BATCH])
+    nready = bm[B_NREADY]
     if bm[B_TRACED]:
         mask = M_TRACE                  # Python reads the rows' arguments, then finish_traced
     else:
@@ -392,8 +531,8 @@ def _finish(conn, lim, ready, nready, res):
     mask = 0
     for i in range(nready):
         c = ready[i]
-        if not (conn[c, C_FLAGS] & (F_SLOW | F_BLOCKED)):     # a blocked request's argument
-            compact_input(conn, c)                          # rows stay good for Python
+        if not (conn[c, C_FLAGS] & F_SLOW):
+            compact_input(conn, c)
         _result_row(conn, c, lim, res, i)
         if res[i, R_ATT]:
             mask = M_ATTEND

@@ -44,13 +44,14 @@ from mako_numba.engine.kernels import family_table
 from mako_numba.base.jit import addr_of, handles
 from mako_numba.server.maxclients import grow_table, info_clients
 from mako_numba.base.layout import (
-    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NSLOW, LRU_CLOCK_MAX,
+    A_GROW_IN, A_SHRINK_IN, B_NEED_ARGS, B_NEXT_ID, B_NFIELDS, B_NOW_US, B_NREADY, B_NSLOW, LRU_CLOCK_MAX,
+    F_BLOCK_TIMED, T_BLOCK_READY, T_BQ_GROW,
     M_ARGS, M_KEYSPACE, M_SLOW, M_TRACE, B_QN, B_TRACED, S_COMMANDS,
     B_SCRATCH_ADDR, C_RD, Q_ARG0, Q_ARGC, Q_CMD, Q_START,
     C_DB, C_FLAGS, C_ID, C_IN_ADDR, C_IN_CAP, C_IN_NEED, C_NFIELDS, C_OUT_ADDR, C_OUT_CAP,
     C_LASTCMD, CMD_UNKNOWN, C_QB_ALLOC, C_RD_MAX,
     C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO, C_WR, F_CLOSE_AFTER, F_CLOSE_NOW,
-    F_BLOCKED, F_DENY_BLOCK, F_DEFERRED, F_PENDING, F_SLOW, F_UNBLOCKED, F_WAITS_KERNELS, M_ATTEND,
+    F_DENY_BLOCK, F_DEFERRED, F_PENDING, F_SLOW, F_WAITS_KERNELS,
     Q_NFIELDS, R_ATT, R_NFIELDS, S_NFIELDS, T_EVICT_OVER, T_MAXMEM,
     T_TOUCHED,
 )
@@ -309,7 +310,8 @@ class Core:
         slots to run again.
 
         Afterwards row i of `self.res` is (sent, written, attention) for
-        slots[i] (layout R_*): the replies to send are
+        batch_slots()[i] (layout R_*): `slots`, then any blocked client the
+        batch served (engine/batch.py); the replies to send are
         outmv[slot][sent:written], and a non-zero attention means "look at
         the connection table" (closing, partial state); the event loop's
         fast path needs nothing else.
@@ -318,7 +320,11 @@ class Core:
         self.ready[:n] = slots
         self.bm[B_NOW_US] = time.time_ns() // 1000
         self.frame()
-        return self.finish(run_batch(self.haddr, n), slots)
+        return self.finish(run_batch(self.haddr, n))
+
+    def batch_slots(self):
+        """The connections of the last batch's result rows (an int64 array)."""
+        return self.ready[:int(self.bm[B_NREADY])]
 
     @property
     def h(self):
@@ -338,24 +344,19 @@ class Core:
             write_frame(bm, T, args)
             self._framed = (T, args, bm)
 
-    def finish(self, mask, slots):
-        """What Python does after run_batch returned `mask` for `slots`; the slots to run again."""
-        n = len(slots)
+    def finish(self, mask):
+        """What Python does after run_batch returned `mask` (for batch_slots()); the slots to run again."""
+        n = int(self.bm[B_NREADY])
         if mask & M_TRACE:              # rows for MONITOR or SLOWLOG, their input still in place
             self.observe.rows(self.q, 0, int(self.bm[B_QN]), self.args)
             mask |= finish_traced(self.h, n)
         watches = self.watches
-        if mask & M_ATTEND:
-            if not isinstance(slots, list):
-                slots = slots.tolist()  # (the loop passes its numpy array of readable slots)
-            self._blocks(slots)         # while the argument rows are the batch's; before settle,
-                                        # so a served client is out of line when its key wakes the next
-        if self.ks.tm[T_TOUCHED]:       # a watched key changed: its watchers are dirty at once
+        tm = self.ks.tm
+        if tm[T_TOUCHED]:               # a watched key changed: its watchers are dirty at once
             watches.settle()            # (they queue no more, as Redis), before any WATCH or EXEC
         if not mask:                    # the common turn: replies to send, nothing else, unless
-            return watches.take_woken() if watches.woken else []    # blocked clients can go on
-        if not isinstance(slots, list):
-            slots = slots.tolist()
+            return self.blocking.take_runs() if tm[T_BLOCK_READY] else []   # blocked clients wait
+        slots = self.ready[:n].tolist()
         if mask & M_SLOW:
             for i in range(int(self.bm[B_NSLOW])):
                 self.admin.execute(int(self.slowq[i]))
@@ -363,35 +364,28 @@ class Core:
             self.ks.after_batch()
         if mask & M_ARGS:
             self.grow_args()
+        if tm[T_BQ_GROW]:
+            self.blocking.grow()        # a block found no room; its client runs again
         self.propagation.drain_due()    # to the consumers (the AOF) before any reply of the batch is sent
         again = []
         for slot, row in zip(slots, self.res[:n].tolist()):
             att = row[R_ATT]
             if att:
                 self._attend(slot, att)
+                if att & F_BLOCK_TIMED:
+                    self.blocking.timed_block(slot)
                 fl = self.conn[slot, C_FLAGS]
-                if att & F_DEFERRED and fl & (F_WAITS_KERNELS | F_BLOCKED):
-                    if fl & F_WAITS_KERNELS:
-                        self.parked.add(slot)       # until its command's family is loaded
+                if att & F_DEFERRED and fl & F_WAITS_KERNELS:
+                    self.parked.add(slot)       # until its command's family is loaded
                 elif att & (F_PENDING | F_SLOW) and not att & (F_CLOSE_AFTER | F_CLOSE_NOW):
                     again.append(slot)
-        if self.ks.tm[T_TOUCHED]:       # marks of the slow path's writes (EXEC)
+        if tm[T_TOUCHED]:               # marks of the slow path's writes (EXEC)
             watches.settle()
-        woken = watches.take_woken() + self.blocking.take_runs()
+        woken = self.blocking.take_runs()
         if woken:                       # Redis serves blocked clients before the next command
             first = set(woken)
             again = woken + [s for s in again if s not in first]
         return again
-
-    def _blocks(self, slots):
-        """Blocked requests of the batch to note, answered ones to forget (engine/blocking.py)."""
-        conn = self.conn
-        for i, slot in enumerate(slots):
-            att = int(self.res[i, R_ATT])
-            if att & F_UNBLOCKED:
-                self.blocking.release(slot, keep_blocked=True)
-            if att & F_DEFERRED and conn[slot, C_FLAGS] & F_BLOCKED:
-                self.blocking.register(slot)
 
     # --- kernels still compiling (a first start) -------------------------------------------
     def poll_kernels(self):

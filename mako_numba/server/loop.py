@@ -48,7 +48,7 @@ from mako_numba.server.netio import (D_AFTER, D_DROP, D_EVENT, D_NFIELDS, EP_IN,
                                      ST_DONE, TR_NFIELDS, event_buffer, put_event, read_events,
                                      send_replies, serve_turn)
 from mako_numba.base.jit import entry_address, handles
-from mako_numba.base.layout import C_WR, T_MIG
+from mako_numba.base.layout import B_NREADY, C_WR, T_MIG
 from mako_numba.commands.frame import ENTRY_ARGS
 from mako_numba.engine.batch import run_batch
 
@@ -247,8 +247,7 @@ class Server:
             if nd:
                 self._deferred_sends(nd)
         elif st == ST_BATCH:
-            ready = self.rd[:nready]
-            self._after_batch(core.finish(mask, ready), ready, t_us)
+            self._after_batch(core.finish(mask), t_us)
         else:
             self._after_reads(nready, nd, nev, t_us)
 
@@ -278,16 +277,17 @@ class Server:
             if not nev:
                 self.core.ks.idle_step()
             return
-        self._after_batch(self.core.run(ready), ready, t_us)
+        self._after_batch(self.core.run(ready), t_us)
 
-    def _after_batch(self, again, ready, t_us):
-        """The batch of `ready` ran (`again`: slots with work left): send its replies."""
+    def _after_batch(self, again, t_us):
+        """A batch ran (`again`: slots with work left): send its replies."""
         core = self.core
         self._pending = again
         if core.observe.woken:              # MONITOR lines: buffers moved under the rows
-            self._wake_monitors(list(ready))
+            self._wake_monitors(core.batch_slots().tolist())
             return
-        nd, put = send_replies(core.conn, self.nt, core.ready, core.res, len(ready), t_us, self.defer)
+        nd, put = send_replies(core.conn, self.nt, core.ready, core.res, int(core.bm[B_NREADY]), t_us,
+                               self.defer)
         self.net.output += put
         if nd:
             self._deferred_sends(nd)

@@ -39,8 +39,8 @@ import numpy as np
 
 from mako_numba.base.jit import call_entry, i64view, i64view2, kernel, u8view
 from mako_numba.base.layout import C_IN_ADDR, C_IN_CAP, C_OUT_ADDR, C_OUT_SENT, C_RD_MAX, C_WR
-from mako_numba.base.layout import B_FRAME, B_NOW_US, H_BM, H_CONN, H_NFIELDS, H_READY, H_RES
-from mako_numba.base.layout import R_ATT, R_SENT, R_WR, T_TOUCHED
+from mako_numba.base.layout import B_FRAME, B_NOW_US, B_NREADY, H_BM, H_CONN, H_NFIELDS, H_READY, H_RES
+from mako_numba.base.layout import R_ATT, R_SENT, R_WR, T_BLOCK_READY, T_TOUCHED
 from mako_numba.server.syscalls import (CLOCK_MONOTONIC, CLOCK_REALTIME, EAGAIN, EINTR,
                                         EWOULDBLOCK, MSG_NOSIGNAL, clock_us, errno_now,
                                         sys_epoll_wait, sys_recv, sys_send)
@@ -253,9 +253,9 @@ def serve_turn(nh, haddr, batch, epfd, timeout_ms, rounds):
         bm[B_NOW_US] = clock_us(CLOCK_REALTIME)
         mask = call_entry(batch, haddr, nready)
         tr[TR_MASK] = mask
-        if mask or tm[T_TOUCHED]:
+        if mask or tm[T_TOUCHED] or tm[T_BLOCK_READY]:
             return ST_BATCH
-        nd, put = _send_all(conn, nt, ready, res, nready, now_us, defer)
+        nd, put = _send_all(conn, nt, ready, res, bm[B_NREADY], now_us, defer)
         tr[TR_NDEFER] = nd
         tr[TR_PUT] += put
         if nd or nready < 2:

@@ -23,10 +23,11 @@ from mako_numba.config import settings as config
 from mako_numba.base.jit import i64view, kernel, prefetch, u8view
 from mako_numba.base.siphash import siphash13
 from mako_numba.store.arena import REC_HDR, rec_db, rec_hdr, rec_klen, ref_addr
+from mako_numba.store.blockq import bq_mark, bq_swapdb
 from mako_numba.base.layout import (
-    T_BLOCK_READY, T_DIRTY, T_FILLED, T_INITLOG, T_LIVE, T_LOGCAP, T_MIG, T_MIGPOS, T_NEED, T_OLOGCAP, T_RELEASE,
+    T_BQ_KEYS, T_DIRTY, T_FILLED, T_INITLOG, T_LIVE, T_LOGCAP, T_MIG, T_MIGPOS, T_NEED, T_OLOGCAP, T_RELEASE,
     T_SEED0, T_SEED1, T_SPARE, T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING,
-    W_BLOCK, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_EMPTY, WS_SWAPPED, WS_WRITTEN,
+    W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE, WS_CLEAN, WS_EMPTY, WS_SWAPPED, WS_WRITTEN,
 )
 
 
@@ -79,8 +80,6 @@ def _watch_mark(tm, s, db, mark):
             if st == WS_CLEAN:
                 tm[T_TOUCHED] += 1
             wt[e + W_STATE] = st | mark
-            if mark == WS_WRITTEN and wt[e + W_BLOCK] != 0:
-                tm[T_BLOCK_READY] = 1
             return
         pos = (pos + 1) & (n - 1)
 
@@ -91,6 +90,8 @@ def touch_hash(tm, db, h):
     tm[T_DIRTY] += 1
     if tm[T_WATCHING] != 0:
         _watch_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db, WS_WRITTEN)
+    if tm[T_BQ_KEYS] != 0:          # clients wait on some keys: this one may be ready (blockq.py)
+        bq_mark(tm, np.int64(h ^ (np.uint64(db + 1) * GOLDEN)), db)
 
 
 @kernel
@@ -103,14 +104,19 @@ def key_sip(tm, kaddr, klen):
 def touch_record(tm, chunks, ref, mark):
     """The key of record ref changed: WS_WRITTEN, or WS_DELETED when it is going away."""
     tm[T_DIRTY] += 1
-    if tm[T_WATCHING] != 0:
+    if tm[T_WATCHING] != 0 or (tm[T_BQ_KEYS] != 0 and mark == WS_WRITTEN):
         hdr = rec_hdr(chunks, ref)
-        _watch_mark(tm, key_sip(tm, ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr)), rec_db(hdr), mark)
+        s = key_sip(tm, ref_addr(chunks, ref) + REC_HDR, rec_klen(hdr))
+        if tm[T_WATCHING] != 0:
+            _watch_mark(tm, s, rec_db(hdr), mark)
+        if tm[T_BQ_KEYS] != 0 and mark == WS_WRITTEN:
+            bq_mark(tm, s, rec_db(hdr))
 
 
 @kernel
 def watch_swapdb(tm, p1, p2, d1, d2):
-    """SWAPDB d1 d2 (physical p1, p2): watched keys follow their database number."""
+    """SWAPDB d1 d2 (physical p1, p2): watched and waited-on keys follow their database number."""
+    bq_swapdb(tm, p1, p2)
     if tm[T_WATCHING] == 0:
         return
     n = tm[T_WATCH_MASK] + 1
@@ -125,8 +131,6 @@ def watch_swapdb(tm, p1, p2, d1, d2):
         if wt[e + W_STATE] == WS_CLEAN:
             tm[T_TOUCHED] += 1
         wt[e + W_STATE] |= WS_SWAPPED
-        if wt[e + W_BLOCK] != 0:
-            tm[T_BLOCK_READY] = 1       # scanDatabaseForReadyKeys
 
 
 @kernel

@@ -1,4 +1,4 @@
-"""WATCH and blocked clients: which clients watch or wait on which keys, and which were touched.
+"""WATCH: which clients watch which keys, and which were touched.
 
 Redis marks a watching client "dirty" when a key it watches is written,
 deleted, expired or flushed after WATCH, and then EXEC answers a null array.
@@ -19,15 +19,9 @@ Here the kernels do the noticing and Python the bookkeeping:
   changes (so a mark is charged to the watchers of its time) and before EXEC
   decides.  Slow-path commands run after the batch's kernel work, so a
   WATCH or EXEC sees every write queued before it in the same batch.
-- Blocked clients (BLPOP and the like, engine/blocking.py) wait on keys in
-  the same table, flagged W_BLOCK: a write to such a key also sets
-  tm[T_BLOCK_READY] (the batch stops after that request) and `settle()`
-  wakes the first client blocked on it (in the order they blocked), to be
-  run again before anything else; when it is served its pop writes the key
-  again if elements are left, which wakes the next, so a push of n elements
-  serves n clients in order and wakes no one else.  The table grows one key at a time (a key
-  that nobody watches or waits on any more stays as a dead entry until a
-  rebuild), so ten thousand blocked clients cost no rebuild each.
+- The table grows one key at a time (a key nobody watches any more stays
+  as a dead entry until a rebuild).  Blocked clients wait in a table of
+  their own, kept by the kernels (blockq.py).
 - Expiry as Redis 7.0's watchedKey.expired: WATCH and EXEC only look, they
   delete nothing.  A key that is already expired when watched is flagged;
   its deletion (lazy or active expiry, a flush) is then no change, and it
@@ -38,7 +32,7 @@ import time
 import numpy as np
 
 from mako_numba.base.layout import (
-    C_FLAGS, F_TX_CAS, T_BLOCK_READY, T_TOUCHED, T_WATCHING, W_BLOCK, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE,
+    C_FLAGS, F_TX_CAS, T_TOUCHED, T_WATCHING, W_HASH, W_OTHER, W_PDB, W_SIZE, W_STATE,
     WS_CLEAN, WS_DELETED, WS_SWAPPED, WS_WRITTEN,
 )
 from mako_numba.base.jit import addr_of
@@ -55,10 +49,8 @@ class Watches:
         self.dirty = set()      # slots whose EXEC must fail
         self.expired = set()    # (slot, db, key): the key was already expired when watched
         self.entries = []       # watch-table entry i -> (db, key), or None
-        self.blocked = {}       # (db, key) -> [slot, ...], in the order they blocked
         self.where = {}         # (db, key) -> its entry in the table
-        self.dead = {}          # (db, key) -> its entry, for keys nobody watches or waits on now
-        self.woken = []         # blocked slots whose keys were written, not yet taken
+        self.dead = {}          # (db, key) -> its entry, for keys nobody watches now
 
     def watching(self, slot):
         return slot in self.by_slot
@@ -86,15 +78,12 @@ class Watches:
 
     # --- marks from the kernels --------------------------------------------------------
     def settle(self):
-        """Charge the kernels' marks to the watching clients (touchWatchedKey and SWAPDB's
-        rules); return the blocked clients whose keys were written, to run again."""
+        """Charge the kernels' marks to the watching clients (touchWatchedKey and SWAPDB's rules)."""
         ks = self.core.ks
         table = ks.watch_table
         if table is None or not ks.tm[T_TOUCHED]:
-            ks.tm[T_BLOCK_READY] = 0
             return
         now = int(time.time() * 1000)
-        woken = []
         states = table[W_STATE::W_SIZE]
         for i in np.flatnonzero(states > WS_CLEAN):
             i = int(i)
@@ -102,10 +91,6 @@ class Watches:
             st = int(states[i])
             states[i] = WS_CLEAN
             db, key = dk
-            if st & (WS_WRITTEN | WS_SWAPPED) and dk in self.blocked:
-                # the first in line: once served, its pop writes the key again (WS_WRITTEN)
-                # while the list still holds elements, which wakes the next
-                woken.append(self.blocked[dk][0])
             for slot in self.by_key.get(dk, ()):
                 wk = (slot, db, key)
                 if st & WS_WRITTEN or (st & WS_DELETED and wk not in self.expired):
@@ -116,16 +101,6 @@ class Watches:
                 if st & WS_SWAPPED:
                     self._swapped(wk, int(table[i * W_SIZE + W_OTHER]), now)
         ks.tm[T_TOUCHED] = 0
-        ks.tm[T_BLOCK_READY] = 0
-        self.woken.extend(woken)
-
-    def take_woken(self):
-        """The blocked slots to run again (settled marks), in the order they blocked."""
-        woken = self.woken
-        if not woken:
-            return woken
-        self.woken = []
-        return list(dict.fromkeys(woken)) if len(woken) > 1 else woken
 
     def _swapped(self, wk, other, now):
         """touchAllWatchedKeysInDb(emptied, replaced_with) for SWAPDB: the key's old
@@ -168,7 +143,6 @@ class Watches:
             states = ks.watch_table[W_STATE::W_SIZE]
             states[states > WS_CLEAN] = WS_CLEAN
         ks.tm[T_TOUCHED] = 0
-        ks.tm[T_BLOCK_READY] = 0
 
     # --- the registry ---------------------------------------------------------------------
     def watch(self, slot, db, keys):
@@ -208,29 +182,9 @@ class Watches:
         return any((slot, db, key) not in self.expired and self._is_expired(db, key, now)
                    for db, key in self.by_slot.get(slot, ()))
 
-    # --- blocked clients (engine/blocking.py keeps their deadlines and replies) -------------
-    def block(self, slot, db, keys):
-        """The client at slot waits on these keys (after those already waiting on them)."""
-        self.settle()
-        for key in keys:
-            waiting = self.blocked.setdefault((db, key), [])
-            if slot not in waiting:
-                waiting.append(slot)
-            self._enter(db, key)
-
-    def unblock(self, slot, db, keys):
-        self.settle()
-        for key in keys:
-            waiting = self.blocked.get((db, key))
-            if waiting is not None and slot in waiting:
-                waiting.remove(slot)
-                if not waiting:
-                    del self.blocked[(db, key)]
-                    self._leave(db, key)
-
     # --- the table ------------------------------------------------------------------------
     def _enter(self, db, key):
-        """Give (db, key) an entry (and its W_BLOCK flag) in the kernels' table."""
+        """Give (db, key) an entry in the kernels' table."""
         dk = (db, key)
         e = self.where.get(dk)
         if e is None and dk in self.dead:
@@ -252,20 +206,15 @@ class Watches:
             self._fill(table, pos, db, key)
             self.where[dk] = pos
             self._count()
-            return
-        self.core.ks.watch_table[e * W_SIZE + W_BLOCK] = 1 if dk in self.blocked else 0
 
     def _leave(self, db, key):
-        """Nobody may watch or wait on (db, key) any more: its entry goes dead."""
+        """Nobody watches (db, key) any more: its entry goes dead."""
         dk = (db, key)
-        if dk in self.by_key or dk in self.blocked:
-            self._enter(db, key)                # only its W_BLOCK flag changes
+        if dk in self.by_key:
             return
         e = self.where.pop(dk, None)
         if e is None:
             return
-        table = self.core.ks.watch_table
-        table[e * W_SIZE + W_BLOCK] = 0
         self.dead[dk] = e
         if not self.where or len(self.dead) > max(16, len(self.where)):
             self._rebuild()
@@ -283,7 +232,6 @@ class Watches:
         table[e + W_HASH] = self.sip[key]
         table[e + W_PDB] = self.core.ks.dbk[db, 2]
         table[e + W_STATE] = WS_CLEAN
-        table[e + W_BLOCK] = 1 if (db, key) in self.blocked else 0
         self.entries[pos] = (db, key)
 
     def _rebuild(self):

@@ -100,7 +100,7 @@ class ClientCommands:
         flags = "O" if fl & F_MONITOR else ""
         if multi >= 0:
             flags += "x"
-        if slot in core.blocking.by_slot:
+        if core.blocking.is_blocked(slot):
             flags += "b"
         if slot in core.watches.dirty:
             flags += "d"
