@@ -173,8 +173,8 @@ class Core:
         slot = self._free.pop()
         row = self.conn[slot]
         row[:] = 0
-        self._set_in(slot, np.zeros(self.in_default, np.uint8))
-        self._set_out(slot, np.zeros(self.out_default, np.uint8))
+        self._set_in(slot, np.empty(self.in_default, np.uint8))
+        self._set_out(slot, np.empty(self.out_default, np.uint8))
         row[C_PROTO] = 2
         row[C_LASTCMD] = CMD_UNKNOWN        # no command yet: CLIENT LIST says cmd=NULL
         row[C_QB_ALLOC], row[C_RD_MAX] = querybuf.NEW_CLIENT_ALLOC, querybuf.NEW_CLIENT_READ
@@ -254,7 +254,7 @@ class Core:
         # argument announced whole) but at least half as much again, so a request of many
         # small arguments, whose need grows a few bytes at a time, is not copied per read.
         new_cap = max(need, cap + cap // 2) if need > (1 << 20) else max(2 * cap, _pow2_at_least(need))
-        arr = np.zeros(new_cap, np.uint8)
+        arr = np.empty(new_cap, np.uint8)
         wr = int(self.conn[slot, C_WR])
         arr[:wr] = self.inbufs[slot][:wr]
         self._set_in(slot, arr)
@@ -277,7 +277,7 @@ class Core:
         if c[C_OUT_SENT] == c[C_OUT_WR]:
             c[C_OUT_SENT] = c[C_OUT_WR] = 0
             if c[C_OUT_CAP] > 4 * self.out_default and not c[C_OUT_NEED]:
-                self._set_out(slot, np.zeros(self.out_default, np.uint8))
+                self._set_out(slot, np.empty(self.out_default, np.uint8))
 
     def ensure_out(self, slot, need):
         """Room for `need` more reply bytes: move unsent bytes to the front, grow."""
@@ -288,7 +288,7 @@ class Core:
             return
         unsent = wr - sent
         if unsent + need > cap:
-            arr = np.zeros(max(2 * cap, _pow2_at_least(unsent + need)), np.uint8)
+            arr = np.empty(max(2 * cap, _pow2_at_least(unsent + need)), np.uint8)
             arr[:unsent] = out[sent:wr]
             self._set_out(slot, arr)
         else:
@@ -476,7 +476,7 @@ class Core:
         if att & A_GROW_IN:
             self._grow_in(slot, int(conn[slot, C_IN_NEED]))
         elif att & A_SHRINK_IN and conn[slot, C_WR] == 0:
-            self._set_in(slot, np.zeros(self.in_default, np.uint8))
+            self._set_in(slot, np.empty(self.in_default, np.uint8))
 
     def _supply_out(self, slot):
         """Output room a deferred request asked for (C_OUT_NEED), if any."""
