@@ -16,6 +16,9 @@ servers, who goes first swapping every round.
   (one set of 200 members).  The sorted-set rows are skipped, with a note,
   when a server answers ZADD with "unknown command".  Targets (the issue's):
   mako/redis >= 1.0 at P=1, >= 1.5 at P=16.
+- generator: the P=16 cases again from our own load generator (bench/listgen.py),
+  since redis-benchmark, one process, sets the pace of both servers there;
+  its busy share and ceiling are shown beside each row.
 - queue: a job queue.  One process drives 50 consumer connections, each
   looping `BRPOP jobs 0`, and one producer connection that pipelines
   `LPUSH jobs job:<send time in ns>`, as many as fit in a window of jobs in
@@ -60,10 +63,10 @@ import time
 
 import numpy as np
 
-from . import machine, report
+from . import listgen, machine, report
 from .servers import command, die_with_parent, info_fields, start_mako, start_redis
 
-PARTS = ("throughput", "queue", "blocked", "memory")
+PARTS = ("throughput", "generator", "queue", "blocked", "memory")
 MAXCLIENTS = 20_000
 ZKEYS = 100_000                 # sorted sets z:N preloaded for ZADD/ZSCORE (-r)
 ZBIG = 200                      # members of z, read by ZRANGE z 0 99 WITHSCORES
@@ -823,7 +826,7 @@ def main(opts):
             out_lines.extend([f"**failed**: {e}", ""])
             failed.append(title)
 
-    shared_parts = {"throughput", "queue", "blocked"} | ({"memory"} if opts.smoke else set())
+    shared_parts = {"throughput", "generator", "queue", "blocked"} | ({"memory"} if opts.smoke else set())
     memory_title = "## Memory per item (after loading, less the empty server)"
     if shared_parts & set(parts):
         with start_mako(extra=extra) as mako, start_redis(extra=extra) as rds:
@@ -832,6 +835,15 @@ def main(opts):
             if "throughput" in parts:
                 run_part("## Throughput (redis-benchmark, 50 clients)", part_throughput, opts,
                          servers, opts.requests)
+            if "generator" in parts:
+                zsets = _has_zsets(servers)
+                if zsets and "throughput" not in parts:
+                    for s in servers:
+                        _preload_zsets(s)
+                seconds = 0.2 if opts.smoke else 1.0 if opts.quick else 2.0
+                run_part(f"## P=16 from our load generator ({seconds:g} s a run; redis-benchmark sets "
+                         "the pace above)", listgen.part, opts, servers, seconds, zsets, ZKEYS,
+                         _integer, _pump, _alternate)
             if "queue" in parts:
                 run_part(f"## Job queue: {CONSUMERS} consumers in BRPOP, one producer pipelining "
                          f"LPUSH ({opts.queue_seconds:g} s a run)", part_queue, opts, servers,

@@ -1,4 +1,5 @@
-"""Our own load generator: a GET/SET mix over Zipf-skewed keys, fast enough to keep a server busy.
+"""Our own load generator: a GET/SET mix over Zipf-skewed keys (or any given requests), fast
+enough to keep a server busy.
 
 How it stays fast in Python:
 - Nothing is built per request.  Each worker draws a stream of STREAM
@@ -178,12 +179,17 @@ def _worker(host, port, nconn, stream, pipeline, seconds, pipe):
 
 
 def run(host, port, *, clients=50, pipeline=16, value_size=8, seconds=2.0, workers=1,
-        get_share=0.9, keyspace=1_000_000, zipf=0.99, seed=1):
-    """One timed run; a dict of ops/s, latency percentiles (us) and the generator's own cost."""
+        get_share=0.9, keyspace=1_000_000, zipf=0.99, seed=1, requests=None):
+    """One timed run; a dict of ops/s, latency percentiles (us) and the generator's own cost.
+
+    `requests`: a list of requests (bytes) to send over and over instead of the GET/SET mix."""
     workers = max(1, min(workers, clients))
     wire.warm_up()
-    cdf = zipf_cdf(keyspace, zipf)
-    streams = [_stream(cdf, pipeline, value_size, get_share, seed * 1000 + w) for w in range(workers)]
+    if requests is not None:
+        streams = [wire.requests(requests, STREAM + pipeline)] * workers
+    else:
+        cdf = zipf_cdf(keyspace, zipf)
+        streams = [_stream(cdf, pipeline, value_size, get_share, seed * 1000 + w) for w in range(workers)]
     ctx = mp.get_context("fork")
     procs, pipes = [], []
     try:

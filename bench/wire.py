@@ -8,8 +8,11 @@ Rules:
   requests computed at once by numpy, and one Numba loop that copies both
   into place.  No Python code runs per request.
 - `count_replies` parses whole RESP2 replies of the kinds GET and SET give
-  (`+OK`, `$n` bulk, `$-1`, `-ERR`, `:n`) and stops at the first incomplete
-  one; the caller keeps the unparsed tail.
+  (`+OK`, `$n` bulk, `$-1`, `-ERR`, `:n`), and flat arrays of them (LRANGE,
+  ZRANGE), and stops at the first incomplete one; the caller keeps the
+  unparsed tail.
+- `requests` makes the same stream of any given requests (the list and
+  sorted-set benchmarks).
 - The Numba routines are compiled once and cached next to this file
   (`warm_up` compiles them before worker processes fork).
 """
@@ -75,6 +78,44 @@ def sets(lo, hi, value_size):
     return buf.tobytes()
 
 
+def requests(reqs, count):
+    """`count` requests cycling through `reqs` (bytes each) as one uint8 array, and their offsets."""
+    reqs = [bytes(r) for r in reqs]
+    seq = (reqs * (count // len(reqs) + 1))[:count]
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in seq], out=offsets[1:])
+    return np.frombuffer(b"".join(seq), np.uint8).copy(), offsets
+
+
+@njit(cache=True, nogil=True)
+def _scalar(buf, i, end):
+    """(end of the non-array reply at i, 1 if an error): end -1 when incomplete, -2 unknown."""
+    c = buf[i]
+    j = i + 1
+    while j < end and buf[j] != 13:
+        j += 1
+    if j + 1 >= end:
+        return -1, 0                    # header line not complete yet
+    nxt = j + 2
+    if c == 36:                         # '$' bulk string
+        k = i + 1
+        if buf[k] == 45:
+            return nxt, 0               # $-1
+        length = 0
+        while k < j:
+            length = length * 10 + (buf[k] - 48)
+            k += 1
+        nxt += length + 2
+        if nxt > end:
+            return -1, 0
+        return nxt, 0
+    if c == 45:                         # '-' error
+        return nxt, 1
+    if c != 43 and c != 58:             # not '+' or ':'
+        return -2, 0
+    return nxt, 0
+
+
 @njit(cache=True, nogil=True)
 def count_replies(buf, start, end):
     """Whole replies in buf[start:end]: (replies, error replies, end of the last whole one).
@@ -86,31 +127,37 @@ def count_replies(buf, start, end):
     n = 0
     errors = 0
     while i < end:
-        c = buf[i]
-        j = i + 1
-        while j < end and buf[j] != 13:
-            j += 1
-        if j + 1 >= end:
-            break                       # header line not complete yet
-        nxt = j + 2
-        if c == 36:                     # '$' bulk string
-            neg = False
+        if buf[i] == 42:                # '*' a flat array: its elements, then it counts once
+            j = i + 1
+            while j < end and buf[j] != 13:
+                j += 1
+            if j + 1 >= end:
+                break
             k = i + 1
-            if buf[k] == 45:
-                neg = True
+            neg = buf[k] == 45
+            cnt = 0
+            while k < j and not neg:
+                cnt = cnt * 10 + (buf[k] - 48)
                 k += 1
-            length = 0
-            while k < j:
-                length = length * 10 + (buf[k] - 48)
-                k += 1
-            if not neg:
-                nxt += length + 2
-                if nxt > end:
+            nxt = j + 2
+            for _ in range(cnt):
+                if nxt >= end:
+                    nxt = -1
                     break
-        elif c == 45:                   # '-' error
-            errors += 1
-        elif c != 43 and c != 58:       # not '+' or ':'
-            return -1, errors, i
+                nxt, e = _scalar(buf, nxt, end)
+                if nxt < 0:
+                    break
+            if nxt == -2:
+                return -1, errors, i
+            if nxt < 0:
+                break
+        else:
+            nxt, e = _scalar(buf, i, end)
+            if nxt == -2:
+                return -1, errors, i
+            if nxt < 0:
+                break
+            errors += e
         n += 1
         i = nxt
     return n, errors, i
@@ -119,5 +166,6 @@ def count_replies(buf, start, end):
 def warm_up():
     """Compile (or load) the Numba routines now, before worker processes fork."""
     build([GET, SET], [1, 2], 8)
-    probe = np.frombuffer(b"+OK\r\n$3\r\nabc\r\n$-1\r\n", np.uint8)
-    assert count_replies(probe, 0, len(probe)) == (3, 0, len(probe))
+    probe = np.frombuffer(b"+OK\r\n$3\r\nabc\r\n$-1\r\n*2\r\n$1\r\na\r\n:1\r\n*0\r\n*-1\r\n", np.uint8)
+    assert count_replies(probe, 0, len(probe)) == (6, 0, len(probe))
+    assert count_replies(probe, 0, len(probe) - 14) == (3, 0, 19)     # an array cut short waits

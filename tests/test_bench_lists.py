@@ -1,7 +1,8 @@
 """`python -m bench lists --smoke`: the list benchmarks' machinery, on tiny sizes.
 
 One short run per server of every part: redis-benchmark's list tests and
-the sorted-set custom commands, the BRPOP job queue, 200 clients blocked in
+the sorted-set custom commands, the same at P=16 from our load generator,
+the BRPOP job queue, 200 clients blocked in
 BLPOP beside GET/SET and woken by one pipeline of LPUSHes, and the memory
 cases at a thousandth.  Checked: the run ends well, summary.md is written
 and holds every table, every row has figures for both servers, a ratio is
@@ -57,6 +58,22 @@ def test_throughput_rows(smoke):
         assert mako > 0 and redis > 0, r
         assert ratio == pytest.approx(mako / redis, rel=0.02, abs=0.01), r
         assert r[5] in ("met", "not met"), r       # one run: no spread to cross
+
+
+def test_generator_rows(smoke):
+    """The P=16 cases from our load generator: both servers' figures, the ratio, the
+    generator's busy share and ceiling."""
+    head, *rows = section(smoke, "P=16 from our load generator")
+    assert head[:4] == ["case (c50 P16)", "mako ops/s", "redis ops/s", "mako/redis"]
+    zsets = "skipped" not in smoke.split("## Job queue")[0]
+    assert [r[0] for r in rows] == ["LPUSH mylist xxx", "RPOP mylist", "LRANGE mylist 0 99"] + (
+        ["ZADD z:N S mN", "ZSCORE z:N m3", "ZRANGE z 0 99 WITHSCORES"] if zsets else [])
+    for r in rows:
+        mako, redis, ratio = number(r[1]), number(r[2]), number(r[3])
+        assert mako > 0 and redis > 0, r
+        assert ratio == pytest.approx(mako / redis, rel=0.02, abs=0.01), r
+        assert r[5] in ("met", "not met"), r
+        assert 0 < float(r[6].rstrip("%")) <= 100 and number(r[7]) > 0, r
 
 
 def test_queue_rows(smoke):
