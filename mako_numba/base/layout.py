@@ -128,6 +128,8 @@ F_UNBLOCK_TIMEOUT = 1 << 21     # the blocked command is to answer its timeout r
 F_UNBLOCK_ERROR = 1 << 22       # ... or -UNBLOCKED (CLIENT UNBLOCK ... ERROR)
 F_UNBLOCKED = 1 << 23       # a blocked command answered this batch (the batch unlinks it, store/blockq.py)
 F_BLOCK_TIMED = 1 << 24     # a block with a timeout was just registered: Python notes its deadline
+F_BLOCK_NOW = 1 << 25       # its last run ended blocked (not deferred for memory): it waits in line, and
+                            # its result row asks nothing of Python
 
 # attention bits in a result row (beside the F_* flags above)
 A_GROW_IN = 64      # the unfinished request needs a bigger input buffer

@@ -23,7 +23,7 @@ import numpy as np
 
 from mako_numba.base.jit import kernel, u8view
 from mako_numba.base.layout import (
-    C_BLOCK_KEY0, C_BLOCK_MS, C_BLOCK_NKEYS, C_FLAGS, C_PROTO, F_BLOCKED, F_DENY_BLOCK,
+    C_BLOCK_KEY0, C_BLOCK_MS, C_BLOCK_NKEYS, C_FLAGS, C_PROTO, F_BLOCK_NOW, F_BLOCKED, F_DENY_BLOCK,
     F_UNBLOCK_ERROR, F_UNBLOCK_TIMEOUT, F_UNBLOCKED,
 )
 from mako_numba.commands.respond import X_DEFER, reply_lit
@@ -237,7 +237,7 @@ def cannot_block(R, array):
 @kernel
 def block(conn, c, key0, nkeys, ms):
     """Block on args[key0:key0+nkeys] for ms (0: forever): the request waits (X_DEFER)."""
-    conn[c, C_FLAGS] |= F_BLOCKED
+    conn[c, C_FLAGS] |= F_BLOCKED | F_BLOCK_NOW
     conn[c, C_BLOCK_KEY0] = key0
     conn[c, C_BLOCK_NKEYS] = nkeys
     conn[c, C_BLOCK_MS] = ms

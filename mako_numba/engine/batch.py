@@ -47,7 +47,7 @@ from mako_numba.protocol.parser import parse_conn
 from mako_numba.protocol.querybuf import next_read, note_read
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW
 from mako_numba.base.layout import (
-    B_NREADY, C_BATCH_STAMP, C_BLOCK_KEY0, C_BLOCK_MS, C_BLOCK_NKEYS, C_BLOCK_NODE, C_BLOCK_ROW, F_BLOCKED,
+    B_NREADY, C_BATCH_STAMP, C_BLOCK_KEY0, C_BLOCK_MS, C_BLOCK_NKEYS, C_BLOCK_NODE, C_BLOCK_ROW, F_BLOCKED, F_BLOCK_NOW,
     F_BLOCK_TIMED, F_UNBLOCK_ERROR, F_UNBLOCK_TIMEOUT, H_NFIELDS, QS_NEW, T_BLOCK_READY, T_LRU, T_MIG,
 )
 from mako_numba.store.blockq import bq_add, bq_first, bq_pop, bq_room, bq_unlink
@@ -158,7 +158,7 @@ def _result_row(conn, c, lim, res, i):
     """Tell Python what slot c needs: bytes to send, and anything unusual."""
     fl = conn[c, C_FLAGS]
     att = fl & (F_PENDING | F_SLOW | F_CLOSE_AFTER | F_CLOSE_NOW | F_DEFERRED | F_BLOCK_TIMED)
-    if fl & F_BLOCKED and conn[c, C_BLOCK_NODE] != 0:
+    if fl & F_BLOCK_NOW and conn[c, C_BLOCK_NODE] != 0:
         att &= ~(F_PENDING | F_DEFERRED)        # it waits in line (store/blockq.py): nothing to do
     next_read(conn, c)              # Redis's next read: how much it may bring (querybuf.py)
     if conn[c, C_IN_NEED] > conn[c, C_IN_CAP] - conn[c, C_RD]:
@@ -222,14 +222,15 @@ def _register(T, conn, c, args):
 def _unregister(T, conn, c):
     """c's blocked request was answered: out of line."""
     bq_unlink(T[0], conn, c, True)
-    conn[c, C_FLAGS] &= ~(F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR | F_UNBLOCKED | F_BLOCK_TIMED)
+    conn[c, C_FLAGS] &= ~(F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR | F_UNBLOCKED | F_BLOCK_TIMED
+                          | F_BLOCK_NOW)
 
 
 @kernel(inline=True)
 def _enter_batch(conn, c):
     """Connection c takes part in this batch: its per-batch state starts afresh."""
     fl = conn[c, C_FLAGS]
-    conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED)
+    conn[c, C_FLAGS] = fl & ~(F_SLOW | F_PENDING | F_DEFERRED | F_BLOCK_NOW)
     conn[c, C_NEXEC] = 0
     conn[c, C_OUT_NEED] = 0
     if conn[c, C_OUT_SENT] == conn[c, C_OUT_WR]:
@@ -275,7 +276,7 @@ def _wake(T, conn, q, bm, args, scratch, lim, cmdt, ready, stamp):
             ready[bm[B_NREADY]] = c         # its reply is sent with the batch's
             bm[B_NREADY] += 1
         bq_pop(tm)
-        conn[c, C_FLAGS] &= ~(F_DEFERRED | F_PENDING)
+        conn[c, C_FLAGS] &= ~(F_DEFERRED | F_PENDING | F_BLOCK_NOW)
         q[r, Q_STATUS] = QS_NEW
         return r
     return -1
@@ -404,11 +405,11 @@ def exec_rows(T, lim, conn, q, nq, args, bm, cmdt, lits, stats, lat, slowq, repl
             _reply_mode(conn, c, fl, wr0)
         if st == X_DEFER:
             _defer(conn, c, q, k, stats)
-            if conn[c, C_FLAGS] & F_BLOCKED:
-                conn[c, C_LASTCMD] = q[k, Q_CMD]    # a blocked client's cmd= is its command
-                conn[c, C_BLOCK_ROW] = k
+            if conn[c, C_FLAGS] & F_BLOCK_NOW:     # blocked (else deferred for memory: Python
+                conn[c, C_LASTCMD] = q[k, Q_CMD]    # gives it, and it runs again); a blocked
+                conn[c, C_BLOCK_ROW] = k            # client's cmd= is its command
                 if not _register(T, conn, c, args):
-                    conn[c, C_FLAGS] &= ~F_BLOCKED  # an ordinary deferral until there is room
+                    conn[c, C_FLAGS] &= ~(F_BLOCKED | F_BLOCK_NOW)  # an ordinary deferral until there is room
         else:
             if conn[c, C_BLOCK_NODE] != 0:
                 _unregister(T, conn, c)     # its blocked request was answered

@@ -29,7 +29,7 @@ import numpy as np
 
 from mako_numba.base.jit import addr_of
 from mako_numba.base.layout import (
-    C_BLOCK_MS, C_BLOCK_NODE, C_BLOCK_SERIAL, C_FLAGS, F_BLOCK_TIMED, F_BLOCKED, F_UNBLOCK_ERROR,
+    C_BLOCK_MS, C_BLOCK_NODE, C_BLOCK_SERIAL, C_FLAGS, F_BLOCK_NOW, F_BLOCK_TIMED, F_BLOCKED, F_UNBLOCK_ERROR,
     F_UNBLOCK_TIMEOUT, F_UNBLOCKED, T_BLOCK_READY, T_BQ_ADDR, T_BQ_GROW, T_BQ_KEYS, T_BQ_LEN,
 )
 from mako_numba.store.blockq import (
@@ -146,4 +146,5 @@ class Blocking:
         """The client went: out of line."""
         conn = self.core.conn
         bq_unlink(self.core.ks.tm, conn, slot, False)
-        conn[slot, C_FLAGS] &= ~(F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR | F_UNBLOCKED | F_BLOCK_TIMED)
+        conn[slot, C_FLAGS] &= ~(F_BLOCKED | F_UNBLOCK_TIMEOUT | F_UNBLOCK_ERROR | F_UNBLOCKED | F_BLOCK_TIMED
+                                 | F_BLOCK_NOW)

@@ -120,3 +120,18 @@ def test_many_keys_and_clients_grow_the_table_and_keep_the_order():
         assert i == want and reply.endswith(b"$%d\r\nv%d\r\n" % (len(str(key)) + 1, key))
         served.append(i)
     assert len(core.blocking) == 300 - 120
+
+
+def test_a_waiter_whose_reply_needs_more_room_is_served_once_it_has_it(core):
+    """A waiter woken by an element bigger than its output buffer defers for memory (not a
+    block): Python gives the room and it is served; it does not wait on for ever."""
+    a, b, p = core.open(), core.open(), core.open()
+    core.feed(a, cmd_bytes("BLPOP", "k", "0"))
+    core.feed(b, cmd_bytes("BLPOP", "k", "0"))
+    _drain(core, [a, b])
+    big = b"x" * 40000
+    core.feed(p, cmd_bytes("RPUSH", "k", big, "small"))
+    _drain(core, [p])
+    assert _out(core, a) == b"*2\r\n$1\r\nk\r\n$40000\r\n" + big + b"\r\n"
+    assert _out(core, b) == b"*2\r\n$1\r\nk\r\n$5\r\nsmall\r\n"
+    assert len(core.blocking) == 0
