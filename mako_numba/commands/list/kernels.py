@@ -11,6 +11,7 @@ from mako_numba.base.jit import kernel
 import numpy as np
 
 from mako_numba.base.layout import C_DB, C_OUT_WR, C_PROTO, T_DIRTY, T_PROP_WR
+from mako_numba.commands.mpop import mpop_args
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, arg_int, arg_word, count_lookup, out_of, read_or_reply, reply_int,
     reply_lit, reserve, word, write_or_reply,
@@ -206,31 +207,9 @@ def x_pop(K, R, args, a0, argc, left, lit0):
 
 @kernel
 def lmpop_args(R, args, a0, argc, ni, lit0):
-    """[B]LMPOP's numkeys (argument ni), LEFT|RIGHT and [COUNT count], checked as
-    lmpopGenericCommand does: (ok, numkeys, left, count, status); the error is written when
-    not ok."""
-    conn, c, rl, lits = R
-    ok, numkeys = arg_int(args, a0 + ni)
-    if not ok or numkeys < 1:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_NUMKEYS)
-    wi = ni + 1 + numkeys
-    if wi >= argc or numkeys > argc:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    w = arg_word(args, a0 + wi)
-    if w != W_LEFT and w != W_RIGHT:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    count = -1
-    j = wi + 1
-    while j < argc:
-        if count == -1 and arg_word(args, a0 + j) == W_COUNT and j + 1 < argc:
-            j += 1
-            ok, count = arg_int(args, a0 + j)
-            if not ok or count < 1:
-                return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_COUNT_POS)
-        else:
-            return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-        j += 1
-    return True, numkeys, w == W_LEFT, 1 if count == -1 else count, X_DONE
+    """[B]LMPOP's numkeys (argument ni), LEFT|RIGHT and [COUNT count] (commands/mpop.py):
+    (ok, numkeys, left, count, status); the error is written when not ok."""
+    return mpop_args(R, args, a0, argc, ni, W_LEFT, W_RIGHT, lit0 + LIT_NUMKEYS, lit0 + LIT_COUNT_POS)
 
 
 @kernel

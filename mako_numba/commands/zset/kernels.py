@@ -20,13 +20,14 @@ import numpy as np
 
 from mako_numba.base.jit import kernel
 from mako_numba.base.layout import C_DB, C_OUT_WR, C_PROTO, T_DIRTY, T_PROP_WR
+from mako_numba.commands.mpop import mpop_args
 from mako_numba.commands.respond import (
     X_DEFER, X_DONE, W_NX, W_XX, arg_int, arg_word, count_lookup, out_of, read_or_reply,
     reply_int, reply_lit, reserve, word, write_or_reply,
 )
 from mako_numba.commands.zset.common import (
     LIT_COUNT_POS, LIT_GT_LT_NX, LIT_INCR_PAIR, LIT_MINMAX_FLOAT, LIT_MINMAX_LEX, LIT_MUST_POSITIVE,
-    LIT_NAN, LIT_NUMKEYS, LIT_XX_NX, W_COUNT, W_MAX, W_MIN, arg_is, elem_size, lex_range,
+    LIT_NAN, LIT_NUMKEYS, LIT_XX_NX, elem_size, lex_range,
     score_range, w_elem,
 )
 from mako_numba.config import settings as config
@@ -45,6 +46,9 @@ from mako_numba.store.types.zsetkey import (
     to_skiplist, zsl_room,
 )
 from mako_numba.store.types.zsetlp import pair_size
+
+WC_MIN = word("min")     # (arg_word codes, for mpop_args)
+WC_MAX = word("max")
 
 ZADD_INCR = 1
 ZADD_NX = 2
@@ -605,36 +609,9 @@ def x_zpop(K, R, args, a0, argc, top, lit0):
 
 @kernel
 def zmpop_args(R, args, a0, argc, ni, lit0):
-    """[B]ZMPOP's numkeys (argument ni), MIN|MAX and [COUNT count], checked as
-    zmpopGenericCommand does: (ok, numkeys, top, count, status); the error is written when
-    not ok."""
-    conn, c, rl, lits = R
-    ok, numkeys = arg_int(args, a0 + ni)
-    if not ok or numkeys < 1:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_NUMKEYS)
-    if numkeys >= argc:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    wi = ni + 1 + numkeys
-    if wi >= argc:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    if arg_is(args, a0 + wi, W_MIN):
-        top = False
-    elif arg_is(args, a0 + wi, W_MAX):
-        top = True
-    else:
-        return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-    count = -1
-    j = wi + 1
-    while j < argc:
-        if count == -1 and arg_is(args, a0 + j, W_COUNT) and j + 1 < argc:
-            j += 1
-            ok, count = arg_int(args, a0 + j)
-            if not ok or count < 1:
-                return False, 0, False, 0, reply_lit(conn, c, rl, lits, lit0 + LIT_COUNT_POS)
-        else:
-            return False, 0, False, 0, reply_lit(conn, c, rl, lits, LIT_SYNTAX)
-        j += 1
-    return True, numkeys, top, 1 if count == -1 else count, X_DONE
+    """[B]ZMPOP's numkeys (argument ni), MIN|MAX and [COUNT count] (commands/mpop.py):
+    (ok, numkeys, top, count, status); the error is written when not ok."""
+    return mpop_args(R, args, a0, argc, ni, WC_MAX, WC_MIN, lit0 + LIT_NUMKEYS, lit0 + LIT_COUNT_POS)
 
 
 @kernel
