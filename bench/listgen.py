@@ -16,19 +16,12 @@ anyway is an error.  The sorted sets are those the throughput part loaded
 import random
 
 from . import loadgen, report
+from .wire import resp as _resp
 from .profiles import LOADGEN_WORKERS
 
 CLIENTS = 50
 PIPELINE = 16
 TARGET = 1.5
-
-
-def _resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
 
 
 def _zadds(keys):

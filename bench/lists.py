@@ -64,6 +64,7 @@ import time
 import numpy as np
 
 from . import listgen, machine, report
+from .wire import resp as _resp
 from .servers import command, die_with_parent, info_fields, start_mako, start_redis
 
 PARTS = ("throughput", "generator", "queue", "blocked", "memory")
@@ -97,15 +98,6 @@ def add_arguments(p):
 
 
 # ---------------------------------------------------------------- helpers
-
-def _resp(*args):
-    """One command in RESP (arguments bytes or str)."""
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a.encode() if isinstance(a, str) else a
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
 
 def _call(server, *args):
     """One command's raw reply; an error reply raises."""

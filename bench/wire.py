@@ -78,6 +78,15 @@ def sets(lo, hi, value_size):
     return buf.tobytes()
 
 
+def resp(*args):
+    """One command in RESP; each argument bytes, or anything str() spells (str, int)."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
 def requests(reqs, count):
     """`count` requests cycling through `reqs` (bytes each) as one uint8 array, and their offsets."""
     reqs = [bytes(r) for r in reqs]
