@@ -18,7 +18,7 @@ How it stays fast in Python:
 Its own ceiling is measured on every run: each worker reports the CPU
 seconds it used in the window.  `ceiling_ops_per_sec` is the requests per
 CPU-second of the generator times its workers (what it could drive with a
-core per worker), `client_cpu_share` how busy it was (1.0 = a whole core
+core per worker), `client_cpu_share` how busy it was over its measured window (1.0 = a whole core
 per worker: then the generator, not the server, may have set the pace).
 
 Bounds: every loop ends at the deadline (and after MAX_POLLS polls); the
@@ -112,7 +112,8 @@ def _drive(socks, buf, offsets, pipeline, start_at, seconds):
     while time.monotonic() < start_at:
         time.sleep(min(0.001, max(0.0, start_at - time.monotonic())))
     cpu0 = _cpu()
-    deadline = time.monotonic() + seconds
+    t0 = time.monotonic()
+    deadline = t0 + seconds
     for c in range(n):
         send_next(c)
     polls = 0
@@ -153,8 +154,9 @@ def _drive(socks, buf, offsets, pipeline, start_at, seconds):
                 got[c] -= pipeline
                 send_next(c)
     cpu = _cpu() - cpu0
+    wall = time.monotonic() - t0    # (a little past `seconds`: the last replies are counted)
     ep.close()
-    return {"ops": ops, "errors": errors, "cpu": cpu, "lat": lat[:nlat].copy()}
+    return {"ops": ops, "errors": errors, "cpu": cpu, "wall": wall, "lat": lat[:nlat].copy()}
 
 
 def _worker(host, port, nconn, stream, pipeline, seconds, pipe):
@@ -235,6 +237,6 @@ def summarize(results, seconds, workers):
         "total_ops": ops, "duration_sec": seconds, "ops_per_sec": ops / seconds,
         "errors": sum(r["errors"] for r in results),
         "p50_us": float(pct[0]), "p95_us": float(pct[1]), "p99_us": float(pct[2]),
-        "client_cpu_sec": cpu, "client_cpu_share": cpu / (seconds * workers),
+        "client_cpu_sec": cpu, "client_cpu_share": cpu / sum(r["wall"] for r in results),
         "ceiling_ops_per_sec": ceiling, "workers": workers,
     }
