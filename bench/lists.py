@@ -760,7 +760,7 @@ def part_memory(opts, shared=None):
             continue
         m, d = res["mako"], res["redis"]
         ratio = report.spread([m[0] / d[0]])
-        lines.append("| %s | %.1f | %.1f | %.2f %s | %.1f | %.1f | %.2f |" % (
+        lines.append("| %s | %.2f | %.2f | %.3f %s | %.2f | %.2f | %.2f |" % (
             label, m[0], d[0], m[0] / d[0], _verdict(ratio, 1.0, higher_better=False),
             m[1], d[1], m[1] / d[1] if d[1] else float("nan")))
         print(lines[-1], flush=True)

@@ -269,6 +269,7 @@ T_NEED_BYTES = TM.take()    # bytes that call wanted (large chunks)
 T_MEM = TM.take()           # bytes in live blocks
 T_RELEASE = TM.take()       # large chunks waiting to be handed back
 T_WASTE = TM.take()         # tail bytes left unused in full chunks
+T_NEED_CID = TM.take()      # NEED_GROW: the large block's chunk to grow (to T_NEED_BYTES)
 
 TM.owner("expiry")          # store/expire.py
 T_EXPIRED = TM.take()       # keys removed because their time was up

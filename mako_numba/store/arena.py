@@ -15,14 +15,18 @@ Rules:
   blocks out of chunks they are given.
 - Blocks come in size classes (8-byte steps to 512, then four per doubling);
   freed blocks go on per-class free lists and are reused.  Blocks above
-  LARGE_BLOCK get a chunk of their own, handed back to Python when freed.
+  LARGE_BLOCK get a chunk of their own (a mapping, base/vmem.py), handed
+  back to Python when freed; such a block grows where it is (`grow_large`:
+  Python remaps its chunk), so its ref stays and no byte is copied.
 - `alloc` never waits: without room it returns 0 and records what it needed
   (tm[T_NEED], NEED_*), and the engine defers the request.
 """
 
 from mako_numba.config import settings as config
 from mako_numba.base.jit import copy_bytes, i64view, kernel, u8view
-from mako_numba.base.layout import T_BUMP, T_CUR, T_MEM, T_NEED, T_NEED_BYTES, T_RELEASE, T_SPARE, T_WASTE
+from mako_numba.base.layout import (
+    T_BUMP, T_CUR, T_MEM, T_NEED, T_NEED_BYTES, T_NEED_CID, T_RELEASE, T_SPARE, T_WASTE,
+)
 
 # chunk table columns and states
 C_ADDR = 0
@@ -40,6 +44,7 @@ OK = 0
 NEED_CHUNK = 1
 NEED_LARGE = 2
 NEED_INDEX = 3
+NEED_GROW = 4        # a large block's own chunk to grow in place (tm[T_NEED_CID] to T_NEED_BYTES)
 
 REC_HDR = 24
 CID_SHIFT = 26
@@ -194,6 +199,17 @@ def unalloc(T, lim, ref, size):
         tm[T_MEM] -= chunks[cid, C_CAP]
         return
     free_block(T, lim, ref, size)
+
+
+@kernel
+def grow_large(T, ref, size):
+    """Ask for the large block `ref` (a chunk of its own) to hold `size` bytes: NEED_GROW, and
+    Python remaps the chunk (keyspace.py); the ref and the bytes stay."""
+    tm = T[0]
+    tm[T_NEED] = NEED_GROW
+    tm[T_NEED_BYTES] = size
+    tm[T_NEED_CID] = ref >> CID_SHIFT
+    return NEED_GROW
 
 
 @kernel(inline=True)

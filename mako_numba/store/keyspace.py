@@ -2,8 +2,10 @@
 
 Rules:
 - Kernels never allocate: this class allocates every arena chunk and index
-  with numpy, keeps the arrays alive while their addresses sit in the chunk
-  table, and hands memory back when the kernels release it.
+  (numpy arrays; a large block's chunk is a mapping, base/vmem.py, that
+  grows in place when its block does), keeps them alive while their
+  addresses sit in the chunk table, and hands memory back when the kernels
+  release it.
 - `after_batch()` runs once per loop turn: it answers the NEED_* request of a
   deferred write, keeps one spare chunk ready so the steady state never
   defers, and starts an incremental rehash when the index fills (or empties).
@@ -23,13 +25,14 @@ from mako_numba.base.layout import (
 from mako_numba.store.lfu import LFU_DECAY_TIME, LFU_LOG_FACTOR
 from mako_numba.base.layout import (
     T_BUMP, T_DIRTY, T_EXPIRED, T_CUR, T_FILLED, T_LIVE, T_LOGCAP, T_MEM, T_MIG, T_MIGPOS, T_NEED,
-    T_NEED_BYTES, T_NFIELDS, T_OLOGCAP, T_RELEASE, T_INITLOG, T_SEED0, T_SEED1, T_LRU, T_SPARE,
+    T_NEED_BYTES, T_NEED_CID, T_NFIELDS, T_OLOGCAP, T_RELEASE, T_INITLOG, T_SEED0, T_SEED1, T_LRU, T_SPARE,
     T_TOUCHED, T_WATCH_ADDR, T_WATCH_MASK, T_WATCHING, W_SIZE,
 )
 from mako_numba.store.arena import (
     C_ADDR, C_CAP, C_STATE, CS_FREE, CS_GENERAL, CS_LARGE_READY, CS_LARGE_USED, CS_RELEASE,
-    CS_SPARE, NCLASSES, NEED_CHUNK, NEED_INDEX, NEED_LARGE,
+    CS_SPARE, NCLASSES, NEED_CHUNK, NEED_GROW, NEED_INDEX, NEED_LARGE,
 )
+from mako_numba.base.vmem import Mapping
 from mako_numba.store.index import migrate, resize_due
 
 MAX_CHUNKS = 1 << 14
@@ -132,12 +135,26 @@ class KeySpace:
         if free_ids.size == 0:
             raise MemoryError("arena chunk table is full")
         cid = int(free_ids[0]) + 1
-        arr = lazy_array((size + 7) // 8, np.int64, zero=False)
+        if state == CS_LARGE_READY:
+            arr = Mapping(size)
+            addr = arr.addr
+        else:
+            arr = lazy_array((size + 7) // 8, np.int64, zero=False)
+            addr = addr_of(arr)
         self._arrays[cid] = arr
-        self.chunks[cid, C_ADDR] = addr_of(arr)
+        self.chunks[cid, C_ADDR] = addr
         self.chunks[cid, C_CAP] = arr.nbytes
         self.chunks[cid, C_STATE] = state
         return cid
+
+    def _grow_chunk(self, cid, size):
+        """NEED_GROW: the large block in chunk `cid` (its own mapping) to `size` bytes, where
+        it is; its ref is unchanged, its address may not be."""
+        m = self._arrays[cid]
+        old = m.nbytes
+        self.chunks[cid, C_ADDR] = m.resize(size)
+        self.chunks[cid, C_CAP] = m.nbytes
+        self.tm[T_MEM] += m.nbytes - old
 
     def _add_spare(self):
         self.tm[T_SPARE] = self._new_chunk(self.chunk_size, CS_SPARE)
@@ -198,6 +215,8 @@ class KeySpace:
             tm[T_NEED] = 0
             if need == NEED_LARGE:
                 self._new_chunk(int(tm[T_NEED_BYTES]), CS_LARGE_READY)
+            elif need == NEED_GROW:
+                self._grow_chunk(int(tm[T_NEED_CID]), int(tm[T_NEED_BYTES]))
             elif need == NEED_INDEX:
                 self.start_rehash(max(self._target_logcap(), int(tm[T_LOGCAP]) + 1))
         if tm[T_SPARE] == 0:

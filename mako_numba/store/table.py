@@ -31,7 +31,7 @@ from mako_numba.store.lfu import FLAG_LFU, FLAG_LRU, lfu_touched
 from mako_numba.store.arena import (
     OK, NEED_INDEX, REC_HDR, ref_addr, rec_hdr, rec_klen, rec_vlen, rec_db, rec_lru, alloc,
     free_block, fits_in_place, write_record, ENC_RAW, ENC_UNSHARED, ENC_TX, ENC_TX_SHIFT,
-    OBJ_BITS, rec_type,
+    OBJ_BITS, rec_type, C_CAP, CID_SHIFT, grow_large,
 )
 from mako_numba.base.layout import (
     T_LOGCAP, T_LIVE, T_FILLED, T_MIG, T_OLOGCAP, T_NEED, T_EXPIRED, T_VOLATILE, T_LOADING,
@@ -384,6 +384,8 @@ def resize_value(T, lim, which, pos, new_vlen):
     if fits_in_place(lim, chunks, ref, old_size, new_size):
         touch_record(tm, chunks, ref, WS_WRITTEN)
         nref = ref
+    elif old_size > lim[config.L_LARGE_BLOCK] and new_size > chunks[ref >> CID_SHIFT, C_CAP]:
+        return grow_large(T, ref, new_size), 0      # its own chunk grows, in place
     else:
         nref = alloc(T, lim, new_size)
         if nref == 0:

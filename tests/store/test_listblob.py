@@ -15,6 +15,7 @@ from mako_numba.store.types.listblob import HDR
 
 VALUES = [b"a", b"", b"1", b"-7", b"300", b"99999999999", b"x" * 70, b"y" * 5000, b"3.5",
           b"12345678901234567890123", b"-4096", b"65536"]
+LARGE = 2000        # the model's large-block threshold: above it, growth at the tail is fine
 
 
 class Value:
@@ -36,13 +37,20 @@ class Value:
         self.buf = new
 
     def room(self, need, left, inside):
+        """As listkey.make_room does it; a value over LARGE grows at its tail by the fine
+        step with its entries left where they are."""
         b = self.addr
-        r = lb.room_inside(b, need) if inside else lb.room_needed(b, need, left)
+        fine = not (left or inside) and len(self.buf) > LARGE
+        r = lb.room_inside(b, need) if inside else lb.room_needed(b, need, left, fine)
         if r < 0:
             lb.arrange(b, lb.hdr(b)[lb.F_CAP], need, left or inside)
         elif r > 0:
             self.resize(r)
-            lb.arrange(self.addr, r, need, left or inside)
+            h = lb.hdr(self.addr)
+            if fine and r - h[lb.F_TAIL] >= need:
+                h[lb.F_CAP] = r
+            else:
+                lb.arrange(self.addr, r, need, left or inside)
 
     def give_back(self):
         b = self.addr
@@ -187,3 +195,32 @@ def test_growth_never_cuts_the_entries():
     for popped in range(1, 12):
         ops = [("push", 6, 1)] * 40 + [("pop", 1, 0)] * popped + [("push", 6, 1)] * 12
         run_ops(ops)
+
+
+def test_a_large_list_grows_at_its_tail_by_a_fine_step_without_moving():
+    """Past LARGE, pushes at the tail grow the value by 1/256 (at least FINE) with the entries
+    where they were; pushes at the head still grow by a quarter and re-centre."""
+    val = Value(0, False)
+    v = b"x" * 1000
+    keep, a, n = _arg(v)
+    heads, caps = set(), []
+    for i in range(20_000):
+        val.room(lp.entry_size(a, n), False, False)
+        lb.push(val.addr, a, n, False)
+        h = lb.hdr(val.addr)
+        if len(val.buf) > LARGE + HDR + lb.FINE:
+            heads.add(int(h[lb.F_HEAD]))
+        if not caps or caps[-1] != h[lb.F_CAP]:
+            caps.append(int(h[lb.F_CAP]))
+    assert len(heads) == 1                  # never moved once fine
+    h = lb.hdr(val.addr)
+    used = int(h[lb.F_TAIL])
+    assert used <= h[lb.F_CAP] <= used + max(used // 256, lb.FINE) + 1010
+    big = [c for c in caps if c > lb.FINE * 256]
+    assert len(big) > 5 and all(b <= a + a // 256 + 1010 for a, b in zip(big, big[1:]))
+    assert val.items() == [v] * 20_000
+    # the head: a quarter more, entries re-centred
+    cap0 = int(h[lb.F_CAP])
+    val.room(lp.entry_size(a, n), True, False)
+    h = lb.hdr(val.addr)
+    assert h[lb.F_CAP] >= cap0 + cap0 // 4 - 1 and h[lb.F_HEAD] > 1000

@@ -141,6 +141,34 @@ def test_large_blocks_are_handed_back():
     assert ks.stats()["chunks"] <= chunks_with_big - 20
 
 
+def test_a_large_block_grows_where_it_is():
+    """A large value resized past its chunk asks for that chunk to grow (NEED_GROW): its ref
+    stays, its bytes stay, no chunk is added, and the live bytes count the new size."""
+    ks, lim = make(chunk=1 << 16, large=4096)
+    addr = Keys()
+    t_set(ks, lim, addr, 0, b"big", bytes(range(256)) * 200)
+    ks.after_batch()
+    h, which, pos = table.lookup(ks.T, lim, 0, *addr(b"big"), 0)
+    ref = table.slot_record(ks.T, which, pos)
+    chunks, mem = ks.stats()["chunks"], ks.stats()["mem"]
+    for new_vlen in (200_000, 1_000_000, 3_000_000):
+        st, vaddr = table.resize_value(ks.T, lim, which, pos, new_vlen)
+        assert st == arena.NEED_GROW and vaddr == 0
+        ks.after_batch()
+        st, vaddr = table.resize_value(ks.T, lim, which, pos, new_vlen)
+        assert st == table.OK
+        assert table.slot_record(ks.T, which, pos) == ref      # the same block
+        got = t_get(ks, addr, 0, b"big")
+        assert len(got) == new_vlen
+        assert got[:51_200] == bytes(range(256)) * 200 and got[51_200:].count(0) == new_vlen - 51_200
+    assert ks.stats()["chunks"] == chunks
+    assert ks.stats()["mem"] - mem >= 3_000_000 - 51_200
+    assert ks.stats()["mem"] - mem < 3_000_000 - 51_200 + 2 * 4096 + 64      # page rounding
+    assert table.delete(ks.T, lim, 0, *addr(b"big")) == 1
+    ks.after_batch()
+    assert ks.stats()["chunks"] == chunks - 1
+
+
 def test_flush_db_only_touches_that_db():
     ks, lim = make()
     addr = Keys()

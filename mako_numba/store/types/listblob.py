@@ -30,6 +30,7 @@ F_TAIL = 1
 F_COUNT = 2
 F_CAP = 3
 SMALL = 16          # the least room a value grows by
+FINE = 1 << 16      # the least room a large value grows by at its tail
 
 
 @kernel(inline=True)
@@ -130,9 +131,10 @@ def entry_equals(b, off, s, n):
 
 # --- room ----------------------------------------------------------------------------------
 @kernel
-def room_needed(b, need, left):
+def room_needed(b, need, left, fine):
     """What writing `need` more bytes at one end (left: the head) takes: 0, room is there;
-    -1, room is there once the entries are re-centred; else the data size to grow to."""
+    -1, room is there once the entries are re-centred; else the data size to grow to
+    (`grown`, by the fine step when `fine`)."""
     h = hdr(b)
     free_side = h[F_HEAD] if left else h[F_CAP] - h[F_TAIL]
     if free_side >= need:
@@ -141,7 +143,7 @@ def room_needed(b, need, left):
     if want * 4 <= h[F_CAP] * 3:
         return -1
     # never less than the room there is: the value is resized before the entries move
-    return grown(max(want, h[F_CAP]))
+    return grown(max(want, h[F_CAP]), fine)
 
 
 @kernel
@@ -151,12 +153,16 @@ def room_inside(b, need):
     h = hdr(b)
     if h[F_HEAD] >= need or h[F_CAP] - h[F_TAIL] >= need:
         return 0
-    return room_needed(b, need, True)
+    return room_needed(b, need, True, False)
 
 
 @kernel(inline=True)
-def grown(want):
-    """The data size a list that needs `want` bytes grows to (a quarter more: O(1) amortized)."""
+def grown(want, fine):
+    """The data size a list that needs `want` bytes grows to: a quarter more (O(1) amortized
+    when growing copies the value), or with `fine` (a large value growing at its tail, which
+    neither copies nor moves a byte: store/arena.py's grow_large) 1/256 more, at least FINE."""
+    if fine:
+        return want + max(want // 256, FINE)
     return max(want + want // 4, want + SMALL)
 
 

@@ -10,6 +10,7 @@ return NEED_* (the command defers, nothing visible changed) or the value's
 address, valid until the next call that may move a record.
 """
 from mako_numba.base.jit import kernel
+from mako_numba.config import settings as config
 from mako_numba.base.layout import T_NEED
 from mako_numba.store.arena import OK
 from mako_numba.store.types import OBJ_LIST, listblob
@@ -36,8 +37,10 @@ def create_list(T, lim, db, h, pos, kaddr, klen, need, left):
 def make_room(T, lim, which, pos, need, left, inside):
     """Room for `need` more bytes at the head (left) or the tail, or (inside) at either end for
     a write inside the list: (OK, value) or (NEED_*, 0)."""
-    b = value_of(T, which, pos)[0]
-    r = listblob.room_inside(b, need) if inside else listblob.room_needed(b, need, left)
+    b, vlen = value_of(T, which, pos)
+    # a large value grows at its tail where it is (no copy): by a fine step, entries unmoved
+    fine = not (left or inside) and vlen > lim[config.L_LARGE_BLOCK]
+    r = listblob.room_inside(b, need) if inside else listblob.room_needed(b, need, left, fine)
     if r == 0:
         return OK, b
     if r < 0:
@@ -46,7 +49,11 @@ def make_room(T, lim, which, pos, need, left, inside):
     st, b = resize_value(T, lim, which, pos, HDR + r)
     if st != OK:
         return st, 0
-    listblob.arrange(b, r, need, left or inside)
+    h = listblob.hdr(b)
+    if fine and r - h[listblob.F_TAIL] >= need:
+        h[listblob.F_CAP] = r
+    else:
+        listblob.arrange(b, r, need, left or inside)
     return OK, b
 
 
