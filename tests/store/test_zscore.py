@@ -6,7 +6,8 @@ through ctypes, is the reference); `range_item` is zslParseRange's bound
 (leading spaces and overflow to infinity allowed, "(" exclusive).  Printing:
 `w_g17` must be glibc's "%.17g" byte for byte, `w_double` Redis's
 addReplyDouble in RESP2 and RESP3, `score_text` what zzlInsertAt stores.
-The fast paths (plain decimals, integral doubles) are crossed with random
+The fast paths (plain decimals, integral doubles, exact short fractions such as 1.5 or
+0.0625) are crossed with random
 doubles of every magnitude, so both sides of each are exercised.
 """
 import math
@@ -65,10 +66,16 @@ def test_range_item_is_zslparserange(text):
 def _random_doubles(n, seed=7):
     rng = random.Random(seed)
     out = [0.0, -0.0, 1.0, -1.0, 0.1, 1e17, 1e16, -1e17, 99999999999999999.0, 2.0 ** 62, 2.0 ** 62 + 1024,
-           2.0 ** 63, math.inf, -math.inf, 5e-324, 1.7976931348623157e308]
+           2.0 ** 63, math.inf, -math.inf, 5e-324, 1.7976931348623157e308,
+           # the short-fraction path's edges: 17 digits and 18, fixed notation and not
+           1.5, -0.25, 2.0 ** -13, -(2.0 ** -13), 2.0 ** -14, 1e-4, 0.5, 99999999999999.5,
+           9999999999999999.5, 999999999999999.75, 0.0001220703125, 7.62939453125e-06,
+           (2.0 ** 53 - 1) / 2 ** 17, 1.0000000000000002, 2.0 ** 60 + 0.5]
     while len(out) < n:
         k = rng.random()
-        if k < 0.3:
+        if k < 0.15:                    # dyadic fractions (exact short decimals, most of them)
+            v = rng.randint(-10 ** rng.randint(1, 17), 10 ** rng.randint(1, 17)) / 2 ** rng.randint(1, 24)
+        elif k < 0.3:
             v = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
             if math.isnan(v):
                 continue

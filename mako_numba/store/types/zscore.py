@@ -310,7 +310,52 @@ def w_g17(out, p, v):
             out[p + 1] = 48
             return p + 2
         return w_num(out, p, np.int64(v))
+    q = w_short_fraction(out, p, v)
+    if q >= 0:
+        return q
     return p + _c_fmt17(out.ctypes.data + p, G17_MAX + 1, v)
+
+
+POW10_17 = 10 ** 17
+
+
+@kernel(inline=True)
+def w_short_fraction(out, p, v):
+    """"%.17g" of a v that is not an integer, when its exact decimal value has at most 17
+    significant digits and %g prints it in fixed notation (1e-4 <= |v| < 1e17): 1.5, 0.25,
+    -3.0625.  The end, or -1 (snprintf's turn).
+
+    v * 2^k is an integer for the least such k (at most 17 here) iff v * 10^k is: the
+    integer m * 5^k, m odd, so its last digit is 5 and %g strips no zero.  Those digits,
+    with the point k places from the right, are exactly what %.17g prints.
+    """
+    a = abs(v)
+    if not (1e-4 <= a < 1e17):
+        return -1
+    s = a
+    for k in range(1, 18):
+        s = s * 2.0                 # exact
+        if s >= 4611686018427387904.0:
+            return -1
+        if s == np.floor(s):
+            d = np.int64(s)
+            scale = np.int64(1)
+            for _ in range(k):
+                d *= 5
+                scale *= 10
+                if d >= POW10_17:
+                    return -1
+            if v < 0:
+                out[p] = 45
+                p += 1
+            p = w_num(out, p, d // scale)
+            out[p] = 46
+            f = d % scale
+            for i in range(k):      # the k fraction digits, zero-padded on the left
+                scale //= 10
+                out[p + 1 + i] = 48 + (f // scale) % 10
+            return p + 1 + k
+    return -1
 
 
 @kernel
