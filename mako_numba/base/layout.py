@@ -104,6 +104,9 @@ C_BLOCK_NODE = CONN.take()  # its first node in the blocked-keys table (store/bl
 C_BLOCK_SERIAL = CONN.take()    # the block's number (a timeout in Python's heap names it)
 C_BATCH_STAMP = CONN.take()     # the batch (bm[B_BATCHES] + 1) whose rows hold this client's requests
 C_BLOCK_ROW = CONN.take()   #   ... and that batch's row of its blocked request (-1: none)
+C_HQ = CONN.take()          # the running request's first key's hash (its Q_HASH, 0: none), for the
+C_HQ_AT = CONN.take()       #   lookup of argument row (C_HQ_AT & 0xFFFFFFFF) in physical db (>> 32);
+                            #   set by dispatch.execute around its family's call, -1 otherwise
 C_NFIELDS = CONN.check()
 
 # connection flags

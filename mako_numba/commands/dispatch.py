@@ -29,9 +29,10 @@ from mako_numba.base.layout import (
     C_TX_N, C_TX_START, Q_ARGC, Q_CMD, Q_CONN, Q_ERR, Q_ERRARG, Q_START,
     S_COMMANDS, S_ERR_UNBLOCKED, S_ERR_WRONGTYPE, S_ERRORS, S_NFIELDS, S_PROTO_ERRORS, C_OUT_ADDR, Q_NS, F_MONITOR,
     T_PROP_HELD, F_NOAUTH, S_NOAUTH, T_MAXMEM, S_OOM, T_TX_SERIAL, T_TX_STAMP, T_TX_STAMPED,
-    F_WAITS_KERNELS,
+    F_WAITS_KERNELS, C_DB, C_HQ, C_HQ_AT, Q_ARG0, Q_HASH,
 )
 from mako_numba.store.effects import effect_room, propagating
+from mako_numba.store.table import db_of
 from mako_numba.store.evict import EVICT_FAIL, EVICT_NO_LOG, EVICT_OK
 from mako_numba.commands.respond import X_DEFER, X_DONE, X_SLOW, reply_arity, reply_lit, reply_proto_error
 
@@ -137,7 +138,11 @@ def execute(T, lim, conn, q, k, cmdt, lits, stats, now, replay, h, fams):
     addr = fams[family_of(o)]
     if addr == 0:                   # its family is still compiling: the connection waits for it
         return wait_for_kernels(conn, c)
+    # the first key's hash the batch computed (Q_HASH) saves its lookup a SipHash (respond.known_hash)
+    conn[c, C_HQ] = q[k, Q_HASH]
+    conn[c, C_HQ_AT] = (q[k, Q_ARG0] + 1) | (db_of(T, conn[c, C_DB]) << 32)
     st = call_entry(addr, h.ctypes.data, k)
+    conn[c, C_HQ] = 0
     if st == X_DONE:
         stats[S_COMMANDS] += 1
         stats[S_NFIELDS + ci] += 1

@@ -34,7 +34,7 @@ from mako_numba.protocol.errors import (
 )
 from mako_numba.base.jit import copy_bytes, kernel, u8view
 from mako_numba.base.layout import (
-    C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
+    C_HQ, C_HQ_AT, C_NEXEC, C_OUT_ADDR, C_OUT_CAP, C_OUT_NEED, C_OUT_SENT, C_OUT_WR, C_PROTO,
     PE_BIG_BULK, PE_BIG_INLINE, PE_BIG_MBULK, PE_BULK, PE_DOLLAR, PE_MULTIBULK, S_HITS, S_MISSES,
 )
 from mako_numba.protocol.parsebase import string2ll
@@ -142,6 +142,15 @@ def reply_lit(conn, c, lim, lits, which):
 
 
 @kernel(inline=True)
+def known_hash(conn, c, db, k):
+    """The hash of argument row k's key in physical db when the batch computed it already
+    (the running request's first key: C_HQ, set by dispatch.execute), else 0."""
+    if conn[c, C_HQ_AT] == (k | (db << 32)):
+        return conn[c, C_HQ]
+    return 0
+
+
+@kernel(inline=True)
 def read_or_reply(K, R, stats, args, k, want, hq):
     """Redis's lookupKeyReadOrReply + checkType for argument k's key in the client's database:
     (X_*, hash, which, slot), as store/types.lookup_read.
@@ -152,6 +161,8 @@ def read_or_reply(K, R, stats, args, k, want, hq):
     """
     T, lim, db, now = K
     conn, c, rlim, lits = R
+    if hq == 0:
+        hq = known_hash(conn, c, db, k)
     h, which, pos = lookup_read(T, lim, db, args[k, 0], args[k, 1], now, want, hq)
     st = X_DONE
     if which == WRONGTYPE:
@@ -168,7 +179,8 @@ def write_or_reply(K, R, args, k, want):
     WRONGTYPE error is written and X_* is the command's status."""
     T, lim, db, now = K
     conn, c, rlim, lits = R
-    h, which, pos = lookup_write(T, lim, db, args[k, 0], args[k, 1], now, want, 0)
+    h, which, pos = lookup_write(T, lim, db, args[k, 0], args[k, 1], now, want,
+                                 known_hash(conn, c, db, k))
     st = X_DONE
     if which == WRONGTYPE:
         st = reply_lit(conn, c, rlim, lits, LIT_WRONGTYPE)

@@ -92,6 +92,24 @@ def test_swapdb_mid_batch_redirects_later_requests(core):
     assert roundtrip(core, a, resp(b"SELECT", b"1") + resp(b"GET", b"k")) == b"+OK\r\n$4\r\nzero\r\n"
 
 
+
+def test_the_batchs_key_hash_serves_every_family_and_only_its_own_key(core):
+    """Families reuse the first key's hash the batch computed (respond.known_hash): a list, a
+    set and a sorted set written and read in one batch, around a SWAPDB that makes the
+    prefetched hashes wrong, and commands whose later keys must be hashed on their own."""
+    a = core.open()
+    roundtrip(core, a, resp(b"SELECT", b"1") + resp(b"RPUSH", b"l", b"one") + resp(b"SELECT", b"0"))
+    core.feed(a, resp(b"RPUSH", b"l", b"zero") + resp(b"SADD", b"s", b"x") + resp(b"ZADD", b"z", b"1", b"m")
+              + resp(b"LRANGE", b"l", b"0", b"-1") + resp(b"SWAPDB", b"0", b"1")
+              + resp(b"LRANGE", b"l", b"0", b"-1") + resp(b"SCARD", b"s") + resp(b"ZSCORE", b"z", b"m")
+              + resp(b"LMOVE", b"l", b"l2", b"LEFT", b"RIGHT") + resp(b"LLEN", b"l2")
+              + resp(b"RPOPLPUSH", b"l2", b"l") + resp(b"LRANGE", b"l", b"0", b"-1"))
+    assert core.run([a]) == []
+    assert bytes(core.output(a)) == (
+        b":1\r\n:1\r\n:1\r\n*1\r\n$4\r\nzero\r\n+OK\r\n"
+        b"*1\r\n$3\r\none\r\n:0\r\n$-1\r\n"
+        b"$3\r\none\r\n:1\r\n$3\r\none\r\n*1\r\n$3\r\none\r\n")
+
 def test_full_reads_widen_the_input_buffer_up_to_its_limit():
     """A read that fills the input buffer doubles it (16 -> 32 -> 64 KiB, then no more), bytes kept."""
     from mako_numba.config import settings as config
