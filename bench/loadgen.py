@@ -1,16 +1,17 @@
 """Our own load generator: a GET/SET mix over Zipf-skewed keys (or any given requests), fast
 enough to keep a server busy.
 
-How it stays fast in Python:
+How it stays fast:
 - Nothing is built per request.  Each worker draws a stream of STREAM
   requests once (seeded: 90% GET, keys Zipf-skewed over the key space,
   rank r -> key r * KEY_MIX mod keyspace so hot keys are scattered) and
   wire.build turns it into one numpy byte array.  A pipeline of P requests
   is one slice of it, sent with one send() call.
-- Many non-blocking connections on one epoll per worker; closed loop as in
-  redis-benchmark: each connection has one pipeline in flight, and when
-  wire.count_replies (Numba) has counted its P replies, the round trip is
-  recorded and the next pipeline goes out.
+- Many non-blocking connections on one epoll per worker, driven by one
+  compiled loop (bench/drive.py: libc's epoll_wait, recv and send called
+  from Numba); closed loop as in redis-benchmark: each connection has one
+  pipeline in flight, and when wire.count_replies has counted its P
+  replies, the round trip is recorded and the next pipeline goes out.
 - `workers` forked processes (each dies with the bench) split the
   connections; they connect first, then all start at one instant and stop
   at one deadline.
@@ -21,8 +22,7 @@ CPU-second of the generator times its workers (what it could drive with a
 core per worker), `client_cpu_share` how busy it was over its measured window (1.0 = a whole core
 per worker: then the generator, not the server, may have set the pace).
 
-Bounds: every loop ends at the deadline (and after MAX_POLLS polls); the
-parent waits at most `seconds` + JOIN_GRACE and then kills the workers.
+Bounds: every loop ends at the deadline; the parent waits at most `seconds` + JOIN_GRACE and then kills the workers.
 Latency is per pipeline round trip (as redis-benchmark's with -P).
 """
 import multiprocessing as mp
@@ -33,13 +33,12 @@ import time
 
 import numpy as np
 
-from . import wire
+from . import drive, wire
 from .servers import die_with_parent
 
 STREAM = 1 << 17           # requests drawn per worker (then reused, from other offsets)
 KEY_MIX = 2654435761       # a prime: rank -> key is a bijection mod 10**k
 RECV_BUF = 1 << 18         # bytes of unparsed replies a connection may hold
-MAX_POLLS = 50_000_000
 JOIN_GRACE = 30.0          # seconds a worker may take to connect and report
 LAT_CAP = 4_000_000        # round trips recorded per worker (later ones are counted only)
 
@@ -72,91 +71,34 @@ def _cpu():
     return ru.ru_utime + ru.ru_stime
 
 
-def _send(sock, data):
-    try:
-        return sock.send(data)
-    except BlockingIOError:
-        return 0
-
-
 def _drive(socks, buf, offsets, pipeline, start_at, seconds):
-    """The event loop of one worker; returns its counts and round trips (ns)."""
-    n = len(socks)
-    data = memoryview(buf)
-    rbuf = [np.empty(RECV_BUF, np.uint8) for _ in range(n)]
-    rview = [memoryview(b) for b in rbuf]
-    have = [0] * n
-    got = [0] * n
-    pos = [(c * STREAM // n) // pipeline * pipeline for c in range(n)]
-    sent_at = [0] * n
-    pending = [None] * n
-    lat = np.empty(LAT_CAP, np.int64)
-    nlat = ops = errors = 0
+    """One worker's run (bench/drive.py's compiled loop); its counts and round trips (ns)."""
     ep = select.epoll()
-    fd2c = {}
-    for c, s in enumerate(socks):
-        fd2c[s.fileno()] = c
-        ep.register(s.fileno(), select.EPOLLIN)
-    clock = time.perf_counter_ns
-
-    def send_next(c):
-        p = pos[c]
-        out = data[offsets[p]:offsets[p + pipeline]]
-        pos[c] = (p + pipeline) % STREAM
-        sent_at[c] = clock()
-        k = _send(socks[c], out)
-        if k < len(out):
-            pending[c] = out[k:]
-            ep.modify(socks[c].fileno(), select.EPOLLIN | select.EPOLLOUT)
-
-    while time.monotonic() < start_at:
-        time.sleep(min(0.001, max(0.0, start_at - time.monotonic())))
-    cpu0 = _cpu()
-    t0 = time.monotonic()
-    deadline = t0 + seconds
-    for c in range(n):
-        send_next(c)
-    polls = 0
-    while polls < MAX_POLLS:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        polls += 1
-        for fd, ev in ep.poll(left):
-            c = fd2c[fd]
-            if ev & select.EPOLLOUT and pending[c] is not None:
-                k = _send(socks[c], pending[c])
-                pending[c] = pending[c][k:] if k < len(pending[c]) else None
-                if pending[c] is None:
-                    ep.modify(fd, select.EPOLLIN)
-            if not ev & (select.EPOLLIN | select.EPOLLERR | select.EPOLLHUP):
-                continue
-            h = have[c]
-            k = socks[c].recv_into(rview[c][h:] if h else rview[c])
-            if k == 0:
-                raise RuntimeError("the server closed a connection")
-            have[c] = h = h + k
-            cnt, err, used = wire.count_replies(rbuf[c], 0, h)
-            if cnt < 0:
-                raise RuntimeError(f"unexpected reply bytes {rbuf[c][used:used + 40].tobytes()!r}")
-            if used:
-                rest = h - used
-                if rest:
-                    rbuf[c][:rest] = rbuf[c][used:h]
-                have[c] = rest
-            ops += cnt
-            errors += err
-            got[c] += cnt
-            if got[c] >= pipeline:
-                if nlat < LAT_CAP:
-                    lat[nlat] = clock() - sent_at[c]
-                    nlat += 1
-                got[c] -= pipeline
-                send_next(c)
-    cpu = _cpu() - cpu0
-    wall = time.monotonic() - t0    # (a little past `seconds`: the last replies are counted)
-    ep.close()
-    return {"ops": ops, "errors": errors, "cpu": cpu, "wall": wall, "lat": lat[:nlat].copy()}
+    try:
+        fds = np.array([s.fileno() for s in socks], np.int32)
+        fd2c = np.zeros(int(fds.max()) + 1, np.int64)
+        for c, fd in enumerate(fds):
+            fd2c[fd] = c
+            ep.register(int(fd), select.EPOLLIN)
+        rbuf = np.empty((len(socks), RECV_BUF), np.uint8)
+        lat = np.empty(LAT_CAP, np.int64)
+        res = np.zeros(4, np.int64)
+        while time.monotonic() < start_at:
+            time.sleep(min(0.001, max(0.0, start_at - time.monotonic())))
+        cpu0 = _cpu()
+        t0 = time.monotonic_ns()
+        drive.drive(ep.fileno(), fds, fd2c, buf, offsets, pipeline, STREAM, rbuf,
+                    t0 + int(seconds * 1e9), lat, res)
+        cpu = _cpu() - cpu0
+        wall = (time.monotonic_ns() - t0) / 1e9   # (a little past `seconds`: the last replies)
+    finally:
+        ep.close()
+    if res[3] == drive.CLOSED:
+        raise RuntimeError("the server closed a connection")
+    if res[3] == drive.BAD_REPLY:
+        raise RuntimeError("unexpected reply bytes")
+    return {"ops": int(res[0]), "errors": int(res[1]), "cpu": cpu, "wall": wall,
+            "lat": lat[:res[2]].copy()}
 
 
 def _worker(host, port, nconn, stream, pipeline, seconds, pipe):
@@ -187,6 +129,7 @@ def run(host, port, *, clients=50, pipeline=16, value_size=8, seconds=2.0, worke
     `requests`: a list of requests (bytes) to send over and over instead of the GET/SET mix."""
     workers = max(1, min(workers, clients))
     wire.warm_up()
+    drive.warm_up()
     if requests is not None:
         streams = [wire.requests(requests, STREAM + pipeline)] * workers
     else:
