@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 
 import numba
@@ -115,8 +116,30 @@ def digest(name):
     return h.hexdigest()[:20]
 
 
+_IMPORTED_AT = time.time()     # before any kernel module: the sources this process runs are older
+
+
+@functools.lru_cache(maxsize=None)
+def edited_since_import(name):
+    """Did a source in `name`'s closure change after this process loaded the package?  Then
+    the digest (read from the files now) may not be what was imported and compiled, and a
+    kernel cached under it would carry the old code: an edit made while a server or a test
+    run was starting once left such a kernel in the cache, and it crashed later runs."""
+    for dep in closure(name):
+        try:
+            if os.stat(module_path(dep)).st_mtime > _IMPORTED_AT:
+                return True
+        except OSError:
+            return True
+    return False
+
+
 class ContentLocator(caching._CacheLocator):
-    """Numba cache locator: BASE/<module>-<closure digest>/, stamped with the digest."""
+    """Numba cache locator: BASE/<module>-<closure digest>/, stamped with the digest.
+
+    A module whose sources changed after this process imported them is cached in a
+    directory of this process's own (under the system's temporary directory), never in
+    BASE."""
 
     base = None             # set by install()
 
@@ -124,7 +147,10 @@ class ContentLocator(caching._CacheLocator):
         self._name = py_func.__module__
         self._digest = digest(self._name)
         self._lineno = py_func.__code__.co_firstlineno
-        self._path = os.path.join(self.base, "%s-%s" % (self._name[len(PACKAGE) + 1:], self._digest))
+        base = self.base
+        if edited_since_import(self._name):
+            base = os.path.join(tempfile.gettempdir(), "mako_numba-edited-%d" % os.getpid())
+        self._path = os.path.join(base, "%s-%s" % (self._name[len(PACKAGE) + 1:], self._digest))
 
     def get_cache_path(self):
         return self._path

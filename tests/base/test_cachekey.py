@@ -47,3 +47,19 @@ def test_an_edit_changes_only_the_keys_of_what_imports_it(tmp_path):
     with open(tmp_path / "mako_numba" / "base" / "layout.py", "a") as f:
         f.write("\n# an edit everything depends on\n")
     assert all(after[m] != v for m, v in _keys(tmp_path).items())
+
+
+def test_sources_edited_after_import_are_never_cached_under_their_digest(tmp_path):
+    """A process that imported the package, then saw a source change, must not store kernels
+    under the new digest (they were compiled from what it imported)."""
+    shutil.copytree(os.path.dirname(cachekey.ROOT) + "/mako_numba", tmp_path / "mako_numba",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    script = ("import sys, os, time; sys.path.insert(0, sys.argv[1]); "
+              "from mako_numba.base import cachekey; "
+              "m = 'mako_numba.commands.bitops.entry'; print(cachekey.edited_since_import(m)); "
+              "cachekey.edited_since_import.cache_clear(); time.sleep(0.05); "
+              "open(os.path.join(sys.argv[1], 'mako_numba', 'base', 'layout.py'), 'a').write('\\n# edit\\n'); "
+              "print(cachekey.edited_since_import(m), cachekey.edited_since_import('mako_numba.base.humanize'))")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=""), check=True)
+    assert out.stdout.split() == ["False", "True", "False"]
