@@ -17,7 +17,7 @@ import os
 from conftest import ROOT
 
 PKG = os.path.join(ROOT, "mako_numba")
-ORDER = ["config", "base", "protocol", "store", "observe", "commands", "engine", "persistence",
+ORDER = ["config", "base", "protocol", "store", "observe", "scripting", "commands", "engine", "persistence",
          "server", "dashboard", "__main__"]
 RANK = {name: i for i, name in enumerate(ORDER)}
 

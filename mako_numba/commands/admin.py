@@ -56,6 +56,7 @@ from mako_numba.commands.transactions.slow import TransactionCommands
 from mako_numba.commands.string.slow import StringCommands
 from mako_numba.commands.hash.slow import HashCommands
 from mako_numba.commands.sort.slow import SortCommands
+from mako_numba.commands.scripting.slow import ScriptCommands
 from mako_numba.commands.persistence.slow import PersistCommands
 from mako_numba.observe.tracing import ObserveCommands
 from mako_numba.commands.connection.auth import AuthCommands
@@ -71,9 +72,14 @@ except ImportError:  # pragma: no cover
     string_at = None
 
 
+# commands whose effects are the commands they ran, each propagated as it ran (Redis 7.0
+# replicates scripts by their effects): the command itself is not
+EFFECTS_PROPAGATED = frozenset({"exec", "eval", "evalsha", "eval_ro", "evalsha_ro"})
+
+
 class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands,
             StringCommands, HashCommands, PersistCommands, ObserveCommands, AuthCommands,
-            CommandCommands, ReloadCommands, SortCommands):
+            CommandCommands, ReloadCommands, SortCommands, ScriptCommands):
     def __init__(self, core):
         self.core = core
         # each family declares its slow-path handlers and subcommand tables (commands/family.py)
@@ -170,8 +176,9 @@ class Admin(ClientCommands, InspectCommands, ConfigCommands, TransactionCommands
         """Propagate a slow-path command that changed the data set, as Redis does."""
         core = self.core
         name = commands.NAMES[ci]
-        if name == "exec" or (int(core.ks.tm[T_DIRTY]) == dirty and name not in ("flushall", "flushdb")):
-            return                          # EXEC's commands were propagated one by one
+        if name in EFFECTS_PROPAGATED or (int(core.ks.tm[T_DIRTY]) == dirty
+                                          and name not in ("flushall", "flushdb")):
+            return                          # EXEC's and a script's commands went one by one
         if name == "incrbyfloat":           # the result, so a replay gives the same digits
             args = [b"SET", args[1], reply.split(b"\r\n")[1], b"KEEPTTL"]
         elif name == "hincrbyfloat":

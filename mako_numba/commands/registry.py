@@ -26,6 +26,7 @@ import numpy as np
 
 from mako_numba.commands.bitops import family as bitops_family
 from mako_numba.commands.persistence import family as persistence_family
+from mako_numba.commands.scripting import family as scripting_family
 from mako_numba.commands.transactions import family as transactions_family
 from mako_numba.commands.connection import family as connection_family
 from mako_numba.commands.family import (
@@ -56,6 +57,7 @@ FAMILIES = [
     list_family,
     zset_family,
     sort_family,
+    scripting_family,
 ]
 
 

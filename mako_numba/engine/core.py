@@ -150,7 +150,8 @@ class Core:
         self.admin = Admin(self)
         self.watches = Watches(self)
         self.blocking = Blocking(self)
-        self._tx = None                         # EXEC's own queue, argument rows, scratch
+        self._tx = []           # EXEC's own queue, argument rows, scratch: one set per nesting level
+        self._tx_depth = 0      # (a script inside EXEC runs its commands one level deeper)
         self.started = time.time()
         self.snapshots = Snapshots(self)        # the RDB file: SAVE, BGSAVE, save points
         self.propagation = Propagation(self.ks)     # the stream of effects and its consumers
@@ -415,28 +416,36 @@ class Core:
         """EXEC: run the queued requests in slot's input bytes [pos, end), replies appended.
 
         Steps through run_batch's replay mode, running slow-path commands and
-        supplying memory between its calls; nothing else runs meanwhile.
+        supplying memory between its calls; nothing else runs meanwhile.  It
+        nests: a script run by EXEC runs its commands here too, on a set of
+        arrays of its own, so the EXEC's rows stay as they were.
         """
-        if self._tx is None:
+        depth = self._tx_depth
+        if depth == len(self._tx):
             bm = np.zeros(B_NFIELDS, np.int64)
             scratch = np.zeros(config.SCRATCH_SIZE, np.uint8)
             bm[B_SCRATCH_ADDR] = addr_of(scratch)
             tq = np.zeros((1024, Q_NFIELDS), np.int64)
             where = np.zeros(3, np.int64)               # slot, start, end
             tres = np.zeros((1, 10), np.int64)          # row, next, the parser's saved state
-            self._tx = [tq, np.zeros((1024, 3), np.int64), bm, where, tres,
-                        self._handles(where, tq, bm, scratch, tres), scratch]   # kept alive
-        tq, targs, tbm, where, tres, th, _ = self._tx
-        tbm[B_NOW_US] = self.bm[B_NOW_US]
-        tbm[B_NEXT_ID] = self.bm[B_NEXT_ID]
+            self._tx.append([tq, np.zeros((1024, 3), np.int64), bm, where, tres,
+                             self._handles(where, tq, bm, scratch, tres), scratch])   # kept alive
+        tq, targs, tbm, where, tres, th, _ = self._tx[depth]
+        outer = self._tx[depth - 1][2] if depth else self.bm
+        tbm[B_NOW_US] = outer[B_NOW_US]
+        tbm[B_NEXT_ID] = outer[B_NEXT_ID]
         cut = -1        # a CLIENT KILL of this client: Redis adds no reply after it (CLOSE_AFTER_REPLY)
+        denied = self.conn[slot, C_FLAGS] & F_DENY_BLOCK
         self.conn[slot, C_FLAGS] |= F_DENY_BLOCK        # blocking commands answer at once
+        self._tx_depth = depth + 1
         try:
-            self._run_queued(slot, pos, end, cut, tq, targs, tbm, where, tres, th)
+            self._run_queued(slot, pos, end, cut, tq, targs, tbm, where, tres, th, outer)
         finally:
-            self.conn[slot, C_FLAGS] &= ~F_DENY_BLOCK
+            self._tx_depth = depth
+            if not denied:
+                self.conn[slot, C_FLAGS] &= ~F_DENY_BLOCK
 
-    def _run_queued(self, slot, pos, end, cut, tq, targs, tbm, where, tres, th):
+    def _run_queued(self, slot, pos, end, cut, tq, targs, tbm, where, tres, th, outer):
         while pos < end:
             where[:] = (slot, pos, end)
             write_frame(tbm, self.ks.T, targs)
@@ -463,9 +472,9 @@ class Core:
                 self._supply_out(slot)
                 self.conn[slot, C_OUT_NEED] = 0
                 self.ks.after_batch()
-                targs = self._tx[1] = _grown_args(tbm, targs)
+                targs = self._tx[self._tx_depth - 1][1] = _grown_args(tbm, targs)
             pos = nxt
-        self.bm[B_NEXT_ID] = tbm[B_NEXT_ID]
+        outer[B_NEXT_ID] = tbm[B_NEXT_ID]
         if cut >= 0:                    # the rest ran, but its replies are dropped
             self.conn[slot, C_OUT_WR] = cut
 

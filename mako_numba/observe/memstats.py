@@ -67,6 +67,7 @@ def info_memory(core):
     net = max(used - startup, 1)
     # "active": what the arena has handed out, live or freed (Redis: jemalloc's active pages)
     active = used - int(ks.tm[T_MEM]) + ks.arena_active()
+    lua_vm, scripts_mem, nscripts = core.admin.script_memory()
     return [
         ("used_memory", used),
         ("used_memory_human", bytes_to_human(used)),
@@ -84,19 +85,19 @@ def info_memory(core):
         ("allocator_resident", rss),
         ("total_system_memory", sysmem),
         ("total_system_memory_human", bytes_to_human(sysmem)),
-        ("used_memory_lua", 0),
-        ("used_memory_vm_eval", 0),
-        ("used_memory_lua_human", "0B"),
-        ("used_memory_scripts_eval", 0),
-        ("number_of_cached_scripts", 0),
+        ("used_memory_lua", lua_vm),
+        ("used_memory_vm_eval", lua_vm),
+        ("used_memory_lua_human", bytes_to_human(lua_vm)),
+        ("used_memory_scripts_eval", scripts_mem),
+        ("number_of_cached_scripts", nscripts),
         ("number_of_functions", 0),
         ("number_of_libraries", 0),
         ("used_memory_vm_functions", 0),
-        ("used_memory_vm_total", 0),
-        ("used_memory_vm_total_human", "0B"),
+        ("used_memory_vm_total", lua_vm),
+        ("used_memory_vm_total_human", bytes_to_human(lua_vm)),
         ("used_memory_functions", 0),
-        ("used_memory_scripts", 0),
-        ("used_memory_scripts_human", "0B"),
+        ("used_memory_scripts", scripts_mem),
+        ("used_memory_scripts_human", bytes_to_human(scripts_mem)),
         ("maxmemory", maxmem),
         ("maxmemory_human", bytes_to_human(maxmem)),
         ("maxmemory_policy", settings["maxmemory-policy"]),

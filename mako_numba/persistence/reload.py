@@ -46,7 +46,7 @@ log = logging.getLogger("mako_numba")
 def own_batch(core):
     """Batches run inside a slow-path command keep off the running batch's arrays."""
     saved = (core.q, core.args, core.bm, core.scratch, core.slowq, core.ready, core.res,
-             core.h, core._tx)
+             core.h, core._tx, core._tx_depth)
     bm = np.zeros(B_NFIELDS, np.int64)
     scratch = np.zeros_like(core.scratch)
     bm[B_SCRATCH_ADDR] = addr_of(scratch)
@@ -56,13 +56,13 @@ def own_batch(core):
     core.slowq, core.ready, core.res = (np.zeros_like(core.slowq), np.zeros_like(core.ready),
                                         np.zeros_like(core.res))
     core.h = core._handles(core.ready, core.q, core.bm, core.scratch, core.res)
-    core._tx = None
+    core._tx, core._tx_depth = [], 0
     try:
         yield
     finally:
         next_id, batches = int(core.bm[B_NEXT_ID]), int(core.bm[B_BATCHES])
         (core.q, core.args, core.bm, core.scratch, core.slowq, core.ready, core.res,
-         core.h, core._tx) = saved
+         core.h, core._tx, core._tx_depth) = saved
         core.bm[B_NEXT_ID], core.bm[B_BATCHES] = next_id, batches
 
 

@@ -163,6 +163,39 @@ AOF_REWRITE_FAILED = ("ERR Can't execute an AOF background rewriting. Please che
 SHUTDOWN_NOT_IN_PROGRESS = "ERR No shutdown in progress."
 SHUTDOWN_DENY_BLOCKING = "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client"
 
+# --- scripting (eval.c, script.c, script_lua.c) ----------------------------------------
+NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL."
+MAX_CLIENTS_REACHED = "ERR max number of clients reached"   # no slot for a script's client
+NOTBUSY = "NOTBUSY No scripts in execution right now."
+NUMKEYS_TOO_BIG = "ERR Number of keys can't be greater than number of args"
+NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative"
+SCRIPT_COMPILE = "ERR Error compiling script (new function): %s"
+SCRIPT_FLUSH_ARGS = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+SCRIPT_RUN_FAILED = "ERR Error running script %s, %.100s\n"
+SCRIPT_ERROR_AT = " script: %s, on %s:%s."      # appended to a script's error with its place
+SHEBANG_INVALID = "ERR Invalid script shebang"
+SHEBANG_NO_ENGINE = "ERR Invalid engine in script shebang"
+SHEBANG_ENGINE = "ERR Unexpected engine in script shebang: %s"
+SHEBANG_FLAG = "ERR Unexpected flag in script shebang: %s"
+SHEBANG_OPTION = "ERR Unknown lua shebang option: %s"
+SCRIPT_RO_WRITE = "ERR Can not execute a script with write flag using *_ro command."
+# raised inside a script by redis.call / redis.pcall ("ERR " is prefixed as luaPushError does)
+LUA_NO_ARGS = "Please specify at least one argument for this redis lib call"
+LUA_BAD_ARG = "Lua redis lib command arguments must be strings or integers"
+LUA_UNKNOWN_COMMAND = "Unknown Redis command called from script"
+LUA_WRONG_ARITY = "Wrong number of args calling Redis command from script"
+LUA_NOT_ALLOWED = "This Redis command is not allowed from script"
+LUA_WRITE_IN_RO = "Write commands are not allowed from read-only scripts."
+LUA_ERROR_REPLY_ARGS = "wrong number or type of arguments"
+LUA_READONLY_TABLE = "Attempt to modify a readonly table"
+LUA_NO_GLOBAL = "Script attempted to access nonexistent global variable '%s'"
+LUA_SETRESP_ARGS = "redis.setresp() requires one argument."
+LUA_SETRESP_VALUE = "RESP version must be 2 or 3."
+LUA_SHA1HEX_ARGS = "wrong number of arguments"
+LUA_LOG_ARGS = "redis.log() requires two arguments or more."
+LUA_LOG_LEVEL = "First argument must be a number (log level)."
+LUA_LOG_LEVEL_RANGE = "Invalid debug level."
+
 # --- fixed replies written by kernels ------------------------------------------
 # KERNEL_LITERALS lists (name, bytes) in id order; each LIT_* below is its index
 # there (tests/commands/test_families.py checks the names agree).  A family's own

@@ -93,7 +93,7 @@ def grow_table(core):
         lst.extend([None] * (n - old))
     core._free[:0] = range(n - 1, old - 1, -1)
     core.h = core._handles(core.ready, core.q, core.bm, core.scratch, core.res)
-    core._tx = None                     # EXEC's handles name the old table: rebuilt when needed
+    core._tx = []                       # EXEC's handles name the old table: rebuilt when needed
     if core.on_grow is not None:
         core.on_grow(n)
     return True
