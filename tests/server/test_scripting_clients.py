@@ -10,13 +10,11 @@ other commands and clients.
   batch's other requests keep their order and replies.
 (What a script's writes send to the append-only file: tests/persistence/test_scripting_aof.py.)
 """
-import socket
-
 import pytest
 import redis
 
 from conftest import start_mako
-from drive import cmd_bytes
+from drive import cmd_bytes, raw
 
 
 @pytest.fixture(scope="module")
@@ -64,19 +62,6 @@ def test_registered_script_falls_back_to_eval_once(server):
     assert r.info("memory")["number_of_cached_scripts"] == 0
 
 
-def _exchange(port, data, size):
-    """Send data; read `size` bytes of replies (or what came before the server closed)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(data)
-        out = b""
-        while len(out) < size:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-        return out
-
-
 def test_scripts_pipelined_among_other_commands(server):
     r = redis.Redis(port=server.port)
     r.flushall()
@@ -100,7 +85,7 @@ def test_scripts_pipelined_among_other_commands(server):
             items.append(v)
         want += one % (n + 1, n + 2, n + 2, b"".join(b"$1\r\n%s\r\n" % v for v in items))
         n += 2
-    assert _exchange(server.port, data, len(want)) == want
+    assert raw("127.0.0.1", server.port, data, timeout=10, want=len(want)) == (want, False)
 
 
 def test_two_clients_interleave_with_scripts(server):
