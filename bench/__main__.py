@@ -1,11 +1,11 @@
-"""`python -m bench all|throughput|startup|compile|growth|persistence|durability|stats|churn|guarded|collections|lists [options]` (see bench/README.md)."""
+"""`python -m bench all|throughput|startup|compile|growth|persistence|durability|stats|churn|guarded|collections|lists|scripts [options]` (see bench/README.md)."""
 import argparse
 import functools
 import signal
 import sys
 
-from . import (churn, collections, compile, durability, growth, guarded, lists, persistence, startup,
-               statscost, suite)
+from . import (churn, collections, compile, durability, growth, guarded, lists, persistence, scripts,
+               startup, statscost, suite)
 
 
 def _help(mod):
@@ -28,6 +28,7 @@ SUBCOMMANDS = {
     "guarded": (_help(guarded), guarded.add_arguments, guarded.main),
     "collections": (_help(collections), collections.add_arguments, collections.main),
     "lists": (_help(lists), lists.add_arguments, lists.main),
+    "scripts": (_help(scripts), scripts.add_arguments, scripts.main),
 }
 
 

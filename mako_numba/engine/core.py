@@ -429,8 +429,9 @@ class Core:
             where = np.zeros(3, np.int64)               # slot, start, end
             tres = np.zeros((1, 10), np.int64)          # row, next, the parser's saved state
             self._tx.append([tq, np.zeros((1024, 3), np.int64), bm, where, tres,
-                             self._handles(where, tq, bm, scratch, tres), scratch])   # kept alive
-        tq, targs, tbm, where, tres, th, _ = self._tx[depth]
+                             self._handles(where, tq, bm, scratch, tres), scratch,  # kept alive
+                             None])         # (T, args) the frame names
+        tq, targs, tbm, where, tres, th, _, _ = self._tx[depth]
         outer = self._tx[depth - 1][2] if depth else self.bm
         tbm[B_NOW_US] = outer[B_NOW_US]
         tbm[B_NEXT_ID] = outer[B_NEXT_ID]
@@ -446,10 +447,16 @@ class Core:
                 self.conn[slot, C_FLAGS] &= ~F_DENY_BLOCK
 
     def _run_queued(self, slot, pos, end, cut, tq, targs, tbm, where, tres, th, outer):
+        ctx = self._tx[self._tx_depth - 1]
+        haddr = addr_of(th)
         while pos < end:
-            where[:] = (slot, pos, end)
-            write_frame(tbm, self.ks.T, targs)
-            st = run_batch(addr_of(th), -1)
+            where[0], where[1], where[2] = slot, pos, end
+            T = self.ks.T
+            framed = ctx[-1]
+            if framed is None or framed[0] is not T or framed[1] is not targs:
+                write_frame(tbm, T, targs)          # the frame, when its arrays were replaced
+                ctx[-1] = (T, targs)
+            st = run_batch(haddr, -1)
             k, nxt = int(tres[0, 0]), int(tres[0, 1])
             if tbm[B_TRACED]:
                 self.observe.rows(tq, 0, k if k >= 0 else int(tbm[B_QN]), targs)
