@@ -5,8 +5,9 @@
   generator at 50 clients, P=1 and P=16; ops/s per server and the ratio (target at P=1:
   mako >= Redis).
 - one call: one client, one EVALSHA at a time, of a script looping n redis.call('get',
-  'k') for n = 0 and n = 200; the server's CPU seconds per script (from /proc) for
-  each n gives what one redis.call costs, in microseconds, for each server.
+  'k') for n = 0 and n = 5,000; the difference of their times per script (wall clock:
+  one client waits for each, and the server does nothing else), over n, is what one
+  redis.call costs, in microseconds, for each server.
 
 Both servers run for the whole part; runs alternate between them (`--runs`, default
 3) and the medians are printed with their spread.
@@ -24,6 +25,7 @@ GETSET = b"local v = redis.call('get', KEYS[1]); redis.call('set', KEYS[1], ARGV
 LOOP = b"for i = 1, tonumber(ARGV[1]) do redis.call('get', 'k') end; return 1"
 KEYS = 10_000
 CLIENTS = 50
+CALLS = 5000        # redis.call per script when measuring one call's cost
 
 
 def _sha(body):
@@ -36,11 +38,12 @@ def _getsets():
 
 
 def _calls_cost(server, n, count):
-    """Server CPU seconds per script of n calls, one client, `count` scripts back to back."""
+    """Seconds per script of n calls: one client, `count` scripts one after another (the
+    round trip is in every one; the caller subtracts a script of no calls)."""
     import socket
     req = resp("EVALSHA", _sha(LOOP), "0", str(n))
     with socket.create_connection((server.host, server.port)) as s:
-        cpu0 = server.cpu_seconds()
+        t0 = time.perf_counter()
         for _ in range(count):
             s.sendall(req)
             buf = b""
@@ -48,7 +51,7 @@ def _calls_cost(server, n, count):
                 buf += s.recv(256)
             if not buf.startswith(b":1"):
                 raise RuntimeError(f"{server.name}: the loop script answered {buf!r}")
-        return (server.cpu_seconds() - cpu0) / count
+        return (time.perf_counter() - t0) / count
 
 
 def part(opts, servers):
@@ -74,9 +77,9 @@ def part(opts, servers):
     per = {s.name: [] for s in servers}
     for r in range(opts.runs):
         for s in (servers if r % 2 == 0 else servers[::-1]):
-            c0 = _calls_cost(s, 0, 2000)
-            c1 = _calls_cost(s, 200, 200)
-            per[s.name].append((c1 - c0) / 200 * 1e6)
+            c0 = _calls_cost(s, 0, 500)
+            c1 = _calls_cost(s, CALLS, 20)
+            per[s.name].append((c1 - c0) / CALLS * 1e6)
     lines.append("| cost per call | %s | %s | %s |" % (
         report.spread(per["mako"]).fmt("{:.2f}"), report.spread(per["redis"]).fmt("{:.2f}"),
         report.spread([a / b for a, b in zip(per["mako"], per["redis"])]).fmt("{:.2f}")))

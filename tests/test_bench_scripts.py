@@ -1,7 +1,7 @@
 """`python -m bench scripts`: the scripting benchmark's machinery, on a short run.
 
 One run per server of EVALSHA (a GET and a SET) at P=1 and P=16 from our load
-generator, and the cost of one redis.call from scripts looping 0 and 200 times.
+generator, and the cost of one redis.call from scripts looping 0 and 5,000 times.
 Checked: the run ends well, both servers have figures, a ratio is mako's figure over
 redis's.  No timing is asserted.
 """
