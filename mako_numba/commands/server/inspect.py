@@ -16,7 +16,7 @@ from mako_numba.store.arena import ENC_TX, ENC_TX_SHIFT
 from mako_numba.config import settings as config
 from mako_numba.store.types import OBJ_LIST, list as list_type, python_type, pyview, type_number
 from mako_numba.base.cnum import atoi, strtod
-from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY, T_TX_SERIAL
+from mako_numba.base.layout import C_DB, S_HITS, S_MISSES, T_LFU_DECAY, T_LRU, T_TX_SERIAL
 from mako_numba.store.lfu import lfu_decayed, lfu_minutes
 from mako_numba.observe.info import lru_clock
 from mako_numba.commands.connection.client import is_local
@@ -82,7 +82,7 @@ class InspectCommands:
             return resp.null(call.proto)
         if _lfu(self.core):
             return resp.error(errors.OBJECT_IDLETIME_LFU)
-        return resp.integer(idle_seconds(found[3]))
+        return resp.integer(idle_seconds(found[3], self.core))
 
     def object_freq(self, call):
         """The key's LFU counter after decay; Redis's not-LFU error (after the key check) otherwise."""
@@ -179,7 +179,7 @@ class InspectCommands:
         return resp.simple(
             f"Value at:0x{id(value):x} refcount:{refcount} encoding:{enc} "
             f"serializedlength:{length} "
-            f"lru:{found[3]} lru_seconds_idle:{idle_seconds(found[3])}{self._quicklist(found)}")
+            f"lru:{found[3]} lru_seconds_idle:{idle_seconds(found[3], self.core)}{self._quicklist(found)}")
 
     def _list_fill(self):
         return list_type.clamp_fill(self.core.settings.get("list-max-listpack-size",
@@ -205,7 +205,12 @@ def _lfu(core):
     return core.settings["maxmemory-policy"] in ("allkeys-lfu", "volatile-lfu")
 
 
-def idle_seconds(lru):
-    """Redis's estimateObjectIdleTime, in seconds (the 24-bit clock wraps)."""
-    now = lru_clock()
+def idle_seconds(lru, core):
+    """Redis's estimateObjectIdleTime, in seconds (the 24-bit clock wraps).
+
+    "Now" is the clock the kernels stamped accesses with in the batch just run
+    (tm[T_LRU]), as Redis reads its cached server.lruclock for both: a key
+    touched by the request before is idle 0 even when a second turned since.
+    Under an LFU policy that field holds the LFU clock, and the wall clock is used."""
+    now = lru_clock() if _lfu(core) else int(core.ks.tm[T_LRU])
     return now - lru if now >= lru else now + ((1 << 24) - 1 - lru)
