@@ -137,42 +137,38 @@ def lua_to_reply(v, proto, script_resp, lua_type):
     return _table_reply(v, proto, script_resp, lua_type)
 
 
-def _raw(t, k):
-    return t[k]
-
-
 def _table_reply(t, proto, script_resp, lua_type):
-    err = _raw(t, b"err")
+    err = t[b"err"]
     if isinstance(err, bytes):
         return error_reply(err)
-    ok = _raw(t, b"ok")
+    ok = t[b"ok"]
     if isinstance(ok, bytes):
         return b"+" + ok.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"
-    dbl = _raw(t, b"double")
+    dbl = t[b"double"]
     if isinstance(dbl, (int, float)) and not isinstance(dbl, bool):
         text = format_score(float(dbl))
         return b",%s\r\n" % text if proto == 3 else resp.bulk(text)
-    big = _raw(t, b"big_number")
+    big = t[b"big_number"]
     if isinstance(big, bytes):
         big = big.replace(b"\r", b" ").replace(b"\n", b" ")
         return b"(%s\r\n" % big if proto == 3 else resp.bulk(big)
-    verb = _raw(t, b"verbatim_string")
+    verb = t[b"verbatim_string"]
     if lua_type(verb) == "table":
-        fmt, s = _raw(verb, b"format"), _raw(verb, b"string")
+        fmt, s = verb[b"format"], verb[b"string"]
         if isinstance(fmt, bytes) and isinstance(s, bytes):
             return resp.verbatim(s, proto, fmt[:3])
-    m = _raw(t, b"map")
+    m = t[b"map"]
     if lua_type(m) == "table":
         pairs = [(lua_to_reply(k, proto, script_resp, lua_type),
                   lua_to_reply(val, proto, script_resp, lua_type)) for k, val in m.items()]
         return resp.map_(pairs, proto)
-    st = _raw(t, b"set")
+    st = t[b"set"]
     if lua_type(st) == "table":
         return resp.set_([lua_to_reply(k, proto, script_resp, lua_type) for k in st.keys()], proto)
     items = []
     j = 1
     while True:
-        x = _raw(t, j)
+        x = t[j]
         if x is None:
             break
         items.append(lua_to_reply(x, proto, script_resp, lua_type))

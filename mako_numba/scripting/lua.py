@@ -38,13 +38,15 @@ import hashlib
 from lupa import lua51
 
 from mako_numba.protocol import errors
+from mako_numba.scripting import convert
 
 REDIS_VERSION = b"7.0.15"
 REDIS_VERSION_NUM = 0x07000F
 GLUE = "=[redis]"       # chunk name of our Lua code: the error handler looks past it
 
 BOOT = r"""
-local py_call, py_pcall, py_unwrap, py_log, py_setresp, py_sha1hex, version, version_num, msgs = ...
+local py_call, py_pcall, py_unwrap, py_log, py_setresp, py_sha1hex, py_error_reply, version,
+      version_num, msgs = ...
 local G = _G
 local dbg = debug
 local error, type, tostring, select, rawget, rawset, setmetatable, setfenv, loadstring, xpcall,
@@ -71,18 +73,7 @@ local function single_field(field, ...)
   return {[field] = s}
 end
 function redis.status_reply(...) return single_field('ok', ...) end
-function redis.error_reply(...)
-  local s = ...
-  if select('#', ...) ~= 1 or type(s) ~= 'string' then
-    return err_table(msgs.error_reply_args)
-  end
-  if s:sub(1, 1) ~= '-' then s = '-' .. s end
-  local sp = s:find(' ', 1, true)
-  local code, msg
-  if sp then code, msg = s:sub(2, sp - 1), s:sub(sp + 1) else code, msg = 'ERR', s:sub(2) end
-  msg = msg:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
-  return {err = code .. ' ' .. msg}
-end
+redis.error_reply = py_error_reply
 -- these raise errors, so they are Python (C) functions too: see redis.call above
 redis.sha1hex = py_sha1hex
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
@@ -262,9 +253,16 @@ class Lua:
                 fail(errors.LUA_SETRESP_VALUE)
             self.resp = int(v)
 
+        def py_error_reply(*args):
+            """luaRedisErrorReplyCommand: {err=...} from one string, "-" added when missing."""
+            if len(args) != 1 or not isinstance(args[0], bytes):
+                return convert.error_table(self.runtime, errors.LUA_ERROR_REPLY_ARGS.encode())
+            s = args[0]
+            return convert.error_table(self.runtime, s if s[:1] == b"-" else b"-" + s)
+
         self._compile, self._run = chunk(
             py_call, lambda *args: call(False, args)[1], py_unwrap, py_log, py_setresp,
-            py_sha1hex, REDIS_VERSION, REDIS_VERSION_NUM, msgs)
+            py_sha1hex, py_error_reply, REDIS_VERSION, REDIS_VERSION_NUM, msgs)
         self._tostring = self.runtime.eval("tostring")
         self._gccount = self.runtime.eval("function() return collectgarbage('count') end")
         self.scripts = {}
